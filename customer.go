@@ -1,0 +1,107 @@
+package aftersale
+
+import "time"
+
+// Customer is a person aftersale writes to: a buyer, or the user of a
+// purchase made by someone else. People are keyed by their email address.
+type Customer struct {
+	ID               int64
+	Email            string
+	Name             string
+	Phone            string
+	Timezone         string // IANA name; "" means the install's default
+	MarketingConsent bool
+	Unsubscribed     bool
+	UnsubscribedAt   time.Time // zero unless Unsubscribed
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// OrderStatus is where an order stands.
+type OrderStatus string
+
+// The order statuses.
+const (
+	OrderPlaced    OrderStatus = "placed"
+	OrderRefunded  OrderStatus = "refunded"
+	OrderCancelled OrderStatus = "cancelled"
+)
+
+// Order is a stored purchase with its items and the facts journeys branch on.
+type Order struct {
+	ID         int64
+	ExternalID string // the shop's order id
+	CustomerID int64  // the buyer
+	UserID     int64  // the person who uses it, 0 when the buyer does
+	Source     string
+	Currency   string
+	Total      string
+	Coupon     string
+	Status     OrderStatus
+	PlacedAt   time.Time
+	// First times a fact became true; zero while it has not.
+	AccessedAt  time.Time
+	DeliveredAt time.Time
+	ClosedAt    time.Time // refunded or cancelled
+	Items       []Item
+}
+
+// Kinds returns the distinct item kinds of the order, in item order.
+func (o *Order) Kinds() []ItemKind {
+	var ks []ItemKind
+	for _, it := range o.Items {
+		seen := false
+		for _, k := range ks {
+			seen = seen || k == it.Kind
+		}
+		if !seen {
+			ks = append(ks, it.Kind)
+		}
+	}
+	return ks
+}
+
+// HasKind reports whether any item is of kind k.
+func (o *Order) HasKind(k ItemKind) bool {
+	for _, it := range o.Items {
+		if it.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ShipmentRecord is the stored state of one package of an order, keyed by
+// (order, tracking number).
+type ShipmentRecord struct {
+	ID             int64
+	OrderID        int64
+	Carrier        string
+	TrackingNumber string
+	TrackingURL    string
+	Status         ShipmentStatus
+	UpdatedAt      time.Time
+}
+
+// BookingRecord is a stored session of an order, keyed by (order, start).
+type BookingRecord struct {
+	ID       int64
+	OrderID  int64
+	StartsAt time.Time
+	Title    string
+	JoinURL  string
+}
+
+// StoredEvent is an event as kept by the store: the raw payload and the keys
+// it is found by.
+type StoredEvent struct {
+	ID         string
+	Type       EventType
+	Source     string
+	OccurredAt time.Time
+	ReceivedAt time.Time
+	// CustomerEmail and OrderRef are what the event is about, for timelines.
+	CustomerEmail string
+	OrderRef      string
+	Payload       []byte // the event as JSON
+}

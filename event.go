@@ -1,0 +1,145 @@
+package aftersale
+
+import (
+	"time"
+)
+
+// EventType names what happened.
+type EventType string
+
+// The event types of the fixed interface.
+const (
+	EventOrderPlaced      EventType = "order.placed"
+	EventOrderRefunded    EventType = "order.refunded"
+	EventOrderCancelled   EventType = "order.cancelled"
+	EventShipmentUpdated  EventType = "shipment.updated"
+	EventProductAccessed  EventType = "product.accessed"
+	EventBookingScheduled EventType = "booking.scheduled"
+	EventReturnRequested  EventType = "return.requested"
+)
+
+// EventTypes lists every known event type.
+var EventTypes = []EventType{
+	EventOrderPlaced, EventOrderRefunded, EventOrderCancelled, EventShipmentUpdated,
+	EventProductAccessed, EventBookingScheduled, EventReturnRequested,
+}
+
+// ItemKind says what sort of thing was bought; journeys branch on it.
+type ItemKind string
+
+// The item kinds.
+const (
+	KindDigital    ItemKind = "digital"
+	KindCourse     ItemKind = "course"
+	KindPhysical   ItemKind = "physical"
+	KindCoaching   ItemKind = "coaching"
+	KindService    ItemKind = "service"
+	KindMembership ItemKind = "membership"
+)
+
+// ItemKinds lists every known item kind.
+var ItemKinds = []ItemKind{KindDigital, KindCourse, KindPhysical, KindCoaching, KindService, KindMembership}
+
+// ShipmentStatus is the state of one package.
+type ShipmentStatus string
+
+// The shipment statuses.
+const (
+	ShipmentShipped        ShipmentStatus = "shipped"
+	ShipmentInTransit      ShipmentStatus = "in_transit"
+	ShipmentOutForDelivery ShipmentStatus = "out_for_delivery"
+	ShipmentDelivered      ShipmentStatus = "delivered"
+	ShipmentException      ShipmentStatus = "exception"
+)
+
+// ShipmentStatuses lists every known shipment status.
+var ShipmentStatuses = []ShipmentStatus{ShipmentShipped, ShipmentInTransit, ShipmentOutForDelivery, ShipmentDelivered, ShipmentException}
+
+// Event is one thing that happened at the shop, as received on the generic
+// API (or mapped from a platform webhook or a CSV row). Which of the optional
+// parts are present depends on Type.
+type Event struct {
+	ID         string    `json:"id"`
+	Type       EventType `json:"type"`
+	OccurredAt time.Time `json:"occurred_at"`
+	// Source says where the event came from: "api" (the default), "shopify",
+	// "stripe", "woocommerce" or "import".
+	Source   string       `json:"source,omitempty"`
+	Customer *Contact     `json:"customer,omitempty"`
+	User     *Contact     `json:"user,omitempty"`
+	Order    *OrderFacts  `json:"order,omitempty"`
+	Shipment *Shipment    `json:"shipment,omitempty"`
+	Booking  *Booking     `json:"booking,omitempty"`
+	Return   *ReturnFacts `json:"return,omitempty"`
+}
+
+// Contact is a person as named in an event: the buyer ("customer") or the
+// person who will use the purchase ("user").
+type Contact struct {
+	Email    string `json:"email"`
+	Name     string `json:"name,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Timezone string `json:"timezone,omitempty"`
+	// MarketingConsent is nil when the event says nothing about consent; a
+	// stored consent is then left as it is.
+	MarketingConsent *bool `json:"marketing_consent,omitempty"`
+}
+
+// OrderFacts is the order part of an event. Money is a decimal string.
+type OrderFacts struct {
+	ID       string `json:"id"`
+	Currency string `json:"currency,omitempty"`
+	Total    string `json:"total,omitempty"`
+	Coupon   string `json:"coupon,omitempty"`
+	Items    []Item `json:"items,omitempty"`
+}
+
+// Item is one line of an order.
+type Item struct {
+	SKU       string   `json:"sku,omitempty"`
+	Name      string   `json:"name,omitempty"`
+	Kind      ItemKind `json:"kind"`
+	Quantity  int      `json:"quantity,omitempty"`
+	Price     string   `json:"price,omitempty"`
+	AccessURL string   `json:"access_url,omitempty"`
+}
+
+// Shipment is one package of an order.
+type Shipment struct {
+	OrderID        string         `json:"order_id"`
+	Status         ShipmentStatus `json:"status"`
+	Carrier        string         `json:"carrier,omitempty"`
+	TrackingNumber string         `json:"tracking_number,omitempty"`
+	TrackingURL    string         `json:"tracking_url,omitempty"`
+}
+
+// Booking is a scheduled session (the first coaching call, say).
+type Booking struct {
+	OrderID  string    `json:"order_id"`
+	StartsAt time.Time `json:"starts_at"`
+	Title    string    `json:"title,omitempty"`
+	JoinURL  string    `json:"join_url,omitempty"`
+}
+
+// ReturnFacts is the return part of a return.requested event.
+type ReturnFacts struct {
+	OrderID string   `json:"order_id"`
+	Reason  string   `json:"reason,omitempty"`
+	SKUs    []string `json:"skus,omitempty"`
+}
+
+// OrderRef returns the external order id the event is about, wherever it
+// stands in the event, or "".
+func (e *Event) OrderRef() string {
+	switch {
+	case e.Order != nil && e.Order.ID != "":
+		return e.Order.ID
+	case e.Shipment != nil && e.Shipment.OrderID != "":
+		return e.Shipment.OrderID
+	case e.Booking != nil && e.Booking.OrderID != "":
+		return e.Booking.OrderID
+	case e.Return != nil && e.Return.OrderID != "":
+		return e.Return.OrderID
+	}
+	return ""
+}

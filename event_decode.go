@@ -1,0 +1,244 @@
+package aftersale
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MaxEventSize is the largest event body accepted, in bytes (1 MiB).
+const MaxEventSize = 1 << 20
+
+var decimalRE = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
+
+// DecodeEvent parses and validates one JSON event. Errors are *Error values
+// with code EINVALID naming the offending field.
+func DecodeEvent(data []byte) (*Event, error) {
+	var ev Event
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&ev); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{Code: EINVALID, Message: "malformed JSON: trailing data after the event"}
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var timeErr *time.ParseError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return &Error{Code: EINVALID, Message: "malformed JSON: the event must be an object"}
+		}
+		return FieldError(field, "must be a %s, not a JSON %s", typeErr.Type.String(), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return &Error{Code: EINVALID, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
+	case errors.As(err, &timeErr):
+		return &Error{Code: EINVALID, Message: fmt.Sprintf("malformed time %q: times must be RFC 3339, e.g. 2026-11-22T10:00:00Z", timeErr.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{Code: EINVALID, Message: "malformed JSON: the body is empty or cut short"}
+	}
+	return &Error{Code: EINVALID, Message: "malformed JSON: " + err.Error()}
+}
+
+// Validate checks that the event has what its type needs, normalises it
+// (lower-case emails, default quantities and source) and returns the first
+// problem as an EINVALID *Error naming the field.
+func (e *Event) Validate() error {
+	e.ID = strings.TrimSpace(e.ID)
+	switch {
+	case e.ID == "":
+		return FieldError("id", "is required")
+	case len(e.ID) > 200:
+		return FieldError("id", "must be at most 200 characters")
+	case e.Type == "":
+		return FieldError("type", "is required")
+	case !slices.Contains(EventTypes, e.Type):
+		return FieldError("type", "unknown event type %q; want one of %s", e.Type, joinTypes(EventTypes))
+	case e.OccurredAt.IsZero():
+		return FieldError("occurred_at", "is required (RFC 3339 time)")
+	}
+	if e.Source == "" {
+		e.Source = "api"
+	}
+	if e.Customer != nil || e.Type == EventOrderPlaced {
+		if err := e.Customer.validate("customer"); err != nil {
+			return err
+		}
+	}
+	if e.User != nil {
+		if err := e.User.validate("user"); err != nil {
+			return err
+		}
+	}
+	switch e.Type {
+	case EventOrderPlaced:
+		return e.Order.validatePlaced()
+	case EventOrderRefunded, EventOrderCancelled, EventProductAccessed:
+		if e.Order == nil || strings.TrimSpace(e.Order.ID) == "" {
+			return FieldError("order.id", "is required for %s", e.Type)
+		}
+		if e.Order.Items != nil {
+			return e.Order.validateItems()
+		}
+	case EventShipmentUpdated:
+		s := e.Shipment
+		switch {
+		case s == nil:
+			return FieldError("shipment", "is required for %s", e.Type)
+		case strings.TrimSpace(s.OrderID) == "":
+			return FieldError("shipment.order_id", "is required")
+		case s.Status == "":
+			return FieldError("shipment.status", "is required")
+		case !slices.Contains(ShipmentStatuses, s.Status):
+			return FieldError("shipment.status", "unknown status %q; want one of %s", s.Status, joinTypes(ShipmentStatuses))
+		}
+		if err := validateURL("shipment.tracking_url", s.TrackingURL); err != nil {
+			return err
+		}
+	case EventBookingScheduled:
+		b := e.Booking
+		switch {
+		case b == nil:
+			return FieldError("booking", "is required for %s", e.Type)
+		case strings.TrimSpace(b.OrderID) == "":
+			return FieldError("booking.order_id", "is required")
+		case b.StartsAt.IsZero():
+			return FieldError("booking.starts_at", "is required (RFC 3339 time)")
+		}
+		if err := validateURL("booking.join_url", b.JoinURL); err != nil {
+			return err
+		}
+	case EventReturnRequested:
+		if e.Return == nil && e.Order != nil && e.Order.ID != "" {
+			e.Return = &ReturnFacts{OrderID: e.Order.ID}
+		}
+		if e.Return == nil || strings.TrimSpace(e.Return.OrderID) == "" {
+			return FieldError("return.order_id", "is required for %s (or give order.id)", e.Type)
+		}
+	}
+	return nil
+}
+
+func (c *Contact) validate(field string) error {
+	if c == nil {
+		return FieldError(field, "is required")
+	}
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	if c.Email == "" {
+		return FieldError(field+".email", "is required")
+	}
+	if err := ValidateEmail(c.Email); err != nil {
+		return FieldError(field+".email", "%v", err)
+	}
+	if len(c.Name) > 200 {
+		return FieldError(field+".name", "must be at most 200 characters")
+	}
+	if len(c.Phone) > 40 {
+		return FieldError(field+".phone", "must be at most 40 characters")
+	}
+	if c.Timezone != "" {
+		if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
+			return FieldError(field+".timezone", "unknown time zone %q (use an IANA name such as Europe/Berlin)", c.Timezone)
+		}
+	}
+	return nil
+}
+
+// ValidateEmail checks that s is one bare email address (no display name).
+func ValidateEmail(s string) error {
+	if len(s) > 254 {
+		return errors.New("must be at most 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") && !strings.HasSuffix(s, "@localhost") {
+		return fmt.Errorf("%q is not an email address", s)
+	}
+	return nil
+}
+
+func (o *OrderFacts) validatePlaced() error {
+	if o == nil {
+		return FieldError("order", "is required for order.placed")
+	}
+	o.ID = strings.TrimSpace(o.ID)
+	if o.ID == "" {
+		return FieldError("order.id", "is required")
+	}
+	if len(o.ID) > 200 {
+		return FieldError("order.id", "must be at most 200 characters")
+	}
+	if o.Currency != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(o.Currency) {
+		return FieldError("order.currency", "must be a three-letter ISO 4217 code")
+	}
+	o.Currency = strings.ToUpper(o.Currency)
+	if o.Total != "" && !decimalRE.MatchString(o.Total) {
+		return FieldError("order.total", "must be a decimal string such as \"49.00\"")
+	}
+	if len(o.Items) == 0 {
+		return FieldError("order.items", "needs at least one item")
+	}
+	return o.validateItems()
+}
+
+func (o *OrderFacts) validateItems() error {
+	for i := range o.Items {
+		it := &o.Items[i]
+		f := fmt.Sprintf("order.items[%d]", i)
+		switch {
+		case it.SKU == "" && it.Name == "":
+			return FieldError(f+".name", "is required (or give a sku)")
+		case it.Kind == "":
+			return FieldError(f+".kind", "is required; want one of %s", joinTypes(ItemKinds))
+		case !slices.Contains(ItemKinds, it.Kind):
+			return FieldError(f+".kind", "unknown kind %q; want one of %s", it.Kind, joinTypes(ItemKinds))
+		case it.Quantity < 0:
+			return FieldError(f+".quantity", "must not be negative")
+		case it.Price != "" && !decimalRE.MatchString(it.Price):
+			return FieldError(f+".price", "must be a decimal string such as \"49.00\"")
+		}
+		if it.Quantity == 0 {
+			it.Quantity = 1
+		}
+		if it.Name == "" {
+			it.Name = it.SKU
+		}
+		if err := validateURL(f+".access_url", it.AccessURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateURL(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") || len(s) > 2000 {
+		return FieldError(field, "must be an http(s) URL")
+	}
+	return nil
+}
+
+func joinTypes[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}

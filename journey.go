@@ -1,0 +1,166 @@
+package aftersale
+
+import "time"
+
+// StepType is what a journey step does.
+type StepType string
+
+// The step types. Email steps send mail; task steps put a human touch in the
+// team's queue; survey and offer steps are planned and recorded.
+const (
+	StepEmail  StepType = "email"
+	StepTask   StepType = "task"
+	StepSurvey StepType = "survey"
+	StepOffer  StepType = "offer"
+)
+
+// Category says which consent an email needs.
+type Category string
+
+// The email categories.
+const (
+	// Transactional mail (receipt, access, shipping) goes to every buyer and
+	// user, even after an unsubscribe, and carries no unsubscribe headers.
+	CategoryTransactional Category = "transactional"
+	// Follow-up mail (onboarding, check-ins, surveys) is part of the service
+	// bought: it goes to buyers who have not unsubscribed and carries the
+	// RFC 8058 one-click unsubscribe.
+	CategoryFollowUp Category = "followup"
+	// Marketing mail (offers, stories, updates) needs marketing consent as well.
+	CategoryMarketing Category = "marketing"
+)
+
+// RunStatus is the state of a journey run.
+type RunStatus string
+
+// The run statuses.
+const (
+	RunActive RunStatus = "active"
+	RunExited RunStatus = "exited"
+)
+
+// JourneyRun is one journey started for one order (or, for journeys that are
+// not about an order, for one customer: OrderID 0).
+type JourneyRun struct {
+	ID         int64
+	JourneyID  string
+	OrderID    int64
+	CustomerID int64
+	EventID    string // the event that started it
+	Status     RunStatus
+	StartedAt  time.Time
+	ExitedAt   time.Time
+	ExitReason string
+}
+
+// StepStatus is the state of a planned step.
+type StepStatus string
+
+// The step statuses.
+const (
+	StepPending StepStatus = "pending" // waiting for its due time or running
+	StepDone    StepStatus = "done"    // executed
+	StepSkipped StepStatus = "skipped" // its condition was false, or nobody to send to
+	StepExited  StepStatus = "exited"  // its run exited (refund, cancel) first
+	StepFailed  StepStatus = "failed"  // gave up after a permanent error or all retries
+)
+
+// Step is one planned journey step for one run: a row that a job executes
+// when it falls due. Key is unique within the run, so planning the same
+// step twice (a repeated delivery event, say) adds nothing.
+type Step struct {
+	ID         int64
+	RunID      int64
+	OrderID    int64
+	CustomerID int64
+	JourneyID  string
+	StepID     string   // the step's id in the journey file
+	Key        string   // unique within the run: StepID, or StepID/anchor-ref
+	Type       StepType //
+	Anchor     string   // the event it is relative to: purchase, delivery, access, booking, ...
+	DueAt      time.Time
+	Status     StepStatus
+	Note       string // why skipped or failed, or what it produced
+	CreatedAt  time.Time
+	FinishedAt time.Time
+}
+
+// MessageStatus is the state of one email to one recipient.
+type MessageStatus string
+
+// The message statuses.
+const (
+	MessageSending    MessageStatus = "sending"    // handed to the mailer, not yet confirmed
+	MessageSent       MessageStatus = "sent"       // accepted by the SMTP server or written to the outbox
+	MessageFailed     MessageStatus = "failed"     // permanently refused
+	MessageSuppressed MessageStatus = "suppressed" // not sent: unsubscribed, no consent
+)
+
+// Message is one email to one recipient for one step. (StepID, Recipient) is
+// unique; MessageID is stable for it, so a resend carries the same one.
+type Message struct {
+	ID         int64
+	StepID     int64 // 0 for mail not sent by a journey step
+	CustomerID int64 // the recipient
+	Recipient  string
+	MessageID  string // RFC 5322 Message-ID with angle brackets
+	Template   string
+	Subject    string
+	Category   Category
+	Status     MessageStatus
+	Attempts   int
+	Error      string
+	CreatedAt  time.Time
+	SentAt     time.Time
+}
+
+// TaskKind is the kind of human touch.
+type TaskKind string
+
+// The task kinds.
+const (
+	TaskPersonalEmail   TaskKind = "personal_email"
+	TaskCall            TaskKind = "call"
+	TaskSocialConnect   TaskKind = "social_connect"
+	TaskCommunityInvite TaskKind = "community_invite"
+	TaskHandwrittenNote TaskKind = "handwritten_note"
+)
+
+// TaskKinds lists every task kind.
+var TaskKinds = []TaskKind{TaskPersonalEmail, TaskCall, TaskSocialConnect, TaskCommunityInvite, TaskHandwrittenNote}
+
+// TaskStatus is where a task stands.
+type TaskStatus string
+
+// The task statuses.
+const (
+	TaskOpen      TaskStatus = "open"
+	TaskDone      TaskStatus = "done"
+	TaskCancelled TaskStatus = "cancelled"
+)
+
+// Task is a human touch the team is reminded and helped to do.
+type Task struct {
+	ID         int64
+	StepID     int64 // the journey step that created it; 0 when made by hand
+	CustomerID int64
+	OrderID    int64
+	Kind       TaskKind
+	Title      string
+	Script     string // call script, or instructions, in Markdown
+	Draft      string // prefilled personal email body
+	Assignee   string // a role (owner, assistant, program_manager) or a member's email
+	Status     TaskStatus
+	Outcome    string
+	Note       string
+	DueAt      time.Time
+	CreatedAt  time.Time
+	DoneAt     time.Time
+}
+
+// TaskFilter selects tasks; zero fields select everything.
+type TaskFilter struct {
+	Status     TaskStatus
+	CustomerID int64
+	Limit      int // 0 means 500
+}

@@ -1,0 +1,145 @@
+package aftersale
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything aftersale knows. Its methods (the Queries) each run
+// in their own transaction; Update runs several in one. Implementations:
+// package sqlite (the embedded default) and, later, postgres. Every method is
+// covered by the conformance suite in package storetest.
+//
+// Errors: a missing row is an ENOTFOUND *Error; driver errors are wrapped as
+// internal errors and never shown to callers.
+type Store interface {
+	Queries
+	// Update runs fn in one write transaction, committed when fn returns nil
+	// and rolled back otherwise. fn must not use the Store itself, only tx.
+	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Dialect names the database: "sqlite" or "postgres".
+	Dialect() string
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is a Store transaction. Driver returns the underlying driver
+// transaction (*sql.Tx for SQLite, pgx.Tx for PostgreSQL) so that durable
+// jobs can be inserted in the same transaction.
+type Tx interface {
+	Queries
+	Driver() any
+}
+
+// Queries are the data operations, shaped by what the service needs.
+// Times are stored with at least microsecond precision and returned in UTC.
+type Queries interface {
+	// EventInsert stores ev unless an event with the same ID is stored
+	// already; inserted reports which. ReceivedAt is set by the caller.
+	EventInsert(ctx context.Context, ev *StoredEvent) (inserted bool, err error)
+	// EventGet returns the stored event with the ID.
+	EventGet(ctx context.Context, id string) (*StoredEvent, error)
+	// EventListByCustomer returns the events about the email, oldest first.
+	EventListByCustomer(ctx context.Context, email string) ([]*StoredEvent, error)
+
+	// CustomerUpsert creates the contact or merges it into the stored one:
+	// non-empty fields overwrite, a non-nil MarketingConsent sets consent.
+	// The email is the key (compared lower-case).
+	CustomerUpsert(ctx context.Context, c *Contact, now time.Time) (*Customer, error)
+	// CustomerGet returns the customer with the ID.
+	CustomerGet(ctx context.Context, id int64) (*Customer, error)
+	// CustomerGetByEmail returns the customer with the email (any case).
+	CustomerGetByEmail(ctx context.Context, email string) (*Customer, error)
+	// CustomerSetUnsubscribed sets or clears the unsubscribe of the email;
+	// ENOTFOUND if nobody has it.
+	CustomerSetUnsubscribed(ctx context.Context, email string, unsubscribed bool, at time.Time) error
+
+	// OrderUpsert creates the order or updates the stored one with the same
+	// ExternalID (replacing its items) and returns it with its ID. Status and
+	// the fact times are left as stored on update.
+	OrderUpsert(ctx context.Context, o *Order) (*Order, error)
+	// OrderGet returns the order with the ID, with its items.
+	OrderGet(ctx context.Context, id int64) (*Order, error)
+	// OrderGetByExternalID returns the order with the shop's id, with its items.
+	OrderGetByExternalID(ctx context.Context, externalID string) (*Order, error)
+	// OrderListByCustomer returns the orders bought by or for the customer
+	// (as buyer or user), newest first, with their items.
+	OrderListByCustomer(ctx context.Context, customerID int64) ([]*Order, error)
+	// OrderSetStatus sets the status; for refunded and cancelled it also sets
+	// ClosedAt.
+	OrderSetStatus(ctx context.Context, id int64, status OrderStatus, at time.Time) error
+	// OrderSetUser names the person who uses the order.
+	OrderSetUser(ctx context.Context, id int64, userID int64) error
+	// OrderMarkAccessed and OrderMarkDelivered record the first time the fact
+	// became true; later calls keep the first time. They report whether this
+	// call was the first.
+	OrderMarkAccessed(ctx context.Context, id int64, at time.Time) (first bool, err error)
+	OrderMarkDelivered(ctx context.Context, id int64, at time.Time) (first bool, err error)
+
+	// ShipmentUpsert stores the package state keyed by (OrderID,
+	// TrackingNumber) and reports whether the status changed (true for a new
+	// package).
+	ShipmentUpsert(ctx context.Context, s *ShipmentRecord) (changed bool, err error)
+	// ShipmentListByOrder returns the packages of an order, oldest first.
+	ShipmentListByOrder(ctx context.Context, orderID int64) ([]*ShipmentRecord, error)
+	// BookingUpsert stores a session keyed by (OrderID, StartsAt).
+	BookingUpsert(ctx context.Context, b *BookingRecord) error
+	// BookingListByOrder returns the sessions of an order, earliest first.
+	BookingListByOrder(ctx context.Context, orderID int64) ([]*BookingRecord, error)
+
+	// RunCreate starts a journey run unless one for (JourneyID, OrderID,
+	// CustomerID) exists; it returns the run either way and whether it was
+	// created.
+	RunCreate(ctx context.Context, r *JourneyRun) (run *JourneyRun, created bool, err error)
+	// RunGet returns the run with the ID.
+	RunGet(ctx context.Context, id int64) (*JourneyRun, error)
+	// RunListByOrder returns the runs of an order, oldest first.
+	RunListByOrder(ctx context.Context, orderID int64) ([]*JourneyRun, error)
+	// RunExit marks an active run exited and its pending steps exited; it
+	// returns how many steps it stopped. Exiting an exited run does nothing.
+	RunExit(ctx context.Context, id int64, reason string, at time.Time) (stopped int, err error)
+
+	// StepInsert stores new steps, skipping any whose (RunID, Key) exists,
+	// and returns the inserted ones with their IDs set.
+	StepInsert(ctx context.Context, steps []*Step) ([]*Step, error)
+	// StepGet returns the step with the ID.
+	StepGet(ctx context.Context, id int64) (*Step, error)
+	// StepListByCustomer returns the steps of the customer, by due time.
+	StepListByCustomer(ctx context.Context, customerID int64) ([]*Step, error)
+	// StepFinish moves a pending step to a final status with a note. It
+	// returns EConflict if the step is not pending any more.
+	StepFinish(ctx context.Context, id int64, status StepStatus, note string, at time.Time) error
+	// StepCountPending counts pending steps, and how many of those are due
+	// at or before now (the backlog).
+	StepCountPending(ctx context.Context, now time.Time) (pending, due int, err error)
+	// StepListDue returns up to limit pending steps due at or before now,
+	// earliest first (for the periodic sweep that re-enqueues lost work).
+	StepListDue(ctx context.Context, now time.Time, limit int) ([]*Step, error)
+
+	// MessageBegin records an attempt to send: it creates the message for
+	// (StepID, Recipient) in status sending, or returns the stored one with
+	// Attempts increased (unless it is final: sent, failed or suppressed, in
+	// which case it is returned unchanged). created reports which.
+	MessageBegin(ctx context.Context, m *Message) (msg *Message, created bool, err error)
+	// MessageFinish sets the final status, error text and sent time.
+	MessageFinish(ctx context.Context, id int64, status MessageStatus, errText string, at time.Time) error
+	// MessageListByCustomer returns the messages to the customer, oldest first.
+	MessageListByCustomer(ctx context.Context, customerID int64) ([]*Message, error)
+	// MessageCountByStatus counts all messages per status.
+	MessageCountByStatus(ctx context.Context) (map[MessageStatus]int, error)
+
+	// TaskCreate stores a new task (at most one per StepID when StepID is
+	// set: a second create for the same step returns the first task).
+	TaskCreate(ctx context.Context, t *Task) (*Task, error)
+	// TaskGet returns the task with the ID.
+	TaskGet(ctx context.Context, id int64) (*Task, error)
+	// TaskList returns tasks matching the filter, by due time.
+	TaskList(ctx context.Context, f TaskFilter) ([]*Task, error)
+	// TaskComplete closes an open task with an outcome and note; EConflict if
+	// it is not open.
+	TaskComplete(ctx context.Context, id int64, outcome, note string, at time.Time) (*Task, error)
+
+	// SecretGet returns the named secret, creating it with gen the first time
+	// (the signing key of customer links, say). Concurrent first calls agree.
+	SecretGet(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+}
