@@ -77,12 +77,12 @@ func (e *Event) Validate() error {
 		e.Source = "api"
 	}
 	if e.Customer != nil || e.Type == EventOrderPlaced {
-		if err := e.Customer.validate("customer"); err != nil {
+		if err := e.Customer.Validate("customer"); err != nil {
 			return err
 		}
 	}
 	if e.User != nil {
-		if err := e.User.validate("user"); err != nil {
+		if err := e.User.Validate("user"); err != nil {
 			return err
 		}
 	}
@@ -135,7 +135,9 @@ func (e *Event) Validate() error {
 	return nil
 }
 
-func (c *Contact) validate(field string) error {
+// Validate normalises the contact (lower-case email) and checks it; errors
+// name fields under the given prefix, e.g. "customer.email".
+func (c *Contact) Validate(field string) error {
 	if c == nil {
 		return FieldError(field, "is required")
 	}
