@@ -1,0 +1,285 @@
+package storetest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+func testEventInsert(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ev := &aftersale.StoredEvent{
+		ID: "evt_1", Type: aftersale.EventOrderPlaced, Source: "api",
+		OccurredAt: t0, ReceivedAt: at(time.Second),
+		CustomerEmail: "Ann@Example.com", OrderRef: "1001",
+		Payload: []byte(`{"id":"evt_1","type":"order.placed"}`),
+	}
+	inserted, err := s.EventInsert(ctx, ev)
+	ok(t, err)
+	if !inserted {
+		t.Fatal("first EventInsert: inserted = false")
+	}
+	got, err := s.EventGet(ctx, "evt_1")
+	ok(t, err)
+	same(t, "EventGet", got, ev)
+
+	dup := *ev
+	dup.Type = aftersale.EventOrderRefunded
+	dup.Payload = []byte(`{"id":"evt_1","type":"order.refunded"}`)
+	inserted, err = s.EventInsert(ctx, &dup)
+	ok(t, err)
+	if inserted {
+		t.Fatal("second EventInsert with the same ID: inserted = true")
+	}
+	got, err = s.EventGet(ctx, "evt_1")
+	ok(t, err)
+	same(t, "EventGet after a duplicate", got, ev)
+
+	// An event about nobody (no email, no order) is stored too.
+	bare := &aftersale.StoredEvent{ID: "evt_2", Type: aftersale.EventProductAccessed, Source: "import",
+		OccurredAt: t0, ReceivedAt: t0, Payload: []byte(`{}`)}
+	inserted, err = s.EventInsert(ctx, bare)
+	ok(t, err)
+	if !inserted {
+		t.Fatal("EventInsert of a second event: inserted = false")
+	}
+	got, err = s.EventGet(ctx, "evt_2")
+	ok(t, err)
+	same(t, "EventGet of an event about nobody", got, bare)
+
+	_, err = s.EventGet(ctx, "evt_missing")
+	wantCode(t, "EventGet of a missing event", err, aftersale.ENOTFOUND)
+}
+
+func testEventListByCustomer(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	events := []struct {
+		id, email string
+		occurred  time.Time
+	}{
+		{"e1", "ann@example.com", at(2 * time.Hour)},
+		{"e2", "ANN@example.com", t0},
+		{"e3", "bob@example.com", at(time.Hour)},
+		{"e4", "Ann@Example.COM", at(time.Hour)},
+	}
+	for _, e := range events {
+		_, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: e.id, Type: aftersale.EventOrderPlaced,
+			Source: "api", OccurredAt: e.occurred, ReceivedAt: e.occurred, CustomerEmail: e.email,
+			Payload: []byte(`{"id":"` + e.id + `"}`)})
+		ok(t, err)
+	}
+	tests := []struct {
+		email string
+		want  []string
+	}{
+		{"ann@example.com", []string{"e2", "e4", "e1"}},
+		{"ANN@EXAMPLE.COM", []string{"e2", "e4", "e1"}},
+		{"bob@example.com", []string{"e3"}},
+		{"nobody@example.com", nil},
+	}
+	for _, tt := range tests {
+		list, err := s.EventListByCustomer(ctx, tt.email)
+		ok(t, err)
+		var got []string
+		for _, ev := range list {
+			got = append(got, ev.ID)
+			if string(ev.Payload) != `{"id":"`+ev.ID+`"}` {
+				t.Errorf("event %s has payload %q", ev.ID, ev.Payload)
+			}
+		}
+		same(t, "EventListByCustomer("+tt.email+")", got, tt.want)
+	}
+}
+
+func testCustomerUpsert(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	// Each step merges a contact into the same stored customer.
+	steps := []struct {
+		name    string
+		contact aftersale.Contact
+		now     time.Time
+		want    aftersale.Customer // ID is filled in
+	}{{
+		name: "create",
+		contact: aftersale.Contact{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
+			Timezone: "Europe/Berlin", MarketingConsent: ptr(true)},
+		now: t0,
+		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
+			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: t0, UpdatedAt: t0},
+	}, {
+		name:    "empty fields and nil consent keep what is stored; the email matches in any case",
+		contact: aftersale.Contact{Email: "ann@example.COM"},
+		now:     at(time.Hour),
+		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
+			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: t0, UpdatedAt: at(time.Hour)},
+	}, {
+		name:    "non-empty fields overwrite and consent false withdraws",
+		contact: aftersale.Contact{Email: "ann@example.com", Name: "Ann Lee", Timezone: "Europe/Paris", MarketingConsent: ptr(false)},
+		now:     at(2 * time.Hour),
+		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann Lee", Phone: "+49 30 1234",
+			Timezone: "Europe/Paris", MarketingConsent: false, CreatedAt: t0, UpdatedAt: at(2 * time.Hour)},
+	}, {
+		name:    "consent true grants",
+		contact: aftersale.Contact{Email: "ANN@EXAMPLE.COM", Phone: "+49 30 9999", MarketingConsent: ptr(true)},
+		now:     at(3 * time.Hour),
+		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann Lee", Phone: "+49 30 9999",
+			Timezone: "Europe/Paris", MarketingConsent: true, CreatedAt: t0, UpdatedAt: at(3 * time.Hour)},
+	}}
+	var id int64
+	for _, st := range steps {
+		c, err := s.CustomerUpsert(ctx, &st.contact, st.now)
+		ok(t, err)
+		if id == 0 {
+			if c.ID == 0 {
+				t.Fatal("created customer has ID 0")
+			}
+			id = c.ID
+		}
+		want := st.want
+		want.ID = id
+		same(t, st.name, c, &want)
+		got, err := s.CustomerGet(ctx, id)
+		ok(t, err)
+		same(t, st.name+" (CustomerGet)", got, &want)
+	}
+
+	other, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "bob@example.com"}, t0)
+	ok(t, err)
+	if other.ID == id || other.ID == 0 {
+		t.Fatalf("a second email got ID %d (first %d)", other.ID, id)
+	}
+	if other.MarketingConsent || other.Unsubscribed || other.Name != "" {
+		t.Errorf("new customer without facts: %s", show(other))
+	}
+}
+
+func testCustomerGet(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "Ann@Example.com")
+	bob := newCustomer(t, s, "bob@example.com")
+
+	for _, c := range []*aftersale.Customer{ann, bob} {
+		got, err := s.CustomerGet(ctx, c.ID)
+		ok(t, err)
+		same(t, "CustomerGet", got, c)
+	}
+	for _, email := range []string{"Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM"} {
+		got, err := s.CustomerGetByEmail(ctx, email)
+		ok(t, err)
+		same(t, "CustomerGetByEmail("+email+")", got, ann)
+	}
+	_, err := s.CustomerGet(ctx, bob.ID+1000)
+	wantCode(t, "CustomerGet of a missing ID", err, aftersale.ENOTFOUND)
+	_, err = s.CustomerGetByEmail(ctx, "carl@example.com")
+	wantCode(t, "CustomerGetByEmail of a missing email", err, aftersale.ENOTFOUND)
+}
+
+func testCustomerSetUnsubscribed(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: ptr(true)}, t0)
+	ok(t, err)
+	steps := []struct {
+		name         string
+		email        string
+		unsubscribed bool
+		at           time.Time
+		wantAt       time.Time
+	}{
+		{"unsubscribe", "ann@example.com", true, at(time.Hour), at(time.Hour)},
+		{"unsubscribe again keeps the first time", "ANN@example.com", true, at(2 * time.Hour), at(time.Hour)},
+		{"resubscribe clears", "ann@example.com", false, at(3 * time.Hour), time.Time{}},
+		{"unsubscribe after a resubscribe", "ann@example.com", true, at(4 * time.Hour), at(4 * time.Hour)},
+	}
+	for _, st := range steps {
+		ok(t, s.CustomerSetUnsubscribed(ctx, st.email, st.unsubscribed, st.at))
+		got, err := s.CustomerGet(ctx, c.ID)
+		ok(t, err)
+		if got.Unsubscribed != st.unsubscribed || !got.UnsubscribedAt.Equal(st.wantAt) {
+			t.Fatalf("%s: Unsubscribed %v at %v, want %v at %v", st.name,
+				got.Unsubscribed, got.UnsubscribedAt, st.unsubscribed, st.wantAt)
+		}
+		if !got.MarketingConsent || got.Email != "Ann@Example.com" {
+			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+		}
+	}
+	err = s.CustomerSetUnsubscribed(ctx, "nobody@example.com", true, t0)
+	wantCode(t, "CustomerSetUnsubscribed of a missing email", err, aftersale.ENOTFOUND)
+}
+
+func testSecretGet(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	calls := 0
+	gen := func() []byte {
+		calls++
+		return []byte(fmt.Sprintf("secret-%d", calls))
+	}
+	first, err := s.SecretGet(ctx, "link-key", gen)
+	ok(t, err)
+	if string(first) != "secret-1" || calls != 1 {
+		t.Fatalf("first SecretGet = %q after %d gen calls, want secret-1 after 1", first, calls)
+	}
+	again, err := s.SecretGet(ctx, "link-key", gen)
+	ok(t, err)
+	if !bytes.Equal(again, first) || calls != 1 {
+		t.Fatalf("second SecretGet = %q after %d gen calls, want %q without a call", again, calls, first)
+	}
+	other, err := s.SecretGet(ctx, "other-key", gen)
+	ok(t, err)
+	if string(other) != "secret-2" {
+		t.Fatalf("SecretGet of another name = %q, want secret-2", other)
+	}
+}
+
+func testSecretGetConcurrent(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	const n = 8
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		results [n][]byte
+		errs    [n]error
+		gens    atomic.Int32
+		allIn   = make(chan struct{})
+	)
+	// gen waits (a little) for the other callers to reach it too, so that
+	// an implementation that lets each caller store its own value fails.
+	gen := func() []byte {
+		if gens.Add(1) == n {
+			close(allIn)
+		}
+		select {
+		case <-allIn:
+		case <-time.After(200 * time.Millisecond):
+		}
+		return []byte(rand.Text())
+	}
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			results[i], errs[i] = s.SecretGet(ctx, "signing-key", gen)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		ok(t, errs[i])
+		if len(results[i]) == 0 || !bytes.Equal(results[i], results[0]) {
+			t.Fatalf("concurrent SecretGet %d = %q, call 0 = %q", i, results[i], results[0])
+		}
+	}
+	stored, err := s.SecretGet(ctx, "signing-key", func() []byte {
+		t.Error("gen called for a stored secret")
+		return []byte("x")
+	})
+	ok(t, err)
+	if !bytes.Equal(stored, results[0]) {
+		t.Fatalf("SecretGet after the race = %q, want %q", stored, results[0])
+	}
+	t.Logf("%d of %d concurrent first calls ran gen", gens.Load(), n)
+}

@@ -1,0 +1,314 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// message returns an unsaved message of the fixture's step to its customer.
+func message(f fixture, recipient string) *aftersale.Message {
+	return &aftersale.Message{
+		StepID: f.step.ID, CustomerID: f.cust.ID, Recipient: recipient,
+		MessageID: "<" + recipient + "." + f.step.Key + "@mail.example>",
+		Template:  "welcome", Subject: "Welcome!", Category: aftersale.CategoryFollowUp,
+		Status: aftersale.MessageSending, CreatedAt: t0,
+	}
+}
+
+func testMessageBegin(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "Ann@Example.com")
+	in := message(f, "Ann@Example.com")
+	m, created, err := s.MessageBegin(ctx, in)
+	ok(t, err)
+	if !created || m.ID == 0 {
+		t.Fatalf("first MessageBegin: created %v, ID %d", created, m.ID)
+	}
+	want := *in
+	want.ID, want.Attempts = m.ID, 1
+	same(t, "first MessageBegin", m, &want)
+
+	// A retry of the same step to the same person (in any case) counts an
+	// attempt and keeps the stored Message-ID and facts.
+	for attempt := 2; attempt <= 3; attempt++ {
+		retry := message(f, "ann@example.com")
+		retry.MessageID, retry.Subject, retry.CreatedAt = "<other@mail.example>", "Changed", at(time.Hour)
+		m, created, err = s.MessageBegin(ctx, retry)
+		ok(t, err)
+		if created {
+			t.Fatalf("attempt %d: created a second message", attempt)
+		}
+		want.Attempts = attempt
+		same(t, "retried MessageBegin", m, &want)
+	}
+
+	// Another recipient of the same step is another message.
+	other, created, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
+	ok(t, err)
+	if !created || other.ID == m.ID || other.Attempts != 1 {
+		t.Fatalf("MessageBegin to another recipient: created %v, ID %d (first %d), attempts %d",
+			created, other.ID, m.ID, other.Attempts)
+	}
+
+	// Mail not sent by a step is never merged.
+	var manual []int64
+	for range 2 {
+		in := message(f, "ann@example.com")
+		in.StepID = 0
+		got, created, err := s.MessageBegin(ctx, in)
+		ok(t, err)
+		if !created || got.StepID != 0 || got.Attempts != 1 {
+			t.Fatalf("MessageBegin without a step: created %v, %s", created, show(got))
+		}
+		manual = append(manual, got.ID)
+	}
+	if manual[0] == manual[1] {
+		t.Fatal("two messages without a step share an ID")
+	}
+}
+
+func testMessageBeginFinal(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	for _, status := range []aftersale.MessageStatus{aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed} {
+		t.Run(string(status), func(t *testing.T) {
+			in := message(f, string(status)+"@example.com")
+			m, _, err := s.MessageBegin(ctx, in)
+			ok(t, err)
+			_, _, err = s.MessageBegin(ctx, in)
+			ok(t, err)
+			ok(t, s.MessageFinish(ctx, m.ID, status, "why "+string(status), at(time.Minute)))
+			want := *m
+			want.Status, want.Attempts, want.Error, want.SentAt = status, 2, "why "+string(status), at(time.Minute)
+			for range 2 {
+				got, created, err := s.MessageBegin(ctx, in)
+				ok(t, err)
+				if created {
+					t.Fatal("MessageBegin of a final message created one")
+				}
+				same(t, "MessageBegin of a final message", got, &want)
+			}
+		})
+	}
+}
+
+func testMessageFinish(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	tests := []struct {
+		status  aftersale.MessageStatus
+		errText string
+	}{
+		{aftersale.MessageSent, ""},
+		{aftersale.MessageFailed, "550 5.1.1 no such user"},
+		{aftersale.MessageSuppressed, "unsubscribed"},
+	}
+	for i, tt := range tests {
+		m, _, err := s.MessageBegin(ctx, message(f, string(tt.status)+"@example.com"))
+		ok(t, err)
+		finished := at(time.Duration(i+1) * time.Minute)
+		ok(t, s.MessageFinish(ctx, m.ID, tt.status, tt.errText, finished))
+		list, err := s.MessageListByCustomer(ctx, f.cust.ID)
+		ok(t, err)
+		if len(list) != i+1 {
+			t.Fatalf("%s: %d messages listed, want %d", tt.status, len(list), i+1)
+		}
+		want := *m
+		want.Status, want.Error, want.SentAt = tt.status, tt.errText, finished
+		same(t, string(tt.status), list[i], &want)
+	}
+	err := s.MessageFinish(ctx, 1_000_000, aftersale.MessageSent, "", t0)
+	wantCode(t, "MessageFinish of a missing message", err, aftersale.ENOTFOUND)
+}
+
+func testMessageListByCustomer(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	other := newFixture(t, s, "bob@example.com")
+	var want []int64
+	for _, c := range []struct {
+		f       fixture
+		to      string
+		created time.Duration
+	}{
+		{f, "ann+late@example.com", 2 * time.Hour},
+		{other, "bob@example.com", time.Hour},
+		{f, "ann@example.com", 0},
+		{f, "ann+mid@example.com", time.Hour},
+	} {
+		in := message(c.f, c.to)
+		in.CreatedAt = at(c.created)
+		m, _, err := s.MessageBegin(ctx, in)
+		ok(t, err)
+		if c.f.cust.ID == f.cust.ID {
+			want = append(want, m.ID)
+		}
+	}
+	want = []int64{want[1], want[2], want[0]} // by creation time
+	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
+	ok(t, err)
+	same(t, "MessageListByCustomer, oldest first", ids(list, func(m *aftersale.Message) int64 { return m.ID }), want)
+	for _, m := range list {
+		if m.CustomerID != f.cust.ID {
+			t.Errorf("listed a message to customer %d", m.CustomerID)
+		}
+	}
+}
+
+func testMessageCountByStatus(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	all := []aftersale.MessageStatus{aftersale.MessageSending, aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed}
+	check := func(name string, want map[aftersale.MessageStatus]int) {
+		t.Helper()
+		got, err := s.MessageCountByStatus(ctx)
+		ok(t, err)
+		for status, n := range got {
+			if n != want[status] {
+				t.Fatalf("%s: %d %s messages, want %d", name, n, status, want[status])
+			}
+		}
+		for _, status := range all {
+			if got[status] != want[status] {
+				t.Fatalf("%s: %d %s messages, want %d", name, got[status], status, want[status])
+			}
+		}
+	}
+	check("empty store", nil)
+
+	f := newFixture(t, s, "ann@example.com")
+	final := map[string]aftersale.MessageStatus{
+		"a": aftersale.MessageSent, "b": aftersale.MessageSent, "c": aftersale.MessageFailed,
+		"d": aftersale.MessageSuppressed, "e": "", "f": "",
+	}
+	for name, status := range final {
+		m, _, err := s.MessageBegin(ctx, message(f, name+"@example.com"))
+		ok(t, err)
+		if status != "" {
+			ok(t, s.MessageFinish(ctx, m.ID, status, "", t0))
+		}
+	}
+	check("after sending", map[aftersale.MessageStatus]int{
+		aftersale.MessageSending: 2, aftersale.MessageSent: 2, aftersale.MessageFailed: 1, aftersale.MessageSuppressed: 1,
+	})
+}
+
+// task returns an unsaved task of the fixture.
+func task(f fixture, stepID int64, title string, due time.Time) *aftersale.Task {
+	return &aftersale.Task{
+		StepID: stepID, CustomerID: f.cust.ID, OrderID: f.order.ID, Kind: aftersale.TaskCall,
+		Title: title, Script: "Ask how it goes.", Draft: "Hi!", Assignee: "owner",
+		Status: aftersale.TaskOpen, DueAt: due, CreatedAt: t0,
+	}
+}
+
+func testTaskCreate(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	in := task(f, f.step.ID, "Call Ann", at(time.Hour))
+	first, err := s.TaskCreate(ctx, in)
+	ok(t, err)
+	if first.ID == 0 {
+		t.Fatal("created task has ID 0")
+	}
+	want := *in
+	want.ID = first.ID
+	same(t, "TaskCreate", first, &want)
+	got, err := s.TaskGet(ctx, first.ID)
+	ok(t, err)
+	same(t, "TaskGet", got, &want)
+
+	again, err := s.TaskCreate(ctx, task(f, f.step.ID, "Call Ann again", at(2*time.Hour)))
+	ok(t, err)
+	same(t, "second TaskCreate for the same step", again, &want)
+
+	// Tasks made by hand (no step) are all kept, without customer or order
+	// when they are about nobody.
+	hand := map[int64]bool{}
+	for i := range 2 {
+		in := task(f, 0, "Write a note", at(time.Duration(i)*time.Hour))
+		in.CustomerID, in.OrderID, in.Kind = 0, 0, aftersale.TaskHandwrittenNote
+		got, err := s.TaskCreate(ctx, in)
+		ok(t, err)
+		want := *in
+		want.ID = got.ID
+		same(t, "TaskCreate by hand", got, &want)
+		hand[got.ID] = true
+	}
+	if len(hand) != 2 || hand[first.ID] {
+		t.Fatalf("tasks made by hand got IDs %v (step task %d)", hand, first.ID)
+	}
+	_, err = s.TaskGet(ctx, 1_000_000)
+	wantCode(t, "TaskGet of a missing task", err, aftersale.ENOTFOUND)
+}
+
+func testTaskList(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newFixture(t, s, "ann@example.com")
+	bob := newFixture(t, s, "bob@example.com")
+	var tk []*aftersale.Task
+	for _, c := range []struct {
+		f   fixture
+		due time.Duration
+	}{
+		{ann, 3 * time.Hour}, {bob, time.Hour}, {ann, 0}, {bob, 4 * time.Hour}, {ann, 2 * time.Hour},
+	} {
+		got, err := s.TaskCreate(ctx, task(c.f, 0, "task", at(c.due)))
+		ok(t, err)
+		tk = append(tk, got)
+	}
+	_, err := s.TaskComplete(ctx, tk[4].ID, "reached", "", t0)
+	ok(t, err)
+
+	byID := func(t *aftersale.Task) int64 { return t.ID }
+	tests := []struct {
+		name   string
+		filter aftersale.TaskFilter
+		want   []int64
+	}{
+		{"all, by due time", aftersale.TaskFilter{}, []int64{tk[2].ID, tk[1].ID, tk[4].ID, tk[0].ID, tk[3].ID}},
+		{"open", aftersale.TaskFilter{Status: aftersale.TaskOpen}, []int64{tk[2].ID, tk[1].ID, tk[0].ID, tk[3].ID}},
+		{"done", aftersale.TaskFilter{Status: aftersale.TaskDone}, []int64{tk[4].ID}},
+		{"cancelled", aftersale.TaskFilter{Status: aftersale.TaskCancelled}, []int64{}},
+		{"customer", aftersale.TaskFilter{CustomerID: bob.cust.ID}, []int64{tk[1].ID, tk[3].ID}},
+		{"customer and status", aftersale.TaskFilter{CustomerID: ann.cust.ID, Status: aftersale.TaskOpen}, []int64{tk[2].ID, tk[0].ID}},
+		{"limit", aftersale.TaskFilter{Limit: 2}, []int64{tk[2].ID, tk[1].ID}},
+	}
+	for _, tt := range tests {
+		list, err := s.TaskList(ctx, tt.filter)
+		ok(t, err)
+		same(t, "TaskList "+tt.name, ids(list, byID), tt.want)
+	}
+}
+
+func testTaskComplete(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	open, err := s.TaskCreate(ctx, task(f, f.step.ID, "Call Ann", at(time.Hour)))
+	ok(t, err)
+	done, err := s.TaskComplete(ctx, open.ID, "reached", "happy with the course", at(2*time.Hour))
+	ok(t, err)
+	want := *open
+	want.Status, want.Outcome, want.Note, want.DoneAt = aftersale.TaskDone, "reached", "happy with the course", at(2*time.Hour)
+	same(t, "TaskComplete", done, &want)
+	got, err := s.TaskGet(ctx, open.ID)
+	ok(t, err)
+	same(t, "TaskGet after TaskComplete", got, &want)
+
+	_, err = s.TaskComplete(ctx, open.ID, "voicemail", "", at(3*time.Hour))
+	wantCode(t, "TaskComplete of a done task", err, aftersale.ECONFLICT)
+	got, err = s.TaskGet(ctx, open.ID)
+	ok(t, err)
+	same(t, "task after a conflicting TaskComplete", got, &want)
+
+	in := task(f, 0, "Cancelled", t0)
+	in.Status = aftersale.TaskCancelled
+	cancelled, err := s.TaskCreate(ctx, in)
+	ok(t, err)
+	_, err = s.TaskComplete(ctx, cancelled.ID, "reached", "", t0)
+	wantCode(t, "TaskComplete of a cancelled task", err, aftersale.ECONFLICT)
+
+	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", t0)
+	wantCode(t, "TaskComplete of a missing task", err, aftersale.ENOTFOUND)
+}

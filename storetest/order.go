@@ -1,0 +1,277 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+func testOrderUpsert(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	in := &aftersale.Order{
+		ExternalID: "1001", CustomerID: ann.ID, Source: "shopify", Currency: "EUR", Total: "124.00",
+		Coupon: "SPRING", Status: aftersale.OrderPlaced, PlacedAt: t0,
+		Items: []aftersale.Item{
+			{SKU: "C-1", Name: "Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "99.00", AccessURL: "https://x.example/c"},
+			{SKU: "B-1", Name: "Book", Kind: aftersale.KindPhysical, Quantity: 1, Price: "25.00"},
+		},
+	}
+	o, err := s.OrderUpsert(ctx, in)
+	ok(t, err)
+	if o.ID == 0 {
+		t.Fatal("created order has ID 0")
+	}
+	want := *in
+	want.ID = o.ID
+	same(t, "OrderUpsert (create)", o, &want)
+	got, err := s.OrderGet(ctx, o.ID)
+	ok(t, err)
+	same(t, "OrderGet", got, &want)
+	got, err = s.OrderGetByExternalID(ctx, "1001")
+	ok(t, err)
+	same(t, "OrderGetByExternalID", got, &want)
+
+	// Facts recorded since must survive an update; the items are replaced.
+	_, err = s.OrderMarkAccessed(ctx, o.ID, at(time.Hour))
+	ok(t, err)
+	ok(t, s.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, at(2*time.Hour)))
+	upd := &aftersale.Order{
+		ExternalID: "1001", CustomerID: ann.ID, Source: "shopify", Currency: "EUR", Total: "99.00",
+		Status: aftersale.OrderPlaced, PlacedAt: t0,
+		Items: []aftersale.Item{{SKU: "C-1", Name: "Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "99.00"}},
+	}
+	o2, err := s.OrderUpsert(ctx, upd)
+	ok(t, err)
+	want = *upd
+	want.ID = o.ID
+	want.Status = aftersale.OrderRefunded
+	want.AccessedAt = at(time.Hour)
+	want.ClosedAt = at(2 * time.Hour)
+	same(t, "OrderUpsert (update)", o2, &want)
+	got, err = s.OrderGet(ctx, o.ID)
+	ok(t, err)
+	same(t, "OrderGet after update", got, &want)
+
+	other := newOrder(t, s, ann.ID, "1002", t0)
+	if other.ID == o.ID {
+		t.Fatal("a second external id got the first order's ID")
+	}
+
+	_, err = s.OrderGet(ctx, other.ID+1000)
+	wantCode(t, "OrderGet of a missing ID", err, aftersale.ENOTFOUND)
+	_, err = s.OrderGetByExternalID(ctx, "no-such-order")
+	wantCode(t, "OrderGetByExternalID of a missing order", err, aftersale.ENOTFOUND)
+}
+
+func testOrderListByCustomer(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	bob := newCustomer(t, s, "bob@example.com")
+	carl := newCustomer(t, s, "carl@example.com")
+	nobody := newCustomer(t, s, "nobody@example.com")
+
+	o1 := newOrder(t, s, ann.ID, "o1", t0)
+	o2 := newOrder(t, s, ann.ID, "o2", at(2*time.Hour))
+	o3 := newOrder(t, s, carl.ID, "o3", at(time.Hour))
+	o4 := newOrder(t, s, carl.ID, "o4", at(3*time.Hour))
+	ok(t, s.OrderSetUser(ctx, o2.ID, bob.ID)) // ann bought it for bob
+	ok(t, s.OrderSetUser(ctx, o3.ID, ann.ID)) // carl bought it for ann
+	o2.UserID, o3.UserID = bob.ID, ann.ID
+
+	tests := []struct {
+		name     string
+		customer int64
+		want     []*aftersale.Order
+	}{
+		{"buyer and user, newest first", ann.ID, []*aftersale.Order{o2, o3, o1}},
+		{"user only", bob.ID, []*aftersale.Order{o2}},
+		{"buyer only", carl.ID, []*aftersale.Order{o4, o3}},
+		{"no orders", nobody.ID, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.OrderListByCustomer(ctx, tt.customer)
+		ok(t, err)
+		if len(got) == 0 && len(tt.want) == 0 {
+			continue
+		}
+		same(t, tt.name, got, tt.want)
+	}
+}
+
+func testOrderSetStatus(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	o := newOrder(t, s, ann.ID, "1001", t0)
+	steps := []struct {
+		name       string
+		status     aftersale.OrderStatus
+		at         time.Time
+		wantClosed time.Time
+	}{
+		{"placed does not close", aftersale.OrderPlaced, at(time.Hour), time.Time{}},
+		{"refunded closes", aftersale.OrderRefunded, at(2 * time.Hour), at(2 * time.Hour)},
+		{"cancelled later keeps the first close", aftersale.OrderCancelled, at(3 * time.Hour), at(2 * time.Hour)},
+	}
+	for _, st := range steps {
+		ok(t, s.OrderSetStatus(ctx, o.ID, st.status, st.at))
+		got, err := s.OrderGet(ctx, o.ID)
+		ok(t, err)
+		if got.Status != st.status || !got.ClosedAt.Equal(st.wantClosed) {
+			t.Fatalf("%s: status %q closed %v, want %q closed %v", st.name, got.Status, got.ClosedAt, st.status, st.wantClosed)
+		}
+		if len(got.Items) != 2 || got.Total != o.Total {
+			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+		}
+	}
+	err := s.OrderSetStatus(ctx, o.ID+1000, aftersale.OrderRefunded, t0)
+	wantCode(t, "OrderSetStatus of a missing order", err, aftersale.ENOTFOUND)
+}
+
+func testOrderSetUser(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	bob := newCustomer(t, s, "bob@example.com")
+	o := newOrder(t, s, ann.ID, "1001", t0)
+	if o.UserID != 0 {
+		t.Fatalf("new order has UserID %d, want 0", o.UserID)
+	}
+	for _, user := range []int64{bob.ID, 0} {
+		ok(t, s.OrderSetUser(ctx, o.ID, user))
+		got, err := s.OrderGet(ctx, o.ID)
+		ok(t, err)
+		if got.UserID != user || got.CustomerID != ann.ID {
+			t.Fatalf("after OrderSetUser(%d): customer %d user %d", user, got.CustomerID, got.UserID)
+		}
+		list, err := s.OrderListByCustomer(ctx, bob.ID)
+		ok(t, err)
+		if (user == bob.ID) != (len(list) == 1) {
+			t.Fatalf("after OrderSetUser(%d): bob has %d orders", user, len(list))
+		}
+	}
+	err := s.OrderSetUser(ctx, o.ID+1000, bob.ID)
+	wantCode(t, "OrderSetUser of a missing order", err, aftersale.ENOTFOUND)
+}
+
+func testOrderMark(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	tests := []struct {
+		name string
+		mark func(ctx context.Context, id int64, at time.Time) (bool, error)
+		fact func(o *aftersale.Order) time.Time
+	}{
+		{"accessed", s.OrderMarkAccessed, func(o *aftersale.Order) time.Time { return o.AccessedAt }},
+		{"delivered", s.OrderMarkDelivered, func(o *aftersale.Order) time.Time { return o.DeliveredAt }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newOrder(t, s, ann.ID, "order-"+tt.name, t0)
+			if !tt.fact(o).IsZero() {
+				t.Fatalf("new order has the fact at %v", tt.fact(o))
+			}
+			for i, when := range []time.Time{at(time.Hour), at(2 * time.Hour)} {
+				first, err := tt.mark(ctx, o.ID, when)
+				ok(t, err)
+				if first != (i == 0) {
+					t.Fatalf("call %d: first = %v", i+1, first)
+				}
+				got, err := s.OrderGet(ctx, o.ID)
+				ok(t, err)
+				if !tt.fact(got).Equal(at(time.Hour)) {
+					t.Fatalf("call %d: fact time %v, want the first %v", i+1, tt.fact(got), at(time.Hour))
+				}
+			}
+			_, err := tt.mark(ctx, o.ID+1000, t0)
+			wantCode(t, "mark of a missing order", err, aftersale.ENOTFOUND)
+		})
+	}
+	// The facts are independent of each other.
+	o := newOrder(t, s, ann.ID, "both", t0)
+	_, err := s.OrderMarkDelivered(ctx, o.ID, at(time.Hour))
+	ok(t, err)
+	first, err := s.OrderMarkAccessed(ctx, o.ID, at(2*time.Hour))
+	ok(t, err)
+	if !first {
+		t.Fatal("OrderMarkAccessed after OrderMarkDelivered: first = false")
+	}
+}
+
+func testShipmentUpsert(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	o := newOrder(t, s, ann.ID, "1001", t0)
+	other := newOrder(t, s, ann.ID, "1002", t0)
+	pkg := func(tracking string, status aftersale.ShipmentStatus, carrier string, h int) *aftersale.ShipmentRecord {
+		return &aftersale.ShipmentRecord{OrderID: o.ID, Carrier: carrier, TrackingNumber: tracking,
+			TrackingURL: map[string]string{"": "", "dhl": "https://dhl.example/" + tracking}[carrier],
+			Status:      status, UpdatedAt: at(time.Duration(h) * time.Hour)}
+	}
+	steps := []struct {
+		name        string
+		in          *aftersale.ShipmentRecord
+		wantChanged bool
+	}{
+		{"new package", pkg("A", aftersale.ShipmentShipped, "dhl", 1), true},
+		{"same status", pkg("A", aftersale.ShipmentShipped, "dhl", 2), false},
+		{"new status", pkg("A", aftersale.ShipmentInTransit, "dhl", 3), true},
+		{"second package", pkg("B", aftersale.ShipmentShipped, "dhl", 4), true},
+		{"status only, empty carrier keeps it", pkg("A", aftersale.ShipmentDelivered, "", 5), true},
+	}
+	for _, st := range steps {
+		changed, err := s.ShipmentUpsert(ctx, st.in)
+		ok(t, err)
+		if changed != st.wantChanged {
+			t.Fatalf("%s: changed = %v, want %v", st.name, changed, st.wantChanged)
+		}
+	}
+	list, err := s.ShipmentListByOrder(ctx, o.ID)
+	ok(t, err)
+	if len(list) != 2 {
+		t.Fatalf("ShipmentListByOrder: %d packages, want 2: %s", len(list), show(list))
+	}
+	wantA := pkg("A", aftersale.ShipmentDelivered, "dhl", 5)
+	wantB := pkg("B", aftersale.ShipmentShipped, "dhl", 4)
+	wantA.ID, wantB.ID = list[0].ID, list[1].ID
+	if wantA.ID == 0 || wantB.ID == 0 || wantA.ID == wantB.ID {
+		t.Fatalf("package IDs %d and %d", wantA.ID, wantB.ID)
+	}
+	same(t, "ShipmentListByOrder, oldest first", list, []*aftersale.ShipmentRecord{wantA, wantB})
+
+	list, err = s.ShipmentListByOrder(ctx, other.ID)
+	ok(t, err)
+	if len(list) != 0 {
+		t.Fatalf("another order has packages: %s", show(list))
+	}
+}
+
+func testBookingUpsert(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	o := newOrder(t, s, ann.ID, "1001", t0)
+	other := newOrder(t, s, ann.ID, "1002", t0)
+	in := []*aftersale.BookingRecord{
+		{OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff", JoinURL: "https://meet.example/1"},
+		{OrderID: o.ID, StartsAt: at(24 * time.Hour), Title: "Intro"},
+		{OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff call"}, // same session, new title
+		{OrderID: other.ID, StartsAt: at(24 * time.Hour), Title: "Other"},
+	}
+	for _, b := range in {
+		ok(t, s.BookingUpsert(ctx, b))
+	}
+	list, err := s.BookingListByOrder(ctx, o.ID)
+	ok(t, err)
+	if len(list) != 2 {
+		t.Fatalf("BookingListByOrder: %d sessions, want 2: %s", len(list), show(list))
+	}
+	want := []*aftersale.BookingRecord{
+		{ID: list[0].ID, OrderID: o.ID, StartsAt: at(24 * time.Hour), Title: "Intro"},
+		{ID: list[1].ID, OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff call", JoinURL: "https://meet.example/1"},
+	}
+	if want[0].ID == 0 || want[1].ID == 0 || want[0].ID == want[1].ID {
+		t.Fatalf("session IDs %d and %d", want[0].ID, want[1].ID)
+	}
+	same(t, "BookingListByOrder, earliest first", list, want)
+}
