@@ -1,0 +1,165 @@
+package journey
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Facts are what conditions are checked against: the order, the people, the
+// packages and sessions, the virtual now, and what earlier steps produced.
+// Any part may be nil or empty.
+type Facts struct {
+	Order     *aftersale.Order
+	Buyer     *aftersale.Customer
+	User      *aftersale.Customer // nil when the buyer uses the purchase
+	Shipments []*aftersale.ShipmentRecord
+	Bookings  []*aftersale.BookingRecord
+	// Now is the virtual current time (see aftersale.Clock).
+	Now time.Time
+	// TaskOutcomes maps a task step's id to the outcome its task was
+	// completed with.
+	TaskOutcomes map[string]string
+	// SurveyScore is the customer's latest survey score; nil when none.
+	SurveyScore *int
+}
+
+// env is the expression environment. Its field tags are the names a
+// condition uses; FORMAT.md documents them.
+type env struct {
+	Kinds             []string               `expr:"kinds"`
+	HasKind           func(k string) bool    `expr:"has_kind"`
+	Kind              string                 `expr:"kind"`
+	Total             float64                `expr:"total"`
+	Currency          string                 `expr:"currency"`
+	Coupon            string                 `expr:"coupon"`
+	Source            string                 `expr:"source"`
+	Consent           bool                   `expr:"consent"`
+	HasPhone          bool                   `expr:"has_phone"`
+	HasUser           bool                   `expr:"has_user"`
+	Accessed          bool                   `expr:"accessed"`
+	Delivered         bool                   `expr:"delivered"`
+	Booked            bool                   `expr:"booked"`
+	Refunded          bool                   `expr:"refunded"`
+	Cancelled         bool                   `expr:"cancelled"`
+	DaysSincePurchase float64                `expr:"days_since_purchase"`
+	Outcome           func(id string) string `expr:"outcome"`
+	SurveyScore       int                    `expr:"survey_score"`
+	Timezone          string                 `expr:"timezone"`
+}
+
+// newEnv derives the expression environment from the facts.
+func newEnv(f *Facts) env {
+	if f == nil {
+		f = &Facts{}
+	}
+	e := env{SurveyScore: -1, Kinds: []string{}}
+	o := f.Order
+	if o != nil {
+		for _, k := range o.Kinds() {
+			e.Kinds = append(e.Kinds, string(k))
+		}
+		if len(o.Items) > 0 {
+			e.Kind = string(o.Items[0].Kind)
+		}
+		e.Total, _ = strconv.ParseFloat(strings.TrimSpace(o.Total), 64)
+		e.Currency, e.Coupon, e.Source = o.Currency, o.Coupon, o.Source
+		e.Accessed = !o.AccessedAt.IsZero()
+		e.Delivered = !o.DeliveredAt.IsZero()
+		e.Refunded = o.Status == aftersale.OrderRefunded
+		e.Cancelled = o.Status == aftersale.OrderCancelled
+		if !o.PlacedAt.IsZero() && !f.Now.IsZero() {
+			e.DaysSincePurchase = f.Now.Sub(o.PlacedAt).Hours() / 24
+		}
+		e.HasUser = o.UserID != 0 && (o.UserID != o.CustomerID)
+	}
+	kinds := e.Kinds
+	e.HasKind = func(k string) bool {
+		for _, x := range kinds {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range f.Shipments {
+		e.Delivered = e.Delivered || (s != nil && s.Status == aftersale.ShipmentDelivered)
+	}
+	e.Booked = len(f.Bookings) > 0
+	if b := f.Buyer; b != nil {
+		e.Consent = b.MarketingConsent && !b.Unsubscribed
+		e.HasPhone = strings.TrimSpace(b.Phone) != ""
+		e.Timezone = b.Timezone
+	}
+	if u := f.User; u != nil && (f.Buyer == nil || !strings.EqualFold(u.Email, f.Buyer.Email)) {
+		e.HasUser = true
+		e.HasPhone = e.HasPhone || strings.TrimSpace(u.Phone) != ""
+	}
+	outcomes := f.TaskOutcomes
+	e.Outcome = func(id string) string { return outcomes[id] }
+	if f.SurveyScore != nil {
+		e.SurveyScore = *f.SurveyScore
+	}
+	return e
+}
+
+// Condition is a compiled expr-lang expression that yields a bool: a step's
+// `if` or a journey's `when`. A nil *Condition is always true.
+type Condition struct {
+	src  string
+	prog *vm.Program
+}
+
+// CompileCondition compiles src against the fact environment. It fails when
+// the expression does not parse, names something unknown, or is not a bool.
+// The error message is the compiler's first line.
+func CompileCondition(src string) (*Condition, error) {
+	src = strings.TrimSpace(src)
+	if src == "" {
+		return nil, fmt.Errorf("empty condition")
+	}
+	if len(src) > 2000 {
+		return nil, fmt.Errorf("condition is too long (at most 2000 characters)")
+	}
+	prog, err := expr.Compile(src,
+		expr.Env(env{}),
+		expr.AsBool(),
+		expr.DisableBuiltin("now"), // use days_since_purchase: virtual time
+		expr.MaxNodes(500),
+	)
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, fmt.Errorf("%s", msg)
+	}
+	return &Condition{src: src, prog: prog}, nil
+}
+
+// Eval checks the condition against the facts. A nil Condition is true.
+func (c *Condition) Eval(f *Facts) (bool, error) {
+	if c == nil {
+		return true, nil
+	}
+	out, err := expr.Run(c.prog, newEnv(f))
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return false, aftersale.Errorf(aftersale.EINVALID, "condition %q: %s", c.src, msg)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, aftersale.Errorf(aftersale.EINVALID, "condition %q: result is %T, not bool", c.src, out)
+	}
+	return b, nil
+}
+
+// String returns the condition's source.
+func (c *Condition) String() string {
+	if c == nil {
+		return ""
+	}
+	return c.src
+}

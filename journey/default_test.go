@@ -1,0 +1,208 @@
+package journey
+
+import (
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+func TestDefaultValidates(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatalf("Default(): %v", err)
+	}
+	var ids []string
+	for _, j := range set.Journeys {
+		ids = append(ids, j.ID)
+		if !strings.HasPrefix(j.File, "builtin/default/") || j.Line < 1 {
+			t.Errorf("%s: File %q, Line %d", j.ID, j.File, j.Line)
+		}
+	}
+	if want := []string{"refund-care", "cancel-care", "default", "shipping"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("journeys = %v, want %v", ids, want)
+	}
+
+	// The same files load from disk.
+	disk, err := Load("default")
+	if err != nil {
+		t.Fatalf("Load(default): %v", err)
+	}
+	if len(disk.Journeys) != len(set.Journeys) {
+		t.Errorf("Load(default) has %d journeys, Default() %d", len(disk.Journeys), len(set.Journeys))
+	}
+}
+
+func TestDefaultTemplates(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range set.Templates() {
+		if !slices.Contains(names, r.Name) {
+			names = append(names, r.Name)
+		}
+		if r.Line < 1 || r.File == "" || r.Journey == "" || r.Step == "" {
+			t.Errorf("incomplete reference %+v", r)
+		}
+	}
+	sort.Strings(names)
+	want := []string{"access", "day1_welcome", "day30_checkin", "day3_answers", "day7_checkin", "did_it_arrive",
+		"first_session", "refund_thanks", "shipment_update", "shipping_expectations", "thank_you", "who_uses"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("templates = %v, want %v", names, want)
+	}
+}
+
+// TestDefaultJourney checks the default journey against PRODUCT.md's
+// "built-in default journey".
+func TestDefaultJourney(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := set.ByID("default")
+	if j == nil || j.Trigger != TriggerPurchase || j.When != nil || !j.ExitsOn(TriggerRefund) || !j.ExitsOn(TriggerCancel) {
+		t.Fatalf("default journey = %+v", j)
+	}
+	type want struct {
+		typ      aftersale.StepType
+		what     string // template, task kind or survey
+		wait     string
+		cond     string
+		category aftersale.Category
+		to       []string
+		assignee string
+	}
+	both := []string{"buyer", "user"}
+	steps := map[string]want{
+		"thank-you":             {aftersale.StepEmail, "thank_you", "0", "", aftersale.CategoryTransactional, []string{"buyer"}, ""},
+		"access":                {aftersale.StepEmail, "access", "0", `has_kind("digital") || has_kind("course") || has_kind("membership")`, aftersale.CategoryTransactional, both, ""},
+		"shipping-expectations": {aftersale.StepEmail, "shipping_expectations", "0", `has_kind("physical")`, aftersale.CategoryTransactional, both, ""},
+		"first-session":         {aftersale.StepEmail, "first_session", "0", `has_kind("coaching") || has_kind("service")`, aftersale.CategoryTransactional, both, ""},
+		"who-uses":              {aftersale.StepEmail, "who_uses", "0", "", aftersale.CategoryFollowUp, []string{"buyer"}, ""},
+		"personal-email":        {aftersale.StepTask, "personal_email", "0", "", "", nil, "assistant"},
+		"day1-welcome":          {aftersale.StepEmail, "day1_welcome", "1d", "", aftersale.CategoryFollowUp, both, ""},
+		"welcome-call":          {aftersale.StepTask, "call", "1bd", "has_phone", "", nil, "assistant"},
+		"second-personal-email": {aftersale.StepTask, "personal_email", "1bd", "not has_phone", "", nil, "assistant"},
+		"importance-survey":     {aftersale.StepSurvey, "importance", "1d", "", aftersale.CategoryFollowUp, both, ""},
+		"social-connect":        {aftersale.StepTask, "social_connect", "2bd", "", "", nil, "owner"},
+		"community-invite":      {aftersale.StepTask, "community_invite", "2bd", "", "", nil, "assistant"},
+		"day3-answers":          {aftersale.StepEmail, "day3_answers", "3d", "", aftersale.CategoryFollowUp, both, ""},
+		"day7-checkin":          {aftersale.StepEmail, "day7_checkin", "7d", "", aftersale.CategoryFollowUp, both, ""},
+		"performance-survey":    {aftersale.StepSurvey, "performance", "14d", "", aftersale.CategoryFollowUp, both, ""},
+		"day30-checkin":         {aftersale.StepEmail, "day30_checkin", "30d", "", aftersale.CategoryFollowUp, both, ""},
+		"insider-offer":         {aftersale.StepOffer, "", "30d", "consent", aftersale.CategoryMarketing, []string{"buyer"}, ""},
+	}
+	if len(j.Steps) != len(steps) {
+		t.Errorf("%d steps, want %d", len(j.Steps), len(steps))
+	}
+	for id, w := range steps {
+		st := j.Step(id)
+		if st == nil {
+			t.Errorf("no step %s", id)
+			continue
+		}
+		what := st.Template + string(st.Task) + st.Survey
+		got := want{st.Type, what, st.Wait.String(), st.If.String(), st.Category, st.To, st.Assignee}
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("%s = %+v, want %+v", id, got, w)
+		}
+		if st.After != "" {
+			t.Errorf("%s is after %s, want the purchase", id, st.After)
+		}
+	}
+	if p := j.Step("insider-offer").Params; p["percent_off"] != 10 || p["valid_days"] != 30 || p["referral"] != true {
+		t.Errorf("offer params = %v", p)
+	}
+	if j.Step("personal-email").Draft == "" || j.Step("second-personal-email").Draft == "" {
+		t.Error("personal email tasks need a prefilled draft")
+	}
+	script := j.Step("welcome-call").Script
+	for _, n := range []string{"1. ", "2. ", "3. ", "4. ", "5. "} {
+		if !strings.Contains(script, "\n"+n) && !strings.HasPrefix(script, n) {
+			t.Errorf("call script lacks step %q:\n%s", n, script)
+		}
+	}
+}
+
+func TestDefaultShippingAndCare(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := set.ByID("shipping")
+	if sh == nil || sh.When.String() != `has_kind("physical")` || sh.Trigger != TriggerPurchase || !sh.ExitsOn(TriggerRefund) || !sh.ExitsOn(TriggerCancel) {
+		t.Fatalf("shipping = %+v", sh)
+	}
+	for _, status := range []aftersale.ShipmentStatus{aftersale.ShipmentShipped, aftersale.ShipmentOutForDelivery, aftersale.ShipmentDelivered, aftersale.ShipmentException} {
+		steps := sh.StepsAfter(ShipmentAnchor(status))
+		if len(steps) != 1 || steps[0].Template != "shipment_update" || !steps[0].Wait.IsZero() || steps[0].Category != aftersale.CategoryTransactional {
+			t.Errorf("after %s: %+v", status, steps)
+		}
+	}
+	if steps := sh.StepsAfter(AnchorDelivery); len(steps) != 1 || steps[0].Template != "did_it_arrive" || steps[0].Wait.String() != "1d" {
+		t.Errorf("after delivery: %+v", steps)
+	}
+
+	for trigger, id := range map[string]string{TriggerRefund: "refund-care", TriggerCancel: "cancel-care"} {
+		js := set.Triggered(trigger)
+		if len(js) != 1 || js[0].ID != id {
+			t.Fatalf("Triggered(%s) = %v", trigger, js)
+		}
+		j := js[0]
+		first := j.Steps[0]
+		if first.Template != "refund_thanks" || !first.Wait.IsZero() || first.Category != aftersale.CategoryTransactional {
+			t.Errorf("%s first step = %+v", id, first)
+		}
+		call, mail := j.Step("what-went-wrong-call"), j.Step("what-went-wrong-email")
+		if call == nil || call.Task != aftersale.TaskCall || call.If.String() != "has_phone" || call.Assignee != RoleOwner || call.Script == "" {
+			t.Errorf("%s call = %+v", id, call)
+		}
+		if mail == nil || mail.Task != aftersale.TaskPersonalEmail || mail.If.String() != "not has_phone" || mail.Draft == "" {
+			t.Errorf("%s email = %+v", id, mail)
+		}
+	}
+}
+
+// TestDefaultTaskTexts renders every task text of the defaults for a buyer
+// with and without a name.
+func TestDefaultTaskTexts(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := testFacts()
+	anonymous := &Facts{Buyer: &aftersale.Customer{Email: "x@example.com"}, Now: time.Now()}
+	for _, j := range set.Journeys {
+		for _, st := range j.Steps {
+			if st.Type != aftersale.StepTask {
+				continue
+			}
+			title, script, draft, err := st.TaskText(named)
+			if err != nil {
+				t.Errorf("%s/%s: %v", j.ID, st.ID, err)
+				continue
+			}
+			if strings.Contains(title+script+draft, "{{") || !strings.Contains(title, "Ana") {
+				t.Errorf("%s/%s: title %q, script %q, draft %q", j.ID, st.ID, title, script, draft)
+			}
+			if script == "" && draft == "" {
+				t.Errorf("%s/%s: a task needs a script or a draft", j.ID, st.ID)
+			}
+			if _, _, _, err := st.TaskText(anonymous); err != nil {
+				t.Errorf("%s/%s without a name: %v", j.ID, st.ID, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package journey
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"text/template/parse"
+
+	"github.com/aftersale/aftersale"
+)
+
+// TextData is what a task step's title, script and draft can name with Go
+// template placeholders, e.g. "Call {{.Buyer.FirstName}}". Every field is a
+// plain value, so a placeholder never fails on a missing person or order.
+type TextData struct {
+	Buyer   Person // the person who paid
+	User    Person // the person who uses it; the buyer when nobody else is named
+	Order   OrderText
+	Product string // the first item's name, or "your purchase"
+}
+
+// Person is a customer as task texts see them.
+type Person struct {
+	Name      string
+	FirstName string // the first word of Name, or "there" when no name is known
+	Email     string
+	Phone     string
+}
+
+// OrderText is an order as task texts see it.
+type OrderText struct {
+	ID       string // the shop's order id
+	Total    string
+	Currency string
+	Coupon   string
+}
+
+// NewTextData builds the placeholder values from the facts.
+func NewTextData(f *Facts) TextData {
+	if f == nil {
+		f = &Facts{}
+	}
+	d := TextData{Buyer: newPerson(f.Buyer), Product: "your purchase"}
+	d.User = d.Buyer
+	if f.User != nil {
+		d.User = newPerson(f.User)
+	}
+	if o := f.Order; o != nil {
+		d.Order = OrderText{ID: o.ExternalID, Total: o.Total, Currency: o.Currency, Coupon: o.Coupon}
+		if len(o.Items) > 0 && o.Items[0].Name != "" {
+			d.Product = o.Items[0].Name
+		}
+	}
+	return d
+}
+
+func newPerson(c *aftersale.Customer) Person {
+	p := Person{FirstName: "there"}
+	if c == nil {
+		return p
+	}
+	p.Name, p.Email, p.Phone = c.Name, c.Email, c.Phone
+	if fields := strings.Fields(c.Name); len(fields) > 0 {
+		p.FirstName = fields[0]
+	}
+	return p
+}
+
+// TaskText renders the step's title, script and draft with the facts.
+func (st *Step) TaskText(f *Facts) (title, script, draft string, err error) {
+	d := NewTextData(f)
+	if title, err = renderText(st.Title, d); err != nil {
+		return "", "", "", aftersale.Errorf(aftersale.EINVALID, "step %s: title: %v", st.ID, err)
+	}
+	if script, err = renderText(st.Script, d); err != nil {
+		return "", "", "", aftersale.Errorf(aftersale.EINVALID, "step %s: script: %v", st.ID, err)
+	}
+	if draft, err = renderText(st.Draft, d); err != nil {
+		return "", "", "", aftersale.Errorf(aftersale.EINVALID, "step %s: draft: %v", st.ID, err)
+	}
+	return title, script, draft, nil
+}
+
+// renderText executes s as a text/template with d; text without "{{" is
+// returned as it is.
+func renderText(s string, d TextData) (string, error) {
+	if !strings.Contains(s, "{{") {
+		return s, nil
+	}
+	t, err := template.New("text").Option("missingkey=error").Parse(s)
+	if err != nil {
+		return "", cleanTemplateError(err)
+	}
+	for _, n := range t.Tree.Root.Nodes {
+		if !isPlaceholder(n) {
+			return "", fmt.Errorf("%q: only placeholders are allowed, like {{.Buyer.FirstName}}, {{.Product}} or {{.Order.ID}}", n.String())
+		}
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, d); err != nil {
+		return "", cleanTemplateError(err)
+	}
+	return b.String(), nil
+}
+
+// isPlaceholder reports whether n is plain text or a {{.Field.Path}}.
+func isPlaceholder(n parse.Node) bool {
+	switch n := n.(type) {
+	case *parse.TextNode:
+		return true
+	case *parse.ActionNode:
+		p := n.Pipe
+		if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+			return false
+		}
+		_, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+		return ok
+	}
+	return false
+}
+
+// checkText reports whether s renders with sample data, so that a mistyped
+// placeholder fails validation instead of a task.
+func checkText(s string) error {
+	_, err := renderText(s, NewTextData(sampleFacts(sampleOptions{kind: aftersale.KindDigital, phone: true, consent: true, user: true})))
+	return err
+}
+
+// cleanTemplateError drops text/template's prefixes and names an unknown
+// placeholder plainly.
+func cleanTemplateError(err error) error {
+	msg := err.Error()
+	if i, j := strings.Index(msg, "<"), strings.Index(msg, ">: can't evaluate field"); i >= 0 && j > i {
+		msg = fmt.Sprintf("unknown placeholder {{%s}}", msg[i+1:j])
+	} else {
+		msg = strings.TrimPrefix(msg, "template: ")
+		msg = strings.TrimPrefix(msg, "text:")
+	}
+	return fmt.Errorf("%s (placeholders are like {{.Buyer.FirstName}}, {{.Product}}, {{.Order.ID}})", msg)
+}
