@@ -1,0 +1,130 @@
+package smtp
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/aftersale/aftersale"
+)
+
+// ownHeaders are the fields Compose writes itself; an extra header may not
+// set them.
+var ownHeaders = []string{
+	"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Subject", "Date", "Message-ID",
+	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "User-Agent", "X-Mailer",
+}
+
+// Compose builds the RFC 5322 message for m: From, To, Reply-To, Subject,
+// Date, m's exact Message-ID, the extra headers, and a multipart/alternative
+// body with the text part first and the HTML part second, or a single
+// text/plain part when m.HTML is empty. Both parts are UTF-8 and
+// quoted-printable. go-mail's own User-Agent and X-Mailer headers are left
+// out.
+//
+// go-mail writes generic headers sorted by name, so the extra headers come
+// out in that order rather than in m.Headers' order; header order carries no
+// meaning for these fields.
+//
+// It is the one place messages are built: the SMTP sender and the outbox
+// both use it.
+func Compose(m *aftersale.Email) (*mail.Msg, error) {
+	if err := check(m); err != nil {
+		return nil, err
+	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithCharset(mail.CharsetUTF8), mail.WithEncoding(mail.EncodingQP))
+	if err := msg.FromFormat(oneLine(m.From.Name), m.From.Email); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := msg.AddToFormat(oneLine(m.To.Name), m.To.Email); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if m.ReplyTo != nil {
+		if err := msg.ReplyToFormat(oneLine(m.ReplyTo.Name), m.ReplyTo.Email); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(oneLine(m.Subject))
+	date := m.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	msg.SetDateWithValue(date)
+	// SetMessageIDWithValue would add a second pair of angle brackets.
+	msg.SetGenHeader(mail.HeaderMessageID, m.MessageID)
+	for _, h := range m.Headers {
+		msg.SetGenHeader(mail.Header(h.Name), h.Value)
+	}
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
+	return msg, nil
+}
+
+// check validates what go-mail would accept silently or turn into a broken
+// message.
+func check(m *aftersale.Email) error {
+	if m == nil {
+		return errors.New("no message")
+	}
+	id := m.MessageID
+	if len(id) < 5 || id[0] != '<' || id[len(id)-1] != '>' || !strings.Contains(id, "@") ||
+		strings.ContainsAny(id[1:len(id)-1], "<> \t\r\n") {
+		return fmt.Errorf("message-id %q is not of the form <left@right>", id)
+	}
+	if m.From.Email == "" {
+		return errors.New("from: no address")
+	}
+	if m.To.Email == "" {
+		return errors.New("to: no address")
+	}
+	if m.Text == "" {
+		return errors.New("the text part is empty")
+	}
+	seen := map[string]bool{}
+	for _, h := range m.Headers {
+		if !validFieldName(h.Name) {
+			return fmt.Errorf("header %q: not a valid field name", h.Name)
+		}
+		key := strings.ToLower(h.Name)
+		for _, own := range ownHeaders {
+			if key == strings.ToLower(own) {
+				return fmt.Errorf("header %s: set by the message itself, not as an extra header", h.Name)
+			}
+		}
+		if seen[key] {
+			return fmt.Errorf("header %s: given twice", h.Name)
+		}
+		seen[key] = true
+		for _, r := range h.Value {
+			if r < ' ' && r != '\t' || r > '~' {
+				return fmt.Errorf("header %s: the value must be printable ASCII on one line", h.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// validFieldName reports whether s is an RFC 5322 field name: printable
+// ASCII without a colon.
+func validFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' || r == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine turns line breaks into spaces, so that no value can start a new
+// header.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+}
