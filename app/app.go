@@ -1,0 +1,309 @@
+// Package app wires aftersale together: configuration, storage, the job
+// runner, mail and the HTTP server. cmd/aftersale is a thin shell around it,
+// and end-to-end tests boot it in-process.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/outbox"
+	"github.com/aftersale/aftersale/smtp"
+	"github.com/aftersale/aftersale/sqlite"
+	"github.com/aftersale/aftersale/web"
+)
+
+// Config is the whole configuration; cmd/aftersale fills it from flags and
+// AFTERSALE_* environment variables. Defaults are applied by Normalize.
+type Config struct {
+	Addr        string  // listen address; default 127.0.0.1:8080
+	DataDir     string  // default ./aftersale-data
+	DatabaseURL string  // postgres://... switches to PostgreSQL (not in this version)
+	BaseURL     string  // public URL for links; default http://Addr
+	SMTPURL     string  // smtp://[user:pass@]host:port; empty writes to the outbox
+	From        string  // sender, "Name <addr>"; default "aftersale <aftersale@localhost>"
+	APIKey      string  // Bearer key of /api
+	Journeys    string  // file or folder replacing the built-in journeys
+	TimeScale   float64 // divides every journey delay; default 1
+	Timezone    string  // default customer time zone; default UTC
+	QuietHours  string  // "21:00-08:00"; "off" disables
+	Business    email.Business
+	Logger      *slog.Logger
+	// Listener, when set, is used instead of listening on Addr (tests pass
+	// one on port 0); Addr and the default BaseURL follow it.
+	Listener net.Listener
+}
+
+// Normalize applies defaults and checks the configuration.
+func (c *Config) Normalize() error {
+	if c.Listener != nil {
+		c.Addr = c.Listener.Addr().String()
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./aftersale-data"
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("AFTERSALE_BASE_URL: %q must start with http:// or https://", c.BaseURL)
+	}
+	if c.From == "" {
+		c.From = "aftersale <aftersale@localhost>"
+	}
+	if _, err := mail.ParseAddress(c.From); err != nil {
+		return fmt.Errorf("AFTERSALE_FROM: %q is not an address like \"Shop <hello@shop.example>\"", c.From)
+	}
+	if c.TimeScale == 0 {
+		c.TimeScale = 1
+	}
+	if c.TimeScale < 1 {
+		return fmt.Errorf("AFTERSALE_TIME_SCALE: %v must be 1 or more", c.TimeScale)
+	}
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("AFTERSALE_TIMEZONE: unknown time zone %q", c.Timezone)
+	}
+	if c.QuietHours == "" {
+		c.QuietHours = "21:00-08:00"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("AFTERSALE_DATABASE_URL: want a postgres:// URL")
+	}
+	if c.Business.Name == "" {
+		a, _ := mail.ParseAddress(c.From)
+		c.Business.Name = a.Name
+		if c.Business.Name == "" {
+			c.Business.Name = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+		}
+	}
+	if c.Business.SupportEmail == "" {
+		a, _ := mail.ParseAddress(c.From)
+		c.Business.SupportEmail = a.Address
+	}
+	return nil
+}
+
+// App is a running aftersale: store, job runner, mailer and HTTP server.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	store    aftersale.Store
+	service  *engine.Service
+	runner   engine.Runner
+	server   *web.Server
+	mailer   aftersale.Mailer
+	closers  []func() error
+	ready    atomic.Bool
+	listener net.Listener
+	Registry *prometheus.Registry
+}
+
+// LoadJourneys returns the journeys of path, or the built-in ones.
+func LoadJourneys(path string) (*journey.Set, error) {
+	if path == "" {
+		return journey.Default()
+	}
+	return journey.Load(path)
+}
+
+// LoadRenderer returns the email renderer with the templates/ folder beside
+// the journeys (if any) overriding the built-in templates.
+func LoadRenderer(journeysPath string) (*email.Renderer, error) {
+	if journeysPath == "" {
+		return email.NewRenderer(nil)
+	}
+	dir := journeysPath
+	if fi, err := os.Stat(journeysPath); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(journeysPath)
+	}
+	tdir := filepath.Join(dir, "templates")
+	if fi, err := os.Stat(tdir); err == nil && fi.IsDir() {
+		return email.NewRenderer(os.DirFS(tdir))
+	}
+	return email.NewRenderer(nil)
+}
+
+// New opens storage and builds every part; Start runs them.
+func New(ctx context.Context, cfg Config) (_ *App, err error) {
+	if err := cfg.Normalize(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, Registry: prometheus.NewRegistry(), listener: cfg.Listener}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	journeys, err := LoadJourneys(cfg.Journeys)
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := LoadRenderer(cfg.Journeys)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("AFTERSALE_DATABASE_URL: PostgreSQL storage is not available in this version; unset it to use the embedded SQLite database")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "aftersale.db"))
+	if err != nil {
+		return nil, err
+	}
+	a.store = db
+	a.closers = append(a.closers, db.Close)
+
+	if cfg.SMTPURL != "" {
+		s, err := smtp.New(cfg.SMTPURL)
+		if err != nil {
+			return nil, fmt.Errorf("AFTERSALE_SMTP_URL: %w", err)
+		}
+		a.mailer = s
+		a.closers = append(a.closers, s.Close)
+	} else {
+		ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"))
+		if err != nil {
+			return nil, err
+		}
+		a.mailer = ob
+		a.log.Info("no AFTERSALE_SMTP_URL: email goes to the local outbox", "dir", filepath.Join(cfg.DataDir, "outbox"))
+	}
+
+	key, err := db.SecretGet(ctx, "link-signing-key", func() []byte {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
+	clock := &aftersale.Clock{Scale: cfg.TimeScale, Origin: time.Now().UTC()}
+	sched := &journey.Schedule{Clock: clock, DefaultTimezone: cfg.Timezone}
+	if cfg.QuietHours != "off" {
+		start, end, ok := strings.Cut(cfg.QuietHours, "-")
+		if !ok {
+			return nil, fmt.Errorf("AFTERSALE_QUIET_HOURS: %q is not like 21:00-08:00 (or off)", cfg.QuietHours)
+		}
+		sched.QuietStart, sched.QuietEnd = strings.TrimSpace(start), strings.TrimSpace(end)
+	}
+	from, _ := mail.ParseAddress(cfg.From)
+	a.service, err = engine.NewService(engine.Config{
+		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
+		From: aftersale.Address{Name: from.Name, Email: from.Address}, BaseURL: cfg.BaseURL, Business: cfg.Business,
+		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
+		Metrics: engine.NewMetrics(a.Registry, db, clock),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.runner, err = engine.NewRunner(ctx, riversqlite.New(db.SQL()), a.service, engine.RunnerConfig{})
+	if err != nil {
+		return nil, err
+	}
+	a.server = web.NewServer(web.Config{
+		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Business.Name,
+	}, a.ready.Load)
+	return a, nil
+}
+
+// Service returns the application core.
+func (a *App) Service() *engine.Service { return a.service }
+
+// Store returns the store.
+func (a *App) Store() aftersale.Store { return a.store }
+
+// Addr returns the address the server listens on once Run has started.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return a.cfg.Addr
+	}
+	return a.listener.Addr().String()
+}
+
+// Listen opens the HTTP listener (port 0 picks a free port).
+func (a *App) Listen() error {
+	l, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.listener = l
+	return nil
+}
+
+// Run starts the workers and serves HTTP until ctx is done, then shuts down
+// gracefully: no new requests, requests in flight finish, running jobs
+// finish (or are left to be retried), the database closes.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	if err := a.runner.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	a.ready.Store(true)
+	a.log.Info("aftersale is serving", "addr", a.listener.Addr().String(), "base_url", a.cfg.BaseURL,
+		"time_scale", a.cfg.TimeScale, "storage", a.store.Dialect())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.ready.Store(false)
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+	}
+	if err := a.runner.Stop(shutdownCtx); err != nil {
+		a.log.Warn("worker shutdown", "err", err)
+	}
+	return serveErr
+}
+
+// Close releases what New opened.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

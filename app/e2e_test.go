@@ -1,0 +1,483 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+const apiKey = "test-key-0123456789"
+
+// bundle is one running aftersale with its SMTP server.
+type bundle struct {
+	app  *app.App
+	smtp *smtptest.Server
+	base string
+}
+
+// setup boots the whole service in-process on port 0 with a temp data dir
+// and a real SMTP server, and stops it when the test ends.
+func setup(t *testing.T, scale float64) *bundle {
+	t.Helper()
+	srv := smtptest.Start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, app.Config{
+		Listener: l, DataDir: t.TempDir(), SMTPURL: srv.URL(), From: "Ana at Shop <hello@shop.example>",
+		APIKey: apiKey, TimeScale: scale, QuietHours: "off",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		a.Close()
+	})
+	b := &bundle{app: a, smtp: srv, base: "http://" + l.Addr().String()}
+	for i := 0; ; i++ {
+		resp, err := http.Get(b.base + "/healthz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatal("not healthy")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return b
+}
+
+func (b *bundle) do(t *testing.T, method, path, key, contentType string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, b.base+path, bytes.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+func (b *bundle) post(t *testing.T, event string) (int, map[string]any) {
+	return b.do(t, "POST", "/api/v1/events", apiKey, "application/json", []byte(event))
+}
+
+func (b *bundle) customer(t *testing.T, email string) map[string]any {
+	t.Helper()
+	code, c := b.do(t, "GET", "/api/v1/customers/"+email, apiKey, "", nil)
+	if code != 200 {
+		t.Fatalf("GET customer %s: %d %v", email, code, c)
+	}
+	return c
+}
+
+// waitTemplate waits until a message rendered from tmpl reaches to.
+func (b *bundle) waitTemplate(t *testing.T, to, tmpl string, timeout time.Duration) *smtptest.Received {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msgs := b.smtp.Messages()
+		for _, m := range msgs {
+			if m.Header.Get("X-Aftersale-Template") == tmpl && len(m.To) == 1 && m.To[0] == to {
+				return m
+			}
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			var got []string
+			for _, m := range msgs {
+				got = append(got, m.To[0]+":"+m.Header.Get("X-Aftersale-Template"))
+			}
+			t.Fatalf("no %s email to %s within %v; got %v", tmpl, to, timeout, got)
+		}
+		b.smtp.WaitFor(len(msgs)+1, left)
+	}
+}
+
+func orderEvent(id, email, orderID, kind string, extra string) string {
+	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+	 "customer":{"email":%q,"name":"Ana Lima","phone":"+15551234567","timezone":"America/New_York","marketing_consent":true}%s,
+	 "order":{"id":%q,"currency":"USD","total":"49.00","items":[{"sku":"sku-1","name":"Launch Course","kind":%q,"quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`,
+		id, email, extra, orderID, kind)
+}
+
+func TestOrderRunsTheDefaultJourney(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10) // a day passes in 0.1 s
+	ev := orderEvent("evt_1", "ana@example.com", "1001", "digital", "")
+	code, body := b.post(t, ev)
+	if code != http.StatusAccepted || body["duplicate"] != false || body["id"] != "evt_1" {
+		t.Fatalf("first post: %d %v", code, body)
+	}
+
+	thanks := b.waitTemplate(t, "ana@example.com", "thank_you", 5*time.Second)
+	if id := thanks.Header.Get("Message-Id"); !regexp.MustCompile(`^<[0-9a-f]{32}@shop\.example>$`).MatchString(id) {
+		t.Errorf("Message-ID %q", id)
+	}
+	if thanks.Header.Get("List-Unsubscribe") != "" {
+		t.Error("the transactional thank-you must not carry List-Unsubscribe")
+	}
+	if from := thanks.Header.Get("From"); !strings.Contains(from, "hello@shop.example") {
+		t.Errorf("From = %q", from)
+	}
+	access := b.waitTemplate(t, "ana@example.com", "access", 5*time.Second)
+	if !strings.Contains(access.Text(), "https://shop.example/access/abc") || !strings.Contains(access.HTML(), `href="https://shop.example/access/abc"`) {
+		t.Errorf("access email lacks the access link:\n%s", access.Text())
+	}
+
+	// The same event again: 200, duplicate, and nothing new is planned.
+	code, body = b.post(t, ev)
+	if code != http.StatusOK || body["duplicate"] != true {
+		t.Fatalf("second post: %d %v", code, body)
+	}
+
+	// Follow-ups of day 1, 3, 7 and 30 arrive, each with RFC 8058 headers.
+	// (At 0.1 s a day, neighbours may overtake each other; day 1 and day 30
+	// are three seconds apart.)
+	var first, last time.Time
+	for _, tmpl := range []string{"day1_welcome", "day3_answers", "day7_checkin", "day30_checkin"} {
+		m := b.waitTemplate(t, "ana@example.com", tmpl, 15*time.Second)
+		if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+			t.Errorf("%s: List-Unsubscribe-Post = %q", tmpl, got)
+		}
+		if lu := m.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<"+b.base+"/u/") {
+			t.Errorf("%s: List-Unsubscribe = %q", tmpl, lu)
+		}
+		d, _ := m.Header.Date()
+		if first.IsZero() {
+			first = d
+		}
+		last = d
+	}
+	if !last.After(first) {
+		t.Errorf("day 30 (%v) not after day 1 (%v)", last, first)
+	}
+
+	// Every message is unique: no Message-ID twice.
+	seen := map[string]bool{}
+	for _, m := range b.smtp.Messages() {
+		id := m.Header.Get("Message-Id")
+		if seen[id] {
+			t.Errorf("Message-ID %s delivered twice", id)
+		}
+		seen[id] = true
+	}
+
+	c := b.customer(t, "ana@example.com")
+	if c["email"] != "ana@example.com" || c["stage"] != "purchased" || c["marketing_consent"] != true || c["unsubscribed"] != false {
+		t.Errorf("customer = %v", c)
+	}
+	if orders := c["orders"].([]any); len(orders) != 1 || orders[0].(map[string]any)["id"] != "1001" {
+		t.Errorf("orders = %v", c["orders"])
+	}
+	if tl := c["timeline"].([]any); len(tl) < 8 {
+		t.Errorf("timeline has %d entries", len(tl))
+	}
+}
+
+func TestOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10)
+	if code, body := b.post(t, orderEvent("evt_u", "bo@example.com", "2001", "physical", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	who := b.waitTemplate(t, "bo@example.com", "who_uses", 5*time.Second)
+	lu := who.Header.Get("List-Unsubscribe")
+	unsubURL := strings.Trim(lu, "<>")
+
+	// RFC 8058: a POST with this body, no cookies and no auth.
+	resp, err := http.Post(unsubURL, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("one-click POST answered %d", resp.StatusCode)
+	}
+	unsubAt := time.Now()
+	c := b.customer(t, "bo@example.com")
+	if c["unsubscribed"] != true {
+		t.Fatalf("customer after unsubscribe: %v", c)
+	}
+
+	// Let the whole journey (30 virtual days = 3 s) run out.
+	time.Sleep(4 * time.Second)
+	for _, m := range b.smtp.Messages() {
+		d, _ := m.Header.Date()
+		if m.Header.Get("List-Unsubscribe") != "" && d.After(unsubAt.Add(time.Second)) {
+			t.Errorf("non-transactional %s sent after the unsubscribe", m.Header.Get("X-Aftersale-Template"))
+		}
+	}
+	c = b.customer(t, "bo@example.com")
+	var suppressed []string
+	for _, e := range c["timeline"].([]any) {
+		if e := e.(map[string]any); e["status"] == "suppressed" {
+			suppressed = append(suppressed, e["summary"].(string))
+		}
+	}
+	if len(suppressed) == 0 || !strings.Contains(strings.Join(suppressed, "|"), "day30_checkin") {
+		t.Errorf("suppressed follow-ups in the timeline: %q, want the day-30 check-in among them", suppressed)
+	}
+
+	// The preferences page shows the state and resubscribes.
+	resp, err = http.Get(unsubURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "You are unsubscribed") {
+		t.Errorf("preferences page %d:\n%s", resp.StatusCode, page)
+	}
+	resp, err = http.PostForm(unsubURL, url.Values{"action": {"resubscribe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if c := b.customer(t, "bo@example.com"); c["unsubscribed"] != false {
+		t.Errorf("resubscribe did not take: %v", c)
+	}
+
+	// A forged or tampered link is refused.
+	resp, _ = http.Post(unsubURL+"x", "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if resp.StatusCode != 401 {
+		t.Errorf("tampered link answered %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+}
+
+func TestEventAPIRejectsBadInputAndStoresNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+	good := orderEvent("evt_bad", "cy@example.com", "3001", "digital", "")
+	big := `{"id":"evt_big","type":"order.placed","pad":"` + strings.Repeat("x", aftersale.MaxEventSize) + `"}`
+	tests := []struct {
+		name, key, body string
+		code            int
+		field           string
+	}{
+		{"no key", "", good, 401, ""},
+		{"wrong key", "nope", good, 401, ""},
+		{"malformed", apiKey, `{"id": "evt_bad",`, 400, ""},
+		{"missing email", apiKey, strings.Replace(good, `"email":"cy@example.com",`, "", 1), 400, "customer.email"},
+		{"bad kind", apiKey, strings.Replace(good, `"kind":"digital"`, `"kind":"vapour"`, 1), 400, "order.items[0].kind"},
+		{"too large", apiKey, big, 413, ""},
+	}
+	for _, tt := range tests {
+		code, body := b.do(t, "POST", "/api/v1/events", tt.key, "application/json", []byte(tt.body))
+		if code != tt.code {
+			t.Errorf("%s: %d %v, want %d", tt.name, code, body, tt.code)
+		}
+		if msg, _ := body["error"].(string); msg == "" {
+			t.Errorf("%s: no error message in %v", tt.name, body)
+		}
+		if tt.field != "" && (body["field"] != tt.field || !strings.Contains(body["error"].(string), tt.field)) {
+			t.Errorf("%s: error %v does not name %s", tt.name, body, tt.field)
+		}
+	}
+	ctx := context.Background()
+	if _, err := b.app.Store().EventGet(ctx, "evt_bad"); !aftersale.IsNotFound(err) {
+		t.Errorf("a rejected event was stored: %v", err)
+	}
+	if code, _ := b.do(t, "GET", "/api/v1/customers/cy@example.com", apiKey, "", nil); code != 404 {
+		t.Errorf("a rejected event created a customer: %d", code)
+	}
+	if code, _ := b.do(t, "GET", "/api/v1/customers/cy@example.com", "", "", nil); code != 401 {
+		t.Errorf("customer API without key: %d", code)
+	}
+	// The good event still goes through afterwards.
+	if code, body := b.post(t, good); code != 202 {
+		t.Errorf("good event: %d %v", code, body)
+	}
+}
+
+func TestBuyerAndUser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10)
+	if code, body := b.post(t, orderEvent("evt_bu", "boss@example.com", "4001", "course", `,"user":{"email":"sam@example.com","name":"Sam Reed"}`)); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	// Access goes to both; the receipt-like thank-you to the buyer only.
+	b.waitTemplate(t, "boss@example.com", "access", 5*time.Second)
+	toUser := b.waitTemplate(t, "sam@example.com", "access", 5*time.Second)
+	if !strings.Contains(toUser.Text(), "Sam") {
+		t.Errorf("user's access email does not greet them:\n%s", toUser.Text())
+	}
+	b.waitTemplate(t, "sam@example.com", "day1_welcome", 5*time.Second)
+	for _, m := range b.smtp.Messages() {
+		if m.To[0] == "sam@example.com" && m.Header.Get("X-Aftersale-Template") == "thank_you" {
+			t.Error("the thank-you went to the user")
+		}
+	}
+	if c := b.customer(t, "sam@example.com"); c["orders"].([]any)[0].(map[string]any)["role"] != "user" {
+		t.Errorf("user's orders = %v", c["orders"])
+	}
+
+	// "Who will be using this?": the buyer names another person on the signed page.
+	who := b.waitTemplate(t, "boss@example.com", "who_uses", 5*time.Second)
+	link := regexp.MustCompile(`http://[^\s>]+/w/[A-Za-z0-9_.-]+`).FindString(strings.ReplaceAll(who.Text(), "=\r\n", ""))
+	if link == "" {
+		t.Fatalf("no who-uses link in:\n%s", who.Text())
+	}
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("who-uses page: %d", resp.StatusCode)
+	}
+	resp, err = http.PostForm(link, url.Values{"name": {"Kim"}, "email": {"not-an-email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("bad email on the who-uses form: %d", resp.StatusCode)
+	}
+	resp, err = http.PostForm(link, url.Values{"name": {"Kim"}, "email": {"kim@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if c := b.customer(t, "boss@example.com"); c["orders"].([]any)[0].(map[string]any)["user"] != "kim@example.com" {
+		t.Errorf("order user after the form: %v", c["orders"])
+	}
+	b.waitTemplate(t, "kim@example.com", "day30_checkin", 10*time.Second)
+}
+
+func TestTasksFromTheJourney(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10)
+	if code, body := b.post(t, orderEvent("evt_t", "di@example.com", "5001", "coaching", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	tasks := func(q string) []map[string]any {
+		req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?"+q, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out []map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var call map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for call == nil && time.Now().Before(deadline) {
+		for _, tk := range tasks("status=open&customer=di@example.com") {
+			if tk["kind"] == "call" {
+				call = tk
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if call == nil {
+		t.Fatal("no call task")
+	}
+	if s, _ := call["script"].(string); !strings.Contains(s, "1.") || strings.Contains(s, "{{") {
+		t.Errorf("call script = %q", s)
+	}
+	kinds := map[string]bool{}
+	for _, tk := range tasks("status=open&customer=di@example.com") {
+		kinds[tk["kind"].(string)] = true
+		for _, f := range []string{"id", "kind", "customer", "due_at", "assignee"} {
+			if tk[f] == nil || tk[f] == "" {
+				t.Errorf("task lacks %s: %v", f, tk)
+			}
+		}
+	}
+	if !kinds["personal_email"] {
+		t.Errorf("open task kinds %v lack personal_email", kinds)
+	}
+
+	id := fmt.Sprint(call["id"])
+	if code, body := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"maybe"}`)); code != 400 || body["field"] != "outcome" {
+		t.Errorf("bad outcome: %d %v", code, body)
+	}
+	if code, body := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"no_answer"}`)); code != 200 || body["status"] != "done" {
+		t.Fatalf("complete: %d %v", code, body)
+	}
+	if code, _ := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"reached"}`)); code != 409 {
+		t.Errorf("completing twice answered %d, want 409", code)
+	}
+	var retried bool
+	for _, tk := range tasks("status=open&customer=di@example.com") {
+		retried = retried || tk["kind"] == "call" && fmt.Sprint(tk["id"]) != id
+	}
+	if !retried {
+		t.Error("no_answer did not schedule another call")
+	}
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+	b.post(t, orderEvent("evt_m", "ed@example.com", "6001", "digital", ""))
+	b.post(t, orderEvent("evt_m", "ed@example.com", "6001", "digital", ""))
+	b.waitTemplate(t, "ed@example.com", "thank_you", 5*time.Second)
+	var raw []byte
+	for i := 0; i < 100; i++ { // the counter moves just after the SMTP hand-off
+		resp, err := http.Get(b.base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(raw), `status="sent"`) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`aftersale_events_received_total{source="api",type="order.placed"} 1`,
+		"aftersale_events_duplicate_total 1",
+		`aftersale_emails_total{category="transactional",status="sent"}`,
+		"aftersale_steps_pending ",
+		"aftersale_step_lag_seconds_bucket",
+	} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(string(raw), "ed@example.com") {
+		t.Error("/metrics shows an email address")
+	}
+}

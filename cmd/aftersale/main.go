@@ -1,0 +1,145 @@
+// Command aftersale runs the aftersale service and its tools.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/email"
+)
+
+// CLI is the command line; every flag mirrors an AFTERSALE_* variable.
+type CLI struct {
+	LogLevel  string `name:"log-level" env:"AFTERSALE_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
+	LogFormat string `name:"log-format" env:"AFTERSALE_LOG_FORMAT" default:"json" enum:"json,text" help:"Log format (json or text)."`
+
+	Serve   ServeCmd   `cmd:"" help:"Run everything: HTTP API and pages, workers and scheduler, in one process."`
+	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema, then exit."`
+	Journey JourneyCmd `cmd:"" help:"Check and preview journeys."`
+}
+
+// StoreFlags choose the database.
+type StoreFlags struct {
+	DataDir     string `name:"data-dir" env:"AFTERSALE_DATA_DIR" default:"./aftersale-data" help:"Folder of the embedded SQLite database and the outbox."`
+	DatabaseURL string `name:"database-url" env:"AFTERSALE_DATABASE_URL" help:"A postgres:// URL switches storage and jobs to PostgreSQL (default: embedded SQLite)."`
+}
+
+// ServeCmd runs the service.
+type ServeCmd struct {
+	StoreFlags
+	Addr       string  `name:"addr" env:"AFTERSALE_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
+	BaseURL    string  `name:"base-url" env:"AFTERSALE_BASE_URL" help:"Public URL of this install, for links in email (default: http://ADDR)."`
+	SMTPURL    string  `name:"smtp-url" env:"AFTERSALE_SMTP_URL" help:"smtp://[user:pass@]host:port (smtps:// for implicit TLS). Without it mail goes to the outbox folder in the data dir."`
+	From       string  `name:"from" env:"AFTERSALE_FROM" default:"aftersale <aftersale@localhost>" help:"Sender of journey email, e.g. \"Ana at Shop <hello@shop.example>\"."`
+	APIKey     string  `name:"api-key" env:"AFTERSALE_API_KEY" help:"Key accepted as Authorization: Bearer KEY on /api (the API is refused without one)."`
+	Journeys   string  `name:"journeys" env:"AFTERSALE_JOURNEYS" help:"A journey file or folder that replaces the built-in journeys (a templates/ folder beside them overrides email templates)."`
+	TimeScale  float64 `name:"time-scale" env:"AFTERSALE_TIME_SCALE" default:"1" help:"Divides every journey delay (86400 makes a day pass in a second), on a virtual clock."`
+	Timezone   string  `name:"timezone" env:"AFTERSALE_TIMEZONE" default:"UTC" help:"Time zone of customers whose events name none."`
+	QuietHours string  `name:"quiet-hours" env:"AFTERSALE_QUIET_HOURS" default:"21:00-08:00" help:"Customer-local hours in which delayed steps are not sent (off disables)."`
+	Business   string  `name:"business-name" env:"AFTERSALE_BUSINESS_NAME" help:"Business name in email and pages (default: the From name)."`
+	Support    string  `name:"support-email" env:"AFTERSALE_SUPPORT_EMAIL" help:"Where customers get support (default: the From address)."`
+	SupportURL string  `name:"support-url" env:"AFTERSALE_SUPPORT_URL" help:"Help centre or support page."`
+	Escalation string  `name:"escalation-email" env:"AFTERSALE_ESCALATION_EMAIL" help:"Where to escalate when support did not help (the owner, say)."`
+	Resources  string  `name:"resources-url" env:"AFTERSALE_RESOURCES_URL" help:"Resources or FAQ page for the day-3 email."`
+	Community  string  `name:"community-url" env:"AFTERSALE_COMMUNITY_URL" help:"Private community to invite customers to."`
+	AdminEmail string  `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"First admin user's email (the admin UI is not part of this version)."`
+	AdminPass  string  `name:"admin-password" env:"AFTERSALE_ADMIN_PASSWORD" help:"First admin user's password."`
+}
+
+// Run runs the service until SIGINT or SIGTERM.
+func (c *ServeCmd) Run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, app.Config{
+		Addr: c.Addr, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, SMTPURL: c.SMTPURL,
+		From: c.From, APIKey: c.APIKey, Journeys: c.Journeys, TimeScale: c.TimeScale, Timezone: c.Timezone,
+		QuietHours: c.QuietHours, Logger: log,
+		Business: email.Business{Name: c.Business, SupportEmail: c.Support, SupportURL: c.SupportURL,
+			EscalationEmail: c.Escalation, ResourcesURL: c.Resources, CommunityURL: c.Community},
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if c.APIKey == "" {
+		log.Warn("AFTERSALE_API_KEY is not set: the event API refuses every request")
+	}
+	return a.Run(ctx)
+}
+
+// MigrateCmd applies the schema migrations.
+type MigrateCmd struct {
+	StoreFlags
+}
+
+// Run migrates and exits.
+func (c *MigrateCmd) Run(log *slog.Logger) error {
+	return app.Migrate(context.Background(), c.DataDir, c.DatabaseURL, log)
+}
+
+// JourneyCmd groups the journey tools.
+type JourneyCmd struct {
+	Validate JourneyValidateCmd `cmd:"" help:"Check journey files; errors name the file, line and field."`
+	Preview  JourneyPreviewCmd  `cmd:"" help:"Show the timeline of what a sample purchase would get, and when."`
+}
+
+// JourneyValidateCmd validates journeys.
+type JourneyValidateCmd struct {
+	Path string `arg:"" optional:"" help:"Journey file or folder (default: the built-in journeys)." type:"path"`
+}
+
+// Run validates and reports.
+func (c *JourneyValidateCmd) Run() error {
+	set, err := app.ValidateJourneys(c.Path)
+	if err != nil {
+		return err
+	}
+	for _, j := range set.Journeys {
+		fmt.Printf("ok  %-12s %-40s %d steps (trigger %s)\n", j.ID, j.File, len(j.Steps), j.Trigger)
+	}
+	return nil
+}
+
+// JourneyPreviewCmd previews a timeline.
+type JourneyPreviewCmd struct {
+	Kind      string `name:"kind" default:"digital" enum:"digital,course,physical,coaching,service,membership" help:"Item kind of the sample purchase."`
+	Journeys  string `name:"journeys" env:"AFTERSALE_JOURNEYS" help:"Journey file or folder (default: the built-in journeys)." type:"path"`
+	Timezone  string `name:"timezone" default:"UTC" help:"Sample customer's time zone."`
+	NoPhone   bool   `name:"no-phone" help:"The sample customer gave no phone number."`
+	NoConsent bool   `name:"no-consent" help:"The sample customer gave no marketing consent."`
+}
+
+// Run prints the timeline.
+func (c *JourneyPreviewCmd) Run() error {
+	out, err := app.PreviewJourneys(c.Journeys, c.Kind, c.Timezone, !c.NoPhone, !c.NoConsent)
+	if err != nil {
+		return err
+	}
+	fmt.Print(out)
+	return nil
+}
+
+func main() {
+	var cli CLI
+	kctx := kong.Parse(&cli,
+		kong.Name("aftersale"),
+		kong.Description("aftersale turns transactions into customers: the follow-up after every purchase, automated and human."),
+		kong.UsageOnError(),
+	)
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cli.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, opts)
+	if cli.LogFormat == "text" {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	log := slog.New(h)
+	slog.SetDefault(log)
+	kctx.FatalIfErrorf(kctx.Run(log))
+}

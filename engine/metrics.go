@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftersale/aftersale"
+)
+
+// Metrics are the Prometheus metrics of the engine.
+type Metrics struct {
+	EventsReceived  *prometheus.CounterVec
+	EventsDuplicate prometheus.Counter
+	StepsPlanned    prometheus.Counter
+	StepsFinished   *prometheus.CounterVec
+	StepLag         prometheus.Histogram
+	Emails          *prometheus.CounterVec
+	TasksCreated    *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them, with a collector for
+// the queue depth read from the store, on reg.
+func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersale.Clock) *Metrics {
+	m := &Metrics{
+		EventsReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_events_received_total", Help: "Events stored, by type and source (duplicates not counted).",
+		}, []string{"type", "source"}),
+		EventsDuplicate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aftersale_events_duplicate_total", Help: "Events received again with an ID already stored.",
+		}),
+		StepsPlanned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aftersale_steps_planned_total", Help: "Journey steps planned.",
+		}),
+		StepsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_steps_finished_total", Help: "Journey steps finished, by type and final status.",
+		}, []string{"type", "status"}),
+		StepLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "aftersale_step_lag_seconds",
+			Help:    "Time from a step's due time to its execution.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
+		}),
+		Emails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_emails_total", Help: "Emails by outcome (sent, failed, suppressed, deferred) and category.",
+		}, []string{"status", "category"}),
+		TasksCreated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_tasks_created_total", Help: "Human-touch tasks created, by kind.",
+		}, []string{"kind"}),
+	}
+	reg.MustRegister(m.EventsReceived, m.EventsDuplicate, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
+		&queueCollector{store: store, clock: clock,
+			pending: prometheus.NewDesc("aftersale_steps_pending", "Journey steps waiting for their due time or running.", nil, nil),
+			due:     prometheus.NewDesc("aftersale_steps_due", "Pending steps whose due time has passed (the backlog).", nil, nil),
+		})
+	return m
+}
+
+// queueCollector reads the queue depth from the store at scrape time.
+type queueCollector struct {
+	store        aftersale.Store
+	clock        *aftersale.Clock
+	pending, due *prometheus.Desc
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.pending; ch <- c.due }
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pending, due, err := c.store.StepCountPending(ctx, c.clock.RealNow())
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.pending, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(c.due, prometheus.GaugeValue, float64(due))
+}

@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// planner starts, exits and extends journey runs for one event of one order.
+type planner struct {
+	svc   *Service
+	tx    aftersale.Tx
+	order *aftersale.Order
+	buyer *aftersale.Customer
+	event *aftersale.Event
+	now   time.Time
+	facts *journey.Facts
+}
+
+// loadFacts reads what conditions may ask about the order, once per event.
+func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
+	if p.facts != nil {
+		return p.facts, nil
+	}
+	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer)
+	if err != nil {
+		return nil, err
+	}
+	p.facts = f
+	return f, nil
+}
+
+// loadFacts gathers the facts about an order that conditions can read.
+func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer) (*journey.Facts, error) {
+	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow()}
+	if order.UserID != 0 && order.UserID != buyer.ID {
+		u, err := q.CustomerGet(ctx, order.UserID)
+		if err != nil {
+			return nil, err
+		}
+		f.User = u
+	}
+	var err error
+	if f.Shipments, err = q.ShipmentListByOrder(ctx, order.ID); err != nil {
+		return nil, err
+	}
+	if f.Bookings, err = q.BookingListByOrder(ctx, order.ID); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// trigger starts a run of every journey triggered by the event whose `when`
+// holds, and plans the steps anchored on the trigger itself.
+func (p *planner) trigger(ctx context.Context, trigger string, at time.Time) ([]*aftersale.Step, error) {
+	var out []*aftersale.Step
+	for _, j := range p.svc.cfg.Journeys.Triggered(trigger) {
+		if j.When != nil {
+			f, err := p.loadFacts(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := j.When.Eval(f)
+			if err != nil {
+				p.svc.log.WarnContext(ctx, "journey condition failed", "journey", j.ID, "err", err)
+				continue
+			}
+			if !ok {
+				continue
+			}
+		}
+		run, created, err := p.tx.RunCreate(ctx, &aftersale.JourneyRun{
+			JourneyID: j.ID, OrderID: p.order.ID, CustomerID: p.buyer.ID, EventID: p.event.ID,
+			Status: aftersale.RunActive, StartedAt: p.now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !created {
+			continue
+		}
+		steps, err := p.plan(ctx, run, j, trigger, "", at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, steps...)
+	}
+	return out, nil
+}
+
+// anchor plans, in every active run of the order, the steps relative to the
+// anchor event. ref tells apart repeated anchors (one per package, one per
+// session) so that each gets its own steps.
+func (p *planner) anchor(ctx context.Context, anchor, ref string, at time.Time) ([]*aftersale.Step, error) {
+	runs, err := p.tx.RunListByOrder(ctx, p.order.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*aftersale.Step
+	for _, run := range runs {
+		if run.Status != aftersale.RunActive {
+			continue
+		}
+		j := p.svc.cfg.Journeys.ByID(run.JourneyID)
+		if j == nil {
+			continue // the journey was removed from the configuration
+		}
+		steps, err := p.plan(ctx, run, j, anchor, ref, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, steps...)
+	}
+	return out, nil
+}
+
+// exit stops the runs of the order whose journeys exit on the event.
+func (p *planner) exit(ctx context.Context, event string) error {
+	runs, err := p.tx.RunListByOrder(ctx, p.order.ID)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		j := p.svc.cfg.Journeys.ByID(run.JourneyID)
+		if run.Status != aftersale.RunActive || j == nil || !j.ExitsOn(event) {
+			continue
+		}
+		n, err := p.tx.RunExit(ctx, run.ID, event, p.now)
+		if err != nil {
+			return err
+		}
+		p.svc.log.InfoContext(ctx, "journey exited", "journey", j.ID, "order_id", p.order.ID, "reason", event, "steps_stopped", n)
+	}
+	return nil
+}
+
+// plan stores the steps of j anchored on anchor, due relative to at.
+func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journey.Journey, anchor, ref string, at time.Time) ([]*aftersale.Step, error) {
+	var steps []*aftersale.Step
+	for _, st := range j.StepsAfter(anchor) {
+		key := st.ID
+		if ref != "" {
+			key += "/" + ref
+		}
+		steps = append(steps, &aftersale.Step{
+			RunID: run.ID, OrderID: p.order.ID, CustomerID: p.buyer.ID, JourneyID: j.ID,
+			StepID: st.ID, Key: key, Type: st.Type, Anchor: anchor,
+			DueAt:  p.svc.cfg.Schedule.Due(at, st, p.buyer.Timezone),
+			Status: aftersale.StepPending, CreatedAt: p.now,
+		})
+	}
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	return p.tx.StepInsert(ctx, steps)
+}

@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/aftersale/aftersale"
+)
+
+// StepsArgs is the durable job that executes a group of steps falling due
+// at the same moment (the at-once steps of a purchase, say). Grouping keeps
+// the number of jobs, and so the queue's per-row cost, well below the number
+// of steps.
+type StepsArgs struct {
+	StepIDs []int64 `json:"step_ids"`
+	// DueAt is when the steps fall due; a job inserted available before
+	// then (see nearFuture) waits for it in the worker.
+	DueAt time.Time `json:"due_at"`
+}
+
+// nearFuture is River's scheduler look-ahead: it promotes scheduled jobs in
+// passes every five seconds, each taking the jobs due within the next five
+// seconds, so a job inserted due sooner than that right after a pass could
+// wait up to five seconds too long. Such jobs are inserted available and
+// wait for their due time in the worker instead. (This matters for time-scaled
+// runs, where a day can be a second; real journeys wait hours or days.)
+const nearFuture = 5 * time.Second
+
+// Kind names the job kind in River.
+func (StepsArgs) Kind() string { return "aftersale_steps" }
+
+// InsertOpts sets the job defaults for steps.
+func (StepsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: river.QueueDefault}
+}
+
+// MaxAttempts is how often a step job is tried before its remaining steps
+// are recorded as failed; with the backoff of retryPolicy that is about two
+// days of retrying.
+const MaxAttempts = 60
+
+type stepsWorker struct {
+	river.WorkerDefaults[StepsArgs]
+	svc *Service
+}
+
+func (w *stepsWorker) Work(ctx context.Context, job *river.Job[StepsArgs]) error {
+	if wait := job.Args.DueAt.Sub(w.svc.cfg.Clock.RealNow()); wait > 0 && wait <= nearFuture {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return w.svc.ExecuteSteps(ctx, job.Args.StepIDs, job.Attempt >= job.MaxAttempts)
+}
+
+// retryPolicy backs off exponentially from one second, doubling per
+// attempt, up to an hour between attempts.
+type retryPolicy struct{ clock *aftersale.Clock }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	n := len(job.Errors)
+	d := time.Duration(math.Min(math.Pow(2, float64(n)), 3600)) * time.Second
+	return p.clock.RealNow().Add(d)
+}
+
+// RunnerConfig tunes the job runner.
+type RunnerConfig struct {
+	// Workers is how many jobs run at once; default 50.
+	Workers int
+	// FetchCooldown is the shortest pause between job fetches; default 20ms.
+	FetchCooldown time.Duration
+	// FetchPollInterval is how often the queue is polled when no
+	// notification arrives; default 200ms.
+	FetchPollInterval time.Duration
+	// Logger gets River's own logs; default the Service's logger.
+	Logger *slog.Logger
+}
+
+// Runner runs River for a Service: migrations, workers and enqueueing.
+type Runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+type riverRunner[TTx any] struct {
+	client *river.Client[TTx]
+	clock  *aftersale.Clock
+}
+
+func (r *riverRunner[TTx]) Start(ctx context.Context) error { return r.client.Start(ctx) }
+func (r *riverRunner[TTx]) Stop(ctx context.Context) error  { return r.client.Stop(ctx) }
+
+// EnqueueSteps inserts the jobs for new steps in the store transaction tx,
+// one job per distinct due time.
+func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error {
+	driverTx, ok := tx.Driver().(TTx)
+	if !ok {
+		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
+	}
+	_, err := r.client.InsertManyTx(ctx, driverTx, jobsFor(steps, r.clock.RealNow()))
+	return err
+}
+
+// jobsFor groups steps by due time into insert parameters. Steps due now or
+// within nearFuture are inserted available, so they run at the next fetch
+// instead of waiting for River's scheduler to promote them.
+func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
+	groups := map[time.Time][]int64{}
+	for _, s := range steps {
+		due := s.DueAt.Truncate(time.Millisecond)
+		groups[due] = append(groups[due], s.ID)
+	}
+	dues := make([]time.Time, 0, len(groups))
+	for d := range groups {
+		dues = append(dues, d)
+	}
+	sort.Slice(dues, func(i, j int) bool { return dues[i].Before(dues[j]) })
+	params := make([]river.InsertManyParams, 0, len(dues))
+	for _, due := range dues {
+		opts := &river.InsertOpts{}
+		if due.After(now.Add(nearFuture)) {
+			opts.ScheduledAt = due
+		}
+		params = append(params, river.InsertManyParams{Args: StepsArgs{StepIDs: groups[due], DueAt: due}, InsertOpts: opts})
+	}
+	return params
+}
+
+// NewRunner migrates River's tables with the driver, creates the River
+// client that works step jobs for svc, and attaches it to svc for enqueueing.
+func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *Service, cfg RunnerConfig) (Runner, error) {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(cfg.Logger, svc.log)})
+	if err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &stepsWorker{svc: svc}); err != nil {
+		return nil, err
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 50
+	}
+	if cfg.FetchCooldown <= 0 {
+		cfg.FetchCooldown = 20 * time.Millisecond
+	}
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = 200 * time.Millisecond
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchCooldown:        cfg.FetchCooldown,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		JobTimeout:           30 * time.Second,
+		RescueStuckJobsAfter: 45 * time.Second,
+		MaxAttempts:          MaxAttempts,
+		RetryPolicy:          retryPolicy{clock: svc.cfg.Clock},
+		Logger:               quiet(cfg.Logger, svc.log),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock}
+	svc.enqueuer = r
+	return r, nil
+}
+
+// quiet returns l, or the fallback raised to warnings only: River logs
+// every maintenance run at info level.
+func quiet(l, fallback *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(levelFilter{fallback.Handler(), slog.LevelWarn})
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}

@@ -1,0 +1,267 @@
+// Package engine runs aftersale: it turns stored events into journey runs and
+// planned steps, enqueues them as durable River jobs in the same transaction,
+// and executes due steps (sending email, creating tasks).
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// Config is what a Service needs. Store, Journeys, Renderer, Mailer and
+// Clock are required.
+type Config struct {
+	Store    aftersale.Store
+	Journeys *journey.Set
+	Renderer *email.Renderer
+	Mailer   aftersale.Mailer
+	Clock    *aftersale.Clock
+	// Schedule places delayed steps in the customer's day; nil means UTC,
+	// quiet hours 21:00–08:00 and Monday–Friday business days.
+	Schedule *journey.Schedule
+	// From is the sender of journey email.
+	From aftersale.Address
+	// BaseURL is the public URL of this install, for links in email.
+	BaseURL string
+	// Business fills the support and escalation details of templates.
+	Business email.Business
+	// Links signs customer links; its Key must be set.
+	Links *aftersale.LinkSigner
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Metrics may be nil.
+	Metrics *Metrics
+}
+
+// Service is the application core shared by the HTTP API and the workers.
+type Service struct {
+	cfg      Config
+	log      *slog.Logger
+	enqueuer enqueuer
+}
+
+// enqueuer inserts jobs for new steps inside a store transaction; the River
+// wiring implements it per database driver.
+type enqueuer interface {
+	EnqueueSteps(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error
+}
+
+// NewService returns a Service. It is not usable for ingest until a River
+// runner is attached with NewRunner.
+func NewService(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, fmt.Errorf("engine: Store is required")
+	case cfg.Journeys == nil:
+		return nil, fmt.Errorf("engine: Journeys is required")
+	case cfg.Renderer == nil:
+		return nil, fmt.Errorf("engine: Renderer is required")
+	case cfg.Mailer == nil:
+		return nil, fmt.Errorf("engine: Mailer is required")
+	case cfg.Links == nil || len(cfg.Links.Key) == 0:
+		return nil, fmt.Errorf("engine: Links with a key is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = &aftersale.Clock{}
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = &journey.Schedule{QuietStart: "21:00", QuietEnd: "08:00"}
+	}
+	if cfg.Schedule.Clock == nil {
+		cfg.Schedule.Clock = cfg.Clock
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	for _, ref := range cfg.Journeys.Templates() {
+		if !cfg.Renderer.Has(ref.Name) {
+			return nil, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist (have %v)", ref.String(), ref.Name, cfg.Renderer.Names())
+		}
+	}
+	return &Service{cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() aftersale.Store { return s.cfg.Store }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() *aftersale.Clock { return s.cfg.Clock }
+
+// Links returns the customer link signer.
+func (s *Service) Links() *aftersale.LinkSigner { return s.cfg.Links }
+
+// Ingest stores the event and, in the same transaction, processes it:
+// contacts and the order are upserted, journeys start or exit, new steps are
+// planned and their jobs enqueued. It reports duplicate=true (and changes
+// nothing) when an event with the same ID was stored before.
+func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
+	if err := ev.Validate(); err != nil {
+		return false, err
+	}
+	if s.enqueuer == nil {
+		return false, fmt.Errorf("engine: no job runner attached")
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return false, fmt.Errorf("encode event: %w", err)
+	}
+	now := s.cfg.Clock.RealNow()
+	var planned int
+	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		stored := &aftersale.StoredEvent{
+			ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
+			ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: payload,
+		}
+		if ev.Customer != nil {
+			stored.CustomerEmail = ev.Customer.Email
+		} else if o, err := tx.OrderGetByExternalID(ctx, stored.OrderRef); err == nil {
+			if c, err := tx.CustomerGet(ctx, o.CustomerID); err == nil {
+				stored.CustomerEmail = c.Email
+			}
+		}
+		inserted, err := tx.EventInsert(ctx, stored)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			duplicate = true
+			return nil
+		}
+		steps, err := s.process(ctx, tx, ev, now)
+		if err != nil {
+			return err
+		}
+		planned = len(steps)
+		if len(steps) == 0 {
+			return nil
+		}
+		return s.enqueuer.EnqueueSteps(ctx, tx, steps)
+	})
+	if err != nil {
+		return false, err
+	}
+	if m := s.cfg.Metrics; m != nil {
+		if duplicate {
+			m.EventsDuplicate.Inc()
+		} else {
+			m.EventsReceived.WithLabelValues(string(ev.Type), ev.Source).Inc()
+			m.StepsPlanned.Add(float64(planned))
+		}
+	}
+	s.log.InfoContext(ctx, "event ingested", "event_id", ev.ID, "type", ev.Type, "source", ev.Source,
+		"duplicate", duplicate, "steps_planned", planned)
+	return duplicate, nil
+}
+
+// process applies one new event inside tx and returns the steps it planned.
+func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, now time.Time) ([]*aftersale.Step, error) {
+	var buyer *aftersale.Customer
+	var err error
+	if ev.Customer != nil {
+		if buyer, err = tx.CustomerUpsert(ctx, ev.Customer, now); err != nil {
+			return nil, err
+		}
+	}
+
+	var order *aftersale.Order
+	if ev.Type == aftersale.EventOrderPlaced {
+		o := &aftersale.Order{
+			ExternalID: ev.Order.ID, CustomerID: buyer.ID, Source: ev.Source, Currency: ev.Order.Currency,
+			Total: ev.Order.Total, Coupon: ev.Order.Coupon, Status: aftersale.OrderPlaced,
+			PlacedAt: ev.OccurredAt.UTC(), Items: ev.Order.Items,
+		}
+		if order, err = tx.OrderUpsert(ctx, o); err != nil {
+			return nil, err
+		}
+	} else {
+		order, err = tx.OrderGetByExternalID(ctx, ev.OrderRef())
+		if aftersale.IsNotFound(err) {
+			// Stored, but about an order we never saw: nothing to plan.
+			s.log.WarnContext(ctx, "event for an unknown order", "event_id", ev.ID, "type", ev.Type)
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if buyer == nil {
+			if buyer, err = tx.CustomerGet(ctx, order.CustomerID); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	if ev.User != nil && ev.User.Email != buyer.Email {
+		user, err := tx.CustomerUpsert(ctx, ev.User, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.OrderSetUser(ctx, order.ID, user.ID); err != nil {
+			return nil, err
+		}
+		order.UserID = user.ID
+	}
+
+	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now}
+	switch ev.Type {
+	case aftersale.EventOrderPlaced:
+		return p.trigger(ctx, "purchase", now)
+	case aftersale.EventOrderRefunded, aftersale.EventOrderCancelled:
+		status, anchor := aftersale.OrderRefunded, "refund"
+		if ev.Type == aftersale.EventOrderCancelled {
+			status, anchor = aftersale.OrderCancelled, "cancel"
+		}
+		if err := tx.OrderSetStatus(ctx, order.ID, status, now); err != nil {
+			return nil, err
+		}
+		order.Status = status
+		if err := p.exit(ctx, anchor); err != nil {
+			return nil, err
+		}
+		return p.trigger(ctx, anchor, now)
+	case aftersale.EventReturnRequested:
+		if err := p.exit(ctx, "return"); err != nil {
+			return nil, err
+		}
+		return p.trigger(ctx, "return", now)
+	case aftersale.EventProductAccessed:
+		first, err := tx.OrderMarkAccessed(ctx, order.ID, ev.OccurredAt.UTC())
+		if err != nil || !first {
+			return nil, err
+		}
+		return p.anchor(ctx, "access", "", now)
+	case aftersale.EventShipmentUpdated:
+		sh := ev.Shipment
+		changed, err := tx.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{
+			OrderID: order.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber,
+			TrackingURL: sh.TrackingURL, Status: sh.Status, UpdatedAt: now,
+		})
+		if err != nil || !changed {
+			return nil, err
+		}
+		steps, err := p.anchor(ctx, "shipment."+string(sh.Status), sh.TrackingNumber, now)
+		if err != nil || sh.Status != aftersale.ShipmentDelivered {
+			return steps, err
+		}
+		first, err := tx.OrderMarkDelivered(ctx, order.ID, now)
+		if err != nil || !first {
+			return steps, err
+		}
+		more, err := p.anchor(ctx, "delivery", "", now)
+		return append(steps, more...), err
+	case aftersale.EventBookingScheduled:
+		b := ev.Booking
+		if err := tx.BookingUpsert(ctx, &aftersale.BookingRecord{
+			OrderID: order.ID, StartsAt: b.StartsAt.UTC(), Title: b.Title, JoinURL: b.JoinURL,
+		}); err != nil {
+			return nil, err
+		}
+		return p.anchor(ctx, "booking", b.StartsAt.UTC().Format(time.RFC3339), b.StartsAt.UTC())
+	}
+	return nil, nil
+}

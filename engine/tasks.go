@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// oneBusinessDay is how long a retried call waits.
+var oneBusinessDay = mustDelay("1bd")
+
+func mustDelay(s string) journey.Delay {
+	d, err := journey.ParseDelay(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// TaskView is a task in the API, with its customer's email.
+type TaskView struct {
+	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"`
+	Customer    string     `json:"customer"`
+	Name        string     `json:"customer_name,omitempty"`
+	Phone       string     `json:"phone,omitempty"`
+	Order       string     `json:"order,omitempty"`
+	Title       string     `json:"title"`
+	Script      string     `json:"script,omitempty"`
+	Draft       string     `json:"draft,omitempty"`
+	Assignee    string     `json:"assignee"`
+	Status      string     `json:"status"`
+	Outcome     string     `json:"outcome,omitempty"`
+	Note        string     `json:"note,omitempty"`
+	DueAt       time.Time  `json:"due_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+}
+
+// Outcomes lists the outcomes a task can be completed with. A call that
+// found nobody (no_answer, voicemail) is tried again a business day later.
+var Outcomes = map[aftersale.TaskKind][]string{
+	aftersale.TaskCall: {"reached", "voicemail", "no_answer", "wrong_number"},
+}
+
+// genericOutcomes are accepted for every task kind.
+var genericOutcomes = []string{"done", "skipped"}
+
+// Tasks lists tasks; status and customerEmail may be empty.
+func (s *Service) Tasks(ctx context.Context, status, customerEmail string) ([]TaskView, error) {
+	f := aftersale.TaskFilter{Status: aftersale.TaskStatus(status)}
+	switch f.Status {
+	case "", aftersale.TaskOpen, aftersale.TaskDone, aftersale.TaskCancelled:
+	default:
+		return nil, aftersale.FieldError("status", "unknown status %q; want open, done or cancelled", status)
+	}
+	if customerEmail != "" {
+		c, err := s.cfg.Store.CustomerGetByEmail(ctx, strings.ToLower(customerEmail))
+		if aftersale.IsNotFound(err) {
+			return []TaskView{}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		f.CustomerID = c.ID
+	}
+	tasks, err := s.cfg.Store.TaskList(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TaskView, 0, len(tasks))
+	customers := map[int64]*aftersale.Customer{}
+	orders := map[int64]string{}
+	for _, t := range tasks {
+		c, ok := customers[t.CustomerID]
+		if !ok {
+			if c, err = s.cfg.Store.CustomerGet(ctx, t.CustomerID); err != nil {
+				return nil, err
+			}
+			customers[t.CustomerID] = c
+		}
+		if _, ok := orders[t.OrderID]; !ok && t.OrderID != 0 {
+			if o, err := s.cfg.Store.OrderGet(ctx, t.OrderID); err == nil {
+				orders[t.OrderID] = o.ExternalID
+			}
+		}
+		out = append(out, taskView(t, c, orders[t.OrderID]))
+	}
+	return out, nil
+}
+
+func taskView(t *aftersale.Task, c *aftersale.Customer, order string) TaskView {
+	return TaskView{
+		ID: t.ID, Kind: string(t.Kind), Customer: c.Email, Name: c.Name, Phone: c.Phone, Order: order,
+		Title: t.Title, Script: t.Script, Draft: t.Draft, Assignee: t.Assignee, Status: string(t.Status),
+		Outcome: t.Outcome, Note: t.Note, DueAt: t.DueAt, CreatedAt: t.CreatedAt, CompletedAt: timePtr(t.DoneAt),
+	}
+}
+
+// CompleteTask closes an open task with an outcome. A call with no answer
+// or a voicemail creates the next call attempt, due one business day later.
+func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note string) (*TaskView, error) {
+	t, err := s.cfg.Store.TaskGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	outcome = strings.TrimSpace(outcome)
+	allowed := append(slices.Clone(Outcomes[t.Kind]), genericOutcomes...)
+	if outcome == "" {
+		return nil, aftersale.FieldError("outcome", "is required; want one of %s", strings.Join(allowed, ", "))
+	}
+	if !slices.Contains(allowed, outcome) {
+		return nil, aftersale.FieldError("outcome", "unknown outcome %q for a %s task; want one of %s", outcome, t.Kind, strings.Join(allowed, ", "))
+	}
+	if len(note) > 10000 {
+		return nil, aftersale.FieldError("note", "must be at most 10000 characters")
+	}
+	var done *aftersale.Task
+	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		now := s.cfg.Clock.RealNow()
+		if done, err = tx.TaskComplete(ctx, id, outcome, note, now); err != nil {
+			return err
+		}
+		if t.Kind != aftersale.TaskCall || (outcome != "no_answer" && outcome != "voicemail") {
+			return nil
+		}
+		c, err := tx.CustomerGet(ctx, t.CustomerID)
+		if err != nil {
+			return err
+		}
+		retry := *t
+		retry.ID, retry.StepID, retry.Status, retry.Outcome, retry.Note, retry.DoneAt = 0, 0, aftersale.TaskOpen, "", "", time.Time{}
+		retry.CreatedAt = now
+		retry.DueAt = s.cfg.Schedule.Due(now, &journey.Step{Wait: oneBusinessDay}, c.Timezone)
+		retry.Title = "Call again: " + strings.TrimPrefix(t.Title, "Call again: ")
+		_, err = tx.TaskCreate(ctx, &retry)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cfg.Store.CustomerGet(ctx, done.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	v := taskView(done, c, "")
+	return &v, nil
+}

@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// CustomerView is everything the customer API shows about one person.
+type CustomerView struct {
+	Email            string         `json:"email"`
+	Name             string         `json:"name"`
+	Phone            string         `json:"phone,omitempty"`
+	Timezone         string         `json:"timezone,omitempty"`
+	Stage            string         `json:"stage"`
+	MarketingConsent bool           `json:"marketing_consent"`
+	Unsubscribed     bool           `json:"unsubscribed"`
+	UnsubscribedAt   *time.Time     `json:"unsubscribed_at,omitempty"`
+	CreatedAt        time.Time      `json:"created_at"`
+	Orders           []OrderView    `json:"orders"`
+	Timeline         []TimelineItem `json:"timeline"`
+}
+
+// OrderView is an order in the customer API.
+type OrderView struct {
+	ID          string           `json:"id"`
+	Status      string           `json:"status"`
+	Role        string           `json:"role"` // buyer or user
+	Currency    string           `json:"currency,omitempty"`
+	Total       string           `json:"total,omitempty"`
+	Coupon      string           `json:"coupon,omitempty"`
+	PlacedAt    time.Time        `json:"placed_at"`
+	AccessedAt  *time.Time       `json:"accessed_at,omitempty"`
+	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
+	User        string           `json:"user,omitempty"`
+	Items       []aftersale.Item `json:"items"`
+}
+
+// TimelineItem is one entry of a customer's history or plan.
+type TimelineItem struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"` // event, email, task, step
+	Status  string    `json:"status,omitempty"`
+	Summary string    `json:"summary"`
+	Ref     string    `json:"ref,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Customer returns the view of the customer with the email.
+func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView, error) {
+	st := s.cfg.Store
+	c, err := st.CustomerGetByEmail(ctx, strings.ToLower(strings.TrimSpace(emailAddr)))
+	if err != nil {
+		return nil, err
+	}
+	v := &CustomerView{
+		Email: c.Email, Name: c.Name, Phone: c.Phone, Timezone: c.Timezone,
+		MarketingConsent: c.MarketingConsent, Unsubscribed: c.Unsubscribed,
+		UnsubscribedAt: timePtr(c.UnsubscribedAt), CreatedAt: c.CreatedAt,
+		Orders: []OrderView{}, Timeline: []TimelineItem{},
+	}
+	orders, err := st.OrderListByCustomer(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orders {
+		ov := OrderView{
+			ID: o.ExternalID, Status: string(o.Status), Role: "buyer", Currency: o.Currency, Total: o.Total,
+			Coupon: o.Coupon, PlacedAt: o.PlacedAt, AccessedAt: timePtr(o.AccessedAt),
+			DeliveredAt: timePtr(o.DeliveredAt), Items: o.Items,
+		}
+		if o.CustomerID != c.ID {
+			ov.Role = "user"
+		}
+		if o.UserID != 0 && o.UserID != c.ID {
+			if u, err := st.CustomerGet(ctx, o.UserID); err == nil {
+				ov.User = u.Email
+			}
+		}
+		v.Orders = append(v.Orders, ov)
+	}
+	tasks, err := st.TaskList(ctx, aftersale.TaskFilter{CustomerID: c.ID})
+	if err != nil {
+		return nil, err
+	}
+	v.Stage = stage(orders, tasks, c.ID)
+
+	events, err := st.EventListByCustomer(ctx, c.Email)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		v.Timeline = append(v.Timeline, TimelineItem{At: e.ReceivedAt, Kind: "event", Summary: string(e.Type), Ref: e.ID})
+	}
+	msgs, err := st.MessageListByCustomer(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		at := m.CreatedAt
+		if !m.SentAt.IsZero() {
+			at = m.SentAt
+		}
+		sum := "email " + m.Template
+		if m.Subject != "" {
+			sum += ": " + m.Subject
+		}
+		if m.Error != "" {
+			sum += " (" + m.Error + ")"
+		}
+		v.Timeline = append(v.Timeline, TimelineItem{At: at, Kind: "email", Status: string(m.Status), Summary: sum, Ref: m.MessageID})
+	}
+	for _, t := range tasks {
+		sum := string(t.Kind) + ": " + t.Title
+		if t.Outcome != "" {
+			sum += " — " + t.Outcome
+		}
+		v.Timeline = append(v.Timeline, TimelineItem{At: t.CreatedAt, Kind: "task", Status: string(t.Status), Summary: sum, Ref: fmt.Sprint(t.ID)})
+	}
+	steps, err := st.StepListByCustomer(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range steps {
+		if p.Status != aftersale.StepPending && p.Status != aftersale.StepExited && p.Status != aftersale.StepSkipped {
+			continue // done steps show as their email or task
+		}
+		sum := fmt.Sprintf("%s step %s/%s", p.Type, p.JourneyID, p.StepID)
+		if p.Note != "" {
+			sum += " (" + p.Note + ")"
+		}
+		v.Timeline = append(v.Timeline, TimelineItem{At: p.DueAt, Kind: "step", Status: string(p.Status), Summary: sum})
+	}
+	sort.SliceStable(v.Timeline, func(i, j int) bool { return v.Timeline[i].At.Before(v.Timeline[j].At) })
+	return v, nil
+}
+
+// stage places a customer on the way from transaction to customer:
+// purchased → onboarded (access, delivery or a session happened) → engaged
+// (a human touch was completed) → loyal (a second purchase kept). A customer
+// whose every order was refunded or cancelled is "refunded"; one with no
+// order of their own is a "contact".
+func stage(orders []*aftersale.Order, tasks []*aftersale.Task, customerID int64) string {
+	var kept, onboarded int
+	for _, o := range orders {
+		if o.Status != aftersale.OrderPlaced {
+			continue
+		}
+		if o.CustomerID == customerID || o.UserID == customerID {
+			kept++
+		}
+		if !o.AccessedAt.IsZero() || !o.DeliveredAt.IsZero() {
+			onboarded++
+		}
+	}
+	engaged := false
+	for _, t := range tasks {
+		engaged = engaged || t.Status == aftersale.TaskDone && t.Outcome != "no_answer" && t.Outcome != "wrong_number"
+	}
+	switch {
+	case len(orders) == 0:
+		return "contact"
+	case kept == 0:
+		return "refunded"
+	case kept >= 2:
+		return "loyal"
+	case engaged:
+		return "engaged"
+	case onboarded > 0:
+		return "onboarded"
+	}
+	return "purchased"
+}
+
+// SetUnsubscribed records a one-click unsubscribe (or a resubscribe from the
+// preferences page) for the customer a signed link names, and returns them.
+func (s *Service) SetUnsubscribed(ctx context.Context, token string, unsubscribed bool) (*aftersale.Customer, error) {
+	c, err := s.Preferences(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.CustomerSetUnsubscribed(ctx, c.Email, unsubscribed, s.cfg.Clock.RealNow()); err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "subscription changed", "customer_id", c.ID, "unsubscribed", unsubscribed)
+	c.Unsubscribed = unsubscribed
+	return c, nil
+}
+
+// Preferences returns the customer a preferences link is for.
+func (s *Service) Preferences(ctx context.Context, token string) (*aftersale.Customer, error) {
+	sub, err := s.cfg.Links.Verify(aftersale.LinkUnsubscribe, token)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(sub, 10, 64)
+	if err != nil {
+		return nil, aftersale.Errorf(aftersale.EUNAUTHORIZED, "this link is not valid")
+	}
+	return s.cfg.Store.CustomerGet(ctx, id)
+}
+
+// WhoUsesOrder returns the order a "who will be using this?" link is for.
+func (s *Service) WhoUsesOrder(ctx context.Context, token string) (*aftersale.Order, error) {
+	ref, err := s.cfg.Links.Verify(aftersale.LinkWhoUses, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Store.OrderGetByExternalID(ctx, ref)
+}
+
+// SetOrderUser names the person who uses the order a signed link is for;
+// the order's later follow-ups go to them as well as to the buyer.
+func (s *Service) SetOrderUser(ctx context.Context, token string, c *aftersale.Contact) error {
+	c.MarketingConsent = nil
+	if err := c.Validate("user"); err != nil {
+		return err
+	}
+	o, err := s.WhoUsesOrder(ctx, token)
+	if err != nil {
+		return err
+	}
+	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		buyer, err := tx.CustomerGet(ctx, o.CustomerID)
+		if err != nil {
+			return err
+		}
+		if buyer.Email == c.Email {
+			return tx.OrderSetUser(ctx, o.ID, 0)
+		}
+		u, err := tx.CustomerUpsert(ctx, c, s.cfg.Clock.RealNow())
+		if err != nil {
+			return err
+		}
+		return tx.OrderSetUser(ctx, o.ID, u.ID)
+	})
+}

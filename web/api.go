@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/aftersale/aftersale"
+)
+
+// handleEvent stores one generic event: 202 the first time, 200 with
+// duplicate=true for an ID already stored, 400 naming the field for bad
+// input, 413 over 1 MiB. Nothing is stored unless the answer is 202.
+func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, aftersale.MaxEventSize))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.writeError(w, r, aftersale.Errorf(aftersale.ETOOLARGE, "the event is larger than %d bytes", aftersale.MaxEventSize))
+			return
+		}
+		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "could not read the body"))
+		return
+	}
+	ev, err := aftersale.DecodeEvent(body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	dup, err := s.cfg.Service.Ingest(r.Context(), ev)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if dup {
+		writeJSON(w, http.StatusOK, map[string]any{"id": ev.ID, "duplicate": true})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": ev.ID, "duplicate": false})
+}
+
+func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Service.Customer(r.Context(), r.PathValue("email"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	tasks, err := s.cfg.Service.Tasks(r.Context(), q.Get("status"), q.Get("customer"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tasks)
+}
+
+func (s *Server) handleTaskComplete(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, aftersale.FieldError("id", "must be a positive task id"))
+		return
+	}
+	var in struct {
+		Outcome string `json:"outcome"`
+		Note    string `json:"note"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err := dec.Decode(&in); err != nil {
+		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "malformed JSON: want {\"outcome\": \"...\"}"))
+		return
+	}
+	t, err := s.cfg.Service.CompleteTask(r.Context(), id, in.Outcome, in.Note)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
