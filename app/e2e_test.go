@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -479,5 +481,128 @@ func TestMetricsAndHealth(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "ed@example.com") {
 		t.Error("/metrics shows an email address")
+	}
+}
+
+func TestRefundExitsSellingStepsAndStartsCare(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*4) // a day passes in 0.25 s
+	if code, body := b.post(t, orderEvent("evt_r1", "fay@example.com", "7001", "digital", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	b.waitTemplate(t, "fay@example.com", "thank_you", 5*time.Second)
+	code, body := b.post(t, `{"id":"evt_r2","type":"order.refunded","occurred_at":"2026-11-22T11:00:00Z","order":{"id":"7001"}}`)
+	if code != 202 {
+		t.Fatalf("refund: %d %v", code, body)
+	}
+	refundAt := time.Now()
+	b.waitTemplate(t, "fay@example.com", "refund_thanks", 5*time.Second)
+	time.Sleep(9 * time.Second) // past day 30
+	for _, m := range b.smtp.Messages() {
+		tmpl := m.Header.Get("X-Aftersale-Template")
+		d, _ := m.Header.Date()
+		if d.After(refundAt.Add(time.Second)) && tmpl != "refund_thanks" {
+			t.Errorf("%s sent after the refund", tmpl)
+		}
+	}
+	c := b.customer(t, "fay@example.com")
+	if c["stage"] != "refunded" || c["orders"].([]any)[0].(map[string]any)["status"] != "refunded" {
+		t.Errorf("customer after refund: stage %v orders %v", c["stage"], c["orders"])
+	}
+	var exited int
+	for _, e := range c["timeline"].([]any) {
+		if e.(map[string]any)["status"] == "exited" {
+			exited++
+		}
+	}
+	if exited == 0 {
+		t.Error("no exited steps in the timeline")
+	}
+	req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?status=open&customer=fay@example.com", nil)
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tasks []map[string]any
+	json.NewDecoder(resp.Body).Decode(&tasks)
+	resp.Body.Close()
+	var care bool
+	for _, tk := range tasks {
+		care = care || tk["kind"] == "call" && tk["assignee"] == "owner"
+	}
+	if !care {
+		t.Errorf("no \"what went wrong\" call task for the owner: %v", tasks)
+	}
+}
+
+func TestShipmentUpdatesAndDidItArrive(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10)
+	if code, body := b.post(t, orderEvent("evt_s1", "gus@example.com", "8001", "physical", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	b.waitTemplate(t, "gus@example.com", "shipping_expectations", 5*time.Second)
+	ship := func(id, status string) {
+		t.Helper()
+		ev := fmt.Sprintf(`{"id":%q,"type":"shipment.updated","occurred_at":"2026-11-23T10:00:00Z","shipment":{"order_id":"8001","status":%q,"carrier":"UPS","tracking_number":"1Z999","tracking_url":"https://track.example/1Z999"}}`, id, status)
+		if code, body := b.post(t, ev); code != 202 {
+			t.Fatalf("%s: %d %v", status, code, body)
+		}
+	}
+	ship("evt_s2", "shipped")
+	shipped := b.waitTemplate(t, "gus@example.com", "shipment_update", 5*time.Second)
+	if !strings.Contains(shipped.Text(), "https://track.example/1Z999") || shipped.Header.Get("List-Unsubscribe") != "" {
+		t.Errorf("shipped email:\n%s", shipped.Text())
+	}
+	ship("evt_s3", "shipped") // a repeated status sends nothing new
+	ship("evt_s4", "delivered")
+	b.waitTemplate(t, "gus@example.com", "did_it_arrive", 5*time.Second)
+	var updates int
+	for _, m := range b.smtp.Messages() {
+		if m.Header.Get("X-Aftersale-Template") == "shipment_update" {
+			updates++
+		}
+	}
+	if updates != 2 {
+		t.Errorf("%d shipment emails, want shipped and delivered", updates)
+	}
+}
+
+func TestCustomJourneysAndTemplates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("mine.yaml", "id: mine\ntrigger: purchase\nsteps:\n  - id: hello\n    type: email\n    template: hello\n    category: transactional\n")
+	write("templates/hello.md", "---\nsubject: \"Hello {{.Recipient.FirstName}}\"\n---\nHi {{.Recipient.FirstName | md}}, this is our own journey.\n")
+	set, err := app.ValidateJourneys(dir)
+	if err != nil || len(set.Journeys) != 1 {
+		t.Fatalf("ValidateJourneys: %v", err)
+	}
+
+	write("bad/mine.yaml", "id: mine\nsteps:\n  - id: hello\n    type: email\n    template: nope\n  - id: later\n    type: email\n    template: hello\n    wait: 3x\n")
+	_, err = app.ValidateJourneys(filepath.Join(dir, "bad"))
+	if err == nil || !strings.Contains(err.Error(), "mine.yaml:9: steps[1].wait") {
+		t.Errorf("bad journey error = %v, want file:line: field", err)
+	}
+	write("missing/mine.yaml", "id: mine\nsteps:\n  - id: hello\n    type: email\n    template: nope\n")
+	_, err = app.ValidateJourneys(filepath.Join(dir, "missing"))
+	if err == nil || !strings.Contains(err.Error(), `mine.yaml:5`) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("missing template error = %v", err)
+	}
+	if _, err := app.New(context.Background(), app.Config{DataDir: t.TempDir(), Journeys: filepath.Join(dir, "bad")}); err == nil {
+		t.Error("the service started with a broken journey file")
+	}
+
+	out, err := app.PreviewJourneys("", "coaching", "Europe/Berlin", true, true)
+	if err != nil || !strings.Contains(out, "first_session") || strings.Contains(out, "shipping_expectations ") && !strings.Contains(out, "skipped") {
+		t.Errorf("preview: %v\n%s", err, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -73,6 +74,11 @@ func PreviewJourneys(path, kind, timezone string, hasPhone, consent bool) (strin
 	})
 	if err != nil {
 		return "", err
+	}
+	for i, e := range entries {
+		if !e.Skipped && (e.Type == aftersale.StepSurvey || e.Type == aftersale.StepOffer) {
+			entries[i].Note = strings.TrimSpace(e.Note + " (planned and shown in timelines; not sent by this version)")
+		}
 	}
 	return journey.FormatTimeline(entries), nil
 }
