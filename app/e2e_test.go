@@ -606,3 +606,77 @@ func TestCustomJourneysAndTemplates(t *testing.T) {
 		t.Errorf("preview: %v\n%s", err, out)
 	}
 }
+
+func TestSMTPFailuresRetryOrFail(t *testing.T) {
+	t.Parallel()
+	t.Run("451 then 250: sent once", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, 1)
+		b.smtp.RejectNext(451, 1)
+		if code, body := b.post(t, orderEvent("evt_451", "hal@example.com", "9001", "digital", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		b.waitTemplate(t, "hal@example.com", "thank_you", 15*time.Second)
+		count := 0
+		for _, m := range b.smtp.Messages() {
+			if m.Header.Get("X-Aftersale-Template") == "thank_you" {
+				count++
+			}
+		}
+		if count != 1 {
+			t.Errorf("thank-you delivered %d times", count)
+		}
+		// The message is recorded as sent just after the server's 250.
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			var pending []any
+			for _, e := range b.customer(t, "hal@example.com")["timeline"].([]any) {
+				if e := e.(map[string]any); e["kind"] == "email" && e["status"] != "sent" {
+					pending = append(pending, e)
+				}
+			}
+			if len(pending) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("emails not recorded as sent after the retry: %v", pending)
+			}
+		}
+	})
+	t.Run("550: failed, not retried", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, 1)
+		b.smtp.RejectNext(550, 1)
+		if code, body := b.post(t, orderEvent("evt_550", "ida@example.com", "9002", "digital", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		b.waitTemplate(t, "ida@example.com", "who_uses", 5*time.Second)
+		time.Sleep(3 * time.Second) // a retry would come after 2 s
+		for _, m := range b.smtp.Messages() {
+			if m.Header.Get("X-Aftersale-Template") == "thank_you" {
+				t.Error("a message refused with 550 was sent again")
+			}
+		}
+		var failed []string
+		for _, e := range b.customer(t, "ida@example.com")["timeline"].([]any) {
+			if e := e.(map[string]any); e["kind"] == "email" && e["status"] == "failed" {
+				failed = append(failed, e["summary"].(string))
+			}
+		}
+		if len(failed) != 1 || !strings.Contains(failed[0], "thank_you") || !strings.Contains(failed[0], "550") {
+			t.Errorf("failed emails in the timeline: %q", failed)
+		}
+	})
+	t.Run("server down, then back: delayed, not lost", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, 1)
+		b.smtp.Down()
+		if code, body := b.post(t, orderEvent("evt_down", "jo@example.com", "9003", "digital", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		time.Sleep(2 * time.Second)
+		b.smtp.Up()
+		b.waitTemplate(t, "jo@example.com", "thank_you", 20*time.Second)
+		b.waitTemplate(t, "jo@example.com", "access", 20*time.Second)
+		b.waitTemplate(t, "jo@example.com", "who_uses", 20*time.Second)
+	})
+}

@@ -33,7 +33,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			failed = append(failed, fmt.Sprintf("step %d: %v", id, err))
+			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
 		}
 	}
 	if len(failed) > 0 {
@@ -231,18 +231,18 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 		return done(aftersale.MessageSuppressed, why)
 	}
 	if renderErr != nil {
-		s.log.ErrorContext(ctx, "email render failed", "step_id", step.ID, "template", tmpl, "err", renderErr)
+		s.log.ErrorContext(ctx, "email render failed", "step_id", step.ID, "template", tmpl, "err", redact(renderErr))
 		return done(aftersale.MessageFailed, "render: "+renderErr.Error())
 	}
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
-			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", err)
+			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", redact(err))
 			if m := s.cfg.Metrics; m != nil {
 				m.Emails.WithLabelValues("deferred", string(cat)).Inc()
 			}
 			return "", fmt.Errorf("%w: %v", errRetry, err)
 		}
-		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", err)
+		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", redact(err))
 		return done(aftersale.MessageFailed, err.Error())
 	}
 	s.log.InfoContext(ctx, "email sent", "step_id", step.ID, "template", tmpl, "message_id", messageID)
