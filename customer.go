@@ -13,9 +13,20 @@ type Customer struct {
 	MarketingConsent bool
 	Unsubscribed     bool
 	UnsubscribedAt   time.Time // zero unless Unsubscribed
+	// Suppressed says why no mail may go to the address at all ("" when
+	// it may): a hard bounce ("bounce 5.1.1") or a spam complaint
+	// ("complaint"). SuppressedAt is when that was first recorded.
+	Suppressed   string
+	SuppressedAt time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
+
+// Suppression reasons start with one of these words.
+const (
+	SuppressBounce    = "bounce"    // a hard bounce: "bounce 5.1.1"
+	SuppressComplaint = "complaint" // a spam complaint (ARF feedback report)
+)
 
 // OrderStatus is where an order stands.
 type OrderStatus string

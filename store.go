@@ -53,6 +53,11 @@ type Queries interface {
 	// CustomerSetUnsubscribed sets or clears the unsubscribe of the email;
 	// ENOTFOUND if nobody has it.
 	CustomerSetUnsubscribed(ctx context.Context, email string, unsubscribed bool, at time.Time) error
+	// CustomerSetSuppressed records why the address must get no mail (a
+	// hard bounce, a complaint); reason "" lifts it. A new reason replaces
+	// the old one but SuppressedAt keeps the first time. ENOTFOUND if nobody
+	// has the email.
+	CustomerSetSuppressed(ctx context.Context, email, reason string, at time.Time) error
 
 	// OrderUpsert creates the order or updates the stored one with the same
 	// ExternalID (replacing its items) and returns it with its ID. Status and
@@ -115,6 +120,10 @@ type Queries interface {
 	// StepListDue returns up to limit pending steps due at or before now,
 	// earliest first (for the periodic sweep that re-enqueues lost work).
 	StepListDue(ctx context.Context, now time.Time, limit int) ([]*Step, error)
+	// StepListPending returns up to limit pending steps with an ID above
+	// afterID, by ID (for paging through all of them, e.g. to enqueue them
+	// again after a copy to another database).
+	StepListPending(ctx context.Context, afterID int64, limit int) ([]*Step, error)
 
 	// MessageBegin records an attempt to send: it creates the message for
 	// (StepID, Recipient) in status sending, or returns the stored one with
@@ -123,6 +132,9 @@ type Queries interface {
 	MessageBegin(ctx context.Context, m *Message) (msg *Message, created bool, err error)
 	// MessageFinish sets the final status, error text and sent time.
 	MessageFinish(ctx context.Context, id int64, status MessageStatus, errText string, at time.Time) error
+	// MessageGetByMessageID returns the message with the RFC 5322
+	// Message-ID (angle brackets included); ENOTFOUND if none.
+	MessageGetByMessageID(ctx context.Context, messageID string) (*Message, error)
 	// MessageListByCustomer returns the messages to the customer, oldest first.
 	MessageListByCustomer(ctx context.Context, customerID int64) ([]*Message, error)
 	// MessageCountByStatus counts all messages per status.

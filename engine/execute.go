@@ -250,10 +250,16 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 }
 
 // suppressed says why a message of the category must not go to c, or "".
+// A hard bounce stops all mail (the address does not take it); a spam
+// complaint stops all but transactional mail, like an unsubscribe.
 func suppressed(cat aftersale.Category, c *aftersale.Customer) string {
 	switch {
+	case strings.HasPrefix(c.Suppressed, aftersale.SuppressBounce):
+		return c.Suppressed
 	case cat == aftersale.CategoryTransactional:
 		return ""
+	case c.Suppressed != "":
+		return c.Suppressed
 	case c.Unsubscribed:
 		return "unsubscribed"
 	case cat == aftersale.CategoryMarketing && !c.MarketingConsent:

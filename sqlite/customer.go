@@ -61,12 +61,13 @@ func (q *queries) EventListByCustomer(ctx context.Context, email string) ([]*aft
 	return list, wrap("event list by customer", err)
 }
 
-const customerColumns = `id, email, name, phone, timezone, marketing_consent, unsubscribed, unsubscribed_at, created_at, updated_at`
+const customerColumns = `id, email, name, phone, timezone, marketing_consent, unsubscribed, unsubscribed_at,
+	suppressed, suppressed_at, created_at, updated_at`
 
 func scanCustomer(s scanner) (*aftersale.Customer, error) {
 	var c aftersale.Customer
 	err := s.Scan(&c.ID, &c.Email, &c.Name, &c.Phone, &c.Timezone, &c.MarketingConsent,
-		&c.Unsubscribed, ts(&c.UnsubscribedAt), ts(&c.CreatedAt), ts(&c.UpdatedAt))
+		&c.Unsubscribed, ts(&c.UnsubscribedAt), &c.Suppressed, ts(&c.SuppressedAt), ts(&c.CreatedAt), ts(&c.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +132,29 @@ func (q *queries) CustomerSetUnsubscribed(ctx context.Context, email string, uns
 	n, err := res.RowsAffected()
 	if err != nil {
 		return wrap("customer set unsubscribed", err)
+	}
+	if n == 0 {
+		return notFound("customer", email)
+	}
+	return nil
+}
+
+// CustomerSetSuppressed records or lifts (reason "") the suppression of the
+// email. A new reason replaces the old; the first time is kept.
+func (q *queries) CustomerSetSuppressed(ctx context.Context, email, reason string, at time.Time) error {
+	res, err := q.q.ExecContext(ctx, `
+		UPDATE customers SET
+			suppressed = ?,
+			suppressed_at = CASE WHEN ? <> '' THEN coalesce(suppressed_at, ?) ELSE NULL END,
+			updated_at = CASE WHEN ? > updated_at THEN ? ELSE updated_at END
+		WHERE email_key = ?`,
+		reason, reason, nullMicro(at), micro(at), micro(at), emailKey(email))
+	if err != nil {
+		return wrap("customer set suppressed", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap("customer set suppressed", err)
 	}
 	if n == 0 {
 		return notFound("customer", email)

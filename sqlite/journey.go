@@ -224,6 +224,20 @@ func (q *queries) StepCountPending(ctx context.Context, now time.Time) (pending,
 	return pending, due, nil
 }
 
+// StepListPending returns up to limit (DefaultLimit when limit <= 0)
+// pending steps with an ID above afterID, by ID.
+func (q *queries) StepListPending(ctx context.Context, afterID int64, limit int) ([]*aftersale.Step, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := listRows(ctx, q.q, scanStep, `
+		SELECT `+stepColumns+` FROM steps
+		WHERE status = 'pending' AND id > ?
+		ORDER BY id
+		LIMIT ?`, afterID, limit)
+	return list, wrap("step list pending", err)
+}
+
 // StepListDue returns up to limit (DefaultLimit when limit <= 0) pending
 // steps due at or before now, earliest first.
 func (q *queries) StepListDue(ctx context.Context, now time.Time, limit int) ([]*aftersale.Step, error) {

@@ -90,6 +90,16 @@ func (q *queries) MessageFinish(ctx context.Context, id int64, status aftersale.
 	return nil
 }
 
+// MessageGetByMessageID returns the (first) message with the Message-ID.
+func (q *queries) MessageGetByMessageID(ctx context.Context, messageID string) (*aftersale.Message, error) {
+	m, err := scanMessage(q.q.QueryRowContext(ctx,
+		`SELECT `+messageColumns+` FROM messages WHERE message_id = ? ORDER BY id LIMIT 1`, messageID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("message", messageID)
+	}
+	return m, wrap("message get by message id", err)
+}
+
 // MessageListByCustomer returns the messages to the customer, oldest first.
 func (q *queries) MessageListByCustomer(ctx context.Context, customerID int64) ([]*aftersale.Message, error) {
 	list, err := listRows(ctx, q.q, scanMessage,

@@ -34,6 +34,8 @@ CREATE TABLE customers (
     marketing_consent INTEGER NOT NULL DEFAULT 0,
     unsubscribed      INTEGER NOT NULL DEFAULT 0,
     unsubscribed_at   INTEGER,
+    suppressed        TEXT    NOT NULL DEFAULT '',
+    suppressed_at     INTEGER,
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL
 ) STRICT;
@@ -148,6 +150,7 @@ CREATE TABLE messages (
 
 CREATE INDEX messages_customer_id_idx ON messages (customer_id, created_at);
 CREATE INDEX messages_status_idx ON messages (status);
+CREATE INDEX messages_message_id_idx ON messages (message_id);
 
 CREATE TABLE tasks (
     id          INTEGER PRIMARY KEY,
