@@ -18,8 +18,8 @@ type Customer struct {
 	// ("complaint"). SuppressedAt is when that was first recorded.
 	Suppressed   string
 	SuppressedAt time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Suppression reasons start with one of these words.
