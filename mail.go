@@ -18,9 +18,12 @@ type Email struct {
 	From      Address
 	To        Address
 	ReplyTo   *Address
-	Subject   string
-	Text      string // the text/plain part; always set
-	HTML      string // the text/html part; "" sends plain text only
+	// ReturnPath is the envelope sender (SMTP MAIL FROM), where bounces go;
+	// "" uses From's address.
+	ReturnPath string
+	Subject    string
+	Text       string // the text/plain part; always set
+	HTML       string // the text/html part; "" sends plain text only
 	// Headers are extra headers such as List-Unsubscribe,
 	// List-Unsubscribe-Post, In-Reply-To and References, in this order.
 	Headers []Header

@@ -19,7 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
@@ -27,7 +26,6 @@ import (
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
 	"github.com/aftersale/aftersale/smtp"
-	"github.com/aftersale/aftersale/sqlite"
 	"github.com/aftersale/aftersale/web"
 )
 
@@ -36,7 +34,7 @@ import (
 type Config struct {
 	Addr        string  // listen address; default 127.0.0.1:8080
 	DataDir     string  // default ./aftersale-data
-	DatabaseURL string  // postgres://... switches to PostgreSQL (not in this version)
+	DatabaseURL string  // postgres://... switches storage and jobs to PostgreSQL
 	BaseURL     string  // public URL for links; default http://Addr
 	SMTPURL     string  // smtp://[user:pass@]host:port; empty writes to the outbox
 	From        string  // sender, "Name <addr>"; default "aftersale <aftersale@localhost>"
@@ -172,18 +170,16 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.DatabaseURL != "" {
-		return nil, errors.New("AFTERSALE_DATABASE_URL: PostgreSQL storage is not available in this version; unset it to use the embedded SQLite database")
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "aftersale.db"))
+	stg, err := openStorage(ctx, cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
+	db := stg.store
 	a.store = db
 	a.closers = append(a.closers, db.Close)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
 
 	if cfg.SMTPURL != "" {
 		s, err := smtp.New(cfg.SMTPURL)
@@ -228,7 +224,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.runner, err = engine.NewRunner(ctx, riversqlite.New(db.SQL()), a.service, engine.RunnerConfig{})
+	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{})
 	if err != nil {
 		return nil, err
 	}

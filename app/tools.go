@@ -3,43 +3,83 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
-
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/postgres"
 	"github.com/aftersale/aftersale/sqlite"
 )
 
-// Migrate creates or upgrades the schema (aftersale's and the job queue's).
+// Migrate creates or upgrades the schema (aftersale's and the job queue's)
+// of the embedded database, or of PostgreSQL when databaseURL is set.
 func Migrate(ctx context.Context, dataDir, databaseURL string, log *slog.Logger) error {
-	if databaseURL != "" {
-		return errors.New("AFTERSALE_DATABASE_URL: PostgreSQL storage is not available in this version")
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "aftersale.db"))
+	stg, err := openStorage(ctx, dataDir, databaseURL)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	m, err := rivermigrate.New(riversqlite.New(db.SQL()), nil)
+	defer stg.store.Close()
+	n, err := stg.migrateJobs(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return err
-	}
-	log.Info("database is up to date", "dialect", db.Dialect(), "job_queue_migrations_applied", len(res.Versions))
+	log.Info("database is up to date", "dialect", stg.store.Dialect(), "job_queue_migrations_applied", n)
 	return nil
+}
+
+// CopyReport says what MigrateToPostgres copied.
+type CopyReport struct {
+	Rows         map[string]int // rows copied per table
+	PendingSteps int            // steps enqueued again as PostgreSQL jobs
+}
+
+// MigrateToPostgres copies the embedded SQLite install in dataDir into an
+// empty PostgreSQL database: every customer, consent, order, event, journey
+// run, step, message, task and secret, with their ids, in one transaction;
+// then it enqueues a job for every pending step in PostgreSQL's queue. The
+// service must be stopped while it runs. progress is called per table.
+func MigrateToPostgres(ctx context.Context, dataDir, databaseURL string, progress func(table string, rows int)) (*CopyReport, error) {
+	if databaseURL == "" {
+		return nil, errors.New("a postgres:// URL is required")
+	}
+	if _, err := os.Stat(sqlitePath(dataDir)); err != nil {
+		return nil, fmt.Errorf("no embedded database at %s: %w", sqlitePath(dataDir), err)
+	}
+	src, err := sqlite.Open(ctx, sqlitePath(dataDir))
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	dst, err := openStorage(ctx, dataDir, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer dst.store.Close()
+	if _, err := dst.migrateJobs(ctx); err != nil {
+		return nil, err
+	}
+	pg, ok := dst.store.(*postgres.DB)
+	if !ok {
+		return nil, errors.New("the target is not PostgreSQL")
+	}
+	rep := &CopyReport{Rows: map[string]int{}}
+	err = pg.ImportSQLite(ctx, src.SQL(), func(table string, rows int) {
+		rep.Rows[table] = rows
+		if progress != nil {
+			progress(table, rows)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rep.PendingSteps, err = dst.enqueuePending(ctx); err != nil {
+		return rep, fmt.Errorf("the data was copied, but enqueueing its pending steps failed: %w", err)
+	}
+	return rep, nil
 }
 
 // ValidateJourneys loads the journeys at path (the built-in ones for "")

@@ -206,3 +206,38 @@ func (f levelFilter) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (f levelFilter) WithGroup(name string) slog.Handler {
 	return levelFilter{f.Handler.WithGroup(name), f.min}
 }
+
+// EnqueuePending inserts jobs for every pending step of store into the
+// queue of driver, page by page, each page in one store transaction. It is
+// for a store whose rows were copied in from another database (whose queue
+// stayed behind); steps that already have a job would run twice, so it must
+// not be used on a live store.
+func EnqueuePending[TTx any](ctx context.Context, store aftersale.Store, driver riverdriver.Driver[TTx]) (int, error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &stepsWorker{}); err != nil {
+		return 0, err
+	}
+	client, err := river.NewClient(driver, &river.Config{Workers: workers})
+	if err != nil {
+		return 0, fmt.Errorf("job queue: %w", err)
+	}
+	r := &riverRunner[TTx]{client: client, clock: &aftersale.Clock{}}
+	var total int
+	var after int64
+	for {
+		steps, err := store.StepListPending(ctx, after, 1000)
+		if err != nil {
+			return total, err
+		}
+		if len(steps) == 0 {
+			return total, nil
+		}
+		if err := store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+			return r.EnqueueSteps(ctx, tx, steps)
+		}); err != nil {
+			return total, err
+		}
+		total += len(steps)
+		after = steps[len(steps)-1].ID
+	}
+}

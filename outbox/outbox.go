@@ -2,9 +2,10 @@
 // aftersale.Mailer used when no SMTP server is configured, so that no
 // message is lost and the admin UI can show each one.
 //
-// Every message is a complete RFC 5322 .eml file, composed exactly as the
-// SMTP sender composes it, named from a hash of its Message-ID: sending the
-// same message again replaces the file instead of adding a second one.
+// Every message is a complete RFC 5322 .eml file, rendered exactly as the
+// SMTP sender renders it (smtp.Render, DKIM-signed with WithDKIM), named
+// from a hash of its Message-ID: sending the same message again replaces
+// the file instead of adding a second one.
 package outbox
 
 import (
@@ -29,8 +30,16 @@ import (
 
 // Outbox is a folder of .eml files. It is safe for concurrent use.
 type Outbox struct {
-	dir string
+	dir  string
+	dkim *smtp.DKIMConfig // nil: not signed
 }
+
+// Option changes an Outbox's settings.
+type Option func(*Outbox)
+
+// WithDKIM DKIM-signs every message with cfg, as the SMTP sender's
+// smtp.WithDKIM does. The default is not to sign.
+func WithDKIM(cfg smtp.DKIMConfig) Option { return func(o *Outbox) { o.dkim = &cfg } }
 
 var _ aftersale.Mailer = (*Outbox)(nil)
 
@@ -46,14 +55,23 @@ type Entry struct {
 
 // New returns the outbox in dir, creating the folder (mode 0700: the
 // messages hold customer data) when it does not exist.
-func New(dir string) (*Outbox, error) {
+func New(dir string, opts ...Option) (*Outbox, error) {
 	if dir == "" {
 		return nil, errors.New("outbox: no folder given")
+	}
+	o := &Outbox{dir: dir}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.dkim != nil {
+		if err := o.dkim.Validate(); err != nil {
+			return nil, fmt.Errorf("outbox: WithDKIM: %w", err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return &Outbox{dir: dir}, nil
+	return o, nil
 }
 
 // Dir returns the outbox's folder.
@@ -68,10 +86,11 @@ func FileName(id string) string {
 
 // Send writes m to the outbox, atomically: a temporary file is written and
 // synced, then renamed over FileName(m.MessageID), and the folder is synced.
-// A message that cannot be composed is a permanent *aftersale.DeliveryError;
+// A message that cannot be composed or signed is a permanent
+// *aftersale.DeliveryError;
 // a failure to write is a temporary one.
 func (o *Outbox) Send(ctx context.Context, m *aftersale.Email) error {
-	msg, err := smtp.Compose(m)
+	raw, err := smtp.Render(m, o.dkim)
 	if err != nil {
 		return &aftersale.DeliveryError{Err: fmt.Errorf("outbox: compose: %w", err)}
 	}
@@ -79,7 +98,7 @@ func (o *Outbox) Send(ctx context.Context, m *aftersale.Email) error {
 		return &aftersale.DeliveryError{Temporary: true, Err: err}
 	}
 	if err := o.write(FileName(m.MessageID), func(f *os.File) error {
-		_, err := msg.WriteTo(f)
+		_, err := f.Write(raw)
 		return err
 	}); err != nil {
 		return &aftersale.DeliveryError{Temporary: true, Err: fmt.Errorf("outbox: %w", err)}

@@ -3,6 +3,9 @@ package outbox_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/outbox"
@@ -175,7 +180,7 @@ func TestSendErrors(t *testing.T) {
 }
 
 // TestSameMessageAsSMTP checks that the outbox and the SMTP sender write the
-// same message: they share smtp.Compose.
+// same message: they share smtp.Render.
 func TestSameMessageAsSMTP(t *testing.T) {
 	t.Parallel()
 	o, _ := setup(t)
@@ -207,5 +212,42 @@ func TestSameMessageAsSMTP(t *testing.T) {
 	b := strings.ReplaceAll(string(viaSMTP), boundary(viaSMTP), "BOUNDARY")
 	if a != b {
 		t.Errorf("the outbox and SMTP messages differ:\n--- outbox ---\n%s\n--- smtp ---\n%s", a, b)
+	}
+}
+
+func TestDKIMSigned(t *testing.T) {
+	t.Parallel()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := smtp.DKIMConfig{Domain: "brightpath.example", Selector: "sel", Signer: key}
+	o, err := outbox.New(filepath.Join(t.TempDir(), "outbox"), outbox.WithDKIM(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := email("signed", "Signed", day)
+	if err := o.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := o.Read(outbox.FileName(m.MessageID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{
+		LookupTXT: func(name string) ([]string, error) {
+			return []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}, nil
+		},
+	})
+	if err != nil || len(vs) != 1 || vs[0].Err != nil || vs[0].Domain != "brightpath.example" {
+		t.Fatalf("verify: %v %+v", err, vs)
+	}
+	if list, err := o.List(context.Background()); err != nil || len(list) != 1 || list[0].Subject != "Signed" {
+		t.Errorf("List = %+v, %v", list, err)
+	}
+
+	cfg.Selector = ""
+	if _, err := outbox.New(t.TempDir(), outbox.WithDKIM(cfg)); err == nil || !strings.Contains(err.Error(), "Selector") {
+		t.Errorf("New with a bad DKIM config: %v", err)
 	}
 }

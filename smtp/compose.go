@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,8 +30,8 @@ var ownHeaders = []string{
 // out in that order rather than in m.Headers' order; header order carries no
 // meaning for these fields.
 //
-// It is the one place messages are built: the SMTP sender and the outbox
-// both use it.
+// It is the one place messages are built: Render, which the SMTP sender and
+// the outbox both use, calls it.
 func Compose(m *aftersale.Email) (*mail.Msg, error) {
 	if err := check(m); err != nil {
 		return nil, err
@@ -41,6 +42,11 @@ func Compose(m *aftersale.Email) (*mail.Msg, error) {
 	}
 	if err := msg.AddToFormat(oneLine(m.To.Name), m.To.Email); err != nil {
 		return nil, fmt.Errorf("to: %w", err)
+	}
+	if m.ReturnPath != "" {
+		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
+			return nil, fmt.Errorf("return path: %w", err)
+		}
 	}
 	if m.ReplyTo != nil {
 		if err := msg.ReplyToFormat(oneLine(m.ReplyTo.Name), m.ReplyTo.Email); err != nil {
@@ -63,6 +69,72 @@ func Compose(m *aftersale.Email) (*mail.Msg, error) {
 		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	}
 	return msg, nil
+}
+
+// Render composes m as Compose does and returns the message's bytes, with
+// CRLF line endings, DKIM-signed with dk unless dk is nil (see DKIMConfig):
+// the exact bytes the SMTP sender hands over and the outbox stores, so
+// that both send the same, signed message.
+func Render(m *aftersale.Email, dk *DKIMConfig) ([]byte, error) {
+	r, err := render(m, dk)
+	if err != nil {
+		return nil, err
+	}
+	return r.data, nil
+}
+
+// rendered is a message ready for SMTP: its bytes and its envelope.
+type rendered struct {
+	data []byte
+	from string   // the envelope sender, <addr>
+	to   []string // the envelope recipients, <addr>
+}
+
+func render(m *aftersale.Email, dk *DKIMConfig) (*rendered, error) {
+	msg, err := Compose(m)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("write: %w", err)
+	}
+	r := &rendered{data: toCRLF(b.Bytes())}
+	if r.from, err = msg.GetSender(false); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if r.to, err = msg.GetRecipients(); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if dk != nil {
+		if r.data, err = sign(r.data, dk); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// toCRLF turns bare line feeds into CRLF, the line ending SMTP sends, so that
+// what is signed is what arrives. go-mail already writes CRLF.
+func toCRLF(b []byte) []byte {
+	bare := false
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			bare = true
+			break
+		}
+	}
+	if !bare {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/40)
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // check validates what go-mail would accept silently or turn into a broken

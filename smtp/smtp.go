@@ -6,6 +6,13 @@
 // byte (port 465 by default). With a user name the sender authenticates with
 // PLAIN or LOGIN, which go-mail only does over TLS or to a server on
 // localhost, so a password never crosses the network in the clear.
+//
+// With WithDKIM every message is DKIM-signed: Render composes it, writes it
+// out and signs the bytes, and the sender hands exactly those bytes to the
+// server over go-mail's SMTP connection (MAIL, RCPT, DATA). The outbox
+// renders with the same function, so it stores what would be sent. With
+// WithDomainRate, messages to each recipient domain are paced by a token
+// bucket, as the big mailbox providers ask of bulk senders.
 package smtp
 
 import (
@@ -17,6 +24,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +44,7 @@ type Sender struct {
 	implicit  bool // smtps: TLS from the first byte
 	tlsConfig *tls.Config
 	client    *mail.Client // go-mail's settings; connections are made from it
+	limiter   *limiter     // nil without WithDomainRate
 
 	mu      sync.Mutex      // one message at a time over the connection
 	conn    *gmsmtp.Client  // the open connection, nil when there is none
@@ -57,6 +66,13 @@ type config struct {
 	timeout     time.Duration
 	idleTimeout time.Duration
 	tlsConfig   *tls.Config
+	dkim        *DKIMConfig
+	rate        *rateConfig
+}
+
+type rateConfig struct {
+	perMinute int
+	overrides map[string]int
 }
 
 // WithHELO sets the name the sender greets the server with. The default is
@@ -76,6 +92,34 @@ func WithIdleTimeout(d time.Duration) Option { return func(c *config) { c.idleTi
 // default verifies the server's certificate for the URL's host with the
 // system's roots, TLS 1.2 or newer.
 func WithTLSConfig(tc *tls.Config) Option { return func(c *config) { c.tlsConfig = tc } }
+
+// WithDKIM DKIM-signs every message with cfg (relaxed/relaxed, rsa-sha256
+// or ed25519-sha256). The signature covers From, To, Subject, Date,
+// Message-ID, MIME-Version and Content-Type, and Reply-To, In-Reply-To,
+// References, Content-Transfer-Encoding, List-Unsubscribe and
+// List-Unsubscribe-Post when the message has them; From, To, Cc,
+// Reply-To, Subject, Date, Message-ID and the two List-Unsubscribe fields
+// are also oversigned, so that adding one in transit breaks the signature.
+// New checks cfg. The default is not to sign, e.g. when the relay signs.
+func WithDKIM(cfg DKIMConfig) Option { return func(c *config) { c.dkim = &cfg } }
+
+// WithDomainRate limits how fast messages go to each recipient domain (the
+// part after the @, lower-cased): perMinute messages a minute, or the
+// number overrides gives for the domain (e.g. {"gmail.com": 120,
+// "yahoo.com": 30}). A rate of zero or less means no limit, so
+// WithDomainRate(0, overrides) limits only the domains named. After a quiet
+// spell a tenth of a minute's allowance (at least one message) may go at
+// once; then messages are spaced evenly.
+//
+// Send waits for its turn without holding up messages to other domains, and
+// gives up with a temporary *aftersale.DeliveryError when ctx ends or when
+// the turn is more than 30 seconds away, so that the job is retried later.
+// The default is no limit.
+func WithDomainRate(perMinute int, overrides map[string]int) Option {
+	return func(c *config) {
+		c.rate = &rateConfig{perMinute: perMinute, overrides: overrides}
+	}
+}
 
 // New returns a Sender for the server at rawURL,
 // smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]. It does
@@ -113,6 +157,26 @@ func New(rawURL string, opts ...Option) (*Sender, error) {
 	s.addr = net.JoinHostPort(s.host, strconv.Itoa(port))
 	if cfg.timeout <= 0 {
 		return nil, errors.New("smtp: the timeout must be positive")
+	}
+
+	if cfg.dkim != nil {
+		if err := cfg.dkim.Validate(); err != nil {
+			return nil, fmt.Errorf("smtp: WithDKIM: %w", err)
+		}
+	}
+	if cfg.rate != nil {
+		overrides := make(map[string]int, len(cfg.rate.overrides))
+		for d, n := range cfg.rate.overrides {
+			nd := normDomain(d)
+			if nd == "" || strings.ContainsAny(nd, "@ \t") {
+				return nil, fmt.Errorf("smtp: WithDomainRate: %q is not a domain name", d)
+			}
+			if _, dup := overrides[nd]; dup {
+				return nil, fmt.Errorf("smtp: WithDomainRate: domain %q is given twice", nd)
+			}
+			overrides[nd] = n
+		}
+		s.limiter = newLimiter(cfg.rate.perMinute, overrides)
 	}
 
 	s.tlsConfig = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
@@ -172,14 +236,23 @@ func (s *Sender) Addr() string { return s.addr }
 // (connecting, TLS, AUTH, the sender address) are temporary whatever the
 // code: they are about the server or the settings, the same for every
 // message, and retrying after they are fixed delivers the mail. A message
-// that cannot be composed is a permanent error.
+// that cannot be composed or signed is a permanent error. With
+// WithDomainRate, a message that would wait too long for its domain's turn
+// is a temporary error.
 func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
-	msg, err := Compose(m)
+	r, err := render(m, s.cfg.dkim)
 	if err != nil {
 		return &aftersale.DeliveryError{Err: fmt.Errorf("smtp: compose: %w", err)}
 	}
 	if err := ctx.Err(); err != nil {
 		return &aftersale.DeliveryError{Temporary: true, Err: err}
+	}
+	if s.limiter != nil {
+		// Wait before taking the connection, so that other domains' mail
+		// goes meanwhile.
+		if err := s.limiter.wait(ctx, domainOf(m.To.Email)); err != nil {
+			return err
+		}
 	}
 
 	s.mu.Lock()
@@ -201,59 +274,106 @@ func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
 			c, err := s.client.DialToSMTPClientWithContext(ctx)
 			if err != nil {
 				s.dropRaw()
-				return s.fail(ctx, fmt.Errorf("smtp: connect to %s: %w", s.addr, err), false)
+				return s.fail(ctx, fmt.Errorf("smtp: connect to %s: %w", s.addr, err))
 			}
 			s.conn = c
 		}
-		err := s.client.SendWithSMTPClient(s.conn, msg)
+		err := s.transact(s.conn, r)
 		if err == nil {
 			s.keepOrClose()
 			return nil
 		}
 		s.drop()
-		if msg.IsDelivered() {
+		switch {
+		case err.stage == stageReset:
 			return nil // accepted; only the RSET after it failed
-		}
-		var se *mail.SendError
-		if pooled && attempt == 0 && errors.As(err, &se) && se.Reason == mail.ErrConnCheck && ctx.Err() == nil {
+		case err.stage == stageCheck && pooled && attempt == 0 && ctx.Err() == nil:
 			continue // the kept connection had gone stale; nothing was sent on it
 		}
-		return s.fail(ctx, fmt.Errorf("smtp: send to %s: %w", s.addr, err), true)
+		return s.fail(ctx, fmt.Errorf("smtp: send to %s: %w", s.addr, err))
 	}
 }
 
-// fail classifies err; sending tells whether the message was being handed over.
-func (s *Sender) fail(ctx context.Context, err error, sending bool) error {
+// stage is the step of an SMTP transaction that failed.
+type stage int
+
+const (
+	stageCheck stage = iota // NOOP: is the connection alive?
+	stageMail               // MAIL FROM
+	stageRcpt               // RCPT TO
+	stageData               // DATA, the message, and the reply to it
+	stageReset              // RSET after the message was accepted
+)
+
+var stageNames = [...]string{"connection check", "MAIL FROM", "RCPT TO", "DATA", "RSET"}
+
+// txError is a failed step of an SMTP transaction.
+type txError struct {
+	stage stage
+	err   error
+}
+
+func (e *txError) Error() string { return stageNames[e.stage] + ": " + e.err.Error() }
+func (e *txError) Unwrap() error { return e.err }
+
+// transact sends r over c: the exchange go-mail's Client.Send does, with
+// the rendered (signed) bytes instead of a go-mail message. The caller holds
+// s.mu.
+func (s *Sender) transact(c *gmsmtp.Client, r *rendered) *txError {
+	if err := c.UpdateDeadline(s.cfg.timeout); err != nil {
+		return &txError{stageCheck, err}
+	}
+	if err := c.Noop(); err != nil {
+		return &txError{stageCheck, err}
+	}
+	if err := c.Mail(r.from); err != nil {
+		return &txError{stageMail, err}
+	}
+	for _, to := range r.to {
+		if err := c.Rcpt(to); err != nil {
+			return &txError{stageRcpt, err}
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return &txError{stageData, err}
+	}
+	if _, err := w.Write(r.data); err != nil {
+		return &txError{stageData, err} // the connection is dropped, unfinished
+
+	}
+	if err := w.Close(); err != nil {
+		return &txError{stageData, err}
+	}
+	if err := c.Reset(); err != nil {
+		return &txError{stageReset, err}
+	}
+	return nil
+}
+
+// fail classifies err, adding ctx's error when ctx has ended.
+func (s *Sender) fail(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return &aftersale.DeliveryError{Temporary: true, Err: fmt.Errorf("%w (%w)", ctx.Err(), err)}
 	}
-	return classify(err, sending)
+	return classify(err)
 }
 
-// classify turns a go-mail error into a DeliveryError.
-func classify(err error, sending bool) *aftersale.DeliveryError {
+// classify turns a failure into a DeliveryError. Only a 5xx reply about the
+// message itself, to RCPT TO or DATA, is permanent.
+func classify(err error) *aftersale.DeliveryError {
 	d := &aftersale.DeliveryError{Temporary: true, Err: err}
 	var se *mail.SendError
 	var te *textproto.Error
 	switch {
-	case errors.As(err, &se):
+	case errors.As(err, &se): // from dialling: connect, TLS, AUTH
 		d.Code = se.ErrorCode()
-		switch {
-		case se.Reason == mail.ErrSMTPMailFrom:
-			// MAIL FROM is about our sender address and account, the same
-			// for every message: retry, so that fixing the settings
-			// delivers the mail.
-		case d.Code >= 500:
-			d.Temporary = false
-		case d.Code >= 400:
-		case se.Reason == mail.ErrGetSender || se.Reason == mail.ErrGetRcpts || se.Reason == mail.ErrNoUnencoded:
-			d.Temporary = false // the message is wrong; sending it again will not help
-		}
 	case errors.As(err, &te):
 		d.Code = te.Code
-		if sending && te.Code >= 500 {
-			d.Temporary = false
-		}
+	}
+	var tx *txError
+	if errors.As(err, &tx) && (tx.stage == stageRcpt || tx.stage == stageData) && d.Code >= 500 {
+		d.Temporary = false
 	}
 	return d
 }

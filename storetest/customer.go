@@ -283,3 +283,63 @@ func testSecretGetConcurrent(t *testing.T, s aftersale.Store) {
 	}
 	t.Logf("%d of %d concurrent first calls ran gen", gens.Load(), n)
 }
+
+func testCustomerSetSuppressed(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: ptr(true)}, t0)
+	ok(t, err)
+	bob := newCustomer(t, s, "bob@example.com")
+	steps := []struct {
+		name   string
+		email  string
+		reason string
+		at     time.Time
+		wantAt time.Time
+	}{
+		{"suppress", "ann@example.com", "bounce 5.1.1", at(time.Hour), at(time.Hour)},
+		{"a new reason replaces the old and keeps the first time", "ANN@example.com", aftersale.SuppressComplaint,
+			at(2 * time.Hour), at(time.Hour)},
+		{"the same reason again keeps the first time", "ann@example.com", aftersale.SuppressComplaint,
+			at(3 * time.Hour), at(time.Hour)},
+		{"an empty reason lifts it", "ann@example.com", "", at(4 * time.Hour), time.Time{}},
+		{"lifting again changes nothing", "Ann@Example.com", "", at(5 * time.Hour), time.Time{}},
+		{"suppress after a lift takes the new time", "ann@example.com", "bounce 5.2.1", at(6 * time.Hour), at(6 * time.Hour)},
+	}
+	for _, st := range steps {
+		ok(t, s.CustomerSetSuppressed(ctx, st.email, st.reason, st.at))
+		got, err := s.CustomerGet(ctx, c.ID)
+		ok(t, err)
+		if got.Suppressed != st.reason || !got.SuppressedAt.Equal(st.wantAt) {
+			t.Fatalf("%s: Suppressed %q at %v, want %q at %v", st.name,
+				got.Suppressed, got.SuppressedAt, st.reason, st.wantAt)
+		}
+		if !got.MarketingConsent || got.Unsubscribed || got.Email != "Ann@Example.com" || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+		}
+		byEmail, err := s.CustomerGetByEmail(ctx, "ann@example.com")
+		ok(t, err)
+		same(t, st.name+" (CustomerGetByEmail)", byEmail, got)
+	}
+
+	// Suppression and unsubscribe are independent of each other.
+	ok(t, s.CustomerSetUnsubscribed(ctx, "ann@example.com", true, at(7*time.Hour)))
+	ok(t, s.CustomerSetSuppressed(ctx, "ann@example.com", "", at(8*time.Hour)))
+	got, err := s.CustomerGet(ctx, c.ID)
+	ok(t, err)
+	if got.Suppressed != "" || !got.Unsubscribed || !got.UnsubscribedAt.Equal(at(7*time.Hour)) {
+		t.Fatalf("lifting a suppression changed the unsubscribe: %s", show(got))
+	}
+
+	// Nobody else is touched.
+	other, err := s.CustomerGet(ctx, bob.ID)
+	ok(t, err)
+	same(t, "another customer", other, bob)
+
+	for _, reason := range []string{"bounce 5.1.1", ""} {
+		err := s.CustomerSetSuppressed(ctx, "nobody@example.com", reason, t0)
+		wantCode(t, "CustomerSetSuppressed("+reason+") of a missing email", err, aftersale.ENOTFOUND)
+	}
+	if _, err := s.CustomerGetByEmail(ctx, "nobody@example.com"); !aftersale.IsNotFound(err) {
+		t.Fatalf("CustomerSetSuppressed of a missing email created a customer (err %v)", err)
+	}
+}

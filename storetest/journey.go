@@ -291,3 +291,73 @@ func testStepPendingAndDue(t *testing.T, s aftersale.Store) {
 		}
 	}
 }
+
+func testStepListPending(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	list, err := s.StepListPending(ctx, 0, 10)
+	ok(t, err)
+	if len(list) != 0 {
+		t.Fatalf("empty store: StepListPending = %s", show(list))
+	}
+
+	f := newFixture(t, s, "ann@example.com")     // "welcome" due at t0
+	other := newFixture(t, s, "bob@example.com") // another customer's step
+	steps := newSteps(t, s,
+		step(f.run, "a", at(time.Hour)),
+		step(f.run, "b-done", at(-time.Hour)),
+		step(f.run, "c", at(-2*time.Hour)), // due before the others, listed after them by ID
+		step(f.run, "d-failed", at(3*time.Hour)),
+	)
+	ok(t, s.StepFinish(ctx, steps[1].ID, aftersale.StepDone, "", t0))
+	ok(t, s.StepFinish(ctx, steps[3].ID, aftersale.StepFailed, "", t0))
+	pending := []int64{f.step.ID, other.step.ID, steps[0].ID, steps[2].ID}
+	for i := 1; i < len(pending); i++ {
+		if pending[i] <= pending[i-1] {
+			t.Fatalf("step IDs do not grow in creation order: %v", pending)
+		}
+	}
+
+	byID := func(st *aftersale.Step) int64 { return st.ID }
+	tests := []struct {
+		name    string
+		afterID int64
+		limit   int
+		want    []int64
+	}{
+		{"all, by ID", 0, 10, pending},
+		{"limit", 0, 2, pending[:2]},
+		{"next page", pending[1], 2, pending[2:]},
+		{"after a finished step", steps[1].ID, 10, []int64{steps[2].ID}},
+		{"after the last", pending[3], 10, []int64{}},
+		{"limit 0 means the default", 0, 0, pending},
+	}
+	for _, tt := range tests {
+		list, err := s.StepListPending(ctx, tt.afterID, tt.limit)
+		ok(t, err)
+		same(t, tt.name+": StepListPending", ids(list, byID), tt.want)
+		for _, st := range list {
+			want, err := s.StepGet(ctx, st.ID)
+			ok(t, err)
+			same(t, tt.name+": listed step", st, want)
+			if st.Status != aftersale.StepPending {
+				t.Fatalf("%s: StepListPending returned a %s step", tt.name, st.Status)
+			}
+		}
+	}
+
+	// Paging one by one visits every pending step once.
+	var seen []int64
+	for after := int64(0); ; {
+		page, err := s.StepListPending(ctx, after, 1)
+		ok(t, err)
+		if len(page) == 0 {
+			break
+		}
+		if len(page) != 1 || len(seen) > len(pending) {
+			t.Fatalf("paging: page %s after %v", show(page), seen)
+		}
+		seen = append(seen, page[0].ID)
+		after = page[0].ID
+	}
+	same(t, "paging through StepListPending", seen, pending)
+}

@@ -312,3 +312,47 @@ func testTaskComplete(t *testing.T, s aftersale.Store) {
 	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", t0)
 	wantCode(t, "TaskComplete of a missing task", err, aftersale.ENOTFOUND)
 }
+
+func testMessageGetByMessageID(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	ann, _, err := s.MessageBegin(ctx, message(f, "ann@example.com"))
+	ok(t, err)
+	bob, _, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
+	ok(t, err)
+	if ann.MessageID == bob.MessageID {
+		t.Fatalf("fixture messages share the Message-ID %s", ann.MessageID)
+	}
+	for _, want := range []*aftersale.Message{ann, bob} {
+		got, err := s.MessageGetByMessageID(ctx, want.MessageID)
+		ok(t, err)
+		same(t, "MessageGetByMessageID("+want.MessageID+")", got, want)
+	}
+
+	// A retry keeps the stored Message-ID: the message is found by it, with
+	// its new state, and not by the one the retry came with.
+	retry := message(f, "ann@example.com")
+	retry.MessageID = "<retry@mail.example>"
+	_, _, err = s.MessageBegin(ctx, retry)
+	ok(t, err)
+	ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", at(time.Minute)))
+	want := *ann
+	want.Attempts, want.Status, want.SentAt = 2, aftersale.MessageSent, at(time.Minute)
+	got, err := s.MessageGetByMessageID(ctx, ann.MessageID)
+	ok(t, err)
+	same(t, "MessageGetByMessageID after a retry and finish", got, &want)
+	_, err = s.MessageGetByMessageID(ctx, retry.MessageID)
+	wantCode(t, "MessageGetByMessageID of the retry's unused Message-ID", err, aftersale.ENOTFOUND)
+
+	// Mail not sent by a step is found too.
+	manual := message(f, "carl@example.com")
+	manual.StepID, manual.CustomerID, manual.MessageID = 0, 0, "<manual@mail.example>"
+	m, _, err := s.MessageBegin(ctx, manual)
+	ok(t, err)
+	got, err = s.MessageGetByMessageID(ctx, "<manual@mail.example>")
+	ok(t, err)
+	same(t, "MessageGetByMessageID of mail without a step", got, m)
+
+	_, err = s.MessageGetByMessageID(ctx, "<nobody@mail.example>")
+	wantCode(t, "MessageGetByMessageID of an unknown Message-ID", err, aftersale.ENOTFOUND)
+}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/email"
@@ -20,9 +21,10 @@ type CLI struct {
 	LogLevel  string `name:"log-level" env:"AFTERSALE_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
 	LogFormat string `name:"log-format" env:"AFTERSALE_LOG_FORMAT" default:"json" enum:"json,text" help:"Log format (json or text)."`
 
-	Serve   ServeCmd   `cmd:"" help:"Run everything: HTTP API and pages, workers and scheduler, in one process."`
-	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema, then exit."`
-	Journey JourneyCmd `cmd:"" help:"Check and preview journeys."`
+	Serve             ServeCmd             `cmd:"" help:"Run everything: HTTP API and pages, workers and scheduler, in one process."`
+	Migrate           MigrateCmd           `cmd:"" help:"Create or upgrade the database schema, then exit."`
+	MigrateToPostgres MigrateToPostgresCmd `cmd:"" name:"migrate-to-postgres" help:"Copy the embedded SQLite install into an empty PostgreSQL database (stop the service first)."`
+	Journey           JourneyCmd           `cmd:"" help:"Check and preview journeys."`
 }
 
 // StoreFlags choose the database.
@@ -82,6 +84,35 @@ type MigrateCmd struct {
 // Run migrates and exits.
 func (c *MigrateCmd) Run(log *slog.Logger) error {
 	return app.Migrate(context.Background(), c.DataDir, c.DatabaseURL, log)
+}
+
+// MigrateToPostgresCmd copies an embedded install into PostgreSQL.
+type MigrateToPostgresCmd struct {
+	DataDir     string `name:"data-dir" env:"AFTERSALE_DATA_DIR" default:"./aftersale-data" help:"Folder of the embedded SQLite database to copy."`
+	DatabaseURL string `name:"database-url" env:"AFTERSALE_DATABASE_URL" required:"" help:"postgres:// URL of the empty target database."`
+}
+
+// Run copies, with a progress bar, and prints what was copied.
+func (c *MigrateToPostgresCmd) Run(log *slog.Logger) error {
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("copying"),
+		progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionSpinnerType(14))
+	rep, err := app.MigrateToPostgres(context.Background(), c.DataDir, c.DatabaseURL, func(table string, rows int) {
+		bar.Describe("copied " + table)
+		_ = bar.Add(rows)
+	})
+	_ = bar.Finish()
+	fmt.Fprintln(os.Stderr)
+	if rep != nil {
+		for table, n := range rep.Rows {
+			fmt.Printf("%-14s %d rows\n", table, n)
+		}
+		fmt.Printf("pending steps enqueued: %d\n", rep.PendingSteps)
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("copied into PostgreSQL; start the service with AFTERSALE_DATABASE_URL set")
+	return nil
 }
 
 // JourneyCmd groups the journey tools.

@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+const eventColumns = `id, type, source, occurred_at, received_at, customer_email, order_ref, payload`
+
+func scanEvent(s scanner) (*aftersale.StoredEvent, error) {
+	var ev aftersale.StoredEvent
+	err := s.Scan(&ev.ID, &ev.Type, &ev.Source, ts(&ev.OccurredAt), ts(&ev.ReceivedAt),
+		&ev.CustomerEmail, &ev.OrderRef, &ev.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// EventInsert stores ev unless an event with its ID is stored already.
+func (q *queries) EventInsert(ctx context.Context, ev *aftersale.StoredEvent) (bool, error) {
+	payload := ev.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	n, err := affected(q.q.Exec(ctx, `
+		INSERT INTO events (id, type, source, occurred_at, received_at, customer_email, customer_email_key, order_ref, payload)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (id) DO NOTHING`,
+		ev.ID, string(ev.Type), ev.Source, ev.OccurredAt, ev.ReceivedAt,
+		ev.CustomerEmail, emailKey(ev.CustomerEmail), ev.OrderRef, payload))
+	if err != nil {
+		return false, wrap("event insert", err)
+	}
+	return n == 1, nil
+}
+
+// EventGet returns the stored event with the ID.
+func (q *queries) EventGet(ctx context.Context, id string) (*aftersale.StoredEvent, error) {
+	ev, err := scanEvent(q.q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, notFound("event", id)
+	}
+	return ev, wrap("event get", err)
+}
+
+// EventListByCustomer returns the events about the email, oldest first.
+func (q *queries) EventListByCustomer(ctx context.Context, email string) ([]*aftersale.StoredEvent, error) {
+	list, err := listRows(ctx, q.q, scanEvent, `
+		SELECT `+eventColumns+` FROM events
+		WHERE customer_email_key = $1
+		ORDER BY occurred_at, received_at, id`, emailKey(email))
+	return list, wrap("event list by customer", err)
+}
+
+const customerColumns = `id, email, name, phone, timezone, marketing_consent, unsubscribed, unsubscribed_at,
+	suppressed, suppressed_at, created_at, updated_at`
+
+func scanCustomer(s scanner) (*aftersale.Customer, error) {
+	var c aftersale.Customer
+	err := s.Scan(&c.ID, &c.Email, &c.Name, &c.Phone, &c.Timezone, &c.MarketingConsent,
+		&c.Unsubscribed, ts(&c.UnsubscribedAt), &c.Suppressed, ts(&c.SuppressedAt), ts(&c.CreatedAt), ts(&c.UpdatedAt))
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CustomerUpsert creates the contact or merges it into the stored one with
+// the same email (compared lower-case). The stored email keeps the spelling
+// it was first given.
+func (q *queries) CustomerUpsert(ctx context.Context, c *aftersale.Contact, now time.Time) (*aftersale.Customer, error) {
+	key := emailKey(c.Email)
+	if key == "" {
+		return nil, aftersale.FieldError("email", "is required")
+	}
+	consentSet, consent := c.MarketingConsent != nil, c.MarketingConsent != nil && *c.MarketingConsent
+	cust, err := scanCustomer(q.q.QueryRow(ctx, `
+		INSERT INTO customers (email, email_key, name, phone, timezone, marketing_consent, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+		ON CONFLICT (email_key) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
+			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE customers.phone END,
+			timezone = CASE WHEN excluded.timezone <> '' THEN excluded.timezone ELSE customers.timezone END,
+			marketing_consent = CASE WHEN $8 THEN excluded.marketing_consent ELSE customers.marketing_consent END,
+			updated_at = excluded.updated_at
+		RETURNING `+customerColumns,
+		c.Email, key, c.Name, c.Phone, c.Timezone, consent, now, consentSet))
+	return cust, wrap("customer upsert", err)
+}
+
+// CustomerGet returns the customer with the ID.
+func (q *queries) CustomerGet(ctx context.Context, id int64) (*aftersale.Customer, error) {
+	c, err := scanCustomer(q.q.QueryRow(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, notFound("customer", id)
+	}
+	return c, wrap("customer get", err)
+}
+
+// CustomerGetByEmail returns the customer with the email, in any case.
+func (q *queries) CustomerGetByEmail(ctx context.Context, email string) (*aftersale.Customer, error) {
+	c, err := scanCustomer(q.q.QueryRow(ctx,
+		`SELECT `+customerColumns+` FROM customers WHERE email_key = $1`, emailKey(email)))
+	if noRows(err) {
+		return nil, notFound("customer", email)
+	}
+	return c, wrap("customer get by email", err)
+}
+
+// CustomerSetUnsubscribed sets or clears the unsubscribe of the email. A
+// second unsubscribe keeps the first time.
+func (q *queries) CustomerSetUnsubscribed(ctx context.Context, email string, unsubscribed bool, at time.Time) error {
+	n, err := affected(q.q.Exec(ctx, `
+		UPDATE customers SET
+			unsubscribed = $1,
+			unsubscribed_at = CASE WHEN $1 THEN coalesce(unsubscribed_at, $2) ELSE NULL END,
+			updated_at = greatest(updated_at, $3)
+		WHERE email_key = $4`,
+		unsubscribed, nullTime(at), at, emailKey(email)))
+	if err != nil {
+		return wrap("customer set unsubscribed", err)
+	}
+	if n == 0 {
+		return notFound("customer", email)
+	}
+	return nil
+}
+
+// CustomerSetSuppressed records or lifts (reason "") the suppression of the
+// email. A new reason replaces the old; the first time is kept.
+func (q *queries) CustomerSetSuppressed(ctx context.Context, email, reason string, at time.Time) error {
+	n, err := affected(q.q.Exec(ctx, `
+		UPDATE customers SET
+			suppressed = $1,
+			suppressed_at = CASE WHEN $1 <> '' THEN coalesce(suppressed_at, $2) ELSE NULL END,
+			updated_at = greatest(updated_at, $3)
+		WHERE email_key = $4`,
+		reason, nullTime(at), at, emailKey(email)))
+	if err != nil {
+		return wrap("customer set suppressed", err)
+	}
+	if n == 0 {
+		return notFound("customer", email)
+	}
+	return nil
+}
+
+// SecretGet returns the named secret, creating it with gen the first time.
+// Callers racing on the first call may each run gen, but all of them get
+// the value that was stored first: an insert that meets a concurrent one
+// waits for it and then reads what it stored.
+func (q *queries) SecretGet(ctx context.Context, name string, gen func() []byte) ([]byte, error) {
+	get := func(q *queries) ([]byte, error) {
+		var v []byte
+		err := q.q.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v)
+		if noRows(err) {
+			return nil, nil
+		}
+		return v, err
+	}
+	v, err := get(q)
+	if err != nil || v != nil {
+		return v, wrap("secret get", err)
+	}
+	fresh := gen()
+	if len(fresh) == 0 {
+		return nil, aftersale.Errorf(aftersale.EINTERNAL, "secret %q: the generator returned no bytes", name)
+	}
+	err = q.atomic(ctx, func(q *queries) error {
+		if _, err := q.q.Exec(ctx,
+			`INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+			return err
+		}
+		// READ COMMITTED: this statement sees the row of a concurrent
+		// insert that the one above waited for.
+		v, err = get(q)
+		return err
+	})
+	if err == nil && v == nil {
+		err = errors.New("secret vanished after insert")
+	}
+	return v, wrap("secret get", err)
+}

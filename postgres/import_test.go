@@ -1,0 +1,483 @@
+package postgres_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/sqlite"
+)
+
+// openSQLite opens a new SQLite store in a temporary directory.
+func openSQLite(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "aftersale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// catalog names every record that fill stored, so that dump can read them
+// all back through the Store interface.
+type catalog struct {
+	customers []int64
+	emails    []string
+	events    []string
+	orders    []int64
+	runs      []int64
+	steps     []int64
+	messageID []string // RFC 5322 Message-IDs
+	tasks     []int64
+	secrets   []string
+}
+
+// fill stores a bit of everything in s, including nullable columns both
+// set and unset, and times with microseconds.
+func fill(t *testing.T, s aftersale.Store) *catalog {
+	t.Helper()
+	ctx := t.Context()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Date(2025, 3, 1, 9, 30, 0, 123456000, time.UTC)
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	var cat catalog
+
+	for i, c := range []aftersale.Contact{
+		{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234", Timezone: "Europe/Berlin", MarketingConsent: new(true)},
+		{Email: "bob@example.com", Name: "Bob", MarketingConsent: new(false)},
+		{Email: "carl@example.com"},
+		{Email: "dora@example.com", Name: "Dora"},
+	} {
+		cust, err := s.CustomerUpsert(ctx, &c, at(i))
+		must(err)
+		cat.customers, cat.emails = append(cat.customers, cust.ID), append(cat.emails, c.Email)
+	}
+	ann, bob, carl, dora := cat.customers[0], cat.customers[1], cat.customers[2], cat.customers[3]
+	must(s.CustomerSetUnsubscribed(ctx, "bob@example.com", true, at(5)))
+	must(s.CustomerSetSuppressed(ctx, "carl@example.com", "bounce 5.1.1", at(6)))
+	must(s.CustomerSetSuppressed(ctx, "dora@example.com", aftersale.SuppressComplaint, at(7)))
+	must(s.CustomerSetUnsubscribed(ctx, "dora@example.com", true, at(7)))
+
+	for i, e := range []struct{ id, email, ref string }{
+		{"evt_1", "Ann@Example.com", "1001"}, {"evt_2", "bob@example.com", "1002"}, {"evt_3", "", ""},
+		{"evt_4", "ann@example.com", "1001"},
+	} {
+		_, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: e.id, Type: aftersale.EventOrderPlaced, Source: "api",
+			OccurredAt: at(i), ReceivedAt: at(i).Add(time.Microsecond), CustomerEmail: e.email, OrderRef: e.ref,
+			Payload: []byte(`{"id":"` + e.id + `","bytes":"\u00e9\u0000"}`)})
+		must(err)
+		cat.events = append(cat.events, e.id)
+	}
+
+	items := []aftersale.Item{
+		{SKU: "C-1", Name: "Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "99.00", AccessURL: "https://x.example/c"},
+		{SKU: "B-1", Name: "Book", Kind: aftersale.KindPhysical, Quantity: 3, Price: "25.00"},
+	}
+	for _, o := range []aftersale.Order{
+		{ExternalID: "1001", CustomerID: ann, Source: "shopify", Currency: "EUR", Total: "174.00", Coupon: "SPRING", PlacedAt: at(0), Items: items},
+		{ExternalID: "1002", CustomerID: bob, Source: "api", Currency: "USD", Total: "10", PlacedAt: at(1), Items: items[1:]},
+		{ExternalID: "1003", CustomerID: dora, PlacedAt: at(2)},
+	} {
+		stored, err := s.OrderUpsert(ctx, &o)
+		must(err)
+		cat.orders = append(cat.orders, stored.ID)
+	}
+	o1, o2, o3 := cat.orders[0], cat.orders[1], cat.orders[2]
+	must(s.OrderSetUser(ctx, o2, carl))
+	_, err := s.OrderMarkAccessed(ctx, o1, at(2))
+	must(err)
+	_, err = s.OrderMarkDelivered(ctx, o2, at(3))
+	must(err)
+	must(s.OrderSetStatus(ctx, o2, aftersale.OrderRefunded, at(4)))
+	_, err = s.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{OrderID: o2, Carrier: "dhl", TrackingNumber: "A",
+		TrackingURL: "https://dhl.example/A", Status: aftersale.ShipmentDelivered, UpdatedAt: at(3)})
+	must(err)
+	_, err = s.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{OrderID: o2, TrackingNumber: "B",
+		Status: aftersale.ShipmentInTransit, UpdatedAt: at(2)})
+	must(err)
+	must(s.BookingUpsert(ctx, &aftersale.BookingRecord{OrderID: o1, StartsAt: at(48), Title: "Kickoff", JoinURL: "https://meet.example/1"}))
+	must(s.BookingUpsert(ctx, &aftersale.BookingRecord{OrderID: o1, StartsAt: at(24)}))
+
+	for _, r := range []aftersale.JourneyRun{
+		{JourneyID: "onboarding", OrderID: o1, CustomerID: ann, EventID: "evt_1", StartedAt: at(0)},
+		{JourneyID: "onboarding", OrderID: o2, CustomerID: bob, EventID: "evt_2", StartedAt: at(1)},
+		{JourneyID: "onboarding", OrderID: o2, CustomerID: carl, EventID: "evt_2", StartedAt: at(1)},
+		{JourneyID: "winback", CustomerID: dora, StartedAt: at(2)},
+		{JourneyID: "review", OrderID: o3, CustomerID: dora, StartedAt: at(2)},
+	} {
+		run, _, err := s.RunCreate(ctx, &r)
+		must(err)
+		cat.runs = append(cat.runs, run.ID)
+	}
+	step := func(run int, key string, due time.Time) *aftersale.Step {
+		r, err := s.RunGet(ctx, cat.runs[run])
+		must(err)
+		return &aftersale.Step{RunID: r.ID, OrderID: r.OrderID, CustomerID: r.CustomerID, JourneyID: r.JourneyID,
+			StepID: key, Key: key + "/purchase", Type: aftersale.StepEmail, Anchor: "purchase", DueAt: due, CreatedAt: at(0)}
+	}
+	steps, err := s.StepInsert(ctx, []*aftersale.Step{
+		step(0, "welcome", at(0)), step(0, "checkin", at(24)), step(0, "call", at(48)), step(0, "survey", at(72)),
+		step(0, "offer", at(96)), step(1, "welcome", at(1)), step(1, "checkin", at(25)), step(2, "welcome", at(1)),
+		step(3, "winback", at(200)),
+	})
+	must(err)
+	for _, st := range steps {
+		cat.steps = append(cat.steps, st.ID)
+	}
+	must(s.StepFinish(ctx, steps[0].ID, aftersale.StepDone, "sent", at(0)))
+	must(s.StepFinish(ctx, steps[3].ID, aftersale.StepSkipped, "no consent", at(72)))
+	must(s.StepFinish(ctx, steps[4].ID, aftersale.StepFailed, "550", at(96)))
+	must(s.StepFinish(ctx, steps[5].ID, aftersale.StepDone, "", at(1)))
+	_, err = s.RunExit(ctx, cat.runs[1], "refunded", at(4)) // exits "checkin" of run 1
+	must(err)
+
+	for i, m := range []struct {
+		step      int
+		cust      int64
+		to        string
+		status    aftersale.MessageStatus
+		errText   string
+		attempts  int
+		messageID string
+	}{
+		{0, ann, "Ann@Example.com", aftersale.MessageSent, "", 1, "<1@mail.example>"},
+		{5, bob, "bob@example.com", aftersale.MessageFailed, "550 5.1.1", 2, "<2@mail.example>"},
+		{7, carl, "carl@example.com", aftersale.MessageSuppressed, "suppressed", 1, "<3@mail.example>"},
+		{1, ann, "ann@example.com", "", "", 3, "<4@mail.example>"}, // still sending
+		{-1, 0, "someone@example.com", aftersale.MessageSent, "", 1, "<5@mail.example>"},
+	} {
+		in := &aftersale.Message{CustomerID: m.cust, Recipient: m.to, MessageID: m.messageID, Template: "t" + fmt.Sprint(i),
+			Subject: "Subject " + fmt.Sprint(i), Category: aftersale.CategoryFollowUp, CreatedAt: at(i)}
+		if m.step >= 0 {
+			in.StepID = steps[m.step].ID
+		}
+		var msg *aftersale.Message
+		for range m.attempts {
+			msg, _, err = s.MessageBegin(ctx, in)
+			must(err)
+		}
+		if m.status != "" {
+			must(s.MessageFinish(ctx, msg.ID, m.status, m.errText, at(i).Add(time.Minute)))
+		}
+		cat.messageID = append(cat.messageID, m.messageID)
+	}
+
+	for i, tk := range []aftersale.Task{
+		{StepID: steps[2].ID, CustomerID: ann, OrderID: o1, Kind: aftersale.TaskCall, Title: "Call Ann",
+			Script: "# Script", Draft: "Hi", Assignee: "owner", DueAt: at(48), CreatedAt: at(0)},
+		{CustomerID: bob, Kind: aftersale.TaskPersonalEmail, Title: "Write Bob", DueAt: at(10), CreatedAt: at(1)},
+		{Kind: aftersale.TaskHandwrittenNote, Title: "Note", Status: aftersale.TaskCancelled, DueAt: at(11), CreatedAt: at(2)},
+	} {
+		task, err := s.TaskCreate(ctx, &tk)
+		must(err)
+		cat.tasks = append(cat.tasks, task.ID)
+		if i == 1 {
+			_, err := s.TaskComplete(ctx, task.ID, "reached", "happy", at(12))
+			must(err)
+		}
+	}
+
+	for _, name := range []string{"link-key", "other-key"} {
+		_, err := s.SecretGet(ctx, name, func() []byte { return []byte("value of " + name + "\x00\xff") })
+		must(err)
+		cat.secrets = append(cat.secrets, name)
+	}
+	return &cat
+}
+
+// dump reads every record of the catalog through the Store interface, by
+// every method that returns them, keyed by the call.
+func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
+	t.Helper()
+	ctx := t.Context()
+	out := map[string]any{}
+	put := func(key string, v any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		out[key] = v
+	}
+	for _, id := range cat.customers {
+		v, err := s.CustomerGet(ctx, id)
+		put(fmt.Sprint("CustomerGet ", id), v, err)
+		orders, err := s.OrderListByCustomer(ctx, id)
+		put(fmt.Sprint("OrderListByCustomer ", id), orders, err)
+		steps, err := s.StepListByCustomer(ctx, id)
+		put(fmt.Sprint("StepListByCustomer ", id), steps, err)
+		msgs, err := s.MessageListByCustomer(ctx, id)
+		put(fmt.Sprint("MessageListByCustomer ", id), msgs, err)
+		tasks, err := s.TaskList(ctx, aftersale.TaskFilter{CustomerID: id})
+		put(fmt.Sprint("TaskList ", id), tasks, err)
+	}
+	for _, email := range cat.emails {
+		v, err := s.CustomerGetByEmail(ctx, email)
+		put("CustomerGetByEmail "+email, v, err)
+		evs, err := s.EventListByCustomer(ctx, email)
+		put("EventListByCustomer "+email, evs, err)
+	}
+	for _, id := range cat.events {
+		v, err := s.EventGet(ctx, id)
+		put("EventGet "+id, v, err)
+	}
+	for _, id := range cat.orders {
+		o, err := s.OrderGet(ctx, id)
+		put(fmt.Sprint("OrderGet ", id), o, err)
+		v, err := s.OrderGetByExternalID(ctx, o.ExternalID)
+		put("OrderGetByExternalID "+o.ExternalID, v, err)
+		ships, err := s.ShipmentListByOrder(ctx, id)
+		put(fmt.Sprint("ShipmentListByOrder ", id), ships, err)
+		books, err := s.BookingListByOrder(ctx, id)
+		put(fmt.Sprint("BookingListByOrder ", id), books, err)
+		runs, err := s.RunListByOrder(ctx, id)
+		put(fmt.Sprint("RunListByOrder ", id), runs, err)
+	}
+	for _, id := range cat.runs {
+		v, err := s.RunGet(ctx, id)
+		put(fmt.Sprint("RunGet ", id), v, err)
+	}
+	for _, id := range cat.steps {
+		v, err := s.StepGet(ctx, id)
+		put(fmt.Sprint("StepGet ", id), v, err)
+	}
+	pending, err := s.StepListPending(ctx, 0, 0)
+	put("StepListPending", pending, err)
+	due, err := s.StepListDue(ctx, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+	put("StepListDue", due, err)
+	np, nd, err := s.StepCountPending(ctx, time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC))
+	put("StepCountPending", [2]int{np, nd}, err)
+	for _, id := range cat.messageID {
+		v, err := s.MessageGetByMessageID(ctx, id)
+		put("MessageGetByMessageID "+id, v, err)
+	}
+	counts, err := s.MessageCountByStatus(ctx)
+	put("MessageCountByStatus", counts, err)
+	for _, id := range cat.tasks {
+		v, err := s.TaskGet(ctx, id)
+		put(fmt.Sprint("TaskGet ", id), v, err)
+	}
+	tasks, err := s.TaskList(ctx, aftersale.TaskFilter{})
+	put("TaskList", tasks, err)
+	for _, name := range cat.secrets {
+		v, err := s.SecretGet(ctx, name, func() []byte {
+			t.Errorf("secret %s is missing", name)
+			return []byte("x")
+		})
+		put("SecretGet "+name, v, err)
+	}
+	return out
+}
+
+func TestImportSQLite(t *testing.T) {
+	ctx := t.Context()
+	src := openSQLite(t)
+	cat := fill(t, src)
+	// The job queue's tables are not aftersale's: not copied.
+	if _, err := src.SQL().ExecContext(ctx, `CREATE TABLE river_job (id INTEGER PRIMARY KEY, kind TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.SQL().ExecContext(ctx, `INSERT INTO river_job (kind) VALUES ('aftersale_steps')`); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := open(t, newSchema(t))
+	// A first start of the target made its own link key; the source's wins.
+	if _, err := dst.SecretGet(ctx, "link-key", func() []byte { return []byte("made by postgres") }); err != nil {
+		t.Fatal(err)
+	}
+	reported := map[string]int{}
+	var order []string
+	err := dst.ImportSQLite(ctx, src.SQL(), func(table string, rows int) {
+		if !slices.Contains(order, table) {
+			order = append(order, table)
+		}
+		reported[table] = rows
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
+		"journey_runs", "steps", "messages", "tasks", "secrets"}
+	if !slices.Equal(order, wantOrder) {
+		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
+	}
+	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
+		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "secrets": 2}
+	if !reflect.DeepEqual(reported, wantRows) {
+		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
+	}
+
+	want, got := dump(t, src, cat), dump(t, dst, cat)
+	if len(want) < 50 {
+		t.Fatalf("the dump has only %d entries", len(want))
+	}
+	for key, w := range want {
+		if !reflect.DeepEqual(got[key], w) {
+			t.Errorf("%s:\nsqlite   %s\npostgres %s", key, show(w), show(got[key]))
+		}
+	}
+
+	var riverTables int
+	if err := dst.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'river%'`).
+		Scan(&riverTables); err != nil {
+		t.Fatal(err)
+	}
+	if riverTables != 0 {
+		t.Errorf("the import created %d river tables", riverTables)
+	}
+
+	// New rows get ids after the copied ones.
+	c, err := dst.CustomerUpsert(ctx, &aftersale.Contact{Email: "new@example.com"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := dst.OrderUpsert(ctx, &aftersale.Order{ExternalID: "new", CustomerID: c.ID, PlacedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := dst.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "new", OrderID: o.ID, CustomerID: c.ID, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := dst.StepInsert(ctx, []*aftersale.Step{{RunID: r.ID, CustomerID: c.ID, JourneyID: "new", StepID: "s", Key: "s",
+		Type: aftersale.StepTask, DueAt: time.Now(), CreatedAt: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := dst.MessageBegin(ctx, &aftersale.Message{StepID: steps[0].ID, Recipient: "new@example.com", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := dst.TaskCreate(ctx, &aftersale.Task{Kind: aftersale.TaskCall, DueAt: time.Now(), CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []struct {
+		what      string
+		new, last int64
+	}{
+		{"customer", c.ID, slices.Max(cat.customers)}, {"order", o.ID, slices.Max(cat.orders)},
+		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
+		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},
+	} {
+		if id.new != id.last+1 {
+			t.Errorf("new %s got ID %d, want %d", id.what, id.new, id.last+1)
+		}
+	}
+
+	// A second import meets the copied data.
+	err = dst.ImportSQLite(ctx, src.SQL(), nil)
+	if aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+		t.Errorf("second import: %v, want ECONFLICT", err)
+	}
+}
+
+func TestImportSQLiteAllOrNothing(t *testing.T) {
+	ctx := t.Context()
+	src := openSQLite(t)
+	fill(t, src)
+	// Text that PostgreSQL refuses (not UTF-8), in a table copied late.
+	if _, err := src.TaskCreate(ctx, &aftersale.Task{Kind: aftersale.TaskCall, Title: "bad \xff\xfe",
+		DueAt: time.Now(), CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	dst := open(t, newSchema(t))
+	var tables []string
+	err := dst.ImportSQLite(ctx, src.SQL(), func(table string, _ int) { tables = append(tables, table) })
+	if err == nil {
+		t.Fatal("import of a task PostgreSQL refuses succeeded")
+	}
+	if !slices.Contains(tables, "messages") || slices.Contains(tables, "secrets") {
+		t.Errorf("progress reported %v before the failure", tables)
+	}
+	if _, err := dst.CustomerGetByEmail(ctx, "ann@example.com"); !aftersale.IsNotFound(err) {
+		t.Fatalf("a customer is left after the failed import (err %v)", err)
+	}
+	if list, err := dst.StepListPending(ctx, 0, 0); err != nil || len(list) != 0 {
+		t.Fatalf("%d steps are left after the failed import (err %v)", len(list), err)
+	}
+}
+
+func TestImportSQLiteRefuses(t *testing.T) {
+	ctx := t.Context()
+	src := openSQLite(t)
+	if _, err := src.CustomerUpsert(ctx, &aftersale.Contact{Email: "ann@example.com"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// A target with customers.
+	dst := open(t, newSchema(t))
+	if _, err := dst.CustomerUpsert(ctx, &aftersale.Contact{Email: "bob@example.com"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	err := dst.ImportSQLite(ctx, src.SQL(), nil)
+	if aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+		t.Errorf("import into a store with customers: %v, want ECONFLICT", err)
+	}
+	if _, err := dst.CustomerGetByEmail(ctx, "ann@example.com"); !aftersale.IsNotFound(err) {
+		t.Errorf("the refused import copied a customer (err %v)", err)
+	}
+
+	// A target with other data.
+	dst = open(t, newSchema(t))
+	if _, err := dst.EventInsert(ctx, &aftersale.StoredEvent{ID: "e", Type: aftersale.EventOrderPlaced}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.ImportSQLite(ctx, src.SQL(), nil); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+		t.Errorf("import into a store with events: %v, want ECONFLICT", err)
+	}
+
+	// A source with a newer schema than this version knows.
+	if _, err := src.SQL().ExecContext(ctx,
+		`INSERT INTO `+sqlite.MigrationTable+` (version_id, is_applied) VALUES (99, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	dst = open(t, newSchema(t))
+	if err := dst.ImportSQLite(ctx, src.SQL(), nil); aftersale.ErrorCode(err) != aftersale.EINVALID {
+		t.Errorf("import of a newer schema: %v, want EINVALID", err)
+	}
+
+	// Not an aftersale database at all.
+	other := openSQLite(t)
+	if _, err := other.SQL().ExecContext(ctx, `DROP TABLE `+sqlite.MigrationTable); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.ImportSQLite(ctx, other.SQL(), nil); aftersale.ErrorCode(err) != aftersale.EINVALID {
+		t.Errorf("import of a database without aftersale's version table: %v, want EINVALID", err)
+	}
+}
+
+// show formats a value for a failure message.
+func show(v any) string { return fmt.Sprintf("%+v", deref(v)) }
+
+// deref shows the values behind pointers, one level into slices.
+func deref(v any) any {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil
+		}
+		return rv.Elem().Interface()
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() != reflect.Pointer {
+			return v
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = deref(rv.Index(i).Interface())
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,254 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+const messageColumns = `id, step_id, customer_id, recipient, message_id, template, subject, category, status,
+	attempts, error, created_at, sent_at`
+
+func scanMessage(s scanner) (*aftersale.Message, error) {
+	var m aftersale.Message
+	err := s.Scan(&m.ID, optID(&m.StepID), optID(&m.CustomerID), &m.Recipient, &m.MessageID, &m.Template,
+		&m.Subject, &m.Category, &m.Status, &m.Attempts, &m.Error, ts(&m.CreatedAt), ts(&m.SentAt))
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// MessageBegin records an attempt to send m. It creates the message for
+// (StepID, Recipient) in status sending with one attempt, or returns the
+// stored one: with one more attempt while it is sending, unchanged once it
+// is final. The recipient is compared lower-case. Mail without a step
+// (StepID 0) is a new message every time. When a concurrent call creates
+// the message first, this one counts as the next attempt, as if the two
+// had run one after the other: every statement of READ COMMITTED sees
+// what was committed before it began, so whatever the race, a message
+// found sending goes back to the UPDATE, and an insert that meets a
+// concurrent one waits for it and then starts over.
+func (q *queries) MessageBegin(ctx context.Context, m *aftersale.Message) (*aftersale.Message, bool, error) {
+	key := emailKey(m.Recipient)
+	if key == "" {
+		return nil, false, aftersale.FieldError("recipient", "is required")
+	}
+	var msg *aftersale.Message
+	created := false
+	err := q.atomic(ctx, func(q *queries) error {
+		for range 3 {
+			var err error
+			if m.StepID != 0 {
+				msg, err = scanMessage(q.q.QueryRow(ctx, `
+					UPDATE messages SET attempts = attempts + 1
+					WHERE step_id = $1 AND recipient_key = $2 AND status = $3
+					RETURNING `+messageColumns, m.StepID, key, string(aftersale.MessageSending)))
+				if !noRows(err) {
+					return err
+				}
+				msg, err = scanMessage(q.q.QueryRow(ctx, `
+					SELECT `+messageColumns+` FROM messages WHERE step_id = $1 AND recipient_key = $2`, m.StepID, key))
+				if err == nil && msg.Status == aftersale.MessageSending {
+					// Committed by a concurrent call since the UPDATE
+					// looked: count this attempt on it.
+					continue
+				}
+				if !noRows(err) {
+					return err
+				}
+			}
+			msg, err = scanMessage(q.q.QueryRow(ctx, `
+				INSERT INTO messages (step_id, customer_id, recipient, recipient_key, message_id, template, subject,
+					category, status, attempts, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)
+				ON CONFLICT (step_id, recipient_key) DO NOTHING
+				RETURNING `+messageColumns,
+				nullID(m.StepID), nullID(m.CustomerID), m.Recipient, key, m.MessageID, m.Template, m.Subject,
+				string(m.Category), string(aftersale.MessageSending), m.CreatedAt))
+			if !noRows(err) {
+				created = err == nil
+				return err
+			}
+		}
+		return errors.New("the message was neither found nor inserted")
+	})
+	if err != nil {
+		return nil, false, wrap("message begin", err)
+	}
+	return msg, created, nil
+}
+
+// MessageFinish sets the final status, error text and sent time (the time
+// the attempt ended, whatever the status).
+func (q *queries) MessageFinish(ctx context.Context, id int64, status aftersale.MessageStatus, errText string, at time.Time) error {
+	switch status {
+	case aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed:
+	default:
+		return aftersale.FieldError("status", "%q is not a final message status", status)
+	}
+	n, err := affected(q.q.Exec(ctx, `UPDATE messages SET status = $1, error = $2, sent_at = $3 WHERE id = $4`,
+		string(status), errText, nullTime(at), id))
+	if err != nil {
+		return wrap("message finish", err)
+	}
+	if n == 0 {
+		return notFound("message", id)
+	}
+	return nil
+}
+
+// MessageGetByMessageID returns the (first) message with the Message-ID.
+func (q *queries) MessageGetByMessageID(ctx context.Context, messageID string) (*aftersale.Message, error) {
+	m, err := scanMessage(q.q.QueryRow(ctx,
+		`SELECT `+messageColumns+` FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1`, messageID))
+	if noRows(err) {
+		return nil, notFound("message", messageID)
+	}
+	return m, wrap("message get by message id", err)
+}
+
+// MessageListByCustomer returns the messages to the customer, oldest first.
+func (q *queries) MessageListByCustomer(ctx context.Context, customerID int64) ([]*aftersale.Message, error) {
+	list, err := listRows(ctx, q.q, scanMessage,
+		`SELECT `+messageColumns+` FROM messages WHERE customer_id = $1 ORDER BY created_at, id`, customerID)
+	return list, wrap("message list by customer", err)
+}
+
+// MessageCountByStatus counts all messages per status; statuses without
+// messages are absent.
+func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.MessageStatus]int, error) {
+	rows, err := q.q.Query(ctx, `SELECT status, count(*) FROM messages GROUP BY status`)
+	if err != nil {
+		return nil, wrap("message count by status", err)
+	}
+	defer rows.Close()
+	counts := make(map[aftersale.MessageStatus]int)
+	for rows.Next() {
+		var status aftersale.MessageStatus
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, wrap("message count by status", err)
+		}
+		counts[status] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("message count by status", err)
+	}
+	return counts, nil
+}
+
+const taskColumns = `id, step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
+	outcome, note, due_at, created_at, done_at`
+
+func scanTask(s scanner) (*aftersale.Task, error) {
+	var t aftersale.Task
+	err := s.Scan(&t.ID, optID(&t.StepID), optID(&t.CustomerID), optID(&t.OrderID), &t.Kind, &t.Title,
+		&t.Script, &t.Draft, &t.Assignee, &t.Status, &t.Outcome, &t.Note, ts(&t.DueAt), ts(&t.CreatedAt),
+		ts(&t.DoneAt))
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// TaskCreate stores a new task, open unless t says otherwise. A task for a
+// StepID that has one already is not stored: the first is returned (also
+// when it was stored by a concurrent call, which the insert waits for).
+func (q *queries) TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale.Task, error) {
+	status := t.Status
+	if status == "" {
+		status = aftersale.TaskOpen
+	}
+	var task *aftersale.Task
+	err := q.atomic(ctx, func(q *queries) error {
+		var err error
+		task, err = scanTask(q.q.QueryRow(ctx, `
+			INSERT INTO tasks (step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
+				outcome, note, due_at, created_at, done_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (step_id) DO NOTHING
+			RETURNING `+taskColumns,
+			nullID(t.StepID), nullID(t.CustomerID), nullID(t.OrderID), string(t.Kind), t.Title, t.Script, t.Draft,
+			t.Assignee, string(status), t.Outcome, t.Note, t.DueAt, t.CreatedAt, nullTime(t.DoneAt)))
+		if !noRows(err) {
+			return err
+		}
+		task, err = scanTask(q.q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE step_id = $1`, t.StepID))
+		return err
+	})
+	if err != nil {
+		return nil, wrap("task create", err)
+	}
+	return task, nil
+}
+
+// TaskGet returns the task with the ID.
+func (q *queries) TaskGet(ctx context.Context, id int64) (*aftersale.Task, error) {
+	t, err := scanTask(q.q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, notFound("task", id)
+	}
+	return t, wrap("task get", err)
+}
+
+// TaskList returns up to f.Limit (DefaultLimit when 0) tasks matching the
+// filter, by due time.
+func (q *queries) TaskList(ctx context.Context, f aftersale.TaskFilter) ([]*aftersale.Task, error) {
+	var where []string
+	var args []any
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		where = append(where, fmt.Sprintf("status = $%d", len(args)))
+	}
+	if f.CustomerID != 0 {
+		args = append(args, f.CustomerID)
+		where = append(where, fmt.Sprintf("customer_id = $%d", len(args)))
+	}
+	query := `SELECT ` + taskColumns + ` FROM tasks`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	args = append(args, limit)
+	query += fmt.Sprintf(` ORDER BY due_at, id LIMIT $%d`, len(args))
+	list, err := listRows(ctx, q.q, scanTask, query, args...)
+	return list, wrap("task list", err)
+}
+
+// TaskComplete closes an open task as done with an outcome and note;
+// ECONFLICT if it is not open.
+func (q *queries) TaskComplete(ctx context.Context, id int64, outcome, note string, at time.Time) (*aftersale.Task, error) {
+	var task *aftersale.Task
+	err := q.atomic(ctx, func(q *queries) error {
+		var err error
+		task, err = scanTask(q.q.QueryRow(ctx, `
+			UPDATE tasks SET status = $1, outcome = $2, note = $3, done_at = $4
+			WHERE id = $5 AND status = $6
+			RETURNING `+taskColumns,
+			string(aftersale.TaskDone), outcome, note, nullTime(at), id, string(aftersale.TaskOpen)))
+		if !noRows(err) {
+			return err
+		}
+		var cur string
+		err = q.q.QueryRow(ctx, `SELECT status FROM tasks WHERE id = $1`, id).Scan(&cur)
+		if noRows(err) {
+			return notFound("task", id)
+		}
+		if err != nil {
+			return err
+		}
+		return aftersale.Errorf(aftersale.ECONFLICT, "task %d is %s, not open", id, cur)
+	})
+	if err != nil {
+		return nil, wrap("task complete", err)
+	}
+	return task, nil
+}
