@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/inbound"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
 	"github.com/aftersale/aftersale/smtp"
@@ -45,6 +47,15 @@ type Config struct {
 	QuietHours  string  // "21:00-08:00"; "off" disables
 	Business    email.Business
 	Logger      *slog.Logger
+	// Deliverability: DKIM signing (all three or none), the envelope
+	// sender that bounces go to, the inbound listener for bounce and
+	// complaint reports ("" disables it), and per-domain rate limits.
+	DKIMDomain, DKIMSelector, DKIMKeyFile string
+	BounceAddress                         string
+	BounceListen                          string
+	SendRate                              int            // messages a minute per recipient domain; 0 = no limit
+	SendRateDomains                       map[string]int // per-domain overrides
+
 	// Listener, when set, is used instead of listening on Addr (tests pass
 	// one on port 0); Addr and the default BaseURL follow it.
 	Listener net.Listener
@@ -92,6 +103,11 @@ func (c *Config) Normalize() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.BounceAddress != "" {
+		if a, err := mail.ParseAddress(c.BounceAddress); err != nil || a.Address != c.BounceAddress {
+			return fmt.Errorf("AFTERSALE_BOUNCE_ADDRESS: %q is not a bare address like bounces@mail.shop.example", c.BounceAddress)
+		}
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("AFTERSALE_DATABASE_URL: want a postgres:// URL")
 	}
@@ -109,6 +125,24 @@ func (c *Config) Normalize() error {
 	return nil
 }
 
+// ParseRates reads per-domain rate limits written "gmail.com=300,yahoo.com=120".
+func ParseRates(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		domain, n, ok := strings.Cut(part, "=")
+		v, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || err != nil || v < 0 || strings.TrimSpace(domain) == "" {
+			return nil, fmt.Errorf("AFTERSALE_SEND_RATE_DOMAINS: %q is not like gmail.com=300", part)
+		}
+		out[strings.ToLower(strings.TrimSpace(domain))] = v
+	}
+	return out, nil
+}
+
 // App is a running aftersale: store, job runner, mailer and HTTP server.
 type App struct {
 	cfg      Config
@@ -121,6 +155,7 @@ type App struct {
 	closers  []func() error
 	ready    atomic.Bool
 	listener net.Listener
+	inbound  *inbound.Server
 	Registry *prometheus.Registry
 }
 
@@ -181,15 +216,34 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 
+	var dkim *smtp.DKIMConfig
+	if cfg.DKIMDomain != "" || cfg.DKIMSelector != "" || cfg.DKIMKeyFile != "" {
+		if cfg.DKIMDomain == "" || cfg.DKIMSelector == "" || cfg.DKIMKeyFile == "" {
+			return nil, errors.New("DKIM needs all of AFTERSALE_DKIM_DOMAIN, AFTERSALE_DKIM_SELECTOR and AFTERSALE_DKIM_KEY_FILE")
+		}
+		key, err := smtp.LoadDKIMKey(cfg.DKIMKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("AFTERSALE_DKIM_KEY_FILE: %w", err)
+		}
+		dkim = &smtp.DKIMConfig{Domain: cfg.DKIMDomain, Selector: cfg.DKIMSelector, Signer: key}
+	}
 	if cfg.SMTPURL != "" {
-		s, err := smtp.New(cfg.SMTPURL)
+		opts := []smtp.Option{smtp.WithDomainRate(cfg.SendRate, cfg.SendRateDomains)}
+		if dkim != nil {
+			opts = append(opts, smtp.WithDKIM(*dkim))
+		}
+		s, err := smtp.New(cfg.SMTPURL, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("AFTERSALE_SMTP_URL: %w", err)
 		}
 		a.mailer = s
 		a.closers = append(a.closers, s.Close)
 	} else {
-		ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"))
+		var opts []outbox.Option
+		if dkim != nil {
+			opts = append(opts, outbox.WithDKIM(*dkim))
+		}
+		ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"), opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +271,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	from, _ := mail.ParseAddress(cfg.From)
 	a.service, err = engine.NewService(engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
-		From: aftersale.Address{Name: from.Name, Email: from.Address}, BaseURL: cfg.BaseURL, Business: cfg.Business,
+		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.BounceAddress,
+		BaseURL: cfg.BaseURL, Business: cfg.Business,
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
 		Metrics: engine.NewMetrics(a.Registry, db, clock),
 	})
@@ -227,6 +282,18 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.BounceListen != "" {
+		domain := ""
+		if at := strings.LastIndexByte(cfg.BounceAddress, '@'); at >= 0 {
+			domain = cfg.BounceAddress[at+1:]
+		}
+		a.inbound, err = inbound.New(inbound.Config{
+			Addr: cfg.BounceListen, Domain: domain, Handle: a.service.HandleReport, Logger: a.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("AFTERSALE_BOUNCE_LISTEN: %w", err)
+		}
 	}
 	a.server = web.NewServer(web.Config{
 		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Business.Name,
@@ -270,8 +337,15 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.runner.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.inbound != nil {
+		go func() {
+			if err := a.inbound.ListenAndServe(ctx); err != nil {
+				errc <- err
+			}
+		}()
+	}
 	a.ready.Store(true)
 	a.log.Info("aftersale is serving", "addr", a.listener.Addr().String(), "base_url", a.cfg.BaseURL,
 		"time_scale", a.cfg.TimeScale, "storage", a.store.Dialect())
@@ -285,6 +359,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if a.inbound != nil {
+		a.inbound.Close()
+	}
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 	}

@@ -33,7 +33,7 @@ type bundle struct {
 
 // setup boots the whole service in-process on port 0 with a temp data dir
 // and a real SMTP server, and stops it when the test ends.
-func setup(t *testing.T, scale float64) *bundle {
+func setup(t *testing.T, scale float64, opts ...func(*app.Config)) *bundle {
 	t.Helper()
 	srv := smtptest.Start(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -41,11 +41,15 @@ func setup(t *testing.T, scale float64) *bundle {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Config{
+	cfg := app.Config{
 		Listener: l, DataDir: t.TempDir(), SMTPURL: srv.URL(), From: "Ana at Shop <hello@shop.example>",
 		APIKey: apiKey, TimeScale: scale, QuietHours: "off",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -294,7 +294,7 @@ func (s *Service) compose(step *aftersale.Step, tmpl string, cat aftersale.Categ
 		return nil, err
 	}
 	m := &aftersale.Email{
-		MessageID: messageID, Date: s.cfg.Clock.RealNow(), From: s.cfg.From,
+		MessageID: messageID, Date: s.cfg.Clock.RealNow(), From: s.cfg.From, ReturnPath: s.cfg.ReturnPath,
 		To: aftersale.Address{Name: r.c.Name, Email: r.c.Email}, Subject: out.Subject,
 		Text: out.Text, HTML: out.HTML,
 		Headers: []aftersale.Header{{Name: "X-Aftersale-Template", Value: tmpl}},

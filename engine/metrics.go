@@ -18,6 +18,7 @@ type Metrics struct {
 	StepLag         prometheus.Histogram
 	Emails          *prometheus.CounterVec
 	TasksCreated    *prometheus.CounterVec
+	Reports         *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them, with a collector for
@@ -47,8 +48,11 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 		TasksCreated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_tasks_created_total", Help: "Human-touch tasks created, by kind.",
 		}, []string{"kind"}),
+		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_delivery_reports_total", Help: "Bounce and complaint reports received, by kind and whether the address was suppressed.",
+		}, []string{"kind", "suppressed"}),
 	}
-	reg.MustRegister(m.EventsReceived, m.EventsDuplicate, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
+	reg.MustRegister(m.Reports, m.EventsReceived, m.EventsDuplicate, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
 		&queueCollector{store: store, clock: clock,
 			pending: prometheus.NewDesc("aftersale_steps_pending", "Journey steps waiting for their due time or running.", nil, nil),
 			due:     prometheus.NewDesc("aftersale_steps_due", "Pending steps whose due time has passed (the backlog).", nil, nil),

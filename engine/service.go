@@ -28,6 +28,8 @@ type Config struct {
 	Schedule *journey.Schedule
 	// From is the sender of journey email.
 	From aftersale.Address
+	// ReturnPath is the envelope sender, where bounces go; "" uses From.
+	ReturnPath string
 	// BaseURL is the public URL of this install, for links in email.
 	BaseURL string
 	// Business fills the support and escalation details of templates.

@@ -20,6 +20,7 @@ type CustomerView struct {
 	Stage            string         `json:"stage"`
 	MarketingConsent bool           `json:"marketing_consent"`
 	Unsubscribed     bool           `json:"unsubscribed"`
+	Suppressed       string         `json:"suppressed,omitempty"` // why no mail may go to the address (bounce, complaint)
 	UnsubscribedAt   *time.Time     `json:"unsubscribed_at,omitempty"`
 	CreatedAt        time.Time      `json:"created_at"`
 	Orders           []OrderView    `json:"orders"`
@@ -66,7 +67,7 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 	}
 	v := &CustomerView{
 		Email: c.Email, Name: c.Name, Phone: c.Phone, Timezone: c.Timezone,
-		MarketingConsent: c.MarketingConsent, Unsubscribed: c.Unsubscribed,
+		MarketingConsent: c.MarketingConsent, Unsubscribed: c.Unsubscribed, Suppressed: c.Suppressed,
 		UnsubscribedAt: timePtr(c.UnsubscribedAt), CreatedAt: c.CreatedAt,
 		Orders: []OrderView{}, Timeline: []TimelineItem{},
 	}
