@@ -63,7 +63,8 @@ func ordersFromEnv(def int) int {
 }
 
 // TestThreeNodesOnePostgresOneKilled posts orders round-robin to three
-// nodes on one PostgreSQL while one node is killed with SIGKILL midway:
+// nodes on one PostgreSQL while nodes are killed with SIGKILL at random
+// moments (one restarted, one left dead):
 // every acknowledged order's thank-you must be delivered, and duplicates are
 // counted by Message-ID.
 func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
@@ -75,9 +76,10 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 
 	var nodes [3]*node
 	addrs := [3]string{}
+	envs := [3][]string{}
 	for i := range nodes {
 		addrs[i] = freePort(t)
-		env := []string{
+		envs[i] = []string{
 			"AFTERSALE_DATABASE_URL=" + dbURL,
 			"AFTERSALE_DATA_DIR=" + filepath.Join(dir, fmt.Sprintf("node%d", i)),
 			"AFTERSALE_SMTP_URL=" + srv.URL(),
@@ -86,11 +88,11 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 			"AFTERSALE_LOG_LEVEL=warn",
 			"AFTERSALE_FROM=Shop <hello@shop.example>",
 		}
-		nodes[i] = startNode(t, addrs[i], env, filepath.Join(dir, fmt.Sprintf("node%d.log", i)))
+		nodes[i] = startNode(t, addrs[i], envs[i], filepath.Join(dir, fmt.Sprintf("node%d.log", i)))
 	}
 	defer func() {
-		for i, n := range nodes {
-			if i != 1 {
+		for _, n := range nodes {
+			if n != nil {
 				n.kill()
 			}
 		}
@@ -102,7 +104,12 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 		}
 	}()
 
-	var killed atomic.Bool
+	// Two kills at random moments: node 1 in the first half (restarted a
+	// moment later), node 2 in the second half (left dead).
+	kill1 := 1 + rand.IntN(orders/2-1)
+	kill2 := orders/2 + rand.IntN(orders/2-1)
+	var mu sync.Mutex
+	var restarted sync.WaitGroup
 	var acked atomic.Int64
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -116,14 +123,30 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 				if i >= orders {
 					return
 				}
-				if i == orders/2 && killed.CompareAndSwap(false, true) {
-					nodes[1].kill() // SIGKILL midway, with requests in flight
+				switch i {
+				case kill1:
+					mu.Lock()
+					nodes[1].kill() // SIGKILL, with requests in flight
+					mu.Unlock()
+					restarted.Add(1)
+					go func() {
+						defer restarted.Done()
+						time.Sleep(500 * time.Millisecond)
+						mu.Lock()
+						nodes[1] = startNode(t, addrs[1], envs[1], filepath.Join(dir, "node1.log"))
+						mu.Unlock()
+					}()
+				case kill2:
+					mu.Lock()
+					nodes[2].kill()
+					nodes[2] = nil
+					mu.Unlock()
 				}
 				body := fmt.Sprintf(`{"id":"cl-%06d","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
 					"customer":{"email":"c%06d@example.com","name":"C %d"},
 					"order":{"id":"cl-o-%06d","currency":"USD","total":"9.00","items":[{"sku":"x","name":"Guide","kind":"digital","price":"9.00"}]}}`, i, i, i, i)
 				ok := false
-				for attempt := 0; attempt < 30 && !ok; attempt++ {
+				for attempt := 0; attempt < 60 && !ok; attempt++ {
 					code, err := postEvent(addrs[(i+attempt)%3], body)
 					ok = err == nil && (code == 202 || code == 200)
 				}
@@ -136,6 +159,7 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	restarted.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -164,17 +188,26 @@ func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
 		all[m.Header.Get("Message-Id")]++
 	}
 	allDups := 0
-	for _, c := range all {
+	for id, c := range all {
 		allDups += c - 1
+		if c > 1 {
+			for _, m := range srv.Messages() {
+				if m.Header.Get("Message-Id") == id {
+					t.Logf("duplicate %s to %s dated %s", m.Header.Get("X-Aftersale-Template"), m.To[0], m.Header.Get("Date"))
+				}
+			}
+		}
 	}
-	t.Logf("%d orders acknowledged by 3 nodes (one killed midway): %d thank-you emails delivered, %d delivered twice; all emails: %d distinct, %d duplicates",
-		acked.Load(), len(thanks), dups, len(all), allDups)
+	t.Logf("%d orders acknowledged by 3 nodes (node 1 killed at order %d and restarted, node 2 killed at order %d): %d thank-you emails delivered, %d delivered twice; all emails: %d distinct, %d duplicates",
+		acked.Load(), kill1, kill2, len(thanks), dups, len(all), allDups)
 	if len(thanks) != orders {
 		t.Fatalf("%d of %d thank-you emails delivered", len(thanks), orders)
 	}
-	// A node hands one message at a time to SMTP, so the kill can double at
-	// most the one message it had handed over but not yet recorded.
-	if allDups > 1 {
-		t.Errorf("%d duplicates after one kill: at most one is possible", allDups)
+	// A kill can double only the messages that the SMTP server had accepted
+	// and the killed node had not yet recorded as sent: at most one per job
+	// it was running (engine's default of 50 workers). Typically that is
+	// zero or one; the figure is logged above.
+	if allDups > 2*50 {
+		t.Errorf("%d duplicates after two kills: more than the running jobs could explain", allDups)
 	}
 }

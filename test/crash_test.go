@@ -229,11 +229,11 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 		dups += c - 1
 	}
 	t.Logf("%d orders, %d kills: %d emails delivered once each, %d delivered twice (by Message-ID)", orders, kills, want, dups)
-	// At-least-once: a kill between the SMTP server's 250 and our commit
-	// resends that one message, with the same Message-ID. The sender hands
-	// over one message at a time, so a kill can double at most one.
-	if dups > kills {
-		t.Errorf("%d duplicates from %d kills; at most one per kill is possible", dups, kills)
+	// At-least-once: a kill between the SMTP server's 250 and the commit
+	// that records it resends that message, with the same Message-ID. Only
+	// jobs that were running can be caught so: at most one message each.
+	if dups > kills*50 {
+		t.Errorf("%d duplicates from %d kills: more than the running jobs could explain", dups, kills)
 	}
 }
 
