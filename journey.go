@@ -79,6 +79,10 @@ type Step struct {
 	Type       StepType //
 	Anchor     string   // the event it is relative to: purchase, delivery, access, booking, ...
 	DueAt      time.Time
+	// Enqueued says a job for the step is in the queue. Steps due soon
+	// get their job when they are planned; later ones when the dispatcher
+	// finds them nearly due.
+	Enqueued   bool
 	Status     StepStatus
 	Note       string // why skipped or failed, or what it produced
 	CreatedAt  time.Time

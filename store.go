@@ -120,6 +120,17 @@ type Queries interface {
 	// StepListDue returns up to limit pending steps due at or before now,
 	// earliest first (for the periodic sweep that re-enqueues lost work).
 	StepListDue(ctx context.Context, now time.Time, limit int) ([]*Step, error)
+	// StepListToEnqueue returns up to limit pending steps that have no
+	// job yet and are due at or before before, earliest first. On a server
+	// database, rows listed inside a transaction are locked against other
+	// transactions listing them (SKIP LOCKED), so dispatchers on several
+	// nodes never take the same step.
+	StepListToEnqueue(ctx context.Context, before time.Time, limit int) ([]*Step, error)
+	// StepMarkEnqueued records that the steps have their jobs.
+	StepMarkEnqueued(ctx context.Context, ids []int64) error
+	// StepResetEnqueued marks every pending step as having no job (after a
+	// copy into a database whose queue is empty) and says how many.
+	StepResetEnqueued(ctx context.Context) (int, error)
 	// StepListPending returns up to limit pending steps with an ID above
 	// afterID, by ID (for paging through all of them, e.g. to enqueue them
 	// again after a copy to another database).

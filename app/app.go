@@ -274,11 +274,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.BounceAddress,
 		BaseURL: cfg.BaseURL, Business: cfg.Business,
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
-		Metrics: engine.NewMetrics(a.Registry, db, clock),
+		Metrics:          engine.NewMetrics(a.Registry, db, clock),
+		IngestCommitters: map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.closers = append(a.closers, func() error { a.service.Close(); return nil })
 	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{})
 	if err != nil {
 		return nil, err
@@ -334,7 +336,9 @@ func (a *App) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := a.runner.Start(ctx); err != nil {
+	// River's jobs take their context from Start's: a signal must not
+	// cancel running jobs mid-step; Stop below lets them finish.
+	if err := a.runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
 	errc := make(chan error, 2)
@@ -365,6 +369,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 	}
+	a.service.Close()
 	if err := a.runner.Stop(shutdownCtx); err != nil {
 		a.log.Warn("worker shutdown", "err", err)
 	}

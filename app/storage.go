@@ -24,8 +24,6 @@ type storage struct {
 	runner func(ctx context.Context, svc *engine.Service, cfg engine.RunnerConfig) (engine.Runner, error)
 	// migrateJobs brings River's own tables up to date.
 	migrateJobs func(ctx context.Context) (int, error)
-	// enqueuePending inserts a job for every pending step (after a copy).
-	enqueuePending func(ctx context.Context) (int, error)
 }
 
 // sqlitePath is where the embedded database lives in the data dir.
@@ -45,8 +43,7 @@ func openStorage(ctx context.Context, dataDir, databaseURL string) (*storage, er
 			runner: func(ctx context.Context, svc *engine.Service, cfg engine.RunnerConfig) (engine.Runner, error) {
 				return engine.NewRunner(ctx, driver, svc, cfg)
 			},
-			migrateJobs:    func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
-			enqueuePending: func(ctx context.Context) (int, error) { return engine.EnqueuePending(ctx, db, driver) },
+			migrateJobs: func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
 		}, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -62,8 +59,7 @@ func openStorage(ctx context.Context, dataDir, databaseURL string) (*storage, er
 		runner: func(ctx context.Context, svc *engine.Service, cfg engine.RunnerConfig) (engine.Runner, error) {
 			return engine.NewRunner(ctx, driver, svc, cfg)
 		},
-		migrateJobs:    func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
-		enqueuePending: func(ctx context.Context) (int, error) { return engine.EnqueuePending(ctx, db, driver) },
+		migrateJobs: func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
 	}, nil
 }
 

@@ -34,14 +34,15 @@ func Migrate(ctx context.Context, dataDir, databaseURL string, log *slog.Logger)
 // CopyReport says what MigrateToPostgres copied.
 type CopyReport struct {
 	Rows         map[string]int // rows copied per table
-	PendingSteps int            // steps enqueued again as PostgreSQL jobs
+	PendingSteps int            // pending steps, to be enqueued in PostgreSQL's queue at start
 }
 
 // MigrateToPostgres copies the embedded SQLite install in dataDir into an
 // empty PostgreSQL database: every customer, consent, order, event, journey
 // run, step, message, task and secret, with their ids, in one transaction;
-// then it enqueues a job for every pending step in PostgreSQL's queue. The
-// service must be stopped while it runs. progress is called per table.
+// the pending steps are marked to be enqueued in PostgreSQL's queue when the
+// service starts. The service must be stopped while it runs. progress is
+// called per table.
 func MigrateToPostgres(ctx context.Context, dataDir, databaseURL string, progress func(table string, rows int)) (*CopyReport, error) {
 	if databaseURL == "" {
 		return nil, errors.New("a postgres:// URL is required")
@@ -76,8 +77,10 @@ func MigrateToPostgres(ctx context.Context, dataDir, databaseURL string, progres
 	if err != nil {
 		return nil, err
 	}
-	if rep.PendingSteps, err = dst.enqueuePending(ctx); err != nil {
-		return rep, fmt.Errorf("the data was copied, but enqueueing its pending steps failed: %w", err)
+	// PostgreSQL's queue is empty: the dispatcher of the first node that
+	// starts enqueues every pending step again.
+	if rep.PendingSteps, err = pg.StepResetEnqueued(ctx); err != nil {
+		return rep, fmt.Errorf("the data was copied, but marking its pending steps for the queue failed: %w", err)
 	}
 	return rep, nil
 }

@@ -54,8 +54,12 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 		return nil
 	}
 	now := s.cfg.Clock.RealNow()
-	finish := func(status aftersale.StepStatus, note string) error {
-		err := st.StepFinish(ctx, step.ID, status, note, s.cfg.Clock.RealNow())
+	// finish records the step's outcome, with the messages it sent, in one
+	// transaction.
+	finish := func(status aftersale.StepStatus, note string, msgs ...*aftersale.Message) error {
+		err := s.record(ctx, msgs, func(ctx context.Context, tx aftersale.Tx) error {
+			return tx.StepFinish(ctx, step.ID, status, note, s.cfg.Clock.RealNow())
+		})
 		if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
 			return nil // finished by someone else meanwhile
 		}
@@ -110,14 +114,18 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 
 	switch step.Type {
 	case aftersale.StepEmail:
-		note, err := s.sendStepEmail(ctx, step, js, facts, final)
+		msgs, note, err := s.sendStepEmail(ctx, step, js, facts, final)
 		if errors.Is(err, errRetry) && !final {
+			// Keep what was sent to the other recipients; retry the rest.
+			if rerr := s.record(ctx, msgs, nil); rerr != nil {
+				return rerr
+			}
 			return err
 		}
 		if err != nil {
-			return finish(aftersale.StepFailed, err.Error())
+			return finish(aftersale.StepFailed, err.Error(), msgs...)
 		}
-		return finish(aftersale.StepDone, note)
+		return finish(aftersale.StepDone, note, msgs...)
 	case aftersale.StepTask:
 		task, err := s.taskFor(step, js, facts)
 		if err != nil {
@@ -144,9 +152,10 @@ type recipient struct {
 	isUser bool
 }
 
-// sendStepEmail sends the step's email to each of its recipients and returns
-// a note of what happened. Recipients already sent to are passed over.
-func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool) (string, error) {
+// sendStepEmail sends the step's email to each of its recipients and
+// returns the messages to record and a note of what happened. Recipients
+// already sent to are passed over.
+func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool) ([]*aftersale.Message, string, error) {
 	to := js.To
 	if len(to) == 0 {
 		to = []string{"buyer", "user"}
@@ -165,26 +174,30 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 		category = aftersale.CategoryFollowUp
 	}
 	var notes []string
+	var msgs []*aftersale.Message
 	var retry error
 	for _, r := range rcpts {
-		status, err := s.sendOne(ctx, step, js.Template, category, r, f, final)
+		msg, status, err := s.sendOne(ctx, step, js.Template, category, r, f, final)
 		if err != nil {
 			if errors.Is(err, errRetry) {
 				retry = err
 				notes = append(notes, r.role()+": will retry")
 				continue
 			}
-			return "", err
+			return msgs, "", err
+		}
+		if msg != nil {
+			msgs = append(msgs, msg)
 		}
 		notes = append(notes, r.role()+": "+string(status))
 	}
 	if retry != nil {
-		return strings.Join(notes, ", "), retry
+		return msgs, strings.Join(notes, ", "), retry
 	}
 	if len(notes) == 0 {
-		return "nobody to send to", nil
+		return msgs, "nobody to send to", nil
 	}
-	return strings.Join(notes, ", "), nil
+	return msgs, strings.Join(notes, ", "), nil
 }
 
 func (r recipient) role() string {
@@ -194,45 +207,39 @@ func (r recipient) role() string {
 	return "buyer"
 }
 
-// sendOne sends one step email to one recipient, at most once: the message
-// row for (step, recipient) records the outcome, and a message already
-// sent, failed or suppressed is not sent again.
-func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool) (aftersale.MessageStatus, error) {
-	st := s.cfg.Store
+// sendOne sends one step email to one recipient and returns the message to
+// record (nil when it was recorded before: sent, failed or suppressed, it
+// is not sent again). Nothing is written before the hand-off: the caller
+// records the message with the step's outcome in one transaction, and a
+// crash in between resends with the same Message-ID.
+func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool) (*aftersale.Message, aftersale.MessageStatus, error) {
 	messageID := s.messageID(step, f.Order, r.c.Email)
+	prev, err := s.cfg.Store.MessageGetByMessageID(ctx, messageID)
+	switch {
+	case err == nil && prev.Status != aftersale.MessageSending:
+		return nil, prev.Status, nil
+	case err != nil && !aftersale.IsNotFound(err):
+		return nil, "", err
+	}
+	now := s.cfg.Clock.RealNow()
 	m, renderErr := s.compose(step, tmpl, cat, r, f, messageID)
-	subject := ""
-	if m != nil {
-		subject = m.Subject
-	}
-	msg, _, err := st.MessageBegin(ctx, &aftersale.Message{
+	msg := &aftersale.Message{
 		StepID: step.ID, CustomerID: r.c.ID, Recipient: r.c.Email, MessageID: messageID,
-		Template: tmpl, Subject: subject, Category: cat, Status: aftersale.MessageSending,
-		CreatedAt: s.cfg.Clock.RealNow(),
-	})
-	if err != nil {
-		return "", err
+		Template: tmpl, Category: cat, CreatedAt: now, SentAt: now,
 	}
-	if msg.Status != aftersale.MessageSending {
-		return msg.Status, nil
-	}
-	done := func(status aftersale.MessageStatus, errText string) (aftersale.MessageStatus, error) {
-		if err := st.MessageFinish(ctx, msg.ID, status, errText, s.cfg.Clock.RealNow()); err != nil {
-			return "", err
-		}
-		if m := s.cfg.Metrics; m != nil {
-			m.Emails.WithLabelValues(string(status), string(cat)).Inc()
-		}
-		return status, nil
+	if m != nil {
+		msg.Subject = m.Subject
 	}
 	// Consent is checked here, at send time, so an unsubscribe honours mail
 	// that was already queued.
 	if why := suppressed(cat, r.c); why != "" {
-		return done(aftersale.MessageSuppressed, why)
+		msg.Status, msg.Error = aftersale.MessageSuppressed, why
+		return msg, msg.Status, nil
 	}
 	if renderErr != nil {
 		s.log.ErrorContext(ctx, "email render failed", "step_id", step.ID, "template", tmpl, "err", redact(renderErr))
-		return done(aftersale.MessageFailed, "render: "+renderErr.Error())
+		msg.Status, msg.Error = aftersale.MessageFailed, "render: "+renderErr.Error()
+		return msg, msg.Status, nil
 	}
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
@@ -240,13 +247,57 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 			if m := s.cfg.Metrics; m != nil {
 				m.Emails.WithLabelValues("deferred", string(cat)).Inc()
 			}
-			return "", fmt.Errorf("%w: %v", errRetry, err)
+			return nil, "", fmt.Errorf("%w: %v", errRetry, err)
 		}
 		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", redact(err))
-		return done(aftersale.MessageFailed, err.Error())
+		msg.Status, msg.Error = aftersale.MessageFailed, err.Error()
+		return msg, msg.Status, nil
 	}
 	s.log.InfoContext(ctx, "email sent", "step_id", step.ID, "template", tmpl, "message_id", messageID)
-	return done(aftersale.MessageSent, "")
+	msg.Status, msg.SentAt = aftersale.MessageSent, s.cfg.Clock.RealNow()
+	return msg, msg.Status, nil
+}
+
+// record stores the messages with their final status, and then runs also
+// (when not nil), in one transaction: one commit per step, not per write.
+func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) error {
+	if len(msgs) == 0 && also == nil {
+		return nil
+	}
+	// Mail already handed over must be recorded even if the job's context
+	// ends now (a timeout, a shutdown): otherwise it would be sent again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		for _, m := range msgs {
+			rec, _, err := tx.MessageBegin(ctx, &aftersale.Message{
+				StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,
+				Template: m.Template, Subject: m.Subject, Category: m.Category,
+				Status: aftersale.MessageSending, CreatedAt: m.CreatedAt,
+			})
+			if err != nil {
+				return err
+			}
+			if rec.Status != aftersale.MessageSending {
+				continue // recorded before
+			}
+			if err := tx.MessageFinish(ctx, rec.ID, m.Status, m.Error, m.SentAt); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			return also(ctx, tx)
+		}
+		return nil
+	})
+	if err == nil {
+		if mt := s.cfg.Metrics; mt != nil {
+			for _, m := range msgs {
+				mt.Emails.WithLabelValues(string(m.Status), string(m.Category)).Inc()
+			}
+		}
+	}
+	return err
 }
 
 // suppressed says why a message of the category must not go to c, or "".

@@ -144,11 +144,14 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 		if ref != "" {
 			key += "/" + ref
 		}
+		due := p.svc.cfg.Schedule.Due(at, st, p.buyer.Timezone)
 		steps = append(steps, &aftersale.Step{
 			RunID: run.ID, OrderID: p.order.ID, CustomerID: p.buyer.ID, JourneyID: j.ID,
-			StepID: st.ID, Key: key, Type: st.Type, Anchor: anchor,
-			DueAt:  p.svc.cfg.Schedule.Due(at, st, p.buyer.Timezone),
-			Status: aftersale.StepPending, CreatedAt: p.now,
+			StepID: st.ID, Key: key, Type: st.Type, Anchor: anchor, DueAt: due,
+			// Steps due soon get their job now, in this transaction; the
+			// dispatcher enqueues the others when they are nearly due.
+			Enqueued: !due.After(p.now.Add(dispatchAhead)),
+			Status:   aftersale.StepPending, CreatedAt: p.now,
 		})
 	}
 	if len(steps) == 0 {

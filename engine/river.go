@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -34,6 +35,11 @@ type StepsArgs struct {
 // wait for their due time in the worker instead. (This matters for time-scaled
 // runs, where a day can be a second; real journeys wait hours or days.)
 const nearFuture = 5 * time.Second
+
+// maxStepsPerJob caps the steps one job carries, so that the steps of many
+// orders due together (a batch of events) still spread over the workers and
+// a job stays well inside its timeout.
+const maxStepsPerJob = 16
 
 // Kind names the job kind in River.
 func (StepsArgs) Kind() string { return "aftersale_steps" }
@@ -103,8 +109,8 @@ type riverRunner[TTx any] struct {
 func (r *riverRunner[TTx]) Start(ctx context.Context) error { return r.client.Start(ctx) }
 func (r *riverRunner[TTx]) Stop(ctx context.Context) error  { return r.client.Stop(ctx) }
 
-// EnqueueSteps inserts the jobs for new steps in the store transaction tx,
-// one job per distinct due time.
+// EnqueueSteps inserts the jobs for steps in the store transaction tx, one
+// job per distinct due time (at most maxStepsPerJob steps each).
 func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error {
 	driverTx, ok := tx.Driver().(TTx)
 	if !ok {
@@ -134,7 +140,9 @@ func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
 		if due.After(now.Add(nearFuture)) {
 			opts.ScheduledAt = due
 		}
-		params = append(params, river.InsertManyParams{Args: StepsArgs{StepIDs: groups[due], DueAt: due}, InsertOpts: opts})
+		for ids := range slices.Chunk(groups[due], maxStepsPerJob) {
+			params = append(params, river.InsertManyParams{Args: StepsArgs{StepIDs: ids, DueAt: due}, InsertOpts: opts})
+		}
 	}
 	return params
 }
@@ -151,6 +159,9 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &stepsWorker{svc: svc}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &dispatchWorker{svc: svc}); err != nil {
 		return nil, err
 	}
 	if cfg.Workers <= 0 {
@@ -172,6 +183,11 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 		MaxAttempts:          MaxAttempts,
 		RetryPolicy:          retryPolicy{clock: svc.cfg.Clock},
 		Logger:               quiet(cfg.Logger, svc.log),
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(dispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -205,39 +221,4 @@ func (f levelFilter) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (f levelFilter) WithGroup(name string) slog.Handler {
 	return levelFilter{f.Handler.WithGroup(name), f.min}
-}
-
-// EnqueuePending inserts jobs for every pending step of store into the
-// queue of driver, page by page, each page in one store transaction. It is
-// for a store whose rows were copied in from another database (whose queue
-// stayed behind); steps that already have a job would run twice, so it must
-// not be used on a live store.
-func EnqueuePending[TTx any](ctx context.Context, store aftersale.Store, driver riverdriver.Driver[TTx]) (int, error) {
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &stepsWorker{}); err != nil {
-		return 0, err
-	}
-	client, err := river.NewClient(driver, &river.Config{Workers: workers})
-	if err != nil {
-		return 0, fmt.Errorf("job queue: %w", err)
-	}
-	r := &riverRunner[TTx]{client: client, clock: &aftersale.Clock{}}
-	var total int
-	var after int64
-	for {
-		steps, err := store.StepListPending(ctx, after, 1000)
-		if err != nil {
-			return total, err
-		}
-		if len(steps) == 0 {
-			return total, nil
-		}
-		if err := store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-			return r.EnqueueSteps(ctx, tx, steps)
-		}); err != nil {
-			return total, err
-		}
-		total += len(steps)
-		after = steps[len(steps)-1].ID
-	}
 }

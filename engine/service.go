@@ -40,6 +40,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics may be nil.
 	Metrics *Metrics
+	// IngestCommitters is how many group-commit transactions may run at
+	// once; default 1, which suits SQLite (one writer at a time). A server
+	// database gains from a few.
+	IngestCommitters int
 }
 
 // Service is the application core shared by the HTTP API and the workers.
@@ -47,6 +51,7 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	enqueuer enqueuer
+	commit   *committer
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -87,8 +92,14 @@ func NewService(cfg Config) (*Service, error) {
 			return nil, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist (have %v)", ref.String(), ref.Name, cfg.Renderer.Names())
 		}
 	}
-	return &Service{cfg: cfg, log: cfg.Logger}, nil
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	s.commit = newCommitter(s, cfg.IngestCommitters)
+	return s, nil
 }
+
+// Close stops the group committer; Ingest fails after it. Call it once the
+// HTTP server has stopped taking requests.
+func (s *Service) Close() { s.commit.close() }
 
 // Store returns the service's store.
 func (s *Service) Store() aftersale.Store { return s.cfg.Store }
@@ -102,7 +113,12 @@ func (s *Service) Links() *aftersale.LinkSigner { return s.cfg.Links }
 // Ingest stores the event and, in the same transaction, processes it:
 // contacts and the order are upserted, journeys start or exit, new steps are
 // planned and their jobs enqueued. It reports duplicate=true (and changes
-// nothing) when an event with the same ID was stored before.
+// nothing) when an event with the same ID was stored before. It returns
+// only after the transaction has committed.
+//
+// Concurrent calls are committed together (group commit, see committer):
+// one transaction, and so one disk flush, carries every event that arrived
+// while the previous transaction was committing.
 func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
 	if err := ev.Validate(); err != nil {
 		return false, err
@@ -114,52 +130,49 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	if err != nil {
 		return false, fmt.Errorf("encode event: %w", err)
 	}
-	now := s.cfg.Clock.RealNow()
-	var planned int
-	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		stored := &aftersale.StoredEvent{
-			ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
-			ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: payload,
-		}
-		if ev.Customer != nil {
-			stored.CustomerEmail = ev.Customer.Email
-		} else if o, err := tx.OrderGetByExternalID(ctx, stored.OrderRef); err == nil {
-			if c, err := tx.CustomerGet(ctx, o.CustomerID); err == nil {
-				stored.CustomerEmail = c.Email
-			}
-		}
-		inserted, err := tx.EventInsert(ctx, stored)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			duplicate = true
-			return nil
-		}
-		steps, err := s.process(ctx, tx, ev, now)
-		if err != nil {
-			return err
-		}
-		planned = len(steps)
-		if len(steps) == 0 {
-			return nil
-		}
-		return s.enqueuer.EnqueueSteps(ctx, tx, steps)
-	})
+	res, err := s.commit.submit(ctx, &ingestReq{ev: ev, payload: payload})
 	if err != nil {
 		return false, err
 	}
 	if m := s.cfg.Metrics; m != nil {
-		if duplicate {
+		if res.duplicate {
 			m.EventsDuplicate.Inc()
 		} else {
 			m.EventsReceived.WithLabelValues(string(ev.Type), ev.Source).Inc()
-			m.StepsPlanned.Add(float64(planned))
+			m.StepsPlanned.Add(float64(res.planned))
 		}
 	}
 	s.log.InfoContext(ctx, "event ingested", "event_id", ev.ID, "type", ev.Type, "source", ev.Source,
-		"duplicate", duplicate, "steps_planned", planned)
-	return duplicate, nil
+		"duplicate", res.duplicate, "steps_planned", res.planned)
+	return res.duplicate, nil
+}
+
+// ingestOne stores and processes one event inside tx and returns the steps
+// it planned (nil for a duplicate).
+func (s *Service) ingestOne(ctx context.Context, tx aftersale.Tx, r *ingestReq, now time.Time) ([]*aftersale.Step, error) {
+	ev := r.ev
+	stored := &aftersale.StoredEvent{
+		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
+		ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: r.payload,
+	}
+	if ev.Customer != nil {
+		stored.CustomerEmail = ev.Customer.Email
+	} else if o, err := tx.OrderGetByExternalID(ctx, stored.OrderRef); err == nil {
+		if c, err := tx.CustomerGet(ctx, o.CustomerID); err == nil {
+			stored.CustomerEmail = c.Email
+		}
+	}
+	inserted, err := tx.EventInsert(ctx, stored)
+	if err != nil {
+		return nil, err
+	}
+	if !inserted {
+		r.res.duplicate = true
+		return nil, nil
+	}
+	steps, err := s.process(ctx, tx, ev, now)
+	r.res.planned = len(steps)
+	return steps, err
 }
 
 // process applies one new event inside tx and returns the steps it planned.

@@ -106,12 +106,12 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 }
 
 const stepColumns = `id, run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
-	due_at, status, note, created_at, finished_at`
+	due_at, enqueued, status, note, created_at, finished_at`
 
 func scanStep(s scanner) (*aftersale.Step, error) {
 	var st aftersale.Step
 	err := s.Scan(&st.ID, &st.RunID, optID(&st.OrderID), &st.CustomerID, &st.JourneyID, &st.StepID, &st.Key,
-		&st.Type, &st.Anchor, ts(&st.DueAt), &st.Status, &st.Note, ts(&st.CreatedAt), ts(&st.FinishedAt))
+		&st.Type, &st.Anchor, ts(&st.DueAt), &st.Enqueued, &st.Status, &st.Note, ts(&st.CreatedAt), ts(&st.FinishedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -132,12 +132,12 @@ func (q *queries) StepInsert(ctx context.Context, steps []*aftersale.Step) ([]*a
 			}
 			st, err := scanStep(q.q.QueryRow(ctx, `
 				INSERT INTO steps (run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
-					due_at, status, note, created_at, finished_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+					due_at, enqueued, status, note, created_at, finished_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 				ON CONFLICT (run_id, step_key) DO NOTHING
 				RETURNING `+stepColumns,
 				s.RunID, nullID(s.OrderID), s.CustomerID, s.JourneyID, s.StepID, s.Key, string(s.Type), s.Anchor,
-				s.DueAt, string(status), s.Note, s.CreatedAt, nullTime(s.FinishedAt)))
+				s.DueAt, s.Enqueued, string(status), s.Note, s.CreatedAt, nullTime(s.FinishedAt)))
 			if noRows(err) {
 				continue
 			}
@@ -210,6 +210,38 @@ func (q *queries) StepCountPending(ctx context.Context, now time.Time) (pending,
 		return 0, 0, wrap("step count pending", err)
 	}
 	return pending, due, nil
+}
+
+// StepListToEnqueue returns up to limit (DefaultLimit when limit <= 0)
+// pending steps without a job due at or before before, earliest first,
+// locking them (FOR UPDATE SKIP LOCKED) so that a dispatcher on another
+// node lists others meanwhile.
+func (q *queries) StepListToEnqueue(ctx context.Context, before time.Time, limit int) ([]*aftersale.Step, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := listRows(ctx, q.q, scanStep, `
+		SELECT `+stepColumns+` FROM steps
+		WHERE status = 'pending' AND NOT enqueued AND due_at <= $1
+		ORDER BY due_at, id
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED`, before, limit)
+	return list, wrap("step list to enqueue", err)
+}
+
+// StepMarkEnqueued records that the steps have their jobs.
+func (q *queries) StepMarkEnqueued(ctx context.Context, ids []int64) error {
+	_, err := q.q.Exec(ctx, `UPDATE steps SET enqueued = true WHERE id = ANY($1)`, ids)
+	return wrap("step mark enqueued", err)
+}
+
+// StepResetEnqueued marks every pending step as having no job.
+func (q *queries) StepResetEnqueued(ctx context.Context) (int, error) {
+	tag, err := q.q.Exec(ctx, `UPDATE steps SET enqueued = false WHERE status = 'pending' AND enqueued`)
+	if err != nil {
+		return 0, wrap("step reset enqueued", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // StepListPending returns up to limit (DefaultLimit when limit <= 0)

@@ -115,12 +115,12 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 }
 
 const stepColumns = `id, run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
-	due_at, status, note, created_at, finished_at`
+	due_at, enqueued, status, note, created_at, finished_at`
 
 func scanStep(s scanner) (*aftersale.Step, error) {
 	var st aftersale.Step
 	err := s.Scan(&st.ID, &st.RunID, optID(&st.OrderID), &st.CustomerID, &st.JourneyID, &st.StepID, &st.Key,
-		&st.Type, &st.Anchor, ts(&st.DueAt), &st.Status, &st.Note, ts(&st.CreatedAt), ts(&st.FinishedAt))
+		&st.Type, &st.Anchor, ts(&st.DueAt), &st.Enqueued, &st.Status, &st.Note, ts(&st.CreatedAt), ts(&st.FinishedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +141,12 @@ func (q *queries) StepInsert(ctx context.Context, steps []*aftersale.Step) ([]*a
 			}
 			st, err := scanStep(q.q.QueryRowContext(ctx, `
 				INSERT INTO steps (run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
-					due_at, status, note, created_at, finished_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					due_at, enqueued, status, note, created_at, finished_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (run_id, step_key) DO NOTHING
 				RETURNING `+stepColumns,
 				s.RunID, nullID(s.OrderID), s.CustomerID, s.JourneyID, s.StepID, s.Key, string(s.Type), s.Anchor,
-				micro(s.DueAt), string(status), s.Note, micro(s.CreatedAt), nullMicro(s.FinishedAt)))
+				micro(s.DueAt), s.Enqueued, string(status), s.Note, micro(s.CreatedAt), nullMicro(s.FinishedAt)))
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			}
@@ -222,6 +222,44 @@ func (q *queries) StepCountPending(ctx context.Context, now time.Time) (pending,
 		return 0, 0, wrap("step count pending", err)
 	}
 	return pending, due, nil
+}
+
+// StepListToEnqueue returns up to limit (DefaultLimit when limit <= 0)
+// pending steps without a job due at or before before, earliest first.
+// SQLite has one writer at a time, so a transaction that lists and marks
+// them is alone.
+func (q *queries) StepListToEnqueue(ctx context.Context, before time.Time, limit int) ([]*aftersale.Step, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := listRows(ctx, q.q, scanStep, `
+		SELECT `+stepColumns+` FROM steps
+		WHERE status = 'pending' AND enqueued = 0 AND due_at <= ?
+		ORDER BY due_at, id
+		LIMIT ?`, micro(before), limit)
+	return list, wrap("step list to enqueue", err)
+}
+
+// StepMarkEnqueued records that the steps have their jobs.
+func (q *queries) StepMarkEnqueued(ctx context.Context, ids []int64) error {
+	return wrap("step mark enqueued", q.atomic(ctx, false, func(q *queries) error {
+		for _, id := range ids {
+			if _, err := q.q.ExecContext(ctx, `UPDATE steps SET enqueued = 1 WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// StepResetEnqueued marks every pending step as having no job.
+func (q *queries) StepResetEnqueued(ctx context.Context) (int, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE steps SET enqueued = 0 WHERE status = 'pending' AND enqueued = 1`)
+	if err != nil {
+		return 0, wrap("step reset enqueued", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap("step reset enqueued", err)
 }
 
 // StepListPending returns up to limit (DefaultLimit when limit <= 0)

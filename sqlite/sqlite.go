@@ -62,8 +62,9 @@ var migrations embed.FS
 // Queries each run in their own statement or transaction.
 type DB struct {
 	queries
-	pool *sql.DB
-	path string
+	pool  *sql.DB
+	path  string
+	stmts *stmtCache
 }
 
 var _ aftersale.Store = (*DB)(nil)
@@ -93,7 +94,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
-	db := &DB{queries: queries{q: pool, pool: pool}, pool: pool, path: abs}
+	stmts := newStmtCache(pool)
+	db := &DB{queries: queries{q: cachedQuerier{cache: stmts, base: pool}, pool: pool, stmts: stmts}, pool: pool, path: abs, stmts: stmts}
 	if err := db.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -153,6 +155,7 @@ func (db *DB) Dialect() string { return "sqlite" }
 // Close closes the database. Nothing may use it, or the pool returned by
 // SQL, afterwards.
 func (db *DB) Close() error {
+	db.stmts.close()
 	if err := db.pool.Close(); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
@@ -165,7 +168,7 @@ func (db *DB) Close() error {
 // start, so fn should be quick, and must use only tx: a write through the
 // DB would wait for the lock (busy_timeout) and then fail.
 func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
-	return runTx(ctx, db.pool, false, func(q *queries) error {
+	return runTx(ctx, db.pool, db.stmts, false, func(q *queries) error {
 		return fn(ctx, &Tx{queries: *q})
 	})
 }
@@ -179,7 +182,7 @@ type Tx struct {
 var _ aftersale.Tx = (*Tx)(nil)
 
 // Driver returns the *sql.Tx, for inserting jobs in the same transaction.
-func (tx *Tx) Driver() any { return tx.q }
+func (tx *Tx) Driver() any { return tx.q.(cachedQuerier).tx }
 
 // querier is what the queries need from *sql.DB and *sql.Tx alike.
 type querier interface {
@@ -193,8 +196,9 @@ type querier interface {
 // atomic, which opens a transaction on the pool, or just goes on in the one
 // that q already is.
 type queries struct {
-	q    querier
-	pool *sql.DB // set when q is the pool, nil inside a transaction
+	q     querier
+	pool  *sql.DB // set when q is the pool, nil inside a transaction
+	stmts *stmtCache
 }
 
 // atomic runs fn in a transaction: a new one when q is the pool (a deferred
@@ -204,11 +208,11 @@ func (q *queries) atomic(ctx context.Context, readOnly bool, fn func(q *queries)
 	if q.pool == nil {
 		return fn(q)
 	}
-	return runTx(ctx, q.pool, readOnly, fn)
+	return runTx(ctx, q.pool, q.stmts, readOnly, fn)
 }
 
 // runTx runs fn in a new transaction on pool.
-func runTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(q *queries) error) (err error) {
+func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(q *queries) error) (err error) {
 	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -222,7 +226,7 @@ func runTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(q *queries)
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{q: tx}); err != nil {
+	if err := fn(&queries{q: cachedQuerier{cache: stmts, base: tx, tx: tx}, stmts: stmts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"StepListByCustomer", testStepListByCustomer},
 		{"StepFinish", testStepFinish},
 		{"StepPendingAndDue", testStepPendingAndDue},
+		{"StepEnqueue", testStepEnqueue},
 		{"StepListPending", testStepListPending},
 		{"MessageBegin", testMessageBegin},
 		{"MessageBeginFinal", testMessageBeginFinal},

@@ -72,7 +72,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate-to-postgres: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "customers") || !strings.Contains(string(out), "pending steps enqueued") {
+	if !strings.Contains(string(out), "customers") || !strings.Contains(string(out), "pending steps to enqueue") {
 		t.Errorf("migrate-to-postgres output:\n%s", out)
 	}
 	// A second copy into the same database is refused.

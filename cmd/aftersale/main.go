@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only on --pprof-addr
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/schollz/progressbar/v3"
@@ -58,6 +61,7 @@ type ServeCmd struct {
 	BounceListen string  `name:"bounce-listen" env:"AFTERSALE_BOUNCE_LISTEN" help:"host:port of an SMTP listener that receives bounce (DSN) and complaint (ARF) reports; empty disables it."`
 	SendRate     int     `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"600" help:"Messages a minute to each recipient domain (0: no limit)."`
 	SendRates    string  `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
+	PprofAddr    string  `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
 	AdminEmail   string  `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"First admin user's email (the admin UI is not part of this version)."`
 	AdminPass    string  `name:"admin-password" env:"AFTERSALE_ADMIN_PASSWORD" help:"First admin user's password."`
 }
@@ -83,6 +87,15 @@ func (c *ServeCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	if c.PprofAddr != "" {
+		go func() {
+			log.Info("serving pprof", "addr", c.PprofAddr)
+			srv := &http.Server{Addr: c.PprofAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+			if err := srv.ListenAndServe(); err != nil {
+				log.Warn("pprof", "err", err)
+			}
+		}()
+	}
 	if c.APIKey == "" {
 		log.Warn("AFTERSALE_API_KEY is not set: the event API refuses every request")
 	}
@@ -119,7 +132,7 @@ func (c *MigrateToPostgresCmd) Run(log *slog.Logger) error {
 		for table, n := range rep.Rows {
 			fmt.Printf("%-14s %d rows\n", table, n)
 		}
-		fmt.Printf("pending steps enqueued: %d\n", rep.PendingSteps)
+		fmt.Printf("pending steps to enqueue at start: %d\n", rep.PendingSteps)
 	}
 	if err != nil {
 		return err

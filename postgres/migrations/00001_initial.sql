@@ -122,6 +122,7 @@ CREATE TABLE steps (
     type        text        NOT NULL,
     anchor      text        NOT NULL DEFAULT '',
     due_at      timestamptz NOT NULL,
+    enqueued    boolean     NOT NULL DEFAULT false,
     status      text        NOT NULL DEFAULT 'pending',
     note        text        NOT NULL DEFAULT '',
     created_at  timestamptz NOT NULL,
@@ -130,6 +131,7 @@ CREATE TABLE steps (
 );
 
 CREATE INDEX steps_pending_due_at_idx ON steps (due_at) WHERE status = 'pending';
+CREATE INDEX steps_to_enqueue_idx ON steps (due_at) WHERE status = 'pending' AND NOT enqueued;
 CREATE INDEX steps_customer_id_idx ON steps (customer_id, due_at);
 
 CREATE TABLE messages (

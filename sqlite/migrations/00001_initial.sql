@@ -119,6 +119,7 @@ CREATE TABLE steps (
     type        TEXT    NOT NULL,
     anchor      TEXT    NOT NULL DEFAULT '',
     due_at      INTEGER NOT NULL,
+    enqueued    INTEGER NOT NULL DEFAULT 0,
     status      TEXT    NOT NULL DEFAULT 'pending',
     note        TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
@@ -127,6 +128,7 @@ CREATE TABLE steps (
 ) STRICT;
 
 CREATE INDEX steps_pending_due_at_idx ON steps (due_at) WHERE status = 'pending';
+CREATE INDEX steps_to_enqueue_idx ON steps (due_at) WHERE status = 'pending' AND enqueued = 0;
 CREATE INDEX steps_customer_id_idx ON steps (customer_id, due_at);
 
 CREATE TABLE messages (
