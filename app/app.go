@@ -369,10 +369,10 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 	}
-	a.service.Close()
 	if err := a.runner.Stop(shutdownCtx); err != nil {
 		a.log.Warn("worker shutdown", "err", err)
 	}
+	a.service.Close() // after the workers: they record what they sent through it
 	return serveErr
 }
 

@@ -8,46 +8,41 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-// maxBatch caps the events of one group-commit transaction.
+// maxBatch caps the requests of one group-commit transaction.
 const maxBatch = 256
 
-// errClosed is returned by Ingest after Close.
+// errClosed is returned after Close.
 var errClosed = errors.New("engine: the service is shutting down")
 
-// ingestReq is one event waiting for its transaction.
-type ingestReq struct {
-	ev      *aftersale.Event
-	payload []byte
-	res     ingestRes
-	done    chan error
+// txFunc is one request's share of a shared transaction. It may run twice
+// (see committer), so it must set its results afresh each time.
+type txFunc func(ctx context.Context, tx aftersale.Tx) error
+
+type txReq struct {
+	fn   txFunc
+	done chan error
 }
 
-// ingestRes is what the transaction decided about the event.
-type ingestRes struct {
-	duplicate bool
-	planned   int
-}
-
-// committer stores concurrent events in shared transactions. Each
-// committer goroutine takes the first waiting event, then every event that
-// queued behind it (up to maxBatch), and commits them in one transaction:
-// under load, one disk flush acknowledges many events; alone, an event is
-// committed at once, with no added wait. If a shared transaction fails, its
-// events are retried one transaction each, so one bad event cannot fail the
-// others.
+// committer runs the writes of concurrent callers in shared transactions
+// (group commit). Each committer goroutine takes the first waiting request,
+// then every request queued behind it (up to maxBatch), and runs them all
+// in one transaction: under load, one disk flush serves many events and
+// many sent emails; alone, a request is committed at once, with no added
+// wait. If a shared transaction fails, its requests are run again one
+// transaction each, so one bad request cannot fail the others.
 type committer struct {
-	svc   *Service
-	queue chan *ingestReq
+	store aftersale.Store
+	queue chan *txReq
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
 }
 
-func newCommitter(svc *Service, n int) *committer {
+func newCommitter(store aftersale.Store, n int) *committer {
 	if n <= 0 {
 		n = 1
 	}
-	c := &committer{svc: svc, queue: make(chan *ingestReq, maxBatch), stop: make(chan struct{})}
+	c := &committer{store: store, queue: make(chan *txReq, maxBatch), stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		c.wg.Add(1)
 		go c.loop()
@@ -55,41 +50,41 @@ func newCommitter(svc *Service, n int) *committer {
 	return c
 }
 
-// submit queues r and waits for its transaction to commit. If ctx ends
-// first the event may still be committed; a retry then finds it stored.
-func (c *committer) submit(ctx context.Context, r *ingestReq) (ingestRes, error) {
-	r.done = make(chan error, 1)
+// do runs fn in a shared transaction and returns once it has committed
+// (or failed). If ctx ends first, fn may still be committed.
+func (c *committer) do(ctx context.Context, fn txFunc) error {
+	r := &txReq{fn: fn, done: make(chan error, 1)}
 	select {
 	case <-c.stop:
-		return ingestRes{}, errClosed
+		return errClosed
 	default:
 	}
 	select {
 	case c.queue <- r:
 	case <-c.stop:
-		return ingestRes{}, errClosed
+		return errClosed
 	case <-ctx.Done():
-		return ingestRes{}, ctx.Err()
+		return ctx.Err()
 	}
 	select {
 	case err := <-r.done:
-		return r.res, err
+		return err
 	case <-ctx.Done():
-		return ingestRes{}, ctx.Err()
+		return ctx.Err()
 	}
 }
 
 func (c *committer) loop() {
 	defer c.wg.Done()
 	for {
-		var first *ingestReq
+		var first *txReq
 		select {
 		case first = <-c.queue:
 		case <-c.stop:
 			c.drain()
 			return
 		}
-		batch := []*ingestReq{first}
+		batch := []*txReq{first}
 	gather:
 		for len(batch) < maxBatch {
 			select {
@@ -115,11 +110,18 @@ func (c *committer) drain() {
 	}
 }
 
-// commit stores the batch in one transaction, or, if that fails and the
-// batch has more than one event, each event in its own.
-func (c *committer) commit(batch []*ingestReq) {
+// commit runs the batch in one transaction, or, if that fails and the
+// batch has more than one request, each in its own.
+func (c *committer) commit(batch []*txReq) {
 	ctx := context.Background()
-	err := c.commitTx(ctx, batch)
+	err := c.store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		for _, r := range batch {
+			if err := r.fn(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err == nil || len(batch) == 1 {
 		for _, r := range batch {
 			r.done <- err
@@ -127,36 +129,11 @@ func (c *committer) commit(batch []*ingestReq) {
 		return
 	}
 	for _, r := range batch {
-		r.res = ingestRes{}
-		r.done <- c.commitTx(ctx, []*ingestReq{r})
+		r.done <- c.store.Update(ctx, r.fn)
 	}
 }
 
-func (c *committer) commitTx(ctx context.Context, batch []*ingestReq) error {
-	s := c.svc
-	now := s.cfg.Clock.RealNow()
-	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		var soon []*aftersale.Step
-		for _, r := range batch {
-			r.res = ingestRes{}
-			planned, err := s.ingestOne(ctx, tx, r, now)
-			if err != nil {
-				return err
-			}
-			for _, st := range planned {
-				if st.Enqueued {
-					soon = append(soon, st)
-				}
-			}
-		}
-		if len(soon) == 0 {
-			return nil
-		}
-		return s.enqueuer.EnqueueSteps(ctx, tx, soon)
-	})
-}
-
-// close stops the committers after the events they hold.
+// close stops the committers after the requests they hold.
 func (c *committer) close() {
 	c.once.Do(func() {
 		close(c.stop)

@@ -40,9 +40,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics may be nil.
 	Metrics *Metrics
-	// IngestCommitters is how many group-commit transactions may run at
-	// once; default 1, which suits SQLite (one writer at a time). A server
-	// database gains from a few.
+	// IngestCommitters is how many group-commit transactions (of events
+	// and of sent steps) may run at once; default 1, which suits SQLite (one
+	// writer at a time). A server database gains from a few.
 	IngestCommitters int
 }
 
@@ -93,7 +93,7 @@ func NewService(cfg Config) (*Service, error) {
 		}
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
-	s.commit = newCommitter(s, cfg.IngestCommitters)
+	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
 	return s, nil
 }
 
@@ -130,7 +130,24 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	if err != nil {
 		return false, fmt.Errorf("encode event: %w", err)
 	}
-	res, err := s.commit.submit(ctx, &ingestReq{ev: ev, payload: payload})
+	var res ingestRes
+	err = s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		res = ingestRes{}
+		steps, err := s.ingestOne(ctx, tx, ev, payload, &res)
+		if err != nil {
+			return err
+		}
+		var soon []*aftersale.Step
+		for _, st := range steps {
+			if st.Enqueued {
+				soon = append(soon, st)
+			}
+		}
+		if len(soon) == 0 {
+			return nil
+		}
+		return s.enqueuer.EnqueueSteps(ctx, tx, soon)
+	})
 	if err != nil {
 		return false, err
 	}
@@ -147,13 +164,19 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	return res.duplicate, nil
 }
 
+// ingestRes is what the transaction decided about an event.
+type ingestRes struct {
+	duplicate bool
+	planned   int
+}
+
 // ingestOne stores and processes one event inside tx and returns the steps
 // it planned (nil for a duplicate).
-func (s *Service) ingestOne(ctx context.Context, tx aftersale.Tx, r *ingestReq, now time.Time) ([]*aftersale.Step, error) {
-	ev := r.ev
+func (s *Service) ingestOne(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, payload []byte, res *ingestRes) ([]*aftersale.Step, error) {
+	now := s.cfg.Clock.RealNow()
 	stored := &aftersale.StoredEvent{
 		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
-		ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: r.payload,
+		ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: payload,
 	}
 	if ev.Customer != nil {
 		stored.CustomerEmail = ev.Customer.Email
@@ -167,11 +190,11 @@ func (s *Service) ingestOne(ctx context.Context, tx aftersale.Tx, r *ingestReq, 
 		return nil, err
 	}
 	if !inserted {
-		r.res.duplicate = true
+		res.duplicate = true
 		return nil, nil
 	}
 	steps, err := s.process(ctx, tx, ev, now)
-	r.res.planned = len(steps)
+	res.planned = len(steps)
 	return steps, err
 }
 
