@@ -59,7 +59,7 @@ type ServeCmd struct {
 	DKIMKeyFile  string  `name:"dkim-key-file" env:"AFTERSALE_DKIM_KEY_FILE" help:"PEM private key (RSA 2048, or Ed25519) that signs outgoing mail."`
 	BounceAddr   string  `name:"bounce-address" env:"AFTERSALE_BOUNCE_ADDRESS" help:"Envelope sender (Return-Path) that bounces and complaints are sent to (default: the From address)."`
 	BounceListen string  `name:"bounce-listen" env:"AFTERSALE_BOUNCE_LISTEN" help:"host:port of an SMTP listener that receives bounce (DSN) and complaint (ARF) reports; empty disables it."`
-	SendRate     int     `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"600" help:"Messages a minute to each recipient domain (0: no limit)."`
+	SendRate     int     `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"0" help:"Messages a minute to each recipient domain (0: no limit; your relay may pace mail too)."`
 	SendRates    string  `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
 	PprofAddr    string  `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
 	AdminEmail   string  `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"First admin user's email (the admin UI is not part of this version)."`
