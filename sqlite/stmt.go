@@ -25,6 +25,7 @@ type stmtCache struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	closed  bool
+	wg      sync.WaitGroup // background prepares
 }
 
 func newStmtCache(pool *sql.DB) *stmtCache {
@@ -41,12 +42,14 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 	}
 	if !c.closed && !c.pending[query] && len(c.m)+len(c.pending) < maxCachedStmts {
 		c.pending[query] = true
+		c.wg.Add(1)
 		go c.prepare(query)
 	}
 	return nil
 }
 
 func (c *stmtCache) prepare(query string) {
+	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := c.pool.PrepareContext(ctx, query)
@@ -63,11 +66,15 @@ func (c *stmtCache) prepare(query string) {
 	}
 }
 
-// close closes every prepared statement.
+// close waits for the prepares under way and closes every prepared
+// statement, so that no connection is left using the database file.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, st := range c.m {
 		st.Close()
 	}
