@@ -26,6 +26,9 @@ type bench struct {
 	binary  string
 	machine Machine
 	phase   int // numbers the phases' temp folders
+	// notes about the environment, added to every result
+	notes            []string
+	warnedAutovacuum bool
 }
 
 func newBench(ctx context.Context, c *Common) (*bench, error) {

@@ -55,6 +55,12 @@ func (b *bench) newDatabase(ctx context.Context, phase string) (*Database, error
 		if _, err := conn.Exec(ctx, "CREATE DATABASE "+d.name); err != nil {
 			return nil, fmt.Errorf("create database: %w", err)
 		}
+		var av string
+		if err := conn.QueryRow(ctx, "SHOW autovacuum").Scan(&av); err == nil && av != "on" && !b.warnedAutovacuum {
+			b.warnedAutovacuum = true
+			b.logf("note: autovacuum is %s on this PostgreSQL server", av)
+			b.notes = append(b.notes, "autovacuum is "+av+" on this PostgreSQL server: table statistics stay as the bench's ANALYZE after seeding left them (tables that grow during the run, such as messages, keep the statistics of their seeded size)")
+		}
 		u, err := url.Parse(d.admin)
 		if err != nil {
 			return nil, fmt.Errorf("--pg-url: %w", err)

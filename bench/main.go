@@ -32,6 +32,7 @@ type Common struct {
 	LogLevel  string `name:"log-level" default:"info" enum:"debug,info,warn,error" help:"AFTERSALE_LOG_LEVEL of the nodes; their JSON logs go to files in the temp dir. info is the default of a real install."`
 	Keep      bool   `name:"keep" help:"Keep the temp dir (node logs, SQLite files) and say where it is."`
 	Profile   string `name:"cpuprofile" type:"path" help:"With --inprocess: write a CPU profile of the whole run (aftersale and harness) to this file."`
+	Pprof     bool   `name:"pprof" help:"Serve each child node's Go profiles (AFTERSALE_PPROF_ADDR) on a free 127.0.0.1 port, printed at its start, e.g. go tool pprof http://ADDR/debug/pprof/profile?seconds=30."`
 }
 
 // CLI is the command line.
@@ -80,6 +81,7 @@ func run(ctx context.Context, c *Common, name string, fn func(ctx context.Contex
 	results, err := fn(ctx, b)
 	stopProfile()
 	for _, r := range results {
+		r.Notes = append(r.Notes, b.notes...)
 		r.Print(os.Stdout)
 	}
 	if len(results) > 0 {

@@ -180,6 +180,15 @@ func (b *bench) startChild(ctx context.Context, d *Database, i int, smtpURL, log
 		}
 	}
 	cmd.Env = append(cmd.Env, b.nodeEnv(d, i, addr, smtpURL)...)
+	if b.c.Pprof {
+		paddr, err := freeAddr()
+		if err != nil {
+			logf.Close()
+			return nil, 0, err
+		}
+		cmd.Env = append(cmd.Env, "AFTERSALE_PPROF_ADDR="+paddr)
+		b.logf("  node %d: pprof at http://%s/debug/pprof/", i, paddr)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	start := time.Now()
