@@ -152,7 +152,7 @@ CREATE TABLE messages (
 
 CREATE INDEX messages_customer_id_idx ON messages (customer_id, created_at);
 CREATE INDEX messages_status_idx ON messages (status);
-CREATE INDEX messages_message_id_idx ON messages (message_id);
+CREATE INDEX messages_message_id_idx ON messages (message_id, id);
 
 CREATE TABLE tasks (
     id          INTEGER PRIMARY KEY,
