@@ -95,11 +95,19 @@ func (b *bench) send(ctx context.Context, f SendFlags) (*Result, error) {
 	if waitErr != nil {
 		res.Notes = append(res.Notes, "not every message arrived: "+waitErr.Error())
 	}
-	wrong := 0
+	wrong, dups := 0, 0
+	seen := map[string]bool{}
 	for _, a := range got {
 		if a.Template != tmpl {
 			wrong++
 		}
+		if seen[a.MessageID] {
+			dups++
+		}
+		seen[a.MessageID] = true
+	}
+	if dups > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d messages were handed off more than once (same Message-ID)", dups))
 	}
 	if wrong > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d messages had another X-Aftersale-Template than %s", wrong, tmpl))
