@@ -128,6 +128,9 @@ func (r *Result) Print(w io.Writer) {
 		}
 		if f.Ratio != nil {
 			ratio = fmt.Sprintf("%.2f", *f.Ratio)
+			if r := math.Abs(*f.Ratio); r > 0 && r < 0.1 {
+				ratio = fmt.Sprintf("%.3f", *f.Ratio)
+			}
 		}
 		target := f.Target
 		if f.Pass != nil {
