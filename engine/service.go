@@ -104,12 +104,6 @@ func (s *Service) Close() { s.commit.close() }
 // Store returns the service's store.
 func (s *Service) Store() aftersale.Store { return s.cfg.Store }
 
-// Clock returns the service's clock.
-func (s *Service) Clock() *aftersale.Clock { return s.cfg.Clock }
-
-// Links returns the customer link signer.
-func (s *Service) Links() *aftersale.LinkSigner { return s.cfg.Links }
-
 // Ingest stores the event and, in the same transaction, processes it:
 // contacts and the order are upserted, journeys start or exit, new steps are
 // planned and their jobs enqueued. It reports duplicate=true (and changes
