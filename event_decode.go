@@ -155,7 +155,7 @@ func (c *Contact) Validate(field string) error {
 		return FieldError(field+".phone", "must be at most 40 characters")
 	}
 	if c.Timezone != "" {
-		if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
+		if _, err := LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
 			return FieldError(field+".timezone", "unknown time zone %q (use an IANA name such as Europe/Berlin)", c.Timezone)
 		}
 	}

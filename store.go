@@ -17,6 +17,21 @@ type Store interface {
 	// Update runs fn in one write transaction, committed when fn returns nil
 	// and rolled back otherwise. fn must not use the Store itself, only tx.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// InboxAppend stores events as they are received, to be processed
+	// later, in one durable transaction, and reports for each whether it
+	// is new. An event is not new when an event with its ID is in the inbox
+	// or among the processed events (EventInsert); it is then not stored
+	// again. The inbox takes writes while Update transactions run (on
+	// SQLite it is a file of its own), so receiving never waits for
+	// processing.
+	InboxAppend(ctx context.Context, evs []*StoredEvent) (isNew []bool, err error)
+	// InboxList returns up to limit events of the inbox, in the order they
+	// were received. CustomerEmail and OrderRef are not kept there.
+	InboxList(ctx context.Context, limit int) ([]*StoredEvent, error)
+	// InboxDelete removes processed events from the inbox; unknown IDs are
+	// no error. The processor calls it after the Update that recorded them
+	// with EventInsert has committed.
+	InboxDelete(ctx context.Context, ids []string) error
 	// Dialect names the database: "sqlite" or "postgres".
 	Dialect() string
 	// Close releases the database.
@@ -29,6 +44,11 @@ type Store interface {
 type Tx interface {
 	Queries
 	Driver() any
+	// EventLockProcessing makes this transaction the only one processing
+	// events until it ends, across every node on the database; it reports
+	// false, at once, when another holds it. (SQLite has one writer at a
+	// time, so there it always holds.)
+	EventLockProcessing(ctx context.Context) (bool, error)
 }
 
 // Queries are the data operations, shaped by what the service needs.

@@ -121,9 +121,11 @@ func (d *Database) Size(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	var total int64
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if fi, err := os.Stat(d.SQLitePath() + suffix); err == nil {
-			total += fi.Size()
+	for _, file := range []string{d.SQLitePath(), sqlite.InboxPath(d.SQLitePath())} {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if fi, err := os.Stat(file + suffix); err == nil {
+				total += fi.Size()
+			}
 		}
 	}
 	return total, nil

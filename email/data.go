@@ -199,7 +199,7 @@ func NewShipmentData(s *aftersale.ShipmentRecord) *ShipmentData {
 func FormatWhen(t time.Time, tz string) string {
 	loc := time.UTC
 	if tz != "" {
-		if l, err := time.LoadLocation(tz); err == nil {
+		if l, err := aftersale.LoadLocation(tz); err == nil {
 			loc = l
 		}
 	}

@@ -8,135 +8,183 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-// maxBatch caps the requests of one group-commit transaction.
+// maxBatch caps the requests of one group commit.
 const maxBatch = 256
 
 // errClosed is returned after Close.
 var errClosed = errors.New("engine: the service is shutting down")
 
-// txFunc is one request's share of a shared transaction. It may run twice
-// (see committer), so it must set its results afresh each time.
-type txFunc func(ctx context.Context, tx aftersale.Tx) error
-
-type txReq struct {
-	fn   txFunc
-	done chan error
-}
-
-// committer runs the writes of concurrent callers in shared transactions
-// (group commit). Each committer goroutine takes the first waiting request,
-// then every request queued behind it (up to maxBatch), and runs them all
-// in one transaction: under load, one disk flush serves many events and
-// many sent emails; alone, a request is committed at once, with no added
-// wait. If a shared transaction fails, its requests are run again one
-// transaction each, so one bad request cannot fail the others.
-type committer struct {
-	store aftersale.Store
-	queue chan *txReq
+// batcher runs the writes of concurrent callers together (group commit).
+// Each of its goroutines takes the first waiting request, then every request
+// queued behind it (up to maxBatch), and hands them all to run, which
+// writes them in one transaction: under load, one disk flush serves many
+// requests; alone, a request is written at once, with no added wait.
+type batcher[In, Out any] struct {
+	// run writes the batch and returns one result per request, in order.
+	run   func(ctx context.Context, in []In) []result[Out]
+	queue chan *batchReq[In, Out]
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
 }
 
-func newCommitter(store aftersale.Store, n int) *committer {
+type result[Out any] struct {
+	out Out
+	err error
+}
+
+type batchReq[In, Out any] struct {
+	in   In
+	done chan result[Out]
+}
+
+func newBatcher[In, Out any](n int, run func(ctx context.Context, in []In) []result[Out]) *batcher[In, Out] {
 	if n <= 0 {
 		n = 1
 	}
-	c := &committer{store: store, queue: make(chan *txReq, maxBatch), stop: make(chan struct{})}
+	b := &batcher[In, Out]{run: run, queue: make(chan *batchReq[In, Out], maxBatch), stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
-		c.wg.Add(1)
-		go c.loop()
+		b.wg.Add(1)
+		go b.loop()
 	}
-	return c
+	return b
 }
 
-// do runs fn in a shared transaction and returns once it has committed
-// (or failed). If ctx ends first, fn may still be committed.
-func (c *committer) do(ctx context.Context, fn txFunc) error {
-	r := &txReq{fn: fn, done: make(chan error, 1)}
+// do writes in with the others waiting and returns once that is committed
+// (or failed). If ctx ends first, in may still be committed.
+func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
+	var zero Out
+	r := &batchReq[In, Out]{in: in, done: make(chan result[Out], 1)}
 	select {
-	case <-c.stop:
-		return errClosed
+	case <-b.stop:
+		return zero, errClosed
 	default:
 	}
 	select {
-	case c.queue <- r:
-	case <-c.stop:
-		return errClosed
+	case b.queue <- r:
+	case <-b.stop:
+		return zero, errClosed
 	case <-ctx.Done():
-		return ctx.Err()
+		return zero, ctx.Err()
 	}
 	select {
-	case err := <-r.done:
-		return err
+	case res := <-r.done:
+		return res.out, res.err
 	case <-ctx.Done():
-		return ctx.Err()
+		return zero, ctx.Err()
 	}
 }
 
-func (c *committer) loop() {
-	defer c.wg.Done()
+func (b *batcher[In, Out]) loop() {
+	defer b.wg.Done()
 	for {
-		var first *txReq
+		var first *batchReq[In, Out]
 		select {
-		case first = <-c.queue:
-		case <-c.stop:
-			c.drain()
+		case first = <-b.queue:
+		case <-b.stop:
+			b.drain()
 			return
 		}
-		batch := []*txReq{first}
+		batch := []*batchReq[In, Out]{first}
 	gather:
 		for len(batch) < maxBatch {
 			select {
-			case r := <-c.queue:
+			case r := <-b.queue:
 				batch = append(batch, r)
 			default:
 				break gather
 			}
 		}
-		c.commit(batch)
+		in := make([]In, len(batch))
+		for i, r := range batch {
+			in[i] = r.in
+		}
+		res := b.run(context.Background(), in)
+		for i, r := range batch {
+			r.done <- res[i]
+		}
 	}
 }
 
 // drain answers what is still queued at close.
-func (c *committer) drain() {
+func (b *batcher[In, Out]) drain() {
 	for {
 		select {
-		case r := <-c.queue:
-			r.done <- errClosed
+		case r := <-b.queue:
+			r.done <- result[Out]{err: errClosed}
 		default:
 			return
 		}
 	}
 }
 
-// commit runs the batch in one transaction, or, if that fails and the
-// batch has more than one request, each in its own.
-func (c *committer) commit(batch []*txReq) {
-	ctx := context.Background()
-	err := c.store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		for _, r := range batch {
-			if err := r.fn(ctx, tx); err != nil {
+// close stops the goroutines after the requests they hold.
+func (b *batcher[In, Out]) close() {
+	b.once.Do(func() {
+		close(b.stop)
+		b.wg.Wait()
+	})
+}
+
+// txFunc is one request's share of a shared transaction. It may run twice
+// (see updateAll), so it must set its results afresh each time.
+type txFunc func(ctx context.Context, tx aftersale.Tx) error
+
+// newCommitter returns a batcher that runs txFuncs in shared Update
+// transactions.
+func newCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
+	return newBatcher(n, func(ctx context.Context, fns []txFunc) []result[struct{}] {
+		return updateAll(ctx, store, fns)
+	})
+}
+
+// updateAll runs fns in one transaction, or, if that fails and there is
+// more than one, each in its own, so one bad request cannot fail the others.
+func updateAll(ctx context.Context, store aftersale.Store, fns []txFunc) []result[struct{}] {
+	res := make([]result[struct{}], len(fns))
+	err := store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		for _, fn := range fns {
+			if err := fn(ctx, tx); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err == nil || len(batch) == 1 {
-		for _, r := range batch {
-			r.done <- err
+	if err == nil || len(fns) == 1 {
+		for i := range res {
+			res[i].err = err
 		}
-		return
+		return res
 	}
-	for _, r := range batch {
-		r.done <- c.store.Update(ctx, r.fn)
+	for i, fn := range fns {
+		res[i].err = store.Update(ctx, fn)
 	}
+	return res
 }
 
-// close stops the committers after the requests they hold.
-func (c *committer) close() {
-	c.once.Do(func() {
-		close(c.stop)
-		c.wg.Wait()
+// newInbox returns a batcher that appends events to the store's inbox,
+// many per transaction; its result says whether each event was new.
+func newInbox(store aftersale.Store) *batcher[*aftersale.StoredEvent, bool] {
+	return newBatcher(1, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
+		res := make([]result[bool], len(evs))
+		isNew, err := store.InboxAppend(ctx, evs)
+		if err == nil {
+			for i := range res {
+				res[i].out = isNew[i]
+			}
+			return res
+		}
+		if len(evs) == 1 {
+			res[0].err = err
+			return res
+		}
+		for i, ev := range evs {
+			isNew, err := store.InboxAppend(ctx, []*aftersale.StoredEvent{ev})
+			res[i].err = err
+			if err == nil {
+				res[i].out = isNew[0]
+			}
+		}
+		return res
 	})
 }

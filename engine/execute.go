@@ -259,8 +259,8 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 }
 
 // record stores the messages with their final status, and then runs also
-// (when not nil), in one transaction shared with other steps' records and
-// events (group commit): one disk flush for many sent emails.
+// (when not nil), in one transaction shared with other steps' records
+// (group commit): one disk flush for many sent emails.
 func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) error {
 	if len(msgs) == 0 && also == nil {
 		return nil
@@ -269,7 +269,7 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 	// ends now (a timeout, a shutdown): otherwise it would be sent again.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	_, err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		for _, m := range msgs {
 			rec, _, err := tx.MessageBegin(ctx, &aftersale.Message{
 				StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,

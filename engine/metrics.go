@@ -13,6 +13,8 @@ import (
 type Metrics struct {
 	EventsReceived  *prometheus.CounterVec
 	EventsDuplicate prometheus.Counter
+	EventsProcessed prometheus.Counter
+	EventsFailed    prometheus.Counter
 	StepsPlanned    prometheus.Counter
 	StepsFinished   *prometheus.CounterVec
 	StepLag         prometheus.Histogram
@@ -30,6 +32,12 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 		}, []string{"type", "source"}),
 		EventsDuplicate: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aftersale_events_duplicate_total", Help: "Events received again with an ID already stored.",
+		}),
+		EventsProcessed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aftersale_events_processed_total", Help: "Stored events applied by the processor (journeys started, steps planned).",
+		}),
+		EventsFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aftersale_events_failed_total", Help: "Stored events set aside after failing to be processed several times (see the error log).",
 		}),
 		StepsPlanned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aftersale_steps_planned_total", Help: "Journey steps planned.",
@@ -52,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 			Name: "aftersale_delivery_reports_total", Help: "Bounce and complaint reports received, by kind and whether the address was suppressed.",
 		}, []string{"kind", "suppressed"}),
 	}
-	reg.MustRegister(m.Reports, m.EventsReceived, m.EventsDuplicate, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
+	reg.MustRegister(m.Reports, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
 		&queueCollector{store: store, clock: clock,
 			pending: prometheus.NewDesc("aftersale_steps_pending", "Journey steps waiting for their due time or running.", nil, nil),
 			due:     prometheus.NewDesc("aftersale_steps_due", "Pending steps whose due time has passed (the backlog).", nil, nil),

@@ -15,8 +15,11 @@ type planner struct {
 	order *aftersale.Order
 	buyer *aftersale.Customer
 	event *aftersale.Event
-	now   time.Time
-	facts *journey.Facts
+	now   time.Time // when the event was received
+	// realNow is the time of processing: steps due by shortly after it get
+	// their jobs at once.
+	realNow time.Time
+	facts   *journey.Facts
 }
 
 // loadFacts reads what conditions may ask about the order, once per event.
@@ -150,7 +153,7 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 			StepID: st.ID, Key: key, Type: st.Type, Anchor: anchor, DueAt: due,
 			// Steps due soon get their job now, in this transaction; the
 			// dispatcher enqueues the others when they are nearly due.
-			Enqueued: !due.After(p.now.Add(dispatchAhead)),
+			Enqueued: !due.After(p.realNow.Add(dispatchAhead)),
 			Status:   aftersale.StepPending, CreatedAt: p.now,
 		})
 	}

@@ -104,10 +104,24 @@ type Runner interface {
 type riverRunner[TTx any] struct {
 	client *river.Client[TTx]
 	clock  *aftersale.Clock
+	proc   *processor
 }
 
-func (r *riverRunner[TTx]) Start(ctx context.Context) error { return r.client.Start(ctx) }
-func (r *riverRunner[TTx]) Stop(ctx context.Context) error  { return r.client.Stop(ctx) }
+// Start starts the workers and the event processor.
+func (r *riverRunner[TTx]) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return err
+	}
+	r.proc.start(ctx)
+	return nil
+}
+
+// Stop stops the event processor after its batch in hand, then the
+// workers after their jobs in hand.
+func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
+	r.proc.stop()
+	return r.client.Stop(ctx)
+}
 
 // EnqueueSteps inserts the jobs for steps in the store transaction tx, one
 // job per distinct due time (at most maxStepsPerJob steps each).
@@ -120,13 +134,18 @@ func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, st
 	return err
 }
 
-// jobsFor groups steps by due time into insert parameters. Steps due now or
-// within nearFuture are inserted available, so they run at the next fetch
-// instead of waiting for River's scheduler to promote them.
+// jobsFor groups steps by due time into insert parameters; steps already
+// due form one group. Steps due now or within nearFuture are inserted
+// available, so they run at the next fetch instead of waiting for River's
+// scheduler to promote them.
 func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
 	groups := map[time.Time][]int64{}
+	now = now.Truncate(time.Millisecond)
 	for _, s := range steps {
 		due := s.DueAt.Truncate(time.Millisecond)
+		if due.Before(now) {
+			due = now
+		}
 		groups[due] = append(groups[due], s.ID)
 	}
 	dues := make([]time.Time, 0, len(groups))
@@ -192,7 +211,7 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock}
+	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock, proc: svc.proc}
 	svc.enqueuer = r
 	return r, nil
 }

@@ -51,7 +51,9 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	enqueuer enqueuer
-	commit   *committer
+	commit   *batcher[txFunc, struct{}]
+	inbox    *batcher[*aftersale.StoredEvent, bool]
+	proc     *processor
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -94,23 +96,30 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
+	s.inbox = newInbox(cfg.Store)
+	s.proc = newProcessor(s)
 	return s, nil
 }
 
-// Close stops the group committer; Ingest fails after it. Call it once the
+// Close stops the group committers; Ingest fails after it. Call it once the
 // HTTP server has stopped taking requests.
-func (s *Service) Close() { s.commit.close() }
+func (s *Service) Close() {
+	s.inbox.close()
+	s.commit.close()
+}
 
 // Store returns the service's store.
 func (s *Service) Store() aftersale.Store { return s.cfg.Store }
 
-// Ingest stores the event and, in the same transaction, processes it:
-// contacts and the order are upserted, journeys start or exit, new steps are
-// planned and their jobs enqueued. It reports duplicate=true (and changes
-// nothing) when an event with the same ID was stored before. It returns
-// only after the transaction has committed.
+// Ingest stores the event durably in the inbox and returns once it is
+// committed; it reports duplicate=true (and changes nothing) when an event
+// with the same ID was received before. The processor then applies it:
+// contacts and the order are upserted, journeys start or exit, new steps
+// are planned and their jobs enqueued (see processor). When the processor
+// has no backlog, Ingest also waits (briefly) for that, so that a caller
+// who reads the customer next finds the event's effects.
 //
-// Concurrent calls are committed together (group commit, see committer):
+// Concurrent calls are committed together (group commit, see batcher):
 // one transaction, and so one disk flush, carries every event that arrived
 // while the previous transaction was committing.
 func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
@@ -124,76 +133,37 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	if err != nil {
 		return false, fmt.Errorf("encode event: %w", err)
 	}
-	var res ingestRes
-	err = s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		res = ingestRes{}
-		steps, err := s.ingestOne(ctx, tx, ev, payload, &res)
-		if err != nil {
-			return err
-		}
-		var soon []*aftersale.Step
-		for _, st := range steps {
-			if st.Enqueued {
-				soon = append(soon, st)
-			}
-		}
-		if len(soon) == 0 {
-			return nil
-		}
-		return s.enqueuer.EnqueueSteps(ctx, tx, soon)
+	wait := s.proc.register(ev.ID)
+	isNew, err := s.inbox.do(ctx, &aftersale.StoredEvent{
+		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
+		ReceivedAt: s.cfg.Clock.RealNow(), Payload: payload,
 	})
+	if err != nil || !isNew {
+		s.proc.unregister(ev.ID, wait)
+	}
 	if err != nil {
 		return false, err
 	}
 	if m := s.cfg.Metrics; m != nil {
-		if res.duplicate {
+		if !isNew {
 			m.EventsDuplicate.Inc()
 		} else {
 			m.EventsReceived.WithLabelValues(string(ev.Type), ev.Source).Inc()
-			m.StepsPlanned.Add(float64(res.planned))
 		}
 	}
-	s.log.InfoContext(ctx, "event ingested", "event_id", ev.ID, "type", ev.Type, "source", ev.Source,
-		"duplicate", res.duplicate, "steps_planned", res.planned)
-	return res.duplicate, nil
-}
-
-// ingestRes is what the transaction decided about an event.
-type ingestRes struct {
-	duplicate bool
-	planned   int
-}
-
-// ingestOne stores and processes one event inside tx and returns the steps
-// it planned (nil for a duplicate).
-func (s *Service) ingestOne(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, payload []byte, res *ingestRes) ([]*aftersale.Step, error) {
-	now := s.cfg.Clock.RealNow()
-	stored := &aftersale.StoredEvent{
-		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
-		ReceivedAt: now, OrderRef: ev.OrderRef(), Payload: payload,
+	s.log.InfoContext(ctx, "event stored", "event_id", ev.ID, "type", ev.Type, "source", ev.Source,
+		"duplicate", !isNew)
+	if isNew {
+		s.proc.poke()
+		s.proc.wait(ctx, ev.ID, wait)
 	}
-	if ev.Customer != nil {
-		stored.CustomerEmail = ev.Customer.Email
-	} else if o, err := tx.OrderGetByExternalID(ctx, stored.OrderRef); err == nil {
-		if c, err := tx.CustomerGet(ctx, o.CustomerID); err == nil {
-			stored.CustomerEmail = c.Email
-		}
-	}
-	inserted, err := tx.EventInsert(ctx, stored)
-	if err != nil {
-		return nil, err
-	}
-	if !inserted {
-		res.duplicate = true
-		return nil, nil
-	}
-	steps, err := s.process(ctx, tx, ev, now)
-	res.planned = len(steps)
-	return steps, err
+	return !isNew, nil
 }
 
 // process applies one new event inside tx and returns the steps it planned.
-func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, now time.Time) ([]*aftersale.Step, error) {
+// now is when the event was received: journeys count their delays from it.
+// realNow is the time of processing.
+func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, now, realNow time.Time) ([]*aftersale.Step, error) {
 	var buyer *aftersale.Customer
 	var err error
 	if ev.Customer != nil {
@@ -239,7 +209,7 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 		order.UserID = user.ID
 	}
 
-	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now}
+	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now, realNow: realNow}
 	switch ev.Type {
 	case aftersale.EventOrderPlaced:
 		return p.trigger(ctx, "purchase", now)

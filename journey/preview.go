@@ -161,7 +161,7 @@ func (s *Set) Preview(kind aftersale.ItemKind, opt PreviewOptions) ([]Entry, err
 	}
 	loc := time.UTC
 	if tz != "" {
-		l, err := loadLocation(tz)
+		l, err := aftersale.LoadLocation(tz)
 		if err != nil {
 			return nil, aftersale.FieldError("timezone", "%q is not an IANA time zone (like Europe/Berlin)", tz)
 		}

@@ -1,7 +1,6 @@
 package journey
 
 import (
-	"sync"
 	"time"
 	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
 
@@ -200,25 +199,9 @@ func (s *Schedule) location(timezone string) *time.Location {
 		if name == "" {
 			continue
 		}
-		if loc, err := loadLocation(name); err == nil {
+		if loc, err := aftersale.LoadLocation(name); err == nil {
 			return loc
 		}
 	}
 	return time.UTC
-}
-
-// locations caches loaded time zones: loading reads the zone database.
-var locations sync.Map // string → *time.Location
-
-// loadLocation is time.LoadLocation with a cache.
-func loadLocation(name string) (*time.Location, error) {
-	if l, ok := locations.Load(name); ok {
-		return l.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	locations.Store(name, loc)
-	return loc, nil
 }

@@ -1,7 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -125,34 +129,44 @@ func scanStep(s scanner) (*aftersale.Step, error) {
 func (q *queries) StepInsert(ctx context.Context, steps []*aftersale.Step) ([]*aftersale.Step, error) {
 	var inserted []*aftersale.Step
 	err := q.atomic(ctx, func(q *queries) error {
-		for _, s := range steps {
-			status := s.Status
-			if status == "" {
-				status = aftersale.StepPending
+		// Many rows per statement: one round trip costs far more than a row.
+		for chunk := range slices.Chunk(steps, stepInsertChunk) {
+			var sb strings.Builder
+			sb.WriteString(`INSERT INTO steps (run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
+				due_at, enqueued, status, note, created_at, finished_at) VALUES `)
+			args := make([]any, 0, len(chunk)*14)
+			for i, s := range chunk {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				n := i * 14
+				fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+					n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+				status := s.Status
+				if status == "" {
+					status = aftersale.StepPending
+				}
+				args = append(args, s.RunID, nullID(s.OrderID), s.CustomerID, s.JourneyID, s.StepID, s.Key, string(s.Type), s.Anchor,
+					s.DueAt, s.Enqueued, string(status), s.Note, s.CreatedAt, nullTime(s.FinishedAt))
 			}
-			st, err := scanStep(q.q.QueryRow(ctx, `
-				INSERT INTO steps (run_id, order_id, customer_id, journey_id, step_id, step_key, type, anchor,
-					due_at, enqueued, status, note, created_at, finished_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-				ON CONFLICT (run_id, step_key) DO NOTHING
-				RETURNING `+stepColumns,
-				s.RunID, nullID(s.OrderID), s.CustomerID, s.JourneyID, s.StepID, s.Key, string(s.Type), s.Anchor,
-				s.DueAt, s.Enqueued, string(status), s.Note, s.CreatedAt, nullTime(s.FinishedAt)))
-			if noRows(err) {
-				continue
-			}
+			sb.WriteString(" ON CONFLICT (run_id, step_key) DO NOTHING RETURNING " + stepColumns)
+			list, err := listRows(ctx, q.q, scanStep, sb.String(), args...)
 			if err != nil {
 				return err
 			}
-			inserted = append(inserted, st)
+			inserted = append(inserted, list...)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, wrap("step insert", err)
 	}
+	slices.SortFunc(inserted, func(a, b *aftersale.Step) int { return cmp.Compare(a.ID, b.ID) })
 	return inserted, nil
 }
+
+// stepInsertChunk is how many steps one INSERT statement carries.
+const stepInsertChunk = 64
 
 // StepGet returns the step with the ID.
 func (q *queries) StepGet(ctx context.Context, id int64) (*aftersale.Step, error) {

@@ -179,6 +179,15 @@ var _ aftersale.Tx = (*Tx)(nil)
 // Driver returns the pgx.Tx, for inserting jobs in the same transaction.
 func (tx *Tx) Driver() any { return tx.tx }
 
+// EventLockProcessing takes a transaction-level advisory lock, one per
+// schema, without waiting.
+func (tx *Tx) EventLockProcessing(ctx context.Context) (bool, error) {
+	var ok bool
+	err := tx.tx.QueryRow(ctx,
+		`SELECT pg_try_advisory_xact_lock(hashtextextended('aftersale events ' || current_schema(), 0))`).Scan(&ok)
+	return ok, wrap("event lock processing", err)
+}
+
 // querier is what the queries need from *pgxpool.Pool and pgx.Tx alike.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

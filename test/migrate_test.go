@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/smtptest"
+	"github.com/aftersale/aftersale/sqlite"
 )
 
 // TestMigrateToPostgres runs an install on the embedded database, copies it
@@ -67,6 +69,19 @@ func TestMigrateToPostgres(t *testing.T) {
 	n.cmd.Wait()
 	n.log.Close()
 	before := len(srv.Messages())
+	// An event acknowledged but not processed when the node stopped (as a
+	// crash right after the 202 leaves it) waits in the inbox; it is
+	// carried over and processed on PostgreSQL.
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "data", "aftersale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inboxBody := `{"id":"mg-inbox","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"inbox@example.com","marketing_consent":true},"order":{"id":"mg-o-inbox","items":[{"name":"Guide","kind":"digital"}]}}`
+	if _, err := db.InboxAppend(t.Context(), []*aftersale.StoredEvent{{ID: "mg-inbox", Type: aftersale.EventOrderPlaced,
+		OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: []byte(inboxBody)}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 
 	out, err := exec.Command(binary(t), "migrate-to-postgres", "--data-dir", filepath.Join(dir, "data"), "--database-url", dbURL).CombinedOutput()
 	if err != nil {
@@ -82,6 +97,22 @@ func TestMigrateToPostgres(t *testing.T) {
 
 	n = startNode(t, addr, append(base, "AFTERSALE_DATABASE_URL="+dbURL), logPath)
 	defer n.kill()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/api/v1/customers/inbox@example.com", addr), nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the event left in the SQLite inbox was not processed on PostgreSQL: %d", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for i := 0; i < orders; i++ {
 		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/api/v1/customers/m%d@example.com", addr, i), nil)
 		req.Header.Set("Authorization", "Bearer "+apiKey)

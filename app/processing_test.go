@@ -1,0 +1,73 @@
+package app_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/sqlite"
+)
+
+// TestStoredEventsAreProcessedAfterARestart puts events in the inbox the
+// way the API does (acknowledged, not processed yet), as a crash right
+// after the 202 would leave them, and starts the service on that database:
+// the processor applies the good one and records the damaged one without
+// holding up the rest.
+func TestStoredEventsAreProcessedAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "aftersale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev aftersale.Event
+	if err := json.Unmarshal([]byte(orderEvent("evt_stored", "stored@example.com", "S-1", "digital", "")), &ev); err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(&ev)
+	now := time.Now().UTC()
+	if _, err := db.InboxAppend(ctx, []*aftersale.StoredEvent{
+		{ID: "evt_damaged", Type: aftersale.EventOrderPlaced, OccurredAt: now, ReceivedAt: now.Add(-time.Second),
+			Payload: []byte(`{"id": "evt_damaged", "type": `)},
+		{ID: ev.ID, Type: ev.Type, OccurredAt: ev.OccurredAt, ReceivedAt: now, Payload: payload},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b := setup(t, 1, func(c *app.Config) { c.DataDir = dir })
+	b.waitTemplate(t, "stored@example.com", "thank_you", 10*time.Second)
+	c := b.customer(t, "stored@example.com")
+	if orders, _ := c["orders"].([]any); len(orders) != 1 {
+		t.Errorf("customer orders = %v, want the one of the stored event", c["orders"])
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left, err := b.app.Store().InboxList(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still unprocessed, the first %s", len(left), left[0].ID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := b.app.Store().EventGet(ctx, "evt_damaged"); err != nil {
+		t.Errorf("the damaged event is not on record: %v", err)
+	}
+	// A new event is processed before its answer (the processor is idle).
+	if code, body := b.post(t, orderEvent("evt_new", "new@example.com", "S-2", "digital", "")); code != 202 {
+		t.Fatalf("POST: %d %v", code, body)
+	}
+	if orders, _ := b.customer(t, "new@example.com")["orders"].([]any); len(orders) != 1 {
+		t.Errorf("orders right after the 202 = %v, want 1", orders)
+	}
+}

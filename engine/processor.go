@@ -1,0 +1,358 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// Events are acknowledged as soon as they are stored, and applied (contacts
+// and orders upserted, journeys started or exited, steps planned) by the
+// processor, in batches: one transaction, and one job insert per group of
+// steps due together, serves up to processBatch events. So the API's answer
+// costs one row and one shared disk flush, and a burst of orders is
+// absorbed at the speed of the disk while planning catches up behind it.
+//
+// The processor of each node wakes when its node stores an event, and polls
+// for the events stored by other nodes. On PostgreSQL an advisory lock
+// makes one node at a time process, so the events of an order are applied
+// in the order they were received.
+const (
+	processBatch = 256
+	processPoll  = 250 * time.Millisecond
+	// processWaitMax bounds how long an answer waits for its event to be
+	// processed (see waitProcessed).
+	processWaitMax = time.Second
+	// processWaiters is how many answers may wait for processing at once;
+	// more concurrent requests than that mean a busy API, where answering
+	// at once matters more.
+	processWaiters = 4
+	// processAttempts is how often an event whose processing fails is tried
+	// before it is set aside as processed, with the error logged.
+	processAttempts = 5
+)
+
+// processor applies stored events; see above.
+type processor struct {
+	svc  *Service
+	wake chan struct{}
+
+	mu      sync.Mutex
+	waiters map[string]chan struct{} // event id → closed when processed
+	busy    bool                     // the last batch was full: a backlog
+	fails   map[string]int           // event id → failed attempts
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newProcessor(svc *Service) *processor {
+	return &processor{
+		svc: svc, wake: make(chan struct{}, 1),
+		waiters: map[string]chan struct{}{}, fails: map[string]int{},
+	}
+}
+
+// start runs the processing loop until stop.
+func (p *processor) start(ctx context.Context) {
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.done = make(chan struct{})
+	go p.loop(ctx)
+}
+
+// stop ends the loop after the batch in hand.
+func (p *processor) stop() {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
+}
+
+// poke wakes the loop.
+func (p *processor) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *processor) loop(ctx context.Context) {
+	defer close(p.done)
+	backoff := processPoll
+	for {
+		n, err := p.batch(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			p.svc.log.ErrorContext(ctx, "event processing failed; retrying", "err", redact(err), "retry_in", backoff.String())
+			if !sleepCtx(ctx, backoff) {
+				return
+			}
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = processPoll
+		if n == processBatch {
+			continue // more are waiting
+		}
+		t := time.NewTimer(processPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-p.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// errNotOurTurn is how a batch ends when another node holds the
+// processing lock.
+var errNotOurTurn = errors.New("another node is processing events")
+
+// batch processes up to processBatch events of the inbox in one
+// transaction, deletes them from the inbox after it commits, and says how
+// many it took. If the transaction fails, each event is tried in its own,
+// so one bad event holds up nobody else.
+func (p *processor) batch(ctx context.Context) (int, error) {
+	store := p.svc.cfg.Store
+	evs, err := store.InboxList(ctx, processBatch)
+	p.setBusy(len(evs) == processBatch)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	planned, err := p.update(ctx, evs)
+	if errors.Is(err, errNotOurTurn) {
+		return 0, nil
+	}
+	if err == nil {
+		return len(evs), p.finish(ctx, evs, planned)
+	}
+	if len(evs) == 1 || ctx.Err() != nil {
+		return 0, p.failed(ctx, evs[0], err)
+	}
+	for _, ev := range evs {
+		planned, err := p.update(ctx, []*aftersale.StoredEvent{ev})
+		if errors.Is(err, errNotOurTurn) {
+			return 0, nil
+		}
+		if err == nil {
+			err = p.finish(ctx, []*aftersale.StoredEvent{ev}, planned)
+		} else {
+			err = p.failed(ctx, ev, err)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(evs), nil
+}
+
+// update applies evs in one transaction holding the processing lock.
+func (p *processor) update(ctx context.Context, evs []*aftersale.StoredEvent) (planned int, err error) {
+	err = p.svc.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		ok, err := tx.EventLockProcessing(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotOurTurn
+		}
+		planned, err = p.apply(ctx, tx, evs)
+		return err
+	})
+	return planned, err
+}
+
+// finish removes processed events from the inbox, counts them and wakes the
+// answers waiting for them.
+func (p *processor) finish(ctx context.Context, evs []*aftersale.StoredEvent, planned int) error {
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	// If this fails, the events are taken again and found recorded: no harm.
+	if err := p.svc.cfg.Store.InboxDelete(ctx, ids); err != nil {
+		return err
+	}
+	p.processed(ctx, evs, planned)
+	return nil
+}
+
+// apply processes evs inside tx: each is recorded among the events (an
+// event recorded before was processed before, and is passed over), then
+// applied. The jobs of the steps due soon are enqueued last, grouped
+// across the events.
+func (p *processor) apply(ctx context.Context, tx aftersale.Tx, evs []*aftersale.StoredEvent) (planned int, err error) {
+	s := p.svc
+	now := s.cfg.Clock.RealNow()
+	var soon []*aftersale.Step
+	for _, in := range evs {
+		var ev aftersale.Event
+		decodeErr := json.Unmarshal(in.Payload, &ev)
+		rec := *in
+		if decodeErr == nil {
+			rec.OrderRef = ev.OrderRef()
+			if ev.Customer != nil {
+				rec.CustomerEmail = ev.Customer.Email
+			} else if o, err := tx.OrderGetByExternalID(ctx, rec.OrderRef); err == nil {
+				if c, err := tx.CustomerGet(ctx, o.CustomerID); err == nil {
+					rec.CustomerEmail = c.Email
+				}
+			}
+		}
+		inserted, err := tx.EventInsert(ctx, &rec)
+		if err != nil {
+			return 0, fmt.Errorf("event %s: %w", in.ID, err)
+		}
+		if !inserted {
+			continue // processed before the inbox forgot it
+		}
+		if decodeErr != nil {
+			// Stored by Ingest from a validated event, so this is damage,
+			// not input: keep it on record, unapplied.
+			s.log.ErrorContext(ctx, "stored event does not decode; recorded, not applied", "event_id", in.ID, "err", decodeErr)
+			continue
+		}
+		steps, err := s.process(ctx, tx, &ev, in.ReceivedAt, now)
+		if err != nil {
+			return 0, fmt.Errorf("event %s: %w", in.ID, err)
+		}
+		planned += len(steps)
+		for _, st := range steps {
+			if st.Enqueued {
+				soon = append(soon, st)
+			}
+		}
+	}
+	if len(soon) == 0 {
+		return planned, nil
+	}
+	return planned, s.enqueuer.EnqueueSteps(ctx, tx, soon)
+}
+
+// processed counts evs, processed with planned steps, and wakes the
+// answers waiting for them.
+func (p *processor) processed(ctx context.Context, evs []*aftersale.StoredEvent, planned int) {
+	if m := p.svc.cfg.Metrics; m != nil {
+		m.StepsPlanned.Add(float64(planned))
+		m.EventsProcessed.Add(float64(len(evs)))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ev := range evs {
+		delete(p.fails, ev.ID)
+		if ch, ok := p.waiters[ev.ID]; ok {
+			close(ch)
+			delete(p.waiters, ev.ID)
+		}
+	}
+	if len(evs) > 0 {
+		p.svc.log.DebugContext(ctx, "events processed", "count", len(evs))
+	}
+}
+
+// failed counts a failed attempt at ev. An event that failed
+// processAttempts times is recorded among the events unapplied and removed
+// from the inbox, so that it cannot block the events behind it, and logged
+// as an error; otherwise the error is returned, to be retried with backoff.
+func (p *processor) failed(ctx context.Context, ev *aftersale.StoredEvent, cause error) error {
+	p.mu.Lock()
+	p.fails[ev.ID]++
+	n := p.fails[ev.ID]
+	p.mu.Unlock()
+	if n < processAttempts {
+		return cause
+	}
+	err := p.svc.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, err := tx.EventInsert(ctx, ev)
+		return err
+	})
+	if err == nil {
+		err = p.svc.cfg.Store.InboxDelete(ctx, []string{ev.ID})
+	}
+	if err != nil {
+		return err
+	}
+	p.svc.log.ErrorContext(ctx, "event could not be processed; recorded, not applied", "event_id", ev.ID, "type", ev.Type,
+		"attempts", n, "err", redact(cause))
+	if m := p.svc.cfg.Metrics; m != nil {
+		m.EventsFailed.Inc()
+	}
+	p.processed(ctx, []*aftersale.StoredEvent{ev}, 0)
+	return nil
+}
+
+func (p *processor) setBusy(b bool) {
+	p.mu.Lock()
+	p.busy = b
+	p.mu.Unlock()
+}
+
+// register prepares an answer to wait for the event's processing, when the
+// processor has no backlog and few answers are waiting already; it returns
+// nil otherwise. It is called before the event is stored, so that the
+// processing cannot slip in between. So a client that posts an event and
+// then reads the customer finds the effects, while a busy API is not slowed
+// by planning.
+func (p *processor) register(id string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.busy || len(p.waiters) >= processWaiters || p.cancel == nil {
+		return nil
+	}
+	if _, ok := p.waiters[id]; ok {
+		return nil // the same event posted twice at once
+	}
+	ch := make(chan struct{})
+	p.waiters[id] = ch
+	return ch
+}
+
+// unregister drops a registration made by register.
+func (p *processor) unregister(id string, ch chan struct{}) {
+	if ch == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.waiters[id] == ch {
+		delete(p.waiters, id)
+	}
+	p.mu.Unlock()
+}
+
+// wait waits for ch (from register) to close, for at most processWaitMax.
+func (p *processor) wait(ctx context.Context, id string, ch chan struct{}) {
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(processWaitMax)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	p.unregister(id, ch)
+}
+
+// sleepCtx sleeps for d, or until ctx ends (then false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
