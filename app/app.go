@@ -55,6 +55,9 @@ type Config struct {
 	BounceListen                          string
 	SendRate                              int            // messages a minute per recipient domain; 0 = no limit
 	SendRateDomains                       map[string]int // per-domain overrides
+	// SMTPConnections is how many connections to the SMTP server may carry
+	// messages at once; 0 means 4.
+	SMTPConnections int
 
 	// Listener, when set, is used instead of listening on Addr (tests pass
 	// one on port 0); Addr and the default BaseURL follow it.
@@ -232,7 +235,14 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		if dkim != nil {
 			opts = append(opts, smtp.WithDKIM(*dkim))
 		}
-		s, err := smtp.New(cfg.SMTPURL, opts...)
+		conns := cfg.SMTPConnections
+		if conns == 0 {
+			conns = 4
+		}
+		if conns < 0 || conns > 100 {
+			return nil, fmt.Errorf("AFTERSALE_SMTP_CONNECTIONS is %d; want 1 to 100", conns)
+		}
+		s, err := smtp.NewPool(cfg.SMTPURL, conns, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("AFTERSALE_SMTP_URL: %w", err)
 		}

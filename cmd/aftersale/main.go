@@ -61,6 +61,7 @@ type ServeCmd struct {
 	BounceListen string  `name:"bounce-listen" env:"AFTERSALE_BOUNCE_LISTEN" help:"host:port of an SMTP listener that receives bounce (DSN) and complaint (ARF) reports; empty disables it."`
 	SendRate     int     `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"0" help:"Messages a minute to each recipient domain (0: no limit; your relay may pace mail too)."`
 	SendRates    string  `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
+	SMTPConns    int     `name:"smtp-connections" env:"AFTERSALE_SMTP_CONNECTIONS" default:"4" help:"Connections to the SMTP server that may carry messages at once (each sends one message at a time)."`
 	PprofAddr    string  `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
 	AdminEmail   string  `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"First admin user's email (the admin UI is not part of this version)."`
 	AdminPass    string  `name:"admin-password" env:"AFTERSALE_ADMIN_PASSWORD" help:"First admin user's password."`
@@ -76,7 +77,7 @@ func (c *ServeCmd) Run(log *slog.Logger) error {
 	}
 	a, err := app.New(ctx, app.Config{
 		DKIMDomain: c.DKIMDomain, DKIMSelector: c.DKIMSelector, DKIMKeyFile: c.DKIMKeyFile,
-		BounceAddress: c.BounceAddr, BounceListen: c.BounceListen, SendRate: c.SendRate, SendRateDomains: rates,
+		BounceAddress: c.BounceAddr, BounceListen: c.BounceListen, SendRate: c.SendRate, SendRateDomains: rates, SMTPConnections: c.SMTPConns,
 		Addr: c.Addr, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, SMTPURL: c.SMTPURL,
 		From: c.From, APIKey: c.APIKey, Journeys: c.Journeys, TimeScale: c.TimeScale, Timezone: c.Timezone,
 		QuietHours: c.QuietHours, Logger: log,
