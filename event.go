@@ -71,6 +71,10 @@ type Event struct {
 	Shipment *Shipment    `json:"shipment,omitempty"`
 	Booking  *Booking     `json:"booking,omitempty"`
 	Return   *ReturnFacts `json:"return,omitempty"`
+	// History marks a past order (imported from the shop's records): its
+	// customer and order are recorded, and its status kept, but no journey
+	// starts or exits.
+	History bool `json:"history,omitempty"`
 }
 
 // Contact is a person as named in an event: the buyer ("customer") or the

@@ -55,6 +55,11 @@ type Config struct {
 	BounceListen                          string
 	SendRate                              int            // messages a minute per recipient domain; 0 = no limit
 	SendRateDomains                       map[string]int // per-domain overrides
+	// Shop platforms: the secrets that sign their webhooks (each set one
+	// enables its /webhooks/ route) and the rules giving their order lines
+	// a kind (aftersale.ParseKindRules).
+	ShopifySecret, StripeSecret, WooCommerceSecret string
+	ItemKinds                                      string
 	// SMTPConnections is how many connections to the SMTP server may carry
 	// messages at once; 0 means 4.
 	SMTPConnections int
@@ -307,8 +312,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, fmt.Errorf("AFTERSALE_BOUNCE_LISTEN: %w", err)
 		}
 	}
+	hooks, err := webhooks(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.server = web.NewServer(web.Config{
 		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Business.Name,
+		Webhooks: hooks,
 	}, a.ready.Load)
 	return a, nil
 }

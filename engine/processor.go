@@ -114,6 +114,25 @@ func (p *processor) loop(ctx context.Context) {
 	}
 }
 
+// ProcessInbox processes the events waiting in the inbox until it is empty
+// (or another node holds the processing lock), calling progress with the
+// number processed so far after each batch. It is for tools that put
+// events in the inbox without a running service (the CSV import); a
+// running service processes its inbox by itself.
+func (s *Service) ProcessInbox(ctx context.Context, progress func(n int)) (int, error) {
+	total := 0
+	for {
+		n, err := s.proc.batch(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+		if progress != nil {
+			progress(total)
+		}
+	}
+}
+
 // errNotOurTurn is how a batch ends when another node holds the
 // processing lock.
 var errNotOurTurn = errors.New("another node is processing events")

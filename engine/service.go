@@ -209,6 +209,16 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 		order.UserID = user.ID
 	}
 
+	if ev.History {
+		// A past order: recorded, its status kept, no journey.
+		switch ev.Type {
+		case aftersale.EventOrderRefunded:
+			return nil, tx.OrderSetStatus(ctx, order.ID, aftersale.OrderRefunded, ev.OccurredAt.UTC())
+		case aftersale.EventOrderCancelled:
+			return nil, tx.OrderSetStatus(ctx, order.ID, aftersale.OrderCancelled, ev.OccurredAt.UTC())
+		}
+		return nil, nil
+	}
 	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now, realNow: realNow}
 	switch ev.Type {
 	case aftersale.EventOrderPlaced:

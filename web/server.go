@@ -30,6 +30,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// BusinessName is shown on customer pages.
 	BusinessName string
+	// Webhooks are the shop platforms set up, by name: "shopify",
+	// "stripe", "woocommerce". A platform not here answers 404.
+	Webhooks map[string]Webhook
 }
 
 // Server is the HTTP server.
@@ -67,6 +70,9 @@ func (s *Server) routes() {
 		s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	}))
 
+	for _, name := range []string{"shopify", "stripe", "woocommerce"} {
+		s.mux.HandleFunc("POST /webhooks/"+name, s.handleWebhook(name))
+	}
 	s.mux.HandleFunc("GET /u/{token}", s.handlePreferences)
 	s.mux.HandleFunc("POST /u/{token}", s.handleUnsubscribePost)
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)

@@ -28,6 +28,7 @@ type CLI struct {
 	Migrate           MigrateCmd           `cmd:"" help:"Create or upgrade the database schema, then exit."`
 	MigrateToPostgres MigrateToPostgresCmd `cmd:"" name:"migrate-to-postgres" help:"Copy the embedded SQLite install into an empty PostgreSQL database (stop the service first)."`
 	Journey           JourneyCmd           `cmd:"" help:"Check and preview journeys."`
+	Import            ImportCmd            `cmd:"" help:"Import history: past orders from a CSV file."`
 }
 
 // StoreFlags choose the database.
@@ -63,27 +64,41 @@ type ServeCmd struct {
 	SendRates    string  `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
 	SMTPConns    int     `name:"smtp-connections" env:"AFTERSALE_SMTP_CONNECTIONS" default:"4" help:"Connections to the SMTP server that may carry messages at once (each sends one message at a time)."`
 	PprofAddr    string  `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
+	Shopify      string  `name:"shopify-secret" env:"AFTERSALE_SHOPIFY_SECRET" help:"Secret that signs Shopify webhooks (X-Shopify-Hmac-Sha256); enables POST /webhooks/shopify."`
+	Stripe       string  `name:"stripe-webhook-secret" env:"AFTERSALE_STRIPE_WEBHOOK_SECRET" help:"Stripe webhook signing secret (whsec_...); enables POST /webhooks/stripe."`
+	WooCommerce  string  `name:"woocommerce-secret" env:"AFTERSALE_WOOCOMMERCE_SECRET" help:"Secret of the WooCommerce webhooks (X-WC-Webhook-Signature); enables POST /webhooks/woocommerce."`
+	ItemKinds    string  `name:"item-kinds" env:"AFTERSALE_ITEM_KINDS" help:"Rules giving the kind of shop order lines, e.g. \"sku:COURSE-=course, type:Coaching=coaching\" (default: lines that ship are physical, others digital)."`
 	AdminEmail   string  `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"First admin user's email (the admin UI is not part of this version)."`
 	AdminPass    string  `name:"admin-password" env:"AFTERSALE_ADMIN_PASSWORD" help:"First admin user's password."`
+}
+
+// config turns the flags into the service's configuration.
+func (c *ServeCmd) config(log *slog.Logger) (app.Config, error) {
+	rates, err := app.ParseRates(c.SendRates)
+	if err != nil {
+		return app.Config{}, err
+	}
+	return app.Config{
+		DKIMDomain: c.DKIMDomain, DKIMSelector: c.DKIMSelector, DKIMKeyFile: c.DKIMKeyFile,
+		BounceAddress: c.BounceAddr, BounceListen: c.BounceListen, SendRate: c.SendRate, SendRateDomains: rates, SMTPConnections: c.SMTPConns,
+		Addr: c.Addr, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, SMTPURL: c.SMTPURL,
+		From: c.From, APIKey: c.APIKey, Journeys: c.Journeys, TimeScale: c.TimeScale, Timezone: c.Timezone,
+		QuietHours: c.QuietHours, Logger: log,
+		ShopifySecret: c.Shopify, StripeSecret: c.Stripe, WooCommerceSecret: c.WooCommerce, ItemKinds: c.ItemKinds,
+		Business: email.Business{Name: c.Business, SupportEmail: c.Support, SupportURL: c.SupportURL,
+			EscalationEmail: c.Escalation, ResourcesURL: c.Resources, CommunityURL: c.Community},
+	}, nil
 }
 
 // Run runs the service until SIGINT or SIGTERM.
 func (c *ServeCmd) Run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rates, err := app.ParseRates(c.SendRates)
+	cfg, err := c.config(log)
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Config{
-		DKIMDomain: c.DKIMDomain, DKIMSelector: c.DKIMSelector, DKIMKeyFile: c.DKIMKeyFile,
-		BounceAddress: c.BounceAddr, BounceListen: c.BounceListen, SendRate: c.SendRate, SendRateDomains: rates, SMTPConnections: c.SMTPConns,
-		Addr: c.Addr, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, SMTPURL: c.SMTPURL,
-		From: c.From, APIKey: c.APIKey, Journeys: c.Journeys, TimeScale: c.TimeScale, Timezone: c.Timezone,
-		QuietHours: c.QuietHours, Logger: log,
-		Business: email.Business{Name: c.Business, SupportEmail: c.Support, SupportURL: c.SupportURL,
-			EscalationEmail: c.Escalation, ResourcesURL: c.Resources, CommunityURL: c.Community},
-	})
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
