@@ -28,6 +28,11 @@ const (
 	CategoryFollowUp Category = "followup"
 	// Marketing mail (offers, stories, updates) needs marketing consent as well.
 	CategoryMarketing Category = "marketing"
+	// Personal mail is written and sent by a team member to one customer:
+	// plain text, from the member, no unsubscribe headers; like a reply to
+	// the customer, it goes even after an unsubscribe (not after a hard
+	// bounce or a complaint).
+	CategoryPersonal Category = "personal"
 )
 
 // RunStatus is the state of a journey run.
@@ -160,6 +165,7 @@ type Task struct {
 	DueAt      time.Time
 	CreatedAt  time.Time
 	DoneAt     time.Time
+	DoneBy     string // email of the member who completed it
 }
 
 // TaskFilter selects tasks; zero fields select everything.

@@ -171,6 +171,33 @@ type Queries interface {
 	// MessageCountByStatus counts all messages per status.
 	MessageCountByStatus(ctx context.Context) (map[MessageStatus]int, error)
 
+	// MemberCreate stores a new team member; ECONFLICT when the email (any
+	// case) is a member's already.
+	MemberCreate(ctx context.Context, m *Member) (*Member, error)
+	// MemberGet returns the member with the ID.
+	MemberGet(ctx context.Context, id int64) (*Member, error)
+	// MemberGetByEmail returns the member with the email (any case).
+	MemberGetByEmail(ctx context.Context, email string) (*Member, error)
+	// MemberList returns every member, oldest first.
+	MemberList(ctx context.Context) ([]*Member, error)
+	// MemberUpdate stores the member's name, role, password hash and SMTP
+	// URL; ENOTFOUND when there is no such member.
+	MemberUpdate(ctx context.Context, m *Member) error
+
+	// SessionFind returns the data of an unexpired session; found is false
+	// for an unknown or expired token.
+	SessionFind(ctx context.Context, token string, now time.Time) (data []byte, found bool, err error)
+	// SessionCommit stores (or replaces) a session.
+	SessionCommit(ctx context.Context, s *Session) error
+	// SessionDelete removes a session; an unknown token is no error.
+	SessionDelete(ctx context.Context, token string) error
+	// SessionPurge removes the sessions expired before now and says how many.
+	SessionPurge(ctx context.Context, now time.Time) (int, error)
+
+	// MessageListRecent returns the latest messages of every customer,
+	// newest first (the admin UI's outbox).
+	MessageListRecent(ctx context.Context, limit int) ([]*Message, error)
+
 	// TaskCreate stores a new task (at most one per StepID when StepID is
 	// set: a second create for the same step returns the first task).
 	TaskCreate(ctx context.Context, t *Task) (*Task, error)
@@ -178,9 +205,9 @@ type Queries interface {
 	TaskGet(ctx context.Context, id int64) (*Task, error)
 	// TaskList returns tasks matching the filter, by due time.
 	TaskList(ctx context.Context, f TaskFilter) ([]*Task, error)
-	// TaskComplete closes an open task with an outcome and note; EConflict if
-	// it is not open.
-	TaskComplete(ctx context.Context, id int64, outcome, note string, at time.Time) (*Task, error)
+	// TaskComplete closes an open task with an outcome and note, done by
+	// the member with the email doneBy; EConflict if it is not open.
+	TaskComplete(ctx context.Context, id int64, outcome, note, doneBy string, at time.Time) (*Task, error)
 
 	// SecretGet returns the named secret, creating it with gen the first time
 	// (the signing key of customer links, say). Concurrent first calls agree.

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/inbound"
@@ -55,6 +56,15 @@ type Config struct {
 	BounceListen                          string
 	SendRate                              int            // messages a minute per recipient domain; 0 = no limit
 	SendRateDomains                       map[string]int // per-domain overrides
+	// The team: the first admin (an owner, created at start when no member
+	// has the email), how long after its due time an open task counts as
+	// overdue, the region of phone numbers written without a country code,
+	// and the argon2id costs of new passwords (nil: auth.DefaultParams;
+	// tests lower them).
+	AdminEmail, AdminPassword string
+	TaskSLA                   time.Duration
+	PhoneRegion               string
+	PasswordParams            *auth.Params
 	// Shop platforms: the secrets that sign their webhooks (each set one
 	// enables its /webhooks/ route) and the rules giving their order lines
 	// a kind (aftersale.ParseKindRules).
@@ -291,8 +301,14 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
 		Metrics:          engine.NewMetrics(a.Registry, db, clock),
 		IngestCommitters: map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
+		MemberMailer:     memberMailer(dkim),
+		PasswordParams:   cfg.PasswordParams,
+		TaskSLA:          cfg.TaskSLA,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.service.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() error { a.service.Close(); return nil })

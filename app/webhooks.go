@@ -5,6 +5,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/shopify"
+	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/stripe"
 	"github.com/aftersale/aftersale/web"
 	"github.com/aftersale/aftersale/woocommerce"
@@ -27,4 +28,16 @@ func webhooks(cfg Config) (map[string]web.Webhook, error) {
 		hooks["woocommerce"] = &woocommerce.Decoder{Secret: []byte(cfg.WooCommerceSecret), Kinds: kinds}
 	}
 	return hooks, nil
+}
+
+// memberMailer makes the sender of a member's own SMTP server, for
+// personal emails: one connection, signed like the install's mail.
+func memberMailer(dkim *smtp.DKIMConfig) func(string) (aftersale.Mailer, error) {
+	return func(url string) (aftersale.Mailer, error) {
+		var opts []smtp.Option
+		if dkim != nil {
+			opts = append(opts, smtp.WithDKIM(*dkim))
+		}
+		return smtp.New(url, append(opts, smtp.WithIdleTimeout(-1))...)
+	}
 }

@@ -102,6 +102,11 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 	if err != nil {
 		return err
 	}
+	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
+		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
+			return err
+		}
+	}
 	if js.If != nil {
 		ok, err := js.If.Eval(facts)
 		if err != nil {
@@ -127,7 +132,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 		}
 		return finish(aftersale.StepDone, note, msgs...)
 	case aftersale.StepTask:
-		task, err := s.taskFor(step, js, facts)
+		task, err := s.taskFor(ctx, step, js, facts)
 		if err != nil {
 			return finish(aftersale.StepFailed, "task text: "+err.Error())
 		}
@@ -312,6 +317,8 @@ func suppressed(cat aftersale.Category, c *aftersale.Customer) string {
 		return ""
 	case c.Suppressed != "":
 		return c.Suppressed
+	case cat == aftersale.CategoryPersonal:
+		return ""
 	case c.Unsubscribed:
 		return "unsubscribed"
 	case cat == aftersale.CategoryMarketing && !c.MarketingConsent:
@@ -423,7 +430,7 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 
 // taskFor builds the task a task step creates: it appears now and is due
 // the step's `due` later (one business day unless the journey says).
-func (s *Service) taskFor(step *aftersale.Step, js *journey.Step, f *journey.Facts) (*aftersale.Task, error) {
+func (s *Service) taskFor(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts) (*aftersale.Task, error) {
 	title, script, draft, err := js.TaskText(f)
 	if err != nil {
 		return nil, err
@@ -431,9 +438,9 @@ func (s *Service) taskFor(step *aftersale.Step, js *journey.Step, f *journey.Fac
 	if title == "" {
 		title = strings.ReplaceAll(string(js.Task), "_", " ") + " — " + f.Buyer.Email
 	}
-	assignee := js.Assignee
-	if assignee == "" {
-		assignee = journey.RoleOwner
+	assignee, err := s.assign(ctx, js.Assignee, f.Order)
+	if err != nil {
+		return nil, err
 	}
 	due := js.Due
 	if due.IsZero() {
@@ -445,4 +452,39 @@ func (s *Service) taskFor(step *aftersale.Step, js *journey.Step, f *journey.Fac
 		Title: title, Script: script, Draft: draft, Assignee: assignee, Status: aftersale.TaskOpen,
 		DueAt: s.cfg.Schedule.Due(now, &journey.Step{Wait: due}, f.Buyer.Timezone), CreatedAt: now,
 	}, nil
+}
+
+// taskOutcomes maps the journey step id of each completed task of the
+// order to its outcome, for conditions (outcome("welcome-call")). A retried
+// call (a task made by CompleteTask, with no step) counts for the step of
+// the call it retries, when its title says so; the latest outcome wins.
+func (s *Service) taskOutcomes(ctx context.Context, o *aftersale.Order) (map[string]string, error) {
+	tasks, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: o.CustomerID, Status: aftersale.TaskDone})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	lastCall := ""
+	for _, t := range tasks { // by due time: retries come after the first call
+		if t.OrderID != o.ID {
+			continue
+		}
+		id := ""
+		if t.StepID != 0 {
+			st, err := s.cfg.Store.StepGet(ctx, t.StepID)
+			if err != nil {
+				return nil, err
+			}
+			id = st.StepID
+			if t.Kind == aftersale.TaskCall {
+				lastCall = id
+			}
+		} else if t.Kind == aftersale.TaskCall && strings.HasPrefix(t.Title, "Call again: ") {
+			id = lastCall
+		}
+		if id != "" {
+			out[id] = t.Outcome
+		}
+	}
+	return out, nil
 }

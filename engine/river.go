@@ -183,6 +183,9 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err := river.AddWorkerSafely(workers, &dispatchWorker{svc: svc}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &digestWorker{svc: svc}); err != nil {
+		return nil, err
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
 	}
@@ -202,11 +205,18 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 		MaxAttempts:          MaxAttempts,
 		RetryPolicy:          retryPolicy{clock: svc.cfg.Clock},
 		Logger:               quiet(cfg.Logger, svc.log),
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(dispatchEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true},
-		)},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(
+				river.PeriodicInterval(dispatchEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(digestEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil },
+				nil,
+			),
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

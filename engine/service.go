@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/journey"
 )
@@ -40,6 +41,15 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics may be nil.
 	Metrics *Metrics
+	// MemberMailer makes the mailer of a member's own SMTP server, for
+	// personal emails; nil sends them through Mailer.
+	MemberMailer func(smtpURL string) (aftersale.Mailer, error)
+	// PasswordParams are the argon2id costs of new passwords; nil means
+	// auth.DefaultParams (tests lower them).
+	PasswordParams *auth.Params
+	// TaskSLA is how long after its due time an open task counts as
+	// overdue (the badge, the daily digest); 0 means at once.
+	TaskSLA time.Duration
 	// IngestCommitters is how many group-commit transactions (of events
 	// and of sent steps) may run at once; default 1, which suits SQLite (one
 	// writer at a time). A server database gains from a few.

@@ -42,9 +42,12 @@ type TaskView struct {
 }
 
 // Outcomes lists the outcomes a task can be completed with. A call that
-// found nobody (no_answer, voicemail) is tried again a business day later.
+// found nobody (no_answer, voicemail) is tried again a business day later;
+// a wrong number becomes a personal email task. A personal email sent from
+// the admin UI completes its task with "sent".
 var Outcomes = map[aftersale.TaskKind][]string{
-	aftersale.TaskCall: {"reached", "voicemail", "no_answer", "wrong_number"},
+	aftersale.TaskCall:          {"reached", "voicemail", "no_answer", "wrong_number"},
+	aftersale.TaskPersonalEmail: {"sent"},
 }
 
 // genericOutcomes are accepted for every task kind.
@@ -100,9 +103,11 @@ func taskView(t *aftersale.Task, c *aftersale.Customer, order string) TaskView {
 	}
 }
 
-// CompleteTask closes an open task with an outcome. A call with no answer
-// or a voicemail creates the next call attempt, due one business day later.
-func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note string) (*TaskView, error) {
+// CompleteTask closes an open task with an outcome; doneBy is the email of
+// the member who did it ("" from the API). A call with no answer or a
+// voicemail creates the next call attempt, due one business day later; a
+// wrong number creates a personal email task, due at once.
+func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note, doneBy string) (*TaskView, error) {
 	t, err := s.cfg.Store.TaskGet(ctx, id)
 	if err != nil {
 		return nil, err
@@ -121,14 +126,23 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note stri
 	var done *aftersale.Task
 	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		now := s.cfg.Clock.RealNow()
-		if done, err = tx.TaskComplete(ctx, id, outcome, note, now); err != nil {
+		if done, err = tx.TaskComplete(ctx, id, outcome, note, doneBy, now); err != nil {
 			return err
 		}
-		if t.Kind != aftersale.TaskCall || (outcome != "no_answer" && outcome != "voicemail") {
+		if t.Kind != aftersale.TaskCall || (outcome != "no_answer" && outcome != "voicemail" && outcome != "wrong_number") {
 			return nil
 		}
 		c, err := tx.CustomerGet(ctx, t.CustomerID)
 		if err != nil {
+			return err
+		}
+		if outcome == "wrong_number" {
+			_, err = tx.TaskCreate(ctx, &aftersale.Task{
+				CustomerID: t.CustomerID, OrderID: t.OrderID, Kind: aftersale.TaskPersonalEmail,
+				Title:    "Email " + firstName(c) + " instead: the phone number is wrong",
+				Draft:    wrongNumberDraft(c),
+				Assignee: t.Assignee, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
+			})
 			return err
 		}
 		retry := *t
@@ -148,4 +162,82 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note stri
 	}
 	v := taskView(done, c, "")
 	return &v, nil
+}
+
+func firstName(c *aftersale.Customer) string {
+	if f := strings.Fields(c.Name); len(f) > 0 {
+		return f[0]
+	}
+	return c.Email
+}
+
+// wrongNumberDraft is the draft of the email that replaces a call to a
+// wrong number.
+func wrongNumberDraft(c *aftersale.Customer) string {
+	return "Hi " + firstName(c) + ",\n\n" +
+		"I tried to call you to say thank you and to check that everything is working for you, " +
+		"but the number I have does not seem to be yours.\n\n" +
+		"How is it going so far? If anything is unclear, just reply to this email: it comes straight to me. " +
+		"And if you would like a quick call, send me a number and a good time.\n\n"
+}
+
+// assign resolves a task step's assignee (see journey.AssignRoundRobin and
+// journey.AssignServed) to a role or a member's email.
+func (s *Service) assign(ctx context.Context, assignee string, o *aftersale.Order) (string, error) {
+	switch {
+	case assignee == "":
+		return journey.RoleOwner, nil
+	case assignee == journey.AssignServed:
+		tasks, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: o.CustomerID, Status: aftersale.TaskDone})
+		if err != nil {
+			return "", err
+		}
+		var last *aftersale.Task
+		for _, t := range tasks {
+			if t.OrderID == o.ID && t.DoneBy != "" && (last == nil || t.DoneAt.After(last.DoneAt)) {
+				last = t
+			}
+		}
+		if last != nil {
+			return last.DoneBy, nil
+		}
+		return journey.RoleOwner, nil
+	case assignee == journey.AssignRoundRobin || strings.HasPrefix(assignee, journey.AssignRoundRobin+":"):
+		role := strings.TrimPrefix(strings.TrimPrefix(assignee, journey.AssignRoundRobin), ":")
+		if role == "" {
+			role = journey.RoleAssistant
+		}
+		members, err := s.cfg.Store.MemberList(ctx)
+		if err != nil {
+			return "", err
+		}
+		load := map[string]int{}
+		var pool []string
+		for _, m := range members {
+			if string(m.Role) == role {
+				pool = append(pool, strings.ToLower(m.Email))
+				load[strings.ToLower(m.Email)] = 0
+			}
+		}
+		if len(pool) == 0 {
+			return role, nil // nobody has the role yet: the role's queue
+		}
+		open, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{Status: aftersale.TaskOpen, Limit: 100_000})
+		if err != nil {
+			return "", err
+		}
+		for _, t := range open {
+			if _, ok := load[strings.ToLower(t.Assignee)]; ok {
+				load[strings.ToLower(t.Assignee)]++
+			}
+		}
+		best := pool[0] // oldest member first on a tie
+		for _, e := range pool[1:] {
+			if load[e] < load[best] {
+				best = e
+			}
+		}
+		return best, nil
+	}
+	return assignee, nil
 }

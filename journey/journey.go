@@ -44,6 +44,15 @@ const (
 	RoleProgramManager = "program_manager"
 )
 
+// Assignment modes of task steps, besides a role or an email: round_robin
+// gives each task to the member of a role (round_robin:ROLE, assistant by
+// default) with the fewest open tasks; served gives it to the member who
+// last completed a task for the order (the owner's queue when nobody has).
+const (
+	AssignRoundRobin = "round_robin"
+	AssignServed     = "served"
+)
+
 // The recipients of email, survey and offer steps.
 const (
 	RecipientBuyer = "buyer"

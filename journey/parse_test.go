@@ -175,7 +175,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty recipients", head + "  - id: a\n    type: email\n    template: t\n    to: []\n",
 			`welcome.yaml:6: steps[0].to: names nobody (use buyer, user or both)`},
 		{"unknown role", head + "  - id: a\n    type: task\n    task: call\n    assignee: boss\n",
-			`welcome.yaml:6: steps[0].assignee: "boss" is not a role (use owner, assistant, program_manager)`},
+			`welcome.yaml:6: steps[0].assignee: "boss" is not a role, round_robin or served (use owner, assistant, program_manager, round_robin, served)`},
 		{"bad member email", head + "  - id: a\n    type: task\n    task: call\n    assignee: sam@\n",
 			`welcome.yaml:6: steps[0].assignee: "sam@" is not an email address`},
 		{"negative wait without booking", head + "  - id: a\n    type: email\n    template: t\n    wait: -1d\n",

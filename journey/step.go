@@ -190,8 +190,11 @@ func (p *parser) step(n ast.Node, path string) *Step {
 		case "assignee":
 			if addr, err := mail.ParseAddress(s); strings.Contains(s, "@") && (err != nil || addr.Address != s) {
 				p.errAt(kv.Key, fp, "%q is not an email address", s)
+			} else if role, ok := strings.CutPrefix(s, AssignRoundRobin+":"); ok {
+				p.oneOf(kv.Key, fp, "a role after round_robin:", role, []string{RoleOwner, RoleAssistant, RoleProgramManager})
 			} else if !strings.Contains(s, "@") {
-				p.oneOf(kv.Key, fp, "a role", s, []string{RoleOwner, RoleAssistant, RoleProgramManager})
+				p.oneOf(kv.Key, fp, "a role, round_robin or served", s,
+					[]string{RoleOwner, RoleAssistant, RoleProgramManager, AssignRoundRobin, AssignServed})
 			}
 			st.Assignee = s
 		case "title", "script", "draft":

@@ -221,9 +221,25 @@ func TestConcurrentUpserts(t *testing.T) {
 		}
 	}
 	onlyOne("TaskComplete", concurrently(n, func(i int) error {
-		_, err := db.TaskComplete(ctx, taskIDs[0], "reached", fmt.Sprint(i), now)
+		_, err := db.TaskComplete(ctx, taskIDs[0], "reached", fmt.Sprint(i), fmt.Sprintf("m%d@team.example", i), now)
 		return err
 	}))
+	onlyOne("MemberCreate", concurrently(n, func(i int) error {
+		// The same email in several cases.
+		email := "ann@team.example"
+		if i%2 == 1 {
+			email = "ANN@team.example"
+		}
+		_, err := db.MemberCreate(ctx, &aftersale.Member{Email: email, Name: fmt.Sprint(i),
+			Role: aftersale.RoleAssistant, CreatedAt: now})
+		return err
+	}))
+	noErrors(t, "SessionCommit", concurrently(n, func(i int) error {
+		return db.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte(fmt.Sprint(i)), Expiry: now.Add(time.Hour)})
+	}))
+	if _, found, err := db.SessionFind(ctx, "tok", now); err != nil || !found {
+		t.Fatalf("SessionCommit: session found %v (err %v)", found, err)
+	}
 	onlyOne("StepFinish", concurrently(n, func(i int) error {
 		return db.StepFinish(ctx, stepID, aftersale.StepDone, fmt.Sprint(i), now)
 	}))

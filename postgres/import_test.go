@@ -34,6 +34,7 @@ type catalog struct {
 	steps     []int64
 	messageID []string // RFC 5322 Message-IDs
 	tasks     []int64
+	members   []int64
 	secrets   []string
 }
 
@@ -182,10 +183,22 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 		must(err)
 		cat.tasks = append(cat.tasks, task.ID)
 		if i == 1 {
-			_, err := s.TaskComplete(ctx, task.ID, "reached", "happy", at(12))
+			_, err := s.TaskComplete(ctx, task.ID, "reached", "happy", "Eve@Team.example", at(12))
 			must(err)
 		}
 	}
+
+	for _, m := range []aftersale.Member{
+		{Email: "Eve@Team.example", Name: "Eve", Role: aftersale.RoleOwner, PasswordHash: "$argon2id$v=19$x",
+			SMTPURL: "smtp://eve:pw@mail.example:587", CreatedAt: at(0)},
+		{Email: "fay@team.example", Role: aftersale.RoleAssistant, CreatedAt: at(1)},
+	} {
+		member, err := s.MemberCreate(ctx, &m)
+		must(err)
+		cat.members = append(cat.members, member.ID)
+	}
+	// Sessions are not copied.
+	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
 
 	for _, name := range []string{"link-key", "other-key"} {
 		_, err := s.SecretGet(ctx, name, func() []byte { return []byte("value of " + name + "\x00\xff") })
@@ -268,6 +281,16 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 	}
 	tasks, err := s.TaskList(ctx, aftersale.TaskFilter{})
 	put("TaskList", tasks, err)
+	recent, err := s.MessageListRecent(ctx, 0)
+	put("MessageListRecent", recent, err)
+	for _, id := range cat.members {
+		m, err := s.MemberGet(ctx, id)
+		put(fmt.Sprint("MemberGet ", id), m, err)
+		v, err := s.MemberGetByEmail(ctx, m.Email)
+		put("MemberGetByEmail "+m.Email, v, err)
+	}
+	members, err := s.MemberList(ctx)
+	put("MemberList", members, err)
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -307,12 +330,12 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
-		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "secrets": 2}
+		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}
@@ -325,6 +348,14 @@ func TestImportSQLite(t *testing.T) {
 		if !reflect.DeepEqual(got[key], w) {
 			t.Errorf("%s:\nsqlite   %s\npostgres %s", key, show(w), show(got[key]))
 		}
+	}
+
+	// Sessions stay behind: people log in again.
+	if _, found, err := src.SessionFind(ctx, "tok", time.Time{}); err != nil || !found {
+		t.Fatalf("the source's session: found %v (err %v)", found, err)
+	}
+	if _, found, err := dst.SessionFind(ctx, "tok", time.Time{}); err != nil || found {
+		t.Errorf("the import copied a session: found %v (err %v)", found, err)
 	}
 
 	var riverTables int
@@ -362,6 +393,10 @@ func TestImportSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	member, err := dst.MemberCreate(ctx, &aftersale.Member{Email: "new@team.example", Role: aftersale.RoleAssistant, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []struct {
 		what      string
 		new, last int64
@@ -369,6 +404,7 @@ func TestImportSQLite(t *testing.T) {
 		{"customer", c.ID, slices.Max(cat.customers)}, {"order", o.ID, slices.Max(cat.orders)},
 		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
 		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},
+		{"member", member.ID, slices.Max(cat.members)},
 	} {
 		if id.new != id.last+1 {
 			t.Errorf("new %s got ID %d, want %d", id.what, id.new, id.last+1)

@@ -119,6 +119,17 @@ func (q *queries) MessageListByCustomer(ctx context.Context, customerID int64) (
 	return list, wrap("message list by customer", err)
 }
 
+// MessageListRecent returns up to limit (DefaultLimit when 0) messages of
+// every customer, newest first.
+func (q *queries) MessageListRecent(ctx context.Context, limit int) ([]*aftersale.Message, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := listRows(ctx, q.q, scanMessage,
+		`SELECT `+messageColumns+` FROM messages ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	return list, wrap("message list recent", err)
+}
+
 // MessageCountByStatus counts all messages per status; statuses without
 // messages are absent.
 func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.MessageStatus]int, error) {
@@ -143,13 +154,13 @@ func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.Messa
 }
 
 const taskColumns = `id, step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-	outcome, note, due_at, created_at, done_at`
+	outcome, note, due_at, created_at, done_at, done_by`
 
 func scanTask(s scanner) (*aftersale.Task, error) {
 	var t aftersale.Task
 	err := s.Scan(&t.ID, optID(&t.StepID), optID(&t.CustomerID), optID(&t.OrderID), &t.Kind, &t.Title,
 		&t.Script, &t.Draft, &t.Assignee, &t.Status, &t.Outcome, &t.Note, ts(&t.DueAt), ts(&t.CreatedAt),
-		ts(&t.DoneAt))
+		ts(&t.DoneAt), &t.DoneBy)
 	if err != nil {
 		return nil, err
 	}
@@ -169,12 +180,13 @@ func (q *queries) TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale
 		var err error
 		task, err = scanTask(q.q.QueryRow(ctx, `
 			INSERT INTO tasks (step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-				outcome, note, due_at, created_at, done_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				outcome, note, due_at, created_at, done_at, done_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (step_id) DO NOTHING
 			RETURNING `+taskColumns,
 			nullID(t.StepID), nullID(t.CustomerID), nullID(t.OrderID), string(t.Kind), t.Title, t.Script, t.Draft,
-			t.Assignee, string(status), t.Outcome, t.Note, t.DueAt, t.CreatedAt, nullTime(t.DoneAt)))
+			t.Assignee, string(status), t.Outcome, t.Note, t.DueAt, t.CreatedAt, nullTime(t.DoneAt),
+			t.DoneBy))
 		if !noRows(err) {
 			return err
 		}
@@ -223,17 +235,17 @@ func (q *queries) TaskList(ctx context.Context, f aftersale.TaskFilter) ([]*afte
 	return list, wrap("task list", err)
 }
 
-// TaskComplete closes an open task as done with an outcome and note;
-// ECONFLICT if it is not open.
-func (q *queries) TaskComplete(ctx context.Context, id int64, outcome, note string, at time.Time) (*aftersale.Task, error) {
+// TaskComplete closes an open task as done with an outcome and note, by
+// the member with the email doneBy; ECONFLICT if it is not open.
+func (q *queries) TaskComplete(ctx context.Context, id int64, outcome, note, doneBy string, at time.Time) (*aftersale.Task, error) {
 	var task *aftersale.Task
 	err := q.atomic(ctx, func(q *queries) error {
 		var err error
 		task, err = scanTask(q.q.QueryRow(ctx, `
-			UPDATE tasks SET status = $1, outcome = $2, note = $3, done_at = $4
-			WHERE id = $5 AND status = $6
+			UPDATE tasks SET status = $1, outcome = $2, note = $3, done_at = $4, done_by = $5
+			WHERE id = $6 AND status = $7
 			RETURNING `+taskColumns,
-			string(aftersale.TaskDone), outcome, note, nullTime(at), id, string(aftersale.TaskOpen)))
+			string(aftersale.TaskDone), outcome, note, nullTime(at), doneBy, id, string(aftersale.TaskOpen)))
 		if !noRows(err) {
 			return err
 		}

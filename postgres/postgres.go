@@ -47,8 +47,9 @@ import (
 // that it does not clash with the job engine's migrations.
 const MigrationTable = "aftersale_migrations"
 
-// DefaultLimit is the number of rows StepListDue, StepListPending and
-// TaskList return when their limit is 0 (the 500 of aftersale.TaskFilter).
+// DefaultLimit is the number of rows StepListDue, StepListPending,
+// TaskList and MessageListRecent return when their limit is 0 (the 500 of
+// aftersale.TaskFilter).
 const DefaultLimit = 500
 
 // migrationLockTimeout bounds the wait for another process's migration:

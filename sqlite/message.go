@@ -107,6 +107,17 @@ func (q *queries) MessageListByCustomer(ctx context.Context, customerID int64) (
 	return list, wrap("message list by customer", err)
 }
 
+// MessageListRecent returns up to limit (DefaultLimit when 0) messages of
+// every customer, newest first.
+func (q *queries) MessageListRecent(ctx context.Context, limit int) ([]*aftersale.Message, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	list, err := listRows(ctx, q.q, scanMessage,
+		`SELECT `+messageColumns+` FROM messages ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
+	return list, wrap("message list recent", err)
+}
+
 // MessageCountByStatus counts all messages per status; statuses without
 // messages are absent.
 func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.MessageStatus]int, error) {
@@ -131,13 +142,13 @@ func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.Messa
 }
 
 const taskColumns = `id, step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-	outcome, note, due_at, created_at, done_at`
+	outcome, note, due_at, created_at, done_at, done_by`
 
 func scanTask(s scanner) (*aftersale.Task, error) {
 	var t aftersale.Task
 	err := s.Scan(&t.ID, optID(&t.StepID), optID(&t.CustomerID), optID(&t.OrderID), &t.Kind, &t.Title,
 		&t.Script, &t.Draft, &t.Assignee, &t.Status, &t.Outcome, &t.Note, ts(&t.DueAt), ts(&t.CreatedAt),
-		ts(&t.DoneAt))
+		ts(&t.DoneAt), &t.DoneBy)
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +167,13 @@ func (q *queries) TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale
 		var err error
 		task, err = scanTask(q.q.QueryRowContext(ctx, `
 			INSERT INTO tasks (step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-				outcome, note, due_at, created_at, done_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				outcome, note, due_at, created_at, done_at, done_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (step_id) DO NOTHING
 			RETURNING `+taskColumns,
 			nullID(t.StepID), nullID(t.CustomerID), nullID(t.OrderID), string(t.Kind), t.Title, t.Script, t.Draft,
-			t.Assignee, string(status), t.Outcome, t.Note, micro(t.DueAt), micro(t.CreatedAt), nullMicro(t.DoneAt)))
+			t.Assignee, string(status), t.Outcome, t.Note, micro(t.DueAt), micro(t.CreatedAt), nullMicro(t.DoneAt),
+			t.DoneBy))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -208,17 +220,17 @@ func (q *queries) TaskList(ctx context.Context, f aftersale.TaskFilter) ([]*afte
 	return list, wrap("task list", err)
 }
 
-// TaskComplete closes an open task as done with an outcome and note;
-// ECONFLICT if it is not open.
-func (q *queries) TaskComplete(ctx context.Context, id int64, outcome, note string, at time.Time) (*aftersale.Task, error) {
+// TaskComplete closes an open task as done with an outcome and note, by
+// the member with the email doneBy; ECONFLICT if it is not open.
+func (q *queries) TaskComplete(ctx context.Context, id int64, outcome, note, doneBy string, at time.Time) (*aftersale.Task, error) {
 	var task *aftersale.Task
 	err := q.atomic(ctx, false, func(q *queries) error {
 		var err error
 		task, err = scanTask(q.q.QueryRowContext(ctx, `
-			UPDATE tasks SET status = ?, outcome = ?, note = ?, done_at = ?
+			UPDATE tasks SET status = ?, outcome = ?, note = ?, done_at = ?, done_by = ?
 			WHERE id = ? AND status = ?
 			RETURNING `+taskColumns,
-			string(aftersale.TaskDone), outcome, note, nullMicro(at), id, string(aftersale.TaskOpen)))
+			string(aftersale.TaskDone), outcome, note, nullMicro(at), doneBy, id, string(aftersale.TaskOpen)))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

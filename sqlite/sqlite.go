@@ -38,8 +38,9 @@ import (
 // the job engine's migrations in the same file.
 const MigrationTable = "aftersale_migrations"
 
-// DefaultLimit is the number of rows StepListDue and TaskList return when
-// their limit is 0 (the 500 of aftersale.TaskFilter).
+// DefaultLimit is the number of rows StepListDue, TaskList and
+// MessageListRecent return when their limit is 0 (the 500 of
+// aftersale.TaskFilter).
 const DefaultLimit = 500
 
 // maxConns is the size of the connection pool. WAL lets readers run next to

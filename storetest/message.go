@@ -258,7 +258,7 @@ func testTaskList(t *testing.T, s aftersale.Store) {
 		ok(t, err)
 		tk = append(tk, got)
 	}
-	_, err := s.TaskComplete(ctx, tk[4].ID, "reached", "", t0)
+	_, err := s.TaskComplete(ctx, tk[4].ID, "reached", "", "ann@team.example", t0)
 	ok(t, err)
 
 	byID := func(t *aftersale.Task) int64 { return t.ID }
@@ -287,29 +287,45 @@ func testTaskComplete(t *testing.T, s aftersale.Store) {
 	f := newFixture(t, s, "ann@example.com")
 	open, err := s.TaskCreate(ctx, task(f, f.step.ID, "Call Ann", at(time.Hour)))
 	ok(t, err)
-	done, err := s.TaskComplete(ctx, open.ID, "reached", "happy with the course", at(2*time.Hour))
+	if open.DoneBy != "" {
+		t.Fatalf("open task is done by %q", open.DoneBy)
+	}
+	done, err := s.TaskComplete(ctx, open.ID, "reached", "happy with the course", "Ann@Team.example", at(2*time.Hour))
 	ok(t, err)
 	want := *open
 	want.Status, want.Outcome, want.Note, want.DoneAt = aftersale.TaskDone, "reached", "happy with the course", at(2*time.Hour)
+	want.DoneBy = "Ann@Team.example"
 	same(t, "TaskComplete", done, &want)
 	got, err := s.TaskGet(ctx, open.ID)
 	ok(t, err)
 	same(t, "TaskGet after TaskComplete", got, &want)
 
-	_, err = s.TaskComplete(ctx, open.ID, "voicemail", "", at(3*time.Hour))
+	_, err = s.TaskComplete(ctx, open.ID, "voicemail", "", "bob@team.example", at(3*time.Hour))
 	wantCode(t, "TaskComplete of a done task", err, aftersale.ECONFLICT)
 	got, err = s.TaskGet(ctx, open.ID)
 	ok(t, err)
 	same(t, "task after a conflicting TaskComplete", got, &want)
+	list, err := s.TaskList(ctx, aftersale.TaskFilter{Status: aftersale.TaskDone})
+	ok(t, err)
+	same(t, "TaskList after TaskComplete", list, []*aftersale.Task{&want})
+
+	// Completed by nobody in particular (done before there was a team).
+	other, err := s.TaskCreate(ctx, task(f, 0, "Write Ann", at(time.Hour)))
+	ok(t, err)
+	done, err = s.TaskComplete(ctx, other.ID, "sent", "", "", at(time.Hour))
+	ok(t, err)
+	if done.DoneBy != "" || done.Status != aftersale.TaskDone {
+		t.Fatalf("TaskComplete without doneBy: %s", show(done))
+	}
 
 	in := task(f, 0, "Cancelled", t0)
 	in.Status = aftersale.TaskCancelled
 	cancelled, err := s.TaskCreate(ctx, in)
 	ok(t, err)
-	_, err = s.TaskComplete(ctx, cancelled.ID, "reached", "", t0)
+	_, err = s.TaskComplete(ctx, cancelled.ID, "reached", "", "ann@team.example", t0)
 	wantCode(t, "TaskComplete of a cancelled task", err, aftersale.ECONFLICT)
 
-	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", t0)
+	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", "ann@team.example", t0)
 	wantCode(t, "TaskComplete of a missing task", err, aftersale.ENOTFOUND)
 }
 

@@ -1,0 +1,48 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestUserAddAndList adds team members with the CLI (the password from a
+// flag and from stdin) and lists them; a short password and a second add
+// of the same email are refused.
+func TestUserAddAndList(t *testing.T) {
+	t.Parallel()
+	env := append(os.Environ(), "AFTERSALE_DATA_DIR="+filepath.Join(t.TempDir(), "data"), "AFTERSALE_LOG_LEVEL=warn")
+	run := func(stdin string, args ...string) (string, error) {
+		cmd := exec.Command(binary(t), args...)
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("", "user", "add", "--email", "Owner@Shop.example", "--name", "Olga Owner", "--role", "owner", "--password", "a long password"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	if out, err := run("piped password 123\n", "user", "add", "--email", "asst@shop.example"); err != nil {
+		t.Fatalf("user add with the password on stdin: %v\n%s", err, out)
+	}
+	if out, err := run("", "user", "add", "--email", "owner@shop.example", "--password", "another long one"); err == nil || !strings.Contains(out, "owner@shop.example") && !strings.Contains(strings.ToLower(out), "exists") {
+		t.Errorf("a second member with the same email (other case): %v\n%s", err, out)
+	}
+	if out, err := run("", "user", "add", "--email", "x@shop.example", "--password", "short"); err == nil || !strings.Contains(out, "at least 10") {
+		t.Errorf("a short password: %v\n%s", err, out)
+	}
+	out, err := run("", "user", "list")
+	if err != nil {
+		t.Fatalf("user list: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Owner@Shop.example", "owner", "Olga Owner", "asst@shop.example", "assistant"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("user list lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "x@shop.example") || strings.Contains(out, "argon2") {
+		t.Errorf("user list shows too much:\n%s", out)
+	}
+}
