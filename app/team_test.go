@@ -278,3 +278,34 @@ steps:
 		}
 	}
 }
+
+func TestOverdueDigest(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10, withTeam)
+	svc, ctx := b.app.Service(), context.Background()
+	if _, err := svc.AddMember(ctx, engine.NewMember{Email: "late@shop.example", Name: "Lee", Role: "assistant", Password: "long enough pw"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := b.post(t, orderEvent("evt_dig", "dig@example.com", "D-1", "coaching", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	task := waitTask(t, svc, "dig@example.com", aftersale.TaskCall, nil)
+	for !svc.Overdue(task) { // due a business day later: a few tenths of a second here
+		time.Sleep(50 * time.Millisecond)
+		task = waitTask(t, svc, "dig@example.com", aftersale.TaskCall, nil)
+	}
+	n, err := svc.SendOverdueDigests(ctx)
+	if err != nil || n < 1 {
+		t.Fatalf("SendOverdueDigests = %d, %v", n, err)
+	}
+	d := findBySubject(t, b, strings.TrimSpace(findDigestSubject(t, b, "late@shop.example")))
+	if !strings.Contains(d.Text(), "/admin/tasks/") || !strings.Contains(d.Text(), "dig@example.com") {
+		t.Errorf("digest:\n%s", d.Text())
+	}
+}
+
+// findDigestSubject returns the subject of the overdue digest to the member.
+func findDigestSubject(t *testing.T, b *bundle, to string) string {
+	t.Helper()
+	return b.waitTemplate(t, to, "overdue_digest", 10*time.Second).Header.Get("Subject")
+}
