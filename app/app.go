@@ -334,7 +334,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.server = web.NewServer(web.Config{
 		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Business.Name,
-		Webhooks: hooks,
+		Webhooks: hooks, PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	}, a.ready.Load)
 	return a, nil
 }

@@ -75,7 +75,7 @@ func (s *Server) handleTaskComplete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "malformed JSON: want {\"outcome\": \"...\"}"))
 		return
 	}
-	t, err := s.cfg.Service.CompleteTask(r.Context(), id, in.Outcome, in.Note)
+	t, err := s.cfg.Service.CompleteTask(r.Context(), id, in.Outcome, in.Note, "")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

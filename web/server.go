@@ -1,6 +1,6 @@
 // Package web serves aftersale over HTTP: the JSON API, the customer pages
 // reached from email links (unsubscribe, preferences, "who uses this?"),
-// health and metrics.
+// the admin UI under /admin (see admin.go), health and metrics.
 package web
 
 import (
@@ -33,6 +33,17 @@ type Config struct {
 	// Webhooks are the shop platforms set up, by name: "shopify",
 	// "stripe", "woocommerce". A platform not here answers 404.
 	Webhooks map[string]Webhook
+
+	// Sessions keeps the admin UI's login sessions; nil uses the
+	// Service's store (aftersale's own database).
+	Sessions aftersale.Store
+	// SecureCookies marks the admin session cookie Secure (set it when the
+	// base URL is https).
+	SecureCookies bool
+	// PhoneRegion is the region (ISO 3166-1 alpha-2) that customers' phone
+	// numbers without a country code are read in, for click-to-call links;
+	// "" means "US".
+	PhoneRegion string
 }
 
 // Server is the HTTP server.
@@ -42,6 +53,7 @@ type Server struct {
 	mux   *http.ServeMux
 	ready func() bool
 	srv   *http.Server
+	admin *admin
 }
 
 // NewServer builds the routes. ready reports whether the service is ready
@@ -52,6 +64,12 @@ func NewServer(cfg Config, ready func() bool) *Server {
 	}
 	if cfg.Gatherer == nil {
 		cfg.Gatherer = prometheus.NewRegistry()
+	}
+	if cfg.Sessions == nil && cfg.Service != nil {
+		cfg.Sessions = cfg.Service.Store()
+	}
+	if cfg.PhoneRegion == "" {
+		cfg.PhoneRegion = "US"
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), ready: ready}
 	s.routes()
@@ -77,6 +95,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /u/{token}", s.handleUnsubscribePost)
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)
 	s.mux.HandleFunc("POST /w/{token}", s.handleWhoUsesPost)
+
+	s.adminRoutes()
 }
 
 // ServeHTTP makes Server an http.Handler.

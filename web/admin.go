@@ -1,0 +1,292 @@
+package web
+
+// The admin UI: server-rendered pages under /admin for the team, with
+// htmx for in-place updates. Every admin route is listed once, in
+// adminRouteTable; the middleware of each (cross-origin protection, the
+// session, CSRF, login and role checks) is applied from that table, so a
+// test can walk it and prove that no route is left open.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
+)
+
+// Session settings of the admin UI.
+const (
+	sessionCookie      = "aftersale_session"
+	sessionLifetime    = 12 * time.Hour
+	sessionIdleTimeout = 2 * time.Hour
+	// Session keys.
+	keyMember = "member_id"
+	keyCSRF   = "csrf"
+	keyFlash  = "flash"
+	// csrfField and csrfHeader carry the token of a form and of an htmx
+	// request.
+	csrfField  = "csrf_token"
+	csrfHeader = "X-CSRF-Token"
+	// maxAdminForm bounds the body of an admin form (a personal email is
+	// at most 100,000 characters).
+	maxAdminForm = 1 << 20
+)
+
+// access says who may use an admin route.
+type access int
+
+const (
+	accessMember access = iota // any logged-in member
+	accessOwner                // owners only (403 for the others)
+	accessPublic               // no login (the login page)
+	accessStatic               // no login and no session (CSS and JS)
+)
+
+// adminRoute is one admin route; method "*" takes every method. A handler
+// gets the logged-in member (nil on public routes).
+type adminRoute struct {
+	method, path string
+	access       access
+	handle       func(s *Server, w http.ResponseWriter, r *http.Request, m *engine.MemberView)
+}
+
+// adminRouteTable lists every admin route, in one place.
+var adminRouteTable = []adminRoute{
+	{"GET", "/admin/static/{file}", accessStatic, (*Server).adminStatic},
+	{"GET", "/admin/login", accessPublic, (*Server).adminLoginForm},
+	{"POST", "/admin/login", accessPublic, (*Server).adminLogin},
+	{"POST", "/admin/logout", accessMember, (*Server).adminLogout},
+
+	{"GET", "/admin", accessMember, (*Server).adminInbox},
+	{"*", "/admin/", accessMember, (*Server).adminNotFound}, // any other path, any method
+	{"GET", "/admin/tasks/{id}", accessMember, (*Server).adminTask},
+	{"POST", "/admin/tasks/{id}/complete", accessMember, (*Server).adminTaskComplete},
+	{"POST", "/admin/tasks/{id}/send", accessMember, (*Server).adminTaskSend},
+	{"GET", "/admin/customers", accessMember, (*Server).adminCustomers},
+	{"GET", "/admin/customers/{email}", accessMember, (*Server).adminCustomer},
+	{"GET", "/admin/outbox", accessMember, (*Server).adminOutbox},
+	{"GET", "/admin/journeys", accessMember, (*Server).adminJourneys},
+
+	{"GET", "/admin/team", accessMember, (*Server).adminTeam},
+	{"POST", "/admin/team", accessOwner, (*Server).adminTeamAdd},
+	{"POST", "/admin/team/{id}/role", accessOwner, (*Server).adminTeamRole},
+
+	{"GET", "/admin/account", accessMember, (*Server).adminAccount},
+	{"POST", "/admin/account/password", accessMember, (*Server).adminAccountPassword},
+	{"POST", "/admin/account/smtp", accessMember, (*Server).adminAccountSMTP},
+}
+
+// admin is the state of the admin UI.
+type admin struct {
+	sessions *scs.SessionManager
+	limiter  *loginLimiter
+	cop      *http.CrossOriginProtection
+}
+
+// adminRoutes sets up the session manager and registers every admin route
+// with its middleware.
+func (s *Server) adminRoutes() {
+	sm := scs.New()
+	sm.Store = &sessionStore{st: s.cfg.Sessions}
+	sm.Lifetime = sessionLifetime
+	sm.IdleTimeout = sessionIdleTimeout
+	sm.HashTokenInStore = true // a copy of the database holds no live token
+	sm.Cookie.Name = sessionCookie
+	sm.Cookie.Path = "/admin"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = s.cfg.SecureCookies
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.ErrorContext(r.Context(), "admin session", "err", err)
+		http.Error(w, "The session store failed; try again.", http.StatusInternalServerError)
+	}
+	s.admin = &admin{sessions: sm, limiter: newLoginLimiter(), cop: http.NewCrossOriginProtection()}
+	for _, rt := range adminRouteTable {
+		pattern := rt.method + " " + rt.path
+		if rt.method == "*" {
+			pattern = rt.path
+		}
+		s.mux.Handle(pattern, s.adminHandler(rt))
+	}
+}
+
+// adminHandler wraps a route's handler with its middleware: cross-origin
+// protection, then (but for static files) the session, the CSRF check of
+// every POST, the login check and the role check.
+func (s *Server) adminHandler(rt adminRoute) http.Handler {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.access == accessStatic {
+			rt.handle(s, w, r, nil)
+			return
+		}
+		adminHeaders(w)
+		if r.Method == http.MethodPost && !s.checkCSRF(w, r) {
+			s.adminRefuse(w, r, http.StatusForbidden, "The form has expired or did not come from this site. Reload the page and try again.")
+			return
+		}
+		if rt.access == accessPublic {
+			rt.handle(s, w, r, nil)
+			return
+		}
+		m := s.currentMember(r)
+		if m == nil {
+			s.adminLoginRequired(w, r)
+			return
+		}
+		if rt.access == accessOwner && m.Role != string(aftersale.RoleOwner) {
+			s.adminRefuse(w, r, http.StatusForbidden, "Only an owner can do that.")
+			return
+		}
+		rt.handle(s, w, r, m)
+	})
+	if rt.access != accessStatic {
+		h = s.admin.sessions.LoadAndSave(h)
+	}
+	return s.admin.cop.Handler(h)
+}
+
+// adminHeaders sets the security headers of admin pages: no caching, and
+// a content security policy that allows only this site's own script and
+// style (htmx is served from /admin/static/).
+func adminHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+}
+
+// isHTMX says whether htmx sent the request.
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// currentMember returns the logged-in member, or nil. A session of a
+// member who no longer exists is ended.
+func (s *Server) currentMember(r *http.Request) *engine.MemberView {
+	ctx := r.Context()
+	id := s.admin.sessions.GetInt64(ctx, keyMember)
+	if id == 0 {
+		return nil
+	}
+	m, err := s.cfg.Service.Member(ctx, id)
+	if err != nil {
+		if aftersale.IsNotFound(err) {
+			s.admin.sessions.Remove(ctx, keyMember)
+		} else {
+			s.log.ErrorContext(ctx, "admin: load the member", "member_id", id, "err", err)
+		}
+		return nil
+	}
+	return m
+}
+
+// adminLoginRequired sends a page request to the login form (303, with
+// the page to come back to) and refuses anything else with 401; htmx is
+// told to load the login page.
+func (s *Server) adminLoginRequired(w http.ResponseWriter, r *http.Request) {
+	login := "/admin/login"
+	if r.Method == http.MethodGet && !isHTMX(r) {
+		http.Redirect(w, r, login+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("HX-Redirect", login)
+	s.adminRefuse(w, r, http.StatusUnauthorized, "Your session has ended. Log in again.")
+}
+
+// adminRefuse answers with a short message: a fragment for htmx, a page
+// otherwise.
+func (s *Server) adminRefuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if isHTMX(r) {
+		s.adminFragment(w, r, status, "message.html", "content", alert{Error: msg})
+		return
+	}
+	s.adminPage(w, r, status, nil, "message.html", "Not allowed", alert{Error: msg})
+}
+
+// adminError shows an engine error on a page; internal errors are logged
+// and shown without detail.
+func (s *Server) adminError(w http.ResponseWriter, r *http.Request, m *engine.MemberView, err error) {
+	code := aftersale.ErrorCode(err)
+	if code == aftersale.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "admin page failed", "route", r.Pattern, "err", err)
+	}
+	if isHTMX(r) {
+		s.adminFragment(w, r, statusOf(code), "message.html", "content", alert{Error: aftersale.ErrorMessage(err)})
+		return
+	}
+	s.adminPage(w, r, statusOf(code), m, "message.html", "Something is not right", alert{Error: aftersale.ErrorMessage(err)})
+}
+
+// adminNotFound answers the admin paths and methods no route has (after
+// the CSRF and login checks); /admin/ itself goes to the inbox.
+func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	if r.URL.Path == "/admin/" && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	}
+	s.adminPage(w, r, http.StatusNotFound, m, "message.html", "Not found", alert{Error: "There is no page " + r.URL.Path + "."})
+}
+
+// csrfToken returns the session's CSRF token, making one the first time.
+func (s *Server) csrfToken(ctx context.Context) string {
+	if t := s.admin.sessions.GetString(ctx, keyCSRF); t != "" {
+		return t
+	}
+	t := newToken()
+	s.admin.sessions.Put(ctx, keyCSRF, t)
+	return t
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// checkCSRF reads the form and says whether the request carries the
+// session's CSRF token, in the X-CSRF-Token header (htmx) or the
+// csrf_token field.
+func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request) bool {
+	want := s.admin.sessions.GetString(r.Context(), keyCSRF)
+	r.Body = http.MaxBytesReader(w, r.Body, maxAdminForm)
+	if err := r.ParseForm(); err != nil {
+		return false
+	}
+	got := r.Header.Get(csrfHeader)
+	if got == "" {
+		got = r.PostForm.Get(csrfField)
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// flash keeps a message for the next page of the session.
+func (s *Server) flash(ctx context.Context, msg string) { s.admin.sessions.Put(ctx, keyFlash, msg) }
+
+// safeNext returns next when it is a path of the admin UI, else /admin, so
+// that the login form cannot redirect elsewhere.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
+		(u.Path != "/admin" && !strings.HasPrefix(u.Path, "/admin/")) || strings.HasPrefix(u.Path, "/admin/login") {
+		return "/admin"
+	}
+	return next
+}
+
+// errField returns the field an EINVALID error is about, or "".
+func errField(err error) string {
+	var e *aftersale.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
+)
+
+// Nothing here logs an email address or a password: members are logged
+// by id only.
+
+// loginPage is the data of the login form.
+type loginPage struct {
+	Alert       alert
+	Email, Next string
+}
+
+func (s *Server) adminLoginForm(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if s.currentMember(r) != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.adminPage(w, r, http.StatusOK, nil, "login.html", "Log in", loginPage{Next: next})
+}
+
+// adminLogin checks the email and password, at most loginMaxFailures
+// failures per email and per client address in loginWindow, and starts
+// the member's session under a new token.
+func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
+	ctx := r.Context()
+	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	page := loginPage{Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	keys := limitKeys(r, email)
+	if wait, blocked := s.admin.limiter.blocked(keys); blocked {
+		s.log.WarnContext(ctx, "admin login refused: too many failures")
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		page.Alert.Error = fmt.Sprintf("Too many failed logins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
+		s.adminPage(w, r, http.StatusTooManyRequests, nil, "login.html", "Log in", page)
+		return
+	}
+	m, err := s.cfg.Service.Authenticate(ctx, email, password)
+	if err != nil {
+		if aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
+			s.adminError(w, r, nil, err)
+			return
+		}
+		s.admin.limiter.fail(keys)
+		s.log.InfoContext(ctx, "admin login failed")
+		page.Alert.Error = aftersale.ErrorMessage(err)
+		s.adminPage(w, r, http.StatusUnauthorized, nil, "login.html", "Log in", page)
+		return
+	}
+	s.admin.limiter.reset(keys[0])
+	if err := s.admin.sessions.RenewToken(ctx); err != nil {
+		s.adminError(w, r, nil, err)
+		return
+	}
+	s.admin.sessions.Put(ctx, keyMember, m.ID)
+	s.admin.sessions.Put(ctx, keyCSRF, newToken())
+	s.log.InfoContext(ctx, "admin login", "member_id", m.ID)
+	http.Redirect(w, r, page.Next, http.StatusSeeOther)
+}
+
+func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	if err := s.admin.sessions.Destroy(r.Context()); err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "admin logout", "member_id", m.ID)
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", "/admin/login")
+	}
+	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+}
+
+// accountPage is the data of the member's own settings.
+type accountPage struct {
+	Password, SMTP alert
+	Field          string
+}
+
+func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	s.adminPage(w, r, http.StatusOK, m, "account.html", "Your account", accountPage{})
+}
+
+// adminAccountPassword changes the member's password once the current one
+// is checked again (rate limited like a login).
+func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	ctx := r.Context()
+	f := r.PostForm
+	fail := func(status int, field, msg string) {
+		s.adminPage(w, r, status, m, "account.html", "Your account", accountPage{Password: alert{Error: msg}, Field: field})
+	}
+	keys := limitKeys(r, m.Email)
+	if _, blocked := s.admin.limiter.blocked(keys); blocked {
+		fail(http.StatusTooManyRequests, "current", "Too many wrong passwords. Wait 15 minutes and try again.")
+		return
+	}
+	if _, err := s.cfg.Service.Authenticate(ctx, m.Email, f.Get("current")); err != nil {
+		if aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
+			s.adminError(w, r, m, err)
+			return
+		}
+		s.admin.limiter.fail(keys)
+		fail(http.StatusBadRequest, "current", "The current password is wrong.")
+		return
+	}
+	if f.Get("new") != f.Get("confirm") {
+		fail(http.StatusBadRequest, "confirm", "The new password and its confirmation differ.")
+		return
+	}
+	if err := s.cfg.Service.SetPassword(ctx, m.ID, f.Get("new")); err != nil {
+		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
+			s.adminError(w, r, m, err)
+			return
+		}
+		fail(statusOf(aftersale.ErrorCode(err)), "new", aftersale.ErrorMessage(err))
+		return
+	}
+	if err := s.admin.sessions.RenewToken(ctx); err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	s.log.InfoContext(ctx, "admin password changed", "member_id", m.ID)
+	s.flash(ctx, "Your password is changed.")
+	http.Redirect(w, r, "/admin/account", http.StatusSeeOther)
+}
+
+// adminAccountSMTP sets (or, with action=clear, removes) the member's own
+// SMTP server for personal emails. The URL holds a password, so it is
+// never shown again.
+func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	ctx := r.Context()
+	u := strings.TrimSpace(r.PostForm.Get("smtp_url"))
+	if r.PostForm.Get("action") == "clear" {
+		u = ""
+	} else if u == "" {
+		s.adminPage(w, r, http.StatusBadRequest, m, "account.html", "Your account",
+			accountPage{SMTP: alert{Error: "Enter an SMTP URL, or use the install's server."}, Field: "smtp_url"})
+		return
+	}
+	if err := s.cfg.Service.UpdateMember(ctx, m.ID, m.Name, aftersale.Role(m.Role), u); err != nil {
+		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
+			s.adminError(w, r, m, err)
+			return
+		}
+		s.adminPage(w, r, statusOf(aftersale.ErrorCode(err)), m, "account.html", "Your account",
+			accountPage{SMTP: alert{Error: aftersale.ErrorMessage(err)}, Field: "smtp_url"})
+		return
+	}
+	s.log.InfoContext(ctx, "admin SMTP settings changed", "member_id", m.ID, "own_smtp", u != "")
+	msg := "Your personal emails now go through your own server."
+	if u == "" {
+		msg = "Your personal emails now go through the install's server."
+	}
+	s.flash(ctx, msg)
+	http.Redirect(w, r, "/admin/account", http.StatusSeeOther)
+}
+
+// teamPage is the data of the team page.
+type teamPage struct {
+	Members []engine.MemberView
+	IsOwner bool
+	Alert   alert
+	Field   string
+	Form    struct{ Email, Name, Role string }
+}
+
+func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, p teamPage) {
+	list, err := s.cfg.Service.Members(r.Context())
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	p.Members, p.IsOwner = list, m.Role == string(aftersale.RoleOwner)
+	if p.Form.Role == "" {
+		p.Form.Role = string(aftersale.RoleAssistant)
+	}
+	s.adminPage(w, r, status, m, "team.html", "Team", p)
+}
+
+func (s *Server) adminTeam(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	s.teamPage(w, r, m, http.StatusOK, teamPage{})
+}
+
+// adminTeamAdd adds a member (owners only).
+func (s *Server) adminTeamAdd(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	f := r.PostForm
+	var p teamPage
+	p.Form.Email, p.Form.Name, p.Form.Role = strings.TrimSpace(f.Get("email")), strings.TrimSpace(f.Get("name")), f.Get("role")
+	added, err := s.cfg.Service.AddMember(r.Context(), engine.NewMember{
+		Email: p.Form.Email, Name: p.Form.Name, Role: aftersale.Role(p.Form.Role), Password: f.Get("password"),
+	})
+	if err != nil {
+		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
+			s.adminError(w, r, m, err)
+			return
+		}
+		p.Alert.Error, p.Field = aftersale.ErrorMessage(err), errField(err)
+		s.teamPage(w, r, m, statusOf(aftersale.ErrorCode(err)), p)
+		return
+	}
+	s.log.InfoContext(r.Context(), "admin added a member", "member_id", m.ID, "new_member_id", added.ID)
+	s.flash(r.Context(), added.Name+" is on the team now, as "+label(added.Role)+".")
+	http.Redirect(w, r, "/admin/team", http.StatusSeeOther)
+}
+
+// adminTeamRole changes a member's role (owners only). The last owner
+// cannot be demoted. The member's own SMTP settings are kept.
+func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.adminError(w, r, m, aftersale.Errorf(aftersale.ENOTFOUND, "no such member"))
+		return
+	}
+	role := aftersale.Role(r.PostForm.Get("role"))
+	list, err := s.cfg.Service.Members(ctx)
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	var target *engine.MemberView
+	owners := 0
+	for i, x := range list {
+		if x.ID == id {
+			target = &list[i]
+		}
+		if x.Role == string(aftersale.RoleOwner) {
+			owners++
+		}
+	}
+	if target == nil {
+		s.adminError(w, r, m, aftersale.Errorf(aftersale.ENOTFOUND, "no such member"))
+		return
+	}
+	if target.Role == string(aftersale.RoleOwner) && role != aftersale.RoleOwner && owners == 1 {
+		s.teamPage(w, r, m, http.StatusConflict, teamPage{Alert: alert{Error: target.Name + " is the only owner: make someone else an owner first."}})
+		return
+	}
+	// UpdateMember sets the SMTP URL too; the view does not carry it, so
+	// it is read from the store to be kept.
+	stored, err := s.cfg.Service.Store().MemberGet(ctx, id)
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	if err := s.cfg.Service.UpdateMember(ctx, id, "", role, stored.SMTPURL); err != nil {
+		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
+			s.adminError(w, r, m, err)
+			return
+		}
+		s.teamPage(w, r, m, statusOf(aftersale.ErrorCode(err)), teamPage{Alert: alert{Error: aftersale.ErrorMessage(err)}})
+		return
+	}
+	s.log.InfoContext(ctx, "admin changed a role", "member_id", m.ID, "target_member_id", id, "role", role)
+	s.flash(ctx, target.Name+" is "+label(role)+" now.")
+	http.Redirect(w, r, "/admin/team", http.StatusSeeOther)
+}

@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/smtp"
+	"github.com/aftersale/aftersale/smtptest"
+	"github.com/aftersale/aftersale/sqlite"
+	"github.com/aftersale/aftersale/web"
+)
+
+// env is a real aftersale for the admin UI: a SQLite store in a temp dir,
+// the engine Service with the built-in journeys, a real SMTP server, and
+// the web Server over HTTP.
+type env struct {
+	store aftersale.Store
+	svc   *engine.Service
+	smtp  *smtptest.Server
+	srv   *httptest.Server
+	logs  *syncBuffer
+}
+
+// syncBuffer collects the logs, so that a test can check them for PII.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fastHash keeps the tests quick: argon2id with 64 KiB and one pass.
+var fastHash = &auth.Params{Memory: 64, Time: 1, Threads: 1}
+
+func newEnv(t *testing.T, opts ...func(*web.Config)) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{smtp: smtptest.Start(t), logs: &syncBuffer{}}
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "aftersale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.store = db
+	journeys, err := journey.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderer, err := email.NewRenderer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := smtp.New(e.smtp.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mailer.Close() })
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.svc, err = engine.NewService(engine.Config{
+		Store: db, Journeys: journeys, Renderer: renderer, Mailer: mailer, Clock: &aftersale.Clock{},
+		From:  aftersale.Address{Name: "Shop", Email: "hello@shop.example"},
+		Links: &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef")}, Logger: log,
+		BaseURL: "http://shop.example", PasswordParams: fastHash,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.svc.Close)
+	cfg := web.Config{Service: e.svc, Logger: log, BusinessName: "Shop"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.srv = httptest.NewServer(web.NewServer(cfg, func() bool { return true }))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// member adds a team member.
+func (e *env) member(t *testing.T, mail string, role aftersale.Role) *engine.MemberView {
+	t.Helper()
+	m, err := e.svc.AddMember(context.Background(), engine.NewMember{Email: mail, Name: strings.Split(mail, "@")[0], Role: role, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+const password = "correct horse battery"
+
+// customer stores a customer with an order.
+func (e *env) customer(t *testing.T, mail, phone string) *aftersale.Customer {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c, err := e.store.CustomerUpsert(ctx, &aftersale.Contact{Email: mail, Name: "Ana Lima", Phone: phone, Timezone: "America/New_York"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.store.OrderUpsert(ctx, &aftersale.Order{
+		ExternalID: "1001-" + mail, CustomerID: c.ID, Source: "api", Currency: "USD", Total: "49.00",
+		Status: aftersale.OrderPlaced, PlacedAt: now,
+		Items: []aftersale.Item{{SKU: "sku-1", Name: "Launch Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "49.00"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// task stores an open task for the customer, due an hour ago.
+func (e *env) task(t *testing.T, c *aftersale.Customer, kind aftersale.TaskKind, title, script, draft string) *aftersale.Task {
+	t.Helper()
+	now := time.Now().UTC()
+	tk, err := e.store.TaskCreate(context.Background(), &aftersale.Task{
+		CustomerID: c.ID, Kind: kind, Title: title, Script: script, Draft: draft,
+		Assignee: "assistant", Status: aftersale.TaskOpen, DueAt: now.Add(-time.Hour), CreatedAt: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// client is a browser: cookies, no redirects followed, and the CSRF
+// token of the last page it read.
+type client struct {
+	t    *testing.T
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+func (e *env) client(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: e.srv.URL, hc: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// reply is a response with its body read.
+type reply struct {
+	*http.Response
+	body string
+}
+
+func (c *client) do(req *http.Request) reply {
+	c.t.Helper()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return reply{resp, string(b)}
+}
+
+func (c *client) get(path string) reply {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	return c.do(req)
+}
+
+// post sends a form with the CSRF token in the csrf_token field.
+func (c *client) post(path string, form url.Values) reply {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("csrf_token", c.csrf)
+	return c.postRaw(path, f, nil)
+}
+
+// htmx sends a form as htmx does, with the token in X-CSRF-Token.
+func (c *client) htmx(path string, form url.Values) reply {
+	c.t.Helper()
+	return c.postRaw(path, form, map[string]string{"HX-Request": "true", "X-CSRF-Token": c.csrf})
+}
+
+func (c *client) postRaw(path string, form url.Values, header map[string]string) reply {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return c.do(req)
+}
+
+// login logs in and fails the test unless it works.
+func (c *client) login(mail, pw string) {
+	c.t.Helper()
+	c.get("/admin/login")
+	r := c.post("/admin/login", url.Values{"email": {mail}, "password": {pw}})
+	if r.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("login %s: %d\n%s", mail, r.StatusCode, r.body)
+	}
+}
+
+// want fails the test unless the reply has the status and contains every
+// text.
+func (r reply) want(t *testing.T, status int, texts ...string) {
+	t.Helper()
+	if r.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.body)
+	}
+	unescaped := html.UnescapeString(r.body) // html/template writes + as &#43;
+	for _, s := range texts {
+		if !strings.Contains(r.body, s) && !strings.Contains(unescaped, s) {
+			t.Fatalf("%s %s: no %q in\n%s", r.Request.Method, r.Request.URL.Path, s, r.body)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRenderScript(t *testing.T) {
+	got := string(renderScript("# Before\nCall <script>alert(1)</script> & smile\nsecond line\n\n3. third **bold** `code`\n4. fourth\n- a\n- b\n<img src=x onerror=alert(1)>"))
+	want := "<h3>Before</h3>\n" +
+		"<p>Call &lt;script&gt;alert(1)&lt;/script&gt; &amp; smile<br>second line</p>\n" +
+		"<ol start=\"3\">\n<li>third <strong>bold</strong> <code>code</code></li>\n<li>fourth</li>\n</ol>\n" +
+		"<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n" +
+		"<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if strings.Contains(string(renderScript(`**<b>x</b>**`)), "<b>") {
+		t.Fatal("bold let raw HTML through")
+	}
+}
+
+func TestPhoneLink(t *testing.T) {
+	for _, tc := range []struct{ raw, region, tel string }{
+		{"+1 202-555-0143", "US", "+12025550143"},
+		{"(202) 555-0143", "US", "+12025550143"},
+		{"030 901820", "DE", "+4930901820"},
+		{"+44 20 7946 0018", "US", "+442079460018"},
+		{"ask at the desk", "US", ""},
+		{"12", "US", ""},
+		{"", "US", ""},
+	} {
+		p := newPhoneLink(tc.raw, tc.region)
+		if p.Tel != tc.tel || p.Display != strings.TrimSpace(tc.raw) {
+			t.Errorf("%q in %s: %+v, want tel %q", tc.raw, tc.region, p, tc.tel)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/admin/tasks/3?x=1":           "/admin/tasks/3?x=1",
+		"/admin":                       "/admin",
+		"":                             "/admin",
+		"//evil.example/admin":         "/admin",
+		"https://evil.example/admin":   "/admin",
+		"/\\evil.example":              "/admin",
+		"/adminx":                      "/admin",
+		"/u/token":                     "/admin",
+		"/admin/login?next=/admin/x":   "/admin",
+		"javascript:alert(1)//admin/x": "/admin",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLoginLimiter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	l := newLoginLimiter()
+	l.now = func() time.Time { return now }
+	keys := []string{"email:a@x", "ip:1.2.3.4"}
+	for i := range loginMaxFailures {
+		if _, b := l.blocked(keys); b {
+			t.Fatalf("blocked after %d failures", i)
+		}
+		l.fail(keys)
+		now = now.Add(time.Minute)
+	}
+	wait, b := l.blocked(keys)
+	if !b || wait != loginWindow-5*time.Minute {
+		t.Fatalf("after 5 failures: %v %v", wait, b)
+	}
+	if _, b := l.blocked([]string{"email:other@x", "ip:1.2.3.4"}); !b {
+		t.Fatal("the address is not blocked for another email")
+	}
+	l.reset("email:a@x")
+	if _, b := l.blocked([]string{"email:a@x", "ip:5.6.7.8"}); b {
+		t.Fatal("the email is still blocked after a reset")
+	}
+	now = now.Add(loginWindow)
+	if _, b := l.blocked(keys); b {
+		t.Fatal("still blocked after the window")
+	}
+	if len(l.fails) != 0 {
+		t.Fatalf("old failures kept: %v", l.fails)
+	}
+}
