@@ -11,8 +11,9 @@ import (
 
 // Link purposes: what a signed customer link lets its holder do.
 const (
-	LinkUnsubscribe = "unsub" // one-click unsubscribe and the preferences page
-	LinkWhoUses     = "who"   // name the person who uses an order
+	LinkUnsubscribe = "unsub"  // one-click unsubscribe and the preferences page
+	LinkWhoUses     = "who"    // name the person who uses an order
+	LinkSurvey      = "survey" // answer the satisfaction survey of an order
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

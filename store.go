@@ -171,6 +171,13 @@ type Queries interface {
 	// MessageCountByStatus counts all messages per status.
 	MessageCountByStatus(ctx context.Context) (map[MessageStatus]int, error)
 
+	// SurveyAnswerSave stores the answer, replacing the one with the same
+	// (order, kind, quality, subject); it returns the stored answer.
+	SurveyAnswerSave(ctx context.Context, a *SurveyAnswer) (*SurveyAnswer, error)
+	// SurveyAnswerList returns the answers matching the filter, oldest
+	// first.
+	SurveyAnswerList(ctx context.Context, f AnswerFilter) ([]*SurveyAnswer, error)
+
 	// MemberCreate stores a new team member; ECONFLICT when the email (any
 	// case) is a member's already.
 	MemberCreate(ctx context.Context, m *Member) (*Member, error)

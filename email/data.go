@@ -32,6 +32,31 @@ type Data struct {
 	Shipment *ShipmentData
 	// Links are absolute URLs for the customer's pages; each may be empty.
 	Links Links
+	// Survey is set for the emails of survey steps.
+	Survey *SurveyData
+}
+
+// SurveyData is what a survey email links to.
+type SurveyData struct {
+	// URL opens the survey page (signed, expiring).
+	URL string
+	// Choices are the qualities of the importance survey, each with a
+	// one-click link that records it as mattering to the customer.
+	Choices []SurveyChoice
+	// Qualities are the labels of the qualities the performance survey
+	// asks about (those the customer chose, or all).
+	Qualities []string
+	// Members are the names of the team members who served the customer,
+	// whom the performance survey asks about too.
+	Members []string
+	// Reminder is true for the reminder of an unanswered survey.
+	Reminder bool
+}
+
+// SurveyChoice is one quality of the importance survey.
+type SurveyChoice struct {
+	Label string
+	URL   string
 }
 
 // Business describes the shop. Name is required; the rest may be empty.

@@ -44,6 +44,8 @@ var builtinFS embed.FS
 // The names of the built-in templates.
 const (
 	ThankYou             = "thank_you"
+	SurveyImportance     = "survey_importance"
+	SurveyPerformance    = "survey_performance"
 	Access               = "access"
 	ShippingExpectations = "shipping_expectations"
 	FirstSession         = "first_session"

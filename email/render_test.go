@@ -56,7 +56,7 @@ func TestBuiltinNames(t *testing.T) {
 	r := newRenderer(t)
 	want := []string{
 		Access, Day1Welcome, Day30Checkin, Day3Answers, Day7Checkin, DidItArrive, FirstSession,
-		RefundThanks, ShipmentUpdate, ShippingExpectations, ThankYou, WhoUses,
+		RefundThanks, ShipmentUpdate, ShippingExpectations, ThankYou, WhoUses, SurveyImportance, SurveyPerformance,
 	}
 	slices.Sort(want)
 	if got := r.Names(); !slices.Equal(got, want) {

@@ -78,6 +78,22 @@ func samples() map[string]*Data {
 	for _, d := range []*Data{digital, physical, coaching, forUser, &toBuyer} {
 		d.Order.derive()
 	}
+	// What survey steps add; the same for every sample but the minimal one
+	// (which has none, as an email that is not a survey).
+	survey := &SurveyData{
+		URL: "https://aftersale.example/s/tok456",
+		Choices: []SurveyChoice{
+			{Label: "Responsiveness: quick answers", URL: "https://aftersale.example/s/tok456?q=responsiveness"},
+			{Label: "Value & fairness <price>", URL: "https://aftersale.example/s/tok456?q=value"},
+		},
+		Qualities: []string{"Responsiveness: quick answers", "Value & fairness <price>"},
+	}
+	for _, d := range []*Data{digital, physical, forUser, &toBuyer} {
+		d.Survey = survey
+	}
+	withMembers := *survey
+	withMembers.Members, withMembers.Reminder = []string{"Ada Lovelace", "Grace"}, true
+	coaching.Survey = &withMembers
 	return map[string]*Data{
 		"digital":  digital,
 		"physical": physical,

@@ -102,6 +102,16 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 	if err != nil {
 		return err
 	}
+	if js.If != nil && strings.Contains(js.If.String(), "survey_score") {
+		nps, err := st.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: order.ID, Kind: aftersale.AnswerNPS})
+		if err != nil {
+			return err
+		}
+		if len(nps) > 0 {
+			v := nps[len(nps)-1].Value
+			facts.SurveyScore = &v
+		}
+	}
 	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
 		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
 			return err
@@ -119,7 +129,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 
 	switch step.Type {
 	case aftersale.StepEmail:
-		msgs, note, err := s.sendStepEmail(ctx, step, js, facts, final)
+		msgs, note, err := s.sendStepEmail(ctx, step, js, facts, final, nil)
 		if errors.Is(err, errRetry) && !final {
 			// Keep what was sent to the other recipients; retry the rest.
 			if rerr := s.record(ctx, msgs, nil); rerr != nil {
@@ -144,9 +154,21 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 			m.TasksCreated.WithLabelValues(string(t.Kind)).Inc()
 		}
 		return finish(aftersale.StepDone, fmt.Sprintf("task %d created (%s)", t.ID, t.Kind))
+	case aftersale.StepSurvey:
+		msgs, note, err := s.executeSurvey(ctx, step, js, facts, final)
+		if errors.Is(err, errRetry) && !final {
+			if rerr := s.record(ctx, msgs, nil); rerr != nil {
+				return rerr
+			}
+			return err
+		}
+		if err != nil {
+			return finish(aftersale.StepFailed, err.Error(), msgs...)
+		}
+		return finish(aftersale.StepDone, note, msgs...)
 	default:
-		// Survey and offer steps are planned and shown in timelines, but
-		// this version does not execute them yet; say so rather than drop them.
+		// Offer steps are planned and shown in timelines, but this version
+		// does not execute them yet; say so rather than drop them.
 		return finish(aftersale.StepSkipped, fmt.Sprintf("%s steps are not executed by this version", step.Type))
 	}
 }
@@ -160,7 +182,9 @@ type recipient struct {
 // sendStepEmail sends the step's email to each of its recipients and
 // returns the messages to record and a note of what happened. Recipients
 // already sent to are passed over.
-func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool) ([]*aftersale.Message, string, error) {
+// extra, when not nil, adds a survey's links for each recipient.
+func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool,
+	extra func(recipient) *email.SurveyData) ([]*aftersale.Message, string, error) {
 	to := js.To
 	if len(to) == 0 {
 		to = []string{"buyer", "user"}
@@ -182,7 +206,7 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 	var msgs []*aftersale.Message
 	var retry error
 	for _, r := range rcpts {
-		msg, status, err := s.sendOne(ctx, step, js.Template, category, r, f, final)
+		msg, status, err := s.sendOne(ctx, step, js.Template, category, r, f, final, extra)
 		if err != nil {
 			if errors.Is(err, errRetry) {
 				retry = err
@@ -217,7 +241,8 @@ func (r recipient) role() string {
 // is not sent again). Nothing is written before the hand-off: the caller
 // records the message with the step's outcome in one transaction, and a
 // crash in between resends with the same Message-ID.
-func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool) (*aftersale.Message, aftersale.MessageStatus, error) {
+func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool,
+	extra func(recipient) *email.SurveyData) (*aftersale.Message, aftersale.MessageStatus, error) {
 	messageID := s.messageID(step, f.Order, r.c.Email)
 	prev, err := s.cfg.Store.MessageGetByMessageID(ctx, messageID)
 	switch {
@@ -227,7 +252,7 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 		return nil, "", err
 	}
 	now := s.cfg.Clock.RealNow()
-	m, renderErr := s.compose(step, tmpl, cat, r, f, messageID)
+	m, renderErr := s.compose(step, tmpl, cat, r, f, messageID, extra)
 	msg := &aftersale.Message{
 		StepID: step.ID, CustomerID: r.c.ID, Recipient: r.c.Email, MessageID: messageID,
 		Template: tmpl, Category: cat, CreatedAt: now, SentAt: now,
@@ -340,8 +365,12 @@ func (s *Service) messageID(step *aftersale.Step, o *aftersale.Order, to string)
 
 // compose renders the template for one recipient and builds the message
 // with its headers.
-func (s *Service) compose(step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, messageID string) (*aftersale.Email, error) {
+func (s *Service) compose(step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, messageID string,
+	extra func(recipient) *email.SurveyData) (*aftersale.Email, error) {
 	d := s.templateData(step, r, f)
+	if extra != nil {
+		d.Survey = extra(r)
+	}
 	var unsub string
 	if cat != aftersale.CategoryTransactional {
 		unsub = s.UnsubscribeURL(r.c)

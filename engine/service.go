@@ -47,6 +47,12 @@ type Config struct {
 	// PasswordParams are the argon2id costs of new passwords; nil means
 	// auth.DefaultParams (tests lower them).
 	PasswordParams *auth.Params
+	// Qualities are the service qualities surveys ask about; nil means
+	// aftersale.DefaultQualities.
+	Qualities []aftersale.Quality
+	// RecoveryBelow is the recommendation score (0–10) below which a
+	// recovery call is created; 0 means DefaultRecoveryBelow.
+	RecoveryBelow int
 	// TaskSLA is how long after its due time an open task counts as
 	// overdue (the badge, the daily digest); 0 means at once.
 	TaskSLA time.Duration

@@ -99,6 +99,7 @@ func TestDefaultJourney(t *testing.T) {
 		"day3-answers":          {aftersale.StepEmail, "day3_answers", "3d", "", aftersale.CategoryFollowUp, both, ""},
 		"day7-checkin":          {aftersale.StepEmail, "day7_checkin", "7d", "", aftersale.CategoryFollowUp, both, ""},
 		"performance-survey":    {aftersale.StepSurvey, "performance", "14d", "", aftersale.CategoryFollowUp, both, ""},
+		"performance-reminder":  {aftersale.StepSurvey, "performance", "18d", "", aftersale.CategoryFollowUp, both, ""},
 		"day30-checkin":         {aftersale.StepEmail, "day30_checkin", "30d", "", aftersale.CategoryFollowUp, both, ""},
 		"insider-offer":         {aftersale.StepOffer, "", "30d", "consent", aftersale.CategoryMarketing, []string{"buyer"}, ""},
 	}

@@ -35,6 +35,7 @@ type catalog struct {
 	messageID []string // RFC 5322 Message-IDs
 	tasks     []int64
 	members   []int64
+	answers   []int64
 	secrets   []string
 }
 
@@ -197,6 +198,18 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 		must(err)
 		cat.members = append(cat.members, member.ID)
 	}
+	for _, a := range []aftersale.SurveyAnswer{
+		{CustomerID: ann, OrderID: o1, Kind: aftersale.AnswerImportance, Quality: "expertise", Value: 1, CreatedAt: at(50)},
+		{CustomerID: ann, OrderID: o1, Kind: aftersale.AnswerPerformance, Quality: "expertise", Subject: "Eve@Team.example",
+			Value: 4, Comment: "Knew her stuff \u00e9", CreatedAt: at(51)},
+		{CustomerID: ann, OrderID: o1, Kind: aftersale.AnswerNPS, Value: 9, CreatedAt: at(51)},
+		{CustomerID: dora, OrderID: o3, Kind: aftersale.AnswerComment, Comment: "Slow", CreatedAt: at(52)},
+	} {
+		answer, err := s.SurveyAnswerSave(ctx, &a)
+		must(err)
+		cat.answers = append(cat.answers, answer.ID)
+	}
+
 	// Sessions are not copied.
 	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
 
@@ -232,6 +245,8 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 		put(fmt.Sprint("MessageListByCustomer ", id), msgs, err)
 		tasks, err := s.TaskList(ctx, aftersale.TaskFilter{CustomerID: id})
 		put(fmt.Sprint("TaskList ", id), tasks, err)
+		answers, err := s.SurveyAnswerList(ctx, aftersale.AnswerFilter{CustomerID: id})
+		put(fmt.Sprint("SurveyAnswerList customer ", id), answers, err)
 	}
 	for _, email := range cat.emails {
 		v, err := s.CustomerGetByEmail(ctx, email)
@@ -254,6 +269,8 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 		put(fmt.Sprint("BookingListByOrder ", id), books, err)
 		runs, err := s.RunListByOrder(ctx, id)
 		put(fmt.Sprint("RunListByOrder ", id), runs, err)
+		answers, err := s.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: id})
+		put(fmt.Sprint("SurveyAnswerList order ", id), answers, err)
 	}
 	for _, id := range cat.runs {
 		v, err := s.RunGet(ctx, id)
@@ -291,6 +308,8 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 	}
 	members, err := s.MemberList(ctx)
 	put("MemberList", members, err)
+	answers, err := s.SurveyAnswerList(ctx, aftersale.AnswerFilter{})
+	put("SurveyAnswerList", answers, err)
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -330,12 +349,13 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
-		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2, "secrets": 2}
+		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2,
+		"survey_answers": 4, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}
@@ -397,6 +417,11 @@ func TestImportSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	answer, err := dst.SurveyAnswerSave(ctx, &aftersale.SurveyAnswer{CustomerID: c.ID, OrderID: o.ID,
+		Kind: aftersale.AnswerNPS, Value: 10, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []struct {
 		what      string
 		new, last int64
@@ -404,7 +429,7 @@ func TestImportSQLite(t *testing.T) {
 		{"customer", c.ID, slices.Max(cat.customers)}, {"order", o.ID, slices.Max(cat.orders)},
 		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
 		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},
-		{"member", member.ID, slices.Max(cat.members)},
+		{"member", member.ID, slices.Max(cat.members)}, {"survey answer", answer.ID, slices.Max(cat.answers)},
 	} {
 		if id.new != id.last+1 {
 			t.Errorf("new %s got ID %d, want %d", id.what, id.new, id.last+1)

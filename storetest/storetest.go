@@ -63,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"MemberUpdate", testMemberUpdate},
 		{"Session", testSession},
 		{"SessionPurge", testSessionPurge},
+		{"SurveyAnswerSave", testSurveyAnswerSave},
+		{"SurveyAnswerList", testSurveyAnswerList},
 		{"SecretGet", testSecretGet},
 		{"SecretGetConcurrent", testSecretGetConcurrent},
 		{"UpdateCommit", testUpdateCommit},

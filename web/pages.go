@@ -7,18 +7,30 @@ import (
 	"strings"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pageTemplates = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"inc": func(i int) int { return i + 1 },
+	"scale": func(from, to int) []int {
+		var out []int
+		for i := from; i <= to; i++ {
+			out = append(out, i)
+		}
+		return out
+	},
+	"deref": func(p *int) int { return *p },
+}).ParseFS(templateFS, "templates/*.html"))
 
 // Template names of the customer pages.
 const (
 	tmplPreferences = "preferences.html"
 	tmplWhoUses     = "who_uses.html"
 	tmplMessage     = "message.html"
+	tmplSurvey      = "survey.html"
 )
 
 // pageView is the data of every customer page.
@@ -31,6 +43,7 @@ type pageView struct {
 	Unsubscribed bool
 	OrderID      string
 	Form         whoUsesForm
+	Survey       *engine.SurveyForm
 }
 
 type whoUsesForm struct{ Name, Email string }

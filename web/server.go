@@ -91,6 +91,8 @@ func (s *Server) routes() {
 	for _, name := range []string{"shopify", "stripe", "woocommerce"} {
 		s.mux.HandleFunc("POST /webhooks/"+name, s.handleWebhook(name))
 	}
+	s.mux.HandleFunc("GET /s/{token}", s.handleSurvey)
+	s.mux.HandleFunc("POST /s/{token}", s.handleSurveyPost)
 	s.mux.HandleFunc("GET /u/{token}", s.handlePreferences)
 	s.mux.HandleFunc("POST /u/{token}", s.handleUnsubscribePost)
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)
