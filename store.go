@@ -171,6 +171,10 @@ type Queries interface {
 	// MessageCountByStatus counts all messages per status.
 	MessageCountByStatus(ctx context.Context) (map[MessageStatus]int, error)
 
+	// OrderList returns the orders placed in [from, to) (zero times: no
+	// bound), with their items, oldest first; for reports.
+	OrderList(ctx context.Context, from, to time.Time) ([]*Order, error)
+
 	// SurveyAnswerSave stores the answer, replacing the one with the same
 	// (order, kind, quality, subject); it returns the stored answer.
 	SurveyAnswerSave(ctx context.Context, a *SurveyAnswer) (*SurveyAnswer, error)

@@ -63,8 +63,13 @@ type Config struct {
 	// tests lower them).
 	AdminEmail, AdminPassword string
 	TaskSLA                   time.Duration
-	PhoneRegion               string
-	PasswordParams            *auth.Params
+	// Surveys: the service qualities (aftersale.ParseQualities; "" for
+	// the default catalogue) and the recommendation score below which a
+	// recovery call is created (0: 7).
+	Qualities      string
+	RecoveryBelow  int
+	PhoneRegion    string
+	PasswordParams *auth.Params
 	// Shop platforms: the secrets that sign their webhooks (each set one
 	// enables its /webhooks/ route) and the rules giving their order lines
 	// a kind (aftersale.ParseKindRules).
@@ -294,6 +299,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		sched.QuietStart, sched.QuietEnd = strings.TrimSpace(start), strings.TrimSpace(end)
 	}
 	from, _ := mail.ParseAddress(cfg.From)
+	qualities, err := aftersale.ParseQualities(cfg.Qualities)
+	if err != nil {
+		return nil, fmt.Errorf("AFTERSALE_QUALITIES: %w", err)
+	}
+	if cfg.RecoveryBelow < 0 || cfg.RecoveryBelow > 11 {
+		return nil, fmt.Errorf("AFTERSALE_SURVEY_RECOVERY_BELOW is %d; want 0 to 11", cfg.RecoveryBelow)
+	}
 	a.service, err = engine.NewService(engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
 		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.BounceAddress,
@@ -304,6 +316,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		MemberMailer:     memberMailer(dkim),
 		PasswordParams:   cfg.PasswordParams,
 		TaskSLA:          cfg.TaskSLA,
+		Qualities:        qualities,
+		RecoveryBelow:    cfg.RecoveryBelow,
 	})
 	if err != nil {
 		return nil, err

@@ -73,6 +73,9 @@ func TestTwoStepSurvey(t *testing.T) {
 	}
 
 	perf := b.waitTemplate(t, "sv@example.com", "survey_performance", 20*time.Second)
+	if subj := perf.Header.Get("Subject"); strings.Contains(subj, "reminder") {
+		t.Errorf("the first performance survey is called a reminder: %q", subj)
+	}
 	text := perf.Text()
 	for _, want := range []string{"Value: worth what you paid", "Expertise: knowing what we are doing", "Ada Lovelace"} {
 		if !strings.Contains(text, want) {

@@ -66,9 +66,12 @@ func (s *Service) executeSurvey(ctx context.Context, step *aftersale.Step, js *j
 		if err != nil {
 			return nil, "", err
 		}
+		j := s.cfg.Journeys.ByID(step.JourneyID)
 		for _, st := range steps {
-			if st.RunID == step.RunID && st.ID != step.ID && st.Type == aftersale.StepSurvey &&
-				st.Status == aftersale.StepDone && st.DueAt.Before(step.DueAt) {
+			if st.RunID != step.RunID || st.ID == step.ID || st.Status != aftersale.StepDone || !st.DueAt.Before(step.DueAt) {
+				continue
+			}
+			if js2 := j.Step(st.StepID); js2 != nil && js2.Type == aftersale.StepSurvey && js2.Survey == journey.SurveyPerformance {
 				reminder = true
 			}
 		}

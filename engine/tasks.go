@@ -42,11 +42,13 @@ type TaskView struct {
 }
 
 // Outcomes lists the outcomes a task can be completed with. A call that
-// found nobody (no_answer, voicemail) is tried again a business day later;
+// found nobody (no_answer, voicemail), or a customer who asked to be called
+// back (call_back; the time goes in the note), is tried again a business
+// day later;
 // a wrong number becomes a personal email task. A personal email sent from
 // the admin UI completes its task with "sent".
 var Outcomes = map[aftersale.TaskKind][]string{
-	aftersale.TaskCall:          {"reached", "voicemail", "no_answer", "wrong_number"},
+	aftersale.TaskCall:          {"reached", "voicemail", "no_answer", "call_back", "wrong_number"},
 	aftersale.TaskPersonalEmail: {"sent"},
 }
 
@@ -129,7 +131,7 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note, don
 		if done, err = tx.TaskComplete(ctx, id, outcome, note, doneBy, now); err != nil {
 			return err
 		}
-		if t.Kind != aftersale.TaskCall || (outcome != "no_answer" && outcome != "voicemail" && outcome != "wrong_number") {
+		if t.Kind != aftersale.TaskCall || (outcome != "no_answer" && outcome != "voicemail" && outcome != "call_back" && outcome != "wrong_number") {
 			return nil
 		}
 		c, err := tx.CustomerGet(ctx, t.CustomerID)

@@ -95,7 +95,11 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 	if err != nil {
 		return nil, err
 	}
-	v.Stage = stage(orders, tasks, c.ID)
+	answers, err := st.SurveyAnswerList(ctx, aftersale.AnswerFilter{CustomerID: c.ID})
+	if err != nil {
+		return nil, err
+	}
+	v.Stage = stage(orders, tasks, answers, c.ID)
 
 	events, err := st.EventListByCustomer(ctx, c.Email)
 	if err != nil {
@@ -149,10 +153,17 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 
 // stage places a customer on the way from transaction to customer:
 // purchased → onboarded (access, delivery or a session happened) → engaged
-// (a human touch was completed) → loyal (a second purchase kept). A customer
+// (a human touch was completed) → satisfied (a good survey: a latest
+// recommendation of 9 or 10) → loyal (a second purchase kept). A customer
 // whose every order was refunded or cancelled is "refunded"; one with no
 // order of their own is a "contact".
-func stage(orders []*aftersale.Order, tasks []*aftersale.Task, customerID int64) string {
+func stage(orders []*aftersale.Order, tasks []*aftersale.Task, answers []*aftersale.SurveyAnswer, customerID int64) string {
+	satisfied := false
+	for _, a := range answers { // oldest first: the latest score wins
+		if a.Kind == aftersale.AnswerNPS {
+			satisfied = a.Value >= 9
+		}
+	}
 	var kept, onboarded int
 	for _, o := range orders {
 		if o.Status != aftersale.OrderPlaced {
@@ -176,6 +187,8 @@ func stage(orders []*aftersale.Order, tasks []*aftersale.Task, customerID int64)
 		return "refunded"
 	case kept >= 2:
 		return "loyal"
+	case satisfied:
+		return "satisfied"
 	case engaged:
 		return "engaged"
 	case onboarded > 0:

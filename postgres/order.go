@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -151,6 +152,30 @@ func (q *queries) OrderListByCustomer(ctx context.Context, customerID int64) ([]
 		WHERE o.customer_id = $1 OR o.user_id = $1
 		ORDER BY o.placed_at DESC, o.id DESC`, customerID)
 	return list, wrap("order list by customer", err)
+}
+
+// OrderList returns the orders placed in [from, to), a zero time leaving
+// that side open, oldest first (by placed_at, then ID), with their items.
+// Like the other order reads, it takes the items in the same statement
+// (orderSelect), so from the same snapshot as the orders.
+func (q *queries) OrderList(ctx context.Context, from, to time.Time) ([]*aftersale.Order, error) {
+	var where []string
+	var args []any
+	if !from.IsZero() {
+		args = append(args, from)
+		where = append(where, fmt.Sprintf("o.placed_at >= $%d", len(args)))
+	}
+	if !to.IsZero() {
+		args = append(args, to)
+		where = append(where, fmt.Sprintf("o.placed_at < $%d", len(args)))
+	}
+	query := orderSelect
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY o.placed_at, o.id`
+	list, err := listRows(ctx, q.q, scanOrderWithItems, query, args...)
+	return list, wrap("order list", err)
 }
 
 // OrderSetStatus sets the status; refunded and cancelled also set ClosedAt,

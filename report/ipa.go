@@ -95,7 +95,8 @@ const eps = 1e-9
 // rank r is the quality's place among the respondent's choices,
 // 1 + the number of its choices with a strictly lower Value: with ranks
 // 1..k this is the Value itself, gaps are closed, ties share the better
-// rank, and choices left unranked (all the same Value) all weigh 1. Every
+// rank, and choices left unranked (all the same Value) all weigh 1. A
+// Value of 0 or less is a withdrawn choice and does not count. Every
 // chosen key counts in k, even one no longer in the catalogue. Importance
 // is what customers value, so it does not depend on Subject; to weigh only
 // the customers a member served, pass their orders in opt.Orders.
@@ -124,6 +125,9 @@ func IPA(qualities []aftersale.Quality, answers []*aftersale.SurveyAnswer, opt I
 		}
 		switch a.Kind {
 		case aftersale.AnswerImportance:
+			if a.Value <= 0 {
+				continue // a choice the customer withdrew
+			}
 			c := choices[a.OrderID]
 			if c == nil {
 				c = map[string]int{}

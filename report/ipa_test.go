@@ -174,17 +174,19 @@ func TestIPAOrders(t *testing.T) {
 //
 //	order  values             ranks       k  weights
 //	1      a 2, b 5           1, 2        2  a 1, b 1/2
-//	2      a 0, b 0, c 0      1, 1, 1     3  a 1, b 1, c 1
+//	2      a 7, b 7, c 7      1, 1, 1     3  a 1, b 1, c 1
 //	3      a 1, b 1, zzz 3    1, 1, 3     3  a 1, b 1, (zzz 1/3)
 //	4      c 3, c 1 (twice)   1           1  c 1
+//	5      a 0 (withdrawn)    -           0  not a respondent
 //
 // Importance: a 3/4, b (1/2+1+1)/4 = 5/8, c 2/4, d and e 0.
 func TestIPARanks(t *testing.T) {
 	answers := []*aftersale.SurveyAnswer{
 		imp(1, "a", 2), imp(1, "b", 5),
-		imp(2, "a", 0), imp(2, "b", 0), imp(2, "c", 0),
+		imp(2, "a", 7), imp(2, "b", 7), imp(2, "c", 7),
 		imp(3, "a", 1), imp(3, "b", 1), imp(3, "zzz", 3),
 		imp(4, "c", 3), imp(4, "c", 1),
+		imp(5, "a", 0),
 	}
 	points, c := IPA(append(append([]aftersale.Quality{}, qualities...), qualities[0]), answers, IPAOptions{})
 	wantImp := map[string]float64{"a": 0.75, "b": 0.625, "c": 0.5}

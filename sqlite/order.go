@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -110,10 +112,18 @@ func (q *queries) loadItems(ctx context.Context, orders []*aftersale.Order) erro
 		}
 		marks = append(marks, '?')
 	}
-	rows, err := q.q.QueryContext(ctx, `
+	return q.scanItems(ctx, byID, `
 		SELECT order_id, sku, name, kind, quantity, price, access_url FROM order_items
 		WHERE order_id IN (`+string(marks)+`)
 		ORDER BY order_id, line_no`, args...)
+}
+
+// scanItems runs query, which selects the order ID and the item columns in
+// line order, and appends the items to their orders in byID. Every row must
+// belong to an order of byID: the caller reads the orders and their items in
+// one transaction.
+func (q *queries) scanItems(ctx context.Context, byID map[int64]*aftersale.Order, query string, args ...any) error {
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -125,6 +135,9 @@ func (q *queries) loadItems(ctx context.Context, orders []*aftersale.Order) erro
 			return err
 		}
 		o := byID[id]
+		if o == nil {
+			return fmt.Errorf("item of order %d, which was not read", id)
+		}
 		o.Items = append(o.Items, it)
 	}
 	return rows.Err()
@@ -157,6 +170,49 @@ func (q *queries) OrderListByCustomer(ctx context.Context, customerID int64) ([]
 	})
 	if err != nil {
 		return nil, wrap("order list by customer", err)
+	}
+	return list, nil
+}
+
+// OrderList returns the orders placed in [from, to), a zero time leaving
+// that side open, oldest first (by placed_at, then ID), with their items.
+// The items of all the orders come from one more query, which selects them
+// by the same bounds rather than by a list of IDs: a report may span more
+// orders than SQLite takes parameters, and the query text stays one of four
+// (for the statement cache).
+func (q *queries) OrderList(ctx context.Context, from, to time.Time) ([]*aftersale.Order, error) {
+	var where []string
+	var args []any
+	if !from.IsZero() {
+		where, args = append(where, "o.placed_at >= ?"), append(args, micro(from))
+	}
+	if !to.IsZero() {
+		where, args = append(where, "o.placed_at < ?"), append(args, micro(to))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = ` WHERE ` + strings.Join(where, " AND ")
+	}
+	var list []*aftersale.Order
+	err := q.atomic(ctx, true, func(q *queries) error {
+		var err error
+		list, err = listRows(ctx, q.q, scanOrder, `
+			SELECT `+orderColumns+` FROM orders o`+cond+`
+			ORDER BY o.placed_at, o.id`, args...)
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		byID := make(map[int64]*aftersale.Order, len(list))
+		for _, o := range list {
+			byID[o.ID] = o
+		}
+		return q.scanItems(ctx, byID, `
+			SELECT i.order_id, i.sku, i.name, i.kind, i.quantity, i.price, i.access_url
+			FROM order_items i JOIN orders o ON o.id = i.order_id`+cond+`
+			ORDER BY i.order_id, i.line_no`, args...)
+	})
+	if err != nil {
+		return nil, wrap("order list", err)
 	}
 	return list, nil
 }

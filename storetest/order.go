@@ -101,6 +101,79 @@ func testOrderListByCustomer(t *testing.T, s aftersale.Store) {
 	}
 }
 
+func testOrderList(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann@example.com")
+	bob := newCustomer(t, s, "bob@example.com")
+
+	// Stored in another order than placed; c and d are placed at the same
+	// time, so the ID decides between them.
+	a := newOrder(t, s, ann.ID, "a", at(2*time.Hour))
+	b := newOrder(t, s, bob.ID, "b", t0)
+	c := newOrder(t, s, ann.ID, "c", at(time.Hour))
+	d := newOrder(t, s, bob.ID, "d", at(time.Hour))
+	e, err := s.OrderUpsert(ctx, &aftersale.Order{ // no items
+		ExternalID: "e", CustomerID: ann.ID, Source: "api", Currency: "EUR", Total: "0.00",
+		Status: aftersale.OrderPlaced, PlacedAt: at(3 * time.Hour),
+	})
+	ok(t, err)
+	// The order facts come along too.
+	ok(t, s.OrderSetUser(ctx, b.ID, ann.ID))
+	_, err = s.OrderMarkAccessed(ctx, b.ID, at(4*time.Hour))
+	ok(t, err)
+	b.UserID, b.AccessedAt = ann.ID, at(4*time.Hour)
+	for _, o := range []*aftersale.Order{a, b, c, d} {
+		if len(o.Items) != 2 {
+			t.Fatalf("order %s was stored with %d items, want 2", o.ExternalID, len(o.Items))
+		}
+	}
+
+	east := time.FixedZone("UTC+5", 5*60*60)
+	var none time.Time
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     []*aftersale.Order
+	}{
+		{"no bounds, oldest first", none, none, []*aftersale.Order{b, c, d, a, e}},
+		{"from is inclusive", at(time.Hour), none, []*aftersale.Order{c, d, a, e}},
+		{"from a microsecond later", at(time.Hour + time.Microsecond), none, []*aftersale.Order{a, e}},
+		{"to is exclusive", none, at(time.Hour), []*aftersale.Order{b}},
+		{"to a microsecond later", none, at(time.Hour + time.Microsecond), []*aftersale.Order{b, c, d}},
+		{"both bounds", at(time.Hour), at(3 * time.Hour), []*aftersale.Order{c, d, a}},
+		{"bounds in another zone", at(time.Hour).In(east), at(2 * time.Hour).In(east), []*aftersale.Order{c, d}},
+		{"from equals to", at(time.Hour), at(time.Hour), nil},
+		{"after the last order", at(3*time.Hour + time.Microsecond), none, nil},
+		{"before the first order", none, t0, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.OrderList(ctx, tt.from, tt.to)
+		ok(t, err)
+		if len(got) == 0 && len(tt.want) == 0 {
+			continue
+		}
+		same(t, tt.name, got, tt.want)
+	}
+
+	// In a transaction too, seeing its own writes.
+	var f *aftersale.Order
+	var got []*aftersale.Order
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		var err error
+		f, err = tx.OrderUpsert(ctx, &aftersale.Order{
+			ExternalID: "f", CustomerID: bob.ID, Source: "api", Currency: "EUR", Total: "5.00",
+			Status: aftersale.OrderPlaced, PlacedAt: at(2 * time.Hour),
+			Items: []aftersale.Item{{SKU: "f-1", Name: "Sticker", Kind: aftersale.KindPhysical, Quantity: 5, Price: "1.00"}},
+		})
+		if err != nil {
+			return err
+		}
+		got, err = tx.OrderList(ctx, at(2*time.Hour), none)
+		return err
+	}))
+	same(t, "OrderList in a transaction", got, []*aftersale.Order{a, f, e})
+}
+
 func testOrderSetStatus(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	ann := newCustomer(t, s, "ann@example.com")

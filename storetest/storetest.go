@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"CustomerSetSuppressed", testCustomerSetSuppressed},
 		{"OrderUpsert", testOrderUpsert},
 		{"OrderListByCustomer", testOrderListByCustomer},
+		{"OrderList", testOrderList},
 		{"OrderSetStatus", testOrderSetStatus},
 		{"OrderSetUser", testOrderSetUser},
 		{"OrderMark", testOrderMark},

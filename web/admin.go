@@ -75,6 +75,10 @@ var adminRouteTable = []adminRoute{
 	{"GET", "/admin/customers/{email}", accessMember, (*Server).adminCustomer},
 	{"GET", "/admin/outbox", accessMember, (*Server).adminOutbox},
 	{"GET", "/admin/journeys", accessMember, (*Server).adminJourneys},
+	{"GET", "/admin/dashboard", accessMember, (*Server).adminDashboard},
+	{"GET", "/admin/dashboard/funnel.csv", accessMember, adminReportCSV(reportFunnel)},
+	{"GET", "/admin/dashboard/ipa.csv", accessMember, adminReportCSV(reportIPA)},
+	{"GET", "/admin/dashboard/scores.csv", accessMember, adminReportCSV(reportScores)},
 
 	{"GET", "/admin/team", accessMember, (*Server).adminTeam},
 	{"POST", "/admin/team", accessOwner, (*Server).adminTeamAdd},

@@ -130,7 +130,7 @@ type alert struct{ Message, Error string }
 
 // navOf names the menu entry of a path.
 func navOf(p string) string {
-	for _, n := range []string{"customers", "outbox", "journeys", "team", "account", "tasks"} {
+	for _, n := range []string{"dashboard", "customers", "outbox", "journeys", "team", "account", "tasks"} {
 		if strings.HasPrefix(p, "/admin/"+n) {
 			if n == "tasks" {
 				return "inbox"
@@ -255,7 +255,7 @@ func localIn(tz string) string {
 
 // labels are the words shown for codes.
 var labels = map[string]string{
-	"reached": "Reached", "voicemail": "Left a voicemail", "no_answer": "No answer",
+	"reached": "Reached", "voicemail": "Left a voicemail", "no_answer": "No answer", "call_back": "Call back later",
 	"wrong_number": "Wrong number", "done": "Done", "skipped": "Skip", "sent": "Sent",
 	"personal_email": "Personal email", "call": "Call", "social_connect": "Social connect",
 	"community_invite": "Community invite", "handwritten_note": "Handwritten note",

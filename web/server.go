@@ -84,6 +84,10 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/customers/{email}", s.api(s.handleCustomer))
 	s.mux.Handle("GET /api/v1/tasks", s.api(s.handleTasks))
 	s.mux.Handle("POST /api/v1/tasks/{id}/complete", s.api(s.handleTaskComplete))
+	for _, name := range []string{reportFunnel, reportIPA, reportScores} {
+		s.mux.Handle("GET /api/v1/reports/"+name, s.api(s.handleReport(name)))
+		s.mux.Handle("GET /api/v1/reports/"+name+".csv", s.api(s.handleReportCSV(name)))
+	}
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	}))
