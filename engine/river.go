@@ -186,6 +186,9 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err := river.AddWorkerSafely(workers, &digestWorker{svc: svc}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &riskWorker{svc: svc}); err != nil {
+		return nil, err
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
 	}
@@ -210,6 +213,11 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 				river.PeriodicInterval(dispatchEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(riskEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return RiskArgs{}, nil },
+				nil,
 			),
 			river.NewPeriodicJob(
 				river.PeriodicInterval(digestEvery),

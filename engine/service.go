@@ -53,6 +53,9 @@ type Config struct {
 	// RecoveryBelow is the recommendation score (0–10) below which a
 	// recovery call is created; 0 means DefaultRecoveryBelow.
 	RecoveryBelow int
+	// RiskLimit is the refund-risk score (0–100) at which a call for the
+	// owner is created; 0 means DefaultRiskLimit.
+	RiskLimit int
 	// TaskSLA is how long after its due time an open task counts as
 	// overdue (the badge, the daily digest); 0 means at once.
 	TaskSLA time.Duration

@@ -40,6 +40,9 @@ type OrderView struct {
 	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
 	User        string           `json:"user,omitempty"`
 	Items       []aftersale.Item `json:"items"`
+	// RefundRisk is the purchase's refund-risk score and its signals
+	// (buyer's orders that are not refunded or cancelled).
+	RefundRisk *Risk `json:"refund_risk,omitempty"`
 }
 
 // TimelineItem is one entry of a customer's history or plan.
@@ -83,6 +86,12 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 		}
 		if o.CustomerID != c.ID {
 			ov.Role = "user"
+		} else if o.Status == aftersale.OrderPlaced {
+			r, err := s.refundRisk(ctx, o, c)
+			if err != nil {
+				return nil, err
+			}
+			ov.RefundRisk = &r
 		}
 		if o.UserID != 0 && o.UserID != c.ID {
 			if u, err := st.CustomerGet(ctx, o.UserID); err == nil {

@@ -1,0 +1,69 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// TestRefundRisk scores a digital purchase that is not opened and whose
+// buyer then complains: the customer API shows the score and its signals,
+// the check creates one call for the owner (not two), and opening the
+// product takes its signal away.
+func TestRefundRisk(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10, withTeam) // a day is 0.1 s
+	svc, ctx := b.app.Service(), context.Background()
+	if code, body := b.post(t, orderEvent("evt_risk", "risk@example.com", "R-1", "course", "")); code != 202 {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	risk := func() map[string]any {
+		c := b.customer(t, "risk@example.com")
+		o := c["orders"].([]any)[0].(map[string]any)
+		r, _ := o["refund_risk"].(map[string]any)
+		if r == nil {
+			t.Fatalf("no refund_risk in %v", o)
+		}
+		return r
+	}
+	time.Sleep(500 * time.Millisecond) // 5 days
+	r := risk()
+	if r["score"].(float64) != 40 || !strings.Contains(r["signals"].([]any)[0].(string), "not opened") {
+		t.Errorf("not opened after days: %v", r)
+	}
+	if n, err := svc.CheckRefundRisk(ctx); err != nil || n != 0 {
+		t.Errorf("below the limit: %d calls, %v", n, err)
+	}
+	if err := b.app.Store().CustomerSetSuppressed(ctx, "risk@example.com", aftersale.SuppressComplaint, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if r := risk(); r["score"].(float64) != 90 {
+		t.Errorf("after a complaint: %v", r)
+	}
+	n, err := svc.CheckRefundRisk(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("CheckRefundRisk = %d, %v; want 1 call", n, err)
+	}
+	if n, _ := svc.CheckRefundRisk(ctx); n != 0 {
+		t.Errorf("a second check made %d more calls", n)
+	}
+	tasks, _ := svc.Tasks(ctx, "open", "risk@example.com")
+	found := false
+	for _, tk := range tasks {
+		if strings.HasPrefix(tk.Title, "Refund risk 90") && tk.Assignee == "owner" && tk.Kind == "call" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no refund-risk call: %+v", tasks)
+	}
+	if code, body := b.post(t, `{"id":"evt_risk_acc","type":"product.accessed","occurred_at":"2026-11-23T10:00:00Z","order":{"id":"R-1"}}`); code != 202 {
+		t.Fatalf("post access: %d %v", code, body)
+	}
+	if r := risk(); r["score"].(float64) != 50 {
+		t.Errorf("after the first access: %v", r)
+	}
+}

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// The refund-risk score of a purchase adds up its doubt signals, 0 to 100.
+// Opens are not among them: aftersale sends no tracking pixel.
+const (
+	riskNoAccess     = 40 // a digital purchase not opened NoAccessDays after it was made
+	riskLowScore     = 40 // a recommendation of 0–6
+	riskLowRating    = 30 // a mean performance rating below 3
+	riskComplaint    = 50 // the customer marked our email as spam
+	riskDelivery     = 30 // a shipment exception
+	riskUnreachable  = 10 // two calls without an answer
+	noAccessDays     = 3
+	riskWindow       = 45 * 24 * time.Hour // purchases younger than this are watched (virtual time)
+	riskEvery        = time.Hour
+	DefaultRiskLimit = 60 // a score at or above this creates a call for the owner
+)
+
+// Risk is the refund-risk score of one purchase and why.
+type Risk struct {
+	Score   int      `json:"score"`
+	Signals []string `json:"signals"`
+}
+
+// refundRisk scores an order.
+func (s *Service) refundRisk(ctx context.Context, o *aftersale.Order, c *aftersale.Customer) (Risk, error) {
+	r := Risk{Signals: []string{}}
+	add := func(n int, why string) {
+		r.Score += n
+		r.Signals = append(r.Signals, why)
+	}
+	if o.Status != aftersale.OrderPlaced {
+		return r, nil
+	}
+	runs, err := s.cfg.Store.RunListByOrder(ctx, o.ID)
+	if err != nil {
+		return r, err
+	}
+	if len(runs) > 0 && o.AccessedAt.IsZero() && (o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership)) {
+		age := s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(runs[0].StartedAt))
+		if age >= noAccessDays*24*time.Hour {
+			add(riskNoAccess, fmt.Sprintf("not opened after %d days", int(age.Hours()/24)))
+		}
+	}
+	answers, err := s.cfg.Store.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: o.ID})
+	if err != nil {
+		return r, err
+	}
+	nps, sum, n := -1, 0, 0
+	for _, a := range answers {
+		switch {
+		case a.Kind == aftersale.AnswerNPS:
+			nps = a.Value
+		case a.Kind == aftersale.AnswerPerformance && a.Subject == "":
+			sum, n = sum+a.Value, n+1
+		}
+	}
+	if nps >= 0 && nps <= 6 {
+		add(riskLowScore, fmt.Sprintf("rated us %d/10", nps))
+	}
+	if n > 0 && float64(sum)/float64(n) < 3 {
+		add(riskLowRating, fmt.Sprintf("mean rating %.1f of 5", float64(sum)/float64(n)))
+	}
+	if strings.HasPrefix(c.Suppressed, aftersale.SuppressComplaint) {
+		add(riskComplaint, "marked our email as spam")
+	}
+	if shs, err := s.cfg.Store.ShipmentListByOrder(ctx, o.ID); err != nil {
+		return r, err
+	} else {
+		for _, sh := range shs {
+			if sh.Status == aftersale.ShipmentException {
+				add(riskDelivery, "a delivery problem")
+				break
+			}
+		}
+	}
+	tasks, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: c.ID, Status: aftersale.TaskDone})
+	if err != nil {
+		return r, err
+	}
+	missed := 0
+	for _, t := range tasks {
+		if t.OrderID == o.ID && t.Kind == aftersale.TaskCall && (t.Outcome == "no_answer" || t.Outcome == "voicemail") {
+			missed++
+		}
+	}
+	if missed >= 2 {
+		add(riskUnreachable, fmt.Sprintf("%d calls without an answer", missed))
+	}
+	r.Score = min(r.Score, 100)
+	return r, nil
+}
+
+func (s *Service) riskLimit() int {
+	if s.cfg.RiskLimit > 0 {
+		return s.cfg.RiskLimit
+	}
+	return DefaultRiskLimit
+}
+
+// CheckRefundRisk scores the purchases of the last 45 days (virtual time)
+// and creates a call for the owner, due now, for each whose score reached
+// the limit and that has no open risk call; it says how many it created.
+// A periodic job runs it every hour.
+func (s *Service) CheckRefundRisk(ctx context.Context) (int, error) {
+	since := s.cfg.Clock.ToReal(s.cfg.Clock.VirtualNow().Add(-riskWindow))
+	orders, err := s.cfg.Store.OrderList(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		return 0, err
+	}
+	created := 0
+	for _, o := range orders {
+		runs, err := s.cfg.Store.RunListByOrder(ctx, o.ID)
+		if err != nil {
+			return created, err
+		}
+		if len(runs) == 0 || runs[0].StartedAt.Before(since) {
+			continue // history, or too old to watch
+		}
+		c, err := s.cfg.Store.CustomerGet(ctx, o.CustomerID)
+		if err != nil {
+			return created, err
+		}
+		r, err := s.refundRisk(ctx, o, c)
+		if err != nil {
+			return created, err
+		}
+		if r.Score < s.riskLimit() {
+			continue
+		}
+		ok, err := s.riskCall(ctx, o, c, r)
+		if err != nil {
+			return created, err
+		}
+		if ok {
+			created++
+		}
+	}
+	return created, nil
+}
+
+// riskCall creates the owner's call about a purchase at risk, unless it has
+// an open one.
+func (s *Service) riskCall(ctx context.Context, o *aftersale.Order, c *aftersale.Customer, r Risk) (bool, error) {
+	open, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: c.ID, Status: aftersale.TaskOpen})
+	if err != nil {
+		return false, err
+	}
+	for _, t := range open {
+		if t.OrderID == o.ID && strings.HasPrefix(t.Title, "Refund risk") {
+			return false, nil
+		}
+	}
+	now := s.cfg.Clock.RealNow()
+	_, err = s.cfg.Store.TaskCreate(ctx, &aftersale.Task{
+		CustomerID: c.ID, OrderID: o.ID, Kind: aftersale.TaskCall,
+		Title: fmt.Sprintf("Refund risk %d: call %s (%s)", r.Score, firstName(c), strings.Join(r.Signals, ", ")),
+		Script: "1. Say you are checking in personally, not selling anything.\n" +
+			"2. Ask how it is going, and listen for the doubt behind the signals: " + strings.Join(r.Signals, ", ") + ".\n" +
+			"3. Help with the first step there and then (access, a delivery, a question).\n" +
+			"4. If they want their money back, say that is fine and how it works; keep the door open.\n" +
+			"5. Log the outcome.",
+		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
+	})
+	if err != nil {
+		return false, err
+	}
+	s.log.InfoContext(ctx, "refund risk call created", "order_id", o.ID, "score", r.Score)
+	return true, nil
+}
+
+// RiskArgs is the hourly job that checks refund risks.
+type RiskArgs struct{}
+
+// Kind names the job kind in River.
+func (RiskArgs) Kind() string { return "aftersale_refund_risk" }
+
+// InsertOpts keeps one check an hour across nodes.
+func (RiskArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: riskEvery}}
+}
+
+type riskWorker struct {
+	river.WorkerDefaults[RiskArgs]
+	svc *Service
+}
+
+func (w *riskWorker) Work(ctx context.Context, _ *river.Job[RiskArgs]) error {
+	_, err := w.svc.CheckRefundRisk(ctx)
+	return err
+}
