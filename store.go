@@ -120,8 +120,10 @@ type Queries interface {
 	RunGet(ctx context.Context, id int64) (*JourneyRun, error)
 	// RunListByOrder returns the runs of an order, oldest first.
 	RunListByOrder(ctx context.Context, orderID int64) ([]*JourneyRun, error)
-	// RunExit marks an active run exited and its pending steps exited; it
-	// returns how many steps it stopped. Exiting an exited run does nothing.
+	// RunExit marks an active run exited, its pending steps exited and the
+	// open tasks its steps created cancelled (outcome "journey exited:
+	// REASON"); it returns how many steps it stopped. Exiting an exited run
+	// does nothing.
 	RunExit(ctx context.Context, id int64, reason string, at time.Time) (stopped int, err error)
 
 	// StepInsert stores new steps, skipping any whose (RunID, Key) exists,

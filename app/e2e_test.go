@@ -540,6 +540,10 @@ func TestRefundExitsSellingStepsAndStartsCare(t *testing.T) {
 	var care bool
 	for _, tk := range tasks {
 		care = care || tk["kind"] == "call" && tk["assignee"] == "owner"
+		// The selling journey's tasks ended with it.
+		if tk["kind"] == "personal_email" {
+			t.Errorf("the welcome personal email task is still open after the refund: %v", tk)
+		}
 	}
 	if !care {
 		t.Errorf("no \"what went wrong\" call task for the owner: %v", tasks)

@@ -77,8 +77,8 @@ func (q *queries) RunListByOrder(ctx context.Context, orderID int64) ([]*aftersa
 	return list, wrap("run list by order", err)
 }
 
-// RunExit marks an active run exited and its pending steps exited, and
-// returns how many steps it stopped. Exiting an exited run does nothing.
+// RunExit marks an active run exited, its pending steps exited and its
+// open tasks cancelled, and returns how many steps it stopped. Exiting an exited run does nothing.
 func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.Time) (int, error) {
 	stopped := 0
 	err := q.atomic(ctx, func(q *queries) error {
@@ -100,7 +100,15 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 			UPDATE steps SET status = $1, finished_at = $2
 			WHERE run_id = $3 AND status = $4`,
 			string(aftersale.StepExited), nullTime(at), id, string(aftersale.StepPending)))
+		if err != nil {
+			return err
+		}
 		stopped = int(n)
+		// The run's open tasks end with it.
+		_, err = q.q.Exec(ctx, `
+			UPDATE tasks SET status = $1, outcome = $2, done_at = $3
+			WHERE status = $4 AND step_id IN (SELECT id FROM steps WHERE run_id = $5)`,
+			string(aftersale.TaskCancelled), "journey exited: "+reason, nullTime(at), string(aftersale.TaskOpen), id)
 		return err
 	})
 	if err != nil {

@@ -77,8 +77,8 @@ func (q *queries) RunListByOrder(ctx context.Context, orderID int64) ([]*aftersa
 	return list, wrap("run list by order", err)
 }
 
-// RunExit marks an active run exited and its pending steps exited, and
-// returns how many steps it stopped. Exiting an exited run does nothing.
+// RunExit marks an active run exited, its pending steps exited and its
+// open tasks cancelled, and returns how many steps it stopped. Exiting an exited run does nothing.
 func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.Time) (int, error) {
 	stopped := 0
 	err := q.atomic(ctx, false, func(q *queries) error {
@@ -105,6 +105,13 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 			WHERE run_id = ? AND status = ?`,
 			string(aftersale.StepExited), nullMicro(at), id, string(aftersale.StepPending))
 		if err != nil {
+			return err
+		}
+		// The run's open tasks end with it.
+		if _, err := q.q.ExecContext(ctx, `
+			UPDATE tasks SET status = ?, outcome = ?, done_at = ?
+			WHERE status = ? AND step_id IN (SELECT id FROM steps WHERE run_id = ?)`,
+			string(aftersale.TaskCancelled), "journey exited: "+reason, nullMicro(at), string(aftersale.TaskOpen), id); err != nil {
 			return err
 		}
 		n, err = res.RowsAffected()

@@ -88,9 +88,39 @@ func testRunExit(t *testing.T, s aftersale.Store) {
 	ok(t, s.StepFinish(ctx, more[1].ID, aftersale.StepDone, "sent", at(time.Minute)))
 	otherRun := newRun(t, s, "review", f.order.ID, f.cust.ID)
 	otherStep := newSteps(t, s, step(otherRun, "ask", at(time.Hour)))[0]
+	// Tasks made by the run's steps, one still open, one done; one of the
+	// other run; one made by hand.
+	newTask := func(stepID int64) *aftersale.Task {
+		tk, err := s.TaskCreate(ctx, &aftersale.Task{StepID: stepID, CustomerID: f.cust.ID, OrderID: f.order.ID,
+			Kind: aftersale.TaskCall, Title: "call", Status: aftersale.TaskOpen, DueAt: at(time.Hour), CreatedAt: t0})
+		ok(t, err)
+		return tk
+	}
+	openTask, doneTask, otherTask, handTask := newTask(f.step.ID), newTask(more[1].ID), newTask(otherStep.ID), newTask(0)
+	_, err := s.TaskComplete(ctx, doneTask.ID, "reached", "", "", at(time.Minute))
+	ok(t, err)
 
 	stopped, err := s.RunExit(ctx, f.run.ID, "refunded", at(time.Hour))
 	ok(t, err)
+	for _, c := range []struct {
+		tk      *aftersale.Task
+		status  aftersale.TaskStatus
+		outcome string
+	}{
+		{openTask, aftersale.TaskCancelled, "journey exited: refunded"},
+		{doneTask, aftersale.TaskDone, "reached"},
+		{otherTask, aftersale.TaskOpen, ""},
+		{handTask, aftersale.TaskOpen, ""},
+	} {
+		got, err := s.TaskGet(ctx, c.tk.ID)
+		ok(t, err)
+		if got.Status != c.status || got.Outcome != c.outcome {
+			t.Errorf("task %d after RunExit: %s %q, want %s %q", got.ID, got.Status, got.Outcome, c.status, c.outcome)
+		}
+		if c.status == aftersale.TaskCancelled && !got.DoneAt.Equal(at(time.Hour)) {
+			t.Errorf("cancelled task done at %v, want %v", got.DoneAt, at(time.Hour))
+		}
+	}
 	if stopped != 2 {
 		t.Fatalf("RunExit stopped %d steps, want the 2 pending ones", stopped)
 	}
