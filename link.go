@@ -14,6 +14,7 @@ const (
 	LinkUnsubscribe = "unsub"  // one-click unsubscribe and the preferences page
 	LinkWhoUses     = "who"    // name the person who uses an order
 	LinkSurvey      = "survey" // answer the satisfaction survey of an order
+	LinkPlan        = "plan"   // see and update the success plan of an order
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

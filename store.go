@@ -184,6 +184,16 @@ type Queries interface {
 	// first.
 	SurveyAnswerList(ctx context.Context, f AnswerFilter) ([]*SurveyAnswer, error)
 
+	// PlanSave stores the success plan of an order, replacing the stored
+	// one (one plan per order).
+	PlanSave(ctx context.Context, p *SuccessPlan) error
+	// PlanGet returns the success plan of the order; ENOTFOUND if none.
+	PlanGet(ctx context.Context, orderID int64) (*SuccessPlan, error)
+	// CheckInAdd stores a new check-in and returns it with its ID.
+	CheckInAdd(ctx context.Context, c *CheckIn) (*CheckIn, error)
+	// CheckInList returns the check-ins of the order, oldest first.
+	CheckInList(ctx context.Context, orderID int64) ([]*CheckIn, error)
+
 	// MemberCreate stores a new team member; ECONFLICT when the email (any
 	// case) is a member's already.
 	MemberCreate(ctx context.Context, m *Member) (*Member, error)

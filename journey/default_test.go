@@ -24,7 +24,7 @@ func TestDefaultValidates(t *testing.T) {
 			t.Errorf("%s: File %q, Line %d", j.ID, j.File, j.Line)
 		}
 	}
-	if want := []string{"refund-care", "cancel-care", "default", "shipping"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"refund-care", "cancel-care", "default", "success-plan", "shipping"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("journeys = %v, want %v", ids, want)
 	}
 
@@ -205,5 +205,28 @@ func TestDefaultTaskTexts(t *testing.T) {
 				t.Errorf("%s/%s without a name: %v", j.ID, st.ID, err)
 			}
 		}
+	}
+}
+
+func TestDefaultSuccessPlan(t *testing.T) {
+	t.Parallel()
+	set, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := set.ByID("success-plan")
+	if j == nil || j.Trigger != TriggerPurchase || !j.ExitsOn(TriggerRefund) || !j.ExitsOn(TriggerCancel) ||
+		j.When.String() != `has_kind("coaching") || has_kind("service") || has_kind("membership")` {
+		t.Fatalf("success-plan = %+v", j)
+	}
+	for id, wait := range map[string]string{"agree-plan": "2bd", "checkin-2w": "14d", "checkin-6w": "42d", "checkin-12w": "84d"} {
+		st := j.Step(id)
+		if st == nil || st.Type != aftersale.StepTask || st.Task != aftersale.TaskCall || st.Wait.String() != wait ||
+			st.Assignee != "served" || st.Script == "" {
+			t.Errorf("%s = %+v, want a call for the served member after %s", id, st, wait)
+		}
+	}
+	if len(j.Steps) != 4 {
+		t.Errorf("%d steps, want 4", len(j.Steps))
 	}
 }

@@ -385,7 +385,7 @@ func TestEventAnchors(t *testing.T) {
 // complete.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(briefExample))
-	for _, name := range []string{"default.yaml", "shipping.yaml", "care.yaml"} {
+	for _, name := range []string{"default.yaml", "shipping.yaml", "care.yaml", "plan.yaml"} {
 		data, err := defaultFS.ReadFile("default/" + name)
 		if err != nil {
 			f.Fatal(err)

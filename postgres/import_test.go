@@ -36,6 +36,7 @@ type catalog struct {
 	tasks     []int64
 	members   []int64
 	answers   []int64
+	checkIns  []int64
 	secrets   []string
 }
 
@@ -209,6 +210,16 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 		must(err)
 		cat.answers = append(cat.answers, answer.ID)
 	}
+	must(s.PlanSave(ctx, &aftersale.SuccessPlan{OrderID: o1, CustomerID: ann, Objectives: []string{"Launch \u00e9", "Ten students"},
+		Metrics: []string{"course live"}, UpdatedBy: "client", UpdatedAt: at(53)}))
+	for _, c := range []aftersale.CheckIn{
+		{OrderID: o1, Progress: 30, Note: "started", By: "eve@team.example", CreatedAt: at(54)},
+		{OrderID: o1, Progress: 60, By: "client", CreatedAt: at(55)},
+	} {
+		ci, err := s.CheckInAdd(ctx, &c)
+		must(err)
+		cat.checkIns = append(cat.checkIns, ci.ID)
+	}
 
 	// Sessions are not copied.
 	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
@@ -310,6 +321,15 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 	put("MemberList", members, err)
 	answers, err := s.SurveyAnswerList(ctx, aftersale.AnswerFilter{})
 	put("SurveyAnswerList", answers, err)
+	for _, id := range cat.orders {
+		p, err := s.PlanGet(ctx, id)
+		if aftersale.IsNotFound(err) {
+			p, err = nil, nil
+		}
+		put(fmt.Sprint("PlanGet ", id), p, err)
+		c, err := s.CheckInList(ctx, id)
+		put(fmt.Sprint("CheckInList ", id), c, err)
+	}
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -349,13 +369,13 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
 		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2,
-		"survey_answers": 4, "secrets": 2}
+		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}
@@ -422,6 +442,10 @@ func TestImportSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ci, err := dst.CheckInAdd(ctx, &aftersale.CheckIn{OrderID: o.ID, Progress: 1, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []struct {
 		what      string
 		new, last int64
@@ -430,6 +454,7 @@ func TestImportSQLite(t *testing.T) {
 		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
 		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},
 		{"member", member.ID, slices.Max(cat.members)}, {"survey answer", answer.ID, slices.Max(cat.answers)},
+		{"check-in", ci.ID, slices.Max(cat.checkIns)},
 	} {
 		if id.new != id.last+1 {
 			t.Errorf("new %s got ID %d, want %d", id.what, id.new, id.last+1)

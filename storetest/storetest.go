@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"SessionPurge", testSessionPurge},
 		{"SurveyAnswerSave", testSurveyAnswerSave},
 		{"SurveyAnswerList", testSurveyAnswerList},
+		{"Plan", testPlan},
+		{"CheckIn", testCheckIn},
 		{"SecretGet", testSecretGet},
 		{"SecretGetConcurrent", testSecretGetConcurrent},
 		{"UpdateCommit", testUpdateCommit},

@@ -31,6 +31,7 @@ const (
 	tmplWhoUses     = "who_uses.html"
 	tmplMessage     = "message.html"
 	tmplSurvey      = "survey.html"
+	tmplPlan        = "plan.html"
 )
 
 // pageView is the data of every customer page.
@@ -44,6 +45,8 @@ type pageView struct {
 	OrderID      string
 	Form         whoUsesForm
 	Survey       *engine.SurveyForm
+	Plan         *engine.PlanView
+	Edit         bool // the plan page shows the objectives form
 }
 
 type whoUsesForm struct{ Name, Email string }

@@ -84,6 +84,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/customers/{email}", s.api(s.handleCustomer))
 	s.mux.Handle("GET /api/v1/tasks", s.api(s.handleTasks))
 	s.mux.Handle("POST /api/v1/tasks/{id}/complete", s.api(s.handleTaskComplete))
+	s.mux.Handle("GET /api/v1/orders/{id}/plan", s.api(s.handlePlanGet))
+	s.mux.Handle("PUT /api/v1/orders/{id}/plan", s.api(s.handlePlanPut))
+	s.mux.Handle("POST /api/v1/orders/{id}/checkins", s.api(s.handleCheckInPost))
 	for _, name := range []string{reportFunnel, reportIPA, reportScores} {
 		s.mux.Handle("GET /api/v1/reports/"+name, s.api(s.handleReport(name)))
 		s.mux.Handle("GET /api/v1/reports/"+name+".csv", s.api(s.handleReportCSV(name)))
@@ -97,6 +100,8 @@ func (s *Server) routes() {
 	}
 	s.mux.HandleFunc("GET /s/{token}", s.handleSurvey)
 	s.mux.HandleFunc("POST /s/{token}", s.handleSurveyPost)
+	s.mux.HandleFunc("GET /p/{token}", s.handlePlanPage)
+	s.mux.HandleFunc("POST /p/{token}", s.handlePlanPagePost)
 	s.mux.HandleFunc("GET /u/{token}", s.handlePreferences)
 	s.mux.HandleFunc("POST /u/{token}", s.handleUnsubscribePost)
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)
