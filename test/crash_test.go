@@ -117,9 +117,10 @@ func postEvent(addr, body string) (int, error) {
 }
 
 // emailsPerOrder is what the default journey sends a digital buyer with no
-// separate user: thank_you, access, who_uses, day1_welcome, day3_answers,
-// day7_checkin and day30_checkin.
-const emailsPerOrder = 7
+// separate user who answers no survey: thank_you, access, who_uses,
+// day1_welcome, survey_importance, day3_answers, day7_checkin,
+// survey_performance and its reminder, and day30_checkin.
+const emailsPerOrder = 10
 
 // TestKillAndRestartLosesNothing posts orders while the only node is killed
 // with SIGKILL at random moments and restarted. Every acknowledged event must
@@ -206,7 +207,7 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 		}
 	}
 
-	// Every step's email arrives: 7 distinct Message-IDs per order. Jobs
+	// Every step's email arrives: emailsPerOrder distinct Message-IDs per order. Jobs
 	// that were running at a kill are rescued by River after its timeout.
 	want := orders * emailsPerOrder
 	deadline := time.Now().Add(150 * time.Second)
