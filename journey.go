@@ -121,6 +121,7 @@ type Message struct {
 	Error      string
 	CreatedAt  time.Time
 	SentAt     time.Time
+	OpenedAt   time.Time // when its open pixel was first fetched; zero if never
 }
 
 // TaskKind is the kind of human touch.

@@ -15,6 +15,7 @@ const (
 	LinkWhoUses     = "who"    // name the person who uses an order
 	LinkSurvey      = "survey" // answer the satisfaction survey of an order
 	LinkPlan        = "plan"   // see and update the success plan of an order
+	LinkOpen        = "open"   // the open pixel of an email (its subject is the Message-ID)
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

@@ -168,6 +168,11 @@ type Queries interface {
 	// MessageGetByMessageID returns the message with the RFC 5322
 	// Message-ID (angle brackets included); ENOTFOUND if none.
 	MessageGetByMessageID(ctx context.Context, messageID string) (*Message, error)
+	// MessageMarkOpened records that the message with the RFC 5322
+	// Message-ID (angle brackets included) was opened at at. The first open
+	// is kept: first reports whether this was it. ENOTFOUND if there is no
+	// such message.
+	MessageMarkOpened(ctx context.Context, messageID string, at time.Time) (first bool, err error)
 	// MessageListByCustomer returns the messages to the customer, oldest first.
 	MessageListByCustomer(ctx context.Context, customerID int64) ([]*Message, error)
 	// MessageCountByStatus counts all messages per status.

@@ -9,7 +9,8 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-// TestRefundRisk scores a digital purchase that is not opened and whose
+// TestRefundRisk scores a digital purchase that is not opened, whose
+// follow-up emails are not opened either (until one is), and whose
 // buyer then complains: the customer API shows the score and its signals,
 // the check creates one call for the owner (not two), and opening the
 // product takes its signal away.
@@ -31,8 +32,34 @@ func TestRefundRisk(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // 5 days
 	r := risk()
-	if r["score"].(float64) != 40 || !strings.Contains(r["signals"].([]any)[0].(string), "not opened") {
-		t.Errorf("not opened after days: %v", r)
+	if r["score"].(float64) != 60 || !strings.Contains(r["signals"].([]any)[0].(string), "not opened") ||
+		r["signals"].([]any)[1] != "no email opened" {
+		t.Errorf("not opened after days, no follow-up email opened: %v", r)
+	}
+	// Opening one follow-up email takes the weak signal away.
+	c, err := b.app.Store().CustomerGetByEmail(ctx, "risk@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := b.app.Store().MessageListByCustomer(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := false
+	for _, m := range msgs {
+		if m.Category == aftersale.CategoryFollowUp && m.Status == aftersale.MessageSent && !opened {
+			if _, err := b.app.Store().MessageMarkOpened(ctx, m.MessageID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			opened = true
+		}
+	}
+	if !opened {
+		t.Fatalf("no follow-up email sent in 5 days: %+v", msgs)
+	}
+	r = risk()
+	if r["score"].(float64) != 40 || len(r["signals"].([]any)) != 1 {
+		t.Errorf("after an open: %v", r)
 	}
 	if n, err := svc.CheckRefundRisk(ctx); err != nil || n != 0 {
 		t.Errorf("below the limit: %d calls, %v", n, err)

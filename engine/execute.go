@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 // UnsubscribeTTL is how long the unsubscribe link in an email keeps working.
 const UnsubscribeTTL = 365 * 24 * time.Hour
+
+// OpenTTL is how long the open pixel of an email records opens.
+const OpenTTL = 180 * 24 * time.Hour
 
 // errRetry marks a step that must be tried again later.
 var errRetry = errors.New("temporary failure")
@@ -387,12 +391,37 @@ func (s *Service) compose(step *aftersale.Step, tmpl string, cat aftersale.Categ
 		Text: out.Text, HTML: out.HTML,
 		Headers: []aftersale.Header{{Name: "X-Aftersale-Template", Value: tmpl}},
 	}
+	if m.HTML != "" && tracked(cat) {
+		m.HTML = withPixel(m.HTML, s.OpenPixelURL(messageID))
+	}
 	if unsub != "" {
 		m.Headers = append(m.Headers,
 			aftersale.Header{Name: "List-Unsubscribe", Value: "<" + unsub + ">"},
 			aftersale.Header{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"})
 	}
 	return m, nil
+}
+
+// tracked says whether email of the category carries the open pixel:
+// follow-up and marketing email do; transactional and personal email never.
+func tracked(cat aftersale.Category) bool {
+	return cat == aftersale.CategoryFollowUp || cat == aftersale.CategoryMarketing
+}
+
+// OpenPixelURL is the signed address of the 1×1 open pixel of the email
+// with the Message-ID. It names the message, not the recipient.
+func (s *Service) OpenPixelURL(messageID string) string {
+	return s.cfg.BaseURL + "/o/" + s.cfg.Links.Sign(aftersale.LinkOpen, messageID, OpenTTL) + ".gif"
+}
+
+// withPixel adds the open pixel to an HTML document, before </body> (or at
+// the end when it has none).
+func withPixel(html, src string) string {
+	img := `<img src="` + template.HTMLEscapeString(src) + `" width="1" height="1" alt="" style="display:block;border:0">`
+	if i := strings.LastIndex(strings.ToLower(html), "</body>"); i >= 0 {
+		return html[:i] + img + html[i:]
+	}
+	return html + img
 }
 
 // UnsubscribeURL is the signed one-click unsubscribe and preferences link

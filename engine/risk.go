@@ -13,7 +13,11 @@ import (
 )
 
 // The refund-risk score of a purchase adds up its doubt signals, 0 to 100.
-// Opens are not among them: aftersale sends no tracking pixel.
+// One of them is that the buyer opened none of the order's tracked emails:
+// follow-up and marketing email carry a 1×1 open pixel (transactional and
+// personal email never do). It is a weak signal, worth little: images may be
+// blocked, and Apple Mail and others fetch them on delivery, reporting
+// opens that did not happen.
 const (
 	riskNoAccess     = 40 // a digital purchase not opened NoAccessDays after it was made
 	riskLowScore     = 40 // a recommendation of 0–6
@@ -21,6 +25,7 @@ const (
 	riskComplaint    = 50 // the customer marked our email as spam
 	riskDelivery     = 30 // a shipment exception
 	riskUnreachable  = 10 // two calls without an answer
+	riskNoOpen       = 20 // no tracked email of the purchase opened NoAccessDays after it was made
 	noAccessDays     = 3
 	riskWindow       = 45 * 24 * time.Hour // purchases younger than this are watched (virtual time)
 	riskEvery        = time.Hour
@@ -47,10 +52,22 @@ func (s *Service) refundRisk(ctx context.Context, o *aftersale.Order, c *aftersa
 	if err != nil {
 		return r, err
 	}
+	var age time.Duration
+	if len(runs) > 0 {
+		age = s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(runs[0].StartedAt))
+	}
 	if len(runs) > 0 && o.AccessedAt.IsZero() && (o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership)) {
-		age := s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(runs[0].StartedAt))
 		if age >= noAccessDays*24*time.Hour {
 			add(riskNoAccess, fmt.Sprintf("not opened after %d days", int(age.Hours()/24)))
+		}
+	}
+	if len(runs) > 0 && age >= noAccessDays*24*time.Hour {
+		unopened, err := s.noEmailOpened(ctx, o)
+		if err != nil {
+			return r, err
+		}
+		if unopened {
+			add(riskNoOpen, "no email opened")
 		}
 	}
 	answers, err := s.cfg.Store.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: o.ID})
@@ -100,6 +117,42 @@ func (s *Service) refundRisk(ctx context.Context, o *aftersale.Order, c *aftersa
 	}
 	r.Score = min(r.Score, 100)
 	return r, nil
+}
+
+// noEmailOpened reports whether the buyer was sent at least one tracked
+// email (follow-up or marketing, which carry the open pixel) for the
+// order's steps and opened none of the order's emails.
+func (s *Service) noEmailOpened(ctx context.Context, o *aftersale.Order) (bool, error) {
+	steps, err := s.cfg.Store.StepListByCustomer(ctx, o.CustomerID)
+	if err != nil {
+		return false, err
+	}
+	ofOrder := make(map[int64]bool)
+	for _, st := range steps {
+		if st.OrderID == o.ID {
+			ofOrder[st.ID] = true
+		}
+	}
+	if len(ofOrder) == 0 {
+		return false, nil
+	}
+	msgs, err := s.cfg.Store.MessageListByCustomer(ctx, o.CustomerID)
+	if err != nil {
+		return false, err
+	}
+	sentTracked := false
+	for _, m := range msgs {
+		if m.StepID == 0 || !ofOrder[m.StepID] {
+			continue
+		}
+		if !m.OpenedAt.IsZero() {
+			return false, nil
+		}
+		if m.Status == aftersale.MessageSent && tracked(m.Category) {
+			sentTracked = true
+		}
+	}
+	return sentTracked, nil
 }
 
 func (s *Service) riskLimit() int {

@@ -52,6 +52,9 @@ type TimelineItem struct {
 	Status  string    `json:"status,omitempty"`
 	Summary string    `json:"summary"`
 	Ref     string    `json:"ref,omitempty"`
+	// OpenedAt is when an email's open pixel was first fetched (a weak
+	// signal: some mail clients fetch images on delivery).
+	OpenedAt *time.Time `json:"opened_at,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -133,7 +136,8 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 		if m.Error != "" {
 			sum += " (" + m.Error + ")"
 		}
-		v.Timeline = append(v.Timeline, TimelineItem{At: at, Kind: "email", Status: string(m.Status), Summary: sum, Ref: m.MessageID})
+		v.Timeline = append(v.Timeline, TimelineItem{At: at, Kind: "email", Status: string(m.Status), Summary: sum, Ref: m.MessageID,
+			OpenedAt: timePtr(m.OpenedAt)})
 	}
 	for _, t := range tasks {
 		sum := string(t.Kind) + ": " + t.Title
@@ -268,4 +272,20 @@ func (s *Service) SetOrderUser(ctx context.Context, token string, c *aftersale.C
 		}
 		return tx.OrderSetUser(ctx, o.ID, u.ID)
 	})
+}
+
+// RecordOpen records that the email whose open pixel has the token was
+// opened (the first open is kept). A token that is not valid, has expired
+// or names a message that is not stored is ignored: the pixel is answered
+// all the same, so it returns nil for those.
+func (s *Service) RecordOpen(ctx context.Context, token string) error {
+	messageID, err := s.cfg.Links.Verify(aftersale.LinkOpen, token)
+	if err != nil {
+		return nil
+	}
+	_, err = s.cfg.Store.MessageMarkOpened(ctx, messageID, s.cfg.Clock.RealNow())
+	if aftersale.IsNotFound(err) {
+		return nil
+	}
+	return err
 }

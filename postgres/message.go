@@ -11,12 +11,12 @@ import (
 )
 
 const messageColumns = `id, step_id, customer_id, recipient, message_id, template, subject, category, status,
-	attempts, error, created_at, sent_at`
+	attempts, error, created_at, sent_at, opened_at`
 
 func scanMessage(s scanner) (*aftersale.Message, error) {
 	var m aftersale.Message
 	err := s.Scan(&m.ID, optID(&m.StepID), optID(&m.CustomerID), &m.Recipient, &m.MessageID, &m.Template,
-		&m.Subject, &m.Category, &m.Status, &m.Attempts, &m.Error, ts(&m.CreatedAt), ts(&m.SentAt))
+		&m.Subject, &m.Category, &m.Status, &m.Attempts, &m.Error, ts(&m.CreatedAt), ts(&m.SentAt), ts(&m.OpenedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +110,28 @@ func (q *queries) MessageGetByMessageID(ctx context.Context, messageID string) (
 		return nil, notFound("message", messageID)
 	}
 	return m, wrap("message get by message id", err)
+}
+
+// MessageMarkOpened sets the open time of the messages with the Message-ID
+// unless they have one, and reports whether it did.
+func (q *queries) MessageMarkOpened(ctx context.Context, messageID string, at time.Time) (bool, error) {
+	if messageID == "" {
+		return false, notFound("message", messageID)
+	}
+	n, err := affected(q.q.Exec(ctx, `UPDATE messages SET opened_at = $1 WHERE message_id = $2 AND opened_at IS NULL`,
+		at, messageID))
+	if err != nil {
+		return false, wrap("message mark opened", err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	var one int
+	err = q.q.QueryRow(ctx, `SELECT 1 FROM messages WHERE message_id = $1 LIMIT 1`, messageID).Scan(&one)
+	if noRows(err) {
+		return false, notFound("message", messageID)
+	}
+	return false, wrap("message mark opened", err)
 }
 
 // MessageListByCustomer returns the messages to the customer, oldest first.

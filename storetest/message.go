@@ -372,3 +372,59 @@ func testMessageGetByMessageID(t *testing.T, s aftersale.Store) {
 	_, err = s.MessageGetByMessageID(ctx, "<nobody@mail.example>")
 	wantCode(t, "MessageGetByMessageID of an unknown Message-ID", err, aftersale.ENOTFOUND)
 }
+
+func testMessageMarkOpened(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	ann, _, err := s.MessageBegin(ctx, message(f, "ann@example.com"))
+	ok(t, err)
+	ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", at(time.Minute)))
+	bob, _, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
+	ok(t, err)
+	if !ann.OpenedAt.IsZero() {
+		t.Fatalf("a new message is opened: %s", show(ann))
+	}
+
+	first, err := s.MessageMarkOpened(ctx, ann.MessageID, at(time.Hour))
+	ok(t, err)
+	if !first {
+		t.Error("the first MessageMarkOpened did not say it was the first")
+	}
+	want := *ann
+	want.Status, want.SentAt, want.OpenedAt = aftersale.MessageSent, at(time.Minute), at(time.Hour)
+	got, err := s.MessageGetByMessageID(ctx, ann.MessageID)
+	ok(t, err)
+	same(t, "MessageGetByMessageID after MessageMarkOpened", got, &want)
+
+	// A later open keeps the first time.
+	first, err = s.MessageMarkOpened(ctx, ann.MessageID, at(2*time.Hour))
+	ok(t, err)
+	if first {
+		t.Error("a second MessageMarkOpened said it was the first")
+	}
+	got, err = s.MessageGetByMessageID(ctx, ann.MessageID)
+	ok(t, err)
+	same(t, "message after a second MessageMarkOpened", got, &want)
+
+	// Every read shows it; the other message stays unopened.
+	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
+	ok(t, err)
+	same(t, "MessageListByCustomer after MessageMarkOpened", list, []*aftersale.Message{&want, bob})
+	recent, err := s.MessageListRecent(ctx, 10)
+	ok(t, err)
+	found := false
+	for _, m := range recent {
+		if m.ID == ann.ID {
+			found = true
+			same(t, "MessageListRecent after MessageMarkOpened", m, &want)
+		}
+	}
+	if !found {
+		t.Errorf("MessageListRecent misses message %d", ann.ID)
+	}
+
+	_, err = s.MessageMarkOpened(ctx, "<nobody@mail.example>", at(time.Hour))
+	wantCode(t, "MessageMarkOpened of an unknown Message-ID", err, aftersale.ENOTFOUND)
+	_, err = s.MessageMarkOpened(ctx, "", at(time.Hour))
+	wantCode(t, "MessageMarkOpened of an empty Message-ID", err, aftersale.ENOTFOUND)
+}

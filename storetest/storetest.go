@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"MessageBeginFinal", testMessageBeginFinal},
 		{"MessageFinish", testMessageFinish},
 		{"MessageGetByMessageID", testMessageGetByMessageID},
+		{"MessageMarkOpened", testMessageMarkOpened},
 		{"MessageListByCustomer", testMessageListByCustomer},
 		{"MessageCountByStatus", testMessageCountByStatus},
 		{"MessageListRecent", testMessageListRecent},

@@ -105,6 +105,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /u/{token}", s.handlePreferences)
 	s.mux.HandleFunc("POST /u/{token}", s.handleUnsubscribePost)
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)
+	s.mux.HandleFunc("GET /o/{token}", s.handleOpen)
 	s.mux.HandleFunc("POST /w/{token}", s.handleWhoUsesPost)
 
 	s.adminRoutes()
