@@ -137,3 +137,22 @@ func TestTaskText(t *testing.T) {
 		t.Error("unclosed placeholder passes")
 	}
 }
+
+func TestTaskTextPerItemKind(t *testing.T) {
+	script := "Check: {{if .Order.Physical}}the package{{else}}the access link{{end}}{{if .Order.Coaching}} and the session{{end}}."
+	phys := sampleFacts(sampleOptions{kind: aftersale.KindPhysical})
+	got, err := renderText(script, NewTextData(phys))
+	if err != nil || got != "Check: the package." {
+		t.Errorf("physical: %q %v", got, err)
+	}
+	coach := sampleFacts(sampleOptions{kind: aftersale.KindCoaching})
+	got, err = renderText(script, NewTextData(coach))
+	if err != nil || got != "Check: the access link and the session." {
+		t.Errorf("coaching: %q %v", got, err)
+	}
+	for _, bad := range []string{"{{if .Buyer.Name}}x{{end}}", "{{if .Order.Physical}}{{len .Product}}{{end}}", "{{range .Order}}x{{end}}"} {
+		if _, err := renderText(bad, NewTextData(phys)); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}

@@ -33,6 +33,12 @@ type OrderText struct {
 	Total    string
 	Currency string
 	Coupon   string
+	// What the order holds, so that a script can differ per item kind:
+	// {{if .Order.Physical}}...{{end}}.
+	Digital    bool // digital, course or membership
+	Physical   bool
+	Coaching   bool // coaching or service
+	Membership bool
 }
 
 // NewTextData builds the placeholder values from the facts.
@@ -46,7 +52,12 @@ func NewTextData(f *Facts) TextData {
 		d.User = newPerson(f.User)
 	}
 	if o := f.Order; o != nil {
-		d.Order = OrderText{ID: o.ExternalID, Total: o.Total, Currency: o.Currency, Coupon: o.Coupon}
+		d.Order = OrderText{ID: o.ExternalID, Total: o.Total, Currency: o.Currency, Coupon: o.Coupon,
+			Digital:    o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership),
+			Physical:   o.HasKind(aftersale.KindPhysical),
+			Coaching:   o.HasKind(aftersale.KindCoaching) || o.HasKind(aftersale.KindService),
+			Membership: o.HasKind(aftersale.KindMembership),
+		}
 		if len(o.Items) > 0 && o.Items[0].Name != "" {
 			d.Product = o.Items[0].Name
 		}
@@ -93,7 +104,8 @@ func renderText(s string, d TextData) (string, error) {
 	}
 	for _, n := range t.Tree.Root.Nodes {
 		if !isPlaceholder(n) {
-			return "", fmt.Errorf("%q: only placeholders are allowed, like {{.Buyer.FirstName}}, {{.Product}} or {{.Order.ID}}", n.String())
+			return "", fmt.Errorf("%q: only placeholders are allowed, like {{.Buyer.FirstName}}, {{.Product}} or {{.Order.ID}}, "+
+				"and {{if .Order.Physical}}...{{end}} (Digital, Physical, Coaching, Membership)", n.String())
 		}
 	}
 	var b strings.Builder
@@ -103,10 +115,35 @@ func renderText(s string, d TextData) (string, error) {
 	return b.String(), nil
 }
 
-// isPlaceholder reports whether n is plain text or a {{.Field.Path}}.
+// kindFlags are the fields an {{if}} may test: what the order holds.
+var kindFlags = map[string]bool{"Order.Digital": true, "Order.Physical": true, "Order.Coaching": true, "Order.Membership": true}
+
+// isPlaceholder reports whether n is plain text, a {{.Field.Path}}, or an
+// {{if .Order.KIND}}…{{else}}…{{end}} over such nodes, so that a script can
+// differ per item kind.
 func isPlaceholder(n parse.Node) bool {
 	switch n := n.(type) {
 	case *parse.TextNode:
+		return true
+	case *parse.IfNode:
+		p := n.Pipe
+		if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+			return false
+		}
+		f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+		if !ok || !kindFlags[strings.Join(f.Ident, ".")] {
+			return false
+		}
+		for _, list := range []*parse.ListNode{n.List, n.ElseList} {
+			if list == nil {
+				continue
+			}
+			for _, c := range list.Nodes {
+				if !isPlaceholder(c) {
+					return false
+				}
+			}
+		}
 		return true
 	case *parse.ActionNode:
 		p := n.Pipe
