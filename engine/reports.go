@@ -154,17 +154,18 @@ func (s *Service) ScoreReport(ctx context.Context, f ReportFilter) (*ScoreReport
 // or, without one, a mean company rating of 4 or more; loyal is another
 // order of the buyer's after this one.
 func (s *Service) FunnelReport(ctx context.Context, f ReportFilter) (*report.Funnel, error) {
-	orders, err := s.reportOrders(ctx, f)
-	if err != nil {
-		return nil, err
-	}
+	// Every order once: the repeat purchases may fall outside the filter.
 	all, err := s.cfg.Store.OrderList(ctx, time.Time{}, time.Time{})
 	if err != nil {
 		return nil, err
 	}
 	placed := map[int64][]time.Time{} // customer → order times
+	var orders []*aftersale.Order
 	for _, o := range all {
 		placed[o.CustomerID] = append(placed[o.CustomerID], o.PlacedAt)
+		if (f.From.IsZero() || !o.PlacedAt.Before(f.From)) && (f.To.IsZero() || o.PlacedAt.Before(f.To)) && hasProduct(o, f.Product) {
+			orders = append(orders, o)
+		}
 	}
 	done, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{Status: aftersale.TaskDone, Limit: 1_000_000})
 	if err != nil {
