@@ -9,7 +9,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/journey"
 )
 
 // The refund-risk score of a purchase adds up its doubt signals, 0 to 100.
@@ -168,7 +167,9 @@ func (s *Service) riskLimit() int {
 // A periodic job runs it every hour.
 func (s *Service) CheckRefundRisk(ctx context.Context) (int, error) {
 	since := s.cfg.Clock.ToReal(s.cfg.Clock.VirtualNow().Add(-riskWindow))
-	orders, err := s.cfg.Store.OrderList(ctx, time.Time{}, time.Time{})
+	// Orders placed (by the shop's clock) a week or more before the window
+	// began cannot have started their journeys in it: not read at all.
+	orders, err := s.cfg.Store.OrderList(ctx, since.AddDate(0, 0, -7), time.Time{})
 	if err != nil {
 		return 0, err
 	}
@@ -206,31 +207,18 @@ func (s *Service) CheckRefundRisk(ctx context.Context) (int, error) {
 // riskCall creates the owner's call about a purchase at risk, unless it has
 // an open one.
 func (s *Service) riskCall(ctx context.Context, o *aftersale.Order, c *aftersale.Customer, r Risk) (bool, error) {
-	open, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: c.ID, Status: aftersale.TaskOpen})
-	if err != nil {
-		return false, err
+	signals := strings.Join(r.Signals, ", ")
+	made, err := s.ownerCall(ctx, s.cfg.Store, o.ID, c.ID, "Refund risk",
+		fmt.Sprintf("Refund risk %d: call %s (%s)", r.Score, firstName(c), signals),
+		"1. Say you are checking in personally, not selling anything.\n"+
+			"2. Ask how it is going, and listen for the doubt behind the signals: "+signals+".\n"+
+			"3. Help with the first step there and then (access, a delivery, a question).\n"+
+			"4. If they want their money back, say that is fine and how it works; keep the door open.\n"+
+			"5. Log the outcome.")
+	if made {
+		s.log.InfoContext(ctx, "refund risk call created", "order_id", o.ID, "score", r.Score)
 	}
-	for _, t := range open {
-		if t.OrderID == o.ID && strings.HasPrefix(t.Title, "Refund risk") {
-			return false, nil
-		}
-	}
-	now := s.cfg.Clock.RealNow()
-	_, err = s.cfg.Store.TaskCreate(ctx, &aftersale.Task{
-		CustomerID: c.ID, OrderID: o.ID, Kind: aftersale.TaskCall,
-		Title: fmt.Sprintf("Refund risk %d: call %s (%s)", r.Score, firstName(c), strings.Join(r.Signals, ", ")),
-		Script: "1. Say you are checking in personally, not selling anything.\n" +
-			"2. Ask how it is going, and listen for the doubt behind the signals: " + strings.Join(r.Signals, ", ") + ".\n" +
-			"3. Help with the first step there and then (access, a delivery, a question).\n" +
-			"4. If they want their money back, say that is fine and how it works; keep the door open.\n" +
-			"5. Log the outcome.",
-		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
-	})
-	if err != nil {
-		return false, err
-	}
-	s.log.InfoContext(ctx, "refund risk call created", "order_id", o.ID, "score", r.Score)
-	return true, nil
+	return made, err
 }
 
 // RiskArgs is the hourly job that checks refund risks.

@@ -370,7 +370,7 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, in SurveyInput
 			}
 		}
 		if kind == journey.SurveyPerformance && *in.NPS < s.recoveryBelow() {
-			return s.recoveryCall(ctx, tx, orderID, customerID, *in.NPS, now)
+			return s.recoveryCall(ctx, tx, orderID, customerID, *in.NPS)
 		}
 		return nil
 	})
@@ -390,35 +390,20 @@ func (s *Service) recoveryBelow() int {
 
 // recoveryCall creates the owner's call to a customer who scored us low,
 // due now, unless the order has an open one.
-func (s *Service) recoveryCall(ctx context.Context, tx aftersale.Tx, orderID, customerID int64, score int, now time.Time) error {
-	open, err := tx.TaskList(ctx, aftersale.TaskFilter{CustomerID: customerID, Status: aftersale.TaskOpen})
-	if err != nil {
-		return err
-	}
-	for _, t := range open {
-		if t.OrderID == orderID && strings.HasPrefix(t.Title, "Recovery call") {
-			return nil
-		}
-	}
+func (s *Service) recoveryCall(ctx context.Context, tx aftersale.Tx, orderID, customerID int64, score int) error {
 	c, err := tx.CustomerGet(ctx, customerID)
 	if err != nil {
 		return err
 	}
-	_, err = tx.TaskCreate(ctx, &aftersale.Task{
-		CustomerID: customerID, OrderID: orderID, Kind: aftersale.TaskCall,
-		Title: fmt.Sprintf("Recovery call: %s rated us %d/10", firstName(c), score),
-		Script: "1. Thank them for their honest answer; say you read it yourself.\n" +
-			"2. Ask what went wrong, and listen; do not defend.\n" +
-			"3. Ask what would make it right, and agree on one concrete step and when.\n" +
-			"4. Do it, and follow up by email the same day.\n" +
-			"5. Log the outcome; note what should change so it does not happen again.",
-		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
-	})
-	if err == nil {
+	made, err := s.ownerCall(ctx, tx, orderID, customerID, "Recovery call",
+		fmt.Sprintf("Recovery call: %s rated us %d/10", firstName(c), score),
+		"1. Thank them for their honest answer; say you read it yourself.\n"+
+			"2. Ask what went wrong, and listen; do not defend.\n"+
+			"3. Ask what would make it right, and agree on one concrete step and when.\n"+
+			"4. Do it, and follow up by email the same day.\n"+
+			"5. Log the outcome; note what should change so it does not happen again.")
+	if made {
 		s.log.InfoContext(ctx, "recovery call created", "order_id", orderID, "score", score)
-		if m := s.cfg.Metrics; m != nil {
-			m.TasksCreated.WithLabelValues(string(aftersale.TaskCall)).Inc()
-		}
 	}
 	return err
 }

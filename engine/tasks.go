@@ -243,3 +243,29 @@ func (s *Service) assign(ctx context.Context, assignee string, o *aftersale.Orde
 	}
 	return assignee, nil
 }
+
+// ownerCall creates a call task for the owner, due now, about an order,
+// unless the order has an open task whose title starts with prefix (so a
+// repeated signal makes one call, not many). It reports whether it made one.
+func (s *Service) ownerCall(ctx context.Context, q aftersale.Queries, orderID, customerID int64, prefix, title, script string) (bool, error) {
+	open, err := q.TaskList(ctx, aftersale.TaskFilter{CustomerID: customerID, Status: aftersale.TaskOpen})
+	if err != nil {
+		return false, err
+	}
+	for _, t := range open {
+		if t.OrderID == orderID && strings.HasPrefix(t.Title, prefix) {
+			return false, nil
+		}
+	}
+	now := s.cfg.Clock.RealNow()
+	if _, err := q.TaskCreate(ctx, &aftersale.Task{
+		CustomerID: customerID, OrderID: orderID, Kind: aftersale.TaskCall, Title: title, Script: script,
+		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
+	}); err != nil {
+		return false, err
+	}
+	if m := s.cfg.Metrics; m != nil {
+		m.TasksCreated.WithLabelValues(string(aftersale.TaskCall)).Inc()
+	}
+	return true, nil
+}
