@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
-	"time"
 
 	"github.com/aftersale/aftersale"
 )
@@ -24,38 +21,10 @@ type ImportReport struct {
 // progress.
 func (a *App) ImportOrders(ctx context.Context, evs []*aftersale.Event, stored, processed func(n int)) (*ImportReport, error) {
 	rep := &ImportReport{}
-	now := time.Now().UTC()
-	done := 0
-	for chunk := range slices.Chunk(evs, 1000) {
-		in := make([]*aftersale.StoredEvent, 0, len(chunk))
-		for _, ev := range chunk {
-			if err := ev.Validate(); err != nil {
-				return rep, err
-			}
-			payload, err := json.Marshal(ev)
-			if err != nil {
-				return rep, err
-			}
-			in = append(in, &aftersale.StoredEvent{ID: ev.ID, Type: ev.Type, Source: ev.Source,
-				OccurredAt: ev.OccurredAt.UTC(), ReceivedAt: now, Payload: payload})
-		}
-		isNew, err := a.store.InboxAppend(ctx, in)
-		if err != nil {
-			return rep, err
-		}
-		for _, n := range isNew {
-			if n {
-				rep.Added++
-			} else {
-				rep.Known++
-			}
-		}
-		done += len(chunk)
-		if stored != nil {
-			stored(done)
-		}
+	var err error
+	if rep.Added, rep.Known, err = a.service.Import(ctx, evs, stored); err != nil {
+		return rep, err
 	}
-	n, err := a.service.ProcessInbox(ctx, processed)
-	rep.Processed = n
+	rep.Processed, err = a.service.ProcessInbox(ctx, processed)
 	return rep, err
 }

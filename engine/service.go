@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -148,15 +149,12 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	if s.enqueuer == nil {
 		return false, fmt.Errorf("engine: no job runner attached")
 	}
-	payload, err := json.Marshal(ev)
+	stored, err := storedEvent(ev, s.cfg.Clock.RealNow())
 	if err != nil {
-		return false, fmt.Errorf("encode event: %w", err)
+		return false, err
 	}
 	wait := s.proc.register(ev.ID)
-	isNew, err := s.inbox.do(ctx, &aftersale.StoredEvent{
-		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
-		ReceivedAt: s.cfg.Clock.RealNow(), Payload: payload,
-	})
+	isNew, err := s.inbox.do(ctx, stored)
 	if err != nil || !isNew {
 		s.proc.unregister(ev.ID, wait)
 	}
@@ -177,6 +175,57 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 		s.proc.wait(ctx, ev.ID, wait)
 	}
 	return !isNew, nil
+}
+
+// storedEvent is a validated event as the inbox keeps it, received at now.
+func storedEvent(ev *aftersale.Event, now time.Time) (*aftersale.StoredEvent, error) {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return &aftersale.StoredEvent{
+		ID: ev.ID, Type: ev.Type, Source: ev.Source, OccurredAt: ev.OccurredAt.UTC(),
+		ReceivedAt: now, Payload: payload,
+	}, nil
+}
+
+// Import puts events read from a file (past orders) in the inbox, a
+// thousand per transaction, without waiting for them one by one, and says
+// how many were new and how many had been received before (and change
+// nothing). stored, when not nil, is called after each transaction with
+// the number of events done. Process them with ProcessInbox.
+func (s *Service) Import(ctx context.Context, evs []*aftersale.Event, stored func(n int)) (added, known int, err error) {
+	now := s.cfg.Clock.RealNow()
+	done := 0
+	for chunk := range slices.Chunk(evs, 1000) {
+		in := make([]*aftersale.StoredEvent, 0, len(chunk))
+		for _, ev := range chunk {
+			if err := ev.Validate(); err != nil {
+				return added, known, err
+			}
+			se, err := storedEvent(ev, now)
+			if err != nil {
+				return added, known, err
+			}
+			in = append(in, se)
+		}
+		isNew, err := s.cfg.Store.InboxAppend(ctx, in)
+		if err != nil {
+			return added, known, err
+		}
+		for _, n := range isNew {
+			if n {
+				added++
+			} else {
+				known++
+			}
+		}
+		done += len(chunk)
+		if stored != nil {
+			stored(done)
+		}
+	}
+	return added, known, nil
 }
 
 // process applies one new event inside tx and returns the steps it planned.
