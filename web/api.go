@@ -14,14 +14,9 @@ import (
 // duplicate=true for an ID already stored, 400 naming the field for bad
 // input, 413 over 1 MiB. Nothing is stored unless the answer is 202.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, aftersale.MaxEventSize))
+	body, err := readBody(w, r, "event")
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.writeError(w, r, aftersale.Errorf(aftersale.ETOOLARGE, "the event is larger than %d bytes", aftersale.MaxEventSize))
-			return
-		}
-		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "could not read the body"))
+		s.writeError(w, r, err)
 		return
 	}
 	ev, err := aftersale.DecodeEvent(body)
@@ -81,4 +76,19 @@ func (s *Server) handleTaskComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
+}
+
+// readBody reads a request body of at most aftersale.MaxEventSize bytes;
+// its errors are ETOOLARGE and EINVALID *aftersale.Error values naming
+// what the body is ("event", "payload").
+func readBody(w http.ResponseWriter, r *http.Request, what string) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, aftersale.MaxEventSize))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, aftersale.Errorf(aftersale.ETOOLARGE, "the %s is larger than %d bytes", what, aftersale.MaxEventSize)
+		}
+		return nil, aftersale.Errorf(aftersale.EINVALID, "could not read the body")
+	}
+	return body, nil
 }

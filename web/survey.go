@@ -48,10 +48,8 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := engine.SurveyInput{Ranks: map[string]int{}, Ratings: map[string]map[string]int{}, Comment: r.PostForm.Get("comment")}
-	bad := func(field, msg string) {
-		v := pageView{Title: surveyTitle(f.Kind), Survey: f, Error: msg}
-		s.render(w, r, http.StatusBadRequest, tmplSurvey, v)
-		_ = field
+	bad := func(msg string) {
+		s.render(w, r, http.StatusBadRequest, tmplSurvey, pageView{Title: surveyTitle(f.Kind), Survey: f, Error: msg})
 	}
 	for key, vals := range r.PostForm {
 		n, err := strconv.Atoi(strings.TrimSpace(vals[0]))
@@ -61,7 +59,7 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if err != nil {
-				bad(key, "A rank is a number.")
+				bad("A rank is a number.")
 				return
 			}
 			in.Ranks[strings.TrimPrefix(key, "rank_")] = n
@@ -69,7 +67,7 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 			idx, quality, ok := strings.Cut(strings.TrimPrefix(key, "r_"), "_")
 			i, ierr := strconv.Atoi(idx)
 			if !ok || ierr != nil || i < 0 || i >= len(f.Subjects) || err != nil {
-				bad(key, "A rating is a number from 1 to 5.")
+				bad("A rating is a number from 1 to 5.")
 				return
 			}
 			sub := f.Subjects[i].Email
@@ -79,7 +77,7 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 			in.Ratings[sub][quality] = n
 		case key == "nps" && vals[0] != "":
 			if err != nil {
-				bad(key, "The recommendation is a number from 0 to 10.")
+				bad("The recommendation is a number from 0 to 10.")
 				return
 			}
 			in.NPS = &n
@@ -91,7 +89,7 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 			if f2, ferr := s.cfg.Service.SurveyPage(r.Context(), token, ""); ferr == nil {
 				f = f2
 			}
-			bad("", aftersale.ErrorMessage(err))
+			bad(aftersale.ErrorMessage(err))
 			return
 		}
 		s.pageError(w, r, err)

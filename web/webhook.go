@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/aftersale/aftersale"
@@ -34,14 +32,9 @@ func (s *Server) handleWebhook(name string) http.HandlerFunc {
 				"%s webhooks are not set up on this install: set its secret (see the README)", name))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, aftersale.MaxEventSize))
+		body, err := readBody(w, r, "payload")
 		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				s.writeError(w, r, aftersale.Errorf(aftersale.ETOOLARGE, "the payload is larger than %d bytes", aftersale.MaxEventSize))
-				return
-			}
-			s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "could not read the body"))
+			s.writeError(w, r, err)
 			return
 		}
 		if err := hook.Verify(body, r.Header); err != nil {
