@@ -54,7 +54,12 @@ type Order struct {
 	AccessedAt  time.Time
 	DeliveredAt time.Time
 	ClosedAt    time.Time // refunded or cancelled
-	Items       []Item
+	// Arrival is the customer's answer to "did it arrive in good shape?"
+	// (ArrivalYes, ArrivalNo; "" before any) and ArrivalAt when it was last
+	// given.
+	Arrival   string
+	ArrivalAt time.Time
+	Items     []Item
 }
 
 // Kinds returns the distinct item kinds of the order, in item order.

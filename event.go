@@ -127,9 +127,15 @@ type Booking struct {
 
 // ReturnFacts is the return part of a return.requested event.
 type ReturnFacts struct {
-	OrderID string   `json:"order_id"`
-	Reason  string   `json:"reason,omitempty"`
-	SKUs    []string `json:"skus,omitempty"`
+	OrderID string `json:"order_id"`
+	Reason  string `json:"reason,omitempty"`
+	// SKUs names the items sent back, one each; Items says how many.
+	// Neither: the whole order.
+	SKUs  []string     `json:"skus,omitempty"`
+	Items []ReturnItem `json:"items,omitempty"`
+	// Resolution is "refund" (the default) or "exchange".
+	Resolution string `json:"resolution,omitempty"`
+	Comment    string `json:"comment,omitempty"`
 }
 
 // OrderRef returns the external order id the event is about, wherever it

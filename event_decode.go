@@ -131,6 +131,35 @@ func (e *Event) Validate() error {
 		if e.Return == nil || strings.TrimSpace(e.Return.OrderID) == "" {
 			return FieldError("return.order_id", "is required for %s (or give order.id)", e.Type)
 		}
+		return e.Return.validate()
+	}
+	return nil
+}
+
+// validate checks the return part of a return.requested event.
+func (r *ReturnFacts) validate() error {
+	switch r.Resolution {
+	case "":
+		r.Resolution = ResolutionRefund
+	case ResolutionRefund, ResolutionExchange:
+	default:
+		return FieldError("return.resolution", "unknown resolution %q; want refund or exchange", r.Resolution)
+	}
+	switch {
+	case len(r.Reason) > 500:
+		return FieldError("return.reason", "must be at most 500 characters")
+	case len(r.Comment) > 4000:
+		return FieldError("return.comment", "must be at most 4000 characters")
+	case len(r.SKUs)+len(r.Items) > 500:
+		return FieldError("return.items", "must name at most 500 items")
+	}
+	for i, it := range r.Items {
+		if it.Quantity < 0 {
+			return FieldError(fmt.Sprintf("return.items[%d].quantity", i), "must not be negative")
+		}
+		if it.SKU == "" && it.Name == "" {
+			return FieldError(fmt.Sprintf("return.items[%d].sku", i), "is required (or give the name)")
+		}
 	}
 	return nil
 }

@@ -61,6 +61,10 @@ func TestDecodeEventErrors(t *testing.T) {
 		{"shipment bad status", `{"id":"e1","type":"shipment.updated","occurred_at":"2026-11-22T10:00:00Z","shipment":{"order_id":"1","status":"lost"}}`, "shipment.status", "lost"},
 		{"booking without start", `{"id":"e1","type":"booking.scheduled","occurred_at":"2026-11-22T10:00:00Z","booking":{"order_id":"1"}}`, "booking.starts_at", "required"},
 		{"return without order", `{"id":"e1","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z"}`, "return.order_id", "required"},
+		{"return bad resolution", `{"id":"e1","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z","return":{"order_id":"1","resolution":"store credit"}}`, "return.resolution", "store credit"},
+		{"return negative quantity", `{"id":"e1","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z","return":{"order_id":"1","items":[{"sku":"a","quantity":-1}]}}`, "return.items[0].quantity", "negative"},
+		{"return item without sku", `{"id":"e1","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z","return":{"order_id":"1","items":[{"quantity":1}]}}`, "return.items[0].sku", "required"},
+		{"return quantity as text", `{"id":"e1","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z","return":{"order_id":"1","items":[{"sku":"a","quantity":"1"}]}}`, "return.items.quantity", "int"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,9 @@ const (
 	LinkSurvey      = "survey" // answer the satisfaction survey of an order
 	LinkPlan        = "plan"   // see and update the success plan of an order
 	LinkOpen        = "open"   // the open pixel of an email (its subject is the Message-ID)
+	LinkArrival     = "arrive" // answer "did it arrive in good shape?" for an order
+	LinkReturn      = "return" // start a return of an order (after the returns page found it)
+	LinkReturnView  = "rstat"  // see how a return stands (its subject is the return's ID)
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

@@ -100,6 +100,10 @@ type Queries interface {
 	// call was the first.
 	OrderMarkAccessed(ctx context.Context, id int64, at time.Time) (first bool, err error)
 	OrderMarkDelivered(ctx context.Context, id int64, at time.Time) (first bool, err error)
+	// OrderSetArrival records the customer's answer to "did it arrive in
+	// good shape?" (ArrivalYes or ArrivalNo); a later answer replaces it.
+	// changed reports whether the stored answer differed.
+	OrderSetArrival(ctx context.Context, id int64, answer string, at time.Time) (changed bool, err error)
 
 	// ShipmentUpsert stores the package state keyed by (OrderID,
 	// TrackingNumber) and reports whether the status changed (true for a new
@@ -236,6 +240,20 @@ type Queries interface {
 	// TaskComplete closes an open task with an outcome and note, done by
 	// the member with the email doneBy; EConflict if it is not open.
 	TaskComplete(ctx context.Context, id int64, outcome, note, doneBy string, at time.Time) (*Task, error)
+
+	// ReturnCreate stores a new return unless one with its EventID exists;
+	// it returns the return either way and whether it was created.
+	ReturnCreate(ctx context.Context, r *Return) (ret *Return, created bool, err error)
+	// ReturnGet returns the return with the ID.
+	ReturnGet(ctx context.Context, id int64) (*Return, error)
+	// ReturnGetByEventID returns the return opened by the event.
+	ReturnGetByEventID(ctx context.Context, eventID string) (*Return, error)
+	// ReturnList returns the returns matching the filter, newest first.
+	ReturnList(ctx context.Context, f ReturnFilter) ([]*Return, error)
+	// ReturnSetStatus moves the return from status from to status to,
+	// done by the member with the email by; ECONFLICT when it is not in
+	// from any more (somebody else moved it first).
+	ReturnSetStatus(ctx context.Context, id int64, from, to ReturnStatus, by string, at time.Time) (*Return, error)
 
 	// SecretGet returns the named secret, creating it with gen the first time
 	// (the signing key of customer links, say). Concurrent first calls agree.

@@ -37,6 +37,8 @@ type catalog struct {
 	members   []int64
 	answers   []int64
 	checkIns  []int64
+	returns   []int64
+	returnEvs []string // the event IDs of the returns
 	secrets   []string
 }
 
@@ -102,6 +104,14 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 	_, err = s.OrderMarkDelivered(ctx, o2, at(3))
 	must(err)
 	must(s.OrderSetStatus(ctx, o2, aftersale.OrderRefunded, at(4)))
+	for _, a := range []struct {
+		order  int64
+		answer string
+		h      int
+	}{{o1, aftersale.ArrivalNo, 3}, {o1, aftersale.ArrivalYes, 4}, {o2, aftersale.ArrivalNo, 5}} {
+		_, err := s.OrderSetArrival(ctx, a.order, a.answer, at(a.h))
+		must(err)
+	}
 	_, err = s.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{OrderID: o2, Carrier: "dhl", TrackingNumber: "A",
 		TrackingURL: "https://dhl.example/A", Status: aftersale.ShipmentDelivered, UpdatedAt: at(3)})
 	must(err)
@@ -221,6 +231,26 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 		cat.checkIns = append(cat.checkIns, ci.ID)
 	}
 
+	for i, r := range []aftersale.Return{
+		{OrderID: o1, CustomerID: ann, EventID: "evt_r1", Resolution: aftersale.ResolutionExchange, Reason: "It doesn't fit",
+			Comment: "Larger \u00e9", Source: "page", CreatedAt: at(60),
+			Items: []aftersale.ReturnItem{{SKU: "B-1", Name: "Book", Quantity: 2}, {SKU: "C-1", Name: "Course", Quantity: 1}}},
+		{OrderID: o2, CustomerID: carl, EventID: "evt_r2", Reason: "Something else", Source: "api", CreatedAt: at(61)},
+		{OrderID: o3, CustomerID: dora, EventID: "evt_r3", Source: "shopify", CreatedAt: at(62),
+			Items: []aftersale.ReturnItem{{Name: "No SKU"}}},
+	} {
+		ret, _, err := s.ReturnCreate(ctx, &r)
+		must(err)
+		switch i {
+		case 0:
+			_, err = s.ReturnSetStatus(ctx, ret.ID, aftersale.ReturnRequested, aftersale.ReturnReceived, "Eve@Team.example", at(63))
+		case 2:
+			_, err = s.ReturnSetStatus(ctx, ret.ID, aftersale.ReturnRequested, aftersale.ReturnCancelled, "fay@team.example", at(64))
+		}
+		must(err)
+		cat.returns, cat.returnEvs = append(cat.returns, ret.ID), append(cat.returnEvs, r.EventID)
+	}
+
 	// Sessions are not copied.
 	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
 
@@ -329,7 +359,17 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 		put(fmt.Sprint("PlanGet ", id), p, err)
 		c, err := s.CheckInList(ctx, id)
 		put(fmt.Sprint("CheckInList ", id), c, err)
+		r, err := s.ReturnList(ctx, aftersale.ReturnFilter{OrderID: id})
+		put(fmt.Sprint("ReturnList order ", id), r, err)
 	}
+	for i, id := range cat.returns {
+		r, err := s.ReturnGet(ctx, id)
+		put(fmt.Sprint("ReturnGet ", id), r, err)
+		r, err = s.ReturnGetByEventID(ctx, cat.returnEvs[i])
+		put("ReturnGetByEventID "+cat.returnEvs[i], r, err)
+	}
+	returns, err := s.ReturnList(ctx, aftersale.ReturnFilter{})
+	put("ReturnList", returns, err)
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -369,13 +409,13 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
 		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2,
-		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "secrets": 2}
+		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "returns": 3, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}
@@ -446,6 +486,10 @@ func TestImportSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ret, _, err := dst.ReturnCreate(ctx, &aftersale.Return{OrderID: o.ID, CustomerID: c.ID, EventID: "new", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []struct {
 		what      string
 		new, last int64
@@ -454,7 +498,7 @@ func TestImportSQLite(t *testing.T) {
 		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
 		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},
 		{"member", member.ID, slices.Max(cat.members)}, {"survey answer", answer.ID, slices.Max(cat.answers)},
-		{"check-in", ci.ID, slices.Max(cat.checkIns)},
+		{"check-in", ci.ID, slices.Max(cat.checkIns)}, {"return", ret.ID, slices.Max(cat.returns)},
 	} {
 		if id.new != id.last+1 {
 			t.Errorf("new %s got ID %d, want %d", id.what, id.new, id.last+1)

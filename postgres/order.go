@@ -11,14 +11,14 @@ import (
 )
 
 const orderColumns = `id, external_id, customer_id, user_id, source, currency, total, coupon, status,
-	placed_at, accessed_at, delivered_at, closed_at`
+	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at`
 
 // orderSelect reads orders (aliased o) with their items, in one statement
 // and so from one snapshot: the item columns come as arrays in line order,
 // NULL for an order without items.
 const orderSelect = `
 	SELECT o.id, o.external_id, o.customer_id, o.user_id, o.source, o.currency, o.total, o.coupon, o.status,
-		o.placed_at, o.accessed_at, o.delivered_at, o.closed_at,
+		o.placed_at, o.accessed_at, o.delivered_at, o.closed_at, o.arrival, o.arrival_at,
 		i.skus, i.names, i.kinds, i.quantities, i.prices, i.access_urls
 	FROM orders o
 	CROSS JOIN LATERAL (
@@ -31,7 +31,8 @@ const orderSelect = `
 // orderFields are the scan targets of the order columns of o.
 func orderFields(o *aftersale.Order) []any {
 	return []any{&o.ID, &o.ExternalID, &o.CustomerID, optID(&o.UserID), &o.Source, &o.Currency,
-		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt)}
+		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt),
+		&o.Arrival, ts(&o.ArrivalAt)}
 }
 
 func scanOrder(s scanner) (*aftersale.Order, error) {
@@ -63,9 +64,9 @@ func scanOrderWithItems(s scanner) (*aftersale.Order, error) {
 }
 
 // OrderUpsert creates the order or updates the one with the same
-// ExternalID, replacing its items. On update, Status and the fact times are
-// kept, and a zero UserID keeps the stored user (OrderSetUser clears it).
-// Concurrent upserts of one order take turns on its row.
+// ExternalID, replacing its items. On update, Status, the fact times and
+// the arrival answer are kept, and a zero UserID keeps the stored user
+// (OrderSetUser clears it). Concurrent upserts of one order take turns on its row.
 func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersale.Order, error) {
 	if o.ExternalID == "" {
 		return nil, aftersale.FieldError("order.id", "is required")
@@ -79,8 +80,8 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 		var err error
 		stored, err = scanOrder(q.q.QueryRow(ctx, `
 			INSERT INTO orders (external_id, customer_id, user_id, source, currency, total, coupon, status,
-				placed_at, accessed_at, delivered_at, closed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (external_id) DO UPDATE SET
 				customer_id = excluded.customer_id,
 				user_id = coalesce(excluded.user_id, orders.user_id),
@@ -91,7 +92,8 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 				placed_at = excluded.placed_at
 			RETURNING `+orderColumns,
 			o.ExternalID, o.CustomerID, nullID(o.UserID), o.Source, o.Currency, o.Total, o.Coupon, string(status),
-			o.PlacedAt, nullTime(o.AccessedAt), nullTime(o.DeliveredAt), nullTime(o.ClosedAt)))
+			o.PlacedAt, nullTime(o.AccessedAt), nullTime(o.DeliveredAt), nullTime(o.ClosedAt),
+			o.Arrival, nullTime(o.ArrivalAt)))
 		if err != nil {
 			return err
 		}
@@ -226,6 +228,35 @@ func (q *queries) OrderMarkDelivered(ctx context.Context, id int64, at time.Time
 // finds the column set.
 func (q *queries) markOrder(ctx context.Context, op, col string, id int64, at time.Time) (bool, error) {
 	n, err := affected(q.q.Exec(ctx, `UPDATE orders SET `+col+` = $1 WHERE id = $2 AND `+col+` IS NULL`, at, id))
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	ok, err := q.exists(ctx, "orders", id)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	if !ok {
+		return false, notFound("order", id)
+	}
+	return false, nil
+}
+
+// OrderSetArrival records the customer's answer to "did it arrive in good
+// shape?" (ArrivalYes or ArrivalNo) given at at, replacing an earlier other
+// answer; changed reports whether the stored answer differed. The same
+// answer again changes nothing: ArrivalAt stays the time the stored answer
+// was first given. Of concurrent calls, one waits for the other's row lock
+// and then compares with its answer.
+func (q *queries) OrderSetArrival(ctx context.Context, id int64, answer string, at time.Time) (bool, error) {
+	if answer != aftersale.ArrivalYes && answer != aftersale.ArrivalNo {
+		return false, aftersale.FieldError("answer", "unknown arrival answer %q", answer)
+	}
+	const op = "order set arrival"
+	n, err := affected(q.q.Exec(ctx, `UPDATE orders SET arrival = $1, arrival_at = $2 WHERE id = $3 AND arrival <> $1`,
+		answer, at, id))
 	if err != nil {
 		return false, wrap(op, err)
 	}

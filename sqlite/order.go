@@ -12,12 +12,13 @@ import (
 )
 
 const orderColumns = `id, external_id, customer_id, user_id, source, currency, total, coupon, status,
-	placed_at, accessed_at, delivered_at, closed_at`
+	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at`
 
 func scanOrder(s scanner) (*aftersale.Order, error) {
 	var o aftersale.Order
 	err := s.Scan(&o.ID, &o.ExternalID, &o.CustomerID, optID(&o.UserID), &o.Source, &o.Currency,
-		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt))
+		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt),
+		&o.Arrival, ts(&o.ArrivalAt))
 	if err != nil {
 		return nil, err
 	}
@@ -25,8 +26,9 @@ func scanOrder(s scanner) (*aftersale.Order, error) {
 }
 
 // OrderUpsert creates the order or updates the one with the same
-// ExternalID, replacing its items. On update, Status and the fact times are
-// kept, and a zero UserID keeps the stored user (OrderSetUser clears it).
+// ExternalID, replacing its items. On update, Status, the fact times and
+// the arrival answer are kept, and a zero UserID keeps the stored user
+// (OrderSetUser clears it).
 func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersale.Order, error) {
 	if o.ExternalID == "" {
 		return nil, aftersale.FieldError("order.id", "is required")
@@ -40,8 +42,8 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 		var err error
 		stored, err = scanOrder(q.q.QueryRowContext(ctx, `
 			INSERT INTO orders (external_id, customer_id, user_id, source, currency, total, coupon, status,
-				placed_at, accessed_at, delivered_at, closed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (external_id) DO UPDATE SET
 				customer_id = excluded.customer_id,
 				user_id = coalesce(excluded.user_id, orders.user_id),
@@ -52,7 +54,8 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 				placed_at = excluded.placed_at
 			RETURNING `+orderColumns,
 			o.ExternalID, o.CustomerID, nullID(o.UserID), o.Source, o.Currency, o.Total, o.Coupon, string(status),
-			micro(o.PlacedAt), nullMicro(o.AccessedAt), nullMicro(o.DeliveredAt), nullMicro(o.ClosedAt)))
+			micro(o.PlacedAt), nullMicro(o.AccessedAt), nullMicro(o.DeliveredAt), nullMicro(o.ClosedAt),
+			o.Arrival, nullMicro(o.ArrivalAt)))
 		if err != nil {
 			return err
 		}
@@ -267,6 +270,38 @@ func (q *queries) OrderMarkDelivered(ctx context.Context, id int64, at time.Time
 // markOrder sets a fact time column unless it is set; col is a constant.
 func (q *queries) markOrder(ctx context.Context, op, col string, id int64, at time.Time) (bool, error) {
 	res, err := q.q.ExecContext(ctx, `UPDATE orders SET `+col+` = ? WHERE id = ? AND `+col+` IS NULL`, micro(at), id)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	ok, err := q.exists(ctx, "orders", id)
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	if !ok {
+		return false, notFound("order", id)
+	}
+	return false, nil
+}
+
+// OrderSetArrival records the customer's answer to "did it arrive in good
+// shape?" (ArrivalYes or ArrivalNo) given at at, replacing an earlier other
+// answer; changed reports whether the stored answer differed. The same
+// answer again changes nothing: ArrivalAt stays the time the stored answer
+// was first given.
+func (q *queries) OrderSetArrival(ctx context.Context, id int64, answer string, at time.Time) (bool, error) {
+	if answer != aftersale.ArrivalYes && answer != aftersale.ArrivalNo {
+		return false, aftersale.FieldError("answer", "unknown arrival answer %q", answer)
+	}
+	const op = "order set arrival"
+	res, err := q.q.ExecContext(ctx, `UPDATE orders SET arrival = ?, arrival_at = ? WHERE id = ? AND arrival <> ?`,
+		answer, micro(at), id, answer)
 	if err != nil {
 		return false, wrap(op, err)
 	}

@@ -1,10 +1,8 @@
 package test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,45 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
-// testDatabaseURL is the PostgreSQL server the tests use; CI runs one there.
-func testDatabaseURL() string {
-	if u := os.Getenv("AFTERSALE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test"
-}
-
 // freshDatabase creates an empty database for one test and drops it after.
 // An unreachable server fails the test: PostgreSQL is part of CI.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testDatabaseURL())
-	if err != nil {
-		t.Fatalf("PostgreSQL at %s is not reachable (start it, or set AFTERSALE_TEST_DATABASE_URL): %v", testDatabaseURL(), err)
-	}
-	name := fmt.Sprintf("aftersale_t_%d", rand.Uint64()%1e12)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), testDatabaseURL())
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, _ := url.Parse(testDatabaseURL())
-	u.Path = "/" + name
-	return u.String()
-}
+func freshDatabase(t *testing.T) string { return pgtest.Database(t) }
 
 // ordersFromEnv lets a run use more orders than the default, e.g.
 // AFTERSALE_CLUSTER_ORDERS=10000 for the full-size acceptance run.
