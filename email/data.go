@@ -34,6 +34,52 @@ type Data struct {
 	Links Links
 	// Survey is set for the emails of survey steps.
 	Survey *SurveyData
+	// Arrival is set for the "did it arrive?" emails of physical orders.
+	Arrival *ArrivalData
+	// Return is set for the emails about a return.
+	Return *ReturnData
+}
+
+// ArrivalData is what a "did it arrive in good shape?" email links to.
+type ArrivalData struct {
+	// Yes and No record the customer's answer with one click (signed,
+	// expiring).
+	Yes string
+	No  string
+	// Delivered is true when the carrier reported the package delivered;
+	// false for a check-in on a package that should have arrived by now.
+	Delivered bool
+}
+
+// ReturnData is a return and what the customer should do next.
+type ReturnData struct {
+	// Status is requested, received, refunded, exchanged or cancelled.
+	Status string
+	// Resolution is "refund" or "exchange".
+	Resolution string
+	Reason     string
+	Items      []ItemData // Name and Quantity set
+	// Address is where to send the parcel (may be several lines); LabelURL
+	// a prepaid label. Either may be empty.
+	Address  string
+	LabelURL string
+	// RefundDays is how many business days after the parcel arrives the
+	// money is back.
+	RefundDays int
+	// StatusURL shows how the return stands (signed, expiring).
+	StatusURL string
+}
+
+// AddressLines returns the lines of Address, trimmed, without empty ones,
+// for a template to print one by one.
+func (r ReturnData) AddressLines() []string {
+	var out []string
+	for _, l := range strings.Split(r.Address, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // SurveyData is what a survey email links to.
@@ -124,6 +170,7 @@ type Links struct {
 	Unsubscribe string // one-click unsubscribe; set on every non-transactional email
 	Preferences string // email preferences
 	WhoUses     string // "someone else uses this": name the user of the purchase
+	Returns     string // the public returns page
 }
 
 // IsDigital reports whether the item is opened online: digital, a course or a membership.

@@ -57,6 +57,9 @@ const (
 	RefundThanks         = "refund_thanks"
 	ShipmentUpdate       = "shipment_update"
 	DidItArrive          = "did_it_arrive"
+	ReturnInstructions   = "return_instructions"
+	ReturnReceived       = "return_received"
+	ReturnExchanged      = "return_exchanged"
 )
 
 // builtins parses the embedded templates once per process.

@@ -57,6 +57,7 @@ func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		Access, Day1Welcome, Day30Checkin, Day3Answers, Day7Checkin, DidItArrive, FirstSession,
 		RefundThanks, ShipmentUpdate, ShippingExpectations, ThankYou, WhoUses, SurveyImportance, SurveyPerformance,
+		ReturnInstructions, ReturnReceived, ReturnExchanged,
 	}
 	slices.Sort(want)
 	if got := r.Names(); !slices.Equal(got, want) {
@@ -73,7 +74,8 @@ func TestBuiltinNames(t *testing.T) {
 }
 
 // TestGolden renders every built-in template for every sample, and the
-// shipment update for every status.
+// variants of single templates (such as the shipment update for every
+// status).
 func TestGolden(t *testing.T) {
 	r := newRenderer(t)
 	data := samples()
@@ -84,46 +86,73 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
-	for _, status := range []string{"in_transit", "out_for_delivery", "delivered", "exception", "returned_to_sender"} {
-		t.Run("shipment_update/"+status, func(t *testing.T) {
-			d := *data["physical"]
-			s := *d.Shipment
-			s.Status = status
-			d.Shipment = &s
-			golden(t, filepath.Join(ShipmentUpdate, status+".golden"), show(r.Render(ShipmentUpdate, &d)))
-		})
+	for name, cases := range variants() {
+		if !r.Has(name) {
+			t.Errorf("variants of %q, which is not a built-in template", name)
+		}
+		for c, d := range cases {
+			if _, ok := data[c]; ok {
+				t.Errorf("%s/%s: a variant named like a sample", name, c)
+				continue
+			}
+			t.Run(name+"/"+c, func(t *testing.T) {
+				golden(t, filepath.Join(name, c+".golden"), show(r.Render(name, d)))
+			})
+		}
 	}
+}
+
+// goldenCase is a template and the data it is rendered with.
+type goldenCase struct {
+	name string
+	data *Data
+}
+
+// goldenCases returns every golden case by "template/case": each template
+// with each sample, and the variants.
+func goldenCases(r *Renderer) map[string]goldenCase {
+	out := map[string]goldenCase{}
+	for _, name := range r.Names() {
+		for sample, d := range samples() {
+			out[name+"/"+sample] = goldenCase{name, d}
+		}
+	}
+	for name, cs := range variants() {
+		for c, d := range cs {
+			out[name+"/"+c] = goldenCase{name, d}
+		}
+	}
+	return out
 }
 
 func TestRenderShape(t *testing.T) {
 	r := newRenderer(t)
-	for _, name := range r.Names() {
-		for sample, d := range samples() {
-			out, err := r.Render(name, d)
-			if err != nil {
-				continue // the golden files hold the expected errors
+	for id, c := range goldenCases(r) {
+		d := c.data
+		out, err := r.Render(c.name, d)
+		if err != nil {
+			continue // the golden files hold the expected errors
+		}
+		if strings.ContainsAny(out.Subject, "\r\n") || out.Subject != strings.TrimSpace(out.Subject) {
+			t.Errorf("%s: subject %q is not one trimmed line", id, out.Subject)
+		}
+		for _, part := range []string{out.Subject, out.Text, out.HTML} {
+			if strings.Contains(part, "<no value>") || strings.Contains(part, "%!") {
+				t.Errorf("%s: a hole in the output:\n%s", id, part)
 			}
-			if strings.ContainsAny(out.Subject, "\r\n") || out.Subject != strings.TrimSpace(out.Subject) {
-				t.Errorf("%s/%s: subject %q is not one trimmed line", name, sample, out.Subject)
-			}
-			for _, part := range []string{out.Subject, out.Text, out.HTML} {
-				if strings.Contains(part, "<no value>") || strings.Contains(part, "%!") {
-					t.Errorf("%s/%s: a hole in the output:\n%s", name, sample, part)
-				}
-			}
-			if strings.Contains(out.Text, "\n\n\n") || !strings.HasSuffix(out.Text, "\n") || strings.HasSuffix(out.Text, "\n\n") {
-				t.Errorf("%s/%s: blank lines not normalised:\n%q", name, sample, out.Text)
-			}
-			hasFooter := strings.Contains(out.Text, d.Links.Unsubscribe) && strings.Contains(out.HTML, d.Links.Unsubscribe)
-			if d.Links.Unsubscribe != "" && !hasFooter {
-				t.Errorf("%s/%s: no unsubscribe footer", name, sample)
-			}
-			if d.Links.Unsubscribe == "" && strings.Contains(out.Text, "Unsubscribe") {
-				t.Errorf("%s/%s: an unsubscribe footer without a link", name, sample)
-			}
-			if words := len(strings.Fields(out.Text)); words > 260 {
-				t.Errorf("%s/%s: %d words; keep emails short", name, sample, words)
-			}
+		}
+		if strings.Contains(out.Text, "\n\n\n") || !strings.HasSuffix(out.Text, "\n") || strings.HasSuffix(out.Text, "\n\n") {
+			t.Errorf("%s: blank lines not normalised:\n%q", id, out.Text)
+		}
+		hasFooter := strings.Contains(out.Text, d.Links.Unsubscribe) && strings.Contains(out.HTML, d.Links.Unsubscribe)
+		if d.Links.Unsubscribe != "" && !hasFooter {
+			t.Errorf("%s: no unsubscribe footer", id)
+		}
+		if d.Links.Unsubscribe == "" && strings.Contains(out.Text, "Unsubscribe") {
+			t.Errorf("%s: an unsubscribe footer without a link", id)
+		}
+		if words := len(strings.Fields(out.Text)); words > 260 {
+			t.Errorf("%s: %d words; keep emails short", id, words)
 		}
 	}
 }
@@ -188,6 +217,12 @@ func TestCustomerValuesAreInert(t *testing.T) {
 	d.Recipient = NewPerson(evil, "ana@example.com")
 	d.Buyer = d.Recipient
 	d.Order.Items = []ItemData{{Name: evil, Kind: "course", Quantity: 1, AccessURL: "https://shop.example/a"}}
+	d.Return = &ReturnData{
+		Status: "requested", Resolution: "refund", Reason: evil,
+		Items:   []ItemData{{Name: evil, Quantity: 1}},
+		Address: evil + "\n" + evil, RefundDays: 5, StatusURL: "https://aftersale.example/r/tok",
+	}
+	d.Arrival = &ArrivalData{Yes: "https://aftersale.example/a/tok?answer=yes", No: "https://aftersale.example/a/tok?answer=no"}
 	for _, name := range r.Names() {
 		if name == ShipmentUpdate {
 			continue
@@ -212,6 +247,38 @@ func TestCustomerValuesAreInert(t *testing.T) {
 	if !strings.Contains(out.Subject, "[click](https://evil.example) <script>") {
 		t.Errorf("the subject is not the plain value: %q", out.Subject)
 	}
+	// The return reason, the returned item and the address (which keeps
+	// its lines: the value twice over, on four lines) are shown as typed.
+	out, err := r.Render(ReturnInstructions, &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := "[click](https://evil.example) &lt;script&gt;alert(1)&lt;/script&gt; **bold** &lt;https://evil.example&gt; &amp;amp;"
+	if n := strings.Count(out.HTML, shown); n != 4 {
+		t.Errorf("the reason, item and address are shown as typed %d times, want 4:\n%s", n, out.HTML)
+	}
+	if strings.Contains(out.Text, `\[`) {
+		t.Errorf("escapes leaked into the text part:\n%s", out.Text)
+	}
+	if !strings.Contains(out.Text, "Your reason: [click](https://evil.example) <script>alert(1)</script> **bold** <https://evil.example> &amp; # heading\n") {
+		t.Errorf("the reason is not the plain value in the text part:\n%s", out.Text)
+	}
+}
+
+func TestDidItArriveNamesTheItem(t *testing.T) {
+	r := newRenderer(t)
+	d := *samples()["physical"]
+	d.Order.Items = []ItemData{{Name: "Mug <b>*big*</b>", Kind: "physical", Quantity: 1}}
+	out, err := r.Render(DidItArrive, &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.Text, "The carrier says your Mug <b>*big*</b> has been delivered.") {
+		t.Errorf("text part:\n%s", out.Text)
+	}
+	if !strings.Contains(out.HTML, "The carrier says your Mug &lt;b&gt;*big*&lt;/b&gt; has been delivered.") {
+		t.Errorf("HTML part:\n%s", out.HTML)
+	}
 }
 
 func TestMissingData(t *testing.T) {
@@ -219,6 +286,15 @@ func TestMissingData(t *testing.T) {
 	d := samples()["digital"] // no shipment
 	if _, err := r.Render(ShipmentUpdate, d); err == nil || !strings.Contains(err.Error(), "Shipment is required") {
 		t.Errorf("shipment_update without a shipment: %v", err)
+	}
+	for _, name := range []string{ReturnInstructions, ReturnReceived, ReturnExchanged} {
+		if _, err := r.Render(name, d); err == nil || !strings.Contains(err.Error(), "Return is required") {
+			t.Errorf("%s without a return: %v", name, err)
+		}
+	}
+	// did_it_arrive does without Arrival: it asks for a reply instead.
+	if out, err := r.Render(DidItArrive, d); err != nil || !strings.Contains(out.Text, "reply to this email") {
+		t.Errorf("did_it_arrive without Arrival: %v", err)
 	}
 	noBiz := *d
 	noBiz.Business.Name = ""

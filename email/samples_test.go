@@ -18,6 +18,7 @@ func samples() map[string]*Data {
 		Unsubscribe: "https://aftersale.example/u/tok123",
 		Preferences: "https://aftersale.example/p/tok123",
 		WhoUses:     "https://aftersale.example/who/tok123",
+		Returns:     "https://aftersale.example/returns/brightpath",
 	}
 	placed := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ana := NewPerson("Ana Lima", "ana@example.com")
@@ -39,6 +40,20 @@ func samples() map[string]*Data {
 		}},
 		Shipment: &ShipmentData{Carrier: "UPS", TrackingNumber: "1Z999AA10123456784",
 			TrackingURL: "https://www.ups.com/track?tracknum=1Z999AA10123456784", Status: "shipped"},
+		Arrival: &ArrivalData{
+			Yes:       "https://aftersale.example/a/tok789?answer=yes",
+			No:        "https://aftersale.example/a/tok789?answer=no",
+			Delivered: true,
+		},
+		// A refund of one item, with a prepaid label and the address.
+		Return: &ReturnData{
+			Status: "requested", Resolution: "refund", Reason: "It arrived damaged or faulty",
+			Items:      []ItemData{{Name: "Ceramic Pour-Over Set", Quantity: 1}},
+			Address:    "Bright Path Studio Returns\nUnit 4, Harbour Park\n 1200-195 Lisbon \n\nPortugal\n",
+			LabelURL:   "https://brightpath.example/labels/ret-77.pdf",
+			RefundDays: 5,
+			StatusURL:  "https://aftersale.example/r/tok321",
+		},
 	}
 
 	cleo := NewPerson("Cleo", "cleo@example.com")
@@ -101,5 +116,70 @@ func samples() map[string]*Data {
 		"for_user": forUser,
 		"to_buyer": &toBuyer,
 		"minimal":  minimal,
+	}
+}
+
+// variants are more golden cases for single templates, on top of the
+// samples: template name → case name → data. Case names must differ from
+// the sample names.
+func variants() map[string]map[string]*Data {
+	physical := samples()["physical"]
+	with := func(change func(d *Data)) *Data {
+		d := *physical
+		change(&d)
+		return &d
+	}
+	withReturn := func(change func(d *Data, r *ReturnData)) *Data {
+		return with(func(d *Data) {
+			r := *d.Return
+			d.Return = &r
+			d.Links = Links{} // sent at once, as a transactional email
+			change(d, &r)
+		})
+	}
+	shipments := map[string]*Data{}
+	for _, status := range []string{"in_transit", "out_for_delivery", "delivered", "exception", "returned_to_sender"} {
+		shipments[status] = with(func(d *Data) {
+			s := *d.Shipment
+			s.Status = status
+			d.Shipment = &s
+		})
+	}
+	// An exchange of two items: an address, no label.
+	exchange := withReturn(func(d *Data, r *ReturnData) {
+		r.Resolution, r.Reason, r.LabelURL = "exchange", "It doesn't fit", ""
+		r.Items = []ItemData{{Name: "Ceramic Pour-Over Set", Quantity: 1}, {Name: "Filter Papers", Quantity: 2}}
+	})
+	return map[string]map[string]*Data{
+		ShipmentUpdate: shipments,
+		DidItArrive: {
+			// A check-in on a package the carrier has not reported delivered.
+			"not_delivered": with(func(d *Data) {
+				a := *d.Arrival
+				a.Delivered = false
+				d.Arrival = &a
+			}),
+		},
+		ReturnInstructions: {
+			"exchange": exchange,
+			// A prepaid label only, refunded within one business day.
+			"label_only": withReturn(func(d *Data, r *ReturnData) {
+				r.Address, r.RefundDays = "", 1
+			}),
+			// As little as there can be: no items, reason, label, address,
+			// refund days or status link.
+			"bare": withReturn(func(d *Data, r *ReturnData) {
+				*r = ReturnData{Status: "requested"}
+			}),
+		},
+		ReturnReceived: {
+			"exchange": exchange,
+			"bare": withReturn(func(d *Data, r *ReturnData) {
+				*r = ReturnData{Status: "received"}
+			}),
+		},
+		ReturnExchanged: {
+			"exchange": exchange,
+		},
 	}
 }
