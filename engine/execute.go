@@ -483,6 +483,44 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 	if !r.isUser {
 		d.Links.WhoUses = s.cfg.BaseURL + "/w/" + s.cfg.Links.Sign(aftersale.LinkWhoUses, o.ExternalID, 90*24*time.Hour)
 	}
+	if d.Order.HasPhysical {
+		d.Links.Returns = s.cfg.BaseURL + "/returns"
+		yes, no := s.arrivalLinks(o.ExternalID)
+		d.Arrival = &email.ArrivalData{Yes: yes, No: no, Delivered: !o.DeliveredAt.IsZero()}
+	}
+	if ret := stepReturn(step, f.Returns); ret != nil {
+		d.Return = s.returnData(ret)
+	}
+	return d
+}
+
+// stepReturn returns the return a step is about: the one its key names
+// (steps after a return's status, or of a second return), else the newest.
+// Steps of purchase journeys are about no return.
+func stepReturn(step *aftersale.Step, returns []*aftersale.Return) *aftersale.Return {
+	if len(returns) == 0 || !strings.HasPrefix(step.Anchor, journey.TriggerReturn) {
+		return nil
+	}
+	if _, ref, ok := strings.Cut(step.Key, "/"); ok {
+		for _, r := range returns {
+			if strconv.FormatInt(r.ID, 10) == ref {
+				return r
+			}
+		}
+	}
+	return returns[0]
+}
+
+// returnData is what return emails show of a return.
+func (s *Service) returnData(r *aftersale.Return) *email.ReturnData {
+	p := s.ReturnPolicy()
+	d := &email.ReturnData{
+		Status: string(r.Status), Resolution: r.Resolution, Reason: r.Reason,
+		Address: p.Address, LabelURL: p.LabelURL, RefundDays: p.RefundDays, StatusURL: s.returnStatusURL(r.ID),
+	}
+	for _, it := range r.Items {
+		d.Items = append(d.Items, email.ItemData{Name: it.Name, SKU: it.SKU, Quantity: it.Quantity})
+	}
 	return d
 }
 

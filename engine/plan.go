@@ -52,6 +52,9 @@ func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock,
 	if f.Bookings, err = q.BookingListByOrder(ctx, order.ID); err != nil {
 		return nil, err
 	}
+	if f.Returns, err = q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID}); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -64,6 +64,14 @@ type Config struct {
 	// and of sent steps) may run at once; default 1, which suits SQLite (one
 	// writer at a time). A server database gains from a few.
 	IngestCommitters int
+	// Carriers gives tracking links and usual transit times; nil means
+	// the built-in table.
+	Carriers *aftersale.Carriers
+	// DeliveryMarginDays is added to a carrier's usual transit time before
+	// a package counts as late (the "delivery_due" anchor); 0 means 3.
+	DeliveryMarginDays int
+	// Returns is what the returns page offers and tells.
+	Returns aftersale.ReturnPolicy
 }
 
 // Service is the application core shared by the HTTP API and the workers.
@@ -305,10 +313,7 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 		}
 		return p.trigger(ctx, anchor, now)
 	case aftersale.EventReturnRequested:
-		if err := p.exit(ctx, "return"); err != nil {
-			return nil, err
-		}
-		return p.trigger(ctx, "return", now)
+		return p.returnRequested(ctx)
 	case aftersale.EventProductAccessed:
 		first, err := tx.OrderMarkAccessed(ctx, order.ID, ev.OccurredAt.UTC())
 		if err != nil || !first {
@@ -316,24 +321,7 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 		}
 		return p.anchor(ctx, "access", "", now)
 	case aftersale.EventShipmentUpdated:
-		sh := ev.Shipment
-		changed, err := tx.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{
-			OrderID: order.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber,
-			TrackingURL: sh.TrackingURL, Status: sh.Status, UpdatedAt: now,
-		})
-		if err != nil || !changed {
-			return nil, err
-		}
-		steps, err := p.anchor(ctx, "shipment."+string(sh.Status), sh.TrackingNumber, now)
-		if err != nil || sh.Status != aftersale.ShipmentDelivered {
-			return steps, err
-		}
-		first, err := tx.OrderMarkDelivered(ctx, order.ID, now)
-		if err != nil || !first {
-			return steps, err
-		}
-		more, err := p.anchor(ctx, "delivery", "", now)
-		return append(steps, more...), err
+		return p.shipmentUpdated(ctx)
 	case aftersale.EventBookingScheduled:
 		b := ev.Booking
 		if err := tx.BookingUpsert(ctx, &aftersale.BookingRecord{

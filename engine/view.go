@@ -43,6 +43,52 @@ type OrderView struct {
 	// RefundRisk is the purchase's refund-risk score and its signals
 	// (buyer's orders that are not refunded or cancelled).
 	RefundRisk *Risk `json:"refund_risk,omitempty"`
+	// Packages are the order's shipments; Arrival the answer to "did it
+	// arrive in good shape?" ("yes", "no"; absent before any).
+	Packages  []PackageView `json:"packages,omitempty"`
+	Arrival   string        `json:"arrival,omitempty"`
+	ArrivalAt *time.Time    `json:"arrival_at,omitempty"`
+	Returns   []ReturnJSON  `json:"returns,omitempty"`
+}
+
+// PackageView is a shipment in the customer API.
+type PackageView struct {
+	Carrier        string    `json:"carrier,omitempty"`
+	TrackingNumber string    `json:"tracking_number,omitempty"`
+	TrackingURL    string    `json:"tracking_url,omitempty"`
+	Status         string    `json:"status"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// ReturnJSON is a return as the API shows it.
+type ReturnJSON struct {
+	ID         int64                  `json:"id"`
+	OrderID    string                 `json:"order_id"`
+	Customer   string                 `json:"customer"`
+	Status     string                 `json:"status"`
+	Resolution string                 `json:"resolution"`
+	Reason     string                 `json:"reason,omitempty"`
+	Comment    string                 `json:"comment,omitempty"`
+	Items      []aftersale.ReturnItem `json:"items"`
+	Source     string                 `json:"source,omitempty"`
+	CreatedAt  time.Time              `json:"created_at"`
+	UpdatedAt  time.Time              `json:"updated_at"`
+	UpdatedBy  string                 `json:"updated_by,omitempty"`
+	StatusURL  string                 `json:"status_url"`
+}
+
+// JSON returns the API view of the return.
+func (v *ReturnView) JSON() ReturnJSON {
+	r := v.Return
+	items := r.Items
+	if items == nil {
+		items = []aftersale.ReturnItem{}
+	}
+	return ReturnJSON{
+		ID: r.ID, OrderID: v.Order.ExternalID, Customer: v.Customer.Email, Status: string(r.Status),
+		Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment, Items: items, Source: r.Source,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy, StatusURL: v.StatusURL,
+	}
 }
 
 // TimelineItem is one entry of a customer's history or plan.
@@ -100,6 +146,9 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 			if u, err := st.CustomerGet(ctx, o.UserID); err == nil {
 				ov.User = u.Email
 			}
+		}
+		if err := s.orderCare(ctx, o, c, &ov, v); err != nil {
+			return nil, err
 		}
 		v.Orders = append(v.Orders, ov)
 	}
@@ -288,4 +337,43 @@ func (s *Service) RecordOpen(ctx context.Context, token string) error {
 		return nil
 	}
 	return err
+}
+
+// orderCare adds an order's packages, arrival answer and returns to its
+// view, and the answer and the returns to the customer's timeline.
+func (s *Service) orderCare(ctx context.Context, o *aftersale.Order, c *aftersale.Customer, ov *OrderView, v *CustomerView) error {
+	st := s.cfg.Store
+	if o.HasKind(aftersale.KindPhysical) {
+		shs, err := st.ShipmentListByOrder(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		for _, sh := range shs {
+			ov.Packages = append(ov.Packages, PackageView{Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber,
+				TrackingURL: sh.TrackingURL, Status: string(sh.Status), UpdatedAt: sh.UpdatedAt})
+		}
+	}
+	if o.Arrival != "" {
+		ov.Arrival, ov.ArrivalAt = o.Arrival, timePtr(o.ArrivalAt)
+		v.Timeline = append(v.Timeline, TimelineItem{At: o.ArrivalAt, Kind: "answer", Status: o.Arrival,
+			Summary: fmt.Sprintf("did order %s arrive in good shape? %s", o.ExternalID, o.Arrival), Ref: o.ExternalID})
+	}
+	rs, err := st.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		rv := s.returnView(r, o, c)
+		ov.Returns = append(ov.Returns, rv.JSON())
+		var items []string
+		for _, it := range r.Items {
+			items = append(items, fmt.Sprintf("%s × %d", it.Name, it.Quantity))
+		}
+		sum := fmt.Sprintf("return of order %s for %s: %s", o.ExternalID, r.Resolution, strings.Join(items, ", "))
+		if r.Reason != "" {
+			sum += " — " + r.Reason
+		}
+		v.Timeline = append(v.Timeline, TimelineItem{At: r.CreatedAt, Kind: "return", Status: string(r.Status), Summary: sum, Ref: strconv.FormatInt(r.ID, 10)})
+	}
+	return nil
 }

@@ -27,6 +27,8 @@ type Facts struct {
 	TaskOutcomes map[string]string
 	// SurveyScore is the customer's latest survey score; nil when none.
 	SurveyScore *int
+	// Returns are the order's returns, newest first.
+	Returns []*aftersale.Return
 }
 
 // env is the expression environment. Its field tags are the names a
@@ -44,6 +46,11 @@ type env struct {
 	HasUser           bool                   `expr:"has_user"`
 	Accessed          bool                   `expr:"accessed"`
 	Delivered         bool                   `expr:"delivered"`
+	Shipped           bool                   `expr:"shipped"`
+	Arrival           string                 `expr:"arrival"`
+	Returned          bool                   `expr:"returned"`
+	Exchange          bool                   `expr:"exchange"`
+	ReturnReason      string                 `expr:"return_reason"`
 	Booked            bool                   `expr:"booked"`
 	Refunded          bool                   `expr:"refunded"`
 	Cancelled         bool                   `expr:"cancelled"`
@@ -71,6 +78,7 @@ func newEnv(f *Facts) env {
 		e.Currency, e.Coupon, e.Source = o.Currency, o.Coupon, o.Source
 		e.Accessed = !o.AccessedAt.IsZero()
 		e.Delivered = !o.DeliveredAt.IsZero()
+		e.Arrival = o.Arrival
 		e.Refunded = o.Status == aftersale.OrderRefunded
 		e.Cancelled = o.Status == aftersale.OrderCancelled
 		if !o.PlacedAt.IsZero() && !f.Now.IsZero() {
@@ -87,8 +95,16 @@ func newEnv(f *Facts) env {
 		}
 		return false
 	}
-	for _, s := range f.Shipments {
-		e.Delivered = e.Delivered || (s != nil && s.Status == aftersale.ShipmentDelivered)
+	e.Shipped = len(f.Shipments) > 0
+	for _, r := range f.Returns {
+		if r == nil || r.Status == aftersale.ReturnCancelled {
+			continue
+		}
+		if !e.Returned { // the newest return that stands
+			e.Exchange = r.Resolution == aftersale.ResolutionExchange
+			e.ReturnReason = r.Reason
+		}
+		e.Returned = true
 	}
 	e.Booked = len(f.Bookings) > 0
 	if b := f.Buyer; b != nil {

@@ -24,7 +24,7 @@ func TestDefaultValidates(t *testing.T) {
 			t.Errorf("%s: File %q, Line %d", j.ID, j.File, j.Line)
 		}
 	}
-	if want := []string{"refund-care", "cancel-care", "default", "success-plan", "shipping"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"refund-care", "cancel-care", "return-care", "default", "success-plan", "shipping"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("journeys = %v, want %v", ids, want)
 	}
 
@@ -55,7 +55,8 @@ func TestDefaultTemplates(t *testing.T) {
 	}
 	sort.Strings(names)
 	want := []string{"access", "day1_welcome", "day30_checkin", "day3_answers", "day7_checkin", "did_it_arrive",
-		"first_session", "refund_thanks", "shipment_update", "shipping_expectations", "thank_you", "who_uses"}
+		"first_session", "refund_thanks", "return_exchanged", "return_instructions", "return_received",
+		"shipment_update", "shipping_expectations", "thank_you", "who_uses"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("templates = %v, want %v", names, want)
 	}
@@ -165,12 +166,46 @@ func TestDefaultShippingAndCare(t *testing.T) {
 		if first.Template != "refund_thanks" || !first.Wait.IsZero() || first.Category != aftersale.CategoryTransactional {
 			t.Errorf("%s first step = %+v", id, first)
 		}
+		// The tasks appear at once; after a return, the return's call asked
+		// already.
+		callIf, mailIf := "has_phone", "not has_phone"
+		if id == "refund-care" {
+			callIf, mailIf = "has_phone and (not returned or exchange)", "not has_phone and (not returned or exchange)"
+		}
 		call, mail := j.Step("what-went-wrong-call"), j.Step("what-went-wrong-email")
-		if call == nil || call.Task != aftersale.TaskCall || call.If.String() != "has_phone" || call.Assignee != RoleOwner || call.Script == "" {
+		if call == nil || call.Task != aftersale.TaskCall || call.If.String() != callIf || call.Assignee != RoleOwner || call.Script == "" || !call.Wait.IsZero() {
 			t.Errorf("%s call = %+v", id, call)
 		}
-		if mail == nil || mail.Task != aftersale.TaskPersonalEmail || mail.If.String() != "not has_phone" || mail.Draft == "" {
+		if mail == nil || mail.Task != aftersale.TaskPersonalEmail || mail.If.String() != mailIf || mail.Draft == "" || !mail.Wait.IsZero() {
 			t.Errorf("%s email = %+v", id, mail)
+		}
+	}
+
+	// A return: the instructions at once, a "what went wrong" call unless
+	// it is an exchange, and an email when it is received and when the
+	// exchange ships.
+	rc := set.Triggered(TriggerReturn)
+	if len(rc) != 1 || rc[0].ID != "return-care" {
+		t.Fatalf("Triggered(return) = %v", rc)
+	}
+	if first := rc[0].Steps[0]; first.Template != "return_instructions" || first.Category != aftersale.CategoryTransactional || !first.Wait.IsZero() {
+		t.Errorf("return-care first step = %+v", first)
+	}
+	if call := rc[0].Step("what-went-wrong-call"); call == nil || call.If.String() != "has_phone and not exchange" {
+		t.Errorf("return-care call = %+v", call)
+	}
+	for anchor, tmpl := range map[string]string{ReturnAnchor(aftersale.ReturnReceived): "return_received", ReturnAnchor(aftersale.ReturnExchanged): "return_exchanged"} {
+		if steps := rc[0].StepsAfter(anchor); len(steps) != 1 || steps[0].Template != tmpl {
+			t.Errorf("return-care after %s: %+v", anchor, steps)
+		}
+	}
+	// A late package: a check-in, then a call.
+	if steps := sh.StepsAfter(AnchorDeliveryDue); len(steps) != 3 || steps[0].Template != "did_it_arrive" || steps[1].Task != aftersale.TaskCall {
+		t.Errorf("after delivery_due: %+v", steps)
+	}
+	for _, j := range []string{"default", "success-plan", "shipping"} {
+		if !set.ByID(j).ExitsOn(TriggerReturn) {
+			t.Errorf("%s does not exit on a return", j)
 		}
 	}
 }

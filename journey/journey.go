@@ -35,7 +35,15 @@ const (
 	AnchorAccess   = "access"   // the first product access (download, first login)
 	AnchorDelivery = "delivery" // the order first counts as delivered
 	AnchorBooking  = "booking"  // the start of a booked session
+	// AnchorDeliveryDue is when a package should have arrived: its
+	// carrier's usual transit time plus a margin after it was first seen
+	// on its way (one per package).
+	AnchorDeliveryDue = "delivery_due"
 )
+
+// ReturnAnchor returns the anchor of a return's new status, e.g.
+// "return.received" (one per return).
+func ReturnAnchor(s aftersale.ReturnStatus) string { return "return." + string(s) }
 
 // The assignee roles of task steps; a member's email address works too.
 const (
@@ -72,11 +80,15 @@ func Triggers() []string {
 
 // Anchors lists every anchor a step can name in `after`.
 func Anchors() []string {
-	a := []string{TriggerPurchase, AnchorAccess, AnchorDelivery, AnchorBooking}
+	a := []string{TriggerPurchase, AnchorAccess, AnchorDelivery, AnchorDeliveryDue, AnchorBooking}
 	for _, s := range aftersale.ShipmentStatuses {
 		a = append(a, ShipmentAnchor(s))
 	}
-	return append(a, TriggerRefund, TriggerCancel, TriggerReturn)
+	a = append(a, TriggerRefund, TriggerCancel, TriggerReturn)
+	for _, s := range aftersale.ReturnStatuses[1:] {
+		a = append(a, ReturnAnchor(s))
+	}
+	return a
 }
 
 // ShipmentAnchor returns the anchor of a shipment status, e.g.

@@ -131,6 +131,9 @@ func factsAt(base *Facts, anchors map[string]sampleAnchor, t time.Time) *Facts {
 	if a, ok := anchors[AnchorDelivery]; ok && !a.at.After(t) {
 		o.DeliveredAt = a.at
 	}
+	if a, ok := anchors[ShipmentAnchor(aftersale.ShipmentShipped)]; ok && !a.at.After(t) {
+		f.Shipments = []*aftersale.ShipmentRecord{{ID: 1, OrderID: o.ID, Carrier: "UPS", TrackingNumber: "1Z999", Status: aftersale.ShipmentShipped, UpdatedAt: a.at}}
+	}
 	if a, ok := anchors[AnchorBooking]; ok && t.Sub(o.PlacedAt) >= time.Hour {
 		f.Bookings = []*aftersale.BookingRecord{{ID: 1, OrderID: o.ID, StartsAt: a.at, Title: "First session"}}
 	}

@@ -1,0 +1,475 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// Link lifetimes of the returns pages.
+const (
+	returnStartTTL = 2 * time.Hour        // the page a found order opens
+	returnViewTTL  = 180 * 24 * time.Hour // the status page of a return
+	arrivalTTL     = 60 * 24 * time.Hour  // the yes/no of "did it arrive?"
+)
+
+// errNoReturnOrder is the one answer to every failed order lookup of the
+// public returns page, so that it tells nobody whether an email or an order
+// number exists.
+var errNoReturnOrder = aftersale.Errorf(aftersale.ENOTFOUND,
+	"We could not find an order with that email address and order number. Check both (the order number is in your receipt email) and try again.")
+
+// ReturnPolicy returns what the returns page and emails tell customers.
+func (s *Service) ReturnPolicy() aftersale.ReturnPolicy {
+	p := s.cfg.Returns
+	if len(p.Reasons) == 0 {
+		p.Reasons = aftersale.DefaultReturnReasons
+	}
+	if p.RefundDays <= 0 {
+		p.RefundDays = 5
+	}
+	return p
+}
+
+// ReturnView is a return with its order and customer, as pages show it.
+type ReturnView struct {
+	Return   *aftersale.Return
+	Order    *aftersale.Order
+	Customer *aftersale.Customer
+	// StatusURL is the customer's signed status page of the return.
+	StatusURL string
+	// Next are the statuses staff may move the return to.
+	Next []aftersale.ReturnStatus
+}
+
+// ReturnStart is the page where a customer chooses what to send back.
+type ReturnStart struct {
+	Order    *aftersale.Order
+	Customer *aftersale.Customer
+	Policy   aftersale.ReturnPolicy
+	// Returns are the returns already started for the order, newest first.
+	Returns []*ReturnView
+}
+
+// ReturnInput is what the customer chose on the returns page.
+type ReturnInput struct {
+	// Key makes a resubmitted form one return: the page's form carries a
+	// random key, and the same key is the same return.
+	Key        string
+	Items      []aftersale.ReturnItem // SKU and Quantity
+	Reason     string
+	Comment    string
+	Resolution string
+}
+
+// FindReturnOrder looks up an order by the buyer's (or user's) email and
+// the order number, and returns the signed token of its returns page.
+// Every mismatch gives the same ENOTFOUND error.
+func (s *Service) FindReturnOrder(ctx context.Context, email, number string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	number = strings.TrimPrefix(strings.TrimSpace(number), "#")
+	if email == "" || number == "" {
+		return "", aftersale.Errorf(aftersale.EINVALID, "Enter the email address you ordered with and the order number.")
+	}
+	o, err := s.cfg.Store.OrderGetByExternalID(ctx, number)
+	if aftersale.IsNotFound(err) {
+		return "", errNoReturnOrder
+	} else if err != nil {
+		return "", err
+	}
+	match := false
+	for _, id := range []int64{o.CustomerID, o.UserID} {
+		if id == 0 {
+			continue
+		}
+		c, err := s.cfg.Store.CustomerGet(ctx, id)
+		if err != nil && !aftersale.IsNotFound(err) {
+			return "", err
+		}
+		match = match || (c != nil && strings.EqualFold(c.Email, email))
+	}
+	if !match {
+		return "", errNoReturnOrder
+	}
+	return s.cfg.Links.Sign(aftersale.LinkReturn, o.ExternalID, returnStartTTL), nil
+}
+
+// ReturnStartURL returns a signed link to the returns page of an order,
+// for staff to send to a customer.
+func (s *Service) ReturnStartURL(externalOrderID string) string {
+	return s.cfg.BaseURL + "/returns/" + s.cfg.Links.Sign(aftersale.LinkReturn, externalOrderID, returnStartTTL)
+}
+
+// ReturnStartPage opens the returns page of the order the token names.
+func (s *Service) ReturnStartPage(ctx context.Context, token string) (*ReturnStart, error) {
+	ref, err := s.cfg.Links.Verify(aftersale.LinkReturn, token)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cfg.Store.OrderGetByExternalID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cfg.Store.CustomerGet(ctx, o.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.cfg.Store.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
+	if err != nil {
+		return nil, err
+	}
+	st := &ReturnStart{Order: o, Customer: c, Policy: s.ReturnPolicy()}
+	for _, r := range rs {
+		st.Returns = append(st.Returns, s.returnView(r, o, c))
+	}
+	return st, nil
+}
+
+// returnable says why an order cannot be returned, or "" when it can.
+func (s *Service) returnable(o *aftersale.Order) string {
+	switch o.Status {
+	case aftersale.OrderRefunded:
+		return "This order has been refunded already."
+	case aftersale.OrderCancelled:
+		return "This order was cancelled, so there is nothing to send back."
+	}
+	if w := s.ReturnPolicy().WindowDays; w > 0 && s.cfg.Clock.VirtualNow().Sub(o.PlacedAt) > time.Duration(w)*24*time.Hour {
+		return fmt.Sprintf("This order is past our %d-day return window. Reply to any of our emails and we'll see what we can do.", w)
+	}
+	return ""
+}
+
+// StartReturn records the return the customer chose on the page the token
+// opened, and starts the return journey at once (the confirmation email with
+// the instructions goes out). A resubmitted form (the same Key) gives the
+// same return.
+func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput) (*ReturnView, error) {
+	ref, err := s.cfg.Links.Verify(aftersale.LinkReturn, token)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cfg.Store.OrderGetByExternalID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if why := s.returnable(o); why != "" {
+		return nil, aftersale.Errorf(aftersale.EINVALID, "%s", why)
+	}
+	key := strings.TrimSpace(in.Key)
+	if len(key) < 8 || len(key) > 64 {
+		return nil, aftersale.Errorf(aftersale.EINVALID, "the form is incomplete; reload the page and try again")
+	}
+	var items []aftersale.ReturnItem
+	for _, it := range in.Items {
+		if it.Quantity <= 0 {
+			continue
+		}
+		i := slices.IndexFunc(o.Items, func(x aftersale.Item) bool { return x.SKU == it.SKU })
+		if i < 0 {
+			return nil, aftersale.Errorf(aftersale.EINVALID, "item %q is not part of this order", it.SKU)
+		}
+		if max := max(o.Items[i].Quantity, 1); it.Quantity > max {
+			return nil, aftersale.Errorf(aftersale.EINVALID, "you can send back at most %d of %s", max, o.Items[i].Name)
+		}
+		items = append(items, aftersale.ReturnItem{SKU: it.SKU, Name: o.Items[i].Name, Quantity: it.Quantity})
+	}
+	if len(items) == 0 {
+		return nil, aftersale.Errorf(aftersale.EINVALID, "Choose at least one item to send back.")
+	}
+	if !slices.Contains(s.ReturnPolicy().Reasons, in.Reason) {
+		return nil, aftersale.Errorf(aftersale.EINVALID, "Choose a reason from the list.")
+	}
+	ev := &aftersale.Event{
+		ID: "return-page-" + key, Type: aftersale.EventReturnRequested, OccurredAt: s.cfg.Clock.RealNow(), Source: "page",
+		Return: &aftersale.ReturnFacts{OrderID: o.ExternalID, Reason: in.Reason, Items: items, Resolution: in.Resolution, Comment: strings.TrimSpace(in.Comment)},
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.applyNow(ctx, ev); err != nil {
+		return nil, err
+	}
+	r, err := s.cfg.Store.ReturnGetByEventID(ctx, ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadReturnView(ctx, r)
+}
+
+// ReturnStatusPage shows the return a customer's status link names.
+func (s *Service) ReturnStatusPage(ctx context.Context, token string) (*ReturnView, error) {
+	subj, err := s.cfg.Links.Verify(aftersale.LinkReturnView, token)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(subj, 10, 64)
+	if err != nil {
+		return nil, aftersale.Errorf(aftersale.EUNAUTHORIZED, "this link is not valid")
+	}
+	return s.Return(ctx, id)
+}
+
+// Return returns the return with the ID, for staff.
+func (s *Service) Return(ctx context.Context, id int64) (*ReturnView, error) {
+	r, err := s.cfg.Store.ReturnGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadReturnView(ctx, r)
+}
+
+// Returns lists the returns matching the filter, newest first, for staff.
+func (s *Service) Returns(ctx context.Context, f aftersale.ReturnFilter) ([]*ReturnView, error) {
+	rs, err := s.cfg.Store.ReturnList(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ReturnView, 0, len(rs))
+	for _, r := range rs {
+		v, err := s.loadReturnView(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Service) loadReturnView(ctx context.Context, r *aftersale.Return) (*ReturnView, error) {
+	o, err := s.cfg.Store.OrderGet(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cfg.Store.CustomerGet(ctx, r.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	return s.returnView(r, o, c), nil
+}
+
+func (s *Service) returnView(r *aftersale.Return, o *aftersale.Order, c *aftersale.Customer) *ReturnView {
+	return &ReturnView{Return: r, Order: o, Customer: c, StatusURL: s.returnStatusURL(r.ID), Next: r.Status.Next()}
+}
+
+func (s *Service) returnStatusURL(id int64) string {
+	return s.cfg.BaseURL + "/returns/status/" + s.cfg.Links.Sign(aftersale.LinkReturnView, strconv.FormatInt(id, 10), returnViewTTL)
+}
+
+// AdvanceReturn moves a return to the status to, done by the member with
+// the email by. Received and exchanged tell the customer (the return
+// journey's steps after return.received and return.exchanged); refunded
+// refunds the order as an order.refunded event would: the selling steps stop
+// and the refund care starts (a refund the shop reports as well changes
+// nothing twice).
+func (s *Service) AdvanceReturn(ctx context.Context, id int64, to aftersale.ReturnStatus, by string) (*ReturnView, error) {
+	if !slices.Contains(aftersale.ReturnStatuses, to) {
+		return nil, aftersale.Errorf(aftersale.EINVALID, "unknown return status %q", to)
+	}
+	var out *aftersale.Return
+	err := s.updateLocked(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		r, err := tx.ReturnGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !r.Status.CanMoveTo(to) {
+			return aftersale.Errorf(aftersale.ECONFLICT, "a return that is %s cannot become %s", r.Status, to)
+		}
+		now := s.cfg.Clock.RealNow()
+		if out, err = tx.ReturnSetStatus(ctx, id, r.Status, to, by, now); err != nil {
+			return err
+		}
+		order, err := tx.OrderGet(ctx, r.OrderID)
+		if err != nil {
+			return err
+		}
+		if to == aftersale.ReturnRefunded && order.Status == aftersale.OrderPlaced {
+			ev := &aftersale.Event{
+				ID: fmt.Sprintf("return-%d-refunded", id), Type: aftersale.EventOrderRefunded, OccurredAt: now, Source: "return",
+				Order: &aftersale.OrderFacts{ID: order.ExternalID},
+			}
+			se, err := storedEvent(ev, now)
+			if err != nil {
+				return err
+			}
+			_, err = s.proc.apply(ctx, tx, []*aftersale.StoredEvent{se})
+			return err
+		}
+		buyer, err := tx.CustomerGet(ctx, order.CustomerID)
+		if err != nil {
+			return err
+		}
+		p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: &aftersale.Event{ID: fmt.Sprintf("return-%d-%s", id, to)}, now: now, realNow: now}
+		steps, err := p.anchor(ctx, journey.ReturnAnchor(to), strconv.FormatInt(id, 10), now)
+		if err != nil {
+			return err
+		}
+		return s.enqueueSoon(ctx, tx, steps)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "return moved", "return_id", id, "status", to)
+	return s.loadReturnView(ctx, out)
+}
+
+// enqueueSoon enqueues the jobs of the steps that are due soon.
+func (s *Service) enqueueSoon(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error {
+	var soon []*aftersale.Step
+	for _, st := range steps {
+		if st.Enqueued {
+			soon = append(soon, st)
+		}
+	}
+	if len(soon) == 0 {
+		return nil
+	}
+	return s.enqueuer.EnqueueSteps(ctx, tx, soon)
+}
+
+// updateLocked runs fn in a transaction that holds the event processing
+// lock, waiting its turn when another node holds it.
+func (s *Service) updateLocked(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
+	for {
+		err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+			ok, err := tx.EventLockProcessing(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errNotOurTurn
+			}
+			return fn(ctx, tx)
+		})
+		if !errors.Is(err, errNotOurTurn) {
+			return err
+		}
+		if !sleepCtx(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}
+
+// applyNow records and applies an event made here (by a customer page) at
+// once, in its own transaction, rather than through the inbox: the page's
+// answer shows its result.
+func (s *Service) applyNow(ctx context.Context, ev *aftersale.Event) error {
+	se, err := storedEvent(ev, s.cfg.Clock.RealNow())
+	if err != nil {
+		return err
+	}
+	var planned int
+	err = s.updateLocked(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		planned, err = s.proc.apply(ctx, tx, []*aftersale.StoredEvent{se})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.proc.processed(ctx, []*aftersale.StoredEvent{se}, planned)
+	return nil
+}
+
+// recordReturn stores the return a return.requested event opens, its items
+// named from the order (the whole order when the event names none).
+func recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
+	rf := ev.Return
+	var items []aftersale.ReturnItem
+	name := func(sku string) string {
+		for _, it := range order.Items {
+			if it.SKU == sku {
+				return it.Name
+			}
+		}
+		return ""
+	}
+	for _, it := range rf.Items {
+		if it.Name == "" {
+			it.Name = name(it.SKU)
+		}
+		it.Quantity = max(it.Quantity, 1)
+		items = append(items, it)
+	}
+	for _, sku := range rf.SKUs {
+		if i := slices.IndexFunc(items, func(x aftersale.ReturnItem) bool { return x.SKU == sku }); i >= 0 {
+			items[i].Quantity++
+			continue
+		}
+		items = append(items, aftersale.ReturnItem{SKU: sku, Name: name(sku), Quantity: 1})
+	}
+	if len(items) == 0 {
+		for _, it := range order.Items {
+			items = append(items, aftersale.ReturnItem{SKU: it.SKU, Name: it.Name, Quantity: max(it.Quantity, 1)})
+		}
+	}
+	resolution := rf.Resolution
+	if resolution == "" {
+		resolution = aftersale.ResolutionRefund
+	}
+	return tx.ReturnCreate(ctx, &aftersale.Return{
+		OrderID: order.ID, CustomerID: order.CustomerID, EventID: ev.ID, Status: aftersale.ReturnRequested,
+		Resolution: resolution, Reason: strings.TrimSpace(rf.Reason), Comment: strings.TrimSpace(rf.Comment),
+		Items: items, Source: ev.Source, CreatedAt: now, UpdatedAt: now,
+	})
+}
+
+// ReasonRow is one reason in the report of why customers send things back.
+type ReasonRow struct {
+	Reason    string
+	Returns   int     // returns started for the reason (not cancelled)
+	Refunds   int     // of those, for the money
+	Exchanges int     // of those, for an exchange
+	Share     float64 // of all returns in the period, 0–1
+}
+
+// ReturnReasons counts the returns started in [from, to) (zero times: no
+// bound) by reason, most frequent first; cancelled returns do not count.
+func (s *Service) ReturnReasons(ctx context.Context, from, to time.Time) ([]ReasonRow, error) {
+	rs, err := s.cfg.Store.ReturnList(ctx, aftersale.ReturnFilter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	byReason := map[string]*ReasonRow{}
+	var rows []*ReasonRow
+	total := 0
+	for _, r := range rs {
+		if r.Status == aftersale.ReturnCancelled {
+			continue
+		}
+		reason := r.Reason
+		if reason == "" {
+			reason = "(no reason given)"
+		}
+		row := byReason[reason]
+		if row == nil {
+			row = &ReasonRow{Reason: reason}
+			byReason[reason] = row
+			rows = append(rows, row)
+		}
+		row.Returns++
+		if r.Resolution == aftersale.ResolutionExchange {
+			row.Exchanges++
+		} else {
+			row.Refunds++
+		}
+		total++
+	}
+	slices.SortStableFunc(rows, func(a, b *ReasonRow) int {
+		if a.Returns != b.Returns {
+			return b.Returns - a.Returns
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
+	out := make([]ReasonRow, len(rows))
+	for i, r := range rows {
+		r.Share = float64(r.Returns) / float64(total)
+		out[i] = *r
+	}
+	return out, nil
+}
