@@ -79,6 +79,10 @@ var adminRouteTable = []adminRoute{
 	{"GET", "/admin/dashboard/funnel.csv", accessMember, adminReportCSV(reportFunnel)},
 	{"GET", "/admin/dashboard/ipa.csv", accessMember, adminReportCSV(reportIPA)},
 	{"GET", "/admin/dashboard/scores.csv", accessMember, adminReportCSV(reportScores)},
+	{"GET", "/admin/dashboard/returns.csv", accessMember, adminReportCSV(reportReturns)},
+	{"GET", "/admin/returns", accessMember, (*Server).adminReturns},
+	{"GET", "/admin/returns/{id}", accessMember, (*Server).adminReturn},
+	{"POST", "/admin/returns/{id}/status", accessMember, (*Server).adminReturnStatus},
 
 	{"GET", "/admin/team", accessMember, (*Server).adminTeam},
 	{"POST", "/admin/team", accessOwner, (*Server).adminTeamAdd},
@@ -92,7 +96,7 @@ var adminRouteTable = []adminRoute{
 // admin is the state of the admin UI.
 type admin struct {
 	sessions *scs.SessionManager
-	limiter  *loginLimiter
+	limiter  *limiter
 	cop      *http.CrossOriginProtection
 }
 

@@ -1,10 +1,11 @@
 package web
 
 // The dashboard: the funnel from transaction to customer, the order
-// rates, overdue tasks, the survey scores and the importance–performance
-// analysis, for a period, a product and (for the IPA) a team member. The
-// filter is a plain GET form, the charts are server-rendered SVG inlined
-// in the page, and every table can be downloaded as CSV.
+// rates, overdue tasks, the survey scores, the importance–performance
+// analysis and why customers send things back, for a period, a product
+// and (for the IPA) a team member. The filter is a plain GET form, the
+// charts are server-rendered SVG inlined in the page, and every table can
+// be downloaded as CSV. (The return reasons read only the period.)
 
 import (
 	"bytes"
@@ -54,6 +55,15 @@ type dashboardPage struct {
 	Crosshair   string
 	Respondents int
 	Subject     string // whose performance the IPA rates
+
+	Reasons      []reasonRow // why customers send things back
+	ReturnsTotal int
+}
+
+type reasonRow struct {
+	Reason                      string
+	Returns, Refunds, Exchanges int
+	Share                       string
 }
 
 // dashboardFilter is the filter as typed.
@@ -129,7 +139,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 	p.Shown = true
 	qs := p.Filter.query().Encode()
 	p.CSV = map[string]string{}
-	for _, name := range []string{reportFunnel, reportIPA, reportScores} {
+	for _, name := range reportNames {
 		p.CSV[name] = "/admin/dashboard/" + name + ".csv"
 		if qs != "" {
 			p.CSV[name] += "?" + qs
@@ -207,6 +217,15 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 	if p.IPAChart, err = svgOf(func(b *bytes.Buffer) error { return report.IPAChart(ipa.Points, ipa.Crosshair, b) }); err != nil {
 		s.adminError(w, r, m, err)
 		return
+	}
+	reasons, err := svc.ReturnReasons(ctx, f.From, f.To)
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	for _, rr := range reasons {
+		p.Reasons = append(p.Reasons, reasonRow{Reason: rr.Reason, Returns: rr.Returns, Refunds: rr.Refunds, Exchanges: rr.Exchanges, Share: percent(rr.Share)})
+		p.ReturnsTotal += rr.Returns
 	}
 	p.Subject = "the company"
 	if f.Member != "" {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
@@ -37,6 +39,7 @@ type env struct {
 	smtp  *smtptest.Server
 	srv   *httptest.Server
 	logs  *syncBuffer
+	links *aftersale.LinkSigner // signs the customer links, as the engine does
 }
 
 // syncBuffer collects the logs, so that a test can check them for PII.
@@ -62,6 +65,21 @@ var fastHash = &auth.Params{Memory: 64, Time: 1, Threads: 1}
 
 func newEnv(t *testing.T, opts ...func(*web.Config)) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{}, opts...)
+}
+
+// envOptions change what newEnvWith builds.
+type envOptions struct {
+	// engine changes the engine's configuration.
+	engine func(*engine.Config)
+	// jobs attaches and starts the job runner (River on the same SQLite
+	// database), so that events are processed and emails sent.
+	jobs bool
+}
+
+// newEnvWith is newEnv with options.
+func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{smtp: smtptest.Start(t), logs: &syncBuffer{}}
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "aftersale.db"))
@@ -84,16 +102,35 @@ func newEnv(t *testing.T, opts ...func(*web.Config)) *env {
 	}
 	t.Cleanup(func() { mailer.Close() })
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.svc, err = engine.NewService(engine.Config{
+	e.links = &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef")}
+	ecfg := engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: mailer, Clock: &aftersale.Clock{},
 		From:  aftersale.Address{Name: "Shop", Email: "hello@shop.example"},
-		Links: &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef")}, Logger: log,
+		Links: e.links, Logger: log,
 		BaseURL: "http://shop.example", PasswordParams: fastHash,
-	})
+	}
+	if eo.engine != nil {
+		eo.engine(&ecfg)
+	}
+	e.svc, err = engine.NewService(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.svc.Close)
+	if eo.jobs {
+		runner, err := engine.NewRunner(ctx, riversqlite.New(db.SQL()), e.svc, engine.RunnerConfig{Workers: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := runner.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = runner.Stop(stop)
+		})
+	}
 	cfg := web.Config{Service: e.svc, Logger: log, BusinessName: "Shop"}
 	for _, o := range opts {
 		o(&cfg)

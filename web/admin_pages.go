@@ -58,6 +58,8 @@ func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, m *engin
 type customerPage struct {
 	C     *engine.CustomerView
 	Phone phoneLink
+	// Extra are the orders' returns and arrival answers, by order id.
+	Extra map[string]orderExtra
 }
 
 func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
@@ -66,11 +68,16 @@ func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *engine
 		s.adminError(w, r, m, err)
 		return
 	}
+	extra, err := s.customerOrderExtras(r.Context(), c)
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
 	title := c.Name
 	if title == "" {
 		title = c.Email
 	}
-	s.adminPage(w, r, http.StatusOK, m, "customer.html", title, customerPage{C: c, Phone: newPhoneLink(c.Phone, s.cfg.PhoneRegion)})
+	s.adminPage(w, r, http.StatusOK, m, "customer.html", title, customerPage{C: c, Phone: newPhoneLink(c.Phone, s.cfg.PhoneRegion), Extra: extra})
 }
 
 // outboxLimit is how many emails the outbox shows.

@@ -177,31 +177,36 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 	cust := e.customer(t, "buyer@example.com", "+12025550143")
 	call := e.task(t, cust, aftersale.TaskCall, "Welcome call", "1. Say hi", "")
 	mail := e.task(t, cust, aftersale.TaskPersonalEmail, "Write to Ana", "", "Hi Ana")
+	ret := e.storeReturn(t, "1001-buyer@example.com", "It doesn't fit")
 	id := func(n int64) string { return fmt.Sprint(n) }
 	cases := map[string]routeCase{
-		"GET /admin/static/{file}":        {path: "/admin/static/admin.css", status: 200},
-		"GET /admin/login":                {path: "/admin/login", status: 303}, // logged in already
-		"POST /admin/login":               {path: "/admin/login", form: url.Values{"email": {owner.Email}, "password": {password}}, status: 303},
-		"POST /admin/logout":              {path: "/admin/logout", status: 303},
-		"GET /admin":                      {path: "/admin?tab=team", status: 200},
-		"* /admin/":                       {path: "/admin/", status: 303},
-		"GET /admin/tasks/{id}":           {path: "/admin/tasks/" + id(call.ID), status: 200},
-		"POST /admin/tasks/{id}/complete": {path: "/admin/tasks/" + id(call.ID) + "/complete", form: url.Values{"outcome": {"reached"}}, status: 200},
-		"POST /admin/tasks/{id}/send":     {path: "/admin/tasks/" + id(mail.ID) + "/send", form: url.Values{"subject": {"Hello"}, "body": {"Hi Ana"}}, status: 200},
-		"GET /admin/customers":            {path: "/admin/customers", status: 200},
-		"GET /admin/customers/{email}":    {path: "/admin/customers/buyer@example.com", status: 200},
-		"GET /admin/outbox":               {path: "/admin/outbox", status: 200},
-		"GET /admin/journeys":             {path: "/admin/journeys?kind=course&phone=1", status: 200},
-		"GET /admin/dashboard":            {path: "/admin/dashboard?from=2026-01-01&product=Launch+Course", status: 200},
-		"GET /admin/dashboard/funnel.csv": {path: "/admin/dashboard/funnel.csv?to=2026-12-31", status: 200},
-		"GET /admin/dashboard/ipa.csv":    {path: "/admin/dashboard/ipa.csv?member=helper@shop.example", status: 200},
-		"GET /admin/dashboard/scores.csv": {path: "/admin/dashboard/scores.csv", status: 200},
-		"GET /admin/team":                 {path: "/admin/team", status: 200},
-		"POST /admin/team":                {path: "/admin/team", form: url.Values{"email": {"new@shop.example"}, "role": {"assistant"}, "password": {password}}, status: 303},
-		"POST /admin/team/{id}/role":      {path: "/admin/team/" + id(helper.ID) + "/role", form: url.Values{"role": {"program_manager"}}, status: 303},
-		"GET /admin/account":              {path: "/admin/account", status: 200},
-		"POST /admin/account/password":    {path: "/admin/account/password", form: url.Values{"current": {password}, "new": {password}, "confirm": {password}}, status: 303},
-		"POST /admin/account/smtp":        {path: "/admin/account/smtp", form: url.Values{"action": {"clear"}}, status: 303},
+		"GET /admin/static/{file}":         {path: "/admin/static/admin.css", status: 200},
+		"GET /admin/login":                 {path: "/admin/login", status: 303}, // logged in already
+		"POST /admin/login":                {path: "/admin/login", form: url.Values{"email": {owner.Email}, "password": {password}}, status: 303},
+		"POST /admin/logout":               {path: "/admin/logout", status: 303},
+		"GET /admin":                       {path: "/admin?tab=team", status: 200},
+		"* /admin/":                        {path: "/admin/", status: 303},
+		"GET /admin/tasks/{id}":            {path: "/admin/tasks/" + id(call.ID), status: 200},
+		"POST /admin/tasks/{id}/complete":  {path: "/admin/tasks/" + id(call.ID) + "/complete", form: url.Values{"outcome": {"reached"}}, status: 200},
+		"POST /admin/tasks/{id}/send":      {path: "/admin/tasks/" + id(mail.ID) + "/send", form: url.Values{"subject": {"Hello"}, "body": {"Hi Ana"}}, status: 200},
+		"GET /admin/customers":             {path: "/admin/customers", status: 200},
+		"GET /admin/customers/{email}":     {path: "/admin/customers/buyer@example.com", status: 200},
+		"GET /admin/outbox":                {path: "/admin/outbox", status: 200},
+		"GET /admin/journeys":              {path: "/admin/journeys?kind=course&phone=1", status: 200},
+		"GET /admin/dashboard":             {path: "/admin/dashboard?from=2026-01-01&product=Launch+Course", status: 200},
+		"GET /admin/dashboard/funnel.csv":  {path: "/admin/dashboard/funnel.csv?to=2026-12-31", status: 200},
+		"GET /admin/dashboard/ipa.csv":     {path: "/admin/dashboard/ipa.csv?member=helper@shop.example", status: 200},
+		"GET /admin/dashboard/scores.csv":  {path: "/admin/dashboard/scores.csv", status: 200},
+		"GET /admin/dashboard/returns.csv": {path: "/admin/dashboard/returns.csv?from=2026-01-01", status: 200},
+		"GET /admin/returns":               {path: "/admin/returns?status=all", status: 200},
+		"GET /admin/returns/{id}":          {path: "/admin/returns/" + id(ret.ID), status: 200},
+		"POST /admin/returns/{id}/status":  {path: "/admin/returns/" + id(ret.ID) + "/status", form: url.Values{"status": {"received"}}, status: 303},
+		"GET /admin/team":                  {path: "/admin/team", status: 200},
+		"POST /admin/team":                 {path: "/admin/team", form: url.Values{"email": {"new@shop.example"}, "role": {"assistant"}, "password": {password}}, status: 303},
+		"POST /admin/team/{id}/role":       {path: "/admin/team/" + id(helper.ID) + "/role", form: url.Values{"role": {"program_manager"}}, status: 303},
+		"GET /admin/account":               {path: "/admin/account", status: 200},
+		"POST /admin/account/password":     {path: "/admin/account/password", form: url.Values{"current": {password}, "new": {password}, "confirm": {password}}, status: 303},
+		"POST /admin/account/smtp":         {path: "/admin/account/smtp", form: url.Values{"action": {"clear"}}, status: 303},
 	}
 
 	routes := web.AdminRoutes()

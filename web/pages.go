@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
@@ -23,6 +24,8 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		return out
 	},
 	"deref": func(p *int) int { return *p },
+	"date":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"title": func(s string) string { return sentenceCase(s) },
 }).ParseFS(templateFS, "templates/*.html"))
 
 // Template names of the customer pages.
@@ -32,6 +35,9 @@ const (
 	tmplMessage     = "message.html"
 	tmplSurvey      = "survey.html"
 	tmplPlan        = "plan.html"
+	tmplReturnsFind = "returns_find.html"
+	tmplReturnStart = "returns_choose.html"
+	tmplReturnView  = "returns_status.html"
 )
 
 // pageView is the data of every customer page.
@@ -47,6 +53,10 @@ type pageView struct {
 	Survey       *engine.SurveyForm
 	Plan         *engine.PlanView
 	Edit         bool // the plan page shows the objectives form
+	// Link is a way on from a message or an error: its path and words.
+	Link, LinkText string
+	Choose         *returnChoose     // the returns page of an order
+	Return         *returnStatusView // the status page of a return
 }
 
 type whoUsesForm struct{ Name, Email string }

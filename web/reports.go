@@ -2,11 +2,14 @@ package web
 
 // The reports, as JSON and CSV: under /api/v1/reports/ with the API key,
 // and as CSV downloads of the admin dashboard. Both read the same filter
-// (from, to, product, member; see engine.ParseReportFilter).
+// (from, to, product, member; see engine.ParseReportFilter); the returns
+// report reads only from and to (when the returns were started).
 
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -24,7 +27,12 @@ const (
 	reportFunnel = "funnel"
 	reportIPA    = "ipa"
 	reportScores = "scores"
+	// reportReturns is why customers send things back.
+	reportReturns = "returns"
 )
+
+// reportNames are every report, in the order the dashboard shows them.
+var reportNames = []string{reportFunnel, reportIPA, reportScores, reportReturns}
 
 // funnelJSON is the funnel report as the API shows it. Rates are 0..1;
 // the median time to the first human touch is in seconds, null when no
@@ -138,6 +146,44 @@ func newScoresJSON(r *engine.ScoreReport) scoresJSON {
 	return out
 }
 
+// returnsReportJSON is why customers send things back, as the API shows
+// it: the returns started in the period (cancelled ones left out) by
+// reason, most frequent first; share is 0..1 of all of them.
+type returnsReportJSON struct {
+	Rows  []reasonRowJSON `json:"rows"`
+	Total int             `json:"total"`
+}
+
+type reasonRowJSON struct {
+	Reason    string  `json:"reason"`
+	Returns   int     `json:"returns"`
+	Refunds   int     `json:"refunds"`
+	Exchanges int     `json:"exchanges"`
+	Share     float64 `json:"share"`
+}
+
+func newReturnsReportJSON(rows []engine.ReasonRow) returnsReportJSON {
+	out := returnsReportJSON{Rows: []reasonRowJSON{}}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, reasonRowJSON{Reason: r.Reason, Returns: r.Returns, Refunds: r.Refunds, Exchanges: r.Exchanges, Share: finite(r.Share)})
+		out.Total += r.Returns
+	}
+	return out
+}
+
+// writeReasonsCSV writes the return reasons as CSV with the header
+// reason,returns,refunds,exchanges,share (share 0..1, 3 decimals).
+func writeReasonsCSV(w io.Writer, rows []engine.ReasonRow) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"reason", "returns", "refunds", "exchanges", "share"})
+	for _, r := range rows {
+		_ = cw.Write([]string{r.Reason, strconv.Itoa(r.Returns), strconv.Itoa(r.Refunds), strconv.Itoa(r.Exchanges),
+			strconv.FormatFloat(finite(r.Share), 'f', 3, 64)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 // finite is v, or 0 when v is NaN or infinite (which JSON cannot carry).
 func finite(v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -168,12 +214,18 @@ func (s *Server) reportJSON(ctx context.Context, name string, f engine.ReportFil
 			return nil, err
 		}
 		return newScoresJSON(r), nil
+	case reportReturns:
+		rows, err := svc.ReturnReasons(ctx, f.From, f.To)
+		if err != nil {
+			return nil, err
+		}
+		return newReturnsReportJSON(rows), nil
 	}
 	return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no report %q", name)
 }
 
 // reportCSV computes the named report as CSV: the funnel's stages, the IPA
-// points, or the scores month by month.
+// points, the scores month by month, or the return reasons.
 func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilter) ([]byte, error) {
 	svc := s.cfg.Service
 	var buf bytes.Buffer
@@ -198,6 +250,13 @@ func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilt
 			return nil, err
 		}
 		err = report.WritePeriodsCSV(&buf, r.Monthly)
+		return buf.Bytes(), err
+	case reportReturns:
+		rows, err := svc.ReturnReasons(ctx, f.From, f.To)
+		if err != nil {
+			return nil, err
+		}
+		err = writeReasonsCSV(&buf, rows)
 		return buf.Bytes(), err
 	}
 	return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no report %q", name)

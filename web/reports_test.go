@@ -77,7 +77,7 @@ func TestReportsAPI(t *testing.T) {
 	e := reportEnv(t)
 	c := e.client(t)
 
-	for _, name := range []string{"funnel", "ipa", "scores", "funnel.csv", "ipa.csv", "scores.csv"} {
+	for _, name := range []string{"funnel", "ipa", "scores", "returns", "funnel.csv", "ipa.csv", "scores.csv", "returns.csv"} {
 		path := "/api/v1/reports/" + name
 		c.api(path, "").want(t, http.StatusUnauthorized)
 		c.api(path, "wrong-key").want(t, http.StatusUnauthorized)
@@ -198,9 +198,10 @@ func TestReportsAPI(t *testing.T) {
 
 	// The CSV downloads.
 	for name, header := range map[string]string{
-		"funnel": "stage,orders,rate",
-		"ipa":    "quality,label,importance,performance,responses,quadrant",
-		"scores": "month,responses,nps,csat",
+		"funnel":  "stage,orders,rate",
+		"ipa":     "quality,label,importance,performance,responses,quadrant",
+		"scores":  "month,responses,nps,csat",
+		"returns": "reason,returns,refunds,exchanges,share",
 	} {
 		r := c.api("/api/v1/reports/"+name+".csv?from=2026-01-01&product=Launch+Course", apiKey)
 		wantCSV(t, r, header, "aftersale-"+name+"-2026-01-01.csv")
@@ -267,8 +268,8 @@ func TestDashboard(t *testing.T) {
 		`<span class="tile-value">50%</span>`, // CSAT
 		`<span class="quad quad-keep_up_the_good_work">Keep up the good work</span>`,
 		`href="/admin/dashboard/funnel.csv"`, `href="/admin/dashboard/ipa.csv"`, `href="/admin/dashboard/scores.csv"`)
-	if n := strings.Count(r.body, "Download CSV"); n != 3 {
-		t.Errorf("%d Download CSV links, want 3", n)
+	if n := strings.Count(r.body, "Download CSV"); n != 4 {
+		t.Errorf("%d Download CSV links, want 4", n)
 	}
 	if strings.Contains(r.body, "<script>") || strings.Contains(r.body, "style=") {
 		t.Error("the page has inline script or style, which the CSP blocks")
@@ -290,9 +291,10 @@ func TestDashboard(t *testing.T) {
 
 	// The CSV downloads of the dashboard.
 	for name, header := range map[string]string{
-		"funnel": "stage,orders,rate",
-		"ipa":    "quality,label,importance,performance,responses,quadrant",
-		"scores": "month,responses,nps,csat",
+		"funnel":  "stage,orders,rate",
+		"ipa":     "quality,label,importance,performance,responses,quadrant",
+		"scores":  "month,responses,nps,csat",
+		"returns": "reason,returns,refunds,exchanges,share",
 	} {
 		wantCSV(t, c.get("/admin/dashboard/"+name+".csv?to=2026-12-31"), header, "aftersale-"+name+"-2026-12-31.csv")
 	}

@@ -1,6 +1,7 @@
 // Package web serves aftersale over HTTP: the JSON API, the customer pages
-// reached from email links (unsubscribe, preferences, "who uses this?"),
-// the admin UI under /admin (see admin.go), health and metrics.
+// reached from email links (unsubscribe, preferences, "who uses this?",
+// "did it arrive?"), the public returns page (returns.go), the admin UI
+// under /admin (see admin.go), health and metrics.
 package web
 
 import (
@@ -54,6 +55,9 @@ type Server struct {
 	ready func() bool
 	srv   *http.Server
 	admin *admin
+	// returnsLimiter counts the order lookups of the public returns page
+	// per client address.
+	returnsLimiter *limiter
 }
 
 // NewServer builds the routes. ready reports whether the service is ready
@@ -71,7 +75,8 @@ func NewServer(cfg Config, ready func() bool) *Server {
 	if cfg.PhoneRegion == "" {
 		cfg.PhoneRegion = "US"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), ready: ready}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), ready: ready,
+		returnsLimiter: newLimiter(returnsMaxTries, returnsWindow)}
 	s.routes()
 	return s
 }
@@ -87,7 +92,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/orders/{id}/plan", s.api(s.handlePlanGet))
 	s.mux.Handle("PUT /api/v1/orders/{id}/plan", s.api(s.handlePlanPut))
 	s.mux.Handle("POST /api/v1/orders/{id}/checkins", s.api(s.handleCheckInPost))
-	for _, name := range []string{reportFunnel, reportIPA, reportScores} {
+	s.mux.Handle("GET /api/v1/returns", s.api(s.handleReturnsAPI))
+	s.mux.Handle("POST /api/v1/returns/{id}/status", s.api(s.handleReturnStatusAPI))
+	for _, name := range reportNames {
 		s.mux.Handle("GET /api/v1/reports/"+name, s.api(s.handleReport(name)))
 		s.mux.Handle("GET /api/v1/reports/"+name+".csv", s.api(s.handleReportCSV(name)))
 	}
@@ -107,6 +114,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /w/{token}", s.handleWhoUses)
 	s.mux.HandleFunc("GET /o/{token}", s.handleOpen)
 	s.mux.HandleFunc("POST /w/{token}", s.handleWhoUsesPost)
+	s.mux.HandleFunc("GET /returns", s.handleReturnsFind)
+	s.mux.HandleFunc("POST /returns", s.handleReturnsFindPost)
+	s.mux.HandleFunc("GET /returns/{token}", s.handleReturnChoose)
+	s.mux.HandleFunc("POST /returns/{token}", s.handleReturnChoosePost)
+	s.mux.HandleFunc("GET /returns/status/{token}", s.handleReturnStatus)
+	s.mux.HandleFunc("GET /a/{token}", s.handleArrival)
 
 	s.adminRoutes()
 }

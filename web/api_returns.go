@@ -1,0 +1,173 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
+)
+
+// returnJSON is a return as the API shows it.
+type returnJSON struct {
+	ID           int64                  `json:"id"`
+	OrderID      string                 `json:"order_id"` // the shop's order id
+	Customer     string                 `json:"customer"` // the buyer's email
+	CustomerName string                 `json:"customer_name,omitempty"`
+	Status       aftersale.ReturnStatus `json:"status"`
+	Resolution   string                 `json:"resolution"`
+	Reason       string                 `json:"reason"`
+	Comment      string                 `json:"comment"`
+	Items        []aftersale.ReturnItem `json:"items"`
+	Source       string                 `json:"source,omitempty"`
+	CreatedAt    time.Time              `json:"created_at"`
+	UpdatedAt    time.Time              `json:"updated_at"`
+	UpdatedBy    string                 `json:"updated_by,omitempty"`
+	// StatusURL is the customer's status page of the return.
+	StatusURL string `json:"status_url"`
+	// Next are the statuses the return may move to.
+	Next []aftersale.ReturnStatus `json:"next"`
+}
+
+func newReturnJSON(v *engine.ReturnView) returnJSON {
+	r := v.Return
+	out := returnJSON{ID: r.ID, Status: r.Status, Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment,
+		Items: r.Items, Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy,
+		StatusURL: v.StatusURL, Next: v.Next}
+	if out.Items == nil {
+		out.Items = []aftersale.ReturnItem{}
+	}
+	if out.Next == nil {
+		out.Next = []aftersale.ReturnStatus{}
+	}
+	if v.Order != nil {
+		out.OrderID = v.Order.ExternalID
+	}
+	if v.Customer != nil {
+		out.Customer, out.CustomerName = v.Customer.Email, v.Customer.Name
+	}
+	return out
+}
+
+// returnsOpen is the status filter of the returns not yet done with:
+// requested and received.
+const returnsOpen = "open"
+
+// parseReturnStatusFilter reads a status filter: "" or "all" (every
+// return), "open" (requested and received) or one status.
+func parseReturnStatusFilter(raw string) (string, error) {
+	raw = strings.ToLower(strings.TrimSpace(raw))
+	if raw == "" || raw == "all" || raw == returnsOpen || slices.Contains(aftersale.ReturnStatuses, aftersale.ReturnStatus(raw)) {
+		return raw, nil
+	}
+	return "", aftersale.FieldError("status", "unknown return status %q; want all, open, %s", raw, returnStatusList())
+}
+
+func returnStatusList() string {
+	names := make([]string, len(aftersale.ReturnStatuses))
+	for i, st := range aftersale.ReturnStatuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
+
+// listReturns returns the returns of a status filter (see
+// parseReturnStatusFilter) and an order (0: every order), newest first.
+func (s *Server) listReturns(ctx context.Context, status string, orderID int64) ([]*engine.ReturnView, error) {
+	statuses := []aftersale.ReturnStatus{aftersale.ReturnStatus(status)}
+	switch status {
+	case "", "all":
+		statuses = []aftersale.ReturnStatus{""}
+	case returnsOpen:
+		statuses = []aftersale.ReturnStatus{aftersale.ReturnRequested, aftersale.ReturnReceived}
+	}
+	var out []*engine.ReturnView
+	for _, st := range statuses {
+		list, err := s.cfg.Service.Returns(ctx, aftersale.ReturnFilter{Status: st, OrderID: orderID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	if len(statuses) > 1 {
+		slices.SortStableFunc(out, func(a, b *engine.ReturnView) int {
+			if c := b.Return.CreatedAt.Compare(a.Return.CreatedAt); c != 0 {
+				return c
+			}
+			return int(b.Return.ID - a.Return.ID)
+		})
+	}
+	return out, nil
+}
+
+// handleReturnsAPI answers GET /api/v1/returns?status=&order= with the
+// returns, newest first.
+func (s *Server) handleReturnsAPI(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	status, err := parseReturnStatusFilter(q.Get("status"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var orderID int64
+	if ref := strings.TrimSpace(q.Get("order")); ref != "" {
+		o, err := s.cfg.Service.Store().OrderGetByExternalID(ctx, ref)
+		if aftersale.IsNotFound(err) {
+			s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no order %q", ref))
+			return
+		} else if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		orderID = o.ID
+	}
+	list, err := s.listReturns(ctx, status, orderID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]returnJSON, len(list))
+	for i, v := range list {
+		out[i] = newReturnJSON(v)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleReturnStatusAPI answers POST /api/v1/returns/{id}/status with
+// {"status": "received"}: the return moved, as JSON.
+func (s *Server) handleReturnStatusAPI(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, aftersale.FieldError("id", "must be a positive return id"))
+		return
+	}
+	var in struct {
+		Status string `json:"status"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err := dec.Decode(&in); err != nil {
+		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "malformed JSON: want {\"status\": \"received\"}"))
+		return
+	}
+	to := aftersale.ReturnStatus(strings.ToLower(strings.TrimSpace(in.Status)))
+	if to == "" {
+		s.writeError(w, r, aftersale.FieldError("status", "is required; want one of %s", returnStatusList()))
+		return
+	}
+	if !slices.Contains(aftersale.ReturnStatuses, to) {
+		s.writeError(w, r, aftersale.FieldError("status", "unknown return status %q; want one of %s", in.Status, returnStatusList()))
+		return
+	}
+	v, err := s.cfg.Service.AdvanceReturn(r.Context(), id, to, "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newReturnJSON(v))
+}
