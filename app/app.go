@@ -78,6 +78,18 @@ type Config struct {
 	// SMTPConnections is how many connections to the SMTP server may carry
 	// messages at once; 0 means 4.
 	SMTPConnections int
+	// Shipping: tracking URL templates and usual transit days per carrier
+	// (aftersale.ParseCarriers), and the days past those before a package
+	// counts as late (0: 3).
+	TrackingURLs, CarrierDays string
+	DeliveryMarginDays        int
+	// Returns: the return address, a prepaid label URL, the business days
+	// until the money is back (0: 5), the return window in days (0: none)
+	// and the reasons offered (aftersale.ParseReturnReasons; "": defaults).
+	ReturnAddress, ReturnLabelURL string
+	ReturnRefundDays              int
+	ReturnWindowDays              int
+	ReturnReasons                 string
 
 	// Listener, when set, is used instead of listening on Addr (tests pass
 	// one on port 0); Addr and the default BaseURL follow it.
@@ -306,18 +318,38 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.RecoveryBelow < 0 || cfg.RecoveryBelow > 11 {
 		return nil, fmt.Errorf("AFTERSALE_SURVEY_RECOVERY_BELOW is %d; want 0 to 11", cfg.RecoveryBelow)
 	}
+	carriers, err := aftersale.ParseCarriers(cfg.TrackingURLs, cfg.CarrierDays)
+	if err != nil {
+		return nil, fmt.Errorf("AFTERSALE_TRACKING_URLS / AFTERSALE_CARRIER_DAYS: %w", err)
+	}
+	reasons, err := aftersale.ParseReturnReasons(cfg.ReturnReasons)
+	if err != nil {
+		return nil, fmt.Errorf("AFTERSALE_RETURN_REASONS: %w", err)
+	}
+	if cfg.ReturnLabelURL != "" && !strings.HasPrefix(cfg.ReturnLabelURL, "https://") && !strings.HasPrefix(cfg.ReturnLabelURL, "http://") {
+		return nil, fmt.Errorf("AFTERSALE_RETURN_LABEL_URL: %q is not an http(s) URL", cfg.ReturnLabelURL)
+	}
+	if cfg.ReturnRefundDays < 0 || cfg.ReturnWindowDays < 0 || cfg.DeliveryMarginDays < 0 {
+		return nil, fmt.Errorf("AFTERSALE_RETURN_REFUND_DAYS, AFTERSALE_RETURN_WINDOW_DAYS and AFTERSALE_DELIVERY_MARGIN_DAYS must not be negative")
+	}
 	a.service, err = engine.NewService(engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
 		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.BounceAddress,
 		BaseURL: cfg.BaseURL, Business: cfg.Business,
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
-		Metrics:          engine.NewMetrics(a.Registry, db, clock),
-		IngestCommitters: map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
-		MemberMailer:     memberMailer(dkim),
-		PasswordParams:   cfg.PasswordParams,
-		TaskSLA:          cfg.TaskSLA,
-		Qualities:        qualities,
-		RecoveryBelow:    cfg.RecoveryBelow,
+		Metrics:            engine.NewMetrics(a.Registry, db, clock),
+		IngestCommitters:   map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
+		MemberMailer:       memberMailer(dkim),
+		PasswordParams:     cfg.PasswordParams,
+		TaskSLA:            cfg.TaskSLA,
+		Qualities:          qualities,
+		RecoveryBelow:      cfg.RecoveryBelow,
+		Carriers:           carriers,
+		DeliveryMarginDays: cfg.DeliveryMarginDays,
+		Returns: aftersale.ReturnPolicy{
+			Address: strings.ReplaceAll(cfg.ReturnAddress, `\n`, "\n"), LabelURL: cfg.ReturnLabelURL,
+			RefundDays: cfg.ReturnRefundDays, WindowDays: cfg.ReturnWindowDays, Reasons: reasons,
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,351 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/internal/pgtest"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+var arrivalLink = regexp.MustCompile(`https?://[^\s)>"]+/a/[A-Za-z0-9_.\-]+\?answer=(yes|no)`)
+
+// shipEvent is a shipment.updated event; url "" leaves the tracking link
+// to the carrier's template.
+func shipEvent(id, orderID, status, carrier, number, url string) string {
+	return fmt.Sprintf(`{"id":%q,"type":"shipment.updated","occurred_at":"2026-11-23T10:00:00Z","shipment":{"order_id":%q,"status":%q,"carrier":%q,"tracking_number":%q,"tracking_url":%q}}`,
+		id, orderID, status, carrier, number, url)
+}
+
+// onBothDatabases runs test on the embedded SQLite and on PostgreSQL, in
+// parallel subtests.
+func onBothDatabases(t *testing.T, test func(t *testing.T, db func(*app.Config))) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		test(t, func(*app.Config) {})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		url := pgtest.Database(t)
+		test(t, func(c *app.Config) { c.DatabaseURL = url })
+	})
+}
+
+// templates counts the messages to to per template.
+func templates(b *bundle, to string) map[string][]*smtptest.Received {
+	out := map[string][]*smtptest.Received{}
+	for _, m := range b.smtp.Messages() {
+		if len(m.To) == 1 && m.To[0] == to {
+			tmpl := m.Header.Get("X-Aftersale-Template")
+			out[tmpl] = append(out[tmpl], m)
+		}
+	}
+	return out
+}
+
+// waitCount waits until to has n messages of the template.
+func waitCount(t *testing.T, b *bundle, to, tmpl string, n int, timeout time.Duration) []*smtptest.Received {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := templates(b, to)[tmpl]
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s emails to %s within %v, want %d", len(got), tmpl, to, timeout, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestMultiPackageShippingCare follows an order of two packages: an email
+// per status change of each package (a repeated status sends nothing), the
+// carrier's tracking link when the shop gives none, "did it arrive?" a day
+// after the last package arrives, and a "no" that puts a call with the
+// order's facts in the owner's queue at once.
+func TestMultiPackageShippingCare(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
+		b := setup(t, 86400*4, db) // a day is 0.25 s
+		const to = "ivy@example.com"
+		if code, body := b.post(t, orderEvent("evt_m1", to, "8101", "physical", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		b.waitTemplate(t, to, "shipping_expectations", 5*time.Second)
+		for _, ev := range []string{
+			shipEvent("evt_m2", "8101", "shipped", "UPS", "1ZAAA", ""),
+			shipEvent("evt_m3", "8101", "shipped", "DHL", "JD0002", "https://track.example/JD0002"),
+			shipEvent("evt_m4", "8101", "shipped", "UPS", "1ZAAA", ""), // repeated
+			shipEvent("evt_m5", "8101", "in_transit", "UPS", "1ZAAA", ""),
+			shipEvent("evt_m6", "8101", "out_for_delivery", "UPS", "1ZAAA", ""),
+			shipEvent("evt_m7", "8101", "delivered", "UPS", "1ZAAA", ""),
+		} {
+			if code, body := b.post(t, ev); code != 202 {
+				t.Fatalf("post %s: %d %v", ev, code, body)
+			}
+		}
+		// shipped ×2, out for delivery, delivered: in_transit sends nothing in
+		// the built-in journey.
+		updates := waitCount(t, b, to, "shipment_update", 4, 5*time.Second)
+		links := map[string]bool{}
+		for _, m := range updates {
+			txt := m.Text()
+			for _, l := range []string{"https://www.ups.com/track?tracknum=1ZAAA", "https://track.example/JD0002"} {
+				if strings.Contains(txt, l) {
+					links[l] = true
+				}
+			}
+			if m.Header.Get("List-Unsubscribe") != "" {
+				t.Errorf("a shipping email is transactional, yet has List-Unsubscribe")
+			}
+		}
+		if len(links) != 2 {
+			t.Errorf("tracking links in the updates: %v (want the UPS template link and the shop's DHL link)", links)
+		}
+		time.Sleep(600 * time.Millisecond) // over two virtual days
+		if n := len(templates(b, to)["did_it_arrive"]); n != 0 {
+			t.Fatalf("%d did_it_arrive emails while the DHL package is still on its way", n)
+		}
+		if code, body := b.post(t, shipEvent("evt_m8", "8101", "delivered", "DHL", "JD0002", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		waitCount(t, b, to, "shipment_update", 5, 5*time.Second)
+		arrive := b.waitTemplate(t, to, "did_it_arrive", 5*time.Second)
+		if got := len(templates(b, to)["shipment_update"]); got != 5 {
+			t.Errorf("%d shipment emails, want 5", got)
+		}
+		if !strings.Contains(arrive.Header.Get("Subject"), "good shape") {
+			t.Errorf("did_it_arrive subject %q", arrive.Header.Get("Subject"))
+		}
+		var no string
+		for _, m := range arrivalLink.FindAllStringSubmatch(arrive.Text(), -1) {
+			if m[1] == "no" {
+				no = m[0]
+			}
+		}
+		if no == "" {
+			t.Fatalf("no \"no\" link in\n%s", arrive.Text())
+		}
+		code, page := getPage(t, no)
+		if code != 200 {
+			t.Fatalf("GET %s: %d %s", no, code, page)
+		}
+		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", 5*time.Second)
+		if call.Kind != "call" || call.Assignee != "owner" || !strings.Contains(call.Script, "1ZAAA") || !strings.Contains(call.Script, "Launch Course") {
+			t.Errorf("call after \"no\": %+v", call)
+		}
+		// The same answer again creates nothing more.
+		getPage(t, no)
+		tasks, _ := b.app.Service().Tasks(context.Background(), "open", to)
+		var calls int
+		for _, tk := range tasks {
+			if strings.HasPrefix(tk.Title, "It did not arrive well") {
+				calls++
+			}
+		}
+		if calls != 1 {
+			t.Errorf("%d arrival calls after answering twice", calls)
+		}
+		c := b.customer(t, to)
+		o := c["orders"].([]any)[0].(map[string]any)
+		if o["arrival"] != "no" || len(o["packages"].([]any)) != 2 || o["delivered_at"] == nil {
+			t.Errorf("order view: arrival %v, packages %v, delivered_at %v", o["arrival"], o["packages"], o["delivered_at"])
+		}
+	})
+}
+
+// TestLatePackage: a package the carrier never confirms gets a check-in
+// when it is late (the carrier's usual days plus the margin); a "yes" there
+// counts the order delivered and stops the late-delivery call. A second
+// order that nobody answers gets the call.
+func TestLatePackage(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
+		b := setup(t, 86400*8, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 }) // a day is 0.125 s
+		for _, o := range []struct{ to, id string }{{"kai@example.com", "8201"}, {"lea@example.com", "8202"}} {
+			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
+				t.Fatalf("post: %d %v", code, body)
+			}
+			if code, body := b.post(t, shipEvent("evt_s"+o.id, o.id, "shipped", "Acme Post", "AP"+o.id, "")); code != 202 {
+				t.Fatalf("post: %d %v", code, body)
+			}
+		}
+		check := b.waitTemplate(t, "kai@example.com", "did_it_arrive", 5*time.Second)
+		if !strings.Contains(check.Header.Get("Subject"), "arrived yet") {
+			t.Errorf("late check-in subject %q", check.Header.Get("Subject"))
+		}
+		var yes string
+		for _, m := range arrivalLink.FindAllStringSubmatch(check.Text(), -1) {
+			if m[1] == "yes" {
+				yes = m[0]
+			}
+		}
+		if code, page := getPage(t, yes); yes == "" || code != 200 {
+			t.Fatalf("yes link %q: %d %s", yes, code, page)
+		}
+		// Lea never answers: her call comes a business day later.
+		call := waitTaskTitle(t, b.app.Service(), "lea@example.com", "Late delivery?", 10*time.Second)
+		if call.Kind != "call" || call.Order != "8202" {
+			t.Errorf("late delivery call: %+v", call)
+		}
+		time.Sleep(time.Second) // well past Kai's business day too
+		tasks, _ := b.app.Service().Tasks(context.Background(), "open", "kai@example.com")
+		for _, tk := range tasks {
+			if strings.HasPrefix(tk.Title, "Late delivery?") {
+				t.Errorf("Kai said it arrived, yet has %q", tk.Title)
+			}
+		}
+		c := b.customer(t, "kai@example.com")
+		if o := c["orders"].([]any)[0].(map[string]any); o["arrival"] != "yes" || o["delivered_at"] == nil {
+			t.Errorf("Kai's order: arrival %v delivered_at %v", o["arrival"], o["delivered_at"])
+		}
+		// Kai's "yes" answered "did it arrive?" already: no second question.
+		if n := len(templates(b, "kai@example.com")["did_it_arrive"]); n != 1 {
+			t.Errorf("Kai got %d did_it_arrive emails, want 1", n)
+		}
+	})
+}
+
+// TestReturnRequestedFromOutside: a return.requested event stores a return,
+// sends the instructions, stops the selling steps and asks what went wrong;
+// moving it to received and refunded tells the customer, refunds the order
+// and asks nothing twice. An exchange keeps the journey going.
+func TestReturnRequestedFromOutside(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
+		b := setup(t, 86400*4, db, func(c *app.Config) {
+			c.ReturnAddress, c.ReturnLabelURL = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", "https://labels.example/abc"
+		})
+		svc, ctx := b.app.Service(), context.Background()
+		const to, ex = "max@example.com", "noa@example.com"
+		for _, o := range []struct{ to, id string }{{to, "8301"}, {ex, "8302"}} {
+			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
+				t.Fatalf("post: %d %v", code, body)
+			}
+			b.waitTemplate(t, o.to, "thank_you", 5*time.Second)
+		}
+		if code, body := b.post(t, `{"id":"evt_r8301","type":"return.requested","occurred_at":"2026-11-24T10:00:00Z","return":{"order_id":"8301","reason":"It doesn't fit","skus":["sku-1"]}}`); code != 202 {
+			t.Fatalf("return: %d %v", code, body)
+		}
+		if code, body := b.post(t, `{"id":"evt_r8302","type":"return.requested","occurred_at":"2026-11-24T10:00:00Z","return":{"order_id":"8302","reason":"Wrong size","resolution":"exchange"}}`); code != 202 {
+			t.Fatalf("return: %d %v", code, body)
+		}
+		returnedAt := time.Now()
+		ins := b.waitTemplate(t, to, "return_instructions", 5*time.Second)
+		for _, want := range []string{"Launch Course", "Unit 4, Dock Road", "https://labels.example/abc", "/returns/status/"} {
+			if !strings.Contains(ins.Text(), want) {
+				t.Errorf("instructions lack %q:\n%s", want, ins.Text())
+			}
+		}
+		b.waitTemplate(t, ex, "return_instructions", 5*time.Second)
+		call := waitTaskTitle(t, svc, to, "What went wrong?", 5*time.Second)
+		if call.Kind != "call" {
+			t.Errorf("what went wrong task: %+v", call)
+		}
+		list, err := svc.Returns(ctx, aftersale.ReturnFilter{OrderID: 0})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("returns: %v %v", list, err)
+		}
+		var refundID int64
+		for _, r := range list {
+			if r.Order.ExternalID == "8301" {
+				refundID = r.Return.ID
+				if r.Return.Resolution != "refund" || r.Return.Reason != "It doesn't fit" || len(r.Return.Items) != 1 || r.Return.Items[0].Name != "Launch Course" {
+					t.Errorf("return of 8301: %+v", r.Return)
+				}
+			}
+		}
+		c := b.customer(t, to)
+		var inTimeline bool
+		for _, e := range c["timeline"].([]any) {
+			inTimeline = inTimeline || e.(map[string]any)["kind"] == "return"
+		}
+		if !inTimeline {
+			t.Error("the return is not in the customer's timeline")
+		}
+
+		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); err != nil {
+			t.Fatal(err)
+		}
+		b.waitTemplate(t, to, "return_received", 5*time.Second)
+		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Errorf("received twice: %v, want a conflict", err)
+		}
+		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnRefunded, "owner@shop.example"); err != nil {
+			t.Fatal(err)
+		}
+		b.waitTemplate(t, to, "refund_thanks", 5*time.Second)
+		time.Sleep(8 * time.Second) // past day 30
+		for _, m := range templates(b, to) {
+			for _, msg := range m {
+				tmpl := msg.Header.Get("X-Aftersale-Template")
+				d, _ := msg.Header.Date()
+				if d.After(returnedAt.Add(time.Second)) && !strings.HasPrefix(tmpl, "return_") && tmpl != "refund_thanks" {
+					t.Errorf("%s sent after the return", tmpl)
+				}
+			}
+		}
+		if c := b.customer(t, to); c["stage"] != "refunded" {
+			t.Errorf("stage after the refund: %v", c["stage"])
+		}
+		tasks, _ := svc.Tasks(ctx, "open", to)
+		var asks int
+		for _, tk := range tasks {
+			if strings.HasPrefix(tk.Title, "What went wrong?") {
+				asks++
+			}
+		}
+		if asks != 1 {
+			t.Errorf("%d \"what went wrong\" tasks after a return and its refund, want 1", asks)
+		}
+		// The exchange kept the journey: the day-30 check-in came, no call.
+		if len(templates(b, ex)["day30_checkin"]) != 1 {
+			t.Errorf("the exchange stopped the journey: %v", templates(b, ex))
+		}
+		tasks, _ = svc.Tasks(ctx, "open", ex)
+		for _, tk := range tasks {
+			if strings.HasPrefix(tk.Title, "What went wrong?") {
+				t.Errorf("an exchange got %q", tk.Title)
+			}
+		}
+	})
+}
+
+// TestReturnsPageOverHTTP starts a return on the public page with only the
+// email and the order number, on both databases: a resubmitted form is one
+// return, and the status page and the admin's list show it.
+func TestReturnsPageOverHTTP(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
+		b := setup(t, 1, db)
+		const to = "ola@example.com"
+		if code, body := b.post(t, orderEvent("evt_rp", to, "8401", "physical", "")); code != 202 {
+			t.Fatalf("post: %d %v", code, body)
+		}
+		code, page := postPage(t, b.base+"/returns", url.Values{"email": {"OLA@example.com"}, "order": {"8401"}})
+		if code != 200 || !strings.Contains(page, `id="qty-sku-1"`) {
+			t.Fatalf("lookup: %d\n%s", code, page)
+		}
+		form := url.Values{"key": {"k-0123456789abcdef"}, "qty-sku-1": {"1"}, "reason": {"It arrived damaged or faulty"}, "resolution": {"exchange"}}
+		choose := b.base + "/returns/" + b.app.Service().ReturnStartURL("8401")[len(b.base+"/returns/"):]
+		for range 2 { // a double click
+			code, page = postPage(t, choose, form)
+			if code != 200 || !strings.Contains(page, `id="return-status"`) {
+				t.Fatalf("start: %d\n%s", code, page)
+			}
+		}
+		list, err := b.app.Service().Returns(context.Background(), aftersale.ReturnFilter{})
+		if err != nil || len(list) != 1 || list[0].Return.Resolution != "exchange" || list[0].Return.Source != "page" {
+			t.Fatalf("returns after a double submit: %+v %v", list, err)
+		}
+		b.waitTemplate(t, to, "return_instructions", 10*time.Second)
+	})
+}
