@@ -171,46 +171,14 @@ func (s *Server) handleReturnChoosePost(w http.ResponseWriter, r *http.Request) 
 		s.returnsError(w, r, err)
 		return
 	}
-	f := r.PostForm
 	c := newReturnChoose(st)
-	c.Reason, c.Comment, c.Resolution = f.Get("reason"), strings.TrimSpace(f.Get("comment")), f.Get("resolution")
-	if k := strings.TrimSpace(f.Get("key")); len(k) >= 16 && len(k) <= 64 {
-		c.Key = k // the same form again is the same return
+	in, msg := readReturnForm(c, r.PostForm)
+	if msg != "" {
+		s.render(w, r, http.StatusBadRequest, tmplReturnStart, pageView{Title: "What would you like to send back?", Choose: c, Error: msg})
+		return
 	}
 	bad := func(msg string) {
 		s.render(w, r, http.StatusBadRequest, tmplReturnStart, pageView{Title: "What would you like to send back?", Choose: c, Error: msg})
-	}
-	in := engine.ReturnInput{Key: c.Key, Reason: c.Reason, Comment: c.Comment, Resolution: c.Resolution}
-	for i := range c.Items {
-		it := &c.Items[i]
-		raw := strings.TrimSpace(f.Get("qty-" + it.SKU))
-		if raw == "" && f.Get("item-"+it.SKU) != "" {
-			raw = "1" // a ticked box without a quantity
-		}
-		if raw == "" {
-			continue
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 {
-			bad("The number of " + it.Name + " to send back must be a whole number.")
-			return
-		}
-		it.Qty = n
-		if n > 0 {
-			in.Items = append(in.Items, aftersale.ReturnItem{SKU: it.SKU, Quantity: n})
-		}
-	}
-	switch c.Resolution {
-	case "":
-		in.Resolution, c.Resolution = aftersale.ResolutionRefund, aftersale.ResolutionRefund
-	case aftersale.ResolutionRefund, aftersale.ResolutionExchange:
-	default:
-		bad("Choose whether you would like your money back or an exchange.")
-		return
-	}
-	if len(c.Comment) > maxReturnComment {
-		bad("Please keep the note under " + strconv.Itoa(maxReturnComment) + " characters.")
-		return
 	}
 	rv, err := s.cfg.Service.StartReturn(r.Context(), token, in)
 	if err != nil {
@@ -222,6 +190,46 @@ func (s *Server) handleReturnChoosePost(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	http.Redirect(w, r, urlPath(rv.StatusURL), http.StatusSeeOther)
+}
+
+// readReturnForm reads the choose page's form into the engine's input and
+// back into c (so that a page shown again keeps the choices); msg says
+// what is wrong with it, "" when nothing is.
+func readReturnForm(c *returnChoose, f url.Values) (in engine.ReturnInput, msg string) {
+	c.Reason, c.Comment, c.Resolution = f.Get("reason"), strings.TrimSpace(f.Get("comment")), f.Get("resolution")
+	if k := strings.TrimSpace(f.Get("key")); len(k) >= 16 && len(k) <= 64 {
+		c.Key = k // the same form again is the same return
+	}
+	in = engine.ReturnInput{Key: c.Key, Reason: c.Reason, Comment: c.Comment, Resolution: c.Resolution}
+	for i := range c.Items {
+		it := &c.Items[i]
+		raw := strings.TrimSpace(f.Get("qty-" + it.SKU))
+		if raw == "" && f.Get("item-"+it.SKU) != "" {
+			raw = "1" // a ticked box without a quantity
+		}
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			return in, "The number of " + it.Name + " to send back must be a whole number."
+		}
+		it.Qty = n
+		if n > 0 {
+			in.Items = append(in.Items, aftersale.ReturnItem{SKU: it.SKU, Quantity: n})
+		}
+	}
+	switch c.Resolution {
+	case "":
+		in.Resolution, c.Resolution = aftersale.ResolutionRefund, aftersale.ResolutionRefund
+	case aftersale.ResolutionRefund, aftersale.ResolutionExchange:
+	default:
+		return in, "Choose whether you would like your money back or an exchange."
+	}
+	if len(c.Comment) > maxReturnComment {
+		return in, "Please keep the note under " + strconv.Itoa(maxReturnComment) + " characters."
+	}
+	return in, ""
 }
 
 // handleReturnStatus shows how a return stands, with what to do now.
