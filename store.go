@@ -32,6 +32,11 @@ type Store interface {
 	// no error. The processor calls it after the Update that recorded them
 	// with EventInsert has committed.
 	InboxDelete(ctx context.Context, ids []string) error
+	// Scrub rewrites the database files so that deleted and overwritten
+	// data is gone from them, not only unreachable (after CustomerErase):
+	// VACUUM and a truncating WAL checkpoint on SQLite, VACUUM on
+	// PostgreSQL.
+	Scrub(ctx context.Context) error
 	// Dialect names the database: "sqlite" or "postgres".
 	Dialect() string
 	// Close releases the database.
@@ -254,6 +259,107 @@ type Queries interface {
 	// done by the member with the email by; ECONFLICT when it is not in
 	// from any more (somebody else moved it first).
 	ReturnSetStatus(ctx context.Context, id int64, from, to ReturnStatus, by string, at time.Time) (*Return, error)
+
+	// CustomerSetConsent sets or withdraws the marketing consent of the
+	// customer (double opt-in, the preferences page); ENOTFOUND if none.
+	CustomerSetConsent(ctx context.Context, id int64, consent bool, at time.Time) error
+	// CustomerErase removes the personal data of the customer everywhere
+	// it is kept: the customer's email becomes "erased-ID@erased.invalid",
+	// name, phone and time zone are cleared; the payloads of the events
+	// about them, the addresses, subjects and bodies of their messages, the
+	// texts of their tasks, survey comments, plans, check-ins, returns'
+	// comments and broadcast messages are cleared or replaced. Anonymous
+	// facts stay (orders, items, statuses, times, counts). ENOTFOUND if
+	// there is no such customer.
+	CustomerErase(ctx context.Context, id int64, at time.Time) error
+
+	// CouponIssue stores a generated code for a customer. A code for the
+	// same (StepID, CustomerID) when StepID is set is returned instead of a
+	// new one (created false). ECONFLICT when the code exists (the caller
+	// generates another).
+	CouponIssue(ctx context.Context, c *Coupon) (coupon *Coupon, created bool, err error)
+	// CouponImport adds codes created in the shop to the named pool,
+	// skipping codes that exist; it says how many it added.
+	CouponImport(ctx context.Context, pool string, codes []string, percentOff int, expiresAt, at time.Time) (added int, err error)
+	// CouponTakeFromPool gives an unused code of the pool to c.CustomerID
+	// for c.Purpose and c.StepID, atomically (two takers never get the same
+	// code); a code given for the same (StepID, CustomerID) is returned
+	// again. ENOTFOUND when the pool has no unused code.
+	CouponTakeFromPool(ctx context.Context, pool string, c *Coupon) (*Coupon, error)
+	// CouponPoolAvailable counts the unused codes of a pool.
+	CouponPoolAvailable(ctx context.Context, pool string) (int, error)
+	// CouponGetByCode returns the coupon with the code (any case).
+	CouponGetByCode(ctx context.Context, code string) (*Coupon, error)
+	// CouponRedeem records that the order named the code: the first time
+	// sets RedeemedAt and RedeemedOrderID (first true); every time counts a
+	// redemption, except the same order again. ENOTFOUND for an unknown
+	// code.
+	CouponRedeem(ctx context.Context, code string, orderID int64, at time.Time) (c *Coupon, first bool, err error)
+	// CouponList returns the coupons matching the filter, oldest first.
+	CouponList(ctx context.Context, f CouponFilter) ([]*Coupon, error)
+
+	// ReferralCodeEnsure gives the customer the code unless they have one
+	// already, and returns the customer's code; ECONFLICT when another
+	// customer has the code (the caller generates another).
+	ReferralCodeEnsure(ctx context.Context, customerID int64, code string, at time.Time) (*ReferralCode, error)
+	// ReferralCodeGet returns the referral code (any case).
+	ReferralCodeGet(ctx context.Context, code string) (*ReferralCode, error)
+	// ReferralCodeOf returns the customer's referral code; ENOTFOUND if none.
+	ReferralCodeOf(ctx context.Context, customerID int64) (*ReferralCode, error)
+	// ReferralClick counts a follow of the code's link; ENOTFOUND if none.
+	ReferralClick(ctx context.Context, code string) error
+	// ReferralRecord stores a credited purchase unless its order is credited
+	// already; it returns the stored one and whether it was created.
+	ReferralRecord(ctx context.Context, r *Referral) (ref *Referral, created bool, err error)
+	// ReferralSetReward records the code given to the referrer for it.
+	ReferralSetReward(ctx context.Context, id, couponID int64) error
+	// ReferralList returns the referrals matching the filter, oldest first.
+	ReferralList(ctx context.Context, f ReferralFilter) ([]*Referral, error)
+
+	// StorySave stores a new story (ID 0) or replaces the one with its ID
+	// (ENOTFOUND when none) and returns it.
+	StorySave(ctx context.Context, s *Story) (*Story, error)
+	// StoryGet returns the story with the ID.
+	StoryGet(ctx context.Context, id int64) (*Story, error)
+	// StoryList returns every story, newest first.
+	StoryList(ctx context.Context) ([]*Story, error)
+	// StoryDelete removes a story; an unknown ID is ENOTFOUND.
+	StoryDelete(ctx context.Context, id int64) error
+	// StoryMarkSent records that the story went to the customer (again is
+	// no error).
+	StoryMarkSent(ctx context.Context, customerID, storyID int64, at time.Time) error
+	// StorySentTo returns the IDs of the stories sent to the customer.
+	StorySentTo(ctx context.Context, customerID int64) ([]int64, error)
+
+	// BroadcastCreate stores a new broadcast and returns it with its ID.
+	BroadcastCreate(ctx context.Context, b *Broadcast) (*Broadcast, error)
+	// BroadcastUpdate replaces the editable fields (title, subject, body,
+	// segment, first look, scheduled time, rate, status) of a draft or
+	// scheduled broadcast; ECONFLICT once it is sending or done.
+	BroadcastUpdate(ctx context.Context, b *Broadcast) error
+	// BroadcastGet returns the broadcast with the ID, with its counts.
+	BroadcastGet(ctx context.Context, id int64) (*Broadcast, error)
+	// BroadcastList returns the latest broadcasts, newest first.
+	BroadcastList(ctx context.Context, limit int) ([]*Broadcast, error)
+	// BroadcastSetStatus moves the broadcast from status from to to
+	// (StartedAt is set on "sending", FinishedAt on "sent" and "cancelled");
+	// ECONFLICT when it is not in from.
+	BroadcastSetStatus(ctx context.Context, id int64, from, to string, at time.Time) error
+	// BroadcastListDue returns the scheduled broadcasts due at or before now.
+	BroadcastListDue(ctx context.Context, now time.Time) ([]*Broadcast, error)
+	// BroadcastAudience returns up to limit customers with an ID above
+	// afterID, by ID, in the segment: marketing consent, not unsubscribed,
+	// not suppressed, and the segment's SKUs, kinds, purchase dates and
+	// customers-only rule (not its stages, which the caller checks).
+	BroadcastAudience(ctx context.Context, seg Segment, afterID int64, limit int) ([]*Customer, error)
+	// BroadcastRecipientBegin records an attempt to send the broadcast to
+	// the customer, like MessageBegin: a final record is returned as it is.
+	BroadcastRecipientBegin(ctx context.Context, r *BroadcastRecipient) (rec *BroadcastRecipient, created bool, err error)
+	// BroadcastRecipientFinish sets the final status (sent, skipped or
+	// failed) and counts it on the broadcast.
+	BroadcastRecipientFinish(ctx context.Context, broadcastID, customerID int64, status, messageID, errText string, at time.Time) error
+	// BroadcastRecipientList returns the broadcast messages of a customer.
+	BroadcastRecipientList(ctx context.Context, customerID int64) ([]*BroadcastRecipient, error)
 
 	// SecretGet returns the named secret, creating it with gen the first time
 	// (the signing key of customer links, say). Concurrent first calls agree.

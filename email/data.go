@@ -38,6 +38,41 @@ type Data struct {
 	Arrival *ArrivalData
 	// Return is set for the emails about a return.
 	Return *ReturnData
+	// Offer is set for the emails of offer steps: the customer's code.
+	Offer *OfferData
+	// Story is a client story chosen for the email (steps with story:
+	// true); nil when none suits.
+	Story *StoryData
+	// NextLevel is the next product proposed (next-level offer steps).
+	NextLevel *NextLevelData
+}
+
+// OfferData is an insider offer: a single-use code and, optionally, the
+// customer's referral link.
+type OfferData struct {
+	Code       string
+	PercentOff int
+	// Expires is the last day the code works, for people ("31 Dec 2026");
+	// "" when it does not expire.
+	Expires string
+	// ShopURL is where to use the code; may be empty.
+	ShopURL string
+	// ReferralURL is the customer's own referral link; "" when the offer
+	// has none.
+	ReferralURL string
+}
+
+// StoryData is a client story.
+type StoryData struct {
+	Title string
+	Body  string // Markdown, written by the team
+}
+
+// NextLevelData is the next product for what the customer bought.
+type NextLevelData struct {
+	Name        string
+	URL         string
+	Description string
 }
 
 // ArrivalData is what a "did it arrive in good shape?" email links to.
@@ -171,6 +206,7 @@ type Links struct {
 	Preferences string // email preferences
 	WhoUses     string // "someone else uses this": name the user of the purchase
 	Returns     string // the public returns page
+	OptIn       string // double opt-in: confirm that they want updates
 }
 
 // IsDigital reports whether the item is opened online: digital, a course or a membership.
