@@ -143,3 +143,13 @@ type BroadcastRecipient struct {
 	Error       string
 	At          time.Time
 }
+
+// NextLevelRule names the next product for a purchase: when an order has
+// an item that Match matches (an item SKU, or "kind:KIND"), the next-level
+// offer proposes Name at URL.
+type NextLevelRule struct {
+	Match       string
+	Name        string
+	URL         string
+	Description string
+}

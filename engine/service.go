@@ -72,6 +72,15 @@ type Config struct {
 	DeliveryMarginDays int
 	// Returns is what the returns page offers and tells.
 	Returns aftersale.ReturnPolicy
+	// ShopURL is the shop's front page, where offers and referral links
+	// lead; "" leaves them without a link to the shop.
+	ShopURL string
+	// ReferralRewardPercent is the discount of the code a referrer gets
+	// when a referral buys (0: no reward), valid ReferralRewardDays (0: 60).
+	ReferralRewardPercent int
+	ReferralRewardDays    int
+	// NextLevel proposes the next product for a purchase (first match).
+	NextLevel []aftersale.NextLevelRule
 }
 
 // Service is the application core shared by the HTTP API and the workers.
