@@ -11,9 +11,6 @@ import (
 
 var _ = time.Time{}
 
-func errNotYet(m string) error {
-	return aftersale.Errorf(aftersale.EINTERNAL, "%s is not implemented yet", m)
-}
 
 func (q *queries) CouponIssue(ctx context.Context, c *aftersale.Coupon) (coupon *aftersale.Coupon, created bool, err error) {
 	return nil, false, errNotYet("CouponIssue")
