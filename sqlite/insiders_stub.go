@@ -11,7 +11,6 @@ import (
 
 var _ = time.Time{}
 
-
 func (q *queries) CouponIssue(ctx context.Context, c *aftersale.Coupon) (coupon *aftersale.Coupon, created bool, err error) {
 	return nil, false, errNotYet("CouponIssue")
 }
