@@ -38,6 +38,9 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"OrderSetUser", testOrderSetUser},
 		{"OrderMark", testOrderMark},
 		{"OrderSetArrival", testOrderSetArrival},
+		{"Insiders", testInsiders},     // coupons, referrals, stories: insiders.go
+		{"Broadcasts", testBroadcasts}, // broadcasts and their audience: broadcasts.go
+		{"Privacy", testPrivacy},       // consent, erase, scrub: privacy.go
 		{"ShipmentUpsert", testShipmentUpsert},
 		{"BookingUpsert", testBookingUpsert},
 		{"RunCreate", testRunCreate},
