@@ -90,6 +90,12 @@ type Config struct {
 	ReturnRefundDays              int
 	ReturnWindowDays              int
 	ReturnReasons                 string
+	// Insiders: the shop's front page (offers and referral links lead
+	// there), the referrer's reward (percent off, 0: none; valid days, 0:
+	// 60) and the next-level rules (aftersale.ParseNextLevel).
+	ShopURL                                   string
+	ReferralRewardPercent, ReferralRewardDays int
+	NextLevel                                 string
 
 	// Listener, when set, is used instead of listening on Addr (tests pass
 	// one on port 0); Addr and the default BaseURL follow it.
@@ -329,6 +335,16 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.ReturnLabelURL != "" && !strings.HasPrefix(cfg.ReturnLabelURL, "https://") && !strings.HasPrefix(cfg.ReturnLabelURL, "http://") {
 		return nil, fmt.Errorf("AFTERSALE_RETURN_LABEL_URL: %q is not an http(s) URL", cfg.ReturnLabelURL)
 	}
+	nextLevel, err := aftersale.ParseNextLevel(cfg.NextLevel)
+	if err != nil {
+		return nil, fmt.Errorf("AFTERSALE_NEXT_LEVEL: %w", err)
+	}
+	if cfg.ShopURL != "" && !strings.HasPrefix(cfg.ShopURL, "https://") && !strings.HasPrefix(cfg.ShopURL, "http://") {
+		return nil, fmt.Errorf("AFTERSALE_SHOP_URL: %q is not an http(s) URL", cfg.ShopURL)
+	}
+	if cfg.ReferralRewardPercent < 0 || cfg.ReferralRewardPercent > 100 || cfg.ReferralRewardDays < 0 {
+		return nil, fmt.Errorf("AFTERSALE_REFERRAL_REWARD_PERCENT must be 0 to 100 and AFTERSALE_REFERRAL_REWARD_DAYS not negative")
+	}
 	if cfg.ReturnRefundDays < 0 || cfg.ReturnWindowDays < 0 || cfg.DeliveryMarginDays < 0 {
 		return nil, fmt.Errorf("AFTERSALE_RETURN_REFUND_DAYS, AFTERSALE_RETURN_WINDOW_DAYS and AFTERSALE_DELIVERY_MARGIN_DAYS must not be negative")
 	}
@@ -346,6 +362,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		RecoveryBelow:      cfg.RecoveryBelow,
 		Carriers:           carriers,
 		DeliveryMarginDays: cfg.DeliveryMarginDays,
+		ShopURL:            strings.TrimRight(cfg.ShopURL, "/"), ReferralRewardPercent: cfg.ReferralRewardPercent,
+		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel,
 		Returns: aftersale.ReturnPolicy{
 			Address: strings.ReplaceAll(cfg.ReturnAddress, `\n`, "\n"), LabelURL: cfg.ReturnLabelURL,
 			RefundDays: cfg.ReturnRefundDays, WindowDays: cfg.ReturnWindowDays, Reasons: reasons,

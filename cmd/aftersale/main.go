@@ -30,6 +30,8 @@ type CLI struct {
 	Journey           JourneyCmd           `cmd:"" help:"Check and preview journeys."`
 	Import            ImportCmd            `cmd:"" help:"Import history: past orders from a CSV file."`
 	User              UserCmd              `cmd:"" help:"Manage the team's logins."`
+	Coupons           CouponsCmd           `cmd:"" help:"Manage coupon codes: import codes created in the shop into a pool."`
+	Customer          CustomerCmd          `cmd:"" help:"Privacy: export everything held on a customer, or erase it."`
 }
 
 // StoreFlags choose the database.
@@ -82,6 +84,10 @@ type ServeCmd struct {
 	ReturnLabel    string        `name:"return-label-url" env:"AFTERSALE_RETURN_LABEL_URL" help:"URL of a prepaid return label customers can print."`
 	RefundDays     int           `name:"return-refund-days" env:"AFTERSALE_RETURN_REFUND_DAYS" default:"5" help:"Business days after a return arrives until the money is back (said on the returns page and emails)."`
 	ReturnWindow   int           `name:"return-window-days" env:"AFTERSALE_RETURN_WINDOW_DAYS" default:"0" help:"Days after a purchase that a return may be started on the returns page (0: no limit)."`
+	ShopURL        string        `name:"shop-url" env:"AFTERSALE_SHOP_URL" help:"The shop's front page: where insider offers and referral links lead."`
+	RewardPercent  int           `name:"referral-reward-percent" env:"AFTERSALE_REFERRAL_REWARD_PERCENT" default:"10" help:"Percent off of the code a referrer gets when their referral buys (0: no reward)."`
+	RewardDays     int           `name:"referral-reward-days" env:"AFTERSALE_REFERRAL_REWARD_DAYS" default:"60" help:"Days the referrer's reward code is valid."`
+	NextLevel      string        `name:"next-level" env:"AFTERSALE_NEXT_LEVEL" help:"The next product per purchase, e.g. \"course-101=Mastermind|https://shop.example/mastermind|Six months in a small group; kind:digital=Coaching|https://shop.example/coaching\"."`
 	ReturnReasons  string        `name:"return-reasons" env:"AFTERSALE_RETURN_REASONS" help:"Reasons offered on the returns page, separated by ; (default: seven common ones)."`
 }
 
@@ -102,6 +108,7 @@ func (c *ServeCmd) config(log *slog.Logger) (app.Config, error) {
 		TrackingURLs: c.TrackingURLs, CarrierDays: c.CarrierDays, DeliveryMarginDays: c.DeliveryMargin,
 		ReturnAddress: c.ReturnAddress, ReturnLabelURL: c.ReturnLabel, ReturnRefundDays: c.RefundDays,
 		ReturnWindowDays: c.ReturnWindow, ReturnReasons: c.ReturnReasons,
+		ShopURL: c.ShopURL, ReferralRewardPercent: c.RewardPercent, ReferralRewardDays: c.RewardDays, NextLevel: c.NextLevel,
 		ShopifySecret: c.Shopify, StripeSecret: c.Stripe, WooCommerceSecret: c.WooCommerce, ItemKinds: c.ItemKinds,
 		Business: email.Business{Name: c.Business, SupportEmail: c.Support, SupportURL: c.SupportURL,
 			EscalationEmail: c.Escalation, ResourcesURL: c.Resources, CommunityURL: c.Community},
