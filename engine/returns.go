@@ -298,8 +298,12 @@ func (s *Service) AdvanceReturn(ctx context.Context, id int64, to aftersale.Retu
 			if err != nil {
 				return err
 			}
-			_, err = s.proc.apply(ctx, tx, []*aftersale.StoredEvent{se})
-			return err
+			if _, err = s.proc.apply(ctx, tx, []*aftersale.StoredEvent{se}); err != nil {
+				return err
+			}
+			if order, err = tx.OrderGet(ctx, r.OrderID); err != nil {
+				return err
+			}
 		}
 		buyer, err := tx.CustomerGet(ctx, order.CustomerID)
 		if err != nil {
