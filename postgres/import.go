@@ -16,7 +16,7 @@ import (
 // version in aftersale_migrations) whose tables ImportSQLite knows. A newer
 // SQLite database may have columns this version would drop, so it is
 // refused.
-const sqliteSchemaVersion = 6
+const sqliteSchemaVersion = 8
 
 // progressEvery is how many rows of a table ImportSQLite copies between
 // two reports of its progress.
@@ -27,8 +27,10 @@ const progressEvery = 10000
 // which must hold no aftersale data: customers with their consent and
 // suppression, events, orders with their items, shipments, bookings,
 // journey runs, steps, messages, tasks, team members, survey answers,
-// success plans with their check-ins, returns and secrets. Ids are kept,
-// and the identity sequences are moved past them.
+// success plans with their check-ins, returns, coupons, referral codes and
+// referrals, client stories and whom they went to, broadcasts with their
+// recipients, and secrets. Ids are kept, and the identity sequences are
+// moved past them.
 // Login sessions are not copied: people log in again. Everything is copied
 // in one transaction (and read in one SQLite read transaction), so a failed
 // import leaves nothing behind. The job queue's tables (river_*) and the
@@ -47,7 +49,8 @@ const progressEvery = 10000
 func (db *DB) ImportSQLite(ctx context.Context, src *sql.DB, progress func(table string, rows int)) error {
 	// The tables in foreign-key order.
 	tables := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
+		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
 	if progress == nil {
 		progress = func(string, int) {}
 	}

@@ -39,6 +39,11 @@ type catalog struct {
 	checkIns  []int64
 	returns   []int64
 	returnEvs []string // the event IDs of the returns
+	coupons   []string // codes
+	couponIDs []int64
+	referrals []int64
+	stories   []int64
+	bcasts    []int64
 	secrets   []string
 }
 
@@ -251,6 +256,66 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 		cat.returns, cat.returnEvs = append(cat.returns, ret.ID), append(cat.returnEvs, r.EventID)
 	}
 
+	// Consent given on the preferences page, with its time (consent_at).
+	must(s.CustomerSetConsent(ctx, dora, true, at(65)))
+	must(s.CustomerSetConsent(ctx, bob, true, at(65)))
+	must(s.CustomerSetConsent(ctx, bob, false, at(66)))
+
+	// Insiders: a generated code, redeemed; a pool with a code given out
+	// and one unused; a referral code, followed, and a referral with its
+	// reward; stories, one sent.
+	offer, _, err := s.CouponIssue(ctx, &aftersale.Coupon{Code: "ann-offer-1", CustomerID: ann, Purpose: aftersale.CouponOffer,
+		StepID: steps[4].ID, PercentOff: 10, ExpiresAt: at(800), CreatedAt: at(66)})
+	must(err)
+	_, _, err = s.CouponRedeem(ctx, offer.Code, o1, at(67))
+	must(err)
+	_, err = s.CouponImport(ctx, "spring", []string{"POOL-1", "pool-2"}, 15, at(900), at(67))
+	must(err)
+	pooled, err := s.CouponTakeFromPool(ctx, "spring", &aftersale.Coupon{CustomerID: bob, Purpose: aftersale.CouponOffer,
+		StepID: steps[5].ID, CreatedAt: at(68)})
+	must(err)
+	rc, err := s.ReferralCodeEnsure(ctx, ann, "ANN-7K2Q", at(69))
+	must(err)
+	must(s.ReferralClick(ctx, "ann-7k2q"))
+	ref, _, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann, CustomerID: dora, OrderID: o3, Code: rc.Code, CreatedAt: at(70)})
+	must(err)
+	reward, _, err := s.CouponIssue(ctx, &aftersale.Coupon{Code: "THANKS-ANN", CustomerID: ann, Purpose: aftersale.CouponReferralReward,
+		PercentOff: 20, CreatedAt: at(71)})
+	must(err)
+	must(s.ReferralSetReward(ctx, ref.ID, reward.ID))
+	cat.coupons = []string{offer.Code, pooled.Code, "POOL-1", "POOL-2", reward.Code}
+	cat.couponIDs = []int64{offer.ID, pooled.ID, reward.ID}
+	cat.referrals = []int64{ref.ID}
+	for i, st := range []aftersale.Story{
+		{Title: "How Ann launched", Body: "# Ann\n\nShe did \u00e9", Match: "kind:course", Permission: true, CreatedAt: at(72), UpdatedAt: at(73)},
+		{Title: "Draft story", Match: "C-1", CreatedAt: at(74), UpdatedAt: at(74)},
+	} {
+		story, err := s.StorySave(ctx, &st)
+		must(err)
+		cat.stories = append(cat.stories, story.ID)
+		if i == 0 {
+			must(s.StoryMarkSent(ctx, ann, story.ID, at(75)))
+		}
+	}
+
+	// Broadcasts: one sent, with a message sent and one skipped; one
+	// scheduled, with a segment.
+	sent, err := s.BroadcastCreate(ctx, &aftersale.Broadcast{Title: "Spring", Subject: "Spring \u00e9", Body: "Hi {{.FirstName}}",
+		Segment: aftersale.Segment{Kinds: []string{"course"}, CustomersOnly: true}, FirstLook: true, Rate: 5,
+		CreatedBy: "eve@team.example", CreatedAt: at(76)})
+	must(err)
+	must(s.BroadcastSetStatus(ctx, sent.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, at(77)))
+	_, _, err = s.BroadcastRecipientBegin(ctx, &aftersale.BroadcastRecipient{BroadcastID: sent.ID, CustomerID: ann, At: at(77)})
+	must(err)
+	must(s.BroadcastRecipientFinish(ctx, sent.ID, ann, "sent", "<b1@mail.example>", "", at(78)))
+	must(s.BroadcastRecipientFinish(ctx, sent.ID, dora, "skipped", "", "not a customer", at(78)))
+	must(s.BroadcastSetStatus(ctx, sent.ID, aftersale.BroadcastSending, aftersale.BroadcastSent, at(79)))
+	seg := aftersale.Segment{SKUs: []string{"C-1"}, PurchasedFrom: at(0), PurchasedTo: at(100)}
+	scheduled, err := s.BroadcastCreate(ctx, &aftersale.Broadcast{Title: "Summer", Subject: "Summer", Body: "Soon",
+		Segment: seg, Status: aftersale.BroadcastScheduled, ScheduledAt: at(500), CreatedAt: at(80)})
+	must(err)
+	cat.bcasts = []int64{sent.ID, scheduled.ID}
+
 	// Sessions are not copied.
 	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
 
@@ -370,6 +435,43 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 	}
 	returns, err := s.ReturnList(ctx, aftersale.ReturnFilter{})
 	put("ReturnList", returns, err)
+	for _, code := range cat.coupons {
+		c, err := s.CouponGetByCode(ctx, code)
+		put("CouponGetByCode "+code, c, err)
+	}
+	coupons, err := s.CouponList(ctx, aftersale.CouponFilter{})
+	put("CouponList", coupons, err)
+	n, err := s.CouponPoolAvailable(ctx, "spring")
+	put("CouponPoolAvailable", n, err)
+	referrals, err := s.ReferralList(ctx, aftersale.ReferralFilter{})
+	put("ReferralList", referrals, err)
+	for _, id := range cat.customers {
+		rc, err := s.ReferralCodeOf(ctx, id)
+		if aftersale.IsNotFound(err) {
+			rc, err = nil, nil
+		}
+		put(fmt.Sprint("ReferralCodeOf ", id), rc, err)
+		sent, err := s.StorySentTo(ctx, id)
+		put(fmt.Sprint("StorySentTo ", id), sent, err)
+		recs, err := s.BroadcastRecipientList(ctx, id)
+		put(fmt.Sprint("BroadcastRecipientList ", id), recs, err)
+	}
+	for _, id := range cat.stories {
+		st, err := s.StoryGet(ctx, id)
+		put(fmt.Sprint("StoryGet ", id), st, err)
+	}
+	stories, err := s.StoryList(ctx)
+	put("StoryList", stories, err)
+	for _, id := range cat.bcasts {
+		b, err := s.BroadcastGet(ctx, id)
+		put(fmt.Sprint("BroadcastGet ", id), b, err)
+	}
+	bcasts, err := s.BroadcastList(ctx, 0)
+	put("BroadcastList", bcasts, err)
+	bdue, err := s.BroadcastListDue(ctx, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	put("BroadcastListDue", bdue, err)
+	audience, err := s.BroadcastAudience(ctx, aftersale.Segment{}, 0, 0)
+	put("BroadcastAudience", audience, err)
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -409,13 +511,15 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns", "secrets"}
+		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
+		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
 		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2,
-		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "returns": 3, "secrets": 2}
+		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "returns": 3, "coupons": 4, "referral_codes": 1,
+		"referrals": 1, "stories": 2, "story_sends": 1, "broadcasts": 2, "broadcast_recipients": 2, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}
@@ -427,6 +531,33 @@ func TestImportSQLite(t *testing.T) {
 	for key, w := range want {
 		if !reflect.DeepEqual(got[key], w) {
 			t.Errorf("%s:\nsqlite   %s\npostgres %s", key, show(w), show(got[key]))
+		}
+	}
+
+	// The time of a consent, which no Store method returns, is copied too.
+	consentAt := map[int64]int64{} // microseconds; 0 for NULL
+	rows, err := src.SQL().QueryContext(ctx, `SELECT id, coalesce(consent_at, 0) FROM customers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, micros int64
+		if err := rows.Scan(&id, &micros); err != nil {
+			t.Fatal(err)
+		}
+		consentAt[id] = micros
+	}
+	rows.Close()
+	if consentAt[cat.customers[3]] == 0 || consentAt[cat.customers[1]] != 0 {
+		t.Fatalf("consent_at in SQLite: %v, want it set for dora only", consentAt)
+	}
+	for id, want := range consentAt {
+		var got *time.Time
+		if err := dst.Pool().QueryRow(ctx, `SELECT consent_at FROM customers WHERE id = $1`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil) != (want == 0) || got != nil && got.UnixMicro() != want {
+			t.Errorf("consent_at of customer %d: %v in PostgreSQL, %d in SQLite", id, got, want)
 		}
 	}
 
@@ -490,10 +621,30 @@ func TestImportSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	coupon, _, err := dst.CouponIssue(ctx, &aftersale.Coupon{Code: "NEW-1", CustomerID: c.ID, Purpose: aftersale.CouponOffer, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _, err := dst.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: cat.customers[0], CustomerID: c.ID, OrderID: o.ID,
+		Code: "ANN-7K2Q", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	story, err := dst.StorySave(ctx, &aftersale.Story{Title: "New", CreatedAt: time.Now(), UpdatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := dst.BroadcastCreate(ctx, &aftersale.Broadcast{Title: "New", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []struct {
 		what      string
 		new, last int64
 	}{
+		{"coupon", coupon.ID, slices.Max(cat.couponIDs)},
+		{"referral", ref.ID, slices.Max(cat.referrals)}, {"story", story.ID, slices.Max(cat.stories)},
+		{"broadcast", bc.ID, slices.Max(cat.bcasts)},
 		{"customer", c.ID, slices.Max(cat.customers)}, {"order", o.ID, slices.Max(cat.orders)},
 		{"run", r.ID, slices.Max(cat.runs)}, {"step", steps[0].ID, slices.Max(cat.steps)},
 		{"message", m.ID, 5}, {"task", task.ID, slices.Max(cat.tasks)},

@@ -103,6 +103,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open the inbox %q: %w", InboxPath(abs), err)
 	}
+	db.queries.inbox = db.inbox
 	if err := db.Migrate(ctx); err != nil {
 		db.inbox.Close()
 		pool.Close()
@@ -135,6 +136,10 @@ func dsn(abs string) string {
 		// needs one) and temporary b-trees in memory, not in temp files:
 		// they were a third of the cost of planning steps.
 		"&_pragma=temp_store(MEMORY)" +
+		// Deleted content is overwritten with zeros, not only unlinked, so
+		// that an erased customer's data does not linger in free pages
+		// (see Scrub).
+		"&_pragma=secure_delete(1)" +
 		"&_txlock=immediate"
 }
 
@@ -187,6 +192,7 @@ func (db *DB) Close() error {
 // DB would wait for the lock (busy_timeout) and then fail.
 func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
 	return runTx(ctx, db.pool, db.stmts, false, func(q *queries) error {
+		q.inbox = db.inbox
 		return fn(ctx, &Tx{queries: *q})
 	})
 }
@@ -221,6 +227,7 @@ type queries struct {
 	q     querier
 	pool  *sql.DB // set when q is the pool, nil inside a transaction
 	stmts *stmtCache
+	inbox *sql.DB // the inbox file's pool, for CustomerErase; nil inside atomic
 }
 
 // atomic runs fn in a transaction: a new one when q is the pool (a deferred

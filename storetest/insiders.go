@@ -1,12 +1,1167 @@
 package storetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aftersale/aftersale"
 )
 
 // testInsiders runs the conformance tests of these store methods as subtests.
+// They share the store: each makes its own customers, orders, codes and
+// pools, and the lists are read in time windows of their own (insidersLate
+// and after) or by customer.
 func testInsiders(t *testing.T, s aftersale.Store) {
-	t.Fatal("not written yet")
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s aftersale.Store)
+	}{
+		{"CouponIssue", testCouponIssue},
+		{"CouponIssueConcurrent", testCouponIssueConcurrent},
+		{"CouponImport", testCouponImport},
+		{"CouponTakeFromPool", testCouponTakeFromPool},
+		{"CouponTakeFromPoolConcurrent", testCouponTakeFromPoolConcurrent},
+		{"CouponRedeem", testCouponRedeem},
+		{"CouponList", testCouponList},
+		{"ReferralCode", testReferralCode},
+		{"ReferralCodeConcurrent", testReferralCodeConcurrent},
+		{"ReferralRecord", testReferralRecord},
+		{"ReferralList", testReferralList},
+		{"Stories", testStories},
+		{"StorySends", testStorySends},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, s) })
+	}
+}
+
+// insidersLate is the start of the time window of the list tests: every
+// other insiders test stores its rows before it.
+var insidersLate = at(1000 * time.Hour)
+
+// offerCoupon returns an unsaved generated offer code for the customer.
+func offerCoupon(customerID int64, code string, stepID int64, created time.Time) *aftersale.Coupon {
+	return &aftersale.Coupon{Code: code, CustomerID: customerID, Purpose: aftersale.CouponOffer, StepID: stepID,
+		PercentOff: 15, ExpiresAt: created.Add(14 * 24 * time.Hour), CreatedAt: created}
+}
+
+// issueCoupon stores a new generated code.
+func issueCoupon(t *testing.T, s aftersale.Store, c *aftersale.Coupon) *aftersale.Coupon {
+	t.Helper()
+	got, created, err := s.CouponIssue(t.Context(), c)
+	ok(t, err)
+	if !created {
+		t.Fatalf("CouponIssue of %s: created = false", c.Code)
+	}
+	return got
+}
+
+func testCouponIssue(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.issue@example.com")
+	bob := newCustomer(t, s, "bob.issue@example.com")
+
+	// A generated code without a step; it is stored upper-cased, and times
+	// come back in UTC.
+	east := time.FixedZone("UTC+5", 5*60*60)
+	in := offerCoupon(ann.ID, "welcome-Ann1", 0, at(time.Hour).In(east))
+	c, created, err := s.CouponIssue(ctx, in)
+	ok(t, err)
+	if !created || c.ID == 0 {
+		t.Fatalf("first CouponIssue: created %v, ID %d", created, c.ID)
+	}
+	want := &aftersale.Coupon{ID: c.ID, Code: "WELCOME-ANN1", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		PercentOff: 15, ExpiresAt: at(time.Hour + 14*24*time.Hour), CreatedAt: at(time.Hour)}
+	same(t, "CouponIssue", c, want)
+	for _, code := range []string{"WELCOME-ANN1", "welcome-ann1", " Welcome-Ann1 "} {
+		got, err := s.CouponGetByCode(ctx, code)
+		ok(t, err)
+		same(t, "CouponGetByCode "+code, got, want)
+	}
+	_, err = s.CouponGetByCode(ctx, "WELCOME-NOBODY")
+	wantCode(t, "CouponGetByCode of an unknown code", err, aftersale.ENOTFOUND)
+
+	// The same code, in any case, is a conflict: the caller generates
+	// another.
+	for _, code := range []string{"WELCOME-ANN1", "welcome-ann1"} {
+		_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, code, 0, at(2*time.Hour)))
+		wantCode(t, "CouponIssue of an existing code "+code, err, aftersale.ECONFLICT)
+	}
+	got, err := s.CouponGetByCode(ctx, "welcome-ann1")
+	ok(t, err)
+	same(t, "coupon after a conflicting CouponIssue", got, want)
+
+	// A step gives a customer one code: issuing again for the step returns
+	// it, whatever the new code (stored or not).
+	stepped := issueCoupon(t, s, offerCoupon(ann.ID, "step-ann", 101, at(2*time.Hour)))
+	wantStepped := &aftersale.Coupon{ID: stepped.ID, Code: "STEP-ANN", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		StepID: 101, PercentOff: 15, ExpiresAt: at(2*time.Hour + 14*24*time.Hour), CreatedAt: at(2 * time.Hour)}
+	same(t, "CouponIssue with a step", stepped, wantStepped)
+	for _, code := range []string{"STEP-ANN-2", "step-ann", "WELCOME-ANN1"} {
+		got, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, code, 101, at(3*time.Hour)))
+		ok(t, err)
+		if created {
+			t.Fatalf("CouponIssue of step 101 again (code %s): created = true", code)
+		}
+		same(t, "CouponIssue of step 101 again with "+code, got, wantStepped)
+	}
+	_, err = s.CouponGetByCode(ctx, "STEP-ANN-2")
+	wantCode(t, "the code of a repeated step issue", err, aftersale.ENOTFOUND)
+
+	// The step of another customer is another pair: a new code, or a
+	// conflict when the code exists.
+	_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, "step-ann", 101, at(3*time.Hour)))
+	wantCode(t, "CouponIssue of an existing code for another customer's step", err, aftersale.ECONFLICT)
+	bobStepped := issueCoupon(t, s, offerCoupon(bob.ID, "STEP-BOB", 101, at(3*time.Hour)))
+	if bobStepped.ID == stepped.ID || bobStepped.StepID != 101 || bobStepped.CustomerID != bob.ID {
+		t.Fatalf("step 101 for bob: %+v", bobStepped)
+	}
+	// Another step of the same customer is another code too.
+	other := issueCoupon(t, s, offerCoupon(ann.ID, "STEP-ANN-102", 102, at(3*time.Hour)))
+	if other.ID == stepped.ID {
+		t.Fatal("step 102 returned the code of step 101")
+	}
+	// Codes without a step are not limited.
+	issueCoupon(t, s, offerCoupon(ann.ID, "WELCOME-ANN2", 0, at(3*time.Hour)))
+	list, err := s.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
+	ok(t, err)
+	if len(list) != 4 {
+		t.Fatalf("ann has %d coupons, want 4: %s", len(list), show(list))
+	}
+
+	// A referral reward (no step, no expiry).
+	reward := issueCoupon(t, s, &aftersale.Coupon{Code: "THANKS-BOB", CustomerID: bob.ID,
+		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: at(4 * time.Hour)})
+	same(t, "CouponIssue of a reward", reward, &aftersale.Coupon{ID: reward.ID, Code: "THANKS-BOB", CustomerID: bob.ID,
+		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: at(4 * time.Hour)})
+
+	_, _, err = s.CouponIssue(ctx, offerCoupon(ann.ID, "  ", 0, t0))
+	wantCode(t, "CouponIssue without a code", err, aftersale.EINVALID)
+	_, _, err = s.CouponIssue(ctx, offerCoupon(0, "NOBODY", 0, t0))
+	wantCode(t, "CouponIssue without a customer", err, aftersale.EINVALID)
+
+	// In a transaction, a conflict is no failure of the transaction: it
+	// goes on, sees its own writes, and commits.
+	var inTx *aftersale.Coupon
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "WELCOME-ANN1", 0, at(5*time.Hour)))
+		if aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Errorf("CouponIssue of an existing code in a transaction: %v, want ECONFLICT", err)
+		}
+		again, created, err := tx.CouponIssue(ctx, offerCoupon(ann.ID, "STEP-ANN-TX", 101, at(5*time.Hour)))
+		if err != nil {
+			return err
+		}
+		if created || again.ID != stepped.ID {
+			t.Errorf("CouponIssue of step 101 again in a transaction: created %v, ID %d", created, again.ID)
+		}
+		c, created, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "tx-bob", 0, at(5*time.Hour)))
+		if err != nil {
+			return err
+		}
+		if !created {
+			t.Error("CouponIssue in a transaction: created = false")
+		}
+		inTx, err = tx.CouponGetByCode(ctx, "TX-BOB")
+		if err != nil {
+			return err
+		}
+		if inTx.ID != c.ID {
+			t.Errorf("CouponGetByCode in the transaction: ID %d, want %d", inTx.ID, c.ID)
+		}
+		return nil
+	}))
+	got, err = s.CouponGetByCode(ctx, "tx-bob")
+	ok(t, err)
+	same(t, "coupon issued in a transaction", got, inTx)
+
+	// A rolled back issue leaves nothing.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if _, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "ROLLED-BACK", 103, at(6*time.Hour))); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Update rolled back: %v", err)
+	}
+	_, err = s.CouponGetByCode(ctx, "ROLLED-BACK")
+	wantCode(t, "CouponGetByCode of a rolled back code", err, aftersale.ENOTFOUND)
+	issueCoupon(t, s, offerCoupon(bob.ID, "NOT-ROLLED-BACK", 103, at(6*time.Hour)))
+}
+
+func testCouponIssueConcurrent(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.race@example.com")
+	const n = 20
+	var wg sync.WaitGroup
+	got := make([]*aftersale.Coupon, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			got[i], created[i], errs[i] = s.CouponIssue(ctx, offerCoupon(ann.ID, fmt.Sprintf("RACE-%02d", i), 201, at(time.Hour)))
+		})
+	}
+	wg.Wait()
+	var first *aftersale.Coupon
+	for i := range n {
+		ok(t, errs[i])
+		if created[i] {
+			if first != nil {
+				t.Fatalf("two concurrent CouponIssue of step 201 created a code: %s and %s", first.Code, got[i].Code)
+			}
+			first = got[i]
+		}
+	}
+	if first == nil {
+		t.Fatal("no concurrent CouponIssue of step 201 created the code")
+	}
+	for i := range n {
+		same(t, fmt.Sprintf("concurrent CouponIssue %d", i), got[i], first)
+	}
+	list, err := s.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
+	ok(t, err)
+	same(t, "coupons after concurrent CouponIssue", list, []*aftersale.Coupon{first})
+
+	// Concurrent issues of one code for different customers: one wins, the
+	// others conflict.
+	var others []*aftersale.Customer
+	for i := range 10 {
+		others = append(others, newCustomer(t, s, fmt.Sprintf("race%d@example.com", i)))
+	}
+	codes := make([]string, len(others))
+	for i, c := range others {
+		wg.Go(func() {
+			_, _, errs[i] = s.CouponIssue(ctx, offerCoupon(c.ID, "SAME-CODE", 0, at(time.Hour)))
+			codes[i] = aftersale.ErrorCode(errs[i])
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i := range others {
+		switch {
+		case errs[i] == nil:
+			won++
+		case codes[i] != aftersale.ECONFLICT:
+			t.Fatalf("concurrent CouponIssue of one code: %v, want ECONFLICT", errs[i])
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d concurrent CouponIssue of one code succeeded, want 1", won)
+	}
+}
+
+func testCouponImport(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.import@example.com")
+	issueCoupon(t, s, offerCoupon(ann.ID, "GENERATED-1", 0, t0))
+
+	// Blank codes are ignored, codes are upper-cased, and a code given twice
+	// is added once.
+	added, err := s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-1", " ", "imp-2", "Imp-3", ""}, 10, at(30*24*time.Hour), at(time.Hour))
+	ok(t, err)
+	if added != 3 {
+		t.Fatalf("CouponImport added %d, want 3", added)
+	}
+	got, err := s.CouponGetByCode(ctx, "imp-3")
+	ok(t, err)
+	same(t, "imported code", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-3", Pool: "shop-a", PercentOff: 10,
+		ExpiresAt: at(30 * 24 * time.Hour), CreatedAt: at(time.Hour)})
+
+	// Codes that exist (in the pool, another pool, or generated) are
+	// skipped, and keep what they were.
+	added, err = s.CouponImport(ctx, "shop-b", []string{"IMP-2", "generated-1", "imp-4"}, 25, time.Time{}, at(2*time.Hour))
+	ok(t, err)
+	if added != 1 {
+		t.Fatalf("second CouponImport added %d, want 1", added)
+	}
+	got, err = s.CouponGetByCode(ctx, "IMP-2")
+	ok(t, err)
+	if got.Pool != "shop-a" || got.PercentOff != 10 {
+		t.Fatalf("a code imported again changed: %+v", got)
+	}
+	got, err = s.CouponGetByCode(ctx, "GENERATED-1")
+	ok(t, err)
+	if got.Pool != "" || got.CustomerID != ann.ID {
+		t.Fatalf("a generated code imported into a pool changed: %+v", got)
+	}
+	got, err = s.CouponGetByCode(ctx, "imp-4")
+	ok(t, err)
+	same(t, "code imported without an expiry", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-4", Pool: "shop-b",
+		PercentOff: 25, CreatedAt: at(2 * time.Hour)})
+
+	added, err = s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-2"}, 10, time.Time{}, at(3*time.Hour))
+	ok(t, err)
+	if added != 0 {
+		t.Fatalf("CouponImport of existing codes added %d", added)
+	}
+	added, err = s.CouponImport(ctx, "shop-a", nil, 10, time.Time{}, at(3*time.Hour))
+	ok(t, err)
+	if added != 0 {
+		t.Fatalf("CouponImport of no codes added %d", added)
+	}
+	for pool, want := range map[string]int{"shop-a": 3, "shop-b": 1, "SHOP-A": 0, "": 0, "none": 0} {
+		n, err := s.CouponPoolAvailable(ctx, pool)
+		ok(t, err)
+		if n != want {
+			t.Errorf("CouponPoolAvailable(%q) = %d, want %d", pool, n, want)
+		}
+	}
+	_, err = s.CouponImport(ctx, "", []string{"NO-POOL"}, 10, time.Time{}, t0)
+	wantCode(t, "CouponImport without a pool", err, aftersale.EINVALID)
+
+	// In a transaction too, seeing its own writes.
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		added, err := tx.CouponImport(ctx, "shop-tx", []string{"TX-1", "TX-2"}, 5, time.Time{}, at(4*time.Hour))
+		if err != nil {
+			return err
+		}
+		n, err := tx.CouponPoolAvailable(ctx, "shop-tx")
+		if err != nil {
+			return err
+		}
+		if added != 2 || n != 2 {
+			t.Errorf("CouponImport in a transaction: added %d, available %d; want 2, 2", added, n)
+		}
+		return nil
+	}))
+	n, err := s.CouponPoolAvailable(ctx, "shop-tx")
+	ok(t, err)
+	if n != 2 {
+		t.Fatalf("CouponPoolAvailable after the transaction = %d, want 2", n)
+	}
+}
+
+func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.take@example.com")
+	bob := newCustomer(t, s, "bob.take@example.com")
+	carl := newCustomer(t, s, "carl.take@example.com")
+	_, err := s.CouponImport(ctx, "take", []string{"TAKE-1", "TAKE-2", "TAKE-3"}, 10, at(30*24*time.Hour), t0)
+	ok(t, err)
+	_, err = s.CouponImport(ctx, "take-other", []string{"OTHER-1"}, 50, time.Time{}, t0)
+	ok(t, err)
+	first, err := s.CouponGetByCode(ctx, "TAKE-1")
+	ok(t, err)
+	available := func(want int) {
+		t.Helper()
+		n, err := s.CouponPoolAvailable(ctx, "take")
+		ok(t, err)
+		if n != want {
+			t.Fatalf("CouponPoolAvailable = %d, want %d", n, want)
+		}
+	}
+
+	// The oldest unused code is given for the purpose and step, at the
+	// given time; the pool's percentage and expiry stay.
+	c, err := s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, PercentOff: 99, CreatedAt: at(time.Hour)})
+	ok(t, err)
+	want := &aftersale.Coupon{ID: first.ID, Code: "TAKE-1", Pool: "take", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, PercentOff: 10, ExpiresAt: at(30 * 24 * time.Hour), CreatedAt: at(time.Hour)}
+	same(t, "CouponTakeFromPool", c, want)
+	got, err := s.CouponGetByCode(ctx, "take-1")
+	ok(t, err)
+	same(t, "CouponGetByCode of a taken code", got, want)
+	available(2)
+
+	// The same step and customer again: the same code, none taken.
+	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, CreatedAt: at(2 * time.Hour)})
+	ok(t, err)
+	same(t, "CouponTakeFromPool of the same step again", c, want)
+	available(2)
+
+	// Without a step (and without a time: the import time stays), and for
+	// another customer of the step, new codes, in order.
+	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward})
+	ok(t, err)
+	same(t, "CouponTakeFromPool without a step", c, &aftersale.Coupon{ID: c.ID, Code: "TAKE-2", Pool: "take",
+		CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward, PercentOff: 10, ExpiresAt: at(30 * 24 * time.Hour),
+		CreatedAt: t0})
+	available(1)
+	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, CreatedAt: at(3 * time.Hour)})
+	ok(t, err)
+	if c.Code != "TAKE-3" || c.CustomerID != bob.ID || c.StepID != 301 {
+		t.Fatalf("CouponTakeFromPool for bob: %+v", c)
+	}
+	available(0)
+
+	// An empty pool, and a pool that does not exist.
+	_, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, CreatedAt: at(4 * time.Hour)})
+	wantCode(t, "CouponTakeFromPool of an empty pool", err, aftersale.ENOTFOUND)
+	_, err = s.CouponTakeFromPool(ctx, "nothing", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer})
+	wantCode(t, "CouponTakeFromPool of a missing pool", err, aftersale.ENOTFOUND)
+	// A code given for the step is returned even from an empty pool.
+	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
+		StepID: 301, CreatedAt: at(5 * time.Hour)})
+	ok(t, err)
+	same(t, "CouponTakeFromPool of a given step from an empty pool", c, want)
+	// A generated code of the step counts as given too.
+	gen := issueCoupon(t, s, offerCoupon(carl.ID, "CARL-302", 302, at(time.Hour)))
+	c, err = s.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer,
+		StepID: 302, CreatedAt: at(5 * time.Hour)})
+	ok(t, err)
+	same(t, "CouponTakeFromPool of a step with a generated code", c, gen)
+	// And a taken code of the step is what CouponIssue returns.
+	c, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, "ANN-301", 301, at(5*time.Hour)))
+	ok(t, err)
+	if created {
+		t.Fatal("CouponIssue of a step given from a pool: created = true")
+	}
+	same(t, "CouponIssue of a step given from a pool", c, want)
+
+	_, err = s.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{Purpose: aftersale.CouponOffer})
+	wantCode(t, "CouponTakeFromPool without a customer", err, aftersale.EINVALID)
+
+	// In a transaction too; a rolled back take leaves the code in the pool.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		c, err := tx.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer})
+		if err != nil {
+			return err
+		}
+		if c.Code != "OTHER-1" {
+			t.Errorf("CouponTakeFromPool in a transaction: %s", c.Code)
+		}
+		n, err := tx.CouponPoolAvailable(ctx, "take-other")
+		if err != nil {
+			return err
+		}
+		if n != 0 {
+			t.Errorf("CouponPoolAvailable in the transaction = %d, want 0", n)
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Update rolled back: %v", err)
+	}
+	n, err := s.CouponPoolAvailable(ctx, "take-other")
+	ok(t, err)
+	if n != 1 {
+		t.Fatalf("CouponPoolAvailable after a rolled back take = %d, want 1", n)
+	}
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, err := tx.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer})
+		if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
+			t.Errorf("CouponTakeFromPool of an empty pool in a transaction: %v, want ENOTFOUND", err)
+		}
+		_, err = tx.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer})
+		return err
+	}))
+	got, err = s.CouponGetByCode(ctx, "OTHER-1")
+	ok(t, err)
+	if got.CustomerID != bob.ID {
+		t.Fatalf("code taken in a committed transaction: %+v", got)
+	}
+}
+
+func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	var pool []string
+	for i := range 10 {
+		pool = append(pool, fmt.Sprintf("RUSH-%02d", i))
+	}
+	added, err := s.CouponImport(ctx, "rush", pool, 10, time.Time{}, t0)
+	ok(t, err)
+	if added != 10 {
+		t.Fatalf("CouponImport added %d, want 10", added)
+	}
+	const takers = 20
+	var customers []*aftersale.Customer
+	for i := range takers {
+		customers = append(customers, newCustomer(t, s, fmt.Sprintf("rush%d@example.com", i)))
+	}
+
+	// 20 customers take from 10 codes at once: 10 get a code each, all
+	// different, and 10 find the pool empty.
+	var wg sync.WaitGroup
+	got := make([]*aftersale.Coupon, takers)
+	errs := make([]error, takers)
+	for i, c := range customers {
+		wg.Go(func() {
+			got[i], errs[i] = s.CouponTakeFromPool(ctx, "rush", &aftersale.Coupon{CustomerID: c.ID,
+				Purpose: aftersale.CouponOffer, StepID: 401, CreatedAt: at(time.Hour)})
+		})
+	}
+	wg.Wait()
+	codes := map[string]int64{}
+	empty := 0
+	for i, err := range errs {
+		if aftersale.ErrorCode(err) == aftersale.ENOTFOUND {
+			empty++
+			continue
+		}
+		ok(t, err)
+		if got[i].CustomerID != customers[i].ID || got[i].Pool != "rush" {
+			t.Fatalf("taker %d got %+v", i, got[i])
+		}
+		if other, dup := codes[got[i].Code]; dup {
+			t.Fatalf("code %s given to customers %d and %d", got[i].Code, other, customers[i].ID)
+		}
+		codes[got[i].Code] = customers[i].ID
+	}
+	if len(codes) != 10 || empty != 10 {
+		t.Fatalf("%d codes taken and %d takers found the pool empty, want 10 and 10", len(codes), empty)
+	}
+	n, err := s.CouponPoolAvailable(ctx, "rush")
+	ok(t, err)
+	if n != 0 {
+		t.Fatalf("CouponPoolAvailable after the rush = %d, want 0", n)
+	}
+	for code, customer := range codes {
+		c, err := s.CouponGetByCode(ctx, code)
+		ok(t, err)
+		if c.CustomerID != customer {
+			t.Fatalf("code %s stored for customer %d, given to %d", code, c.CustomerID, customer)
+		}
+	}
+
+	// One customer takes for the same step 20 times at once: one code.
+	_, err = s.CouponImport(ctx, "rush-same", []string{"SAME-1", "SAME-2", "SAME-3"}, 10, time.Time{}, t0)
+	ok(t, err)
+	ann := customers[0]
+	for i := range takers {
+		wg.Go(func() {
+			got[i], errs[i] = s.CouponTakeFromPool(ctx, "rush-same", &aftersale.Coupon{CustomerID: ann.ID,
+				Purpose: aftersale.CouponOffer, StepID: 402, CreatedAt: at(time.Hour)})
+		})
+	}
+	wg.Wait()
+	for i := range takers {
+		ok(t, errs[i])
+		same(t, fmt.Sprintf("concurrent take %d of one step", i), got[i], got[0])
+	}
+	n, err = s.CouponPoolAvailable(ctx, "rush-same")
+	ok(t, err)
+	if n != 2 {
+		t.Fatalf("CouponPoolAvailable after concurrent takes of one step = %d, want 2", n)
+	}
+}
+
+func testCouponRedeem(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.redeem@example.com")
+	bob := newCustomer(t, s, "bob.redeem@example.com")
+	o1 := newOrder(t, s, ann.ID, "redeem-1", at(2*time.Hour))
+	o2 := newOrder(t, s, bob.ID, "redeem-2", at(3*time.Hour))
+	o3 := newOrder(t, s, bob.ID, "redeem-3", at(4*time.Hour))
+	c := issueCoupon(t, s, offerCoupon(ann.ID, "REDEEM-ANN", 501, at(time.Hour)))
+	other := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-BOB", 501, at(time.Hour)))
+
+	steps := []struct {
+		name      string
+		code      string
+		order     int64
+		at        time.Time
+		wantFirst bool
+		wantCount int
+	}{
+		{"first redemption", "redeem-ann", o1.ID, at(2 * time.Hour), true, 1},
+		{"the same order again", "REDEEM-ANN", o1.ID, at(3 * time.Hour), false, 1},
+		{"another order: a repeat", "Redeem-Ann", o2.ID, at(3 * time.Hour), false, 2},
+		{"the repeat order again", "REDEEM-ANN", o2.ID, at(4 * time.Hour), false, 2},
+		{"the first order after the repeat", "REDEEM-ANN", o1.ID, at(4 * time.Hour), false, 2},
+		{"a third order", "REDEEM-ANN", o3.ID, at(5 * time.Hour), false, 3},
+	}
+	want := *c
+	want.RedeemedAt, want.RedeemedOrderID = at(2*time.Hour), o1.ID
+	for _, st := range steps {
+		got, first, err := s.CouponRedeem(ctx, st.code, st.order, st.at)
+		ok(t, err)
+		if first != st.wantFirst {
+			t.Fatalf("%s: first = %v, want %v", st.name, first, st.wantFirst)
+		}
+		want.Redemptions = st.wantCount
+		same(t, st.name, got, &want)
+		got, err = s.CouponGetByCode(ctx, c.Code)
+		ok(t, err)
+		same(t, st.name+": CouponGetByCode", got, &want)
+	}
+	got, err := s.CouponGetByCode(ctx, other.Code)
+	ok(t, err)
+	same(t, "the other coupon", got, other)
+
+	_, _, err = s.CouponRedeem(ctx, "REDEEM-NOBODY", o1.ID, at(6*time.Hour))
+	wantCode(t, "CouponRedeem of an unknown code", err, aftersale.ENOTFOUND)
+	_, _, err = s.CouponRedeem(ctx, other.Code, 0, at(6*time.Hour))
+	wantCode(t, "CouponRedeem without an order", err, aftersale.EINVALID)
+
+	// In a transaction too, seeing its own writes.
+	wantOther := *other
+	wantOther.RedeemedAt, wantOther.RedeemedOrderID, wantOther.Redemptions = at(6*time.Hour), o2.ID, 1
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, _, err := tx.CouponRedeem(ctx, "REDEEM-NOBODY", o2.ID, at(6*time.Hour))
+		if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
+			t.Errorf("CouponRedeem of an unknown code in a transaction: %v, want ENOTFOUND", err)
+		}
+		got, first, err := tx.CouponRedeem(ctx, "redeem-bob", o2.ID, at(6*time.Hour))
+		if err != nil {
+			return err
+		}
+		if !first || got.Redemptions != 1 {
+			t.Errorf("CouponRedeem in a transaction: first %v, redemptions %d", first, got.Redemptions)
+		}
+		got, first, err = tx.CouponRedeem(ctx, "redeem-bob", o2.ID, at(7*time.Hour))
+		if err != nil {
+			return err
+		}
+		if first || got.Redemptions != 1 {
+			t.Errorf("CouponRedeem of the same order in a transaction: first %v, redemptions %d", first, got.Redemptions)
+		}
+		return nil
+	}))
+	got, err = s.CouponGetByCode(ctx, other.Code)
+	ok(t, err)
+	same(t, "coupon redeemed in a transaction", got, &wantOther)
+
+	// The same order concurrently: counted once.
+	third := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-RACE", 0, at(time.Hour)))
+	var wg sync.WaitGroup
+	firsts := make([]bool, 10)
+	errs := make([]error, 10)
+	for i := range firsts {
+		wg.Go(func() { _, firsts[i], errs[i] = s.CouponRedeem(ctx, third.Code, o3.ID, at(8*time.Hour)) })
+	}
+	wg.Wait()
+	nFirst := 0
+	for i := range firsts {
+		ok(t, errs[i])
+		if firsts[i] {
+			nFirst++
+		}
+	}
+	got, err = s.CouponGetByCode(ctx, third.Code)
+	ok(t, err)
+	if nFirst != 1 || got.Redemptions != 1 || got.RedeemedOrderID != o3.ID {
+		t.Fatalf("concurrent CouponRedeem of one order: %d firsts, coupon %+v", nFirst, got)
+	}
+}
+
+func testCouponList(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.list@example.com")
+	bob := newCustomer(t, s, "bob.list@example.com")
+	late := func(h int) time.Time { return insidersLate.Add(time.Duration(h) * time.Hour) }
+	// Stored out of time order; the list is by creation time, then ID.
+	c := issueCoupon(t, s, offerCoupon(ann.ID, "LIST-C", 601, late(2)))
+	a := issueCoupon(t, s, offerCoupon(ann.ID, "LIST-A", 0, late(0)))
+	b := issueCoupon(t, s, &aftersale.Coupon{Code: "LIST-B", CustomerID: bob.ID, Purpose: aftersale.CouponReferralReward,
+		PercentOff: 20, CreatedAt: late(1)})
+	d := issueCoupon(t, s, offerCoupon(bob.ID, "LIST-D", 601, late(2)))
+	_, err := s.CouponImport(ctx, "list", []string{"LIST-POOL-1", "LIST-POOL-2"}, 10, time.Time{}, late(3))
+	ok(t, err)
+	e, err := s.CouponTakeFromPool(ctx, "list", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponReferralReward,
+		CreatedAt: late(4)})
+	ok(t, err)
+	unused, err := s.CouponGetByCode(ctx, "LIST-POOL-2")
+	ok(t, err)
+
+	all, err := s.CouponList(ctx, aftersale.CouponFilter{})
+	ok(t, err)
+	if len(all) < 6 {
+		t.Fatalf("CouponList without a filter: %d coupons", len(all))
+	}
+	same(t, "CouponList without a filter (its end)", all[len(all)-6:], []*aftersale.Coupon{a, b, c, d, unused, e})
+
+	tests := []struct {
+		name string
+		f    aftersale.CouponFilter
+		want []*aftersale.Coupon
+	}{
+		{"from the window", aftersale.CouponFilter{From: late(0)}, []*aftersale.Coupon{a, b, c, d, unused, e}},
+		{"customer", aftersale.CouponFilter{CustomerID: ann.ID}, []*aftersale.Coupon{a, c}},
+		{"other customer", aftersale.CouponFilter{CustomerID: bob.ID}, []*aftersale.Coupon{b, d, e}},
+		{"purpose", aftersale.CouponFilter{Purpose: aftersale.CouponReferralReward, From: late(0)}, []*aftersale.Coupon{b, e}},
+		{"purpose and customer", aftersale.CouponFilter{CustomerID: bob.ID, Purpose: aftersale.CouponOffer}, []*aftersale.Coupon{d}},
+		{"from, to (exclusive)", aftersale.CouponFilter{From: late(1), To: late(3)}, []*aftersale.Coupon{b, c, d}},
+		{"to only", aftersale.CouponFilter{CustomerID: ann.ID, To: late(2)}, []*aftersale.Coupon{a}},
+		{"every field", aftersale.CouponFilter{CustomerID: bob.ID, Purpose: aftersale.CouponReferralReward,
+			From: late(1), To: late(5)}, []*aftersale.Coupon{b, e}},
+		{"nothing matches", aftersale.CouponFilter{CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward}, nil},
+		{"after the last", aftersale.CouponFilter{From: late(4).Add(time.Microsecond)}, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.CouponList(ctx, tt.f)
+		ok(t, err)
+		if len(got) == 0 && len(tt.want) == 0 {
+			continue
+		}
+		same(t, "CouponList "+tt.name, got, tt.want)
+	}
+
+	// In a transaction too, seeing its own writes.
+	var inTx []*aftersale.Coupon
+	var f *aftersale.Coupon
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		var err error
+		f, _, err = tx.CouponIssue(ctx, offerCoupon(ann.ID, "LIST-F", 0, late(5)))
+		if err != nil {
+			return err
+		}
+		inTx, err = tx.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
+		return err
+	}))
+	same(t, "CouponList in a transaction", inTx, []*aftersale.Coupon{a, c, f})
+}
+
+func testReferralCode(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.code@example.com")
+	bob := newCustomer(t, s, "bob.code@example.com")
+	carl := newCustomer(t, s, "carl.code@example.com")
+
+	east := time.FixedZone("UTC+5", 5*60*60)
+	rc, err := s.ReferralCodeEnsure(ctx, ann.ID, "ann-friends", at(time.Hour).In(east))
+	ok(t, err)
+	want := &aftersale.ReferralCode{CustomerID: ann.ID, Code: "ANN-FRIENDS", CreatedAt: at(time.Hour)}
+	same(t, "ReferralCodeEnsure", rc, want)
+
+	// A customer keeps the code they have.
+	for _, code := range []string{"ANN-FRIENDS", "ann-other"} {
+		rc, err = s.ReferralCodeEnsure(ctx, ann.ID, code, at(2*time.Hour))
+		ok(t, err)
+		same(t, "ReferralCodeEnsure again with "+code, rc, want)
+	}
+	_, err = s.ReferralCodeGet(ctx, "ANN-OTHER")
+	wantCode(t, "ReferralCodeGet of a code not given", err, aftersale.ENOTFOUND)
+
+	// Another customer's code, in any case, is a conflict.
+	for _, code := range []string{"ANN-FRIENDS", "ann-friends", " Ann-Friends"} {
+		_, err = s.ReferralCodeEnsure(ctx, bob.ID, code, at(2*time.Hour))
+		wantCode(t, "ReferralCodeEnsure of ann's code for bob: "+code, err, aftersale.ECONFLICT)
+	}
+	_, err = s.ReferralCodeOf(ctx, bob.ID)
+	wantCode(t, "ReferralCodeOf bob after a conflict", err, aftersale.ENOTFOUND)
+	bobs, err := s.ReferralCodeEnsure(ctx, bob.ID, "BOB-1", at(3*time.Hour))
+	ok(t, err)
+	wantBob := &aftersale.ReferralCode{CustomerID: bob.ID, Code: "BOB-1", CreatedAt: at(3 * time.Hour)}
+	same(t, "ReferralCodeEnsure for bob", bobs, wantBob)
+
+	for _, code := range []string{"ANN-FRIENDS", "ann-friends", "Ann-Friends "} {
+		got, err := s.ReferralCodeGet(ctx, code)
+		ok(t, err)
+		same(t, "ReferralCodeGet "+code, got, want)
+	}
+	_, err = s.ReferralCodeGet(ctx, "NOBODY")
+	wantCode(t, "ReferralCodeGet of an unknown code", err, aftersale.ENOTFOUND)
+	got, err := s.ReferralCodeOf(ctx, ann.ID)
+	ok(t, err)
+	same(t, "ReferralCodeOf", got, want)
+	_, err = s.ReferralCodeOf(ctx, carl.ID)
+	wantCode(t, "ReferralCodeOf a customer without one", err, aftersale.ENOTFOUND)
+
+	// Clicks count on the code, in any case.
+	ok(t, s.ReferralClick(ctx, "ann-friends"))
+	ok(t, s.ReferralClick(ctx, "ANN-FRIENDS"))
+	want.Clicks = 2
+	got, err = s.ReferralCodeGet(ctx, "ANN-FRIENDS")
+	ok(t, err)
+	same(t, "ReferralCodeGet after two clicks", got, want)
+	got, err = s.ReferralCodeOf(ctx, bob.ID)
+	ok(t, err)
+	same(t, "the other code after clicks", got, wantBob)
+	wantCode(t, "ReferralClick of an unknown code", s.ReferralClick(ctx, "NOBODY"), aftersale.ENOTFOUND)
+	rc, err = s.ReferralCodeEnsure(ctx, ann.ID, "ann-third", at(4*time.Hour))
+	ok(t, err)
+	same(t, "ReferralCodeEnsure after clicks", rc, want)
+
+	_, err = s.ReferralCodeEnsure(ctx, carl.ID, " ", at(4*time.Hour))
+	wantCode(t, "ReferralCodeEnsure without a code", err, aftersale.EINVALID)
+	_, err = s.ReferralCodeEnsure(ctx, 0, "NOBODY", at(4*time.Hour))
+	wantCode(t, "ReferralCodeEnsure without a customer", err, aftersale.EINVALID)
+
+	// In a transaction, a conflict is no failure of the transaction.
+	var inTx *aftersale.ReferralCode
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, err := tx.ReferralCodeEnsure(ctx, carl.ID, "BOB-1", at(5*time.Hour))
+		if aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Errorf("ReferralCodeEnsure of bob's code in a transaction: %v, want ECONFLICT", err)
+		}
+		if _, err := tx.ReferralCodeEnsure(ctx, carl.ID, "carl-1", at(5*time.Hour)); err != nil {
+			return err
+		}
+		if err := tx.ReferralClick(ctx, "CARL-1"); err != nil {
+			return err
+		}
+		inTx, err = tx.ReferralCodeOf(ctx, carl.ID)
+		return err
+	}))
+	same(t, "ReferralCodeOf in a transaction", inTx,
+		&aftersale.ReferralCode{CustomerID: carl.ID, Code: "CARL-1", Clicks: 1, CreatedAt: at(5 * time.Hour)})
+	got, err = s.ReferralCodeGet(ctx, "carl-1")
+	ok(t, err)
+	same(t, "ReferralCodeGet after the transaction", got, inTx)
+}
+
+func testReferralCodeConcurrent(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.coderace@example.com")
+	const n = 10
+	var wg sync.WaitGroup
+	got := make([]*aftersale.ReferralCode, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			got[i], errs[i] = s.ReferralCodeEnsure(ctx, ann.ID, fmt.Sprintf("ANN-RACE-%d", i), at(time.Hour))
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		ok(t, errs[i])
+		same(t, fmt.Sprintf("concurrent ReferralCodeEnsure %d", i), got[i], got[0])
+	}
+	stored, err := s.ReferralCodeOf(ctx, ann.ID)
+	ok(t, err)
+	same(t, "ReferralCodeOf after concurrent ensures", stored, got[0])
+}
+
+func testReferralRecord(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.referral@example.com")
+	bob := newCustomer(t, s, "bob.referral@example.com")
+	carl := newCustomer(t, s, "carl.referral@example.com")
+	o1 := newOrder(t, s, bob.ID, "referral-1", at(time.Hour))
+	o2 := newOrder(t, s, bob.ID, "referral-2", at(2*time.Hour))
+	o3 := newOrder(t, s, carl.ID, "referral-3", at(3*time.Hour))
+	_, err := s.ReferralCodeEnsure(ctx, ann.ID, "ANN-REF", t0)
+	ok(t, err)
+
+	east := time.FixedZone("UTC+5", 5*60*60)
+	r, created, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann.ID, CustomerID: bob.ID, OrderID: o1.ID,
+		Code: "ann-ref", CreatedAt: at(time.Hour).In(east)})
+	ok(t, err)
+	if !created || r.ID == 0 {
+		t.Fatalf("first ReferralRecord: created %v, ID %d", created, r.ID)
+	}
+	want := &aftersale.Referral{ID: r.ID, ReferrerID: ann.ID, CustomerID: bob.ID, OrderID: o1.ID, Code: "ANN-REF",
+		CreatedAt: at(time.Hour)}
+	same(t, "ReferralRecord", r, want)
+
+	// An order credits once: again, even for another referrer, returns the
+	// stored one.
+	got, created, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: carl.ID, CustomerID: bob.ID, OrderID: o1.ID,
+		Code: "CARL-REF", CreatedAt: at(2 * time.Hour)})
+	ok(t, err)
+	if created {
+		t.Fatal("ReferralRecord of a credited order: created = true")
+	}
+	same(t, "ReferralRecord of a credited order", got, want)
+
+	// Other orders are credited, with a reward given at once or later.
+	r2, created, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann.ID, CustomerID: bob.ID, OrderID: o2.ID,
+		Code: "ANN-REF", CreatedAt: at(2 * time.Hour)})
+	ok(t, err)
+	if !created || r2.ID == r.ID {
+		t.Fatalf("ReferralRecord of another order: created %v, ID %d (first %d)", created, r2.ID, r.ID)
+	}
+	reward := issueCoupon(t, s, &aftersale.Coupon{Code: "THANKS-ANN", CustomerID: ann.ID,
+		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: at(3 * time.Hour)})
+	r3, created, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann.ID, CustomerID: carl.ID, OrderID: o3.ID,
+		Code: "ANN-REF", RewardCouponID: reward.ID, CreatedAt: at(3 * time.Hour)})
+	ok(t, err)
+	if !created || r3.RewardCouponID != reward.ID {
+		t.Fatalf("ReferralRecord with a reward: created %v, %+v", created, r3)
+	}
+
+	ok(t, s.ReferralSetReward(ctx, r.ID, reward.ID))
+	want.RewardCouponID = reward.ID
+	list, err := s.ReferralList(ctx, aftersale.ReferralFilter{ReferrerID: ann.ID})
+	ok(t, err)
+	wantR2 := *r2
+	same(t, "ReferralList after ReferralSetReward", list, []*aftersale.Referral{want, &wantR2, r3})
+	ok(t, s.ReferralSetReward(ctx, r3.ID, 0))
+	wantR3 := *r3
+	wantR3.RewardCouponID = 0
+	list, err = s.ReferralList(ctx, aftersale.ReferralFilter{ReferrerID: ann.ID})
+	ok(t, err)
+	same(t, "ReferralList after clearing a reward", list, []*aftersale.Referral{want, &wantR2, &wantR3})
+	wantCode(t, "ReferralSetReward of a missing referral", s.ReferralSetReward(ctx, r3.ID+1000, reward.ID), aftersale.ENOTFOUND)
+
+	for name, in := range map[string]*aftersale.Referral{
+		"without a referrer": {CustomerID: bob.ID, OrderID: o1.ID, Code: "X", CreatedAt: t0},
+		"without a buyer":    {ReferrerID: ann.ID, OrderID: o1.ID, Code: "X", CreatedAt: t0},
+		"without an order":   {ReferrerID: ann.ID, CustomerID: bob.ID, Code: "X", CreatedAt: t0},
+	} {
+		_, _, err := s.ReferralRecord(ctx, in)
+		wantCode(t, "ReferralRecord "+name, err, aftersale.EINVALID)
+	}
+
+	// In a transaction too, seeing its own writes; concurrent records of
+	// one order store one.
+	o4 := newOrder(t, s, carl.ID, "referral-4", at(4*time.Hour))
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		r, created, err := tx.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann.ID, CustomerID: carl.ID,
+			OrderID: o4.ID, Code: "ANN-REF", CreatedAt: at(4 * time.Hour)})
+		if err != nil {
+			return err
+		}
+		if !created {
+			t.Error("ReferralRecord in a transaction: created = false")
+		}
+		if err := tx.ReferralSetReward(ctx, r.ID, reward.ID); err != nil {
+			return err
+		}
+		list, err := tx.ReferralList(ctx, aftersale.ReferralFilter{ReferrerID: ann.ID, From: at(4 * time.Hour)})
+		if err != nil {
+			return err
+		}
+		if len(list) != 1 || list[0].ID != r.ID || list[0].RewardCouponID != reward.ID {
+			t.Errorf("ReferralList in a transaction: %s", show(list))
+		}
+		return nil
+	}))
+	o5 := newOrder(t, s, carl.ID, "referral-5", at(5*time.Hour))
+	var wg sync.WaitGroup
+	refs := make([]*aftersale.Referral, 10)
+	createds := make([]bool, 10)
+	errs := make([]error, 10)
+	for i := range refs {
+		wg.Go(func() {
+			refs[i], createds[i], errs[i] = s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: ann.ID,
+				CustomerID: carl.ID, OrderID: o5.ID, Code: "ANN-REF", CreatedAt: at(5 * time.Hour)})
+		})
+	}
+	wg.Wait()
+	nCreated := 0
+	for i := range refs {
+		ok(t, errs[i])
+		same(t, fmt.Sprintf("concurrent ReferralRecord %d", i), refs[i], refs[0])
+		if createds[i] {
+			nCreated++
+		}
+	}
+	if nCreated != 1 {
+		t.Fatalf("%d concurrent ReferralRecord of one order created it, want 1", nCreated)
+	}
+}
+
+func testReferralList(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.reflist@example.com")
+	bob := newCustomer(t, s, "bob.reflist@example.com")
+	carl := newCustomer(t, s, "carl.reflist@example.com")
+	late := func(h int) time.Time { return insidersLate.Add(time.Duration(h) * time.Hour) }
+	record := func(referrer, buyer *aftersale.Customer, order string, created time.Time) *aftersale.Referral {
+		t.Helper()
+		o := newOrder(t, s, buyer.ID, order, created)
+		r, isNew, err := s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: referrer.ID, CustomerID: buyer.ID,
+			OrderID: o.ID, Code: "REF-" + order, CreatedAt: created})
+		ok(t, err)
+		if !isNew {
+			t.Fatalf("referral of order %s existed", order)
+		}
+		return r
+	}
+	// Stored out of time order; the list is by creation time, then ID.
+	c := record(ann, carl, "reflist-c", late(2))
+	a := record(ann, bob, "reflist-a", late(0))
+	b := record(bob, carl, "reflist-b", late(1))
+	d := record(ann, bob, "reflist-d", late(2))
+
+	all, err := s.ReferralList(ctx, aftersale.ReferralFilter{})
+	ok(t, err)
+	if len(all) < 4 {
+		t.Fatalf("ReferralList without a filter: %d referrals", len(all))
+	}
+	same(t, "ReferralList without a filter (its end)", all[len(all)-4:], []*aftersale.Referral{a, b, c, d})
+	tests := []struct {
+		name string
+		f    aftersale.ReferralFilter
+		want []*aftersale.Referral
+	}{
+		{"from the window", aftersale.ReferralFilter{From: late(0)}, []*aftersale.Referral{a, b, c, d}},
+		{"referrer", aftersale.ReferralFilter{ReferrerID: ann.ID}, []*aftersale.Referral{a, c, d}},
+		{"other referrer", aftersale.ReferralFilter{ReferrerID: bob.ID}, []*aftersale.Referral{b}},
+		{"a referrer without referrals", aftersale.ReferralFilter{ReferrerID: carl.ID}, nil},
+		{"from, to (exclusive)", aftersale.ReferralFilter{From: late(1), To: late(2)}, []*aftersale.Referral{b}},
+		{"referrer and bounds", aftersale.ReferralFilter{ReferrerID: ann.ID, From: late(1), To: late(3)}, []*aftersale.Referral{c, d}},
+		{"to only", aftersale.ReferralFilter{ReferrerID: ann.ID, To: late(2)}, []*aftersale.Referral{a}},
+		{"after the last", aftersale.ReferralFilter{From: late(2).Add(time.Microsecond)}, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.ReferralList(ctx, tt.f)
+		ok(t, err)
+		if len(got) == 0 && len(tt.want) == 0 {
+			continue
+		}
+		same(t, "ReferralList "+tt.name, got, tt.want)
+	}
+}
+
+func testStories(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	late := func(h int) time.Time { return insidersLate.Add(time.Duration(h) * time.Hour) }
+	east := time.FixedZone("UTC+5", 5*60*60)
+
+	// A new story; a zero UpdatedAt is its creation time.
+	in := &aftersale.Story{Title: "How Ann got on", Body: "She *loved* it \u00e9", Match: "kind:course",
+		Permission: true, CreatedAt: late(0).In(east)}
+	a, err := s.StorySave(ctx, in)
+	ok(t, err)
+	if a.ID == 0 {
+		t.Fatal("StorySave of a new story: ID 0")
+	}
+	wantA := &aftersale.Story{ID: a.ID, Title: "How Ann got on", Body: "She *loved* it \u00e9", Match: "kind:course",
+		Permission: true, CreatedAt: late(0), UpdatedAt: late(0)}
+	same(t, "StorySave (new)", a, wantA)
+	got, err := s.StoryGet(ctx, a.ID)
+	ok(t, err)
+	same(t, "StoryGet", got, wantA)
+
+	b, err := s.StorySave(ctx, &aftersale.Story{Title: "Bob", Body: "Fine.", Match: "SKU-1", CreatedAt: late(1),
+		UpdatedAt: late(2)})
+	ok(t, err)
+	wantB := &aftersale.Story{ID: b.ID, Title: "Bob", Body: "Fine.", Match: "SKU-1", CreatedAt: late(1), UpdatedAt: late(2)}
+	same(t, "StorySave (new, without permission)", b, wantB)
+	c, err := s.StorySave(ctx, &aftersale.Story{Title: "Carl", CreatedAt: late(1)})
+	ok(t, err)
+	wantC := &aftersale.Story{ID: c.ID, Title: "Carl", CreatedAt: late(1), UpdatedAt: late(1)}
+	same(t, "StorySave (new, bare)", c, wantC)
+
+	// Newest first, then by ID.
+	list, err := s.StoryList(ctx)
+	ok(t, err)
+	if len(list) < 3 {
+		t.Fatalf("StoryList: %d stories", len(list))
+	}
+	same(t, "StoryList (its start)", list[:3], []*aftersale.Story{wantC, wantB, wantA})
+
+	// Replacing a story keeps its creation time, and its update time when
+	// none is given.
+	upd, err := s.StorySave(ctx, &aftersale.Story{ID: b.ID, Title: "Bob, again", Body: "Better.", Match: "",
+		Permission: true, CreatedAt: late(9), UpdatedAt: late(3)})
+	ok(t, err)
+	wantB = &aftersale.Story{ID: b.ID, Title: "Bob, again", Body: "Better.", Permission: true, CreatedAt: late(1),
+		UpdatedAt: late(3)}
+	same(t, "StorySave (replace)", upd, wantB)
+	upd, err = s.StorySave(ctx, &aftersale.Story{ID: a.ID, Title: "Ann", Body: wantA.Body, Match: wantA.Match})
+	ok(t, err)
+	wantA.Title, wantA.Permission = "Ann", false
+	same(t, "StorySave (replace, no time, permission withdrawn)", upd, wantA)
+	got, err = s.StoryGet(ctx, b.ID)
+	ok(t, err)
+	same(t, "StoryGet after StorySave", got, wantB)
+	got, err = s.StoryGet(ctx, a.ID)
+	ok(t, err)
+	same(t, "StoryGet after StorySave without a time", got, wantA)
+
+	_, err = s.StorySave(ctx, &aftersale.Story{ID: c.ID + 1000, Title: "Nobody", CreatedAt: late(4)})
+	wantCode(t, "StorySave of a missing story", err, aftersale.ENOTFOUND)
+	_, err = s.StorySave(ctx, &aftersale.Story{Title: " ", CreatedAt: late(4)})
+	wantCode(t, "StorySave without a title", err, aftersale.EINVALID)
+	_, err = s.StoryGet(ctx, c.ID+1000)
+	wantCode(t, "StoryGet of a missing story", err, aftersale.ENOTFOUND)
+
+	// Deleting.
+	ok(t, s.StoryDelete(ctx, c.ID))
+	_, err = s.StoryGet(ctx, c.ID)
+	wantCode(t, "StoryGet of a deleted story", err, aftersale.ENOTFOUND)
+	wantCode(t, "StoryDelete again", s.StoryDelete(ctx, c.ID), aftersale.ENOTFOUND)
+	list, err = s.StoryList(ctx)
+	ok(t, err)
+	same(t, "StoryList after StoryDelete (its start)", list[:2], []*aftersale.Story{wantB, wantA})
+	for _, st := range list {
+		if st.ID == c.ID {
+			t.Fatal("StoryList has the deleted story")
+		}
+	}
+
+	// In a transaction too, seeing its own writes.
+	var inTx *aftersale.Story
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		st, err := tx.StorySave(ctx, &aftersale.Story{Title: "Dana", Permission: true, CreatedAt: late(5)})
+		if err != nil {
+			return err
+		}
+		if err := tx.StoryDelete(ctx, a.ID); err != nil {
+			return err
+		}
+		list, err := tx.StoryList(ctx)
+		if err != nil {
+			return err
+		}
+		if len(list) < 2 || list[0].ID != st.ID || list[1].ID != b.ID {
+			t.Errorf("StoryList in a transaction: %s", show(list))
+		}
+		inTx, err = tx.StoryGet(ctx, st.ID)
+		return err
+	}))
+	got, err = s.StoryGet(ctx, inTx.ID)
+	ok(t, err)
+	same(t, "story saved in a transaction", got, inTx)
+	_, err = s.StoryGet(ctx, a.ID)
+	wantCode(t, "StoryGet of a story deleted in a transaction", err, aftersale.ENOTFOUND)
+}
+
+func testStorySends(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ann := newCustomer(t, s, "ann.story@example.com")
+	bob := newCustomer(t, s, "bob.story@example.com")
+	carl := newCustomer(t, s, "carl.story@example.com")
+	var stories []*aftersale.Story
+	for i := range 3 {
+		st, err := s.StorySave(ctx, &aftersale.Story{Title: fmt.Sprintf("Story %d", i), Permission: true, CreatedAt: t0})
+		ok(t, err)
+		stories = append(stories, st)
+	}
+	s1, s2, s3 := stories[0], stories[1], stories[2]
+	sentTo := func(c *aftersale.Customer, want ...int64) {
+		t.Helper()
+		got, err := s.StorySentTo(ctx, c.ID)
+		ok(t, err)
+		if len(got) == 0 && len(want) == 0 {
+			return
+		}
+		same(t, "StorySentTo "+c.Email, got, want)
+	}
+	sentTo(ann)
+
+	ok(t, s.StoryMarkSent(ctx, ann.ID, s2.ID, at(time.Hour)))
+	ok(t, s.StoryMarkSent(ctx, ann.ID, s1.ID, at(2*time.Hour)))
+	ok(t, s.StoryMarkSent(ctx, ann.ID, s2.ID, at(3*time.Hour))) // again: no error
+	ok(t, s.StoryMarkSent(ctx, bob.ID, s1.ID, at(3*time.Hour)))
+	sentTo(ann, s1.ID, s2.ID)
+	sentTo(bob, s1.ID)
+	sentTo(carl)
+	wantCode(t, "StoryMarkSent of a missing story", s.StoryMarkSent(ctx, carl.ID, s3.ID+1000, at(4*time.Hour)), aftersale.ENOTFOUND)
+	sentTo(carl)
+
+	// A deleted story is no longer recorded as sent.
+	ok(t, s.StoryDelete(ctx, s1.ID))
+	sentTo(ann, s2.ID)
+	sentTo(bob)
+
+	// In a transaction too, seeing its own writes; neither a repeat nor a
+	// missing story fails it.
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if err := tx.StoryMarkSent(ctx, carl.ID, s3.ID, at(5*time.Hour)); err != nil {
+			return err
+		}
+		if err := tx.StoryMarkSent(ctx, carl.ID, s3.ID, at(6*time.Hour)); err != nil {
+			return err
+		}
+		err := tx.StoryMarkSent(ctx, carl.ID, s1.ID, at(6*time.Hour))
+		if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
+			t.Errorf("StoryMarkSent of a deleted story in a transaction: %v, want ENOTFOUND", err)
+		}
+		ids, err := tx.StorySentTo(ctx, carl.ID)
+		if err != nil {
+			return err
+		}
+		if len(ids) != 1 || ids[0] != s3.ID {
+			t.Errorf("StorySentTo in a transaction: %v", ids)
+		}
+		return nil
+	}))
+	sentTo(carl, s3.ID)
+	sentTo(ann, s2.ID)
 }

@@ -1,12 +1,605 @@
 package storetest
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aftersale/aftersale"
 )
 
 // testPrivacy runs the conformance tests of these store methods as subtests.
 func testPrivacy(t *testing.T, s aftersale.Store) {
-	t.Fatal("not written yet")
+	t.Run("SetConsent", func(t *testing.T) { testCustomerSetConsent(t, s) })
+	t.Run("Erase", func(t *testing.T) { testCustomerErase(t, s) })
+	t.Run("EraseInUpdate", func(t *testing.T) { testCustomerEraseInUpdate(t, s) })
+	t.Run("Scrub", func(t *testing.T) { testScrub(t, s) })
+}
+
+func testCustomerSetConsent(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	c := newCustomer(t, s, "consent@example.com")
+	if c.MarketingConsent {
+		t.Fatal("a new contact has marketing consent")
+	}
+	get := func() *aftersale.Customer {
+		t.Helper()
+		got, err := s.CustomerGet(ctx, c.ID)
+		ok(t, err)
+		return got
+	}
+
+	ok(t, s.CustomerSetConsent(ctx, c.ID, true, at(time.Hour)))
+	want := *c
+	want.MarketingConsent, want.UpdatedAt = true, at(time.Hour)
+	same(t, "after CustomerSetConsent(true)", get(), &want)
+	ok(t, s.CustomerSetConsent(ctx, c.ID, true, at(2*time.Hour)))
+	want.UpdatedAt = at(2 * time.Hour)
+	same(t, "after CustomerSetConsent(true) again", get(), &want)
+
+	// An upsert without a consent keeps it.
+	_, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: c.Email, Name: "Consent"}, at(3*time.Hour))
+	ok(t, err)
+	want.Name, want.UpdatedAt = "Consent", at(3*time.Hour)
+	same(t, "after an upsert without consent", get(), &want)
+
+	// Withdrawn; an earlier time does not move UpdatedAt back.
+	ok(t, s.CustomerSetConsent(ctx, c.ID, false, at(time.Hour)))
+	want.MarketingConsent = false
+	same(t, "after CustomerSetConsent(false)", get(), &want)
+
+	// In a transaction, seeing its own write.
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if err := tx.CustomerSetConsent(ctx, c.ID, true, at(4*time.Hour)); err != nil {
+			return err
+		}
+		got, err := tx.CustomerGet(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if !got.MarketingConsent {
+			t.Error("CustomerSetConsent in a transaction: no consent read back")
+		}
+		return nil
+	}))
+	want.MarketingConsent, want.UpdatedAt = true, at(4*time.Hour)
+	same(t, "after CustomerSetConsent in a transaction", get(), &want)
+
+	err = s.CustomerSetConsent(ctx, c.ID+100, true, t0)
+	wantCode(t, "CustomerSetConsent of a missing customer", err, aftersale.ENOTFOUND)
+}
+
+// erasable is a customer with personal data in every table that can hold
+// it, next to another customer whose data must stay as it is.
+type erasable struct {
+	ann, bob       fixture
+	annEmail       string
+	bobOrderForAnn *aftersale.Order // bob bought it, ann uses it
+	events         []string         // about ann or mentioning her
+	bobEvent       string           // about bob, naming ann in its payload
+	inboxAnn       []string         // still in the inbox, mentioning ann
+	inboxOther     string
+	tasks          []int64
+	returnID       int64
+	broadcastID    int64
+	messageIDs     []string // RFC 5322 Message-IDs of ann's messages
+}
+
+// secrets are the spellings of ann's personal data that must be gone after
+// the erase (compared lower-case).
+var annSecrets = []string{"ann.smith", "ann smith", "+49 30 1234567", "europe/berlin", "ann-7k2q"}
+
+func newErasable(t *testing.T, s aftersale.Store, prefix string) *erasable {
+	t.Helper()
+	ctx := t.Context()
+	e := &erasable{annEmail: prefix + "Ann.Smith@Example.com"}
+	// Not newFixture: its order would carry the address in its ID.
+	var err error
+	e.ann.cust, err = s.CustomerUpsert(ctx, &aftersale.Contact{Email: e.annEmail, Name: "Ann Smith", Phone: "+49 30 1234567",
+		Timezone: "Europe/Berlin", MarketingConsent: ptr(true)}, t0)
+	ok(t, err)
+	e.ann.order = newOrder(t, s, e.ann.cust.ID, prefix+"A-1001", t0)
+	e.ann.run = newRun(t, s, "onboarding", e.ann.order.ID, e.ann.cust.ID)
+	e.ann.step = newSteps(t, s, step(e.ann.run, "welcome", t0))[0]
+	e.bob = newFixture(t, s, prefix+"bob@example.com")
+
+	// An order bob bought for ann, with a plan and a session naming her.
+	e.bobOrderForAnn = newOrder(t, s, e.bob.cust.ID, prefix+"gift-for-ann", at(time.Hour))
+	ok(t, s.OrderSetUser(ctx, e.bobOrderForAnn.ID, e.ann.cust.ID))
+
+	// Events: about ann (any case), one about bob that names ann, one about
+	// bob alone.
+	lower := strings.ToLower(e.annEmail)
+	for i, ev := range []struct{ id, email, payload string }{
+		{prefix + "evt_ann_1", e.annEmail, `{"customer":{"email":"` + e.annEmail + `","name":"Ann Smith","phone":"+49 30 1234567"}}`},
+		{prefix + "evt_ann_2", lower, `{"customer":{"email":"` + lower + `"}}`},
+		{prefix + "evt_bob_user", e.bob.cust.Email, `{"customer":{"email":"` + e.bob.cust.Email + `"},"user":{"email":"` +
+			strings.ToUpper(e.annEmail) + `","name":"Ann Smith"}}`},
+		{prefix + "evt_bob", e.bob.cust.Email, `{"customer":{"email":"` + e.bob.cust.Email + `"}}`},
+	} {
+		_, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: ev.id, Type: aftersale.EventOrderPlaced, Source: "api",
+			OccurredAt: at(time.Duration(i) * time.Minute), ReceivedAt: at(time.Duration(i) * time.Minute),
+			CustomerEmail: ev.email, OrderRef: e.ann.order.ExternalID, Payload: []byte(ev.payload)})
+		ok(t, err)
+	}
+	e.events = []string{prefix + "evt_ann_1", prefix + "evt_ann_2"}
+	e.bobEvent = prefix + "evt_bob_user"
+
+	// The inbox: two events naming ann, one not.
+	e.inboxAnn = []string{prefix + "inbox_ann_1", prefix + "inbox_ann_2"}
+	e.inboxOther = prefix + "inbox_other"
+	_, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{
+		{ID: e.inboxAnn[0], Type: aftersale.EventOrderPlaced, OccurredAt: t0, ReceivedAt: t0,
+			Payload: []byte(`{"customer":{"email":"` + e.annEmail + `"}}`)},
+		{ID: e.inboxOther, Type: aftersale.EventOrderPlaced, OccurredAt: t0, ReceivedAt: at(time.Second),
+			Payload: []byte(`{"customer":{"email":"` + e.bob.cust.Email + `"}}`)},
+		{ID: e.inboxAnn[1], Type: aftersale.EventOrderPlaced, OccurredAt: t0, ReceivedAt: at(2 * time.Second),
+			Payload: []byte(`{"user":{"email":"` + lower + `"}}`)},
+	})
+	ok(t, err)
+
+	// Messages: a step's mail that bounced quoting the address, a mail
+	// without a step; and bob's.
+	m, _, err := s.MessageBegin(ctx, &aftersale.Message{StepID: e.ann.step.ID, CustomerID: e.ann.cust.ID,
+		Recipient: e.annEmail, MessageID: "<" + prefix + "m1@mail.example>", Template: "welcome",
+		Subject: "Welcome, Ann Smith!", Category: aftersale.CategoryFollowUp, CreatedAt: t0})
+	ok(t, err)
+	ok(t, s.MessageFinish(ctx, m.ID, aftersale.MessageFailed, "550 5.1.1 <"+lower+">: no such user", at(time.Minute)))
+	_, _, err = s.MessageBegin(ctx, &aftersale.Message{CustomerID: e.ann.cust.ID, Recipient: e.annEmail,
+		MessageID: "<" + prefix + "m2@mail.example>", Template: "personal", Subject: "Hi Ann Smith",
+		Category: aftersale.CategoryPersonal, CreatedAt: at(time.Minute)})
+	ok(t, err)
+	e.messageIDs = []string{"<" + prefix + "m1@mail.example>", "<" + prefix + "m2@mail.example>"}
+	_, _, err = s.MessageBegin(ctx, message(e.bob, e.bob.cust.Email))
+	ok(t, err)
+
+	// Tasks: ann's, one on ann's order without a customer, and bob's.
+	for _, tk := range []*aftersale.Task{
+		{CustomerID: e.ann.cust.ID, OrderID: e.ann.order.ID, Kind: aftersale.TaskCall, Title: "Call Ann Smith",
+			Script: "Ask Ann Smith (+49 30 1234567) how it goes.", Draft: "Dear Ann Smith", Assignee: "owner",
+			Status: aftersale.TaskOpen, DueAt: at(time.Hour), CreatedAt: t0},
+		{OrderID: e.ann.order.ID, Kind: aftersale.TaskCall, Title: "Order of Ann Smith", Assignee: "owner",
+			Status: aftersale.TaskOpen, DueAt: at(time.Hour), CreatedAt: t0},
+	} {
+		got, err := s.TaskCreate(ctx, tk)
+		ok(t, err)
+		e.tasks = append(e.tasks, got.ID)
+	}
+	_, err = s.TaskComplete(ctx, e.tasks[0], "reached", "Ann Smith wants a call back", "eve@team.example", at(2*time.Hour))
+	ok(t, err)
+	_, err = s.TaskCreate(ctx, task(e.bob, 0, "Call Bob", at(time.Hour)))
+	ok(t, err)
+
+	// Survey answers, a plan and check-ins, a return, sessions.
+	saveAnswer(t, s, answer(e.ann.order, aftersale.AnswerComment, "", "", 0, t0))
+	a := answer(e.ann.order, aftersale.AnswerNPS, "", "", 9, t0)
+	a.Comment = "Ann Smith loves it"
+	saveAnswer(t, s, a)
+	saveAnswer(t, s, answer(e.bob.order, aftersale.AnswerNPS, "", "", 7, t0))
+	for _, o := range []*aftersale.Order{e.ann.order, e.bobOrderForAnn} {
+		ok(t, s.PlanSave(ctx, &aftersale.SuccessPlan{OrderID: o.ID, CustomerID: e.ann.cust.ID,
+			Objectives: []string{"Ann Smith launches her course"}, Metrics: []string{"10 students"},
+			UpdatedBy: "client", UpdatedAt: t0}))
+		_, err = s.CheckInAdd(ctx, &aftersale.CheckIn{OrderID: o.ID, Progress: 40, Note: "Ann Smith is on track",
+			By: "client", CreatedAt: t0})
+		ok(t, err)
+		ok(t, s.BookingUpsert(ctx, &aftersale.BookingRecord{OrderID: o.ID, StartsAt: at(48 * time.Hour),
+			Title: "Coaching: Ann Smith", JoinURL: "https://meet.example/ann-smith"}))
+	}
+	ok(t, s.PlanSave(ctx, &aftersale.SuccessPlan{OrderID: e.bob.order.ID, CustomerID: e.bob.cust.ID,
+		Objectives: []string{"Bob's goal"}, UpdatedBy: "client", UpdatedAt: t0}))
+	r := newReturn(e.ann, prefix+"evt_return", at(time.Hour))
+	r.Comment = "Please call Ann Smith on +49 30 1234567"
+	ret, _, err := s.ReturnCreate(ctx, r)
+	ok(t, err)
+	e.returnID = ret.ID
+
+	// A broadcast message that failed quoting the address.
+	b := newBroadcast(t, s, broadcast(prefix+"News", t0))
+	e.broadcastID = b.ID
+	ok(t, s.BroadcastRecipientFinish(ctx, b.ID, e.ann.cust.ID, "failed", "", "550 <"+lower+"> unknown", at(time.Minute)))
+
+	// A referral code that spells her name, credited for bob's order,
+	// which named it.
+	_, err = s.ReferralCodeEnsure(ctx, e.ann.cust.ID, prefix+"ANN-7K2Q", t0)
+	ok(t, err)
+	coupon := *e.bob.order
+	coupon.ID, coupon.Coupon = 0, prefix+"ann-7k2q"
+	_, err = s.OrderUpsert(ctx, &coupon)
+	ok(t, err)
+	_, _, err = s.ReferralRecord(ctx, &aftersale.Referral{ReferrerID: e.ann.cust.ID, CustomerID: e.bob.cust.ID,
+		OrderID: e.bob.order.ID, Code: prefix + "ANN-7K2Q", CreatedAt: t0})
+	ok(t, err)
+	return e
+}
+
+// readAll reads back, through the Queries, everything stored about the
+// two customers of e, as JSON.
+func (e *erasable) readAll(t *testing.T, s aftersale.Store) string {
+	t.Helper()
+	ctx := t.Context()
+	var out []any
+	add := func(v any, err error) {
+		t.Helper()
+		if err != nil && !aftersale.IsNotFound(err) {
+			t.Fatalf("reading back: %v", err)
+		}
+		out = append(out, v)
+	}
+	for _, f := range []fixture{e.ann, e.bob} {
+		add(s.CustomerGet(ctx, f.cust.ID))
+		add(s.OrderListByCustomer(ctx, f.cust.ID))
+		add(s.StepListByCustomer(ctx, f.cust.ID))
+		add(s.MessageListByCustomer(ctx, f.cust.ID))
+		add(s.TaskList(ctx, aftersale.TaskFilter{CustomerID: f.cust.ID}))
+		add(s.SurveyAnswerList(ctx, aftersale.AnswerFilter{CustomerID: f.cust.ID}))
+		add(s.BroadcastRecipientList(ctx, f.cust.ID))
+		add(s.ReferralCodeOf(ctx, f.cust.ID))
+		add(s.EventListByCustomer(ctx, f.cust.Email))
+	}
+	for _, o := range []*aftersale.Order{e.ann.order, e.bob.order, e.bobOrderForAnn} {
+		add(s.PlanGet(ctx, o.ID))
+		add(s.CheckInList(ctx, o.ID))
+		add(s.BookingListByOrder(ctx, o.ID))
+		add(s.ShipmentListByOrder(ctx, o.ID))
+		add(s.RunListByOrder(ctx, o.ID))
+	}
+	for _, id := range append(e.events, e.bobEvent) {
+		ev, err := s.EventGet(ctx, id)
+		add(ev, err)
+		if ev != nil {
+			out = append(out, string(ev.Payload))
+		}
+	}
+	for _, id := range e.messageIDs {
+		add(s.MessageGetByMessageID(ctx, id))
+	}
+	add(s.MessageListRecent(ctx, 0))
+	add(s.TaskList(ctx, aftersale.TaskFilter{}))
+	add(s.SurveyAnswerList(ctx, aftersale.AnswerFilter{}))
+	add(s.ReturnList(ctx, aftersale.ReturnFilter{}))
+	add(s.ReferralList(ctx, aftersale.ReferralFilter{}))
+	add(s.BroadcastList(ctx, 0))
+	inbox, err := s.InboxList(ctx, 1000)
+	add(inbox, err)
+	for _, ev := range inbox {
+		out = append(out, string(ev.Payload))
+	}
+	b, err := json.Marshal(out)
+	ok(t, err)
+	return strings.ToLower(string(b))
+}
+
+func testCustomerErase(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	e := newErasable(t, s, "")
+	before := e.readAll(t, s)
+	for _, secret := range annSecrets {
+		if !strings.Contains(before, secret) {
+			t.Fatalf("the fixture does not store %q anywhere", secret)
+		}
+	}
+	bobBefore, err := s.CustomerGet(ctx, e.bob.cust.ID)
+	ok(t, err)
+	bobMessages, err := s.MessageListByCustomer(ctx, e.bob.cust.ID)
+	ok(t, err)
+	bobTasks, err := s.TaskList(ctx, aftersale.TaskFilter{CustomerID: e.bob.cust.ID})
+	ok(t, err)
+	bobPlan, err := s.PlanGet(ctx, e.bob.order.ID)
+	ok(t, err)
+	bobEvent, err := s.EventGet(ctx, "evt_bob")
+	ok(t, err)
+
+	erasedAt := at(10 * time.Hour)
+	ok(t, s.CustomerErase(ctx, e.ann.cust.ID, erasedAt))
+
+	// Nothing stored anywhere spells ann's address, name, phone or code.
+	after := e.readAll(t, s)
+	for _, secret := range annSecrets {
+		if i := strings.Index(after, secret); i >= 0 {
+			t.Errorf("%q is still stored after the erase: …%s…", secret, after[max(0, i-120):min(len(after), i+80)])
+		}
+	}
+
+	// The customer: an erased address, no consent, unsubscribed and
+	// suppressed, created as before.
+	_, err = s.CustomerGetByEmail(ctx, e.annEmail)
+	wantCode(t, "CustomerGetByEmail of the erased address", err, aftersale.ENOTFOUND)
+	erasedEmail := fmt.Sprintf("erased-%d@erased.invalid", e.ann.cust.ID)
+	got, err := s.CustomerGet(ctx, e.ann.cust.ID)
+	ok(t, err)
+	same(t, "the erased customer", got, &aftersale.Customer{ID: e.ann.cust.ID, Email: erasedEmail,
+		Unsubscribed: true, UnsubscribedAt: erasedAt, Suppressed: "erased", SuppressedAt: erasedAt,
+		CreatedAt: e.ann.cust.CreatedAt, UpdatedAt: erasedAt})
+	got, err = s.CustomerGetByEmail(ctx, erasedEmail)
+	ok(t, err)
+	if got.ID != e.ann.cust.ID {
+		t.Errorf("CustomerGetByEmail(%s) = customer %d", erasedEmail, got.ID)
+	}
+	list, err := s.BroadcastAudience(ctx, aftersale.Segment{}, 0, 1000)
+	ok(t, err)
+	for _, c := range list {
+		if c.ID == e.ann.cust.ID {
+			t.Error("the erased customer is in the audience of broadcasts")
+		}
+	}
+
+	// Events: the rows stay (a redelivery is still a duplicate), their
+	// payloads do not.
+	for _, id := range append(e.events, e.bobEvent) {
+		ev, err := s.EventGet(ctx, id)
+		ok(t, err)
+		if string(ev.Payload) != `{"erased":true}` {
+			t.Errorf("event %s has the payload %s after the erase", id, ev.Payload)
+		}
+		if ev.Type != aftersale.EventOrderPlaced || ev.OrderRef != e.ann.order.ExternalID {
+			t.Errorf("event %s lost its type or order: %s", id, show(ev))
+		}
+		inserted, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced,
+			CustomerEmail: e.annEmail, Payload: []byte(`{}`)})
+		ok(t, err)
+		if inserted {
+			t.Errorf("event %s delivered again after the erase was inserted", id)
+		}
+	}
+	evs, err := s.EventListByCustomer(ctx, e.annEmail)
+	ok(t, err)
+	if len(evs) != 0 {
+		t.Errorf("EventListByCustomer of the erased address: %s", show(evs))
+	}
+	ev, err := s.EventGet(ctx, "evt_bob")
+	ok(t, err)
+	same(t, "bob's own event", ev, bobEvent)
+	ev, err = s.EventGet(ctx, e.bobEvent)
+	ok(t, err)
+	if ev.CustomerEmail != e.bob.cust.Email {
+		t.Errorf("bob's event that named ann is about %q now", ev.CustomerEmail)
+	}
+
+	// The inbox keeps only the events that do not name ann.
+	inbox, err := s.InboxList(ctx, 100)
+	ok(t, err)
+	same(t, "the inbox after the erase", inboxIDs(inbox), []string{e.inboxOther})
+
+	// Messages: the erased address, no subject or error; the rest stays.
+	msgs, err := s.MessageListByCustomer(ctx, e.ann.cust.ID)
+	ok(t, err)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages of the erased customer, want 2", len(msgs))
+	}
+	for i, m := range msgs {
+		if m.Recipient != erasedEmail || m.Subject != "" || m.Error != "" {
+			t.Errorf("message %d after the erase: %s", m.ID, show(m))
+		}
+		if m.MessageID != e.messageIDs[i] || m.Template == "" {
+			t.Errorf("message %d lost its Message-ID or template: %s", m.ID, show(m))
+		}
+	}
+	if msgs[0].Status != aftersale.MessageFailed || !msgs[0].SentAt.Equal(at(time.Minute)) {
+		t.Errorf("the bounced message lost its status or time: %s", show(msgs[0]))
+	}
+	m, err := s.MessageGetByMessageID(ctx, e.messageIDs[0])
+	ok(t, err)
+	same(t, "MessageGetByMessageID after the erase", m, msgs[0])
+
+	// Tasks: no text, but the facts.
+	for _, id := range e.tasks {
+		tk, err := s.TaskGet(ctx, id)
+		ok(t, err)
+		if tk.Title != "(erased)" || tk.Script != "" || tk.Draft != "" || tk.Note != "" {
+			t.Errorf("task %d after the erase: %s", id, show(tk))
+		}
+	}
+	tk, err := s.TaskGet(ctx, e.tasks[0])
+	ok(t, err)
+	if tk.Status != aftersale.TaskDone || tk.Outcome != "reached" || tk.DoneBy != "eve@team.example" {
+		t.Errorf("the done task lost its outcome: %s", show(tk))
+	}
+
+	// Survey answers keep their values, not their comments.
+	answers, err := s.SurveyAnswerList(ctx, aftersale.AnswerFilter{CustomerID: e.ann.cust.ID})
+	ok(t, err)
+	if len(answers) != 2 || answers[1].Value != 9 {
+		t.Fatalf("answers after the erase: %s", show(answers))
+	}
+	for _, a := range answers {
+		if a.Comment != "" {
+			t.Errorf("answer %d keeps the comment %q", a.ID, a.Comment)
+		}
+	}
+
+	// Plans, check-ins and sessions of her orders, as buyer or user.
+	for _, o := range []*aftersale.Order{e.ann.order, e.bobOrderForAnn} {
+		p, err := s.PlanGet(ctx, o.ID)
+		ok(t, err)
+		if len(p.Objectives) != 0 || len(p.Metrics) != 0 || !p.UpdatedAt.Equal(t0) {
+			t.Errorf("plan of order %d after the erase: %s", o.ID, show(p))
+		}
+		cis, err := s.CheckInList(ctx, o.ID)
+		ok(t, err)
+		if len(cis) != 1 || cis[0].Note != "" || cis[0].Progress != 40 {
+			t.Errorf("check-ins of order %d after the erase: %s", o.ID, show(cis))
+		}
+		bks, err := s.BookingListByOrder(ctx, o.ID)
+		ok(t, err)
+		if len(bks) != 1 || bks[0].Title != "" || bks[0].JoinURL != "" || !bks[0].StartsAt.Equal(at(48*time.Hour)) {
+			t.Errorf("sessions of order %d after the erase: %s", o.ID, show(bks))
+		}
+	}
+
+	// The return keeps its facts, not the comment.
+	ret, err := s.ReturnGet(ctx, e.returnID)
+	ok(t, err)
+	if ret.Comment != "" || ret.Status != aftersale.ReturnRequested || len(ret.Items) != 1 {
+		t.Errorf("return after the erase: %s", show(ret))
+	}
+
+	// The broadcast message keeps its status, not the error.
+	recs, err := s.BroadcastRecipientList(ctx, e.ann.cust.ID)
+	ok(t, err)
+	same(t, "broadcast messages after the erase", recs, []*aftersale.BroadcastRecipient{
+		{BroadcastID: e.broadcastID, CustomerID: e.ann.cust.ID, Status: "failed", At: at(time.Minute)}})
+	if b := getBroadcast(t, s, e.broadcastID); b.Failed != 1 {
+		t.Errorf("the broadcast's count changed: %s", show(b))
+	}
+
+	// The referral code no longer spells her name; the referral stays.
+	rc, err := s.ReferralCodeOf(ctx, e.ann.cust.ID)
+	ok(t, err)
+	refs, err := s.ReferralList(ctx, aftersale.ReferralFilter{ReferrerID: e.ann.cust.ID})
+	ok(t, err)
+	if len(refs) != 1 || refs[0].Code != rc.Code || refs[0].OrderID != e.bob.order.ID {
+		t.Errorf("referrals after the erase (code %s): %s", rc.Code, show(refs))
+	}
+
+	// Orders, runs and steps stay.
+	orders, err := s.OrderListByCustomer(ctx, e.ann.cust.ID)
+	ok(t, err)
+	if len(orders) != 2 {
+		t.Errorf("%d orders of the erased customer, want 2 (bought and used)", len(orders))
+	}
+	steps, err := s.StepListByCustomer(ctx, e.ann.cust.ID)
+	ok(t, err)
+	if len(steps) != 1 {
+		t.Errorf("%d steps of the erased customer, want 1", len(steps))
+	}
+
+	// Bob's data is as it was.
+	bobAfter, err := s.CustomerGet(ctx, e.bob.cust.ID)
+	ok(t, err)
+	same(t, "bob", bobAfter, bobBefore)
+	gotMsgs, err := s.MessageListByCustomer(ctx, e.bob.cust.ID)
+	ok(t, err)
+	same(t, "bob's messages", gotMsgs, bobMessages)
+	gotTasks, err := s.TaskList(ctx, aftersale.TaskFilter{CustomerID: e.bob.cust.ID})
+	ok(t, err)
+	same(t, "bob's tasks", gotTasks, bobTasks)
+	gotPlan, err := s.PlanGet(ctx, e.bob.order.ID)
+	ok(t, err)
+	same(t, "bob's plan", gotPlan, bobPlan)
+
+	// Erasing again changes nothing; an unknown customer is not found.
+	ok(t, s.CustomerErase(ctx, e.ann.cust.ID, at(20*time.Hour)))
+	if again := e.readAll(t, s); again != after {
+		t.Error("a second erase changed the stored data")
+	}
+	wantCode(t, "CustomerErase of a missing customer", s.CustomerErase(ctx, e.bob.cust.ID+1000, erasedAt), aftersale.ENOTFOUND)
+
+	// A new contact with her old address is a new customer.
+	fresh, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: e.annEmail}, at(30*time.Hour))
+	ok(t, err)
+	if fresh.ID == e.ann.cust.ID || fresh.Name != "" {
+		t.Errorf("a new contact with the erased address: %s", show(fresh))
+	}
+}
+
+func testCustomerEraseInUpdate(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	e := newErasable(t, s, "tx-")
+	// Rolled back: nothing is erased (except the inbox, which may be a
+	// file of its own).
+	err := s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if err := tx.CustomerErase(ctx, e.ann.cust.ID, at(10*time.Hour)); err != nil {
+			return err
+		}
+		return aftersale.Errorf(aftersale.ECONFLICT, "roll back")
+	})
+	wantCode(t, "Update that erased and failed", err, aftersale.ECONFLICT)
+	c, err := s.CustomerGetByEmail(ctx, e.annEmail)
+	ok(t, err)
+	if c.Name != "Ann Smith" {
+		t.Fatalf("a rolled-back erase changed the customer: %s", show(c))
+	}
+
+	// Committed, next to other writes.
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if _, err := tx.RunExit(ctx, e.ann.run.ID, "customer erased", at(10*time.Hour)); err != nil {
+			return err
+		}
+		if err := tx.CustomerErase(ctx, e.ann.cust.ID, at(10*time.Hour)); err != nil {
+			return err
+		}
+		got, err := tx.CustomerGet(ctx, e.ann.cust.ID)
+		if err != nil {
+			return err
+		}
+		if got.Name != "" {
+			t.Errorf("the erase is not seen in its own transaction: %s", show(got))
+		}
+		return nil
+	}))
+	after := e.readAll(t, s)
+	for _, secret := range annSecrets {
+		if i := strings.Index(after, secret); i >= 0 {
+			t.Errorf("%q is still stored after the erase in a transaction: …%s…", secret, after[max(0, i-120):min(len(after), i+80)])
+		}
+	}
+	inbox, err := s.InboxList(ctx, 100)
+	ok(t, err)
+	var left []string
+	for _, id := range inboxIDs(inbox) {
+		if strings.HasPrefix(id, "tx-") {
+			left = append(left, id)
+		}
+	}
+	same(t, "the inbox after the erase in a transaction", left, []string{e.inboxOther})
+	err = s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		return tx.CustomerErase(ctx, e.bob.cust.ID+1000, t0)
+	})
+	wantCode(t, "CustomerErase of a missing customer in a transaction", err, aftersale.ENOTFOUND)
+}
+
+func testScrub(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ok(t, s.Scrub(ctx)) // an empty store
+	e := newErasable(t, s, "scrub-")
+	ok(t, s.CustomerErase(ctx, e.ann.cust.ID, at(10*time.Hour)))
+
+	// Scrub while others write and read, as the job workers do.
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 20 {
+				if _, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("w%d-%d@example.com", w, i)}, t0); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.InboxAppend(ctx, []*aftersale.StoredEvent{inboxEvent(fmt.Sprintf("scrub-w%d-%d", w, i), 0)}); err != nil {
+					errs <- err
+					return
+				}
+				if _, _, err := s.StepCountPending(ctx, t0); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	ok(t, s.Scrub(ctx))
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a write next to Scrub: %v", err)
+	}
+
+	// The store works as before.
+	after := e.readAll(t, s)
+	for _, secret := range annSecrets {
+		if strings.Contains(after, secret) {
+			t.Errorf("%q is stored after the erase and scrub", secret)
+		}
+	}
+	c, err := s.CustomerGet(ctx, e.bob.cust.ID)
+	ok(t, err)
+	if c.Email != "scrub-bob@example.com" {
+		t.Errorf("bob after Scrub: %s", show(c))
+	}
+	_, err = s.CustomerUpsert(ctx, &aftersale.Contact{Email: "after-scrub@example.com"}, t0)
+	ok(t, err)
+	ok(t, s.Scrub(ctx))
 }
