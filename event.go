@@ -95,6 +95,10 @@ type OrderFacts struct {
 	Currency string `json:"currency,omitempty"`
 	Total    string `json:"total,omitempty"`
 	Coupon   string `json:"coupon,omitempty"`
+	// Referral is the referral code the buyer came with (the ref= of a
+	// referral link), when the shop passes it on; a referral code given as
+	// the coupon credits the referrer as well.
+	Referral string `json:"referral,omitempty"`
 	Items    []Item `json:"items,omitempty"`
 }
 

@@ -214,6 +214,9 @@ func (o *OrderFacts) validatePlaced() error {
 	if len(o.ID) > 200 {
 		return FieldError("order.id", "must be at most 200 characters")
 	}
+	if o.Referral = strings.TrimSpace(o.Referral); len(o.Referral) > 100 {
+		return FieldError("order.referral", "must be at most 100 characters")
+	}
 	if o.Currency != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(o.Currency) {
 		return FieldError("order.currency", "must be a three-letter ISO 4217 code")
 	}

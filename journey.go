@@ -122,6 +122,10 @@ type Message struct {
 	CreatedAt  time.Time
 	SentAt     time.Time
 	OpenedAt   time.Time // when its open pixel was first fetched; zero if never
+	// StoryID is the client story the email shows (0: none), counted as
+	// sent to the recipient when the message is recorded as sent. Not
+	// stored with the message.
+	StoryID int64
 }
 
 // TaskKind is the kind of human touch.

@@ -19,6 +19,7 @@ const (
 	LinkArrival     = "arrive" // answer "did it arrive in good shape?" for an order
 	LinkReturn      = "return" // start a return of an order (after the returns page found it)
 	LinkReturnView  = "rstat"  // see how a return stands (its subject is the return's ID)
+	LinkOptIn       = "optin"  // confirm marketing consent (double opt-in; its subject is the customer's ID)
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

@@ -60,6 +60,8 @@ const (
 	ReturnInstructions   = "return_instructions"
 	ReturnReceived       = "return_received"
 	ReturnExchanged      = "return_exchanged"
+	InsiderOffer         = "insider_offer"
+	NextLevel            = "next_level"
 )
 
 // builtins parses the embedded templates once per process.

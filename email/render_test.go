@@ -57,7 +57,7 @@ func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		Access, Day1Welcome, Day30Checkin, Day3Answers, Day7Checkin, DidItArrive, FirstSession,
 		RefundThanks, ShipmentUpdate, ShippingExpectations, ThankYou, WhoUses, SurveyImportance, SurveyPerformance,
-		ReturnInstructions, ReturnReceived, ReturnExchanged,
+		ReturnInstructions, ReturnReceived, ReturnExchanged, "optin", NextLevel, InsiderOffer,
 	}
 	slices.Sort(want)
 	if got := r.Names(); !slices.Equal(got, want) {
@@ -223,6 +223,9 @@ func TestCustomerValuesAreInert(t *testing.T) {
 		Address: evil + "\n" + evil, RefundDays: 5, StatusURL: "https://aftersale.example/r/tok",
 	}
 	d.Arrival = &ArrivalData{Yes: "https://aftersale.example/a/tok?answer=yes", No: "https://aftersale.example/a/tok?answer=no"}
+	d.NextLevel = &NextLevelData{Name: evil, URL: "https://shop.example/next", Description: evil}
+	d.Story = &StoryData{Title: evil, Body: "A story in the team's own Markdown."} // the body is Markdown by design
+	d.Offer = &OfferData{Code: evil, PercentOff: 10, Expires: evil, ShopURL: "https://shop.example", ReferralURL: "https://aftersale.example/r/ANA-K7Q2"}
 	for _, name := range r.Names() {
 		if name == ShipmentUpdate {
 			continue

@@ -19,6 +19,7 @@ func samples() map[string]*Data {
 		Preferences: "https://aftersale.example/p/tok123",
 		WhoUses:     "https://aftersale.example/who/tok123",
 		Returns:     "https://aftersale.example/returns/brightpath",
+		OptIn:       "https://aftersale.example/c/tok123",
 	}
 	placed := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ana := NewPerson("Ana Lima", "ana@example.com")
@@ -150,6 +151,8 @@ func variants() map[string]map[string]*Data {
 		r.Resolution, r.Reason, r.LabelURL = "exchange", "It doesn't fit", ""
 		r.Items = []ItemData{{Name: "Ceramic Pour-Over Set", Quantity: 1}, {Name: "Filter Papers", Quantity: 2}}
 	})
+	fullOffer := &OfferData{Code: "THANKS-7KQ2-M9XD", PercentOff: 10, Expires: "22 Dec 2026",
+		ShopURL: "https://brightpath.example/shop", ReferralURL: "https://aftersale.example/r/ANA-K7Q2"}
 	return map[string]map[string]*Data{
 		ShipmentUpdate: shipments,
 		DidItArrive: {
@@ -181,5 +184,59 @@ func variants() map[string]map[string]*Data {
 		ReturnExchanged: {
 			"exchange": exchange,
 		},
+		// A client story after the check-in: Markdown written by the team.
+		Day7Checkin: {
+			"story":          withStory(samples()["digital"]),
+			"story_coaching": withStory(samples()["coaching"]),
+		},
+		// The next product for what was bought, with and without a
+		// description.
+		NextLevel: {
+			"course": withNextLevel(samples()["digital"], &NextLevelData{Name: "Launch Mastermind",
+				URL:         "https://brightpath.example/mastermind",
+				Description: "Twelve weeks in a small group of founders, with a live call every week."}),
+			"no_description": withNextLevel(samples()["minimal"], &NextLevelData{Name: "Pro <Plan>", URL: "https://shop.example/pro?ref=next&x=1"}),
+		},
+		// The day-30 check-in of a consenting customer carries the insider
+		// offer after the check-in: a code with its terms and the referral
+		// link; a pool code without terms; a referral link only.
+		Day30Checkin: {
+			"offer":          withOffer(samples()["digital"], fullOffer),
+			"offer_pool":     withOffer(samples()["coaching"], &OfferData{Code: "SHOP-SUMMER-0042"}),
+			"offer_referral": withOffer(samples()["physical"], &OfferData{ReferralURL: "https://aftersale.example/r/BEN-K7Q2"}),
+		},
+		// An offer step's own email, with a next-level product too.
+		InsiderOffer: {
+			"offer":            withOffer(samples()["digital"], fullOffer),
+			"offer_pool":       withOffer(samples()["coaching"], &OfferData{Code: "SHOP-SUMMER-0042"}),
+			"offer_referral":   withOffer(samples()["physical"], &OfferData{ReferralURL: "https://aftersale.example/r/BEN-K7Q2"}),
+			"offer_next_level": withNextLevel(withOffer(samples()["minimal"], fullOffer), &NextLevelData{Name: "Pro <Plan>", URL: "https://shop.example/pro"}),
+		},
 	}
+}
+
+// withStory returns a copy of d with a client story.
+func withStory(d *Data) *Data {
+	c := *d
+	c.Story = &StoryData{
+		Title: "How Maria launched in six weeks",
+		Body: "Maria bought the course with a half-finished idea and *no* audience.\n\n" +
+			"- Week 2: she had her first ten subscribers.\n- Week 6: her first paying customers.\n\n" +
+			"> \"Doing one lesson a day made it feel possible.\"",
+	}
+	return &c
+}
+
+// withNextLevel returns a copy of d with a next-level offer.
+func withNextLevel(d *Data, n *NextLevelData) *Data {
+	c := *d
+	c.NextLevel = n
+	return &c
+}
+
+// withOffer returns a copy of d with an insider offer.
+func withOffer(d *Data, o *OfferData) *Data {
+	c := *d
+	c.Offer = o
+	return &c
 }

@@ -2,12 +2,14 @@ package journey
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -29,7 +31,59 @@ type Facts struct {
 	SurveyScore *int
 	// Returns are the order's returns, newest first.
 	Returns []*aftersale.Return
+	// Engaged is true when a human touch for the order happened: one of
+	// its tasks was completed with an outcome other than no_answer,
+	// wrong_number or skipped.
+	Engaged bool
+	// KeptOrders counts the buyer's orders (this one included) that were
+	// neither refunded nor cancelled.
+	KeptOrders int
 }
+
+// The stages of a purchase on the way from transaction to customer, as
+// the condition name `stage` gives them.
+const (
+	StagePurchased = "purchased"
+	StageOnboarded = "onboarded"
+	StageEngaged   = "engaged"
+	StageSatisfied = "satisfied"
+	StageLoyal     = "loyal"
+	StageRefunded  = "refunded"
+)
+
+// Stage places the order of the facts on the way from transaction to
+// customer, by the rule of the customer view: refunded (the order was
+// refunded or cancelled), loyal (the buyer kept another order too),
+// satisfied (the latest recommendation score is 9 or 10), engaged (a human
+// touch happened), onboarded (accessed or delivered), else purchased. The
+// first that holds wins.
+func (f *Facts) Stage() string {
+	o := f.Order
+	score := -1
+	if f.SurveyScore != nil {
+		score = *f.SurveyScore
+	}
+	switch {
+	case o == nil:
+		return StagePurchased
+	case o.Status == aftersale.OrderRefunded || o.Status == aftersale.OrderCancelled:
+		return StageRefunded
+	case f.KeptOrders >= 2:
+		return StageLoyal
+	case score >= 9:
+		return StageSatisfied
+	case f.Engaged:
+		return StageEngaged
+	case !o.AccessedAt.IsZero() || !o.DeliveredAt.IsZero():
+		return StageOnboarded
+	}
+	return StagePurchased
+}
+
+// progressNames are the condition names that read the facts of the
+// customer's progress (Engaged, KeptOrders, SurveyScore), which take more
+// reads to load; see Condition.NeedsProgress.
+var progressNames = []string{"stage", "engaged", "satisfied", "survey_score"}
 
 // env is the expression environment. Its field tags are the names a
 // condition uses; FORMAT.md documents them.
@@ -58,6 +112,9 @@ type env struct {
 	Outcome           func(id string) string `expr:"outcome"`
 	SurveyScore       int                    `expr:"survey_score"`
 	Timezone          string                 `expr:"timezone"`
+	Stage             string                 `expr:"stage"`
+	Engaged           bool                   `expr:"engaged"`
+	Satisfied         bool                   `expr:"satisfied"`
 }
 
 // newEnv derives the expression environment from the facts.
@@ -121,6 +178,9 @@ func newEnv(f *Facts) env {
 	if f.SurveyScore != nil {
 		e.SurveyScore = *f.SurveyScore
 	}
+	e.Stage = f.Stage()
+	e.Engaged = f.Engaged
+	e.Satisfied = e.SurveyScore >= 9
 	return e
 }
 
@@ -129,6 +189,9 @@ func newEnv(f *Facts) env {
 type Condition struct {
 	src  string
 	prog *vm.Program
+	// progress is true when the condition names a fact of the customer's
+	// progress (progressNames).
+	progress bool
 }
 
 // CompileCondition compiles src against the fact environment. It fails when
@@ -152,8 +215,27 @@ func CompileCondition(src string) (*Condition, error) {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		return nil, fmt.Errorf("%s", msg)
 	}
-	return &Condition{src: src, prog: prog}, nil
+	c := &Condition{src: src, prog: prog}
+	if root := prog.Node(); root != nil {
+		ast.Walk(&root, visitor(func(n *ast.Node) {
+			if id, ok := (*n).(*ast.IdentifierNode); ok && slices.Contains(progressNames, id.Value) {
+				c.progress = true
+			}
+		}))
+	}
+	return c, nil
 }
+
+// visitor adapts a function to ast.Visitor.
+type visitor func(n *ast.Node)
+
+func (v visitor) Visit(n *ast.Node) { v(n) }
+
+// NeedsProgress reports whether the condition reads the facts of the
+// customer's progress: stage, engaged, satisfied or survey_score. The
+// caller loads Facts.Engaged, KeptOrders and SurveyScore only then. A nil
+// Condition needs none.
+func (c *Condition) NeedsProgress() bool { return c != nil && c.progress }
 
 // Eval checks the condition against the facts. A nil Condition is true.
 func (c *Condition) Eval(f *Facts) (bool, error) {

@@ -86,6 +86,82 @@ func TestConditions(t *testing.T) {
 	}
 }
 
+func TestStageConditions(t *testing.T) {
+	t.Parallel()
+	score := func(v int) *int { return &v }
+	with := func(change func(f *Facts)) *Facts {
+		f := testFacts()
+		f.SurveyScore, f.Order.DeliveredAt, f.KeptOrders = nil, time.Time{}, 1
+		change(f)
+		return f
+	}
+	tests := []struct {
+		name               string
+		facts              *Facts
+		stage              string
+		engaged, satisfied bool
+	}{
+		{"just bought", with(func(f *Facts) {}), "purchased", false, false},
+		{"no facts", nil, "purchased", false, false},
+		{"delivered", with(func(f *Facts) { f.Order.DeliveredAt = f.Order.PlacedAt }), "onboarded", false, false},
+		{"accessed", with(func(f *Facts) { f.Order.AccessedAt = f.Order.PlacedAt }), "onboarded", false, false},
+		{"a human touch", with(func(f *Facts) { f.Engaged, f.Order.AccessedAt = true, f.Order.PlacedAt }), "engaged", true, false},
+		{"a low score", with(func(f *Facts) { f.Engaged, f.SurveyScore = true, score(8) }), "engaged", true, false},
+		{"a good score", with(func(f *Facts) { f.Engaged, f.SurveyScore = true, score(9) }), "satisfied", true, true},
+		{"a good score alone", with(func(f *Facts) { f.SurveyScore = score(10) }), "satisfied", false, true},
+		{"bought again", with(func(f *Facts) { f.KeptOrders, f.SurveyScore = 2, score(10) }), "loyal", false, true},
+		{"refunded", with(func(f *Facts) { f.Order.Status, f.KeptOrders, f.Engaged = aftersale.OrderRefunded, 2, true }), "refunded", true, false},
+		{"cancelled", with(func(f *Facts) { f.Order.Status = aftersale.OrderCancelled }), "refunded", false, false},
+	}
+	for _, tt := range tests {
+		for src, want := range map[string]bool{
+			`stage == "` + tt.stage + `"`: true,
+			`engaged`:                     tt.engaged,
+			`satisfied`:                   tt.satisfied,
+			`satisfied or engaged`:        tt.satisfied || tt.engaged,
+		} {
+			c, err := CompileCondition(src)
+			if err != nil {
+				t.Fatalf("CompileCondition(%q): %v", src, err)
+			}
+			if got, err := c.Eval(tt.facts); err != nil || got != want {
+				t.Errorf("%s: %s = %v (%v), want %v", tt.name, src, got, err, want)
+			}
+		}
+		if got := tt.facts; got != nil && got.Stage() != tt.stage {
+			t.Errorf("%s: Stage() = %q, want %q", tt.name, got.Stage(), tt.stage)
+		}
+	}
+	if _, err := CompileCondition(`stage == 3`); err == nil {
+		t.Error("stage compared with a number compiles")
+	}
+}
+
+func TestNeedsProgress(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]bool{
+		`consent`:                                false,
+		`consent and (satisfied or engaged)`:     true,
+		`stage in ["loyal", "satisfied"]`:        true,
+		`survey_score >= 0 and survey_score < 7`: true,
+		`not engaged`:                            true,
+		`outcome("stage") == "satisfied"`:        false, // only names count, not texts
+		`return_reason == "engaged"`:             false,
+	} {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("CompileCondition(%q): %v", src, err)
+		}
+		if got := c.NeedsProgress(); got != want {
+			t.Errorf("NeedsProgress(%q) = %v, want %v", src, got, want)
+		}
+	}
+	var none *Condition
+	if none.NeedsProgress() {
+		t.Error("a nil condition needs progress")
+	}
+}
+
 func TestConditionErrors(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{

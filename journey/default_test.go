@@ -55,7 +55,7 @@ func TestDefaultTemplates(t *testing.T) {
 	}
 	sort.Strings(names)
 	want := []string{"access", "day1_welcome", "day30_checkin", "day3_answers", "day7_checkin", "did_it_arrive",
-		"first_session", "refund_thanks", "return_exchanged", "return_instructions", "return_received",
+		"first_session", "next_level", "optin", "refund_thanks", "return_exchanged", "return_instructions", "return_received",
 		"shipment_update", "shipping_expectations", "thank_you", "who_uses"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("templates = %v, want %v", names, want)
@@ -98,11 +98,17 @@ func TestDefaultJourney(t *testing.T) {
 		"social-connect":        {aftersale.StepTask, "social_connect", "2bd", "", "", nil, "owner"},
 		"community-invite":      {aftersale.StepTask, "community_invite", "2bd", "", "", nil, "assistant"},
 		"day3-answers":          {aftersale.StepEmail, "day3_answers", "3d", "", aftersale.CategoryFollowUp, both, ""},
+		"opt-in":                {aftersale.StepEmail, "optin", "3d", "not consent", aftersale.CategoryFollowUp, []string{"buyer"}, ""},
 		"day7-checkin":          {aftersale.StepEmail, "day7_checkin", "7d", "", aftersale.CategoryFollowUp, both, ""},
 		"performance-survey":    {aftersale.StepSurvey, "performance", "14d", "", aftersale.CategoryFollowUp, both, ""},
 		"performance-reminder":  {aftersale.StepSurvey, "performance", "18d", "", aftersale.CategoryFollowUp, both, ""},
-		"day30-checkin":         {aftersale.StepEmail, "day30_checkin", "30d", "", aftersale.CategoryFollowUp, both, ""},
-		"insider-offer":         {aftersale.StepOffer, "", "30d", "consent", aftersale.CategoryMarketing, []string{"buyer"}, ""},
+		// Day 30 is one email: the check-in, with the insider offer after it
+		// for those who agreed to offers (the offer step renders the
+		// check-in's template); the user of their purchase gets the check-in.
+		"day30-checkin":      {aftersale.StepEmail, "day30_checkin", "30d", "not consent", aftersale.CategoryFollowUp, both, ""},
+		"insider-offer":      {aftersale.StepOffer, "day30_checkin", "30d", "consent", aftersale.CategoryMarketing, []string{"buyer"}, ""},
+		"day30-checkin-user": {aftersale.StepEmail, "day30_checkin", "30d", "consent and has_user", aftersale.CategoryFollowUp, []string{"user"}, ""},
+		"next-level":         {aftersale.StepOffer, "next_level", "45d", "consent and (satisfied or engaged) and not refunded", aftersale.CategoryMarketing, []string{"buyer"}, ""},
 	}
 	if len(j.Steps) != len(steps) {
 		t.Errorf("%d steps, want %d", len(j.Steps), len(steps))
@@ -124,6 +130,15 @@ func TestDefaultJourney(t *testing.T) {
 	}
 	if p := j.Step("insider-offer").Params; p["percent_off"] != 10 || p["valid_days"] != 30 || p["referral"] != true {
 		t.Errorf("offer params = %v", p)
+	}
+	if p := j.Step("next-level").Params; len(p) != 1 || p["next_level"] != true {
+		t.Errorf("next-level params = %v", p)
+	}
+	// Day 7 tells a story of a similar client; no other step does.
+	for _, st := range j.Steps {
+		if st.Story != (st.ID == "day7-checkin") {
+			t.Errorf("%s: story %v", st.ID, st.Story)
+		}
 	}
 	if j.Step("personal-email").Draft == "" || j.Step("second-personal-email").Draft == "" {
 		t.Error("personal email tasks need a prefilled draft")

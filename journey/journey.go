@@ -181,6 +181,10 @@ type Step struct {
 	Category aftersale.Category
 	// To lists the recipients: "buyer" and/or "user".
 	To []string
+	// Story asks for a client story in the email (email steps): one with
+	// the client's permission that suits the purchase and was not sent to
+	// the recipient before; the email goes without one when none suits.
+	Story bool
 	// Task is the kind of human touch (task steps).
 	Task aftersale.TaskKind
 	// Title, Script and Draft are task texts that may hold placeholders such

@@ -141,9 +141,17 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key without match", "id: w\ncolour: red\nsteps:\n  - {id: a, type: email, template: t}\n",
 			`welcome.yaml:2: colour: unknown field (journey fields: id, name, description, trigger, when, exit_on, steps)`},
 		{"unknown key lists the type's fields", head + "  - id: a\n    type: email\n    template: t\n    colour: red\n",
-			`welcome.yaml:6: steps[0].colour: unknown field (email step fields: id, type, after, wait, at, if, template, category, to)`},
+			`welcome.yaml:6: steps[0].colour: unknown field (email step fields: id, type, after, wait, at, if, template, category, to, story)`},
 		{"key of another type", head + "  - id: a\n    type: email\n    template: t\n    script: hi\n",
 			`welcome.yaml:6: steps[0].script: not used by email steps (only task steps have it)`},
+		{"story on a task", head + "  - id: a\n    type: task\n    task: call\n    story: true\n",
+			`welcome.yaml:6: steps[0].story: not used by task steps (only email steps have it)`},
+		{"story on an offer", head + "  - id: a\n    type: offer\n    story: true\n",
+			`welcome.yaml:5: steps[0].story: not used by offer steps (only email steps have it)`},
+		{"story not a bool", head + "  - id: a\n    type: email\n    template: t\n    story: maybe\n",
+			`welcome.yaml:6: steps[0].story: "maybe" is not true or false`},
+		{"story a list", head + "  - id: a\n    type: email\n    template: t\n    story: [true]\n",
+			`welcome.yaml:6: steps[0].story: must be a single value, not a list`},
 		{"email without template", head + "  - id: a\n    type: email\n",
 			`welcome.yaml:3: steps[0].template: missing: an email step names its template`},
 		{"task without kind", head + "  - id: a\n    type: task\n",
@@ -249,6 +257,21 @@ func TestParseReportsAllProblemsByLine(t *testing.T) {
 		"w.yaml:10: steps[1].task: \"cal\" is not a task kind (use personal_email, call, social_connect, community_invite, handwritten_note); did you mean \"call\"?"
 	if err == nil || err.Error() != want {
 		t.Errorf("error =\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestParseStory(t *testing.T) {
+	t.Parallel()
+	src := "id: w\nsteps:\n  - {id: a, type: email, template: t, story: true}\n  - {id: b, type: email, template: t, story: false}\n" +
+		"  - {id: c, type: email, template: t}\n  - {id: d, type: email, template: t, story: True}\n"
+	js, err := Parse("w.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false, false, true} {
+		if got := js[0].Steps[i].Story; got != want {
+			t.Errorf("steps[%d].Story = %v, want %v", i, got, want)
+		}
 	}
 }
 

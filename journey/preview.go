@@ -225,6 +225,9 @@ func stepWhat(st *Step) string {
 	case aftersale.StepSurvey:
 		return st.Survey + " survey"
 	case aftersale.StepOffer:
+		if st.Params["next_level"] == true {
+			return "next-level offer"
+		}
 		if v, ok := st.Params["percent_off"]; ok {
 			return fmt.Sprintf("offer %v%% off", v)
 		}

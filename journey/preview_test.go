@@ -40,7 +40,7 @@ func TestPreviewEveryKind(t *testing.T) {
 	}
 	sample := PreviewOptions{HasPhone: true, Consent: true}
 	common := []string{"thank_you", "who_uses", "personal_email", "day1_welcome", "call", "importance survey",
-		"social_connect", "community_invite", "day3_answers", "day7_checkin", "performance survey", "day30_checkin", "offer 10% off"}
+		"social_connect", "community_invite", "day3_answers", "day7_checkin", "performance survey", "offer 10% off"}
 	tests := []struct {
 		kind    aftersale.ItemKind
 		has     []string
@@ -91,8 +91,16 @@ func TestPreviewEveryKind(t *testing.T) {
 					t.Errorf("%s: At %v and Offset %v disagree", e.Step, e.At, e.Offset)
 				}
 			}
-			if e := find(t, entries, "default", "day30-checkin"); e.Offset != 30*24*time.Hour {
-				t.Errorf("day 30 check-in at offset %v", e.Offset)
+			// With consent, the day-30 check-in comes with the offer, as one email.
+			if e := find(t, entries, "default", "insider-offer"); e.Offset != 30*24*time.Hour || e.Skipped {
+				t.Errorf("day 30 check-in with the offer = %+v", e)
+			}
+			if e := find(t, entries, "default", "day30-checkin"); e.Offset != 30*24*time.Hour || !e.Skipped {
+				t.Errorf("day 30 check-in without the offer = %+v, want skipped", e)
+			}
+			// The sample buyer is neither engaged nor satisfied yet.
+			if e := find(t, entries, "default", "next-level"); e.Offset != 45*24*time.Hour || e.What != "next-level offer" || !e.Skipped {
+				t.Errorf("next-level = %+v", e)
 			}
 			if e := find(t, entries, "default", "personal-email"); e.Offset != 0 || e.Type != aftersale.StepTask || e.Note != "due within 1bd" {
 				t.Errorf("personal email (appears at once, due within 1bd) = %+v", e)
@@ -151,6 +159,9 @@ func TestPreviewOptions(t *testing.T) {
 	}
 	if e := find(t, entries, "default", "insider-offer"); !e.Skipped {
 		t.Errorf("offer without consent: %+v", e)
+	}
+	if e := find(t, entries, "default", "day30-checkin"); e.Skipped || e.What != "day30_checkin" {
+		t.Errorf("day 30 check-in without consent: %+v", e)
 	}
 	// The personal email task appears at once (Friday 20:30 local).
 	if e := find(t, entries, "default", "personal-email"); !e.At.Equal(time.Date(2026, 2, 27, 20, 30, 0, 0, ny)) || e.At.Location().String() != "America/New_York" {

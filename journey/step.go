@@ -20,7 +20,7 @@ func stepCommonKeys() []string { return []string{"id", "type", "after", "wait", 
 func stepTypeKeys(t aftersale.StepType) []string {
 	switch t {
 	case aftersale.StepEmail:
-		return []string{"template", "category", "to"}
+		return []string{"template", "category", "to", "story"}
 	case aftersale.StepTask:
 		return []string{"task", "title", "assignee", "script", "draft", "due"}
 	case aftersale.StepSurvey:
@@ -212,6 +212,14 @@ func (p *parser) step(n ast.Node, path string) *Step {
 		case "survey":
 			if p.oneOf(kv.Key, fp, "a survey", s, []string{SurveyImportance, SurveyPerformance}) {
 				st.Survey = s
+			}
+		case "story":
+			switch strings.ToLower(s) {
+			case "true":
+				st.Story = true
+			case "false":
+			default:
+				p.errAt(kv.Key, fp, "%q is not true or false (story: true adds a client story to the email)", s)
 			}
 		}
 	}
