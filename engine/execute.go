@@ -47,6 +47,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 }
 
 func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
+	defer s.gate.enter()()
 	st := s.cfg.Store
 	step, err := st.StepGet(ctx, id)
 	if aftersale.IsNotFound(err) {
@@ -102,19 +103,9 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 	if err != nil {
 		return err
 	}
-	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer)
+	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress())
 	if err != nil {
 		return err
-	}
-	if js.If != nil && strings.Contains(js.If.String(), "survey_score") {
-		nps, err := st.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: order.ID, Kind: aftersale.AnswerNPS})
-		if err != nil {
-			return err
-		}
-		if len(nps) > 0 {
-			v := nps[len(nps)-1].Value
-			facts.SurveyScore = &v
-		}
 	}
 	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
 		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
@@ -170,9 +161,23 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 			return finish(aftersale.StepFailed, err.Error(), msgs...)
 		}
 		return finish(aftersale.StepDone, note, msgs...)
+	case aftersale.StepOffer:
+		msgs, note, skip, err := s.executeOffer(ctx, step, js, facts, final)
+		if skip {
+			return finish(aftersale.StepSkipped, note)
+		}
+		if errors.Is(err, errRetry) && !final {
+			if rerr := s.record(ctx, msgs, nil); rerr != nil {
+				return rerr
+			}
+			return err
+		}
+		if err != nil {
+			return finish(aftersale.StepFailed, err.Error(), msgs...)
+		}
+		return finish(aftersale.StepDone, note, msgs...)
 	default:
-		// Offer steps are planned and shown in timelines, but this version
-		// does not execute them yet; say so rather than drop them.
+		// A step type this version does not know: say so rather than drop it.
 		return finish(aftersale.StepSkipped, fmt.Sprintf("%s steps are not executed by this version", step.Type))
 	}
 }
@@ -181,14 +186,18 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 type recipient struct {
 	c      *aftersale.Customer
 	isUser bool
+	// story is the client story the email shows (steps with story: true);
+	// nil for none.
+	story *aftersale.Story
 }
 
 // sendStepEmail sends the step's email to each of its recipients and
 // returns the messages to record and a note of what happened. Recipients
 // already sent to are passed over.
-// extra, when not nil, adds a survey's links for each recipient.
+// extra, when not nil, adds to each recipient's template data (a survey's
+// links, an offer's code).
 func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool,
-	extra func(recipient) *email.SurveyData) ([]*aftersale.Message, string, error) {
+	extra emailExtra) ([]*aftersale.Message, string, error) {
 	to := js.To
 	if len(to) == 0 {
 		to = []string{"buyer", "user"}
@@ -201,6 +210,9 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 		case r == "user" && f.User != nil:
 			rcpts = append(rcpts, recipient{c: f.User, isUser: true})
 		}
+	}
+	if err := s.attachStory(ctx, step, js, f, rcpts, final); err != nil {
+		return nil, "", err
 	}
 	category := js.Category
 	if category == "" {
@@ -220,6 +232,9 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 			return msgs, "", err
 		}
 		if msg != nil {
+			if r.story != nil {
+				msg.StoryID = r.story.ID // counted as sent when msg is recorded as sent
+			}
 			msgs = append(msgs, msg)
 		}
 		notes = append(notes, r.role()+": "+string(status))
@@ -232,6 +247,10 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 	}
 	return msgs, strings.Join(notes, ", "), nil
 }
+
+// emailExtra adds what a kind of step has to say (a survey's links, an
+// offer's code) to the template data of one recipient.
+type emailExtra func(r recipient, d *email.Data)
 
 func (r recipient) role() string {
 	if r.isUser {
@@ -246,7 +265,7 @@ func (r recipient) role() string {
 // records the message with the step's outcome in one transaction, and a
 // crash in between resends with the same Message-ID.
 func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool,
-	extra func(recipient) *email.SurveyData) (*aftersale.Message, aftersale.MessageStatus, error) {
+	extra emailExtra) (*aftersale.Message, aftersale.MessageStatus, error) {
 	messageID := s.messageID(step, f.Order, r.c.Email)
 	prev, err := s.cfg.Store.MessageGetByMessageID(ctx, messageID)
 	switch {
@@ -319,6 +338,9 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 			if err := tx.MessageFinish(ctx, rec.ID, m.Status, m.Error, m.SentAt); err != nil {
 				return err
 			}
+			if err := markStory(ctx, tx, m); err != nil {
+				return err
+			}
 		}
 		if also != nil {
 			return also(ctx, tx)
@@ -340,6 +362,8 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 // complaint stops all but transactional mail, like an unsubscribe.
 func suppressed(cat aftersale.Category, c *aftersale.Customer) string {
 	switch {
+	case erased(c):
+		return "erased" // nothing goes to the placeholder of an erased customer
 	case strings.HasPrefix(c.Suppressed, aftersale.SuppressBounce):
 		return c.Suppressed
 	case cat == aftersale.CategoryTransactional:
@@ -370,10 +394,10 @@ func (s *Service) messageID(step *aftersale.Step, o *aftersale.Order, to string)
 // compose renders the template for one recipient and builds the message
 // with its headers.
 func (s *Service) compose(step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, messageID string,
-	extra func(recipient) *email.SurveyData) (*aftersale.Email, error) {
+	extra emailExtra) (*aftersale.Email, error) {
 	d := s.templateData(step, r, f)
 	if extra != nil {
-		d.Survey = extra(r)
+		extra(r, d)
 	}
 	var unsub string
 	if cat != aftersale.CategoryTransactional {
@@ -448,6 +472,7 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 		Recipient: person(r.c),
 		Buyer:     person(f.Buyer),
 		IsUser:    r.isUser,
+		Story:     storyData(r.story),
 		Order: email.OrderData{
 			ID: o.ExternalID, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt,
 			HasDigital:  o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership),
@@ -482,6 +507,9 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 	}
 	if !r.isUser {
 		d.Links.WhoUses = s.cfg.BaseURL + "/w/" + s.cfg.Links.Sign(aftersale.LinkWhoUses, o.ExternalID, 90*24*time.Hour)
+	}
+	if !r.c.MarketingConsent {
+		d.Links.OptIn = s.OptInURL(r.c) // the double opt-in email asks for consent
 	}
 	if d.Order.HasPhysical {
 		d.Links.Returns = s.cfg.BaseURL + "/returns"

@@ -27,7 +27,11 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 	if p.facts != nil {
 		return p.facts, nil
 	}
-	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer)
+	progress := false
+	for _, j := range p.svc.cfg.Journeys.Journeys {
+		progress = progress || j.When.NeedsProgress()
+	}
+	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +40,9 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 }
 
 // loadFacts gathers the facts about an order that conditions can read.
-func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer) (*journey.Facts, error) {
+// The facts of the customer's progress (see loadProgress) take more reads:
+// they are loaded when progress is true.
+func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress bool) (*journey.Facts, error) {
 	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow()}
 	if order.UserID != 0 && order.UserID != buyer.ID {
 		u, err := q.CustomerGet(ctx, order.UserID)
@@ -54,6 +60,11 @@ func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock,
 	}
 	if f.Returns, err = q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID}); err != nil {
 		return nil, err
+	}
+	if progress {
+		if err := loadProgress(ctx, q, f); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }

@@ -102,9 +102,10 @@ type Runner interface {
 }
 
 type riverRunner[TTx any] struct {
-	client *river.Client[TTx]
-	clock  *aftersale.Clock
-	proc   *processor
+	client     *river.Client[TTx]
+	clock      *aftersale.Clock
+	proc       *processor
+	broadcasts *broadcastWorker
 }
 
 // Start starts the workers and the event processor.
@@ -120,6 +121,7 @@ func (r *riverRunner[TTx]) Start(ctx context.Context) error {
 // workers after their jobs in hand.
 func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
 	r.proc.stop()
+	r.broadcasts.halt()
 	return r.client.Stop(ctx)
 }
 
@@ -189,6 +191,13 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err := river.AddWorkerSafely(workers, &riskWorker{svc: svc}); err != nil {
 		return nil, err
 	}
+	broadcasts := newBroadcastWorker(svc)
+	if err := river.AddWorkerSafely(workers, broadcasts); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &broadcastDueWorker{svc: svc}); err != nil {
+		return nil, err
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
 	}
@@ -224,12 +233,17 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 				func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil },
 				nil,
 			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(broadcastDueEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return BroadcastDueArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true},
+			),
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock, proc: svc.proc}
+	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock, proc: svc.proc, broadcasts: broadcasts}
 	svc.enqueuer = r
 	return r, nil
 }

@@ -81,6 +81,10 @@ type Config struct {
 	ReferralRewardDays    int
 	// NextLevel proposes the next product for a purchase (first match).
 	NextLevel []aftersale.NextLevelRule
+	// OutboxDir is the folder of the local outbox (mail kept as .eml files
+	// when no SMTP server is set), whose messages to a customer Erase
+	// removes; "" when there is none.
+	OutboxDir string
 }
 
 // Service is the application core shared by the HTTP API and the workers.
@@ -91,6 +95,7 @@ type Service struct {
 	commit   *batcher[txFunc, struct{}]
 	inbox    *batcher[*aftersale.StoredEvent, bool]
 	proc     *processor
+	gate     eraseGate // keeps sends from overlapping an erase (privacy.go)
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -130,6 +135,9 @@ func NewService(cfg Config) (*Service, error) {
 		if !cfg.Renderer.Has(ref.Name) {
 			return nil, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist (have %v)", ref.String(), ref.Name, cfg.Renderer.Names())
 		}
+	}
+	if err := CheckOffers(cfg.Journeys); err != nil {
+		return nil, err
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
@@ -307,6 +315,9 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now, realNow: realNow}
 	switch ev.Type {
 	case aftersale.EventOrderPlaced:
+		if err := s.orderPlacedInsiders(ctx, tx, ev, order, buyer, now, realNow); err != nil {
+			return nil, err
+		}
 		return p.trigger(ctx, "purchase", now)
 	case aftersale.EventOrderRefunded, aftersale.EventOrderCancelled:
 		status, anchor := aftersale.OrderRefunded, "refund"

@@ -109,7 +109,7 @@ func (s *Service) executeSurvey(ctx context.Context, step *aftersale.Step, js *j
 		}
 		return d
 	}
-	return s.sendStepEmail(ctx, step, &sj, f, final, extra)
+	return s.sendStepEmail(ctx, step, &sj, f, final, func(r recipient, d *email.Data) { d.Survey = extra(r) })
 }
 
 func (s *Service) qualities() []aftersale.Quality {

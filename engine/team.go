@@ -223,6 +223,7 @@ type PersonalEmail struct {
 // back to the member. Its Message-ID is stable for the task, so a retry
 // after a failure carries the same one.
 func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe PersonalEmail) (*TaskView, error) {
+	defer s.gate.enter()()
 	st := s.cfg.Store
 	m, err := st.MemberGet(ctx, memberID)
 	if err != nil {

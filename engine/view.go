@@ -24,6 +24,8 @@ type CustomerView struct {
 	UnsubscribedAt   *time.Time     `json:"unsubscribed_at,omitempty"`
 	CreatedAt        time.Time      `json:"created_at"`
 	Orders           []OrderView    `json:"orders"`
+	Coupons          []CouponView   `json:"coupons,omitempty"`  // codes given to the customer (offers, referral rewards)
+	Referral         *ReferralView  `json:"referral,omitempty"` // their referral link, when they have one
 	Timeline         []TimelineItem `json:"timeline"`
 }
 
@@ -94,7 +96,7 @@ func (v *ReturnView) JSON() ReturnJSON {
 // TimelineItem is one entry of a customer's history or plan.
 type TimelineItem struct {
 	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"` // event, email, task, step
+	Kind    string    `json:"kind"` // event, email, task, step, answer, return, coupon, referral
 	Status  string    `json:"status,omitempty"`
 	Summary string    `json:"summary"`
 	Ref     string    `json:"ref,omitempty"`
@@ -161,6 +163,9 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 		return nil, err
 	}
 	v.Stage = stage(orders, tasks, answers, c.ID)
+	if err := s.insiders(ctx, c, orders, v); err != nil {
+		return nil, err
+	}
 
 	events, err := st.EventListByCustomer(ctx, c.Email)
 	if err != nil {

@@ -1,0 +1,436 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
+)
+
+const (
+	// broadcastRunFor is how long one run of a broadcast job sends before
+	// it hands over to the next run (a snooze): well inside the job timeout
+	// and River's rescue of stuck jobs, so that no run is ever rescued, and
+	// so run twice at once, while it still works.
+	broadcastRunFor = 20 * time.Second
+	// broadcastSenders is how many messages of a broadcast are handed to
+	// the mailer at once (the SMTP pool has 4 connections by default).
+	broadcastSenders = 4
+	// maxBroadcastPage is the most recipients begun and recorded in one
+	// transaction.
+	maxBroadcastPage = 500
+	// broadcastDueEvery is how often scheduled broadcasts are looked for.
+	broadcastDueEvery = 5 * time.Second
+)
+
+// BroadcastArgs is the durable job that sends a broadcast.
+type BroadcastArgs struct {
+	BroadcastID int64 `json:"broadcast_id"`
+}
+
+// Kind names the job kind in River.
+func (BroadcastArgs) Kind() string { return "aftersale_broadcast" }
+
+// InsertOpts keeps one job per broadcast.
+func (BroadcastArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// BroadcastDueArgs is the periodic job that starts the scheduled
+// broadcasts whose time has come.
+type BroadcastDueArgs struct{}
+
+// Kind names the job kind in River.
+func (BroadcastDueArgs) Kind() string { return "aftersale_broadcast_due" }
+
+// InsertOpts keeps at most one look a period, across nodes.
+func (BroadcastDueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: broadcastDueEvery}}
+}
+
+type broadcastDueWorker struct {
+	river.WorkerDefaults[BroadcastDueArgs]
+	svc *Service
+}
+
+func (w *broadcastDueWorker) Work(ctx context.Context, _ *river.Job[BroadcastDueArgs]) error {
+	_, err := w.svc.StartDueBroadcasts(ctx)
+	return err
+}
+
+// broadcastEnqueuer inserts the job of a broadcast in a store transaction;
+// the River runner implements it.
+type broadcastEnqueuer interface {
+	EnqueueBroadcast(ctx context.Context, tx aftersale.Tx, broadcastID int64) error
+}
+
+// EnqueueBroadcast inserts the job that sends the broadcast in tx.
+func (r *riverRunner[TTx]) EnqueueBroadcast(ctx context.Context, tx aftersale.Tx, broadcastID int64) error {
+	driverTx, ok := tx.Driver().(TTx)
+	if !ok {
+		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
+	}
+	_, err := r.client.InsertTx(ctx, driverTx, BroadcastArgs{BroadcastID: broadcastID}, nil)
+	return err
+}
+
+// broadcastWorker sends broadcasts, broadcastRunFor at a time: a run that
+// is not done snoozes, and the next run goes on where it stopped. It
+// remembers, per broadcast, the audience cursor its last run reached, so
+// a long broadcast does not read its whole audience again every run; a
+// new process (after a crash) starts from the top, where the recipients'
+// records make it pass over those done.
+type broadcastWorker struct {
+	river.WorkerDefaults[BroadcastArgs]
+	svc *Service
+
+	stopOnce sync.Once
+	stop     chan struct{} // closed when the runner stops
+
+	mu      sync.Mutex
+	cursors map[int64]int64
+}
+
+func newBroadcastWorker(svc *Service) *broadcastWorker {
+	return &broadcastWorker{svc: svc, stop: make(chan struct{}), cursors: map[int64]int64{}}
+}
+
+// halt makes running broadcasts stop after the messages in hand, so that
+// a shutdown does not wait for a whole run.
+func (w *broadcastWorker) halt() { w.stopOnce.Do(func() { close(w.stop) }) }
+
+// Timeout leaves room for the last messages of a run to be sent and
+// recorded.
+func (w *broadcastWorker) Timeout(*river.Job[BroadcastArgs]) time.Duration {
+	return broadcastRunFor + 15*time.Second
+}
+
+func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs]) error {
+	id := job.Args.BroadcastID
+	w.mu.Lock()
+	after := w.cursors[id]
+	w.mu.Unlock()
+	done, next, err := w.svc.runBroadcast(ctx, id, broadcastRun{
+		after: after, until: time.Now().Add(broadcastRunFor), stop: w.stop, final: job.Attempt >= job.MaxAttempts,
+	})
+	w.mu.Lock()
+	if done {
+		delete(w.cursors, id)
+	} else {
+		w.cursors[id] = next
+	}
+	w.mu.Unlock()
+	switch {
+	case err != nil && ctx.Err() == nil:
+		return err
+	case !done:
+		return river.JobSnooze(0) // go on at once (or at the next start)
+	}
+	return nil
+}
+
+// broadcastRun says where a run of a broadcast starts and when it stops.
+type broadcastRun struct {
+	after int64           // the audience cursor: customers above this ID are left
+	until time.Time       // hand over after this time (zero: never)
+	stop  <-chan struct{} // hand over when closed (nil: never)
+	final bool            // the job's last attempt: record temporary failures as failed
+}
+
+func (r broadcastRun) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return !r.until.IsZero() && time.Now().After(r.until)
+	}
+}
+
+// RunBroadcast sends a broadcast that is sending, from the top of its
+// audience, for at most budget (0: until done), and says whether it is
+// done. It is what the broadcast job runs; each recipient with a final
+// record is passed over, so running it again (after a crash, or while it
+// is running elsewhere) sends nobody a second message.
+func (s *Service) RunBroadcast(ctx context.Context, id int64, budget time.Duration) (done bool, err error) {
+	run := broadcastRun{}
+	if budget > 0 {
+		run.until = time.Now().Add(budget)
+	}
+	done, _, err = s.runBroadcast(ctx, id, run)
+	return done, err
+}
+
+// runBroadcast sends the broadcast page by page, a page being about a
+// second of messages at the broadcast's rate: it begins the page's
+// recipients in one transaction (those with a final record are passed
+// over), sends to each after checking them again (consent, unsubscribe,
+// suppression: a change since the page was read counts), paced to the
+// rate, and records the outcomes in one transaction. A temporary delivery
+// failure ends the run with an error after recording the rest, so the job
+// is retried later; those recipients are still "sending" and get their
+// message then, with the same Message-ID. It returns whether the broadcast
+// is done (sent, cancelled or gone) and the cursor reached.
+func (s *Service) runBroadcast(ctx context.Context, id int64, run broadcastRun) (done bool, next int64, err error) {
+	next = run.after
+	st := s.cfg.Store
+	b, err := st.BroadcastGet(ctx, id)
+	if aftersale.IsNotFound(err) {
+		return true, next, nil
+	} else if err != nil {
+		return false, next, err
+	}
+	if b.Status != aftersale.BroadcastSending {
+		return true, next, nil
+	}
+	t, err := email.ParseBroadcast(b.Subject, b.Body)
+	if err != nil {
+		// It parsed when it was saved; only a change of aftersale itself
+		// could break it. Sending nothing is better than sending it wrong.
+		s.log.ErrorContext(ctx, "broadcast does not parse: cancelled", "broadcast_id", id, "err", err)
+		err := st.BroadcastSetStatus(ctx, id, aftersale.BroadcastSending, aftersale.BroadcastCancelled, s.cfg.Clock.RealNow())
+		return err == nil, next, err
+	}
+	seg := b.Segment
+	if b.FirstLook {
+		seg.CustomersOnly = true
+	}
+	rate := min(max(b.Rate, 1), MaxBroadcastRate)
+	pageSize := min(rate, maxBroadcastPage)
+	p := newPacer(rate)
+	for {
+		if run.stopped() || ctx.Err() != nil {
+			return false, next, ctx.Err()
+		}
+		page, cursor, more, err := s.audiencePage(ctx, seg, next, pageSize)
+		if err != nil {
+			return false, next, err
+		}
+		if len(page) > 0 {
+			complete, err := s.sendBroadcastPage(ctx, b, t, page, p, run)
+			if err != nil || !complete {
+				return false, next, err
+			}
+		}
+		next = cursor
+		if !more {
+			break
+		}
+		// Cancelled meanwhile?
+		cur, err := st.BroadcastGet(ctx, id)
+		if err != nil {
+			return false, next, err
+		}
+		if cur.Status != aftersale.BroadcastSending {
+			s.log.InfoContext(ctx, "broadcast stopped", "broadcast_id", id, "status", cur.Status)
+			return true, next, nil
+		}
+	}
+	err = st.BroadcastSetStatus(ctx, id, aftersale.BroadcastSending, aftersale.BroadcastSent, s.cfg.Clock.RealNow())
+	if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
+		return true, next, nil // cancelled at the last moment
+	} else if err != nil {
+		return false, next, err
+	}
+	if fin, err := st.BroadcastGet(ctx, id); err == nil {
+		s.log.InfoContext(ctx, "broadcast sent", "broadcast_id", id, "sent", fin.Sent, "skipped", fin.Skipped, "failed", fin.Failed)
+	}
+	return true, next, nil
+}
+
+// recipientOutcome is what happened to one recipient's message.
+type recipientOutcome struct {
+	customerID int64
+	status     string // sent, skipped or failed; "" when it is to be tried again
+	messageID  string
+	errText    string
+	at         time.Time
+	retry      error // a temporary failure
+}
+
+// sendBroadcastPage sends the broadcast to the customers of one page and
+// records the outcomes. complete is false when the run must stop before
+// the page was done (a stop, the context, a temporary failure, which is
+// returned as the error).
+func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, page []*aftersale.Customer,
+	p *pacer, run broadcastRun) (complete bool, err error) {
+	now := s.cfg.Clock.RealNow()
+	var todo []*aftersale.Customer
+	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		todo = todo[:0]
+		for _, c := range page {
+			rec, _, err := tx.BroadcastRecipientBegin(ctx, &aftersale.BroadcastRecipient{
+				BroadcastID: b.ID, CustomerID: c.ID, Status: recipientSending,
+				MessageID: s.broadcastMessageID(b.ID, c.ID), At: now,
+			})
+			if err != nil {
+				return err
+			}
+			if rec.Status == recipientSending {
+				todo = append(todo, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+
+	// Messages handed over finish even when the job's context ends, so
+	// that they are recorded (or they would be sent again).
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	outcomes := make([]*recipientOutcome, len(todo))
+	var wg sync.WaitGroup
+	var failing atomic.Bool
+	sem := make(chan struct{}, broadcastSenders)
+	complete = true
+	for i, c := range todo {
+		if failing.Load() || !p.wait(ctx, run.stop) {
+			complete = false
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			o := s.sendBroadcastOne(sendCtx, b, t, c.ID, run.final)
+			if o.retry != nil {
+				failing.Store(true)
+			}
+			outcomes[i] = o
+		}()
+	}
+	wg.Wait()
+
+	var retry error
+	recCtx, cancelRec := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancelRec()
+	err = s.cfg.Store.Update(recCtx, func(ctx context.Context, tx aftersale.Tx) error {
+		for _, o := range outcomes {
+			if o == nil || o.status == "" {
+				continue
+			}
+			if err := tx.BroadcastRecipientFinish(ctx, b.ID, o.customerID, o.status, o.messageID, o.errText, o.at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, o := range outcomes {
+		if o == nil {
+			continue
+		}
+		if o.retry != nil {
+			retry = o.retry
+			continue
+		}
+		if m := s.cfg.Metrics; m != nil {
+			status := o.status
+			if status == recipientSkipped {
+				status = string(aftersale.MessageSuppressed)
+			}
+			m.Emails.WithLabelValues(status, string(aftersale.CategoryMarketing)).Inc()
+		}
+	}
+	if retry != nil {
+		if m := s.cfg.Metrics; m != nil {
+			m.Emails.WithLabelValues("deferred", string(aftersale.CategoryMarketing)).Inc()
+		}
+		return false, retry
+	}
+	return complete, nil
+}
+
+// sendBroadcastOne sends the broadcast to one customer, read again now:
+// without marketing consent, unsubscribed or suppressed they are skipped.
+func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, customerID int64, final bool) *recipientOutcome {
+	defer s.gate.enter()()
+	o := &recipientOutcome{customerID: customerID, messageID: s.broadcastMessageID(b.ID, customerID)}
+	finish := func(status, errText string) *recipientOutcome {
+		o.status, o.errText, o.at = status, errText, s.cfg.Clock.RealNow()
+		return o
+	}
+	c, err := s.cfg.Store.CustomerGet(ctx, customerID)
+	if aftersale.IsNotFound(err) {
+		return finish(recipientSkipped, "no such customer any more")
+	} else if err != nil {
+		o.retry = err
+		return o
+	}
+	// Consent is checked here, at send time, so an unsubscribe honours a
+	// broadcast that is already going out.
+	if why := suppressed(aftersale.CategoryMarketing, c); why != "" {
+		return finish(recipientSkipped, why)
+	}
+	m, err := s.composeBroadcast(b, t, c, o.messageID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
+		return finish(recipientFailed, "render: "+err.Error())
+	}
+	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
+		if aftersale.IsTemporary(err) && !final {
+			s.log.WarnContext(ctx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+			o.retry = fmt.Errorf("%w: %v", errRetry, err)
+			return o
+		}
+		s.log.ErrorContext(ctx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+		return finish(recipientFailed, err.Error())
+	}
+	return finish(recipientSent, "")
+}
+
+// pacer spaces messages evenly at a rate a second. It keeps no credit:
+// after a pause it does not send a burst to catch up.
+type pacer struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  time.Time
+}
+
+func newPacer(perSecond int) *pacer {
+	return &pacer{every: time.Second / time.Duration(max(perSecond, 1))}
+}
+
+// wait waits for the next slot and reports true, or false when ctx ends or
+// stop is closed first.
+func (p *pacer) wait(ctx context.Context, stop <-chan struct{}) bool {
+	p.mu.Lock()
+	now := time.Now()
+	if p.next.Before(now) {
+		p.next = now
+	}
+	at := p.next
+	p.next = p.next.Add(p.every)
+	p.mu.Unlock()
+	select {
+	case <-stop:
+		return false
+	case <-ctx.Done():
+		return false
+	default:
+	}
+	d := time.Until(at)
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-stop:
+		return false
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
+)
+
+func TestNormalizeBroadcast(t *testing.T) {
+	t.Parallel()
+	b := &aftersale.Broadcast{
+		Subject: "  News, {{.FirstName}} ", Body: "Hi\r\n{{.Name}}", FirstLook: true,
+		Segment: aftersale.Segment{
+			SKUs: []string{" a ", "", "b", "a"}, Kinds: []string{"Course", "course"}, Stages: []string{"loyal", "LOYAL"},
+			PurchasedFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)),
+		},
+	}
+	if err := normalizeBroadcast(b); err != nil {
+		t.Fatal(err)
+	}
+	seg := b.Segment
+	if b.Title != "News, {{.FirstName}}" || b.Subject != b.Title || b.Body != "Hi\n{{.Name}}" || b.Rate != DefaultBroadcastRate ||
+		!seg.CustomersOnly || strings.Join(seg.SKUs, ",") != "a,b" || strings.Join(seg.Kinds, ",") != "course" ||
+		strings.Join(seg.Stages, ",") != "loyal" || seg.PurchasedFrom.Location() != time.UTC {
+		t.Fatalf("normalized: %+v", b)
+	}
+
+	for _, c := range []struct {
+		change func(b *aftersale.Broadcast)
+		field  string
+	}{
+		{func(b *aftersale.Broadcast) { b.Subject = "" }, "subject"},
+		{func(b *aftersale.Broadcast) { b.Body = "Hi {{.Frist}}" }, "body"},
+		{func(b *aftersale.Broadcast) { b.Body = strings.Repeat("x", maxBroadcastBody+1) }, "body"},
+		{func(b *aftersale.Broadcast) { b.Title = "two\nlines" }, "title"},
+		{func(b *aftersale.Broadcast) { b.Rate = MaxBroadcastRate + 1 }, "rate"},
+		{func(b *aftersale.Broadcast) { b.Rate = -1 }, "rate"},
+		{func(b *aftersale.Broadcast) { b.Segment.Kinds = []string{"ebook"} }, "kinds"},
+		{func(b *aftersale.Broadcast) { b.Segment.Stages = []string{"famous"} }, "stages"},
+		{func(b *aftersale.Broadcast) {
+			b.Segment.PurchasedFrom = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+			b.Segment.PurchasedTo = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		}, "purchased_to"},
+	} {
+		b := &aftersale.Broadcast{Subject: "Hi", Body: "Hello", Rate: 5}
+		c.change(b)
+		err := normalizeBroadcast(b)
+		var e *aftersale.Error
+		if !errors.As(err, &e) || e.Code != aftersale.EINVALID || e.Field != c.field {
+			t.Errorf("%s: %v", c.field, err)
+		}
+	}
+}
+
+// TestBroadcastCompose checks one broadcast message: the recipient's
+// one-click unsubscribe link in the headers and the footer, category
+// headers, and a Message-ID that is the same for the same (broadcast,
+// customer) and differs otherwise.
+func TestBroadcastCompose(t *testing.T) {
+	t.Parallel()
+	r, err := email.NewRenderer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef")}
+	s := &Service{cfg: Config{Links: links, Renderer: r, Clock: &aftersale.Clock{}, BaseURL: "https://after.example",
+		From: aftersale.Address{Name: "Shop", Email: "hello@shop.example"}, Business: email.Business{Name: "Shop"}}}
+	b := &aftersale.Broadcast{ID: 7, Subject: "News, {{.FirstName}}", Body: "Hi {{.FirstName}}"}
+	tmpl, err := email.ParseBroadcast(b.Subject, b.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &aftersale.Customer{ID: 42, Email: "ana@example.com", Name: "Ana Lima", MarketingConsent: true}
+	id := s.broadcastMessageID(b.ID, c.ID)
+	if id != s.broadcastMessageID(7, 42) || id == s.broadcastMessageID(7, 43) || id == s.broadcastMessageID(8, 42) || !strings.HasSuffix(id, "@shop.example>") {
+		t.Fatalf("Message-ID %s", id)
+	}
+	m, err := s.composeBroadcast(b, tmpl, c, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]string{}
+	for _, x := range m.Headers {
+		h[x.Name] = x.Value
+	}
+	unsub := strings.Trim(h["List-Unsubscribe"], "<>")
+	if !strings.HasPrefix(unsub, "https://after.example/u/") || h["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" || h["X-Aftersale-Broadcast"] != "7" {
+		t.Fatalf("headers %v", h)
+	}
+	if sub, err := links.Verify(aftersale.LinkUnsubscribe, strings.TrimPrefix(unsub, "https://after.example/u/")); err != nil || sub != "42" {
+		t.Fatalf("unsubscribe link names %q: %v", sub, err)
+	}
+	if m.Subject != "News, Ana" || m.MessageID != id || m.To.Email != c.Email || !strings.Contains(m.Text, unsub) || !strings.Contains(m.HTML, unsub) {
+		t.Fatalf("message %+v", m)
+	}
+
+	// Consent is checked at send time.
+	for _, who := range []*aftersale.Customer{
+		{MarketingConsent: false},
+		{MarketingConsent: true, Unsubscribed: true},
+		{MarketingConsent: true, Suppressed: "bounce 5.1.1"},
+		{MarketingConsent: true, Suppressed: aftersale.SuppressComplaint},
+	} {
+		if suppressed(aftersale.CategoryMarketing, who) == "" {
+			t.Errorf("%+v would get a broadcast", who)
+		}
+	}
+}
+
+// TestPacer checks that messages are spaced at the rate, without a burst
+// after a pause, and that a stop ends the wait.
+func TestPacer(t *testing.T) {
+	t.Parallel()
+	p := newPacer(100) // one every 10ms
+	ctx := context.Background()
+	start := time.Now()
+	for range 21 {
+		if !p.wait(ctx, nil) {
+			t.Fatal("wait refused")
+		}
+	}
+	if d := time.Since(start); d < 195*time.Millisecond {
+		t.Errorf("21 messages at 100/s in %v", d)
+	}
+	time.Sleep(50 * time.Millisecond) // a pause gives no credit
+	start = time.Now()
+	for range 3 {
+		p.wait(ctx, nil)
+	}
+	if d := time.Since(start); d < 18*time.Millisecond {
+		t.Errorf("3 messages after a pause in %v: a burst", d)
+	}
+	slow := newPacer(1)
+	slow.wait(ctx, nil)
+	stop := make(chan struct{})
+	go func() { time.Sleep(20 * time.Millisecond); close(stop) }()
+	start = time.Now()
+	if slow.wait(ctx, stop) || time.Since(start) > 500*time.Millisecond {
+		t.Error("a stop did not end the wait")
+	}
+}

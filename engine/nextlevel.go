@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// nextLevelOffer returns the next product to propose for what the order of
+// the facts has: the first rule of Config.NextLevel (AFTERSALE_NEXT_LEVEL)
+// that matches one of its items, by SKU or "kind:KIND". It is nil when no
+// rule matches; the offer step with `offer: {next_level: true}` is then
+// skipped. Whether the customer is ready (satisfied or engaged, with
+// consent, not refunded) is the step's condition.
+func (s *Service) nextLevelOffer(_ context.Context, _ *aftersale.Step, _ *journey.Step, f *journey.Facts) (*email.NextLevelData, error) {
+	if f == nil || f.Order == nil {
+		return nil, nil
+	}
+	r := aftersale.NextLevelFor(s.cfg.NextLevel, f.Order)
+	if r == nil {
+		return nil, nil
+	}
+	return &email.NextLevelData{Name: r.Name, URL: r.URL, Description: r.Description}, nil
+}
+
+// loadProgress loads the facts of the customer's progress that the
+// conditions stage, engaged, satisfied and survey_score read: whether a
+// human touch for the order happened (a task of the order completed with
+// an outcome other than no_answer, wrong_number or skipped), the latest
+// recommendation score for the order, and how many of the buyer's orders
+// were kept.
+func loadProgress(ctx context.Context, q aftersale.Queries, f *journey.Facts) error {
+	o := f.Order
+	tasks, err := q.TaskList(ctx, aftersale.TaskFilter{CustomerID: o.CustomerID, Status: aftersale.TaskDone})
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.OrderID == o.ID && t.Outcome != "no_answer" && t.Outcome != "wrong_number" && t.Outcome != "skipped" {
+			f.Engaged = true
+		}
+	}
+	nps, err := q.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: o.ID, Kind: aftersale.AnswerNPS})
+	if err != nil {
+		return err
+	}
+	if len(nps) > 0 { // oldest first: the latest score wins
+		v := nps[len(nps)-1].Value
+		f.SurveyScore = &v
+	}
+	orders, err := q.OrderListByCustomer(ctx, o.CustomerID)
+	if err != nil {
+		return err
+	}
+	f.KeptOrders = 0
+	for _, x := range orders {
+		if x.Status == aftersale.OrderPlaced {
+			f.KeptOrders++
+		}
+	}
+	return nil
+}
