@@ -58,6 +58,8 @@ type dashboardPage struct {
 
 	Reasons      []reasonRow // why customers send things back
 	ReturnsTotal int
+
+	Insiders *insidersView // offer codes and referrals
 }
 
 type reasonRow struct {
@@ -227,6 +229,12 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 		p.Reasons = append(p.Reasons, reasonRow{Reason: rr.Reason, Returns: rr.Returns, Refunds: rr.Refunds, Exchanges: rr.Exchanges, Share: percent(rr.Share)})
 		p.ReturnsTotal += rr.Returns
 	}
+	insiders, err := svc.InsidersReport(ctx, f)
+	if err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
+	p.Insiders = newInsidersView(insiders)
 	p.Subject = "the company"
 	if f.Member != "" {
 		p.Subject = f.Member

@@ -130,7 +130,7 @@ type alert struct{ Message, Error string }
 
 // navOf names the menu entry of a path.
 func navOf(p string) string {
-	for _, n := range []string{"dashboard", "customers", "returns", "outbox", "journeys", "team", "account", "tasks"} {
+	for _, n := range []string{"dashboard", "customers", "returns", "stories", "broadcasts", "outbox", "journeys", "team", "account", "tasks"} {
 		if strings.HasPrefix(p, "/admin/"+n) {
 			if n == "tasks" {
 				return "inbox"

@@ -178,6 +178,9 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 	call := e.task(t, cust, aftersale.TaskCall, "Welcome call", "1. Say hi", "")
 	mail := e.task(t, cust, aftersale.TaskPersonalEmail, "Write to Ana", "", "Hi Ana")
 	ret := e.storeReturn(t, "1001-buyer@example.com", "It doesn't fit")
+	e.customer(t, "gone@example.com", "") // erased by the owner's walk
+	bc := e.broadcast(t, owner.Email)
+	story := e.story(t, "How Maria launched", "kind:course", true)
 	id := func(n int64) string { return fmt.Sprint(n) }
 	cases := map[string]routeCase{
 		"GET /admin/static/{file}":         {path: "/admin/static/admin.css", status: 200},
@@ -201,6 +204,13 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 		"GET /admin/returns":               {path: "/admin/returns?status=all", status: 200},
 		"GET /admin/returns/{id}":          {path: "/admin/returns/" + id(ret.ID), status: 200},
 		"POST /admin/returns/{id}/status":  {path: "/admin/returns/" + id(ret.ID) + "/status", form: url.Values{"status": {"received"}}, status: 303},
+		"GET /admin/stories":               {path: "/admin/stories", status: 200},
+		"POST /admin/stories":              {path: "/admin/stories", form: url.Values{"title": {"Another"}, "body": {"It went well."}, "match": {""}}, status: 303},
+		"GET /admin/stories/new":           {path: "/admin/stories/new", status: 200},
+		"GET /admin/stories/{id}":          {path: "/admin/stories/" + id(story.ID), status: 200},
+		"POST /admin/stories/{id}":         {path: "/admin/stories/" + id(story.ID), form: url.Values{"title": {"Edited"}, "body": {"Still good."}, "match": {"sku"}, "sku": {"sku-1"}, "permission": {"1"}}, status: 303},
+		"GET /admin/stories/{id}/delete":   {path: "/admin/stories/" + id(story.ID) + "/delete", status: 200},
+		"POST /admin/stories/{id}/delete":  {path: "/admin/stories/" + id(story.ID) + "/delete", status: 303},
 		"GET /admin/team":                  {path: "/admin/team", status: 200},
 		"POST /admin/team":                 {path: "/admin/team", form: url.Values{"email": {"new@shop.example"}, "role": {"assistant"}, "password": {password}}, status: 303},
 		"POST /admin/team/{id}/role":       {path: "/admin/team/" + id(helper.ID) + "/role", form: url.Values{"role": {"program_manager"}}, status: 303},
@@ -208,6 +218,11 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 		"POST /admin/account/password":     {path: "/admin/account/password", form: url.Values{"current": {password}, "new": {password}, "confirm": {password}}, status: 303},
 		"POST /admin/account/smtp":         {path: "/admin/account/smtp", form: url.Values{"action": {"clear"}}, status: 303},
 	}
+	for k, c := range broadcastRouteCases(bc.ID) {
+		cases[k] = c
+	}
+	cases["GET /admin/customers/{email}/export"] = routeCase{path: "/admin/customers/buyer@example.com/export", status: 200}
+	cases["POST /admin/customers/{email}/erase"] = routeCase{path: "/admin/customers/gone@example.com/erase", form: url.Values{"confirm": {"gone@example.com"}}, status: 303}
 
 	routes := web.AdminRoutes()
 	anon := e.client(t)

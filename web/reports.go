@@ -29,10 +29,12 @@ const (
 	reportScores = "scores"
 	// reportReturns is why customers send things back.
 	reportReturns = "returns"
+	// reportInsiders is how the insider offers and referrals did.
+	reportInsiders = "insiders"
 )
 
 // reportNames are every report, in the order the dashboard shows them.
-var reportNames = []string{reportFunnel, reportIPA, reportScores, reportReturns}
+var reportNames = []string{reportFunnel, reportIPA, reportScores, reportReturns, reportInsiders}
 
 // funnelJSON is the funnel report as the API shows it. Rates are 0..1;
 // the median time to the first human touch is in seconds, null when no
@@ -220,12 +222,19 @@ func (s *Server) reportJSON(ctx context.Context, name string, f engine.ReportFil
 			return nil, err
 		}
 		return newReturnsReportJSON(rows), nil
+	case reportInsiders:
+		r, err := svc.InsidersReport(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return newInsidersJSON(r), nil
 	}
 	return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no report %q", name)
 }
 
 // reportCSV computes the named report as CSV: the funnel's stages, the IPA
-// points, the scores month by month, or the return reasons.
+// points, the scores month by month, the return reasons, or the insiders'
+// figures.
 func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilter) ([]byte, error) {
 	svc := s.cfg.Service
 	var buf bytes.Buffer
@@ -257,6 +266,13 @@ func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilt
 			return nil, err
 		}
 		err = writeReasonsCSV(&buf, rows)
+		return buf.Bytes(), err
+	case reportInsiders:
+		r, err := svc.InsidersReport(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		err = writeInsidersCSV(&buf, r)
 		return buf.Bytes(), err
 	}
 	return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no report %q", name)

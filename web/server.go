@@ -87,6 +87,8 @@ func (s *Server) routes() {
 
 	s.mux.Handle("POST /api/v1/events", s.api(s.handleEvent))
 	s.mux.Handle("GET /api/v1/customers/{email}", s.api(s.handleCustomer))
+	s.mux.Handle("GET /api/v1/customers/{email}/export", s.api(s.handleCustomerExport))
+	s.mux.Handle("DELETE /api/v1/customers/{email}", s.api(s.handleCustomerErase))
 	s.mux.Handle("GET /api/v1/tasks", s.api(s.handleTasks))
 	s.mux.Handle("POST /api/v1/tasks/{id}/complete", s.api(s.handleTaskComplete))
 	s.mux.Handle("GET /api/v1/orders/{id}/plan", s.api(s.handlePlanGet))
@@ -120,6 +122,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /returns/{token}", s.handleReturnChoosePost)
 	s.mux.HandleFunc("GET /returns/status/{token}", s.handleReturnStatus)
 	s.mux.HandleFunc("GET /a/{token}", s.handleArrival)
+	s.mux.HandleFunc("GET /r/{code}", s.handleReferral)
+	s.mux.HandleFunc("GET /c/{token}", s.handleOptIn)
+	s.mux.HandleFunc("POST /c/{token}", s.handleOptInPost)
 
 	s.adminRoutes()
 }
