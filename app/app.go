@@ -363,7 +363,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Carriers:           carriers,
 		DeliveryMarginDays: cfg.DeliveryMarginDays,
 		ShopURL:            strings.TrimRight(cfg.ShopURL, "/"), ReferralRewardPercent: cfg.ReferralRewardPercent,
-		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel,
+		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel, OutboxDir: filepath.Join(cfg.DataDir, "outbox"),
 		Returns: aftersale.ReturnPolicy{
 			Address: strings.ReplaceAll(cfg.ReturnAddress, `\n`, "\n"), LabelURL: cfg.ReturnLabelURL,
 			RefundDays: cfg.ReturnRefundDays, WindowDays: cfg.ReturnWindowDays, Reasons: reasons,

@@ -611,6 +611,13 @@ func TestCustomJourneysAndTemplates(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `mine.yaml:5`) || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("missing template error = %v", err)
 	}
+	write("offer/mine.yaml", "id: mine\nsteps:\n  - id: hello\n    type: email\n    template: thank_you\n  - id: deal\n    type: offer\n    offer: {percent_of: 10}\n")
+	if _, err = app.ValidateJourneys(filepath.Join(dir, "offer")); err == nil || !strings.Contains(err.Error(), "mine.yaml:6") || !strings.Contains(err.Error(), `"percent_of"`) {
+		t.Errorf("offer parameter typo: %v", err)
+	}
+	if _, err := app.New(context.Background(), app.Config{DataDir: t.TempDir(), Journeys: filepath.Join(dir, "offer")}); err == nil {
+		t.Error("the service started with an offer parameter typo")
+	}
 	if _, err := app.New(context.Background(), app.Config{DataDir: t.TempDir(), Journeys: filepath.Join(dir, "bad")}); err == nil {
 		t.Error("the service started with a broken journey file")
 	}

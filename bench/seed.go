@@ -257,12 +257,15 @@ func firstWords(s string) string {
 // eventTemplate is the stored payload of a seeded order.placed event, with
 // @ID@ and @DOM@ standing for the buyer's id and mail domain number.
 func eventTemplate() (string, error) {
-	yes := true
+	// Seeded buyers gave no marketing consent: their day-30 step is then
+	// the plain check-in email (consenting buyers get the insider offer,
+	// which also issues a coupon code).
+	no := false
 	ev := aftersale.Event{
 		ID: "seed-evt-@ID@", Type: aftersale.EventOrderPlaced, Source: "api",
 		OccurredAt: time.Now().UTC(),
 		Customer: &aftersale.Contact{Email: "buyer@ID@@shop@DOM@.example", Name: "Ana Lima", Phone: "+1555@ID@",
-			Timezone: "America/New_York", MarketingConsent: &yes},
+			Timezone: "America/New_York", MarketingConsent: &no},
 		Order: &aftersale.OrderFacts{ID: "seed-@ID@", Currency: "USD", Total: "49.00", Items: []aftersale.Item{{
 			SKU: "course-101", Name: "Launch Course", Kind: aftersale.KindDigital, Quantity: 1, Price: "49.00",
 			AccessURL: "https://shop.example/access/seed-@ID@",
@@ -320,16 +323,16 @@ func (q seedSQL) email() string {
 // parents returns the inserts of customers, orders, items, events and runs.
 func (q seedSQL) parents(payload string) []string {
 	id, idt, placed, email := q.id(), q.text(q.id()), q.placed(), q.email()
-	yes := "1"
+	consent := "0" // see eventTemplate
 	body := "CAST(replace(replace(" + q.lit(payload) + ", '@ID@', " + idt + "), '@DOM@', " + q.text(id+" % 50") + ") AS BLOB)"
 	if q.pg {
-		yes = "true"
+		consent = "false"
 		body = "convert_to(replace(replace(" + q.lit(payload) + ", '@ID@', " + idt + "), '@DOM@', " + q.text(id+" % 50") + "), 'UTF8')"
 	}
 	now := q.ts(fmt.Sprint(q.now))
 	return []string{
 		q.ins("customers", "id, email, email_key, name, phone, timezone, marketing_consent, created_at, updated_at",
-			id+", "+email+", "+email+", 'Ana Lima', '+1555' || "+idt+", 'America/New_York', "+yes+", "+now+", "+now),
+			id+", "+email+", "+email+", 'Ana Lima', '+1555' || "+idt+", 'America/New_York', "+consent+", "+now+", "+now),
 		q.ins("orders", "id, external_id, customer_id, source, currency, total, status, placed_at",
 			id+", 'seed-' || "+idt+", "+id+", 'api', 'USD', '49.00', 'placed', "+q.ts(placed)),
 		q.ins("order_items", "order_id, line_no, sku, name, kind, quantity, price, access_url",

@@ -1,0 +1,373 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+// seedPerson is one customer the broadcast tests store.
+type seedPerson struct {
+	email        string
+	sku          string
+	consent      bool
+	unsubscribed bool
+	suppressed   string
+}
+
+// seed stores the people with an order each, a thousand per transaction,
+// straight through the store: fast, and the same rows events would make.
+func seed(t *testing.T, b *bundle, people []seedPerson) map[string]*aftersale.Customer {
+	t.Helper()
+	ctx := context.Background()
+	st := b.app.Store()
+	out := make(map[string]*aftersale.Customer, len(people))
+	placed := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	for i := 0; i < len(people); i += 1000 {
+		chunk := people[i:min(i+1000, len(people))]
+		err := st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+			for j, p := range chunk {
+				consent := p.consent
+				c, err := tx.CustomerUpsert(ctx, &aftersale.Contact{Email: p.email, Name: fmt.Sprintf("Person%d Test", i+j), MarketingConsent: &consent}, placed)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.OrderUpsert(ctx, &aftersale.Order{
+					ExternalID: "seed-" + p.email, CustomerID: c.ID, Source: "api", Currency: "USD", Total: "49.00",
+					Status: aftersale.OrderPlaced, PlacedAt: placed,
+					Items: []aftersale.Item{{SKU: p.sku, Name: "Launch Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "49.00"}},
+				}); err != nil {
+					return err
+				}
+				if p.unsubscribed {
+					if err := tx.CustomerSetUnsubscribed(ctx, p.email, true, placed); err != nil {
+						return err
+					}
+				}
+				if p.suppressed != "" {
+					if err := tx.CustomerSetSuppressed(ctx, p.email, p.suppressed, placed); err != nil {
+						return err
+					}
+				}
+				out[p.email] = c
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// broadcastMessages returns the broadcast messages received, by recipient.
+func broadcastMessages(srv *smtptest.Server) map[string][]*smtptest.Received {
+	out := map[string][]*smtptest.Received{}
+	for _, m := range srv.Messages() {
+		if m.Header.Get("X-Aftersale-Template") == "broadcast" {
+			out[m.To[0]] = append(out[m.To[0]], m)
+		}
+	}
+	return out
+}
+
+// waitBroadcast waits until the broadcast is no longer sending.
+func waitBroadcast(t *testing.T, b *bundle, id int64, timeout time.Duration) *aftersale.Broadcast {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		bc, err := b.app.Service().BroadcastGet(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bc.Status == aftersale.BroadcastSent || bc.Status == aftersale.BroadcastCancelled {
+			return bc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("broadcast %d is %s after %v (sent %d, skipped %d, failed %d)", id, bc.Status, timeout, bc.Sent, bc.Skipped, bc.Failed)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestBroadcastTenThousand sends a broadcast to 10,000 recipients through
+// the SMTP server: exactly the consenting, subscribed,
+// deliverable members of the segment get it, one message each, with RFC
+// 8058 headers; somebody who unsubscribes while it goes out is skipped;
+// running the job again sends nobody a second message.
+func TestBroadcastTenThousand(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
+		b := setup(t, 1, db)
+		ctx := context.Background()
+		svc := b.app.Service()
+
+		// 12,000 buyers of the product: 10,000 who agreed to updates, and
+		// 2,000 who did not, unsubscribed, bounced or complained.
+		const n = 12_000
+		var people []seedPerson
+		want := map[string]bool{}
+		for i := range n {
+			p := seedPerson{email: fmt.Sprintf("p%05d@example.com", i), sku: "launch", consent: true}
+			if i%6 == 1 {
+				switch i / 6 % 4 {
+				case 0:
+					p.consent = false
+				case 1:
+					p.unsubscribed = true
+				case 2:
+					p.suppressed = "bounce 5.1.1"
+				case 3:
+					p.suppressed = aftersale.SuppressComplaint
+				}
+			}
+			if p.consent && !p.unsubscribed && p.suppressed == "" {
+				want[p.email] = true
+			}
+			people = append(people, p)
+		}
+		if len(want) != 10_000 {
+			t.Fatalf("%d recipients", len(want))
+		}
+		// Consenting people outside the segment.
+		for i := range 50 {
+			people = append(people, seedPerson{email: fmt.Sprintf("other%02d@example.com", i), sku: "other", consent: true})
+		}
+		customers := seed(t, b, people)
+
+		bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{
+			Title: "Spring update", Subject: "What's new, {{.FirstName}}",
+			Body:    "Hi {{.FirstName}},\n\nThe **spring edition** is out: <https://shop.example/spring>.\n",
+			Segment: aftersale.Segment{SKUs: []string{"launch"}}, Rate: 1000,
+		}, "owner@shop.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		count, err := svc.BroadcastAudienceCount(ctx, bc.Segment, bc.FirstLook)
+		if err != nil || count != len(want) {
+			t.Fatalf("audience count %d, %v; want %d", count, err, len(want))
+		}
+		start := time.Now()
+		if _, err := svc.BroadcastSendNow(ctx, bc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.BroadcastSendNow(ctx, bc.ID); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Fatalf("a second send: %v, want a conflict", err)
+		}
+		// The last one of the list unsubscribes in one click while it goes
+		// out (it sends in ID order: they are reached last).
+		late := fmt.Sprintf("p%05d@example.com", n-1)
+		if !want[late] {
+			t.Fatalf("%s is not in the audience", late)
+		}
+		unsub := svc.UnsubscribeURL(customers[late])
+		resp, err := http.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("one-click unsubscribe: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		delete(want, late)
+
+		done := waitBroadcast(t, b, bc.ID, 45*time.Second)
+		took := time.Since(start)
+		// The late one is skipped when their message comes, or left out of
+		// the audience when their page is read after the click.
+		if done.Status != aftersale.BroadcastSent || done.Sent != len(want) || done.Skipped > 1 || done.Failed != 0 {
+			t.Fatalf("broadcast %s: sent %d, skipped %d, failed %d; want %d, at most 1, 0", done.Status, done.Sent, done.Skipped, done.Failed, len(want))
+		}
+		if took < time.Duration(len(want))*time.Second/1000-time.Second {
+			t.Errorf("%d messages in %v: faster than 1000 a second", len(want), took)
+		}
+		t.Logf("%d messages in %v", done.Sent, took)
+
+		check := func() {
+			t.Helper()
+			got := broadcastMessages(b.smtp)
+			for to, ms := range got {
+				if !want[to] {
+					t.Errorf("%s got the broadcast", to)
+				}
+				if len(ms) != 1 {
+					t.Errorf("%s got %d messages", to, len(ms))
+				}
+			}
+			for to := range want {
+				if len(got[to]) == 0 {
+					t.Errorf("%s did not get the broadcast", to)
+				}
+			}
+		}
+		check()
+		seen := map[string]bool{}
+		for to, ms := range broadcastMessages(b.smtp) {
+			m := ms[0]
+			if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+				t.Fatalf("%s: List-Unsubscribe-Post %q", to, got)
+			}
+			if lu := m.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<"+b.base+"/u/") || !strings.HasSuffix(lu, ">") {
+				t.Fatalf("%s: List-Unsubscribe %q", to, lu)
+			}
+			id := m.Header.Get("Message-Id")
+			if seen[id] || !strings.HasSuffix(id, "@shop.example>") {
+				t.Fatalf("%s: Message-ID %q (seen before: %v)", to, id, seen[id])
+			}
+			seen[id] = true
+		}
+		// One message, looked at closely.
+		m := broadcastMessages(b.smtp)["p00000@example.com"][0]
+		if s := m.Header.Get("Subject"); s != "What's new, Person0" {
+			t.Errorf("subject %q", s)
+		}
+		if txt := m.Text(); !strings.Contains(txt, "Hi Person0,") || !strings.Contains(txt, "Unsubscribe in one click: "+b.base+"/u/") {
+			t.Errorf("text:\n%s", txt)
+		}
+		if h := m.HTML(); !strings.Contains(h, "<strong>spring edition</strong>") {
+			t.Errorf("html:\n%s", h)
+		}
+
+		// The job runs again, as after a crash between the last message and
+		// marking it sent: nobody gets a second message.
+		if err := b.app.Store().BroadcastSetStatus(ctx, bc.ID, aftersale.BroadcastSent, aftersale.BroadcastSending, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := svc.RunBroadcast(ctx, bc.ID, 0); err != nil || !done {
+			t.Fatalf("run again: %v %v", done, err)
+		}
+		check()
+		if again, _ := svc.BroadcastGet(ctx, bc.ID); again.Status != aftersale.BroadcastSent || again.Sent != len(want) {
+			t.Errorf("after running again: %s, sent %d", again.Status, again.Sent)
+		}
+	})
+}
+
+// TestBroadcastResumes interrupts a broadcast mid-way, as a crash would,
+// and resumes it: everybody gets exactly one message. A temporary SMTP
+// failure is retried.
+func TestBroadcastResumes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+	ctx := context.Background()
+	svc := b.app.Service()
+	var people []seedPerson
+	for i := range 300 {
+		people = append(people, seedPerson{email: fmt.Sprintf("r%03d@example.com", i), sku: "launch", consent: true})
+	}
+	seed(t, b, people)
+	bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "Hello {{.Name}}", Body: "News.",
+		Segment: aftersale.Segment{SKUs: []string{"launch"}}, Rate: 200}, "owner@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sent by hand (no job): going, then stopped after about 100 messages.
+	if err := b.app.Store().BroadcastSetStatus(ctx, bc.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	go func() {
+		b.smtp.WaitFor(100, 10*time.Second)
+		stop()
+	}()
+	done, err := svc.RunBroadcast(runCtx, bc.ID, 0)
+	if done {
+		t.Fatalf("the interrupted run says it is done (%v)", err)
+	}
+	first := len(broadcastMessages(b.smtp))
+	if first < 100 || first >= 300 {
+		t.Fatalf("%d messages before the interruption", first)
+	}
+	// A temporary failure on resuming: the run ends with an error, and
+	// the next one sends the rest.
+	b.smtp.RejectNext(451, 3)
+	if done, err := svc.RunBroadcast(ctx, bc.ID, 0); done || !strings.Contains(fmt.Sprint(err), "451") {
+		t.Fatalf("a temporary failure: done %v, err %v", done, err)
+	}
+	for try := 0; ; try++ { // the other rejections may come on the next runs
+		done, err := svc.RunBroadcast(ctx, bc.ID, 0)
+		if done && err == nil {
+			break
+		}
+		if try == 3 || !strings.Contains(fmt.Sprint(err), "451") {
+			t.Fatalf("resume: done %v, err %v", done, err)
+		}
+	}
+	got := broadcastMessages(b.smtp)
+	if len(got) != 300 {
+		t.Errorf("%d recipients, want 300", len(got))
+	}
+	for to, ms := range got {
+		if len(ms) != 1 {
+			t.Errorf("%s got %d messages", to, len(ms))
+		}
+	}
+	if fin, _ := svc.BroadcastGet(ctx, bc.ID); fin.Status != aftersale.BroadcastSent || fin.Sent != 300 || fin.Failed != 0 {
+		t.Errorf("broadcast %s: sent %d, failed %d", fin.Status, fin.Sent, fin.Failed)
+	}
+}
+
+// TestBroadcastScheduledFirstLook schedules a first look: it starts at its
+// time, by itself, and reaches customers only (not a contact who
+// consented, not a buyer whose order was refunded).
+func TestBroadcastScheduledFirstLook(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+	ctx := context.Background()
+	svc := b.app.Service()
+	seed(t, b, []seedPerson{
+		{email: "kept@example.com", sku: "launch", consent: true},
+		{email: "refunded@example.com", sku: "launch", consent: true},
+	})
+	st := b.app.Store()
+	yes := true
+	if _, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "contact@example.com", MarketingConsent: &yes}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	o, err := st.OrderGetByExternalID(ctx, "seed-refunded@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	everyone, err := svc.BroadcastAudienceCount(ctx, aftersale.Segment{}, false)
+	if err != nil || everyone != 3 {
+		t.Fatalf("everyone: %d %v", everyone, err)
+	}
+	bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "A first look", Body: "Before anyone else, {{.FirstName}}.",
+		FirstLook: true, Rate: 10}, "owner@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bc.Segment.CustomersOnly {
+		t.Error("a first look is not for customers only")
+	}
+	if n, err := svc.BroadcastAudienceCount(ctx, bc.Segment, true); err != nil || n != 1 {
+		t.Fatalf("first-look audience: %d %v", n, err)
+	}
+	if _, err := svc.BroadcastSchedule(ctx, bc.ID, time.Now().Add(-time.Minute)); aftersale.ErrorCode(err) != aftersale.EINVALID {
+		t.Fatalf("scheduled in the past: %v", err)
+	}
+	if _, err := svc.BroadcastSchedule(ctx, bc.ID, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	done := waitBroadcast(t, b, bc.ID, 20*time.Second)
+	if done.Sent != 1 || done.StartedAt.IsZero() || done.FinishedAt.IsZero() {
+		t.Fatalf("broadcast %+v", done)
+	}
+	got := broadcastMessages(b.smtp)
+	if len(got) != 1 || len(got["kept@example.com"]) != 1 {
+		t.Fatalf("first look went to %v", got)
+	}
+	// The customer's history lists it.
+	c, _ := st.CustomerGetByEmail(ctx, "kept@example.com")
+	recs, err := st.BroadcastRecipientList(ctx, c.ID)
+	if err != nil || len(recs) != 1 || recs[0].Status != "sent" || recs[0].MessageID != got["kept@example.com"][0].Header.Get("Message-Id") {
+		t.Fatalf("recipients %+v %v", recs, err)
+	}
+}

@@ -1,0 +1,208 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+// templateMessages returns the messages rendered from tmpl that went to to,
+// in the order they arrived.
+func (b *bundle) templateMessages(to, tmpl string) []*smtptest.Received {
+	var out []*smtptest.Received
+	for _, m := range b.smtp.Messages() {
+		if m.Header.Get("X-Aftersale-Template") == tmpl && len(m.To) == 1 && m.To[0] == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitTemplates waits until n messages rendered from tmpl reached to.
+func (b *bundle) waitTemplates(t *testing.T, to, tmpl string, n int, timeout time.Duration) []*smtptest.Received {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if got := b.templateMessages(to, tmpl); len(got) >= n {
+			return got
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("%d %s emails to %s within %v, want %d", len(b.templateMessages(to, tmpl)), tmpl, to, timeout, n)
+		}
+		b.smtp.WaitFor(len(b.smtp.Messages())+1, min(left, 200*time.Millisecond))
+	}
+}
+
+// TestDay7TellsAStory: the day-7 check-in tells the best story the client
+// allowed to share that suits the purchase, and a second order of the same
+// customer is told another one.
+func TestDay7TellsAStory(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*4) // a day passes in 0.25 s
+	ctx := context.Background()
+	svc := b.app.Service()
+	save := func(title, match string, permission bool) {
+		t.Helper()
+		body := "The story of " + title + ".\n\n- It went **well**."
+		if _, err := svc.SaveStory(ctx, 0, engine.StoryInput{Title: title, Body: body, Match: match, Permission: permission}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The oldest story for the SKU has no permission: it is never told.
+	save("Secret Sam", "sku-1", false)
+	save("Maria for sku-1", "sku-1", true)
+	save("Someone else's product", "sku-9", true)
+	save("Anyone at all", "", true)
+
+	if code, body := b.post(t, orderEvent("evt_s1", "ana@example.com", "8001", "course", "")); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	first := b.waitTemplate(t, "ana@example.com", "day7_checkin", 15*time.Second)
+	text, html := first.Text(), first.HTML()
+	for _, want := range []string{"Maria for sku-1", "The story of Maria for sku-1.", "- It went **well**."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the first day-7 email lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(html, "<strong>Maria for sku-1</strong>") || !strings.Contains(html, "It went <strong>well</strong>") {
+		t.Errorf("the story is not in the HTML part:\n%s", html)
+	}
+	for _, not := range []string{"Secret Sam", "Someone else", "Anyone at all"} {
+		if strings.Contains(text, not) {
+			t.Errorf("the first day-7 email tells %q:\n%s", not, text)
+		}
+	}
+
+	// A second order of the same customer: the story for the SKU went to
+	// her already, so she hears the one for any purchase.
+	if code, body := b.post(t, orderEvent("evt_s2", "ana@example.com", "8002", "course", "")); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	second := b.waitTemplates(t, "ana@example.com", "day7_checkin", 2, 15*time.Second)[1]
+	if text := second.Text(); !strings.Contains(text, "Anyone at all") || strings.Contains(text, "Maria for sku-1") || strings.Contains(text, "Secret Sam") {
+		t.Errorf("the second day-7 email:\n%s", text)
+	}
+	if first.Header.Get("Message-Id") == second.Header.Get("Message-Id") {
+		t.Error("two orders' day-7 emails share a Message-ID")
+	}
+	// Another customer still hears Maria's story.
+	if code, body := b.post(t, orderEvent("evt_s3", "bo@example.com", "8003", "course", "")); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	if text := b.waitTemplate(t, "bo@example.com", "day7_checkin", 15*time.Second).Text(); !strings.Contains(text, "Maria for sku-1") {
+		t.Errorf("another customer's day-7 email:\n%s", text)
+	}
+	// Nothing was told twice to Ana: a third order gets no story at all.
+	if code, body := b.post(t, orderEvent("evt_s4", "ana@example.com", "8004", "course", "")); code != http.StatusAccepted {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	third := b.waitTemplates(t, "ana@example.com", "day7_checkin", 3, 15*time.Second)[2]
+	if text := third.Text(); strings.Contains(text, "The story of") || strings.Contains(text, "One of our clients") {
+		t.Errorf("the third day-7 email tells a story again:\n%s", text)
+	}
+}
+
+// TestNextLevelOffer: the next product for what was bought goes to an
+// engaged customer with consent, and never to one who is not engaged yet or
+// asked for a refund.
+func TestNextLevelOffer(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 86400*10, func(c *app.Config) { // a day passes in 0.1 s: day 45 is 4.5 s away
+		c.NextLevel = "sku-9=Something Else|https://shop.example/else;sku-1=Launch Mastermind|https://shop.example/mastermind|Twelve weeks in a small group of founders."
+	})
+	for i, who := range []string{"eng@example.com", "idle@example.com", "refund@example.com"} {
+		if code, body := b.post(t, orderEvent(fmt.Sprint("evt_n", i), who, fmt.Sprint(9001+i), "course", "")); code != http.StatusAccepted {
+			t.Fatalf("post %s: %d %v", who, code, body)
+		}
+	}
+	// The engaged customer and the one who will ask for a refund had a
+	// human touch: their welcome email task was done.
+	for _, who := range []string{"eng@example.com", "refund@example.com"} {
+		b.completeTask(t, who, "personal_email", "done")
+	}
+	code, body := b.post(t, `{"id":"evt_n_refund","type":"order.refunded","occurred_at":"2026-11-22T11:00:00Z","order":{"id":"9003"}}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("refund: %d %v", code, body)
+	}
+
+	m := b.waitTemplate(t, "eng@example.com", "next_level", 20*time.Second)
+	text := m.Text()
+	for _, want := range []string{"Launch Mastermind", "https://shop.example/mastermind", "Twelve weeks in a small group of founders.", "Launch Course"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the next-level email lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Something Else") {
+		t.Errorf("the next-level email proposes a product for another SKU:\n%s", text)
+	}
+	if m.Header.Get("List-Unsubscribe") == "" {
+		t.Error("the next-level email has no List-Unsubscribe")
+	}
+	// The others' steps fell due at the same time: give them a moment.
+	time.Sleep(time.Second)
+	for _, who := range []string{"idle@example.com", "refund@example.com"} {
+		if got := b.templateMessages(who, "next_level"); len(got) != 0 {
+			t.Errorf("%s got the next-level offer:\n%s", who, got[0].Text())
+		}
+	}
+	if got := b.templateMessages("eng@example.com", "next_level"); len(got) != 1 {
+		t.Errorf("%d next-level emails to the engaged customer, want 1", len(got))
+	}
+	// Why: the idle customer's step was skipped by its condition, the
+	// refunded customer's exited with the journey.
+	for who, want := range map[string]string{"idle@example.com": "skipped: offer step default/next-level (condition is false", "refund@example.com": "exited: "} {
+		var got []string
+		for _, e := range b.customer(t, who)["timeline"].([]any) {
+			e := e.(map[string]any)
+			if sum, _ := e["summary"].(string); strings.Contains(sum, "default/next-level") {
+				got = append(got, fmt.Sprint(e["status"], ": ", sum))
+			}
+		}
+		if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+			t.Errorf("%s: next-level step %v, want %s", who, got, want)
+		}
+	}
+}
+
+// completeTask waits for an open task of the kind for the customer and
+// completes it with the outcome.
+func (b *bundle) completeTask(t *testing.T, customer, kind, outcome string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?status=open&customer="+customer, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tasks []map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&tasks)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range tasks {
+			if tk["kind"] == kind {
+				id := fmt.Sprint(tk["id"])
+				if code, body := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"`+outcome+`"}`)); code != 200 {
+					t.Fatalf("complete task %s: %d %v", id, code, body)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no open %s task for %s: %v", kind, customer, tasks)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
