@@ -79,7 +79,7 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if code, body := b.post(t, orderEvent("evt_m1", to, "8101", "physical", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		b.waitTemplate(t, to, "shipping_expectations", 5*time.Second)
+		b.waitTemplate(t, to, "shipping_expectations", 15*time.Second)
 		for _, ev := range []string{
 			shipEvent("evt_m2", "8101", "shipped", "UPS", "1ZAAA", ""),
 			shipEvent("evt_m3", "8101", "shipped", "DHL", "JD0002", "https://track.example/JD0002"),
@@ -94,7 +94,7 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		}
 		// shipped ×2, out for delivery, delivered: in_transit sends nothing in
 		// the built-in journey.
-		updates := waitCount(t, b, to, "shipment_update", 4, 5*time.Second)
+		updates := waitCount(t, b, to, "shipment_update", 4, 15*time.Second)
 		links := map[string]bool{}
 		for _, m := range updates {
 			txt := m.Text()
@@ -117,8 +117,8 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if code, body := b.post(t, shipEvent("evt_m8", "8101", "delivered", "DHL", "JD0002", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		waitCount(t, b, to, "shipment_update", 5, 5*time.Second)
-		arrive := b.waitTemplate(t, to, "did_it_arrive", 5*time.Second)
+		waitCount(t, b, to, "shipment_update", 5, 15*time.Second)
+		arrive := b.waitTemplate(t, to, "did_it_arrive", 15*time.Second)
 		if got := len(templates(b, to)["shipment_update"]); got != 5 {
 			t.Errorf("%d shipment emails, want 5", got)
 		}
@@ -138,7 +138,7 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("GET %s: %d %s", no, code, page)
 		}
-		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", 5*time.Second)
+		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", 15*time.Second)
 		if call.Kind != "call" || call.Assignee != "owner" || !strings.Contains(call.Script, "1ZAAA") || !strings.Contains(call.Script, "Launch Course") {
 			t.Errorf("call after \"no\": %+v", call)
 		}
@@ -169,7 +169,9 @@ func TestMultiPackageShippingCare(t *testing.T) {
 func TestLatePackage(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setup(t, 86400*8, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 }) // a day is 0.125 s
+		// A day is a second: the "yes" must beat the call a business day
+		// after the check-in, also on a loaded machine.
+		b := setup(t, 86400, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 })
 		for _, o := range []struct{ to, id string }{{"kai@example.com", "8201"}, {"lea@example.com", "8202"}} {
 			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
@@ -178,7 +180,7 @@ func TestLatePackage(t *testing.T) {
 				t.Fatalf("post: %d %v", code, body)
 			}
 		}
-		check := b.waitTemplate(t, "kai@example.com", "did_it_arrive", 5*time.Second)
+		check := b.waitTemplate(t, "kai@example.com", "did_it_arrive", 15*time.Second)
 		if !strings.Contains(check.Header.Get("Subject"), "arrived yet") {
 			t.Errorf("late check-in subject %q", check.Header.Get("Subject"))
 		}
@@ -192,7 +194,7 @@ func TestLatePackage(t *testing.T) {
 			t.Fatalf("yes link %q: %d %s", yes, code, page)
 		}
 		// Lea never answers: her call comes a business day later.
-		call := waitTaskTitle(t, b.app.Service(), "lea@example.com", "Late delivery?", 10*time.Second)
+		call := waitTaskTitle(t, b.app.Service(), "lea@example.com", "Late delivery?", 20*time.Second)
 		if call.Kind != "call" || call.Order != "8202" {
 			t.Errorf("late delivery call: %+v", call)
 		}
@@ -230,7 +232,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
 			}
-			b.waitTemplate(t, o.to, "thank_you", 5*time.Second)
+			b.waitTemplate(t, o.to, "thank_you", 15*time.Second)
 		}
 		if code, body := b.post(t, `{"id":"evt_r8301","type":"return.requested","occurred_at":"2026-11-24T10:00:00Z","return":{"order_id":"8301","reason":"It doesn't fit","skus":["sku-1"]}}`); code != 202 {
 			t.Fatalf("return: %d %v", code, body)
@@ -239,14 +241,14 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 			t.Fatalf("return: %d %v", code, body)
 		}
 		returnedAt := time.Now()
-		ins := b.waitTemplate(t, to, "return_instructions", 5*time.Second)
+		ins := b.waitTemplate(t, to, "return_instructions", 15*time.Second)
 		for _, want := range []string{"Launch Course", "Unit 4, Dock Road", "https://labels.example/abc", "/returns/status/"} {
 			if !strings.Contains(ins.Text(), want) {
 				t.Errorf("instructions lack %q:\n%s", want, ins.Text())
 			}
 		}
-		b.waitTemplate(t, ex, "return_instructions", 5*time.Second)
-		call := waitTaskTitle(t, svc, to, "What went wrong?", 5*time.Second)
+		b.waitTemplate(t, ex, "return_instructions", 15*time.Second)
+		call := waitTaskTitle(t, svc, to, "What went wrong?", 15*time.Second)
 		if call.Kind != "call" {
 			t.Errorf("what went wrong task: %+v", call)
 		}
@@ -275,14 +277,14 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
-		b.waitTemplate(t, to, "return_received", 5*time.Second)
+		b.waitTemplate(t, to, "return_received", 15*time.Second)
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 			t.Errorf("received twice: %v, want a conflict", err)
 		}
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnRefunded, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
-		b.waitTemplate(t, to, "refund_thanks", 5*time.Second)
+		b.waitTemplate(t, to, "refund_thanks", 15*time.Second)
 		time.Sleep(8 * time.Second) // past day 30
 		for _, m := range templates(b, to) {
 			for _, msg := range m {
