@@ -604,12 +604,21 @@ func (s *Service) Erase(ctx context.Context, addr, by string) (*EraseReport, err
 	if err != nil {
 		return nil, err
 	}
-	if err := s.drainInbox(ctx, addr); err != nil {
-		return nil, err
-	}
-	rep, ids, err := s.eraseInStore(ctx, c.ID)
-	if err != nil {
-		return nil, err
+	var rep *EraseReport
+	var ids map[string]bool
+	for attempt := 0; ; attempt++ {
+		if err := s.drainInbox(ctx, addr); err != nil {
+			return nil, err
+		}
+		// An event about them that arrived after the drain makes the
+		// store refuse (ECONFLICT, nothing changed): drain again.
+		rep, ids, err = s.eraseInStore(ctx, c.ID)
+		if err == nil {
+			break
+		}
+		if aftersale.ErrorCode(err) != aftersale.ECONFLICT || attempt == 20 {
+			return nil, err
+		}
 	}
 	rep.OutboxFiles, err = s.cleanOutbox(ctx, addr, ids)
 	if err != nil {
@@ -719,7 +728,6 @@ func (s *Service) eraseTx(ctx context.Context, id int64) (*EraseReport, map[stri
 // eraseInboxWait).
 func (s *Service) drainInbox(ctx context.Context, addr string) error {
 	deadline := time.Now().Add(eraseInboxWait)
-	needle := []byte(addr)
 	for {
 		if s.enqueuer != nil {
 			if _, err := s.ProcessInbox(ctx, nil); err != nil {
@@ -732,7 +740,7 @@ func (s *Service) drainInbox(ctx context.Context, addr string) error {
 		}
 		waiting := false
 		for _, ev := range evs {
-			if bytes.Contains(bytes.ToLower(ev.Payload), needle) {
+			if containsAddress(bytes.ToLower(ev.Payload), addr) {
 				waiting = true
 				break
 			}
@@ -807,8 +815,8 @@ func (s *Service) cleanOutbox(ctx context.Context, addr string, messageIDs map[s
 // its bytes, its decoded headers, or its decoded (quoted-printable or
 // base64) parts.
 func mentions(raw []byte, addr string) bool {
-	needle := []byte(strings.ToLower(addr))
-	if bytes.Contains(bytes.ToLower(raw), needle) {
+	addr = strings.ToLower(addr)
+	if containsAddress(bytes.ToLower(raw), addr) {
 		return true
 	}
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
@@ -818,16 +826,17 @@ func mentions(raw []byte, addr string) bool {
 	var dec mime.WordDecoder
 	for _, vs := range msg.Header {
 		for _, v := range vs {
-			if d, err := dec.DecodeHeader(v); err == nil && bytes.Contains(bytes.ToLower([]byte(d)), needle) {
+			if d, err := dec.DecodeHeader(v); err == nil && containsAddress(bytes.ToLower([]byte(d)), addr) {
 				return true
 			}
 		}
 	}
-	return partMentions(textproto.MIMEHeader(msg.Header), msg.Body, needle, 0)
+	return partMentions(textproto.MIMEHeader(msg.Header), msg.Body, addr, 0)
 }
 
-// partMentions reports whether a MIME part, decoded, holds needle.
-func partMentions(h textproto.MIMEHeader, body io.Reader, needle []byte, depth int) bool {
+// partMentions reports whether a MIME part, decoded, names the
+// (lower-case) address.
+func partMentions(h textproto.MIMEHeader, body io.Reader, addr string, depth int) bool {
 	if depth > 8 {
 		return false
 	}
@@ -839,7 +848,7 @@ func partMentions(h textproto.MIMEHeader, body io.Reader, needle []byte, depth i
 			if err != nil {
 				return false
 			}
-			if partMentions(p.Header, p, needle, depth+1) {
+			if partMentions(p.Header, p, addr, depth+1) {
 				return true
 			}
 		}
@@ -852,5 +861,37 @@ func partMentions(h textproto.MIMEHeader, body io.Reader, needle []byte, depth i
 		r = base64.NewDecoder(base64.StdEncoding, body)
 	}
 	b, _ := io.ReadAll(io.LimitReader(r, 32<<20))
-	return bytes.Contains(bytes.ToLower(b), needle)
+	return containsAddress(bytes.ToLower(b), addr)
+}
+
+// containsAddress reports whether hay names the address as a whole: not
+// as the tail of a longer one (ana@example.com in diana@example.com) nor
+// as the head of one (ana@example.com in ana@example.com.au). A full stop
+// right after it ends a sentence, not the domain. Both are lower-case.
+func containsAddress(hay []byte, addr string) bool {
+	needle := []byte(addr)
+	for off := 0; ; {
+		i := bytes.Index(hay[off:], needle)
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len(needle)
+		before := start == 0 || !isLocalPartByte(hay[start-1])
+		after := end == len(hay) || !isDomainByte(hay[end]) ||
+			hay[end] == '.' && (end+1 == len(hay) || !isDomainByte(hay[end+1]) || hay[end+1] == '.')
+		if before && after {
+			return true
+		}
+		off = start + 1
+	}
+}
+
+// isLocalPartByte says whether c may be part of an address's local part.
+func isLocalPartByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// isDomainByte says whether c may be part of a domain name.
+func isDomainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
 }

@@ -96,3 +96,23 @@ func TestErasedGetsNoMail(t *testing.T) {
 		t.Error("transactional mail is suppressed for a customer")
 	}
 }
+
+func TestContainsAddress(t *testing.T) {
+	t.Parallel()
+	for hay, want := range map[string]bool{
+		`{"email":"ana@example.com"}`:                   true,
+		"To: Ana <ana@example.com>":                     true,
+		"write to ana@example.com.":                     true,
+		"ana@example.com":                               true,
+		`{"email":"diana@example.com"}`:                 false,
+		"ana@example.com.au":                            false,
+		"ana@example.community":                         false,
+		"x.ana@example.com":                             false,
+		"ana@example.com-mail.example":                  false,
+		"first diana@example.com, then ana@example.com": true,
+	} {
+		if got := containsAddress([]byte(hay), "ana@example.com"); got != want {
+			t.Errorf("containsAddress(%q) = %v, want %v", hay, got, want)
+		}
+	}
+}

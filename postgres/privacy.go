@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aftersale/aftersale"
 )
 
 // CustomerSetConsent sets or withdraws the marketing consent of the
@@ -30,6 +32,10 @@ func (q *queries) CustomerSetConsent(ctx context.Context, id int64, consent bool
 // erasedEmail is the address an erased customer is left with.
 func erasedEmail(id int64) string { return fmt.Sprintf("erased-%d@erased.invalid", id) }
 
+// errInboxWaiting is CustomerErase's answer while an event about the
+// customer waits in the inbox.
+var errInboxWaiting = aftersale.Errorf(aftersale.ECONFLICT, "events about the customer are waiting in the inbox; process them and try again")
+
 // erasedCode is the referral code an erased customer is left with.
 func erasedCode(id int64) string { return fmt.Sprintf("ERASED-%d", id) }
 
@@ -38,14 +44,16 @@ func erasedCode(id int64) string { return fmt.Sprintf("ERASED-%d", id) }
 // duplicate.
 var erasedPayload = []byte(`{"erased":true}`)
 
-// mentions is the condition that a bytea payload mentions the lower-cased
-// address $1, in any ASCII case: both are compared in the 'escape' text
-// form of bytea (which does not need the payload to be valid UTF-8).
-const mentions = `strpos(lower(encode(payload, 'escape')), encode(convert_to($1::text, 'UTF8'), 'escape')) > 0`
+// mentions is the condition that a bytea payload names the lower-cased
+// address $1 as a JSON string ("ana@example.com", quotes included, so that
+// diana@example.com is not ana's), in any ASCII case: both are compared in
+// the 'escape' text form of bytea (which does not need the payload to be
+// valid UTF-8).
+const mentions = `strpos(lower(encode(payload, 'escape')), encode(convert_to('"' || $1::text || '"', 'UTF8'), 'escape')) > 0`
 
 // erasedTables are the tables that CustomerErase changes, which Scrub
 // vacuums.
-var erasedTables = []string{"customers", "events", "inbox", "messages", "tasks", "survey_answers", "success_plans",
+var erasedTables = []string{"customers", "events", "orders", "order_items", "messages", "tasks", "survey_answers", "success_plans",
 	"check_ins", "returns", "bookings", "broadcast_recipients", "referral_codes", "referrals"}
 
 // CustomerErase removes the personal data of the customer, in one
@@ -58,8 +66,10 @@ var erasedTables = []string{"customers", "events", "inbox", "messages", "tasks",
 //     payload mentions it (a user named on someone else's order): payload
 //     {"erased":true}, and customer_email cleared where it is the address
 //     (an event about someone else stays on their timeline);
-//   - the inbox: the events not processed yet that mention the address are
-//     deleted;
+//   - order items of the customer's orders: access URLs cleared;
+//   - an event about the customer still waiting in the inbox makes it fail
+//     with errInboxWaiting (ECONFLICT), changing nothing: the caller
+//     processes the inbox and tries again;
 //   - messages to the customer or the address: the erased address as
 //     recipient, subject and error (which may quote the address) cleared;
 //   - tasks of the customer (or, without a customer, of the customer's
@@ -105,7 +115,6 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 				customer_email_key = CASE WHEN customer_email_key = $1 THEN '' ELSE customer_email_key END
 			WHERE customer_email_key = $1 OR ` + mentions,
 				[]any{key, erasedPayload}},
-			{`DELETE FROM inbox WHERE ` + mentions, []any{key}},
 			{`UPDATE messages SET recipient = $1, recipient_key = $1, subject = '', error = ''
 			WHERE customer_id = $2 OR recipient_key = $3`,
 				[]any{erased, id, key}},
@@ -131,10 +140,18 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 				[]any{erasedCode(id), id}},
 			{`UPDATE referral_codes SET code = $1 WHERE customer_id = $2`, []any{erasedCode(id), id}},
 			{`UPDATE referrals SET code = $1 WHERE referrer_id = $2`, []any{erasedCode(id), id}},
+			{`UPDATE order_items SET access_url = '' WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1 OR user_id = $1)`, []any{id}},
 		} {
 			if _, err := q.q.Exec(ctx, st.query, st.args...); err != nil {
 				return err
 			}
+		}
+		var waiting bool
+		if err := q.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbox WHERE `+mentions+`)`, key).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting {
+			return errInboxWaiting
 		}
 		return nil
 	})

@@ -9,6 +9,8 @@ import (
 
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/aftersale/aftersale"
 )
 
 // CustomerSetConsent sets or withdraws the marketing consent of the
@@ -67,10 +69,13 @@ var erasedPayload = []byte(`{"erased":true}`)
 //   - the customer's referral code (which spells the first name), here, in
 //     the referrals credited to it and in the orders that named it:
 //     ERASED-ID;
-//   - the inbox (a file of its own): the events not processed yet that
-//     mention the address are deleted, inside the main transaction so that
-//     a failure leaves the customer as they were and a retry finds the
-//     address again.
+//   - order items of the customer's orders: access URLs (links that
+//     work without login) cleared.
+//
+// An event about the customer still waiting in the inbox (a file of its
+// own) makes it fail with errInboxWaiting (ECONFLICT), changing nothing:
+// the caller processes the inbox and tries again. The address is matched
+// as a whole JSON string, so diana@example.com is not ana@example.com's.
 //
 // Orders, items, statuses, times and counts stay; so do shipments, coupons
 // and the stories sent (none holds personal data). ENOTFOUND if there is
@@ -101,7 +106,7 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 			{`UPDATE events SET payload = ?,
 				customer_email = CASE WHEN customer_email_key = ? THEN '' ELSE customer_email END,
 				customer_email_key = CASE WHEN customer_email_key = ? THEN '' ELSE customer_email_key END
-			WHERE customer_email_key = ? OR instr(lower(CAST(payload AS TEXT)), ?) > 0`,
+			WHERE customer_email_key = ? OR instr(lower(CAST(payload AS TEXT)), '"' || ? || '"') > 0`,
 				[]any{erasedPayload, key, key, key, key}},
 			{`UPDATE messages SET recipient = ?, recipient_key = ?, subject = '', error = ''
 			WHERE customer_id = ? OR recipient_key = ?`,
@@ -128,6 +133,7 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 				[]any{erasedCode(id), id}},
 			{`UPDATE referral_codes SET code = ? WHERE customer_id = ?`, []any{erasedCode(id), id}},
 			{`UPDATE referrals SET code = ? WHERE referrer_id = ?`, []any{erasedCode(id), id}},
+			{`UPDATE order_items SET access_url = '' WHERE order_id IN (SELECT id FROM orders WHERE customer_id = ? OR user_id = ?)`, []any{id, id}},
 		} {
 			if _, err := q.q.ExecContext(ctx, st.query, st.args...); err != nil {
 				return err
@@ -136,11 +142,21 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 		if inbox == nil || key == erased {
 			return nil
 		}
-		_, err = inbox.ExecContext(ctx, `DELETE FROM inbox WHERE instr(lower(CAST(payload AS TEXT)), ?) > 0`, key)
-		return err
+		var waiting int
+		if err := inbox.QueryRowContext(ctx, `SELECT count(*) FROM inbox WHERE instr(lower(CAST(payload AS TEXT)), '"' || ? || '"') > 0`, key).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting > 0 {
+			return errInboxWaiting
+		}
+		return nil
 	})
 	return wrap("customer erase", err)
 }
+
+// errInboxWaiting is CustomerErase's answer while an event about the
+// customer waits in the inbox.
+var errInboxWaiting = aftersale.Errorf(aftersale.ECONFLICT, "events about the customer are waiting in the inbox; process them and try again")
 
 // erasedCode is the referral code an erased customer is left with.
 func erasedCode(id int64) string { return fmt.Sprintf("ERASED-%d", id) }
