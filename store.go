@@ -68,7 +68,10 @@ type Queries interface {
 	EventListByCustomer(ctx context.Context, email string) ([]*StoredEvent, error)
 
 	// CustomerUpsert creates the contact or merges it into the stored one:
-	// non-empty fields overwrite, a non-nil MarketingConsent sets consent.
+	// non-empty fields overwrite, a non-nil MarketingConsent sets consent —
+	// except that false does not withdraw consent the customer confirmed
+	// themselves (CustomerSetConsent; a shop's "not subscribed" at checkout
+	// is no withdrawal).
 	// The email is the key (compared lower-case).
 	CustomerUpsert(ctx context.Context, c *Contact, now time.Time) (*Customer, error)
 	// CustomerGet returns the customer with the ID.

@@ -105,7 +105,10 @@ type BroadcastError struct {
 	Err   error
 }
 
+// Error returns the problem, naming where it is.
 func (e *BroadcastError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *BroadcastError) Unwrap() error { return e.Err }
 
 // cleanTemplateError turns text/template's error into words for the team:

@@ -380,7 +380,8 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
 			s.log.WarnContext(ctx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-			o.retry = fmt.Errorf("%w: %v", errRetry, err)
+			o.retry = fmt.Errorf("%w: %v", errRetry, redact(err)) // River keeps it: no address
+
 			return o
 		}
 		s.log.ErrorContext(ctx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))

@@ -140,7 +140,7 @@ func (s *Service) returnable(o *aftersale.Order) string {
 	case aftersale.OrderCancelled:
 		return "This order was cancelled, so there is nothing to send back."
 	}
-	if w := s.ReturnPolicy().WindowDays; w > 0 && s.cfg.Clock.VirtualNow().Sub(o.PlacedAt) > time.Duration(w)*24*time.Hour {
+	if w := s.ReturnPolicy().WindowDays; w > 0 && s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(o.PlacedAt)) > time.Duration(w)*24*time.Hour {
 		return fmt.Sprintf("This order is past our %d-day return window. Reply to any of our emails and we'll see what we can do.", w)
 	}
 	return ""
@@ -187,7 +187,7 @@ func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput)
 		return nil, aftersale.Errorf(aftersale.EINVALID, "Choose a reason from the list.")
 	}
 	ev := &aftersale.Event{
-		ID: "return-page-" + key, Type: aftersale.EventReturnRequested, OccurredAt: s.cfg.Clock.RealNow(), Source: "page",
+		ID: "return-page-" + o.ExternalID + "-" + key, Type: aftersale.EventReturnRequested, OccurredAt: s.cfg.Clock.RealNow(), Source: "page",
 		Return: &aftersale.ReturnFacts{OrderID: o.ExternalID, Reason: in.Reason, Items: items, Resolution: in.Resolution, Comment: strings.TrimSpace(in.Comment)},
 	}
 	if err := ev.Validate(); err != nil {

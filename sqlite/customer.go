@@ -90,7 +90,7 @@ func (q *queries) CustomerUpsert(ctx context.Context, c *aftersale.Contact, now 
 			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
 			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE customers.phone END,
 			timezone = CASE WHEN excluded.timezone <> '' THEN excluded.timezone ELSE customers.timezone END,
-			marketing_consent = CASE WHEN ? THEN excluded.marketing_consent ELSE customers.marketing_consent END,
+			marketing_consent = CASE WHEN ? AND (excluded.marketing_consent OR customers.consent_at IS NULL) THEN excluded.marketing_consent ELSE customers.marketing_consent END,
 			updated_at = excluded.updated_at
 		RETURNING `+customerColumns,
 		c.Email, key, c.Name, c.Phone, c.Timezone, consent, micro(now), micro(now), consentSet))

@@ -47,6 +47,11 @@ func testCustomerSetConsent(t *testing.T, s aftersale.Store) {
 	ok(t, err)
 	want.Name, want.UpdatedAt = "Consent", at(3*time.Hour)
 	same(t, "after an upsert without consent", get(), &want)
+	// An order's "not subscribed" does not withdraw a consent the customer
+	// confirmed themselves.
+	_, err = s.CustomerUpsert(ctx, &aftersale.Contact{Email: c.Email, MarketingConsent: ptr(false)}, at(3*time.Hour))
+	ok(t, err)
+	same(t, "after an upsert with consent false", get(), &want)
 
 	// Withdrawn; an earlier time does not move UpdatedAt back.
 	ok(t, s.CustomerSetConsent(ctx, c.ID, false, at(time.Hour)))
