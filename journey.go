@@ -173,6 +173,21 @@ type Task struct {
 	DoneBy     string // email of the member who completed it
 }
 
+// Touched reports whether the task was a human touch that reached the
+// customer: done, with an outcome other than no_answer, wrong_number or
+// skipped. The lifecycle stage "engaged", the funnel and the time to the
+// first touch all count these.
+func (t *Task) Touched() bool {
+	if t.Status != TaskDone {
+		return false
+	}
+	switch t.Outcome {
+	case "no_answer", "wrong_number", "skipped":
+		return false
+	}
+	return true
+}
+
 // TaskFilter selects tasks; zero fields select everything.
 type TaskFilter struct {
 	Status     TaskStatus

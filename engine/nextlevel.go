@@ -38,7 +38,7 @@ func loadProgress(ctx context.Context, q aftersale.Queries, f *journey.Facts) er
 		return err
 	}
 	for _, t := range tasks {
-		if t.OrderID == o.ID && t.Outcome != "no_answer" && t.Outcome != "wrong_number" && t.Outcome != "skipped" {
+		if t.OrderID == o.ID && t.Touched() {
 			f.Engaged = true
 		}
 	}

@@ -173,7 +173,7 @@ func (s *Service) FunnelReport(ctx context.Context, f ReportFilter) (*report.Fun
 	}
 	firstTouch := map[int64]time.Time{}
 	for _, t := range done {
-		if t.OrderID == 0 || t.Outcome == "skipped" || t.Outcome == "no_answer" || t.Outcome == "wrong_number" {
+		if t.OrderID == 0 || !t.Touched() {
 			continue // no touch happened
 		}
 		if ft, ok := firstTouch[t.OrderID]; !ok || t.DoneAt.Before(ft) {

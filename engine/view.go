@@ -245,7 +245,7 @@ func stage(orders []*aftersale.Order, tasks []*aftersale.Task, answers []*afters
 	}
 	engaged := false
 	for _, t := range tasks {
-		engaged = engaged || t.Status == aftersale.TaskDone && t.Outcome != "no_answer" && t.Outcome != "wrong_number"
+		engaged = engaged || t.Touched()
 	}
 	switch {
 	case len(orders) == 0:
