@@ -384,11 +384,7 @@ func suppressed(cat aftersale.Category, c *aftersale.Customer) string {
 // after a crash carries the same Message-ID and a receiver can drop it.
 func (s *Service) messageID(step *aftersale.Step, o *aftersale.Order, to string) string {
 	h := sha256.Sum256([]byte(strings.Join([]string{to, o.ExternalID, step.JourneyID, step.Key}, "\x00")))
-	domain := "aftersale.local"
-	if at := strings.LastIndexByte(s.cfg.From.Email, '@'); at >= 0 {
-		domain = s.cfg.From.Email[at+1:]
-	}
-	return "<" + hex.EncodeToString(h[:16]) + "@" + domain + ">"
+	return "<" + hex.EncodeToString(h[:16]) + "@" + s.mailDomain() + ">"
 }
 
 // compose renders the template for one recipient and builds the message
