@@ -74,7 +74,7 @@ func (c *CustomerExportCmd) Run(log *slog.Logger) error {
 type CustomerEraseCmd struct {
 	ServeCmd
 	Email string `arg:"" help:"The customer's email address."`
-	Yes   bool   `name:"yes" short:"y" help:"Do not ask for confirmation (needed when standard input is not a terminal)."`
+	Yes   bool   `name:"yes" short:"y" help:"Do not ask for confirmation on a terminal (a script, whose standard input is not a terminal, is not asked)."`
 }
 
 // Run asks, erases and says what it did.
@@ -106,10 +106,11 @@ func (c *CustomerEraseCmd) Run(log *slog.Logger) error {
 	return nil
 }
 
-// confirmErase asks on the terminal for the address to be typed again.
+// confirmErase asks on a terminal for the address to be typed again; a
+// script (standard input not a terminal) named the address already.
 func confirmErase(in *os.File, out io.Writer, addr string) error {
 	if !term.IsTerminal(int(in.Fd())) {
-		return errors.New("standard input is not a terminal: pass --yes to erase without asking")
+		return nil
 	}
 	fmt.Fprintf(out, "This erases the personal data of %s for good: name, email, phone, the emails sent, notes,\n"+
 		"survey comments and event payloads. Orders and counts stay, without the person.\n"+
