@@ -108,6 +108,15 @@ func TestOptIn(t *testing.T) {
 	if s := got[dora][0].Header.Get("Subject"); s != "News for Dora" {
 		t.Errorf("subject %q", s)
 	}
+	// The broadcast is in the customer's timeline.
+	var inTimeline bool
+	for _, e := range b.customer(t, dora)["timeline"].([]any) {
+		e := e.(map[string]any)
+		inTimeline = inTimeline || e["kind"] == "broadcast" && e["status"] == "sent" && strings.Contains(e["summary"].(string), "News for {{.FirstName}}")
+	}
+	if !inTimeline {
+		t.Errorf("no sent broadcast in %s's timeline", dora)
+	}
 }
 
 func readBody(t *testing.T, resp *http.Response) string {

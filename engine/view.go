@@ -200,6 +200,17 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 		}
 		v.Timeline = append(v.Timeline, TimelineItem{At: t.CreatedAt, Kind: "task", Status: string(t.Status), Summary: sum, Ref: fmt.Sprint(t.ID)})
 	}
+	sent, err := st.BroadcastRecipientList(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range sent {
+		sum := fmt.Sprintf("broadcast #%d", r.BroadcastID)
+		if b, err := st.BroadcastGet(ctx, r.BroadcastID); err == nil {
+			sum += ": " + b.Subject
+		}
+		v.Timeline = append(v.Timeline, TimelineItem{At: r.At, Kind: "broadcast", Status: r.Status, Summary: sum, Ref: r.MessageID})
+	}
 	steps, err := st.StepListByCustomer(ctx, c.ID)
 	if err != nil {
 		return nil, err
