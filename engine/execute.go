@@ -103,7 +103,10 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 	if err != nil {
 		return err
 	}
-	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress())
+	// The returns are read for the steps of return journeys (their emails
+	// show the return) and for conditions about returns.
+	returns := js.If.NeedsReturns() || strings.HasPrefix(step.Anchor, journey.TriggerReturn)
+	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress(), returns)
 	if err != nil {
 		return err
 	}

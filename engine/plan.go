@@ -27,11 +27,12 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 	if p.facts != nil {
 		return p.facts, nil
 	}
-	progress := false
+	progress, returns := false, false
 	for _, j := range p.svc.cfg.Journeys.Journeys {
 		progress = progress || j.When.NeedsProgress()
+		returns = returns || j.When.NeedsReturns()
 	}
-	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress)
+	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress, returns)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +42,9 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 
 // loadFacts gathers the facts about an order that conditions can read.
 // The facts of the customer's progress (see loadProgress) take more reads:
-// they are loaded when progress is true.
-func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress bool) (*journey.Facts, error) {
+// they are loaded when progress is true; the order's returns when returns
+// is.
+func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress, returns bool) (*journey.Facts, error) {
 	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow()}
 	if order.UserID != 0 && order.UserID != buyer.ID {
 		u, err := q.CustomerGet(ctx, order.UserID)
@@ -58,8 +60,10 @@ func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock,
 	if f.Bookings, err = q.BookingListByOrder(ctx, order.ID); err != nil {
 		return nil, err
 	}
-	if f.Returns, err = q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID}); err != nil {
-		return nil, err
+	if returns {
+		if f.Returns, err = q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID}); err != nil {
+			return nil, err
+		}
 	}
 	if progress {
 		if err := loadProgress(ctx, q, f); err != nil {

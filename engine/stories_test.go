@@ -298,7 +298,7 @@ func TestLoadProgress(t *testing.T) {
 		if !cc.NeedsProgress() {
 			t.Fatalf("%s needs no progress", src)
 		}
-		f, err := loadFacts(ctx, db, &aftersale.Clock{}, o, c, cc.NeedsProgress())
+		f, err := loadFacts(ctx, db, &aftersale.Clock{}, o, c, cc.NeedsProgress(), cc.NeedsReturns())
 		if err != nil {
 			t.Fatal(err)
 		}

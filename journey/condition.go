@@ -85,6 +85,10 @@ func (f *Facts) Stage() string {
 // reads to load; see Condition.NeedsProgress.
 var progressNames = []string{"stage", "engaged", "satisfied", "survey_score"}
 
+// returnNames are the condition names that read the order's returns; see
+// Condition.NeedsReturns.
+var returnNames = []string{"returned", "exchange", "return_reason"}
+
 // env is the expression environment. Its field tags are the names a
 // condition uses; FORMAT.md documents them.
 type env struct {
@@ -192,6 +196,8 @@ type Condition struct {
 	// progress is true when the condition names a fact of the customer's
 	// progress (progressNames).
 	progress bool
+	// returns: it names a fact of the order's returns (returnNames).
+	returns bool
 }
 
 // CompileCondition compiles src against the fact environment. It fails when
@@ -218,8 +224,9 @@ func CompileCondition(src string) (*Condition, error) {
 	c := &Condition{src: src, prog: prog}
 	if root := prog.Node(); root != nil {
 		ast.Walk(&root, visitor(func(n *ast.Node) {
-			if id, ok := (*n).(*ast.IdentifierNode); ok && slices.Contains(progressNames, id.Value) {
-				c.progress = true
+			if id, ok := (*n).(*ast.IdentifierNode); ok {
+				c.progress = c.progress || slices.Contains(progressNames, id.Value)
+				c.returns = c.returns || slices.Contains(returnNames, id.Value)
 			}
 		}))
 	}
@@ -236,6 +243,10 @@ func (v visitor) Visit(n *ast.Node) { v(n) }
 // caller loads Facts.Engaged, KeptOrders and SurveyScore only then. A nil
 // Condition needs none.
 func (c *Condition) NeedsProgress() bool { return c != nil && c.progress }
+
+// NeedsReturns reports whether the condition reads the order's returns
+// (Facts.Returns), which take a read to load.
+func (c *Condition) NeedsReturns() bool { return c != nil && c.returns }
 
 // Eval checks the condition against the facts. A nil Condition is true.
 func (c *Condition) Eval(f *Facts) (bool, error) {

@@ -232,3 +232,26 @@ func TestTaskTextPerItemKind(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsReturns(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]bool{
+		`consent`: false,
+		`has_phone and (not returned or exchange)`: true,
+		`return_reason == "It doesn't fit"`:        true,
+		`outcome("returned") == "reached"`:         false,
+		`stage == "refunded" and not delivered`:    false,
+	} {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("CompileCondition(%q): %v", src, err)
+		}
+		if got := c.NeedsReturns(); got != want {
+			t.Errorf("NeedsReturns(%q) = %v, want %v", src, got, want)
+		}
+	}
+	var none *Condition
+	if none.NeedsReturns() {
+		t.Error("a nil condition needs the returns")
+	}
+}
