@@ -79,3 +79,26 @@ func TestParseBroadcastErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func FuzzParseBroadcast(f *testing.F) {
+	f.Add("News for {{.FirstName}}", "Hi {{.Name}},\n\n**New** course: <https://shop.example>")
+	f.Add("{{if .Email}}x{{end}}", "{{range .}}{{end}}")
+	r, err := NewRenderer(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	links := Links{Unsubscribe: "https://aftersale.example/u/tok", Preferences: "https://aftersale.example/u/tok"}
+	f.Fuzz(func(t *testing.T, subject, body string) {
+		b, err := ParseBroadcast(subject, body)
+		if err != nil {
+			return
+		}
+		out, err := r.RenderBroadcast(b, Business{Name: "Shop"}, NewPerson("Ana <b>Lima</b>", "ana@example.com"), links)
+		if err != nil {
+			return
+		}
+		if strings.Contains(out.HTML, "<b>Lima</b>") {
+			t.Fatalf("a customer's name became HTML:\n%s", out.HTML)
+		}
+	})
+}

@@ -286,3 +286,17 @@ func TestIssueCouponRetriesOnConflict(t *testing.T) {
 		t.Error("no error after every code conflicted")
 	}
 }
+
+func FuzzParseOfferParams(f *testing.F) {
+	f.Add("percent_off", int64(10), "valid_days", "30", true)
+	f.Add("pool", int64(0), "fallback", "generate", false)
+	f.Fuzz(func(t *testing.T, k1 string, v1 int64, k2, v2 string, v3 bool) {
+		p, err := parseOfferParams(map[string]any{k1: v1, k2: v2, "referral": v3})
+		if err != nil {
+			return
+		}
+		if p.PercentOff < 0 || p.PercentOff > 100 || p.ValidDays < 1 {
+			t.Fatalf("params %+v from %q=%d %q=%q", p, k1, v1, k2, v2)
+		}
+	})
+}
