@@ -96,6 +96,15 @@ const (
 	BroadcastCancelled = "cancelled"
 )
 
+// The statuses of a broadcast's message to one person
+// (BroadcastRecipient.Status).
+const (
+	RecipientSending = "sending"
+	RecipientSent    = "sent"
+	RecipientSkipped = "skipped"
+	RecipientFailed  = "failed"
+)
+
 // Segment chooses the audience of a broadcast. Only people who gave
 // marketing consent, have not unsubscribed and are not suppressed are ever
 // in it; the fields narrow it further (zero fields do not).

@@ -43,14 +43,6 @@ const (
 // of the way from contact to loyal customer; a segment may choose any.
 var Stages = []string{"contact", "purchased", "onboarded", "engaged", "satisfied", "loyal", "refunded"}
 
-// The statuses of a broadcast's message to one recipient.
-const (
-	recipientSending = "sending"
-	recipientSent    = "sent"
-	recipientSkipped = "skipped"
-	recipientFailed  = "failed"
-)
-
 // BroadcastSave stores a new broadcast as a draft (ID 0) or changes a
 // draft or scheduled one (keeping its status and time), after checking it:
 // a title (the subject when empty), a subject and a body that parse and

@@ -265,13 +265,13 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 		todo = todo[:0]
 		for _, c := range page {
 			rec, _, err := tx.BroadcastRecipientBegin(ctx, &aftersale.BroadcastRecipient{
-				BroadcastID: b.ID, CustomerID: c.ID, Status: recipientSending,
+				BroadcastID: b.ID, CustomerID: c.ID, Status: aftersale.RecipientSending,
 				MessageID: s.broadcastMessageID(b.ID, c.ID), At: now,
 			})
 			if err != nil {
 				return err
 			}
-			if rec.Status == recipientSending {
+			if rec.Status == aftersale.RecipientSending {
 				todo = append(todo, c)
 			}
 		}
@@ -336,7 +336,7 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 		}
 		if m := s.cfg.Metrics; m != nil {
 			status := o.status
-			if status == recipientSkipped {
+			if status == aftersale.RecipientSkipped {
 				status = string(aftersale.MessageSuppressed)
 			}
 			m.Emails.WithLabelValues(status, string(aftersale.CategoryMarketing)).Inc()
@@ -362,7 +362,7 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 	}
 	c, err := s.cfg.Store.CustomerGet(ctx, customerID)
 	if aftersale.IsNotFound(err) {
-		return finish(recipientSkipped, "no such customer any more")
+		return finish(aftersale.RecipientSkipped, "no such customer any more")
 	} else if err != nil {
 		o.retry = err
 		return o
@@ -370,12 +370,12 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 	// Consent is checked here, at send time, so an unsubscribe honours a
 	// broadcast that is already going out.
 	if why := suppressed(aftersale.CategoryMarketing, c); why != "" {
-		return finish(recipientSkipped, why)
+		return finish(aftersale.RecipientSkipped, why)
 	}
 	m, err := s.composeBroadcast(b, t, c, o.messageID)
 	if err != nil {
 		s.log.ErrorContext(ctx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
-		return finish(recipientFailed, "render: "+err.Error())
+		return finish(aftersale.RecipientFailed, "render: "+err.Error())
 	}
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
@@ -385,9 +385,9 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 			return o
 		}
 		s.log.ErrorContext(ctx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-		return finish(recipientFailed, err.Error())
+		return finish(aftersale.RecipientFailed, err.Error())
 	}
-	return finish(recipientSent, "")
+	return finish(aftersale.RecipientSent, "")
 }
 
 // pacer spaces messages evenly at a rate a second. It keeps no credit:

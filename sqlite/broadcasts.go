@@ -272,14 +272,6 @@ func prefixed(prefix, columns string) string {
 	return strings.Join(cols, ", ")
 }
 
-// The statuses of a broadcast's message to one person.
-const (
-	recipientSending = "sending"
-	recipientSent    = "sent"
-	recipientSkipped = "skipped"
-	recipientFailed  = "failed"
-)
-
 const broadcastRecipientColumns = `broadcast_id, customer_id, status, message_id, error, at`
 
 func scanBroadcastRecipient(s scanner) (*aftersale.BroadcastRecipient, error) {
@@ -303,9 +295,9 @@ func (q *queries) BroadcastRecipientBegin(ctx context.Context, r *aftersale.Broa
 	}
 	status := r.Status
 	if status == "" {
-		status = recipientSending
+		status = aftersale.RecipientSending
 	}
-	if !slices.Contains([]string{recipientSending, recipientSent, recipientSkipped, recipientFailed}, status) {
+	if !slices.Contains([]string{aftersale.RecipientSending, aftersale.RecipientSent, aftersale.RecipientSkipped, aftersale.RecipientFailed}, status) {
 		return nil, false, aftersale.FieldError("status", "unknown recipient status %q", status)
 	}
 	var rec *aftersale.BroadcastRecipient
@@ -343,7 +335,7 @@ func (q *queries) BroadcastRecipientBegin(ctx context.Context, r *aftersale.Broa
 // counted again. ENOTFOUND when there is no such broadcast.
 func (q *queries) BroadcastRecipientFinish(ctx context.Context, broadcastID, customerID int64, status, messageID, errText string, at time.Time) error {
 	switch status {
-	case recipientSent, recipientSkipped, recipientFailed:
+	case aftersale.RecipientSent, aftersale.RecipientSkipped, aftersale.RecipientFailed:
 	default:
 		return aftersale.FieldError("status", "%q is not a final recipient status", status)
 	}
