@@ -131,6 +131,9 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Carriers == nil {
+		cfg.Carriers, _ = aftersale.ParseCarriers("", "") // the built-in table
+	}
 	for _, ref := range cfg.Journeys.Templates() {
 		if !cfg.Renderer.Has(ref.Name) {
 			return nil, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist (have %v)", ref.String(), ref.Name, cfg.Renderer.Names())

@@ -32,7 +32,7 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 	}
 	trackingURL := sh.TrackingURL
 	if trackingURL == "" {
-		trackingURL = p.svc.carriers().TrackingURL(sh.Carrier, sh.TrackingNumber)
+		trackingURL = p.svc.cfg.Carriers.TrackingURL(sh.Carrier, sh.TrackingNumber)
 	}
 	changed, err := tx.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{
 		OrderID: order.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber,
@@ -74,14 +74,6 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 	return append(steps, more...), err
 }
 
-// carriers returns the carrier table.
-func (s *Service) carriers() *aftersale.Carriers {
-	if s.cfg.Carriers != nil {
-		return s.cfg.Carriers
-	}
-	c, _ := aftersale.ParseCarriers("", "")
-	return c
-}
 
 // deliveryDue is when a package handed to carrier at shipped (real time)
 // counts as late: the carrier's usual transit days plus the margin, in
@@ -91,7 +83,7 @@ func (s *Service) deliveryDue(carrier string, shipped time.Time) time.Time {
 	if margin <= 0 {
 		margin = defaultDeliveryMargin
 	}
-	days := s.carriers().TransitDays(carrier) + margin
+	days := s.cfg.Carriers.TransitDays(carrier) + margin
 	return s.cfg.Clock.ToReal(s.cfg.Clock.ToVirtual(shipped).AddDate(0, 0, days))
 }
 
