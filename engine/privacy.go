@@ -149,13 +149,8 @@ func (s *Service) eraseTx(ctx context.Context, id int64) (*EraseReport, map[stri
 	now := s.cfg.Clock.RealNow()
 	s.gate.mu.Lock() // wait for the sends in flight; hold back new ones
 	defer s.gate.mu.Unlock()
-	err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	err := s.updateLockedOnce(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		rep, ids = &EraseReport{CustomerID: id}, map[string]bool{}
-		if ok, err := tx.EventLockProcessing(ctx); err != nil {
-			return err
-		} else if !ok {
-			return errNotOurTurn
-		}
 		msgs, err := tx.MessageListByCustomer(ctx, id)
 		if err != nil {
 			return err

@@ -177,14 +177,7 @@ func (p *processor) batch(ctx context.Context) (int, error) {
 
 // update applies evs in one transaction holding the processing lock.
 func (p *processor) update(ctx context.Context, evs []*aftersale.StoredEvent) (planned int, err error) {
-	err = p.svc.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		ok, err := tx.EventLockProcessing(ctx)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errNotOurTurn
-		}
+	err = p.svc.updateLockedOnce(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		planned, err = p.apply(ctx, tx, evs)
 		return err
 	})

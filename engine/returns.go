@@ -341,16 +341,7 @@ func (s *Service) enqueueSoon(ctx context.Context, tx aftersale.Tx, steps []*aft
 // lock, waiting its turn when another node holds it.
 func (s *Service) updateLocked(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
 	for {
-		err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-			ok, err := tx.EventLockProcessing(ctx)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errNotOurTurn
-			}
-			return fn(ctx, tx)
-		})
+		err := s.updateLockedOnce(ctx, fn)
 		if !errors.Is(err, errNotOurTurn) {
 			return err
 		}
@@ -358,6 +349,21 @@ func (s *Service) updateLocked(ctx context.Context, fn func(ctx context.Context,
 			return ctx.Err()
 		}
 	}
+}
+
+// updateLockedOnce runs fn in a transaction that holds the event
+// processing lock; errNotOurTurn, at once, when another node holds it.
+func (s *Service) updateLockedOnce(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
+	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		ok, err := tx.EventLockProcessing(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotOurTurn
+		}
+		return fn(ctx, tx)
+	})
 }
 
 // applyNow records and applies an event made here (by a customer page) at
