@@ -529,17 +529,10 @@ type ReferralView struct {
 func (s *Service) insiders(ctx context.Context, c *aftersale.Customer, orders []*aftersale.Order, v *CustomerView) error {
 	st := s.cfg.Store
 	loc := s.location(c, c)
-	orderRef := map[int64]string{}
-	for _, o := range orders {
-		orderRef[o.ID] = o.ExternalID
-	}
+	orderRef := s.orderRefs(ctx, orders)
 	ref := func(id int64) string {
-		if r, ok := orderRef[id]; ok {
+		if r := orderRef(id); r != "" {
 			return r
-		}
-		if o, err := st.OrderGet(ctx, id); err == nil {
-			orderRef[id] = o.ExternalID
-			return o.ExternalID
 		}
 		return fmt.Sprint(id)
 	}
