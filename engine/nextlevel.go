@@ -14,15 +14,15 @@ import (
 // rule matches; the offer step with `offer: {next_level: true}` is then
 // skipped. Whether the customer is ready (satisfied or engaged, with
 // consent, not refunded) is the step's condition.
-func (s *Service) nextLevelOffer(_ context.Context, _ *aftersale.Step, _ *journey.Step, f *journey.Facts) (*email.NextLevelData, error) {
+func (s *Service) nextLevelOffer(f *journey.Facts) *email.NextLevelData {
 	if f == nil || f.Order == nil {
-		return nil, nil
+		return nil
 	}
 	r := aftersale.NextLevelFor(s.cfg.NextLevel, f.Order)
 	if r == nil {
-		return nil, nil
+		return nil
 	}
-	return &email.NextLevelData{Name: r.Name, URL: r.URL, Description: r.Description}, nil
+	return &email.NextLevelData{Name: r.Name, URL: r.URL, Description: r.Description}
 }
 
 // loadProgress loads the facts of the customer's progress that the

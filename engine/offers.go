@@ -189,10 +189,7 @@ func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *jo
 	}
 	var next *email.NextLevelData
 	if p.NextLevel {
-		if next, err = s.nextLevelOffer(ctx, step, js, f); err != nil {
-			return nil, "", false, fmt.Errorf("%w: next-level offer: %v", errRetry, err)
-		}
-		if next == nil {
+		if next = s.nextLevelOffer(f); next == nil {
 			return nil, "no next-level offer suits this order", true, nil
 		}
 	}

@@ -74,7 +74,6 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 	return append(steps, more...), err
 }
 
-
 // deliveryDue is when a package handed to carrier at shipped (real time)
 // counts as late: the carrier's usual transit days plus the margin, in
 // virtual days.
