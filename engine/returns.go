@@ -27,16 +27,7 @@ var errNoReturnOrder = aftersale.Errorf(aftersale.ENOTFOUND,
 	"We could not find an order with that email address and order number. Check both (the order number is in your receipt email) and try again.")
 
 // ReturnPolicy returns what the returns page and emails tell customers.
-func (s *Service) ReturnPolicy() aftersale.ReturnPolicy {
-	p := s.cfg.Returns
-	if len(p.Reasons) == 0 {
-		p.Reasons = aftersale.DefaultReturnReasons
-	}
-	if p.RefundDays <= 0 {
-		p.RefundDays = 5
-	}
-	return p
-}
+func (s *Service) ReturnPolicy() aftersale.ReturnPolicy { return s.cfg.Returns }
 
 // ReturnView is a return with its order and customer, as pages show it.
 type ReturnView struct {

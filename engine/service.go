@@ -131,6 +131,12 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if len(cfg.Returns.Reasons) == 0 {
+		cfg.Returns.Reasons = aftersale.DefaultReturnReasons
+	}
+	if cfg.Returns.RefundDays <= 0 {
+		cfg.Returns.RefundDays = 5
+	}
 	if cfg.Carriers == nil {
 		cfg.Carriers, _ = aftersale.ParseCarriers("", "") // the built-in table
 	}
