@@ -26,9 +26,15 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 	if err != nil {
 		return nil, err
 	}
-	isNew := true
+	// Whether this package is new, and whether every other package is
+	// delivered already.
+	isNew, othersDelivered := true, true
 	for _, k := range known {
-		isNew = isNew && k.TrackingNumber != sh.TrackingNumber
+		if k.TrackingNumber == sh.TrackingNumber {
+			isNew = false
+		} else {
+			othersDelivered = othersDelivered && k.Status == aftersale.ShipmentDelivered
+		}
 	}
 	trackingURL := sh.TrackingURL
 	if trackingURL == "" {
@@ -53,17 +59,8 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 		}
 		steps = append(steps, more...)
 	}
-	if sh.Status != aftersale.ShipmentDelivered {
-		return steps, nil
-	}
-	all, err := tx.ShipmentListByOrder(ctx, order.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range all {
-		if k.Status != aftersale.ShipmentDelivered {
-			return steps, nil // more packages on their way
-		}
+	if sh.Status != aftersale.ShipmentDelivered || !othersDelivered {
+		return steps, nil // more packages on their way
 	}
 	first, err := tx.OrderMarkDelivered(ctx, order.ID, p.now)
 	if err != nil || !first {
