@@ -92,12 +92,6 @@ func (s *Service) FindReturnOrder(ctx context.Context, email, number string) (st
 	return s.cfg.Links.Sign(aftersale.LinkReturn, o.ExternalID, returnStartTTL), nil
 }
 
-// ReturnStartURL returns a signed link to the returns page of an order,
-// for staff to send to a customer.
-func (s *Service) ReturnStartURL(externalOrderID string) string {
-	return s.cfg.BaseURL + "/returns/" + s.cfg.Links.Sign(aftersale.LinkReturn, externalOrderID, returnStartTTL)
-}
-
 // ReturnStartPage opens the returns page of the order the token names.
 func (s *Service) ReturnStartPage(ctx context.Context, token string) (*ReturnStart, error) {
 	ref, err := s.cfg.Links.Verify(aftersale.LinkReturn, token)
