@@ -343,7 +343,7 @@ func TestReturnsPageOverHTTP(t *testing.T) {
 		}
 		form := url.Values{"key": {"k-0123456789abcdef"}, "qty-sku-1": {"1"}, "reason": {"It arrived damaged or faulty"}, "resolution": {"exchange"}}
 		choose := resp.Request.URL.String() // the signed page the lookup led to
-		for range 2 { // a double click
+		for range 2 {                       // a double click
 			code, page = postPage(t, choose, form)
 			if code != 200 || !strings.Contains(page, `id="return-status"`) {
 				t.Fatalf("start: %d\n%s", code, page)
