@@ -1,6 +1,10 @@
 package aftersale
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Customer is a person aftersale writes to: a buyer, or the user of a
 // purchase made by someone else. People are keyed by their email address.
@@ -21,6 +25,15 @@ type Customer struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// erasedDomain ends the address an erased customer is left with.
+const erasedDomain = "@erased.invalid"
+
+// ErasedEmail is the address CustomerErase leaves the customer with the ID.
+func ErasedEmail(id int64) string { return fmt.Sprintf("erased-%d%s", id, erasedDomain) }
+
+// Erased reports whether c is what remains of an erased customer.
+func (c *Customer) Erased() bool { return strings.HasSuffix(strings.ToLower(c.Email), erasedDomain) }
 
 // Suppression reasons start with one of these words.
 const (

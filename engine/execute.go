@@ -365,7 +365,7 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 // complaint stops all but transactional mail, like an unsubscribe.
 func suppressed(cat aftersale.Category, c *aftersale.Customer) string {
 	switch {
-	case erased(c):
+	case c.Erased():
 		return "erased" // nothing goes to the placeholder of an erased customer
 	case strings.HasPrefix(c.Suppressed, aftersale.SuppressBounce):
 		return c.Suppressed

@@ -31,7 +31,7 @@ func (s *Service) OptInCustomer(ctx context.Context, token string) (*aftersale.C
 		return nil, aftersale.Errorf(aftersale.EUNAUTHORIZED, "this link is not valid")
 	}
 	c, err := s.cfg.Store.CustomerGet(ctx, id)
-	if aftersale.IsNotFound(err) || err == nil && erased(c) {
+	if aftersale.IsNotFound(err) || err == nil && c.Erased() {
 		return nil, aftersale.Errorf(aftersale.EUNAUTHORIZED, "this link is no longer valid")
 	}
 	return c, err

@@ -28,10 +28,6 @@ import (
 	"github.com/aftersale/aftersale/outbox"
 )
 
-// erasedDomain ends the placeholder address CustomerErase gives an erased
-// customer ("erased-ID@erased.invalid").
-const erasedDomain = "@erased.invalid"
-
 // eraseGate keeps the work that reads a customer and then writes what it
 // read — an email step (an .eml file in the outbox, a message record), a
 // task's text, a personal email, a broadcast message — from overlapping an
@@ -49,10 +45,6 @@ func (g *eraseGate) enter() func() {
 	return g.mu.RUnlock
 }
 
-// erased reports whether c is what remains of an erased customer.
-func erased(c *aftersale.Customer) bool {
-	return strings.HasSuffix(strings.ToLower(c.Email), erasedDomain)
-}
 
 // EraseReport says what Erase did.
 type EraseReport struct {

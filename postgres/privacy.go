@@ -29,8 +29,6 @@ func (q *queries) CustomerSetConsent(ctx context.Context, id int64, consent bool
 	return nil
 }
 
-// erasedEmail is the address an erased customer is left with.
-func erasedEmail(id int64) string { return fmt.Sprintf("erased-%d@erased.invalid", id) }
 
 // errInboxWaiting is CustomerErase's answer while an event about the
 // customer waits in the inbox.
@@ -98,7 +96,7 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 		if err != nil {
 			return err
 		}
-		erased := erasedEmail(id)
+		erased := aftersale.ErasedEmail(id)
 		for _, st := range []struct {
 			query string
 			args  []any
