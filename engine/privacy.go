@@ -45,7 +45,6 @@ func (g *eraseGate) enter() func() {
 	return g.mu.RUnlock
 }
 
-
 // EraseReport says what Erase did.
 type EraseReport struct {
 	// CustomerID is the erased customer's record, which stays (as

@@ -29,7 +29,6 @@ func (q *queries) CustomerSetConsent(ctx context.Context, id int64, consent bool
 	return nil
 }
 
-
 // errInboxWaiting is CustomerErase's answer while an event about the
 // customer waits in the inbox.
 var errInboxWaiting = aftersale.Errorf(aftersale.ECONFLICT, "events about the customer are waiting in the inbox; process them and try again")

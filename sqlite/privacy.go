@@ -37,7 +37,6 @@ func (q *queries) CustomerSetConsent(ctx context.Context, id int64, consent bool
 	return nil
 }
 
-
 // erasedPayload replaces the payload of an event that named an erased
 // customer. The row stays, so that the event delivered again is still a
 // duplicate.
