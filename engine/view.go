@@ -64,33 +64,44 @@ type PackageView struct {
 
 // ReturnJSON is a return as the API shows it.
 type ReturnJSON struct {
-	ID         int64                  `json:"id"`
-	OrderID    string                 `json:"order_id"`
-	Customer   string                 `json:"customer"`
-	Status     string                 `json:"status"`
-	Resolution string                 `json:"resolution"`
-	Reason     string                 `json:"reason,omitempty"`
-	Comment    string                 `json:"comment,omitempty"`
-	Items      []aftersale.ReturnItem `json:"items"`
-	Source     string                 `json:"source,omitempty"`
-	CreatedAt  time.Time              `json:"created_at"`
-	UpdatedAt  time.Time              `json:"updated_at"`
-	UpdatedBy  string                 `json:"updated_by,omitempty"`
-	StatusURL  string                 `json:"status_url"`
+	ID           int64                  `json:"id"`
+	OrderID      string                 `json:"order_id"` // the shop's order id
+	Customer     string                 `json:"customer"` // the buyer's email
+	CustomerName string                 `json:"customer_name,omitempty"`
+	Status       aftersale.ReturnStatus `json:"status"`
+	Resolution   string                 `json:"resolution"`
+	Reason       string                 `json:"reason"`
+	Comment      string                 `json:"comment"`
+	Items        []aftersale.ReturnItem `json:"items"`
+	Source       string                 `json:"source,omitempty"`
+	CreatedAt    time.Time              `json:"created_at"`
+	UpdatedAt    time.Time              `json:"updated_at"`
+	UpdatedBy    string                 `json:"updated_by,omitempty"`
+	// StatusURL is the customer's status page of the return.
+	StatusURL string `json:"status_url"`
+	// Next are the statuses the return may move to.
+	Next []aftersale.ReturnStatus `json:"next"`
 }
 
 // JSON returns the API view of the return.
 func (v *ReturnView) JSON() ReturnJSON {
 	r := v.Return
-	items := r.Items
-	if items == nil {
-		items = []aftersale.ReturnItem{}
+	out := ReturnJSON{ID: r.ID, Status: r.Status, Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment,
+		Items: r.Items, Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy,
+		StatusURL: v.StatusURL, Next: v.Next}
+	if out.Items == nil {
+		out.Items = []aftersale.ReturnItem{}
 	}
-	return ReturnJSON{
-		ID: r.ID, OrderID: v.Order.ExternalID, Customer: v.Customer.Email, Status: string(r.Status),
-		Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment, Items: items, Source: r.Source,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy, StatusURL: v.StatusURL,
+	if out.Next == nil {
+		out.Next = []aftersale.ReturnStatus{}
 	}
+	if v.Order != nil {
+		out.OrderID = v.Order.ExternalID
+	}
+	if v.Customer != nil {
+		out.Customer, out.CustomerName = v.Customer.Email, v.Customer.Name
+	}
+	return out
 }
 
 // TimelineItem is one entry of a customer's history or plan.

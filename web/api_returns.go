@@ -7,52 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
 )
-
-// returnJSON is a return as the API shows it.
-type returnJSON struct {
-	ID           int64                  `json:"id"`
-	OrderID      string                 `json:"order_id"` // the shop's order id
-	Customer     string                 `json:"customer"` // the buyer's email
-	CustomerName string                 `json:"customer_name,omitempty"`
-	Status       aftersale.ReturnStatus `json:"status"`
-	Resolution   string                 `json:"resolution"`
-	Reason       string                 `json:"reason"`
-	Comment      string                 `json:"comment"`
-	Items        []aftersale.ReturnItem `json:"items"`
-	Source       string                 `json:"source,omitempty"`
-	CreatedAt    time.Time              `json:"created_at"`
-	UpdatedAt    time.Time              `json:"updated_at"`
-	UpdatedBy    string                 `json:"updated_by,omitempty"`
-	// StatusURL is the customer's status page of the return.
-	StatusURL string `json:"status_url"`
-	// Next are the statuses the return may move to.
-	Next []aftersale.ReturnStatus `json:"next"`
-}
-
-func newReturnJSON(v *engine.ReturnView) returnJSON {
-	r := v.Return
-	out := returnJSON{ID: r.ID, Status: r.Status, Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment,
-		Items: r.Items, Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy,
-		StatusURL: v.StatusURL, Next: v.Next}
-	if out.Items == nil {
-		out.Items = []aftersale.ReturnItem{}
-	}
-	if out.Next == nil {
-		out.Next = []aftersale.ReturnStatus{}
-	}
-	if v.Order != nil {
-		out.OrderID = v.Order.ExternalID
-	}
-	if v.Customer != nil {
-		out.Customer, out.CustomerName = v.Customer.Email, v.Customer.Name
-	}
-	return out
-}
 
 // returnsOpen is the status filter of the returns not yet done with:
 // requested and received.
@@ -132,9 +90,9 @@ func (s *Server) handleReturnsAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]returnJSON, len(list))
+	out := make([]engine.ReturnJSON, len(list))
 	for i, v := range list {
-		out[i] = newReturnJSON(v)
+		out[i] = v.JSON()
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -169,5 +127,5 @@ func (s *Server) handleReturnStatusAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newReturnJSON(v))
+	writeJSON(w, http.StatusOK, v.JSON())
 }
