@@ -62,13 +62,19 @@ func (p *planner) shipmentUpdated(ctx context.Context) ([]*aftersale.Step, error
 	if sh.Status != aftersale.ShipmentDelivered || !othersDelivered {
 		return steps, nil // more packages on their way
 	}
-	first, err := tx.OrderMarkDelivered(ctx, order.ID, p.now)
-	if err != nil || !first {
-		return steps, err
-	}
-	order.DeliveredAt = p.now
-	more, err := p.anchor(ctx, journey.AnchorDelivery, "", p.now)
+	more, err := p.delivered(ctx)
 	return append(steps, more...), err
+}
+
+// delivered counts the order as delivered now and, the first time, plans
+// the steps after "delivery".
+func (p *planner) delivered(ctx context.Context) ([]*aftersale.Step, error) {
+	first, err := p.tx.OrderMarkDelivered(ctx, p.order.ID, p.now)
+	if err != nil || !first {
+		return nil, err
+	}
+	p.order.DeliveredAt = p.now
+	return p.anchor(ctx, journey.AnchorDelivery, "", p.now)
 }
 
 // deliveryDue is when a package handed to carrier at shipped (real time)
@@ -153,13 +159,8 @@ func (s *Service) ArrivalAnswer(ctx context.Context, token, answer string) (*aft
 			_, err = s.ownerCall(ctx, tx, o.ID, o.CustomerID, arrivalCallPrefix, title, arrivalScript(o, buyer, shipments))
 			return err
 		}
-		first, err := tx.OrderMarkDelivered(ctx, o.ID, now)
-		if err != nil || !first {
-			return err
-		}
-		o.DeliveredAt = now
 		p := &planner{svc: s, tx: tx, order: o, buyer: buyer, event: &aftersale.Event{ID: "arrival-" + o.ExternalID}, now: now, realNow: now}
-		steps, err := p.anchor(ctx, journey.AnchorDelivery, "", now)
+		steps, err := p.delivered(ctx)
 		if err != nil {
 			return err
 		}
