@@ -11,8 +11,9 @@ import (
 // Pool is an aftersale.Mailer that sends through up to n connections to one
 // SMTP server at once, each a Sender (kept open between messages, closed
 // when idle). One connection carries one message at a time, and each
-// message costs several round trips (NOOP, MAIL, RCPT, DATA, RSET), so a
-// busy queue keeps several connections busy. The rate limit of
+// message costs round trips (two with PIPELINING: MAIL, RCPT and DATA
+// together, then the message), so a busy queue keeps several connections
+// busy. The rate limit of
 // WithDomainRate is shared by the connections.
 type Pool struct {
 	free    chan *Sender
