@@ -76,6 +76,9 @@ type Queries interface {
 	CustomerUpsert(ctx context.Context, c *Contact, now time.Time) (*Customer, error)
 	// CustomerGet returns the customer with the ID.
 	CustomerGet(ctx context.Context, id int64) (*Customer, error)
+	// CustomerGetMany returns the customers with the IDs, in no particular
+	// order; IDs without a customer are left out (no error).
+	CustomerGetMany(ctx context.Context, ids []int64) ([]*Customer, error)
 	// CustomerGetByEmail returns the customer with the email (any case).
 	CustomerGetByEmail(ctx context.Context, email string) (*Customer, error)
 	// CustomerSetUnsubscribed sets or clears the unsubscribe of the email;
@@ -93,6 +96,10 @@ type Queries interface {
 	OrderUpsert(ctx context.Context, o *Order) (*Order, error)
 	// OrderGet returns the order with the ID, with its items.
 	OrderGet(ctx context.Context, id int64) (*Order, error)
+	// OrderGetMany returns the orders with the IDs, each with its items as
+	// OrderGet gives them, in no particular order; IDs without an order are
+	// left out (no error).
+	OrderGetMany(ctx context.Context, ids []int64) ([]*Order, error)
 	// OrderGetByExternalID returns the order with the shop's id, with its items.
 	OrderGetByExternalID(ctx context.Context, externalID string) (*Order, error)
 	// OrderListByCustomer returns the orders bought by or for the customer
@@ -119,10 +126,16 @@ type Queries interface {
 	ShipmentUpsert(ctx context.Context, s *ShipmentRecord) (changed bool, err error)
 	// ShipmentListByOrder returns the packages of an order, oldest first.
 	ShipmentListByOrder(ctx context.Context, orderID int64) ([]*ShipmentRecord, error)
+	// ShipmentListByOrders returns the packages of the orders: per order
+	// as ShipmentListByOrder gives them, the orders one after another.
+	ShipmentListByOrders(ctx context.Context, orderIDs []int64) ([]*ShipmentRecord, error)
 	// BookingUpsert stores a session keyed by (OrderID, StartsAt).
 	BookingUpsert(ctx context.Context, b *BookingRecord) error
 	// BookingListByOrder returns the sessions of an order, earliest first.
 	BookingListByOrder(ctx context.Context, orderID int64) ([]*BookingRecord, error)
+	// BookingListByOrders returns the sessions of the orders: per order as
+	// BookingListByOrder gives them, the orders one after another.
+	BookingListByOrders(ctx context.Context, orderIDs []int64) ([]*BookingRecord, error)
 
 	// RunCreate starts a journey run unless one for (JourneyID, OrderID,
 	// CustomerID) exists; it returns the run either way and whether it was
@@ -130,6 +143,9 @@ type Queries interface {
 	RunCreate(ctx context.Context, r *JourneyRun) (run *JourneyRun, created bool, err error)
 	// RunGet returns the run with the ID.
 	RunGet(ctx context.Context, id int64) (*JourneyRun, error)
+	// RunGetMany returns the runs with the IDs, in no particular order; IDs
+	// without a run are left out (no error).
+	RunGetMany(ctx context.Context, ids []int64) ([]*JourneyRun, error)
 	// RunListByOrder returns the runs of an order, oldest first.
 	RunListByOrder(ctx context.Context, orderID int64) ([]*JourneyRun, error)
 	// RunExit marks an active run exited, its pending steps exited and the
@@ -143,6 +159,9 @@ type Queries interface {
 	StepInsert(ctx context.Context, steps []*Step) ([]*Step, error)
 	// StepGet returns the step with the ID.
 	StepGet(ctx context.Context, id int64) (*Step, error)
+	// StepGetMany returns the steps with the IDs, in no particular order;
+	// IDs without a step are left out (no error).
+	StepGetMany(ctx context.Context, ids []int64) ([]*Step, error)
 	// StepListByCustomer returns the steps of the customer, by due time.
 	StepListByCustomer(ctx context.Context, customerID int64) ([]*Step, error)
 	// StepFinish moves a pending step to a final status with a note. It
@@ -180,6 +199,16 @@ type Queries interface {
 	// MessageGetByMessageID returns the message with the RFC 5322
 	// Message-ID (angle brackets included); ENOTFOUND if none.
 	MessageGetByMessageID(ctx context.Context, messageID string) (*Message, error)
+	// MessageListByMessageIDs returns the messages with any of the RFC
+	// 5322 Message-IDs, in no particular order (none for an ID not found).
+	MessageListByMessageIDs(ctx context.Context, messageIDs []string) ([]*Message, error)
+	// MessageRecord records a send attempt that has ended, in one go: what
+	// MessageBegin followed by MessageFinish(m.Status, m.Error, m.SentAt)
+	// does. m.Status must be final. For a step's message (StepID set) whose
+	// (StepID, Recipient) already has a final record, nothing changes and
+	// recorded is false; a record in status sending is finished (Attempts
+	// increased). Otherwise the message is created with Attempts 1.
+	MessageRecord(ctx context.Context, m *Message) (recorded bool, err error)
 	// MessageMarkOpened records that the message with the RFC 5322
 	// Message-ID (angle brackets included) was opened at at. The first open
 	// is kept: first reports whether this was it. ENOTFOUND if there is no

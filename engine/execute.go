@@ -31,9 +31,22 @@ var errRetry = errors.New("temporary failure")
 // others; ExecuteSteps then returns an error so the job is retried, and on
 // the final attempt (final=true) the failing steps are recorded as failed.
 func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) error {
+	// The whole job is inside the erase gate: its data is read once, up
+	// front (see jobData), and an erase must not fall between that read
+	// and the sends.
+	defer s.gate.enter()()
+	var d *jobData
+	stepCtx := ctx
 	var failed []string
-	for _, id := range ids {
-		if err := s.executeStep(ctx, id, final); err != nil {
+	for i, id := range ids {
+		if d == nil || s.cfg.Clock.RealNow().Sub(d.readAt) > jobDataMaxAge {
+			var err error
+			if d, err = s.prefetch(ctx, ids[i:]); err != nil {
+				return err
+			}
+			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
+		}
+		if err := s.executeStep(stepCtx, id, d, final); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -46,34 +59,47 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	return nil
 }
 
-func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
-	defer s.gate.enter()()
+// executeStep runs one step of a job, starting from the job's data d.
+// A step missing from d is not pending (or gone): it is passed over.
+func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final bool) error {
 	st := s.cfg.Store
-	step, err := st.StepGet(ctx, id)
-	if aftersale.IsNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if step.Status != aftersale.StepPending {
+	step := d.steps[id]
+	if step == nil {
 		return nil
 	}
 	now := s.cfg.Clock.RealNow()
-	// finish records the step's outcome, with the messages it sent, in one
-	// transaction.
-	finish := func(status aftersale.StepStatus, note string, msgs ...*aftersale.Message) error {
+	// complete records the step's outcome, with the messages it sent, in
+	// one transaction, after what the step writes itself (pre, when not
+	// nil, which also gives the note): if the step was finished by someone
+	// else meanwhile (its journey exited, say), none of it is written.
+	// It reports whether the outcome was recorded.
+	complete := func(status aftersale.StepStatus, pre func(ctx context.Context, tx aftersale.Tx) (string, error), msgs ...*aftersale.Message) (bool, error) {
 		err := s.record(ctx, msgs, func(ctx context.Context, tx aftersale.Tx) error {
+			note, err := pre(ctx, tx)
+			if err != nil {
+				return err
+			}
 			return tx.StepFinish(ctx, step.ID, status, note, s.cfg.Clock.RealNow())
 		})
 		if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
-			return nil // finished by someone else meanwhile
+			// Finished by someone else meanwhile (its journey exited while
+			// the job ran on data read up to jobDataMaxAge before): what
+			// was handed over is still recorded, so it is never sent again.
+			return false, s.record(ctx, msgs, nil)
 		}
-		if m := s.cfg.Metrics; m != nil && err == nil {
+		if err != nil {
+			return false, err
+		}
+		if m := s.cfg.Metrics; m != nil {
 			m.StepsFinished.WithLabelValues(string(step.Type), string(status)).Inc()
 			if status == aftersale.StepDone {
 				m.StepLag.Observe(now.Sub(step.DueAt).Seconds())
 			}
 		}
+		return true, nil
+	}
+	finish := func(status aftersale.StepStatus, note string, msgs ...*aftersale.Message) error {
+		_, err := complete(status, func(context.Context, aftersale.Tx) (string, error) { return note, nil }, msgs...)
 		return err
 	}
 	j := s.cfg.Journeys.ByID(step.JourneyID)
@@ -88,25 +114,25 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 	if js == nil {
 		return finish(aftersale.StepSkipped, "the journey or step is no longer configured")
 	}
-	run, err := st.RunGet(ctx, step.RunID)
-	if err != nil {
-		return err
+	run := d.runs[step.RunID]
+	if run == nil {
+		return aftersale.Errorf(aftersale.ENOTFOUND, "run %d of step %d not found", step.RunID, step.ID)
 	}
 	if run.Status != aftersale.RunActive {
 		return finish(aftersale.StepExited, "journey exited: "+run.ExitReason)
 	}
-	order, err := st.OrderGet(ctx, step.OrderID)
-	if err != nil {
-		return err
+	order := d.orders[step.OrderID]
+	if order == nil {
+		return aftersale.Errorf(aftersale.ENOTFOUND, "order %d of step %d not found", step.OrderID, step.ID)
 	}
-	buyer, err := st.CustomerGet(ctx, order.CustomerID)
-	if err != nil {
-		return err
+	buyer := d.customers[order.CustomerID]
+	if buyer == nil {
+		return aftersale.Errorf(aftersale.ENOTFOUND, "customer %d of order %d not found", order.CustomerID, order.ID)
 	}
 	// The returns are read for the steps of return journeys (their emails
 	// show the return) and for conditions about returns.
 	returns := js.If.NeedsReturns() || strings.HasPrefix(step.Anchor, journey.TriggerReturn)
-	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress(), returns)
+	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress(), returns, d)
 	if err != nil {
 		return err
 	}
@@ -144,14 +170,19 @@ func (s *Service) executeStep(ctx context.Context, id int64, final bool) error {
 		if err != nil {
 			return finish(aftersale.StepFailed, "task text: "+err.Error())
 		}
-		t, err := st.TaskCreate(ctx, task)
-		if err != nil {
-			return err
+		// The task is created in the transaction that finishes the step, so
+		// a journey that exits meanwhile leaves no task behind.
+		created, err := complete(aftersale.StepDone, func(ctx context.Context, tx aftersale.Tx) (string, error) {
+			t, err := tx.TaskCreate(ctx, task)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("task %d created (%s)", t.ID, t.Kind), nil
+		})
+		if m := s.cfg.Metrics; m != nil && created {
+			m.TasksCreated.WithLabelValues(string(task.Kind)).Inc()
 		}
-		if m := s.cfg.Metrics; m != nil {
-			m.TasksCreated.WithLabelValues(string(t.Kind)).Inc()
-		}
-		return finish(aftersale.StepDone, fmt.Sprintf("task %d created (%s)", t.ID, t.Kind))
+		return err
 	case aftersale.StepSurvey:
 		msgs, note, err := s.executeSurvey(ctx, step, js, facts, final)
 		if errors.Is(err, errRetry) && !final {
@@ -270,7 +301,7 @@ func (r recipient) role() string {
 func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool,
 	extra emailExtra) (*aftersale.Message, aftersale.MessageStatus, error) {
 	messageID := s.messageID(step, f.Order, r.c.Email)
-	prev, err := s.cfg.Store.MessageGetByMessageID(ctx, messageID)
+	prev, err := s.recordedMessage(ctx, messageID)
 	switch {
 	case err == nil && prev.Status != aftersale.MessageSending:
 		return nil, prev.Status, nil
@@ -327,19 +358,16 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 	defer cancel()
 	_, err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		for _, m := range msgs {
-			rec, _, err := tx.MessageBegin(ctx, &aftersale.Message{
+			recorded, err := tx.MessageRecord(ctx, &aftersale.Message{
 				StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,
 				Template: m.Template, Subject: m.Subject, Category: m.Category,
-				Status: aftersale.MessageSending, CreatedAt: m.CreatedAt,
+				Status: m.Status, Error: m.Error, CreatedAt: m.CreatedAt, SentAt: m.SentAt,
 			})
 			if err != nil {
 				return err
 			}
-			if rec.Status != aftersale.MessageSending {
+			if !recorded {
 				continue // recorded before
-			}
-			if err := tx.MessageFinish(ctx, rec.ID, m.Status, m.Error, m.SentAt); err != nil {
-				return err
 			}
 			if err := markStory(ctx, tx, m); err != nil {
 				return err
@@ -441,10 +469,22 @@ func (s *Service) OpenPixelURL(messageID string) string {
 // the end when it has none).
 func withPixel(html, src string) string {
 	img := `<img src="` + template.HTMLEscapeString(src) + `" width="1" height="1" alt="" style="display:block;border:0">`
-	if i := strings.LastIndex(strings.ToLower(html), "</body>"); i >= 0 {
+	if i := lastBodyEnd(html); i >= 0 {
 		return html[:i] + img + html[i:]
 	}
 	return html + img
+}
+
+// lastBodyEnd returns the index of the last "</body>" in html, in any
+// case, or -1; without lower-casing a copy of the whole document.
+func lastBodyEnd(html string) int {
+	const tag = "</body>"
+	for i := strings.LastIndex(html, "</"); i >= 0; i = strings.LastIndex(html[:i], "</") {
+		if len(html)-i >= len(tag) && strings.EqualFold(html[i:i+len(tag)], tag) {
+			return i
+		}
+	}
+	return -1
 }
 
 // UnsubscribeURL is the signed one-click unsubscribe and preferences link

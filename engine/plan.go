@@ -32,7 +32,7 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 		progress = progress || j.When.NeedsProgress()
 		returns = returns || j.When.NeedsReturns()
 	}
-	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress, returns)
+	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress, returns, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -40,25 +40,36 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 	return f, nil
 }
 
-// loadFacts gathers the facts about an order that conditions can read.
+// loadFacts gathers the facts about an order that conditions can read;
+// the user, packages and sessions come from pre when it is not nil (a
+// job's data, read for all its steps at once).
 // The facts of the customer's progress (see loadProgress) take more reads:
 // they are loaded when progress is true; the order's returns when returns
 // is.
-func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress, returns bool) (*journey.Facts, error) {
+func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress, returns bool,
+	pre *jobData) (*journey.Facts, error) {
 	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow()}
 	if order.UserID != 0 && order.UserID != buyer.ID {
-		u, err := q.CustomerGet(ctx, order.UserID)
-		if err != nil {
-			return nil, err
+		if pre != nil && pre.customers[order.UserID] != nil {
+			f.User = pre.customers[order.UserID]
+		} else {
+			u, err := q.CustomerGet(ctx, order.UserID)
+			if err != nil {
+				return nil, err
+			}
+			f.User = u
 		}
-		f.User = u
 	}
 	var err error
-	if f.Shipments, err = q.ShipmentListByOrder(ctx, order.ID); err != nil {
-		return nil, err
-	}
-	if f.Bookings, err = q.BookingListByOrder(ctx, order.ID); err != nil {
-		return nil, err
+	if pre != nil {
+		f.Shipments, f.Bookings = pre.shipments[order.ID], pre.bookings[order.ID]
+	} else {
+		if f.Shipments, err = q.ShipmentListByOrder(ctx, order.ID); err != nil {
+			return nil, err
+		}
+		if f.Bookings, err = q.BookingListByOrder(ctx, order.ID); err != nil {
+			return nil, err
+		}
 	}
 	if returns {
 		if f.Returns, err = q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID}); err != nil {

@@ -70,6 +70,16 @@ func (q *queries) RunGet(ctx context.Context, id int64) (*aftersale.JourneyRun, 
 	return r, wrap("run get", err)
 }
 
+// RunGetMany returns the runs with the IDs, in no particular order; IDs
+// without a run are left out.
+func (q *queries) RunGetMany(ctx context.Context, ids []int64) ([]*aftersale.JourneyRun, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := listRows(ctx, q.q, scanRun, `SELECT `+runColumns+` FROM journey_runs WHERE id = ANY($1)`, ids)
+	return list, wrap("run get many", err)
+}
+
 // RunListByOrder returns the runs of an order, oldest first.
 func (q *queries) RunListByOrder(ctx context.Context, orderID int64) ([]*aftersale.JourneyRun, error) {
 	list, err := listRows(ctx, q.q, scanRun,
@@ -183,6 +193,16 @@ func (q *queries) StepGet(ctx context.Context, id int64) (*aftersale.Step, error
 		return nil, notFound("step", id)
 	}
 	return s, wrap("step get", err)
+}
+
+// StepGetMany returns the steps with the IDs, in no particular order; IDs
+// without a step are left out.
+func (q *queries) StepGetMany(ctx context.Context, ids []int64) ([]*aftersale.Step, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := listRows(ctx, q.q, scanStep, `SELECT `+stepColumns+` FROM steps WHERE id = ANY($1)`, ids)
+	return list, wrap("step get many", err)
 }
 
 // StepListByCustomer returns the steps of the customer, by due time.

@@ -142,6 +142,17 @@ func (q *queries) OrderGet(ctx context.Context, id int64) (*aftersale.Order, err
 	return q.getOrder(ctx, "order get", "o.id = $1", id)
 }
 
+// OrderGetMany returns the orders with the IDs, each with its items as
+// OrderGet gives them (orderSelect, one statement), in no particular
+// order; IDs without an order are left out.
+func (q *queries) OrderGetMany(ctx context.Context, ids []int64) ([]*aftersale.Order, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := listRows(ctx, q.q, scanOrderWithItems, orderSelect+` WHERE o.id = ANY($1)`, ids)
+	return list, wrap("order get many", err)
+}
+
 // OrderGetByExternalID returns the order with the shop's id, with its items.
 func (q *queries) OrderGetByExternalID(ctx context.Context, externalID string) (*aftersale.Order, error) {
 	return q.getOrder(ctx, "order get by external id", "o.external_id = $1", externalID)
@@ -337,6 +348,17 @@ func (q *queries) ShipmentListByOrder(ctx context.Context, orderID int64) ([]*af
 	return list, wrap("shipment list by order", err)
 }
 
+// ShipmentListByOrders returns the packages of the orders, by order ID and
+// then oldest first.
+func (q *queries) ShipmentListByOrders(ctx context.Context, orderIDs []int64) ([]*aftersale.ShipmentRecord, error) {
+	if len(orderIDs) == 0 {
+		return nil, nil
+	}
+	list, err := listRows(ctx, q.q, scanShipment,
+		`SELECT `+shipmentColumns+` FROM shipments WHERE order_id = ANY($1) ORDER BY order_id, id`, orderIDs)
+	return list, wrap("shipment list by orders", err)
+}
+
 // BookingUpsert stores a session keyed by (OrderID, StartsAt). Empty fields
 // of b keep what is stored.
 func (q *queries) BookingUpsert(ctx context.Context, b *aftersale.BookingRecord) error {
@@ -349,14 +371,30 @@ func (q *queries) BookingUpsert(ctx context.Context, b *aftersale.BookingRecord)
 	return wrap("booking upsert", err)
 }
 
+const bookingColumns = `id, order_id, starts_at, title, join_url`
+
+func scanBooking(s scanner) (*aftersale.BookingRecord, error) {
+	var b aftersale.BookingRecord
+	if err := s.Scan(&b.ID, &b.OrderID, ts(&b.StartsAt), &b.Title, &b.JoinURL); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
 // BookingListByOrder returns the sessions of an order, earliest first.
 func (q *queries) BookingListByOrder(ctx context.Context, orderID int64) ([]*aftersale.BookingRecord, error) {
-	list, err := listRows(ctx, q.q, func(s scanner) (*aftersale.BookingRecord, error) {
-		var b aftersale.BookingRecord
-		if err := s.Scan(&b.ID, &b.OrderID, ts(&b.StartsAt), &b.Title, &b.JoinURL); err != nil {
-			return nil, err
-		}
-		return &b, nil
-	}, `SELECT id, order_id, starts_at, title, join_url FROM bookings WHERE order_id = $1 ORDER BY starts_at, id`, orderID)
+	list, err := listRows(ctx, q.q, scanBooking,
+		`SELECT `+bookingColumns+` FROM bookings WHERE order_id = $1 ORDER BY starts_at, id`, orderID)
 	return list, wrap("booking list by order", err)
+}
+
+// BookingListByOrders returns the sessions of the orders, by order ID and
+// then earliest first.
+func (q *queries) BookingListByOrders(ctx context.Context, orderIDs []int64) ([]*aftersale.BookingRecord, error) {
+	if len(orderIDs) == 0 {
+		return nil, nil
+	}
+	list, err := listRows(ctx, q.q, scanBooking,
+		`SELECT `+bookingColumns+` FROM bookings WHERE order_id = ANY($1) ORDER BY order_id, starts_at, id`, orderIDs)
+	return list, wrap("booking list by orders", err)
 }

@@ -106,6 +106,13 @@ func (q *queries) CustomerGet(ctx context.Context, id int64) (*aftersale.Custome
 	return c, wrap("customer get", err)
 }
 
+// CustomerGetMany returns the customers with the IDs, in no particular
+// order; IDs without a customer are left out.
+func (q *queries) CustomerGetMany(ctx context.Context, ids []int64) ([]*aftersale.Customer, error) {
+	list, err := selectIn(ctx, q, scanCustomer, `SELECT `+customerColumns+` FROM customers WHERE id IN (`, `)`, ids)
+	return list, wrap("customer get many", err)
+}
+
 // CustomerGetByEmail returns the customer with the email, in any case.
 func (q *queries) CustomerGetByEmail(ctx context.Context, email string) (*aftersale.Customer, error) {
 	c, err := scanCustomer(q.q.QueryRowContext(ctx,

@@ -100,6 +100,60 @@ func (q *queries) MessageGetByMessageID(ctx context.Context, messageID string) (
 	return m, wrap("message get by message id", err)
 }
 
+// MessageListByMessageIDs returns the messages with any of the
+// Message-IDs, in no particular order. The empty string is no Message-ID:
+// it finds nothing (mail stored without one).
+func (q *queries) MessageListByMessageIDs(ctx context.Context, messageIDs []string) ([]*aftersale.Message, error) {
+	ids := make([]string, 0, len(messageIDs))
+	for _, id := range messageIDs {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	list, err := selectIn(ctx, q, scanMessage, `SELECT `+messageColumns+` FROM messages WHERE message_id IN (`, `)`, ids)
+	return list, wrap("message list by message ids", err)
+}
+
+// MessageRecord records a send attempt that has ended, with one statement:
+// it creates the message in m.Status (which must be final) with one
+// attempt, or finishes the stored one for (StepID, Recipient) while it is
+// sending, counting the attempt; the stored Message-ID, subject and other
+// facts are kept, as MessageBegin keeps them. A final record is left as it
+// is, and recorded is false. Mail without a step (StepID 0) is a new
+// message every time. m is not changed.
+func (q *queries) MessageRecord(ctx context.Context, m *aftersale.Message) (bool, error) {
+	key := emailKey(m.Recipient)
+	if key == "" {
+		return false, aftersale.FieldError("recipient", "is required")
+	}
+	switch m.Status {
+	case aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed:
+	default:
+		return false, aftersale.FieldError("status", "%q is not a final message status", m.Status)
+	}
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO messages (step_id, customer_id, recipient, recipient_key, message_id, template, subject,
+			category, status, attempts, error, created_at, sent_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+		ON CONFLICT (step_id, recipient_key) DO UPDATE SET
+			status = excluded.status,
+			error = excluded.error,
+			sent_at = excluded.sent_at,
+			attempts = messages.attempts + 1
+		WHERE messages.status = 'sending'
+		RETURNING id`,
+		nullID(m.StepID), nullID(m.CustomerID), m.Recipient, key, m.MessageID, m.Template, m.Subject,
+		string(m.Category), string(m.Status), m.Error, micro(m.CreatedAt), nullMicro(m.SentAt)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("message record", err)
+	}
+	return true, nil
+}
+
 // MessageMarkOpened sets the open time of the messages with the Message-ID
 // unless they have one, and reports whether it did.
 func (q *queries) MessageMarkOpened(ctx context.Context, messageID string, at time.Time) (bool, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,26 +100,25 @@ func (q *queries) getOrder(ctx context.Context, op, where string, key any) (*aft
 	return o, nil
 }
 
-// loadItems sets the items of the orders.
+// loadItems sets the items of the orders, read with one statement per
+// inChunk orders. The caller reads the orders in the same transaction.
 func (q *queries) loadItems(ctx context.Context, orders []*aftersale.Order) error {
-	if len(orders) == 0 {
-		return nil
-	}
 	byID := make(map[int64]*aftersale.Order, len(orders))
-	args := make([]any, len(orders))
-	marks := make([]byte, 0, 2*len(orders))
+	ids := make([]int64, len(orders))
 	for i, o := range orders {
 		byID[o.ID] = o
-		args[i] = o.ID
-		if i > 0 {
-			marks = append(marks, ',')
-		}
-		marks = append(marks, '?')
+		ids[i] = o.ID
 	}
-	return q.scanItems(ctx, byID, `
-		SELECT order_id, sku, name, kind, quantity, price, access_url FROM order_items
-		WHERE order_id IN (`+string(marks)+`)
-		ORDER BY order_id, line_no`, args...)
+	for chunk := range slices.Chunk(sortedKeys(ids), inChunk) {
+		marks, args := inList(chunk)
+		if err := q.scanItems(ctx, byID, `
+			SELECT order_id, sku, name, kind, quantity, price, access_url FROM order_items
+			WHERE order_id IN (`+marks+`)
+			ORDER BY order_id, line_no`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanItems runs query, which selects the order ID and the item columns in
@@ -149,6 +149,29 @@ func (q *queries) scanItems(ctx context.Context, byID map[int64]*aftersale.Order
 // OrderGet returns the order with the ID, with its items.
 func (q *queries) OrderGet(ctx context.Context, id int64) (*aftersale.Order, error) {
 	return q.getOrder(ctx, "order get", "id = ?", id)
+}
+
+// OrderGetMany returns the orders with the IDs, each with its items as
+// OrderGet gives them, in no particular order; IDs without an order are
+// left out. The orders and their items are read in one transaction, the
+// items of all the orders with one statement (per inChunk orders).
+func (q *queries) OrderGetMany(ctx context.Context, ids []int64) ([]*aftersale.Order, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var list []*aftersale.Order
+	err := q.atomic(ctx, true, func(q *queries) error {
+		var err error
+		list, err = selectIn(ctx, q, scanOrder, `SELECT `+orderColumns+` FROM orders WHERE id IN (`, `)`, ids)
+		if err != nil {
+			return err
+		}
+		return q.loadItems(ctx, list)
+	})
+	if err != nil {
+		return nil, wrap("order get many", err)
+	}
+	return list, nil
 }
 
 // OrderGetByExternalID returns the order with the shop's id, with its items.
@@ -378,6 +401,14 @@ func (q *queries) ShipmentListByOrder(ctx context.Context, orderID int64) ([]*af
 	return list, wrap("shipment list by order", err)
 }
 
+// ShipmentListByOrders returns the packages of the orders, by order ID and
+// then oldest first.
+func (q *queries) ShipmentListByOrders(ctx context.Context, orderIDs []int64) ([]*aftersale.ShipmentRecord, error) {
+	list, err := selectIn(ctx, q, scanShipment,
+		`SELECT `+shipmentColumns+` FROM shipments WHERE order_id IN (`, `) ORDER BY order_id, id`, orderIDs)
+	return list, wrap("shipment list by orders", err)
+}
+
 // BookingUpsert stores a session keyed by (OrderID, StartsAt). Empty fields
 // of b keep what is stored.
 func (q *queries) BookingUpsert(ctx context.Context, b *aftersale.BookingRecord) error {
@@ -390,14 +421,27 @@ func (q *queries) BookingUpsert(ctx context.Context, b *aftersale.BookingRecord)
 	return wrap("booking upsert", err)
 }
 
+const bookingColumns = `id, order_id, starts_at, title, join_url`
+
+func scanBooking(s scanner) (*aftersale.BookingRecord, error) {
+	var b aftersale.BookingRecord
+	if err := s.Scan(&b.ID, &b.OrderID, ts(&b.StartsAt), &b.Title, &b.JoinURL); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
 // BookingListByOrder returns the sessions of an order, earliest first.
 func (q *queries) BookingListByOrder(ctx context.Context, orderID int64) ([]*aftersale.BookingRecord, error) {
-	list, err := listRows(ctx, q.q, func(s scanner) (*aftersale.BookingRecord, error) {
-		var b aftersale.BookingRecord
-		if err := s.Scan(&b.ID, &b.OrderID, ts(&b.StartsAt), &b.Title, &b.JoinURL); err != nil {
-			return nil, err
-		}
-		return &b, nil
-	}, `SELECT id, order_id, starts_at, title, join_url FROM bookings WHERE order_id = ? ORDER BY starts_at, id`, orderID)
+	list, err := listRows(ctx, q.q, scanBooking,
+		`SELECT `+bookingColumns+` FROM bookings WHERE order_id = ? ORDER BY starts_at, id`, orderID)
 	return list, wrap("booking list by order", err)
+}
+
+// BookingListByOrders returns the sessions of the orders, by order ID and
+// then earliest first.
+func (q *queries) BookingListByOrders(ctx context.Context, orderIDs []int64) ([]*aftersale.BookingRecord, error) {
+	list, err := selectIn(ctx, q, scanBooking,
+		`SELECT `+bookingColumns+` FROM bookings WHERE order_id IN (`, `) ORDER BY order_id, starts_at, id`, orderIDs)
+	return list, wrap("booking list by orders", err)
 }

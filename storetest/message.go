@@ -1,6 +1,10 @@
 package storetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -427,4 +431,234 @@ func testMessageMarkOpened(t *testing.T, s aftersale.Store) {
 	wantCode(t, "MessageMarkOpened of an unknown Message-ID", err, aftersale.ENOTFOUND)
 	_, err = s.MessageMarkOpened(ctx, "", at(time.Hour))
 	wantCode(t, "MessageMarkOpened of an empty Message-ID", err, aftersale.ENOTFOUND)
+}
+
+func testMessageListByMessageIDs(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+	var stored []*aftersale.Message
+	for _, to := range []string{"ann@example.com", "bob@example.com", "carl@example.com"} {
+		m, _, err := s.MessageBegin(ctx, message(f, to))
+		ok(t, err)
+		stored = append(stored, m)
+	}
+	ok(t, s.MessageFinish(ctx, stored[1].ID, aftersale.MessageSent, "", at(time.Minute)))
+	manual := message(f, "dora@example.com")
+	manual.StepID, manual.MessageID = 0, "<manual@mail.example>"
+	m, _, err := s.MessageBegin(ctx, manual)
+	ok(t, err)
+	stored = append(stored, m)
+	// A message stored without a Message-ID is not found by "".
+	noID := message(f, "erin@example.com")
+	noID.MessageID = ""
+	_, _, err = s.MessageBegin(ctx, noID)
+	ok(t, err)
+
+	var want []*aftersale.Message
+	for _, i := range []int{0, 1, 3} {
+		m, err := s.MessageGetByMessageID(ctx, stored[i].MessageID)
+		ok(t, err)
+		want = append(want, m)
+	}
+	msgID := func(m *aftersale.Message) int64 { return m.ID }
+	keys := []string{stored[3].MessageID, "<unknown@mail.example>", stored[0].MessageID, "", stored[1].MessageID,
+		stored[0].MessageID}
+	got, err := s.MessageListByMessageIDs(ctx, keys)
+	ok(t, err)
+	same(t, "MessageListByMessageIDs", byID(got, msgID), want)
+
+	// Many unknown Message-IDs around the known ones.
+	for _, n := range missingCounts {
+		var keys []string
+		for i := range n {
+			keys = append(keys, fmt.Sprintf("<unknown-%d@mail.example>", i))
+		}
+		keys = append(keys, want[2].MessageID)
+		keys = append(keys, want[0].MessageID, want[1].MessageID)
+		got, err := s.MessageListByMessageIDs(ctx, keys)
+		ok(t, err)
+		same(t, fmt.Sprintf("MessageListByMessageIDs with %d unknown IDs", n), byID(got, msgID), want)
+	}
+	got, err = s.MessageListByMessageIDs(ctx, []string{stored[2].MessageID})
+	ok(t, err)
+	same(t, "MessageListByMessageIDs of one", got, []*aftersale.Message{stored[2]})
+
+	for _, keys := range [][]string{nil, {}, {""}, {"<unknown@mail.example>"}} {
+		got, err := s.MessageListByMessageIDs(ctx, keys)
+		ok(t, err)
+		if len(got) != 0 {
+			t.Fatalf("MessageListByMessageIDs(%q) = %s, want none", keys, show(got))
+		}
+	}
+}
+
+// recordOf returns an unsaved ended message of the fixture's step.
+func recordOf(f fixture, recipient string, status aftersale.MessageStatus, errText string, sent time.Time) *aftersale.Message {
+	m := message(f, recipient)
+	m.Status, m.Error, m.SentAt = status, errText, sent
+	return m
+}
+
+// getMessage reads the message with the Message-ID.
+func getMessage(t *testing.T, s aftersale.Store, messageID string) *aftersale.Message {
+	t.Helper()
+	m, err := s.MessageGetByMessageID(t.Context(), messageID)
+	ok(t, err)
+	return m
+}
+
+func testMessageRecord(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "ann@example.com")
+
+	// A new message is created final, with one attempt.
+	for _, status := range []aftersale.MessageStatus{aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed} {
+		in := recordOf(f, string(status)+"@Example.com", status, "why "+string(status), at(time.Minute))
+		if status == aftersale.MessageSuppressed {
+			in.SentAt = time.Time{} // never handed over: no sent time
+		}
+		before := *in
+		recorded, err := s.MessageRecord(ctx, in)
+		ok(t, err)
+		if !recorded {
+			t.Fatalf("MessageRecord of a new %s message: recorded false", status)
+		}
+		got := getMessage(t, s, in.MessageID)
+		if got.ID == 0 {
+			t.Fatalf("MessageRecord of a new %s message: ID 0", status)
+		}
+		want := before
+		want.ID, want.Attempts = got.ID, 1
+		same(t, "MessageRecord of a new "+string(status)+" message", got, &want)
+		if *in != before {
+			t.Fatalf("MessageRecord changed its argument: %s, was %s", show(in), show(before))
+		}
+
+		// Again for the same step and recipient (in another case): nothing
+		// changes.
+		again := recordOf(f, strings.ToUpper(in.Recipient), aftersale.MessageFailed, "later", at(time.Hour))
+		again.MessageID, again.Subject, again.CreatedAt = "<again@mail.example>", "Changed", at(time.Hour)
+		recorded, err = s.MessageRecord(ctx, again)
+		ok(t, err)
+		if recorded {
+			t.Fatalf("MessageRecord over a final %s message: recorded true", status)
+		}
+		same(t, "a final "+string(status)+" message recorded again", getMessage(t, s, in.MessageID), &want)
+		_, err = s.MessageGetByMessageID(ctx, again.MessageID)
+		wantCode(t, "Message-ID of a record that changed nothing", err, aftersale.ENOTFOUND)
+	}
+	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
+	ok(t, err)
+	if len(list) != 3 {
+		t.Fatalf("after MessageRecord: %d messages, want 3: %s", len(list), show(list))
+	}
+
+	// A message left sending by MessageBegin is finished, with one more
+	// attempt; its stored Message-ID, subject and creation time are kept,
+	// as with MessageBegin and MessageFinish.
+	begun, _, err := s.MessageBegin(ctx, message(f, "dora@example.com"))
+	ok(t, err)
+	end := recordOf(f, "Dora@example.com", aftersale.MessageFailed, "550 5.1.1 no such user", at(2*time.Minute))
+	end.MessageID, end.Subject, end.CreatedAt = "<dora-again@mail.example>", "Changed", at(time.Minute)
+	recorded, err := s.MessageRecord(ctx, end)
+	ok(t, err)
+	if !recorded {
+		t.Fatal("MessageRecord of a sending message: recorded false")
+	}
+	want := *begun
+	want.Status, want.Error, want.SentAt, want.Attempts = aftersale.MessageFailed, "550 5.1.1 no such user", at(2*time.Minute), 2
+	same(t, "MessageRecord of a sending message", getMessage(t, s, begun.MessageID), &want)
+	recorded, err = s.MessageRecord(ctx, end)
+	ok(t, err)
+	if recorded {
+		t.Fatal("MessageRecord of a message it finished: recorded true")
+	}
+	same(t, "a finished message recorded again", getMessage(t, s, begun.MessageID), &want)
+	// MessageBegin sees it final.
+	got, created, err := s.MessageBegin(ctx, message(f, "dora@example.com"))
+	ok(t, err)
+	if created {
+		t.Fatal("MessageBegin after MessageRecord created a message")
+	}
+	same(t, "MessageBegin after MessageRecord", got, &want)
+
+	// A record ends what a second MessageBegin left too.
+	ok(t, func() error {
+		_, _, err := s.MessageBegin(ctx, message(f, "erin@example.com"))
+		if err == nil {
+			_, _, err = s.MessageBegin(ctx, message(f, "erin@example.com"))
+		}
+		return err
+	}())
+	recorded, err = s.MessageRecord(ctx, recordOf(f, "erin@example.com", aftersale.MessageSent, "", at(3*time.Minute)))
+	ok(t, err)
+	if m := getMessage(t, s, message(f, "erin@example.com").MessageID); !recorded || m.Attempts != 3 ||
+		m.Status != aftersale.MessageSent || !m.SentAt.Equal(at(3*time.Minute)) {
+		t.Fatalf("MessageRecord after two MessageBegin: recorded %v, %s", recorded, show(m))
+	}
+
+	// Mail not sent by a step is a new message every time.
+	for i := range 2 {
+		in := recordOf(f, "ann@example.com", aftersale.MessageSent, "", at(time.Duration(i)*time.Minute))
+		in.StepID, in.MessageID = 0, fmt.Sprintf("<manual-%d@mail.example>", i)
+		recorded, err := s.MessageRecord(ctx, in)
+		ok(t, err)
+		if !recorded {
+			t.Fatalf("MessageRecord %d without a step: recorded false", i)
+		}
+		want := *in
+		want.ID, want.Attempts = getMessage(t, s, in.MessageID).ID, 1
+		same(t, "MessageRecord without a step", getMessage(t, s, in.MessageID), &want)
+	}
+	if a, b := getMessage(t, s, "<manual-0@mail.example>"), getMessage(t, s, "<manual-1@mail.example>"); a.ID == b.ID {
+		t.Fatal("two records without a step share an ID")
+	}
+
+	// In a transaction, which it shares.
+	in := recordOf(f, "fay@example.com", aftersale.MessageSent, "", at(time.Minute))
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		recorded, err := tx.MessageRecord(ctx, in)
+		if err == nil && !recorded {
+			err = errors.New("recorded false")
+		}
+		if err == nil {
+			recorded, err = tx.MessageRecord(ctx, in)
+			if err == nil && recorded {
+				err = errors.New("recorded twice")
+			}
+		}
+		return err
+	}))
+	if m := getMessage(t, s, in.MessageID); m.Attempts != 1 || m.Status != aftersale.MessageSent {
+		t.Fatalf("MessageRecord in a transaction: %s", show(m))
+	}
+
+	// Invalid: nothing is stored.
+	for _, c := range []struct {
+		name  string
+		field string
+		m     *aftersale.Message
+	}{
+		{"status sending", "status", recordOf(f, "gus@example.com", aftersale.MessageSending, "", t0)},
+		{"no status", "status", recordOf(f, "gus@example.com", "", "", t0)},
+		{"unknown status", "status", recordOf(f, "gus@example.com", "bounced", "", t0)},
+		{"no recipient", "recipient", recordOf(f, "", aftersale.MessageSent, "", t0)},
+		{"blank recipient", "recipient", recordOf(f, "  ", aftersale.MessageSent, "", t0)},
+	} {
+		c.m.MessageID = "<invalid@mail.example>"
+		recorded, err := s.MessageRecord(ctx, c.m)
+		wantCode(t, "MessageRecord with "+c.name, err, aftersale.EINVALID)
+		var e *aftersale.Error
+		if recorded || !errors.As(err, &e) || e.Field != c.field {
+			t.Fatalf("MessageRecord with %s: recorded %v, err %v, want a %s error", c.name, recorded, err, c.field)
+		}
+		_, err = s.MessageGetByMessageID(ctx, c.m.MessageID)
+		wantCode(t, "the message of an invalid MessageRecord", err, aftersale.ENOTFOUND)
+	}
+	// A sending message is left as it is by an invalid record.
+	begun, _, err = s.MessageBegin(ctx, message(f, "hal@example.com"))
+	ok(t, err)
+	_, err = s.MessageRecord(ctx, recordOf(f, "hal@example.com", aftersale.MessageSending, "", t0))
+	wantCode(t, "MessageRecord in status sending", err, aftersale.EINVALID)
+	same(t, "a sending message after an invalid MessageRecord", getMessage(t, s, begun.MessageID), begun)
 }

@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// jobData is what the steps of one job start from, read with one query per
+// kind for all of them instead of one per step: the steps, their runs,
+// orders (with items), buyers and users, packages and sessions, and the
+// messages already recorded for their recipients. Sending a due email had
+// cost about eight reads; on SQLite's one connection at a time and on
+// PostgreSQL's round trips those reads were a third of the work (see
+// bench/README.md). It is read when the job starts, inside the erase gate
+// (see ExecuteSteps), so an erase never falls between the read and the
+// send, and read again for the steps still to run once it is older than
+// jobDataMaxAge, so an unsubscribe, a refund or a journey's exit is
+// honoured within that time, as it was when each step read its own.
+type jobData struct {
+	readAt    time.Time
+	steps     map[int64]*aftersale.Step
+	runs      map[int64]*aftersale.JourneyRun
+	orders    map[int64]*aftersale.Order
+	customers map[int64]*aftersale.Customer
+	shipments map[int64][]*aftersale.ShipmentRecord
+	bookings  map[int64][]*aftersale.BookingRecord
+	// messages holds the recorded messages by Message-ID; asked says which
+	// Message-IDs were looked up, so that one not in messages is known to
+	// have no record.
+	messages map[string]*aftersale.Message
+	asked    map[string]bool
+}
+
+// jobDataMaxAge is how long a job's data is used before it is read again
+// (a slow SMTP server can make a job of 16 emails take minutes).
+const jobDataMaxAge = time.Second
+
+// prefetch reads the job data of the steps with the IDs.
+func (s *Service) prefetch(ctx context.Context, ids []int64) (*jobData, error) {
+	st := s.cfg.Store
+	d := &jobData{
+		readAt: s.cfg.Clock.RealNow(),
+		steps:  map[int64]*aftersale.Step{}, runs: map[int64]*aftersale.JourneyRun{}, orders: map[int64]*aftersale.Order{},
+		customers: map[int64]*aftersale.Customer{}, shipments: map[int64][]*aftersale.ShipmentRecord{},
+		bookings: map[int64][]*aftersale.BookingRecord{}, messages: map[string]*aftersale.Message{}, asked: map[string]bool{},
+	}
+	steps, err := st.StepGetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var runIDs, orderIDs []int64
+	for _, step := range steps {
+		if step.Status != aftersale.StepPending {
+			continue // passed over by executeStep: nothing more to read
+		}
+		d.steps[step.ID] = step
+		runIDs = append(runIDs, step.RunID)
+		orderIDs = append(orderIDs, step.OrderID)
+	}
+	if len(d.steps) == 0 {
+		return d, nil
+	}
+	runs, err := st.RunGetMany(ctx, unique(runIDs))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		d.runs[r.ID] = r
+	}
+	orders, err := st.OrderGetMany(ctx, unique(orderIDs))
+	if err != nil {
+		return nil, err
+	}
+	var customerIDs []int64
+	orderIDs = orderIDs[:0]
+	for _, o := range orders {
+		d.orders[o.ID] = o
+		orderIDs = append(orderIDs, o.ID)
+		customerIDs = append(customerIDs, o.CustomerID)
+		if o.UserID != 0 {
+			customerIDs = append(customerIDs, o.UserID)
+		}
+	}
+	customers, err := st.CustomerGetMany(ctx, unique(customerIDs))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range customers {
+		d.customers[c.ID] = c
+	}
+	shipments, err := st.ShipmentListByOrders(ctx, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range shipments {
+		d.shipments[sh.OrderID] = append(d.shipments[sh.OrderID], sh)
+	}
+	bookings, err := st.BookingListByOrders(ctx, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bookings {
+		d.bookings[b.OrderID] = append(d.bookings[b.OrderID], b)
+	}
+	// The Message-IDs the steps' emails would carry, to buyer and user.
+	var msgIDs []string
+	for _, step := range d.steps {
+		o := d.orders[step.OrderID]
+		if o == nil {
+			continue
+		}
+		for _, id := range []int64{o.CustomerID, o.UserID} {
+			if c := d.customers[id]; c != nil {
+				mid := s.messageID(step, o, c.Email)
+				if !d.asked[mid] {
+					d.asked[mid] = true
+					msgIDs = append(msgIDs, mid)
+				}
+			}
+		}
+	}
+	msgs, err := st.MessageListByMessageIDs(ctx, msgIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		// Several records can share a Message-ID only for mail sent
+		// without a step; MessageGetByMessageID gives the first.
+		if prev, ok := d.messages[m.MessageID]; !ok || m.ID < prev.ID {
+			d.messages[m.MessageID] = m
+		}
+	}
+	return d, nil
+}
+
+// unique returns ids without repeats (and without zeros), in first-seen
+// order.
+func unique(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if id != 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// jobDataKey carries a job's data in the context of its steps, down to
+// the message lookup of each email (see recordedMessage).
+type jobDataKey struct{}
+
+// recordedMessage returns the stored message with the Message-ID:
+// from the job's data when it looked the ID up, else from the store.
+func (s *Service) recordedMessage(ctx context.Context, messageID string) (*aftersale.Message, error) {
+	if d, ok := ctx.Value(jobDataKey{}).(*jobData); ok && d.asked[messageID] {
+		if m, ok := d.messages[messageID]; ok {
+			return m, nil
+		}
+		return nil, aftersale.Errorf(aftersale.ENOTFOUND, "message %s not found", messageID)
+	}
+	return s.cfg.Store.MessageGetByMessageID(ctx, messageID)
+}
