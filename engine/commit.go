@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/aftersale/aftersale"
 )
@@ -21,11 +22,14 @@ var errClosed = errors.New("engine: the service is shutting down")
 // requests; alone, a request is written at once, with no added wait.
 type batcher[In, Out any] struct {
 	// run writes the batch and returns one result per request, in order.
-	run   func(ctx context.Context, in []In) []result[Out]
-	queue chan *batchReq[In, Out]
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	once  sync.Once
+	run func(ctx context.Context, in []In) []result[Out]
+	// linger, when positive, is how long a batch waits for more requests
+	// after its first (see newCommitter).
+	linger time.Duration
+	queue  chan *batchReq[In, Out]
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 type result[Out any] struct {
@@ -38,11 +42,11 @@ type batchReq[In, Out any] struct {
 	done chan result[Out]
 }
 
-func newBatcher[In, Out any](n int, run func(ctx context.Context, in []In) []result[Out]) *batcher[In, Out] {
+func newBatcher[In, Out any](n int, linger time.Duration, run func(ctx context.Context, in []In) []result[Out]) *batcher[In, Out] {
 	if n <= 0 {
 		n = 1
 	}
-	b := &batcher[In, Out]{run: run, queue: make(chan *batchReq[In, Out], maxBatch), stop: make(chan struct{})}
+	b := &batcher[In, Out]{run: run, linger: linger, queue: make(chan *batchReq[In, Out], maxBatch), stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		b.wg.Add(1)
 		go b.loop()
@@ -53,25 +57,36 @@ func newBatcher[In, Out any](n int, run func(ctx context.Context, in []In) []res
 // do writes in with the others waiting and returns once that is committed
 // (or failed). If ctx ends first, in may still be committed.
 func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
+	return b.submit(ctx, in)()
+}
+
+// submit queues in to be written with the others waiting and returns at
+// once a function that waits for the commit (or failure) and returns its
+// result, so that the caller can go on meanwhile. If ctx ends first, in
+// may still be committed.
+func (b *batcher[In, Out]) submit(ctx context.Context, in In) func() (Out, error) {
 	var zero Out
+	failed := func(err error) func() (Out, error) { return func() (Out, error) { return zero, err } }
 	r := &batchReq[In, Out]{in: in, done: make(chan result[Out], 1)}
 	select {
 	case <-b.stop:
-		return zero, errClosed
+		return failed(errClosed)
 	default:
 	}
 	select {
 	case b.queue <- r:
 	case <-b.stop:
-		return zero, errClosed
+		return failed(errClosed)
 	case <-ctx.Done():
-		return zero, ctx.Err()
+		return failed(ctx.Err())
 	}
-	select {
-	case res := <-r.done:
-		return res.out, res.err
-	case <-ctx.Done():
-		return zero, ctx.Err()
+	return func() (Out, error) {
+		select {
+		case res := <-r.done:
+			return res.out, res.err
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
 	}
 }
 
@@ -94,6 +109,19 @@ func (b *batcher[In, Out]) loop() {
 			default:
 				break gather
 			}
+		}
+		if b.linger > 0 && len(batch) < maxBatch {
+			t := time.NewTimer(b.linger)
+		linger:
+			for len(batch) < maxBatch {
+				select {
+				case r := <-b.queue:
+					batch = append(batch, r)
+				case <-t.C:
+					break linger
+				}
+			}
+			t.Stop()
 		}
 		in := make([]In, len(batch))
 		for i, r := range batch {
@@ -130,10 +158,18 @@ func (b *batcher[In, Out]) close() {
 // (see updateAll), so it must set its results afresh each time.
 type txFunc func(ctx context.Context, tx aftersale.Tx) error
 
+// recordLinger is how long a commit of step outcomes waits for more to
+// share it. Sending, the steps of a job go on while their outcomes commit
+// (recordLater), so the wait delays only the end of the job; without it a
+// commit carried one or two outcomes at 2,000 emails/s, and the commits
+// (WAL frames and an fsync each) took a third of the node's CPU on SQLite
+// (bench/README.md).
+const recordLinger = 2 * time.Millisecond
+
 // newCommitter returns a batcher that runs txFuncs in shared Update
-// transactions.
+// transactions, each waiting recordLinger for company.
 func newCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
-	return newBatcher(n, func(ctx context.Context, fns []txFunc) []result[struct{}] {
+	return newBatcher(n, recordLinger, func(ctx context.Context, fns []txFunc) []result[struct{}] {
 		return updateAll(ctx, store, fns)
 	})
 }
@@ -165,7 +201,7 @@ func updateAll(ctx context.Context, store aftersale.Store, fns []txFunc) []resul
 // newInbox returns a batcher that appends events to the store's inbox,
 // many per transaction; its result says whether each event was new.
 func newInbox(store aftersale.Store) *batcher[*aftersale.StoredEvent, bool] {
-	return newBatcher(1, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
+	return newBatcher(1, 0, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
 		res := make([]result[bool], len(evs))
 		isNew, err := store.InboxAppend(ctx, evs)
 		if err == nil {

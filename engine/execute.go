@@ -38,20 +38,32 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	var d *jobData
 	stepCtx := ctx
 	var failed []string
+	// Each step's outcome is committed while the next step runs (see
+	// recordLater); the job ends when all of them are.
+	var pending []pendingRecord
 	for i, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
 		if d == nil || s.cfg.Clock.RealNow().Sub(d.readAt) > jobDataMaxAge {
 			var err error
 			if d, err = s.prefetch(ctx, ids[i:]); err != nil {
-				return err
+				failed = append(failed, redact(err))
+				break
 			}
 			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
 		}
-		if err := s.executeStep(stepCtx, id, d, final); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+		if err := s.executeStep(stepCtx, id, d, final, &pending); err != nil && ctx.Err() == nil {
 			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
 		}
+	}
+	for _, p := range pending {
+		if err := p.wait(); err != nil {
+			failed = append(failed, fmt.Sprintf("step %d: %s", p.step, redact(err)))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d steps will be retried: %s", len(failed), len(ids), strings.Join(failed, "; "))
@@ -59,9 +71,17 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	return nil
 }
 
+// pendingRecord is a step's outcome on its way to the database.
+type pendingRecord struct {
+	step int64
+	wait func() error
+}
+
 // executeStep runs one step of a job, starting from the job's data d.
 // A step missing from d is not pending (or gone): it is passed over.
-func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final bool) error {
+// Its outcome is recorded asynchronously: complete queues it and adds its
+// wait to pending, for ExecuteSteps.
+func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final bool, pending *[]pendingRecord) error {
 	st := s.cfg.Store
 	step := d.steps[id]
 	if step == nil {
@@ -69,38 +89,45 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	}
 	now := s.cfg.Clock.RealNow()
 	// complete records the step's outcome, with the messages it sent, in
-	// one transaction, after what the step writes itself (pre, when not
-	// nil, which also gives the note): if the step was finished by someone
-	// else meanwhile (its journey exited, say), none of it is written.
-	// It reports whether the outcome was recorded.
-	complete := func(status aftersale.StepStatus, pre func(ctx context.Context, tx aftersale.Tx) (string, error), msgs ...*aftersale.Message) (bool, error) {
-		err := s.record(ctx, msgs, func(ctx context.Context, tx aftersale.Tx) error {
+	// one transaction, after what the step writes itself (pre, which also
+	// gives the note): if the step was finished by someone else meanwhile
+	// (its journey exited, say), none of that is written. done, when not
+	// nil, runs once the outcome is committed.
+	complete := func(status aftersale.StepStatus, pre func(ctx context.Context, tx aftersale.Tx) (string, error), done func(), msgs ...*aftersale.Message) error {
+		wait := s.recordLater(ctx, msgs, func(ctx context.Context, tx aftersale.Tx) error {
 			note, err := pre(ctx, tx)
 			if err != nil {
 				return err
 			}
 			return tx.StepFinish(ctx, step.ID, status, note, s.cfg.Clock.RealNow())
 		})
-		if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
-			// Finished by someone else meanwhile (its journey exited while
-			// the job ran on data read up to jobDataMaxAge before): what
-			// was handed over is still recorded, so it is never sent again.
-			return false, s.record(ctx, msgs, nil)
-		}
-		if err != nil {
-			return false, err
-		}
-		if m := s.cfg.Metrics; m != nil {
-			m.StepsFinished.WithLabelValues(string(step.Type), string(status)).Inc()
-			if status == aftersale.StepDone {
-				m.StepLag.Observe(now.Sub(step.DueAt).Seconds())
+		*pending = append(*pending, pendingRecord{step: step.ID, wait: func() error {
+			err := wait()
+			if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
+				// Finished by someone else meanwhile (its journey exited
+				// while the job ran on data read up to jobDataMaxAge
+				// before): what was handed over is still recorded, so it
+				// is never sent again.
+				return s.record(ctx, msgs, nil)
 			}
-		}
-		return true, nil
+			if err != nil {
+				return err
+			}
+			if m := s.cfg.Metrics; m != nil {
+				m.StepsFinished.WithLabelValues(string(step.Type), string(status)).Inc()
+				if status == aftersale.StepDone {
+					m.StepLag.Observe(now.Sub(step.DueAt).Seconds())
+				}
+			}
+			if done != nil {
+				done()
+			}
+			return nil
+		}})
+		return nil
 	}
 	finish := func(status aftersale.StepStatus, note string, msgs ...*aftersale.Message) error {
-		_, err := complete(status, func(context.Context, aftersale.Tx) (string, error) { return note, nil }, msgs...)
-		return err
+		return complete(status, func(context.Context, aftersale.Tx) (string, error) { return note, nil }, nil, msgs...)
 	}
 	j := s.cfg.Journeys.ByID(step.JourneyID)
 	var js *journey.Step
@@ -172,17 +199,17 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 		}
 		// The task is created in the transaction that finishes the step, so
 		// a journey that exits meanwhile leaves no task behind.
-		created, err := complete(aftersale.StepDone, func(ctx context.Context, tx aftersale.Tx) (string, error) {
+		return complete(aftersale.StepDone, func(ctx context.Context, tx aftersale.Tx) (string, error) {
 			t, err := tx.TaskCreate(ctx, task)
 			if err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("task %d created (%s)", t.ID, t.Kind), nil
+		}, func() {
+			if m := s.cfg.Metrics; m != nil {
+				m.TasksCreated.WithLabelValues(string(task.Kind)).Inc()
+			}
 		})
-		if m := s.cfg.Metrics; m != nil && created {
-			m.TasksCreated.WithLabelValues(string(task.Kind)).Inc()
-		}
-		return err
 	case aftersale.StepSurvey:
 		msgs, note, err := s.executeSurvey(ctx, step, js, facts, final)
 		if errors.Is(err, errRetry) && !final {
@@ -349,14 +376,19 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 // (when not nil), in one transaction shared with other steps' records
 // (group commit): one disk flush for many sent emails.
 func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) error {
+	return s.recordLater(ctx, msgs, also)()
+}
+
+// recordLater is record that returns at once: the function it returns
+// waits for the commit and returns its error.
+func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) func() error {
 	if len(msgs) == 0 && also == nil {
-		return nil
+		return func() error { return nil }
 	}
 	// Mail already handed over must be recorded even if the job's context
 	// ends now (a timeout, a shutdown): otherwise it would be sent again.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_, err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	wait := s.commit.submit(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		for _, m := range msgs {
 			recorded, err := tx.MessageRecord(ctx, &aftersale.Message{
 				StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,
@@ -378,14 +410,18 @@ func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also fu
 		}
 		return nil
 	})
-	if err == nil {
-		if mt := s.cfg.Metrics; mt != nil {
-			for _, m := range msgs {
-				mt.Emails.WithLabelValues(string(m.Status), string(m.Category)).Inc()
+	return func() error {
+		defer cancel()
+		_, err := wait()
+		if err == nil {
+			if mt := s.cfg.Metrics; mt != nil {
+				for _, m := range msgs {
+					mt.Emails.WithLabelValues(string(m.Status), string(m.Category)).Inc()
+				}
 			}
 		}
+		return err
 	}
-	return err
 }
 
 // suppressed says why a message of the category must not go to c, or "".
