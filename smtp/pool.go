@@ -54,6 +54,15 @@ func (p *Pool) Addr() string { return p.all[0].Addr() }
 // Send delivers m over a free connection, waiting for one; its errors are
 // those of (*Sender).Send.
 func (p *Pool) Send(ctx context.Context, m *aftersale.Email) error {
+	// Rendered before a connection is taken, so that a connection is held
+	// only for the exchange.
+	r, err := p.all[0].prepare(m)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return &aftersale.DeliveryError{Temporary: true, Err: err}
+	}
 	if p.limiter != nil {
 		if err := p.limiter.wait(ctx, domainOf(m.To.Email)); err != nil {
 			return err
@@ -66,7 +75,7 @@ func (p *Pool) Send(ctx context.Context, m *aftersale.Email) error {
 		return &aftersale.DeliveryError{Temporary: true, Err: fmt.Errorf("smtp: waiting for a connection: %w", ctx.Err())}
 	}
 	defer func() { p.free <- s }()
-	return s.Send(ctx, m)
+	return s.sendRendered(ctx, r)
 }
 
 // Close closes every connection; later Sends fail.

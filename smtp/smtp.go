@@ -241,9 +241,9 @@ func (s *Sender) Addr() string { return s.addr }
 // WithDomainRate, a message that would wait too long for its domain's turn
 // is a temporary error.
 func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
-	r, err := render(m, s.cfg.dkim)
+	r, err := s.prepare(m)
 	if err != nil {
-		return &aftersale.DeliveryError{Err: fmt.Errorf("smtp: compose: %w", err)}
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return &aftersale.DeliveryError{Temporary: true, Err: err}
@@ -255,7 +255,21 @@ func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
 			return err
 		}
 	}
+	return s.sendRendered(ctx, r)
+}
 
+// prepare renders (and signs) m for sending: the work that needs no
+// connection.
+func (s *Sender) prepare(m *aftersale.Email) (*rendered, error) {
+	r, err := render(m, s.cfg.dkim)
+	if err != nil {
+		return nil, &aftersale.DeliveryError{Err: fmt.Errorf("smtp: compose: %w", err)}
+	}
+	return r, nil
+}
+
+// sendRendered delivers r over the connection, as Send does.
+func (s *Sender) sendRendered(ctx context.Context, r *rendered) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
