@@ -275,7 +275,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		conns := cfg.SMTPConnections
 		if conns == 0 {
-			conns = 4
+			conns = 8
 		}
 		if conns < 0 || conns > 100 {
 			return nil, fmt.Errorf("AFTERSALE_SMTP_CONNECTIONS is %d; want 1 to 100", conns)

@@ -66,7 +66,7 @@ type ServeCmd struct {
 	BounceListen   string        `name:"bounce-listen" env:"AFTERSALE_BOUNCE_LISTEN" help:"host:port of an SMTP listener that receives bounce (DSN) and complaint (ARF) reports; empty disables it."`
 	SendRate       int           `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"0" help:"Messages a minute to each recipient domain (0: no limit; your relay may pace mail too)."`
 	SendRates      string        `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
-	SMTPConns      int           `name:"smtp-connections" env:"AFTERSALE_SMTP_CONNECTIONS" default:"4" help:"Connections to the SMTP server that may carry messages at once (each sends one message at a time)."`
+	SMTPConns      int           `name:"smtp-connections" env:"AFTERSALE_SMTP_CONNECTIONS" default:"8" help:"Connections to the SMTP server that may carry messages at once (each sends one message at a time)."`
 	PprofAddr      string        `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
 	Shopify        string        `name:"shopify-secret" env:"AFTERSALE_SHOPIFY_SECRET" help:"Secret that signs Shopify webhooks (X-Shopify-Hmac-Sha256); enables POST /webhooks/shopify."`
 	Stripe         string        `name:"stripe-webhook-secret" env:"AFTERSALE_STRIPE_WEBHOOK_SECRET" help:"Stripe webhook signing secret (whsec_...); enables POST /webhooks/stripe."`
