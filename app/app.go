@@ -76,7 +76,7 @@ type Config struct {
 	ShopifySecret, StripeSecret, WooCommerceSecret string
 	ItemKinds                                      string
 	// SMTPConnections is how many connections to the SMTP server may carry
-	// messages at once; 0 means 4.
+	// messages at once; 0 means 8.
 	SMTPConnections int
 	// Shipping: tracking URL templates and usual transit days per carrier
 	// (aftersale.ParseCarriers), and the days past those before a package
