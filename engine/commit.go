@@ -19,7 +19,8 @@ var errClosed = errors.New("engine: the service is shutting down")
 // Each of its goroutines takes the first waiting request, then every request
 // queued behind it (up to maxBatch), and hands them all to run, which
 // writes them in one transaction: under load, one disk flush serves many
-// requests; alone, a request is written at once, with no added wait.
+// requests; alone, a request is written at once, with no added wait
+// (unless the batcher lingers, see newCommitter).
 type batcher[In, Out any] struct {
 	// run writes the batch and returns one result per request, in order.
 	run func(ctx context.Context, in []In) []result[Out]
@@ -57,16 +58,20 @@ func newBatcher[In, Out any](n int, linger time.Duration, run func(ctx context.C
 // do writes in with the others waiting and returns once that is committed
 // (or failed). If ctx ends first, in may still be committed.
 func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
-	return b.submit(ctx, in)()
+	return b.submit(ctx, in)(ctx)
 }
 
-// submit queues in to be written with the others waiting and returns at
-// once a function that waits for the commit (or failure) and returns its
-// result, so that the caller can go on meanwhile. If ctx ends first, in
-// may still be committed.
-func (b *batcher[In, Out]) submit(ctx context.Context, in In) func() (Out, error) {
+// submit queues in to be written with the others waiting (ctx bounds the
+// wait for room in the queue) and returns at once a function that waits
+// for the commit (or failure) and returns its result, so that the caller
+// can go on meanwhile. A result already there is returned whatever the
+// context given to that function; if it ends first, in may still be
+// committed.
+func (b *batcher[In, Out]) submit(ctx context.Context, in In) func(context.Context) (Out, error) {
 	var zero Out
-	failed := func(err error) func() (Out, error) { return func() (Out, error) { return zero, err } }
+	failed := func(err error) func(context.Context) (Out, error) {
+		return func(context.Context) (Out, error) { return zero, err }
+	}
 	r := &batchReq[In, Out]{in: in, done: make(chan result[Out], 1)}
 	select {
 	case <-b.stop:
@@ -80,7 +85,12 @@ func (b *batcher[In, Out]) submit(ctx context.Context, in In) func() (Out, error
 	case <-ctx.Done():
 		return failed(ctx.Err())
 	}
-	return func() (Out, error) {
+	return func(ctx context.Context) (Out, error) {
+		select {
+		case res := <-r.done:
+			return res.out, res.err
+		default:
+		}
 		select {
 		case res := <-r.done:
 			return res.out, res.err

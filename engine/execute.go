@@ -31,21 +31,34 @@ var errRetry = errors.New("temporary failure")
 // others; ExecuteSteps then returns an error so the job is retried, and on
 // the final attempt (final=true) the failing steps are recorded as failed.
 func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) error {
-	// The whole job is inside the erase gate: its data is read once, up
-	// front (see jobData), and an erase must not fall between that read
-	// and the sends.
-	defer s.gate.enter()()
+	// The job's data is read once for many steps (see jobData), so the
+	// erase gate is held from each read of it until the steps run on it
+	// are recorded: an erase never falls between a read and a send, and
+	// waits for at most about jobDataMaxAge of a job's work.
 	var d *jobData
 	stepCtx := ctx
 	var failed []string
 	// Each step's outcome is committed while the next step runs (see
-	// recordLater); the job ends when all of them are.
+	// recordLater); they are all waited for before the gate is left.
 	var pending []pendingRecord
+	settle := func() {
+		for _, p := range pending {
+			if err := p.wait(); err != nil {
+				failed = append(failed, fmt.Sprintf("step %d: %s", p.step, redact(err)))
+			}
+		}
+		pending = pending[:0]
+	}
+	leave := func() {}
+	defer func() { leave() }()
 	for i, id := range ids {
 		if ctx.Err() != nil {
 			break
 		}
 		if d == nil || s.cfg.Clock.RealNow().Sub(d.readAt) > jobDataMaxAge {
+			settle()
+			leave()
+			leave = s.gate.enter()
 			var err error
 			if d, err = s.prefetch(ctx, ids[i:]); err != nil {
 				failed = append(failed, redact(err))
@@ -57,11 +70,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
 		}
 	}
-	for _, p := range pending {
-		if err := p.wait(); err != nil {
-			failed = append(failed, fmt.Sprintf("step %d: %s", p.step, redact(err)))
-		}
-	}
+	settle()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -88,6 +97,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 		return nil
 	}
 	now := s.cfg.Clock.RealNow()
+	var js *journey.Step // the step as configured; found below
 	// complete records the step's outcome, with the messages it sent, in
 	// one transaction, after what the step writes itself (pre, which also
 	// gives the note): if the step was finished by someone else meanwhile
@@ -101,14 +111,13 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 			}
 			return tx.StepFinish(ctx, step.ID, status, note, s.cfg.Clock.RealNow())
 		})
-		*pending = append(*pending, pendingRecord{step: step.ID, wait: func() error {
+		p := pendingRecord{step: step.ID, wait: func() error {
 			err := wait()
 			if aftersale.ErrorCode(err) == aftersale.ECONFLICT {
 				// Finished by someone else meanwhile (its journey exited
 				// while the job ran on data read up to jobDataMaxAge
-				// before): what was handed over is still recorded, so it
-				// is never sent again.
-				return s.record(ctx, msgs, nil)
+				// before).
+				return s.recordOrphans(ctx, msgs)
 			}
 			if err != nil {
 				return err
@@ -123,14 +132,19 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 				done()
 			}
 			return nil
-		}})
+		}}
+		if step.Type == aftersale.StepTask || (js != nil && js.Story) {
+			// What these write is read by the next ones of the job: the
+			// open tasks (round-robin assignment), the stories told.
+			return p.wait()
+		}
+		*pending = append(*pending, p)
 		return nil
 	}
 	finish := func(status aftersale.StepStatus, note string, msgs ...*aftersale.Message) error {
 		return complete(status, func(context.Context, aftersale.Tx) (string, error) { return note, nil }, nil, msgs...)
 	}
 	j := s.cfg.Journeys.ByID(step.JourneyID)
-	var js *journey.Step
 	if j != nil {
 		for _, c := range j.Steps {
 			if c.ID == step.StepID {
@@ -387,23 +401,12 @@ func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, al
 	}
 	// Mail already handed over must be recorded even if the job's context
 	// ends now (a timeout, a shutdown): otherwise it would be sent again.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	wait := s.commit.submit(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		for _, m := range msgs {
-			recorded, err := tx.MessageRecord(ctx, &aftersale.Message{
-				StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,
-				Template: m.Template, Subject: m.Subject, Category: m.Category,
-				Status: m.Status, Error: m.Error, CreatedAt: m.CreatedAt, SentAt: m.SentAt,
-			})
-			if err != nil {
-				return err
-			}
-			if !recorded {
-				continue // recorded before
-			}
-			if err := markStory(ctx, tx, m); err != nil {
-				return err
-			}
+	ctx = context.WithoutCancel(ctx)
+	enqueue, cancel := context.WithTimeout(ctx, recordWait)
+	defer cancel()
+	wait := s.commit.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
+		if err := writeMessages(ctx, tx, msgs, false); err != nil {
+			return err
 		}
 		if also != nil {
 			return also(ctx, tx)
@@ -411,17 +414,79 @@ func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, al
 		return nil
 	})
 	return func() error {
+		// The time allowed runs from now, when the caller starts waiting.
+		ctx, cancel := context.WithTimeout(ctx, recordWait)
 		defer cancel()
-		_, err := wait()
+		_, err := wait(ctx)
 		if err == nil {
-			if mt := s.cfg.Metrics; mt != nil {
-				for _, m := range msgs {
-					mt.Emails.WithLabelValues(string(m.Status), string(m.Category)).Inc()
-				}
-			}
+			s.countEmails(msgs)
 		}
 		return err
 	}
+}
+
+// recordWait bounds the wait for a record to be committed.
+const recordWait = 30 * time.Second
+
+// countEmails counts recorded messages in the metrics.
+func (s *Service) countEmails(msgs []*aftersale.Message) {
+	if mt := s.cfg.Metrics; mt != nil {
+		for _, m := range msgs {
+			mt.Emails.WithLabelValues(string(m.Status), string(m.Category)).Inc()
+		}
+	}
+}
+
+// writeMessages records msgs in tx (a message recorded before is left as
+// it is, see MessageRecord). With skipErased, the messages to a customer
+// erased meanwhile (on another node, or by the CLI beside the service) are
+// not written: nothing of theirs may be stored after their erase.
+func writeMessages(ctx context.Context, tx aftersale.Tx, msgs []*aftersale.Message, skipErased bool) error {
+	for _, m := range msgs {
+		if skipErased && m.CustomerID != 0 {
+			c, err := tx.CustomerGet(ctx, m.CustomerID)
+			if err != nil && !aftersale.IsNotFound(err) {
+				return err
+			}
+			if err != nil || c.Erased() {
+				continue
+			}
+		}
+		recorded, err := tx.MessageRecord(ctx, &aftersale.Message{
+			StepID: m.StepID, CustomerID: m.CustomerID, Recipient: m.Recipient, MessageID: m.MessageID,
+			Template: m.Template, Subject: m.Subject, Category: m.Category,
+			Status: m.Status, Error: m.Error, CreatedAt: m.CreatedAt, SentAt: m.SentAt,
+		})
+		if err != nil {
+			return err
+		}
+		if !recorded {
+			continue // recorded before
+		}
+		if err := markStory(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordOrphans records the messages of a step that someone else finished
+// while it ran (its journey exited: a refund, an erase): they were handed
+// over, so they are recorded, to be never sent again — except to a
+// customer erased meanwhile.
+func (s *Service) recordOrphans(ctx context.Context, msgs []*aftersale.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWait)
+	defer cancel()
+	_, err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		return writeMessages(ctx, tx, msgs, true)
+	})
+	if err == nil {
+		s.countEmails(msgs)
+	}
+	return err
 }
 
 // suppressed says why a message of the category must not go to c, or "".

@@ -300,9 +300,6 @@ func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe Pers
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "personal email sent", "task_id", t.ID, "member_id", m.ID, "message_id", msgID)
-	if mt := s.cfg.Metrics; mt != nil {
-		mt.Emails.WithLabelValues("sent", string(aftersale.CategoryPersonal)).Inc()
-	}
 	v := taskView(done, c, "")
 	return &v, nil
 }

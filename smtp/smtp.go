@@ -419,7 +419,9 @@ func pipeline(c *gmsmtp.Client, r *rendered) *txError {
 			first = &txError{st, err, unsent && unanswered(err)}
 		}
 		var te *textproto.Error
-		return errors.As(err, &te) // an SMTP reply: the next one follows
+		// An SMTP reply: the next one follows, unless the server said
+		// it is closing the connection.
+		return errors.As(err, &te) && te.Code != 421
 	}
 	if !read(stageMail, 250, true) {
 		return first

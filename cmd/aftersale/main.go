@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -145,18 +147,20 @@ func (c *ServeCmd) Run(log *slog.Logger) error {
 	return a.Run(ctx)
 }
 
-// serveGCPercent and serveMemoryLimit tune the garbage collector of the
-// service: the heap of a running node is small (tens of MB, see bench/),
-// and with Go's default GOGC=100 sending email spent about a tenth of its
-// CPU collecting it. A GOGC of 400 collects a quarter as often; the soft
-// memory limit makes the collector work harder before the heap grows past
-// it. GOGC and GOMEMLIMIT in the environment take precedence.
+// serveGCPercent tunes the garbage collector of the service: the heap of
+// a running node is small (tens of MB, see bench/), and with Go's default
+// GOGC=100 sending email spent about a tenth of its CPU collecting it; 400
+// collects a quarter as often. The soft memory limit (serveMemoryLimit, or
+// three quarters of the container's memory limit when that is lower)
+// makes the collector work harder before the heap grows past it, so the
+// larger heap never costs an out-of-memory kill that GOGC=100 would have
+// avoided. GOGC and GOMEMLIMIT in the environment take precedence.
 const (
 	serveGCPercent   = 400
-	serveMemoryLimit = 200 << 20
+	serveMemoryLimit = 512 << 20
 )
 
-// tuneGC applies serveGCPercent and serveMemoryLimit unless the
+// tuneGC applies serveGCPercent and the soft memory limit unless the
 // environment sets GOGC or GOMEMLIMIT.
 func tuneGC(log *slog.Logger) {
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -164,9 +168,31 @@ func tuneGC(log *slog.Logger) {
 		log.Debug("garbage collector", "gogc", serveGCPercent)
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-		debug.SetMemoryLimit(serveMemoryLimit)
-		log.Debug("garbage collector", "memory_limit", serveMemoryLimit)
+		limit := int64(serveMemoryLimit)
+		if c := cgroupMemoryLimit(); c > 0 && c/4*3 < limit {
+			limit = c / 4 * 3
+		}
+		debug.SetMemoryLimit(limit)
+		log.Debug("garbage collector", "memory_limit", limit)
 	}
+}
+
+// cgroupMemoryLimit returns the memory limit of the process's container
+// (cgroup v2 memory.max, or v1 memory.limit_in_bytes), or 0 when there is
+// none or it cannot be read.
+func cgroupMemoryLimit() int64 {
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n <= 0 || n >= 1<<50 { // "max", or v1's "no limit"
+			return 0
+		}
+		return n
+	}
+	return 0
 }
 
 // MigrateCmd applies the schema migrations.
