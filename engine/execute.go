@@ -66,6 +66,16 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			}
 			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
 		}
+		// At most one step's outcome is still on its way while the next
+		// runs: a crash then resends at most two emails of this job (the
+		// one being recorded and the one being sent), each with its
+		// Message-ID, where waiting for every record allowed one.
+		for len(pending) > 1 {
+			if err := pending[0].wait(); err != nil {
+				failed = append(failed, fmt.Sprintf("step %d: %s", pending[0].step, redact(err)))
+			}
+			pending = pending[1:]
+		}
 		if err := s.executeStep(stepCtx, id, d, final, &pending); err != nil && ctx.Err() == nil {
 			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
 		}
@@ -165,6 +175,16 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	order := d.orders[step.OrderID]
 	if order == nil {
 		return aftersale.Errorf(aftersale.ENOTFOUND, "order %d of step %d not found", step.OrderID, step.ID)
+	}
+	if step.Type != aftersale.StepTask {
+		// The people an email goes to are read again right before it is
+		// sent, as each step did before job data: an erase (from another
+		// node or the CLI, which this node's gate does not hold back) or
+		// an unsubscribe takes effect at once, not up to jobDataMaxAge
+		// later.
+		if err := s.refreshCustomers(ctx, d, order); err != nil {
+			return err
+		}
 	}
 	buyer := d.customers[order.CustomerID]
 	if buyer == nil {

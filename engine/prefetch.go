@@ -16,10 +16,12 @@ import (
 // bench/README.md). It is read inside the erase gate, which is held until
 // the steps run on it are recorded (see ExecuteSteps), so an erase never
 // falls between the read and a send; and it is read again for the steps
-// still to run once it is older than jobDataMaxAge, so an unsubscribe, a
-// refund or a journey's exit is honoured within about that time (when each
-// step read its own, within milliseconds; either way the event itself is
-// applied asynchronously, from the inbox).
+// still to run once it is older than jobDataMaxAge, so a refund or a
+// journey's exit is honoured within about that time (when each step read
+// its own, within milliseconds; either way the event itself is applied
+// asynchronously, from the inbox). The recipients of an email are read
+// again right before it is sent (refreshCustomers), so an unsubscribe or
+// an erase is honoured at once.
 type jobData struct {
 	readAt    time.Time
 	steps     map[int64]*aftersale.Step
@@ -166,4 +168,34 @@ func (s *Service) recordedMessage(ctx context.Context, messageID string) (*after
 		return nil, aftersale.Errorf(aftersale.ENOTFOUND, "message %s not found", messageID)
 	}
 	return s.cfg.Store.MessageGetByMessageID(ctx, messageID)
+}
+
+// refreshCustomers reads the buyer and the user of the order again, into d.
+func (s *Service) refreshCustomers(ctx context.Context, d *jobData, o *aftersale.Order) error {
+	ids := []int64{o.CustomerID}
+	if o.UserID != 0 && o.UserID != o.CustomerID {
+		ids = append(ids, o.UserID)
+	}
+	var cs []*aftersale.Customer
+	var err error
+	if len(ids) == 1 { // the usual case: one prepared statement
+		var c *aftersale.Customer
+		if c, err = s.cfg.Store.CustomerGet(ctx, ids[0]); err == nil {
+			cs = []*aftersale.Customer{c}
+		} else if aftersale.IsNotFound(err) {
+			err = nil
+		}
+	} else {
+		cs, err = s.cfg.Store.CustomerGetMany(ctx, ids)
+	}
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		delete(d.customers, id) // gone since: not found, as before
+	}
+	for _, c := range cs {
+		d.customers[c.ID] = c
+	}
+	return nil
 }
