@@ -88,6 +88,10 @@ type rendered struct {
 	data []byte
 	from string   // the envelope sender, <addr>
 	to   []string // the envelope recipients, <addr>
+	// stuffed is data as DATA sends it: dot-stuffed and ended with the
+	// ".\r\n" line (see dotStuffed), made once, before a connection is
+	// taken.
+	stuffed []byte
 }
 
 func render(m *aftersale.Email, dk *DKIMConfig) (*rendered, error) {
@@ -111,7 +115,35 @@ func render(m *aftersale.Email, dk *DKIMConfig) (*rendered, error) {
 			return nil, err
 		}
 	}
+	r.stuffed = dotStuffed(r.data)
 	return r, nil
+}
+
+// dotStuffed returns data as the DATA command sends it (RFC 5321 4.5.2): a
+// line that starts with a dot gets another, and the end-of-data line
+// ".\r\n" follows, after a CRLF when data does not end with one (so after
+// one when data is empty, as DotWriter does). data has
+// CRLF line ends (render sees to that); the result is what net/textproto's
+// DotWriter writes for it, without its byte-at-a-time copy.
+func dotStuffed(data []byte) []byte {
+	out := make([]byte, 0, len(data)+16)
+	if len(data) > 0 && data[0] == '.' {
+		out = append(out, '.')
+	}
+	for {
+		i := bytes.Index(data, []byte("\r\n."))
+		if i < 0 {
+			break
+		}
+		out = append(out, data[:i+2]...)
+		out = append(out, '.')
+		data = data[i+2:]
+	}
+	out = append(out, data...)
+	if !bytes.HasSuffix(out, []byte("\r\n")) {
+		out = append(out, '\r', '\n')
+	}
+	return append(out, ".\r\n"...)
 }
 
 // toCRLF turns bare line feeds into CRLF, the line ending SMTP sends, so that

@@ -347,11 +347,10 @@ func (s *Sender) transact(c *gmsmtp.Client, r *rendered) *txError {
 		if err := pipeline(c, r); err != nil {
 			return err
 		}
-		w := c.Text.DotWriter()
-		if _, err := w.Write(r.data); err != nil {
+		if _, err := c.Text.W.Write(r.stuffed); err != nil {
 			return &txError{stageData, err, false} // the connection is dropped, unfinished
 		}
-		if err := w.Close(); err != nil {
+		if err := c.Text.W.Flush(); err != nil {
 			return &txError{stageData, err, false}
 		}
 		if _, _, err := c.Text.ReadResponse(250); err != nil {
