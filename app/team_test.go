@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,4 +309,52 @@ func TestOverdueDigest(t *testing.T) {
 func findDigestSubject(t *testing.T, b *bundle, to string) string {
 	t.Helper()
 	return b.waitTemplate(t, to, "overdue_digest", 10*time.Second).Header.Get("Subject")
+}
+
+// TestRoundRobinWithinAJob imports eight orders at once, so that their
+// at-once round-robin calls are planned together and run in one job: each
+// call is created (and counted as open) before the next is assigned, so
+// the two assistants get four each.
+func TestRoundRobinWithinAJob(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yaml := `id: team
+trigger: purchase
+steps:
+  - id: intro-call
+    type: task
+    task: call
+    assignee: round_robin:assistant
+    script: Say hello.
+`
+	if err := os.WriteFile(filepath.Join(dir, "team.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := setup(t, 1, withTeam, func(c *app.Config) { c.Journeys = dir })
+	svc, ctx := b.app.Service(), context.Background()
+	for _, e := range []string{"j1@shop.example", "j2@shop.example"} {
+		if _, err := svc.AddMember(ctx, engine.NewMember{Email: e, Role: "assistant", Password: "long enough pw"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var evs []*aftersale.Event
+	for i := range 8 {
+		c := fmt.Sprintf("job%d@example.com", i)
+		ev, err := aftersale.DecodeEvent([]byte(orderEvent("evt_job"+c, c, "JOB-"+c, "digital", "")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	if _, _, err := svc.Import(ctx, evs, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for i := range 8 {
+		call := waitTask(t, svc, fmt.Sprintf("job%d@example.com", i), aftersale.TaskCall, nil)
+		got[call.Assignee]++
+	}
+	if got["j1@shop.example"] != 4 || got["j2@shop.example"] != 4 {
+		t.Errorf("round robin gave the calls to %v, want four each", got)
+	}
 }
