@@ -66,6 +66,13 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			}
 			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
 		}
+		// A job holds the steps of a due-time window (see jobBucket): each
+		// runs at its own due time.
+		if st := d.steps[id]; st != nil {
+			if wait := st.DueAt.Sub(s.cfg.Clock.RealNow()); wait > 0 && wait <= nearFuture && !sleepCtx(ctx, wait) {
+				break
+			}
+		}
 		// At most one step's outcome is still on its way while the next
 		// runs: a crash then resends at most two emails of this job (the
 		// one being recorded and the one being sent), each with its

@@ -136,32 +136,56 @@ func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, st
 	return err
 }
 
-// jobsFor groups steps by due time into insert parameters; steps already
-// due form one group. Steps due now or within nearFuture are inserted
-// available, so they run at the next fetch instead of waiting for River's
-// scheduler to promote them.
+// jobBucket is the width of the due-time windows whose steps share jobs:
+// steps due within one window (orders' day-30 emails falling due a few
+// milliseconds apart, say) go in the same jobs, and the job waits for each
+// step's own due time before running it (ExecuteSteps), so no step runs
+// early. One job per distinct due time had made a job, and its reads, per
+// step whenever due times were spread.
+const jobBucket = 250 * time.Millisecond
+
+// jobsFor groups steps by due-time window (jobBucket) into insert
+// parameters, at most maxStepsPerJob steps per job, in due order; steps
+// already due form one group. A job is due with the first of its steps.
+// Jobs due now or within nearFuture are inserted available, so they run at
+// the next fetch instead of waiting for River's scheduler to promote them.
 func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
-	groups := map[time.Time][]int64{}
+	type dueStep struct {
+		id  int64
+		due time.Time
+	}
+	groups := map[time.Time][]dueStep{}
 	now = now.Truncate(time.Millisecond)
 	for _, s := range steps {
 		due := s.DueAt.Truncate(time.Millisecond)
 		if due.Before(now) {
 			due = now
 		}
-		groups[due] = append(groups[due], s.ID)
-	}
-	dues := make([]time.Time, 0, len(groups))
-	for d := range groups {
-		dues = append(dues, d)
-	}
-	sort.Slice(dues, func(i, j int) bool { return dues[i].Before(dues[j]) })
-	params := make([]river.InsertManyParams, 0, len(dues))
-	for _, due := range dues {
-		opts := &river.InsertOpts{}
-		if due.After(now.Add(nearFuture)) {
-			opts.ScheduledAt = due
+		w := due.Truncate(jobBucket)
+		if !due.After(now) {
+			w = now
 		}
-		for ids := range slices.Chunk(groups[due], maxStepsPerJob) {
+		groups[w] = append(groups[w], dueStep{s.ID, due})
+	}
+	windows := make([]time.Time, 0, len(groups))
+	for w := range groups {
+		windows = append(windows, w)
+	}
+	sort.Slice(windows, func(i, j int) bool { return windows[i].Before(windows[j]) })
+	params := make([]river.InsertManyParams, 0, len(windows))
+	for _, w := range windows {
+		g := groups[w]
+		sort.SliceStable(g, func(i, j int) bool { return g[i].due.Before(g[j].due) })
+		for chunk := range slices.Chunk(g, maxStepsPerJob) {
+			due := chunk[0].due
+			opts := &river.InsertOpts{}
+			if due.After(now.Add(nearFuture)) {
+				opts.ScheduledAt = due
+			}
+			ids := make([]int64, len(chunk))
+			for i, st := range chunk {
+				ids[i] = st.id
+			}
 			params = append(params, river.InsertManyParams{Args: StepsArgs{StepIDs: ids, DueAt: due}, InsertOpts: opts})
 		}
 	}
