@@ -34,7 +34,8 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	// The job's data is read once for many steps (see jobData), so the
 	// erase gate is held from each read of it until the steps run on it
 	// are recorded: an erase never falls between a read and a send, and
-	// waits for at most about jobDataMaxAge of a job's work.
+	// waits for at most about jobDataMaxAge of a job's work (including the
+	// waits for steps' due times within the job's window).
 	var d *jobData
 	stepCtx := ctx
 	var failed []string
@@ -67,9 +68,12 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
 		}
 		// A job holds the steps of a due-time window (see jobBucket): each
-		// runs at its own due time.
+		// runs at its own due time, at most jobBucket after the job's
+		// first. (The erase gate is held through these short waits.) A
+		// step due later than that, which jobsFor never makes, runs with
+		// the job, as every step of a job did before the windows.
 		if st := d.steps[id]; st != nil {
-			if wait := st.DueAt.Sub(s.cfg.Clock.RealNow()); wait > 0 && wait <= nearFuture && !sleepCtx(ctx, wait) {
+			if wait := st.DueAt.Sub(s.cfg.Clock.RealNow()); wait > 0 && wait <= jobBucket && !sleepCtx(ctx, wait) {
 				break
 			}
 		}

@@ -39,7 +39,8 @@ type jobData struct {
 
 // jobDataMaxAge is how long a job's data is used before it is read again:
 // a job of 16 emails takes well under a second when the SMTP server is
-// quick, and up to its 30 s timeout when it is slow.
+// quick (plus up to jobBucket waiting for its steps' due times), and up to
+// its 30 s timeout when it is slow.
 const jobDataMaxAge = time.Second
 
 // prefetch reads the job data of the steps with the IDs.

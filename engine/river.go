@@ -18,13 +18,15 @@ import (
 )
 
 // StepsArgs is the durable job that executes a group of steps falling due
-// at the same moment (the at-once steps of a purchase, say). Grouping keeps
-// the number of jobs, and so the queue's per-row cost, well below the number
-// of steps.
+// within one jobBucket window (the at-once steps of a purchase, or orders'
+// day-30 emails due milliseconds apart). Grouping keeps the number of
+// jobs, and so the queue's per-row cost and the job's reads, well below the
+// number of steps.
 type StepsArgs struct {
 	StepIDs []int64 `json:"step_ids"`
-	// DueAt is when the steps fall due; a job inserted available before
-	// then (see nearFuture) waits for it in the worker.
+	// DueAt is when the first of the steps falls due; a job inserted
+	// available before then (see nearFuture) waits for it in the worker,
+	// and ExecuteSteps waits for each later step's own due time.
 	DueAt time.Time `json:"due_at"`
 }
 
@@ -126,7 +128,7 @@ func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
 }
 
 // EnqueueSteps inserts the jobs for steps in the store transaction tx, one
-// job per distinct due time (at most maxStepsPerJob steps each).
+// job per due-time window (jobBucket), at most maxStepsPerJob steps each.
 func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error {
 	driverTx, ok := tx.Driver().(TTx)
 	if !ok {

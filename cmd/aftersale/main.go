@@ -155,7 +155,9 @@ func (c *ServeCmd) Run(log *slog.Logger) error {
 // makes the collector work harder before the heap grows past it, so the
 // larger heap never costs an out-of-memory kill that GOGC=100 would have
 // avoided; with it a node stays under 200 MB resident (bench footprint).
-// GOGC and GOMEMLIMIT in the environment take precedence.
+// GOGC and GOMEMLIMIT in the environment take precedence: an install whose
+// live heap nears the limit (very large broadcasts, say) should raise
+// GOMEMLIMIT, or the collector runs almost continuously.
 const (
 	serveGCPercent   = 400
 	serveMemoryLimit = 160 << 20
