@@ -210,8 +210,8 @@ func updateAll(ctx context.Context, store aftersale.Store, fns []txFunc) []resul
 
 // newInbox returns a batcher that appends events to the store's inbox,
 // many per transaction; its result says whether each event was new.
-func newInbox(store aftersale.Store) *batcher[*aftersale.StoredEvent, bool] {
-	return newBatcher(1, 0, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
+func newInbox(store aftersale.Store, n int) *batcher[*aftersale.StoredEvent, bool] {
+	return newBatcher(n, 0, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
 		res := make([]result[bool], len(evs))
 		isNew, err := store.InboxAppend(ctx, evs)
 		if err == nil {

@@ -150,7 +150,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
-	s.inbox = newInbox(cfg.Store)
+	s.inbox = newInbox(cfg.Store, cfg.IngestCommitters)
 	s.proc = newProcessor(s)
 	return s, nil
 }
