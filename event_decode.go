@@ -18,6 +18,10 @@ const MaxEventSize = 1 << 20
 
 var decimalRE = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
 
+// currencyRE matches a three-letter currency code; compiled once (it was
+// compiled for every order: a fifth of the API's CPU per event, pprof).
+var currencyRE = regexp.MustCompile(`^[A-Za-z]{3}$`)
+
 // DecodeEvent parses and validates one JSON event. Errors are *Error values
 // with code EINVALID naming the offending field.
 func DecodeEvent(data []byte) (*Event, error) {
@@ -217,7 +221,7 @@ func (o *OrderFacts) validatePlaced() error {
 	if o.Referral = strings.TrimSpace(o.Referral); len(o.Referral) > 100 {
 		return FieldError("order.referral", "must be at most 100 characters")
 	}
-	if o.Currency != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(o.Currency) {
+	if o.Currency != "" && !currencyRE.MatchString(o.Currency) {
 		return FieldError("order.currency", "must be a three-letter ISO 4217 code")
 	}
 	o.Currency = strings.ToUpper(o.Currency)
