@@ -56,17 +56,9 @@ func (p *Pool) Addr() string { return p.all[0].Addr() }
 func (p *Pool) Send(ctx context.Context, m *aftersale.Email) error {
 	// Rendered before a connection is taken, so that a connection is held
 	// only for the exchange.
-	r, err := p.all[0].prepare(m)
+	r, err := p.all[0].prepare(ctx, m, p.limiter)
 	if err != nil {
 		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return &aftersale.DeliveryError{Temporary: true, Err: err}
-	}
-	if p.limiter != nil {
-		if err := p.limiter.wait(ctx, domainOf(m.To.Email)); err != nil {
-			return err
-		}
 	}
 	var s *Sender
 	select {

@@ -241,29 +241,28 @@ func (s *Sender) Addr() string { return s.addr }
 // WithDomainRate, a message that would wait too long for its domain's turn
 // is a temporary error.
 func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
-	r, err := s.prepare(m)
+	r, err := s.prepare(ctx, m, s.limiter)
 	if err != nil {
 		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return &aftersale.DeliveryError{Temporary: true, Err: err}
-	}
-	if s.limiter != nil {
-		// Wait before taking the connection, so that other domains' mail
-		// goes meanwhile.
-		if err := s.limiter.wait(ctx, domainOf(m.To.Email)); err != nil {
-			return err
-		}
 	}
 	return s.sendRendered(ctx, r)
 }
 
-// prepare renders (and signs) m for sending: the work that needs no
-// connection.
-func (s *Sender) prepare(m *aftersale.Email) (*rendered, error) {
+// prepare does what sending m needs before a connection: it renders (and
+// signs) m, then waits for its domain's turn with lim (when not nil), so
+// that other domains' mail goes meanwhile.
+func (s *Sender) prepare(ctx context.Context, m *aftersale.Email, lim *limiter) (*rendered, error) {
 	r, err := render(m, s.cfg.dkim)
 	if err != nil {
 		return nil, &aftersale.DeliveryError{Err: fmt.Errorf("smtp: compose: %w", err)}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &aftersale.DeliveryError{Temporary: true, Err: err}
+	}
+	if lim != nil {
+		if err := lim.wait(ctx, domainOf(m.To.Email)); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
