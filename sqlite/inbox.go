@@ -106,8 +106,8 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 	}
 	seen := map[string]bool{}
 	for chunk := range slices.Chunk(ids, 500) {
-		rows, err := db.seen.QueryContext(ctx,
-			`SELECT id FROM events WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...)
+		marks, args := inList(chunk)
+		rows, err := db.seen.QueryContext(ctx, `SELECT id FROM events WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, wrap("inbox append", err)
 		}
