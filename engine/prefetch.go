@@ -177,18 +177,7 @@ func (s *Service) refreshCustomers(ctx context.Context, d *jobData, o *aftersale
 	if o.UserID != 0 && o.UserID != o.CustomerID {
 		ids = append(ids, o.UserID)
 	}
-	var cs []*aftersale.Customer
-	var err error
-	if len(ids) == 1 { // the usual case: one prepared statement
-		var c *aftersale.Customer
-		if c, err = s.cfg.Store.CustomerGet(ctx, ids[0]); err == nil {
-			cs = []*aftersale.Customer{c}
-		} else if aftersale.IsNotFound(err) {
-			err = nil
-		}
-	} else {
-		cs, err = s.cfg.Store.CustomerGetMany(ctx, ids)
-	}
+	cs, err := s.cfg.Store.CustomerGetMany(ctx, ids)
 	if err != nil {
 		return err
 	}
