@@ -42,13 +42,14 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	// Each step's outcome is committed while the next step runs (see
 	// recordLater); they are all waited for before the gate is left.
 	var pending []pendingRecord
-	settle := func() {
-		for _, p := range pending {
-			if err := p.wait(); err != nil {
-				failed = append(failed, fmt.Sprintf("step %d: %s", p.step, redact(err)))
+	// settle waits for the oldest records until at most keep are left.
+	settle := func(keep int) {
+		for len(pending) > keep {
+			if err := pending[0].wait(); err != nil {
+				failed = append(failed, fmt.Sprintf("step %d: %s", pending[0].step, redact(err)))
 			}
+			pending = pending[1:]
 		}
-		pending = pending[:0]
 	}
 	leave := func() {}
 	defer func() { leave() }()
@@ -57,7 +58,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			break
 		}
 		if d == nil || s.cfg.Clock.RealNow().Sub(d.readAt) > jobDataMaxAge {
-			settle()
+			settle(0)
 			leave()
 			leave = s.gate.enter()
 			var err error
@@ -81,17 +82,12 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 		// runs: a crash then resends at most two emails of this job (the
 		// one being recorded and the one being sent), each with its
 		// Message-ID, where waiting for every record allowed one.
-		for len(pending) > 1 {
-			if err := pending[0].wait(); err != nil {
-				failed = append(failed, fmt.Sprintf("step %d: %s", pending[0].step, redact(err)))
-			}
-			pending = pending[1:]
-		}
+		settle(1)
 		if err := s.executeStep(stepCtx, id, d, final, &pending); err != nil && ctx.Err() == nil {
 			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
 		}
 	}
-	settle()
+	settle(0)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -125,7 +121,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	// (its journey exited, say), none of that is written. done, when not
 	// nil, runs once the outcome is committed.
 	complete := func(status aftersale.StepStatus, pre func(ctx context.Context, tx aftersale.Tx) (string, error), done func(), msgs ...*aftersale.Message) error {
-		wait := s.recordLater(ctx, msgs, func(ctx context.Context, tx aftersale.Tx) error {
+		wait := s.recordLater(ctx, msgs, false, func(ctx context.Context, tx aftersale.Tx) error {
 			note, err := pre(ctx, tx)
 			if err != nil {
 				return err
@@ -421,12 +417,14 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 // (when not nil), in one transaction shared with other steps' records
 // (group commit): one disk flush for many sent emails.
 func (s *Service) record(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) error {
-	return s.recordLater(ctx, msgs, also)()
+	return s.recordLater(ctx, msgs, false, also)()
 }
 
 // recordLater is record that returns at once: the function it returns
-// waits for the commit and returns its error.
-func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, also func(ctx context.Context, tx aftersale.Tx) error) func() error {
+// waits for the commit and returns its error. With skipErased, messages to
+// a customer erased meanwhile are not written (see writeMessages).
+func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, skipErased bool,
+	also func(ctx context.Context, tx aftersale.Tx) error) func() error {
 	if len(msgs) == 0 && also == nil {
 		return func() error { return nil }
 	}
@@ -436,7 +434,7 @@ func (s *Service) recordLater(ctx context.Context, msgs []*aftersale.Message, al
 	enqueue, cancel := context.WithTimeout(ctx, recordWait)
 	defer cancel()
 	wait := s.commit.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
-		if err := writeMessages(ctx, tx, msgs, false); err != nil {
+		if err := writeMessages(ctx, tx, msgs, skipErased); err != nil {
 			return err
 		}
 		if also != nil {
@@ -506,18 +504,7 @@ func writeMessages(ctx context.Context, tx aftersale.Tx, msgs []*aftersale.Messa
 // over, so they are recorded, to be never sent again — except to a
 // customer erased meanwhile.
 func (s *Service) recordOrphans(ctx context.Context, msgs []*aftersale.Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWait)
-	defer cancel()
-	_, err := s.commit.do(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		return writeMessages(ctx, tx, msgs, true)
-	})
-	if err == nil {
-		s.countEmails(msgs)
-	}
-	return err
+	return s.recordLater(ctx, msgs, true, nil)()
 }
 
 // suppressed says why a message of the category must not go to c, or "".
