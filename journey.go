@@ -1,6 +1,10 @@
 package aftersale
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // StepType is what a journey step does.
 type StepType string
@@ -92,6 +96,83 @@ type Step struct {
 	Note       string // why skipped or failed, or what it produced
 	CreatedAt  time.Time
 	FinishedAt time.Time
+}
+
+// A StepPlan holds the later steps of one run for one anchor: those not
+// due within the planning horizon when they were planned. They become step
+// rows (Materialize) when they come within it, so a purchase writes a row
+// for each step due soon and one plan for the weeks after, and the steps
+// table holds the work of the next hour rather than of the next months.
+// A plan's steps are fixed when it is made, as a row's would be.
+type StepPlan struct {
+	ID         int64
+	RunID      int64
+	OrderID    int64
+	CustomerID int64
+	JourneyID  string
+	Anchor     string
+	// Steps are the steps not yet made rows, earliest due first.
+	Steps     []PlannedStep
+	CreatedAt time.Time
+}
+
+// NextDueAt is when the earliest of the plan's steps falls due.
+func (p *StepPlan) NextDueAt() time.Time {
+	if len(p.Steps) == 0 {
+		return time.Time{}
+	}
+	return p.Steps[0].DueAt
+}
+
+// Materialize splits the plan's steps at before: those due at or before
+// it become pending steps (without a job), and the rest stays in the
+// plan.
+func (p *StepPlan) Materialize(before time.Time) (steps []*Step, rest []PlannedStep) {
+	i := 0
+	for i < len(p.Steps) && !p.Steps[i].DueAt.After(before) {
+		steps = append(steps, p.Step(p.Steps[i], StepPending, time.Time{}))
+		i++
+	}
+	return steps, p.Steps[i:]
+}
+
+// Step returns ps as a step row of the plan with the status and finish
+// time.
+func (p *StepPlan) Step(ps PlannedStep, status StepStatus, finished time.Time) *Step {
+	return &Step{
+		RunID: p.RunID, OrderID: p.OrderID, CustomerID: p.CustomerID, JourneyID: p.JourneyID,
+		StepID: ps.StepID, Key: ps.Key, Type: ps.Type, Anchor: p.Anchor, DueAt: ps.DueAt,
+		Status: status, CreatedAt: p.CreatedAt, FinishedAt: finished,
+	}
+}
+
+// EncodePlannedSteps is how stores keep a plan's steps: JSON text, the
+// due times in UTC to the microsecond, as the stores keep every time.
+func EncodePlannedSteps(steps []PlannedStep) (string, error) {
+	out := make([]PlannedStep, len(steps))
+	for i, ps := range steps {
+		ps.DueAt = ps.DueAt.UTC().Truncate(time.Microsecond)
+		out[i] = ps
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// DecodePlannedSteps reads what EncodePlannedSteps wrote.
+func DecodePlannedSteps(s string) ([]PlannedStep, error) {
+	var steps []PlannedStep
+	if err := json.Unmarshal([]byte(s), &steps); err != nil {
+		return nil, fmt.Errorf("step plan: %w", err)
+	}
+	return steps, nil
+}
+
+// A PlannedStep is one step of a StepPlan: what its row will hold.
+type PlannedStep struct {
+	StepID string    `json:"s"`
+	Key    string    `json:"k"`
+	Type   StepType  `json:"t"`
+	DueAt  time.Time `json:"d"`
 }
 
 // MessageStatus is the state of one email to one recipient.

@@ -148,15 +148,30 @@ type Queries interface {
 	RunGetMany(ctx context.Context, ids []int64) ([]*JourneyRun, error)
 	// RunListByOrder returns the runs of an order, oldest first.
 	RunListByOrder(ctx context.Context, orderID int64) ([]*JourneyRun, error)
-	// RunExit marks an active run exited, its pending steps exited and the
-	// open tasks its steps created cancelled (outcome "journey exited:
-	// REASON"); it returns how many steps it stopped. Exiting an exited run
-	// does nothing.
+	// RunExit marks an active run exited, its pending steps exited (the
+	// steps of its plans too: they become rows with status exited, and the
+	// plans are deleted) and the open tasks its steps created cancelled
+	// (outcome "journey exited: REASON"); it returns how many steps it
+	// stopped. Exiting an exited run does nothing.
 	RunExit(ctx context.Context, id int64, reason string, at time.Time) (stopped int, err error)
 
 	// StepInsert stores new steps, skipping any whose (RunID, Key) exists,
 	// and returns the inserted ones with their IDs set.
 	StepInsert(ctx context.Context, steps []*Step) ([]*Step, error)
+	// StepPlanInsert stores a new step plan (its Steps not empty, earliest
+	// due first) and sets its ID.
+	StepPlanInsert(ctx context.Context, plan *StepPlan) error
+	// StepPlanListDue returns up to limit plans of active runs whose next
+	// step is due at or before before, earliest first. On a server
+	// database the plans listed inside a transaction are locked against
+	// other transactions listing them (SKIP LOCKED).
+	StepPlanListDue(ctx context.Context, before time.Time, limit int) ([]*StepPlan, error)
+	// StepPlanAdvance keeps only rest in the plan, or deletes the plan when
+	// rest is empty.
+	StepPlanAdvance(ctx context.Context, id int64, rest []PlannedStep) error
+	// StepPlanListByCustomer returns the plans of the customer, oldest
+	// first.
+	StepPlanListByCustomer(ctx context.Context, customerID int64) ([]*StepPlan, error)
 	// StepGet returns the step with the ID.
 	StepGet(ctx context.Context, id int64) (*Step, error)
 	// StepGetMany returns the steps with the IDs, in no particular order;
@@ -167,8 +182,10 @@ type Queries interface {
 	// StepFinish moves a pending step to a final status with a note. It
 	// returns EConflict if the step is not pending any more.
 	StepFinish(ctx context.Context, id int64, status StepStatus, note string, at time.Time) error
-	// StepCountPending counts pending steps, and how many of those are due
-	// at or before now (the backlog).
+	// StepCountPending counts pending steps, those of plans included, and
+	// how many of those are due at or before now (the backlog; a plan whose
+	// next step is due counts as one, as the dispatcher makes rows of its
+	// steps an hour ahead).
 	StepCountPending(ctx context.Context, now time.Time) (pending, due int, err error)
 	// StepListDue returns up to limit pending steps due at or before now,
 	// earliest first (for the periodic sweep that re-enqueues lost work).

@@ -96,6 +96,10 @@ type Config struct {
 	ShopURL                                   string
 	ReferralRewardPercent, ReferralRewardDays int
 	NextLevel                                 string
+	// PlanAhead is the planning horizon (engine.Config.PlanAhead): steps
+	// due later get their rows when they come within it; 0 means an hour.
+	// Tests shorten it.
+	PlanAhead time.Duration
 
 	// Listener, when set, is used instead of listening on Addr (tests pass
 	// one on port 0); Addr and the default BaseURL follow it.
@@ -362,6 +366,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		RecoveryBelow:      cfg.RecoveryBelow,
 		Carriers:           carriers,
 		DeliveryMarginDays: cfg.DeliveryMarginDays,
+		PlanAhead:          cfg.PlanAhead,
 		ShopURL:            strings.TrimRight(cfg.ShopURL, "/"), ReferralRewardPercent: cfg.ReferralRewardPercent,
 		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel, OutboxDir: filepath.Join(cfg.DataDir, "outbox"),
 		Returns: aftersale.ReturnPolicy{

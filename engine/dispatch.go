@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -21,6 +22,11 @@ const (
 	dispatchEvery = time.Second
 	dispatchBatch = 1000
 )
+
+// DefaultPlanAhead is the default planning horizon (Config.PlanAhead): a
+// purchase writes rows for its steps of the next hour and one plan for the
+// rest.
+const DefaultPlanAhead = time.Hour
 
 // DispatchArgs is the periodic job that enqueues nearly due steps.
 type DispatchArgs struct{}
@@ -44,9 +50,19 @@ func (w *dispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) e
 	return err
 }
 
-// Dispatch enqueues every pending step without a job that falls due within
-// dispatchAhead, and says how many.
+// Dispatch makes rows of the planned steps that come within the planning
+// horizon (Materialize), then enqueues every pending step without a job that
+// falls due within dispatchAhead, and says how many it enqueued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	// A failure to make rows does not hold up the rows there are.
+	_, merr := s.Materialize(ctx)
+	n, err := s.enqueueDue(ctx)
+	return n, errors.Join(merr, err)
+}
+
+// enqueueDue enqueues every pending step without a job that falls due
+// within dispatchAhead, dispatchBatch per transaction, and says how many.
+func (s *Service) enqueueDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
@@ -71,6 +87,49 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 				s.log.DebugContext(ctx, "steps dispatched", "count", total)
 			}
 			return total, err
+		}
+	}
+}
+
+// Materialize makes pending step rows (without a job) of the planned steps
+// due within the planning horizon, dispatchBatch plans per transaction, and
+// says how many rows it made. The plans of exited runs are not listed: their
+// steps became exited rows when the run exited.
+func (s *Service) Materialize(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, listed := 0, 0
+		err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+			horizon := s.cfg.Clock.RealNow().Add(s.cfg.PlanAhead)
+			plans, err := tx.StepPlanListDue(ctx, horizon, dispatchBatch)
+			if err != nil || len(plans) == 0 {
+				return err
+			}
+			listed = len(plans)
+			var steps []*aftersale.Step
+			for _, p := range plans {
+				due, rest := p.Materialize(horizon)
+				steps = append(steps, due...)
+				if err := tx.StepPlanAdvance(ctx, p.ID, rest); err != nil {
+					return err
+				}
+			}
+			inserted, err := tx.StepInsert(ctx, steps)
+			n = len(inserted)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if m := s.cfg.Metrics; m != nil && n > 0 {
+			m.StepsPlanned.Add(float64(n))
+		}
+		if listed < dispatchBatch {
+			if total > 0 {
+				s.log.DebugContext(ctx, "planned steps made rows", "count", total)
+			}
+			return total, nil
 		}
 	}
 }

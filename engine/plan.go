@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -113,7 +114,7 @@ func (p *planner) trigger(ctx context.Context, trigger string, at time.Time) ([]
 		if !created {
 			continue
 		}
-		steps, err := p.plan(ctx, run, j, trigger, "", at)
+		steps, err := p.plan(ctx, run, j, trigger, "", at, true)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +140,7 @@ func (p *planner) anchor(ctx context.Context, anchor, ref string, at time.Time) 
 		if j == nil {
 			continue // the journey was removed from the configuration
 		}
-		steps, err := p.plan(ctx, run, j, anchor, ref, at)
+		steps, err := p.plan(ctx, run, j, anchor, ref, at, false)
 		if err != nil {
 			return nil, err
 		}
@@ -168,15 +169,42 @@ func (p *planner) exit(ctx context.Context, event string) error {
 	return nil
 }
 
-// plan stores the steps of j anchored on anchor, due relative to at.
-func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journey.Journey, anchor, ref string, at time.Time) ([]*aftersale.Step, error) {
+// plan stores the steps of j anchored on anchor, due relative to at: a row
+// for each step due within the planning horizon (Config.PlanAhead), and one
+// plan for the later ones, which the dispatcher makes rows of when they
+// come within it. It returns the rows. A step planned before (the same
+// key in the run: a repeated anchor event) keeps what it had, as rows
+// always did (see StepInsert); fresh says the run was just created, so
+// there is nothing to look up.
+func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journey.Journey, anchor, ref string, at time.Time, fresh bool) ([]*aftersale.Step, error) {
+	planned, rows := map[string]bool{}, map[string]bool{}
+	if !fresh {
+		var err error
+		if planned, rows, err = p.plannedKeys(ctx, run); err != nil {
+			return nil, err
+		}
+	}
 	var steps []*aftersale.Step
+	later := &aftersale.StepPlan{
+		RunID: run.ID, OrderID: p.order.ID, CustomerID: p.buyer.ID, JourneyID: j.ID, Anchor: anchor, CreatedAt: p.now,
+	}
+	horizon := p.realNow.Add(p.svc.cfg.PlanAhead)
 	for _, st := range j.StepsAfter(anchor) {
 		key := st.ID
 		if ref != "" {
 			key += "/" + ref
 		}
+		if planned[key] {
+			continue
+		}
 		due := p.svc.cfg.Schedule.Due(at, st, p.buyer.Timezone)
+		if due.After(horizon) {
+			if rows[key] {
+				continue
+			}
+			later.Steps = append(later.Steps, aftersale.PlannedStep{StepID: st.ID, Key: key, Type: st.Type, DueAt: due})
+			continue
+		}
 		steps = append(steps, &aftersale.Step{
 			RunID: run.ID, OrderID: p.order.ID, CustomerID: p.buyer.ID, JourneyID: j.ID,
 			StepID: st.ID, Key: key, Type: st.Type, Anchor: anchor, DueAt: due,
@@ -186,8 +214,64 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 			Status:   aftersale.StepPending, CreatedAt: p.now,
 		})
 	}
+	if len(later.Steps) > 0 {
+		// By due time, and by position in the journey among equals, as
+		// the rows would be listed.
+		slices.SortStableFunc(later.Steps, func(a, b aftersale.PlannedStep) int { return a.DueAt.Compare(b.DueAt) })
+		if err := p.tx.StepPlanInsert(ctx, later); err != nil {
+			return nil, err
+		}
+	}
 	if len(steps) == 0 {
 		return nil, nil
 	}
 	return p.tx.StepInsert(ctx, steps)
+}
+
+// plannedKeys returns the keys of the run's steps that wait in plans, and
+// of those that have rows.
+func (p *planner) plannedKeys(ctx context.Context, run *aftersale.JourneyRun) (planned, rows map[string]bool, err error) {
+	planned, rows = map[string]bool{}, map[string]bool{}
+	plans, err := p.tx.StepPlanListByCustomer(ctx, p.buyer.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, pl := range plans {
+		if pl.RunID == run.ID {
+			for _, ps := range pl.Steps {
+				planned[ps.Key] = true
+			}
+		}
+	}
+	steps, err := p.tx.StepListByCustomer(ctx, p.buyer.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, st := range steps {
+		if st.RunID == run.ID {
+			rows[st.Key] = true
+		}
+	}
+	return planned, rows, nil
+}
+
+// stepsWithPlans returns everything planned for the customer: the step rows
+// and, as pending steps without an ID, the steps still waiting in plans, by
+// due time.
+func stepsWithPlans(ctx context.Context, q aftersale.Queries, customerID int64) ([]*aftersale.Step, error) {
+	steps, err := q.StepListByCustomer(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := q.StepPlanListByCustomer(ctx, customerID)
+	if err != nil || len(plans) == 0 {
+		return steps, err
+	}
+	for _, pl := range plans {
+		for _, ps := range pl.Steps {
+			steps = append(steps, pl.Step(ps, aftersale.StepPending, time.Time{}))
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b *aftersale.Step) int { return a.DueAt.Compare(b.DueAt) })
+	return steps, nil
 }

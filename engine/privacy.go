@@ -167,7 +167,7 @@ func (s *Service) eraseTx(ctx context.Context, id int64) (*EraseReport, map[stri
 				}
 			}
 		}
-		steps, err := tx.StepListByCustomer(ctx, id)
+		steps, err := stepsWithPlans(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -329,12 +329,14 @@ func (s *Service) Export(ctx context.Context, addr string) (*CustomerExport, err
 		return nil, err
 	}
 	stepOrder := map[int64]int64{} // step id → order id
-	steps, err := st.StepListByCustomer(ctx, c.ID)
+	steps, err := stepsWithPlans(ctx, st, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range steps {
-		stepOrder[p.ID] = p.OrderID
+		if p.ID != 0 { // not a step still waiting in a plan
+			stepOrder[p.ID] = p.OrderID
+		}
 		x.JourneySteps = append(x.JourneySteps, ExportJourneyStep{Journey: p.JourneyID, Step: p.StepID, Type: string(p.Type),
 			Anchor: p.Anchor, Order: orderRef(p.OrderID), DueAt: p.DueAt, Status: string(p.Status), Note: p.Note,
 			CreatedAt: p.CreatedAt, FinishedAt: timePtr(p.FinishedAt)})

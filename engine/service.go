@@ -64,6 +64,13 @@ type Config struct {
 	// and of sent steps) may run at once; default 1, which suits SQLite (one
 	// writer at a time). A server database gains from a few.
 	IngestCommitters int
+	// PlanAhead is the planning horizon: the steps of a journey due within
+	// it get their rows when they are planned, the later ones are kept in
+	// one plan per run and anchor, and become rows when they come within
+	// it (see Materialize). 0 means DefaultPlanAhead; it is at least
+	// 2 × the dispatcher's period, so that a row is always there before
+	// its step is dispatched.
+	PlanAhead time.Duration
 	// Carriers gives tracking links and usual transit times; nil means
 	// the built-in table.
 	Carriers *aftersale.Carriers
@@ -134,6 +141,10 @@ func NewService(cfg Config) (*Service, error) {
 	if len(cfg.Returns.Reasons) == 0 {
 		cfg.Returns.Reasons = aftersale.DefaultReturnReasons
 	}
+	if cfg.PlanAhead <= 0 {
+		cfg.PlanAhead = DefaultPlanAhead
+	}
+	cfg.PlanAhead = max(cfg.PlanAhead, 2*dispatchEvery)
 	if cfg.Returns.RefundDays <= 0 {
 		cfg.Returns.RefundDays = 5
 	}

@@ -222,7 +222,7 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 		}
 		v.Timeline = append(v.Timeline, TimelineItem{At: r.At, Kind: "broadcast", Status: r.Status, Summary: sum, Ref: r.MessageID})
 	}
-	steps, err := st.StepListByCustomer(ctx, c.ID)
+	steps, err := stepsWithPlans(ctx, st, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // version in aftersale_migrations) whose tables ImportSQLite knows. A newer
 // SQLite database may have columns this version would drop, so it is
 // refused.
-const sqliteSchemaVersion = 8
+const sqliteSchemaVersion = 9
 
 // progressEvery is how many rows of a table ImportSQLite copies between
 // two reports of its progress.
@@ -49,7 +49,7 @@ const progressEvery = 10000
 func (db *DB) ImportSQLite(ctx context.Context, src *sql.DB, progress func(table string, rows int)) error {
 	// The tables in foreign-key order.
 	tables := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
+		"journey_runs", "steps", "step_plans", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
 		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
 	if progress == nil {
 		progress = func(string, int) {}

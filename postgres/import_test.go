@@ -158,6 +158,12 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 	must(s.StepFinish(ctx, steps[5].ID, aftersale.StepDone, "", at(1)))
 	_, err = s.RunExit(ctx, cat.runs[1], "refunded", at(4)) // exits "checkin" of run 1
 	must(err)
+	r0, err := s.RunGet(ctx, cat.runs[0])
+	must(err)
+	must(s.StepPlanInsert(ctx, &aftersale.StepPlan{RunID: r0.ID, OrderID: r0.OrderID, CustomerID: r0.CustomerID,
+		JourneyID: r0.JourneyID, Anchor: "purchase", CreatedAt: at(0), Steps: []aftersale.PlannedStep{
+			{StepID: "day30", Key: "day30", Type: aftersale.StepEmail, DueAt: at(720)},
+			{StepID: "day45", Key: "day45", Type: aftersale.StepTask, DueAt: at(1080)}}}))
 
 	for i, m := range []struct {
 		step      int
@@ -347,6 +353,8 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 		put(fmt.Sprint("OrderListByCustomer ", id), orders, err)
 		steps, err := s.StepListByCustomer(ctx, id)
 		put(fmt.Sprint("StepListByCustomer ", id), steps, err)
+		plans, err := s.StepPlanListByCustomer(ctx, id)
+		put(fmt.Sprint("StepPlanListByCustomer ", id), plans, err)
 		msgs, err := s.MessageListByCustomer(ctx, id)
 		put(fmt.Sprint("MessageListByCustomer ", id), msgs, err)
 		tasks, err := s.TaskList(ctx, aftersale.TaskFilter{CustomerID: id})
@@ -511,13 +519,13 @@ func TestImportSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
-		"journey_runs", "steps", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
+		"journey_runs", "steps", "step_plans", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
 		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
-		"bookings": 2, "journey_runs": 5, "steps": 9, "messages": 5, "tasks": 3, "members": 2,
+		"bookings": 2, "journey_runs": 5, "steps": 9, "step_plans": 1, "messages": 5, "tasks": 3, "members": 2,
 		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "returns": 3, "coupons": 4, "referral_codes": 1,
 		"referrals": 1, "stories": 2, "story_sends": 1, "broadcasts": 2, "broadcast_recipients": 2, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {

@@ -106,6 +106,12 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 			}
 			return err
 		}
+		// The plans first: their delete waits for a dispatcher that is
+		// making rows of one, and the update below then sees those rows.
+		planned, err := q.exitPlans(ctx, id, at)
+		if err != nil {
+			return err
+		}
 		n, err = affected(q.q.Exec(ctx, `
 			UPDATE steps SET status = $1, finished_at = $2
 			WHERE run_id = $3 AND status = $4`,
@@ -113,7 +119,7 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 		if err != nil {
 			return err
 		}
-		stopped = int(n)
+		stopped = int(n) + planned
 		// The run's open tasks end with it.
 		_, err = q.q.Exec(ctx, `
 			UPDATE tasks SET status = $1, outcome = $2, done_at = $3
@@ -251,7 +257,14 @@ func (q *queries) StepCountPending(ctx context.Context, now time.Time) (pending,
 	if err != nil {
 		return 0, 0, wrap("step count pending", err)
 	}
-	return pending, due, nil
+	var planned, plannedDue int
+	err = q.q.QueryRow(ctx, `
+		SELECT coalesce(sum(remaining), 0), count(*) FILTER (WHERE next_due_at <= $1)
+		FROM step_plans`, now).Scan(&planned, &plannedDue)
+	if err != nil {
+		return 0, 0, wrap("step count pending", err)
+	}
+	return pending + planned, due + plannedDue, nil
 }
 
 // StepListToEnqueue returns up to limit (DefaultLimit when limit <= 0)

@@ -122,7 +122,11 @@ func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.
 			return err
 		}
 		n, err = res.RowsAffected()
-		stopped = int(n)
+		if err != nil {
+			return err
+		}
+		planned, err := q.exitPlans(ctx, id, at)
+		stopped = int(n) + planned
 		return err
 	})
 	if err != nil {
@@ -253,7 +257,14 @@ func (q *queries) StepCountPending(ctx context.Context, now time.Time) (pending,
 	if err != nil {
 		return 0, 0, wrap("step count pending", err)
 	}
-	return pending, due, nil
+	var planned, plannedDue int
+	err = q.q.QueryRowContext(ctx, `
+		SELECT coalesce(sum(remaining), 0), coalesce(sum(CASE WHEN next_due_at <= ? THEN 1 ELSE 0 END), 0)
+		FROM step_plans`, micro(now)).Scan(&planned, &plannedDue)
+	if err != nil {
+		return 0, 0, wrap("step count pending", err)
+	}
+	return pending + planned, due + plannedDue, nil
 }
 
 // StepListToEnqueue returns up to limit (DefaultLimit when limit <= 0)

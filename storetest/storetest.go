@@ -58,6 +58,12 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"StepPendingAndDue", testStepPendingAndDue},
 		{"StepEnqueue", testStepEnqueue},
 		{"StepListPending", testStepListPending},
+		{"StepPlanInsert", testStepPlanInsert}, // step plans: stepplan.go
+		{"StepPlanListDue", testStepPlanListDue},
+		{"StepPlanAdvance", testStepPlanAdvance},
+		{"StepPlanRunExit", testStepPlanRunExit},
+		{"StepPlanPending", testStepPlanPending},
+		{"StepPlanTimes", testStepPlanTimes},
 		{"MessageBegin", testMessageBegin},
 		{"MessageBeginFinal", testMessageBeginFinal},
 		{"MessageFinish", testMessageFinish},

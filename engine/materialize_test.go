@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/journey"
+)
+
+// TestMaterialize makes rows of planned steps as they come within the
+// planning horizon, on both databases: each planned step becomes exactly
+// one pending row without a job, once, however many dispatchers run at
+// once and however many plans there are (more than one batch); the plans of
+// an exited run make no rows.
+func TestMaterialize(t *testing.T) {
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+			var mu sync.Mutex
+			clock := &aftersale.Clock{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
+			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+			const buyers = dispatchBatch + 200
+			var runs []*aftersale.JourneyRun
+			for i := range buyers {
+				c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("b%d@example.com", i)}, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o, err := st.OrderUpsert(ctx, &aftersale.Order{ExternalID: fmt.Sprint(i), CustomerID: c.ID, Status: aftersale.OrderPlaced, PlacedAt: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "default", OrderID: o.ID, CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				runs = append(runs, r)
+				err = st.StepPlanInsert(ctx, &aftersale.StepPlan{
+					RunID: r.ID, OrderID: o.ID, CustomerID: c.ID, JourneyID: "default", Anchor: "purchase", CreatedAt: now,
+					Steps: []aftersale.PlannedStep{
+						{StepID: "soon", Key: "soon", Type: aftersale.StepEmail, DueAt: now.Add(30 * time.Minute)},
+						{StepID: "later", Key: "later", Type: aftersale.StepEmail, DueAt: now.Add(2 * time.Hour)},
+						{StepID: "day30", Key: "day30", Type: aftersale.StepEmail, DueAt: now.Add(30 * 24 * time.Hour)},
+					},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The last buyer's run exits before anything is made.
+			exited := runs[len(runs)-1]
+			if n, err := st.RunExit(ctx, exited.ID, "refunded", now); err != nil || n != 3 {
+				t.Fatalf("RunExit: %d, %v; want the 3 planned steps", n, err)
+			}
+
+			// Four dispatchers at once: each "soon" step gets one row.
+			materialize := func(want int) {
+				t.Helper()
+				var wg sync.WaitGroup
+				made := make([]int, 4)
+				for i := range made {
+					wg.Go(func() {
+						n, err := s.Materialize(ctx)
+						if err != nil {
+							t.Error(err)
+						}
+						made[i] = n
+					})
+				}
+				wg.Wait()
+				if total := made[0] + made[1] + made[2] + made[3]; total != want {
+					t.Errorf("made %v rows, %d in all; want %d", made, total, want)
+				}
+			}
+			materialize(buyers - 1)
+			check := func(wantRows []string, wantPlanned int) {
+				t.Helper()
+				for i, r := range runs[:len(runs)-1] {
+					rows, err := st.StepListByCustomer(ctx, r.CustomerID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var keys []string
+					for _, row := range rows {
+						if row.Status != aftersale.StepPending || row.Enqueued || row.RunID != r.ID || row.Anchor != "purchase" {
+							t.Fatalf("buyer %d: row %+v", i, row)
+						}
+						keys = append(keys, row.Key)
+					}
+					if fmt.Sprint(keys) != fmt.Sprint(wantRows) {
+						t.Fatalf("buyer %d: rows %v, want %v", i, keys, wantRows)
+					}
+					plans, err := st.StepPlanListByCustomer(ctx, r.CustomerID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if left := len(plans); left != 1 || len(plans[0].Steps) != wantPlanned {
+						t.Fatalf("buyer %d: plans %+v, want one with %d steps", i, plans, wantPlanned)
+					}
+				}
+			}
+			check([]string{"soon"}, 2)
+			materialize(0) // nothing new within the hour
+
+			advance(90 * time.Minute)
+			materialize(buyers - 1)
+			check([]string{"soon", "later"}, 1)
+
+			// The exited run's steps are exited rows, and nothing else.
+			rows, err := st.StepListByCustomer(ctx, exited.CustomerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range rows {
+				if row.Status != aftersale.StepExited {
+					t.Errorf("exited run: row %+v", row)
+				}
+			}
+			if len(rows) != 3 {
+				t.Errorf("exited run: %d rows, want 3", len(rows))
+			}
+		})
+	}
+}
+
+// TestPlanKeepsTheFirst plans the steps of a repeated anchor event (the
+// same package delivered twice) with a one-hour horizon: the step that has
+// a row and the one waiting in a plan each keep their first due time, and
+// another package gets steps of its own.
+func TestPlanKeepsTheFirst(t *testing.T) {
+	js, err := journey.Parse("test.yaml", []byte(`
+id: care
+trigger: purchase
+steps:
+  - id: hello
+    type: email
+    template: hello
+    after: delivery
+  - id: later
+    type: email
+    template: later
+    after: delivery
+    wait: 3d
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+			clock := &aftersale.Clock{Now: func() time.Time { return now }}
+			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour, Schedule: &journey.Schedule{Clock: clock}},
+				log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "ann@example.com"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := st.OrderUpsert(ctx, &aftersale.Order{ExternalID: "1", CustomerID: c.ID, Status: aftersale.OrderPlaced, PlacedAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "care", OrderID: o.ID, CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := func(ref string, at time.Time) {
+				t.Helper()
+				err := st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+					p := &planner{svc: s, tx: tx, order: o, buyer: c, now: now, realNow: now}
+					_, err := p.plan(ctx, run, js[0], "delivery", ref, at, false)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			plan("pkg1", now)
+			plan("pkg1", now.Add(time.Minute)) // delivered again
+			plan("pkg2", now.Add(2*time.Minute))
+			steps, err := stepsWithPlans(ctx, st, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range steps {
+				got = append(got, fmt.Sprintf("%s@%s", p.Key, p.DueAt.Sub(now)))
+			}
+			want := []string{"hello/pkg1@0s", "hello/pkg2@2m0s", "later/pkg1@72h0m0s", "later/pkg2@72h2m0s"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("planned %v, want %v", got, want)
+			}
+			plans, err := st.StepPlanListByCustomer(ctx, c.ID)
+			if err != nil || len(plans) != 2 {
+				t.Errorf("%d plans, %v; want 2 (one per package)", len(plans), err)
+			}
+		})
+	}
+}
