@@ -192,7 +192,9 @@ func (d *Database) MessageDues(ctx context.Context) (map[string]time.Time, error
 	return out, rows.Err()
 }
 
-// StepCounts counts the steps by status.
+// StepCounts counts the steps by status, and as "planned" the steps still
+// waiting in plans (not counted when the database has no plans table: an
+// older aftersale).
 func (d *Database) StepCounts(ctx context.Context) (map[string]int, error) {
 	db, err := d.openSQL(false)
 	if err != nil {
@@ -213,7 +215,14 @@ func (d *Database) StepCounts(ctx context.Context) (map[string]int, error) {
 		}
 		out[s] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var planned int
+	if db.QueryRowContext(ctx, `SELECT coalesce(sum(remaining), 0) FROM step_plans`).Scan(&planned) == nil && planned > 0 {
+		out["planned"] = planned
+	}
+	return out, nil
 }
 
 // summary formats counts like "done=3 pending=1".

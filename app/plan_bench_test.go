@@ -1,0 +1,51 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
+)
+
+// BenchmarkPlanOrders measures planning alone: order.placed events put in
+// the inbox, then processed (customer, order, runs, steps, jobs), without
+// HTTP and without sending. The figure is per event.
+func BenchmarkPlanOrders(b *testing.B) {
+	ctx := context.Background()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := app.New(ctx, app.Config{Listener: l, DataDir: b.TempDir(), APIKey: "k", QuietHours: "off",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	n := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 256 {
+		b.StopTimer()
+		var evs []*aftersale.StoredEvent
+		for j := 0; j < 256; j++ {
+			n++
+			id := fmt.Sprintf("e%d", n)
+			evs = append(evs, &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced, Source: "api",
+				OccurredAt: time.Now(), ReceivedAt: time.Now(), CustomerEmail: fmt.Sprintf("c%d@example.com", n), OrderRef: fmt.Sprint(n),
+				Payload: []byte(fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"c%d@example.com","name":"Ana Lima","phone":"+15551234567","timezone":"America/New_York","marketing_consent":true},"order":{"id":"%d","currency":"USD","total":"49.00","items":[{"sku":"sku-1","name":"Launch Course","kind":"digital","quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`, id, n, n))})
+		}
+		if _, err := a.Store().InboxAppend(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := a.Service().ProcessInbox(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
