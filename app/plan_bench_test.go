@@ -11,18 +11,25 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/internal/pgtest"
 )
 
 // BenchmarkPlanOrders measures planning alone: order.placed events put in
 // the inbox, then processed (customer, order, runs, steps, jobs), without
-// HTTP and without sending. The figure is per event.
+// HTTP and without sending, on SQLite and on PostgreSQL. The figure is per
+// event.
 func BenchmarkPlanOrders(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkPlanOrders(b, "") })
+	b.Run("postgres", func(b *testing.B) { benchmarkPlanOrders(b, pgtest.Database(b)) })
+}
+
+func benchmarkPlanOrders(b *testing.B, databaseURL string) {
 	ctx := context.Background()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := app.New(ctx, app.Config{Listener: l, DataDir: b.TempDir(), APIKey: "k", QuietHours: "off",
+	a, err := app.New(ctx, app.Config{Listener: l, DataDir: b.TempDir(), DatabaseURL: databaseURL, APIKey: "k", QuietHours: "off",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
