@@ -114,6 +114,10 @@ type StepPlan struct {
 	// Steps are the steps not yet made rows, earliest due first.
 	Steps     []PlannedStep
 	CreatedAt time.Time
+	// Broken says why the stored steps could not be read (a damaged
+	// row); such a plan has no Steps, and is listed so that it can be
+	// reported, not made rows of.
+	Broken string
 }
 
 // NextDueAt is when the earliest of the plan's steps falls due.

@@ -14,14 +14,14 @@ import (
 )
 
 // TestLaterStepsWaitInPlans runs the default journey with a two-second
-// planning horizon, so that its steps from day 8 on (at a day every 0.25 s)
+// planning horizon, so that its steps from day 5 on (at a day every 0.5 s)
 // wait in a plan and become rows while the journey runs. The buyer gets the
 // same emails as a buyer whose steps all had rows at once; the
 // timeline shows the planned steps before they have rows; a refund turns a
 // plan's steps into exited rows and nothing of it is sent.
 func TestLaterStepsWaitInPlans(t *testing.T) {
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		const scale = 86400 * 4 // a day passes in 0.25 s
+		const scale = 86400 * 2 // a day passes in 0.5 s
 		lazy := setup(t, scale, db, func(c *app.Config) { c.PlanAhead = 2 * time.Second })
 		var cfg app.Config
 		if db(&cfg); cfg.DatabaseURL != "" {
@@ -42,7 +42,8 @@ func TestLaterStepsWaitInPlans(t *testing.T) {
 		ctx := context.Background()
 		st := lazy.app.Store()
 
-		// Day 30 is 7.5 s away: planned, shown, without a row.
+		// Day 30 is 15 s away (a row from 13 s on): planned, shown, without
+		// a row.
 		pia := lazy.customer(t, "pia@example.com")
 		if !stepInTimeline(pia, "default/day30-checkin", "pending") {
 			t.Errorf("the planned day-30 step is not in the timeline: %v", pia["timeline"])
@@ -66,15 +67,18 @@ func TestLaterStepsWaitInPlans(t *testing.T) {
 		}
 
 		// The refund exits the run: the plan's steps become exited rows.
+		rob, err := st.CustomerGetByEmail(ctx, "rob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plans, err := st.StepPlanListByCustomer(ctx, rob.ID); err != nil || len(plans) != 1 {
+			t.Fatalf("rob's plans before the refund: %d, %v; want 1", len(plans), err)
+		}
 		if code, body := lazy.post(t, `{"id":"evt_p3","type":"order.refunded","occurred_at":"2026-11-22T11:00:00Z","order":{"id":"9102"}}`); code != 202 {
 			t.Fatalf("refund: %d %v", code, body)
 		}
 		refundAt := time.Now()
 		lazy.waitTemplate(t, "rob@example.com", "refund_thanks", 5*time.Second)
-		rob, err := st.CustomerGetByEmail(ctx, "rob@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
 		if plans, err := st.StepPlanListByCustomer(ctx, rob.ID); err != nil || len(plans) != 0 {
 			t.Errorf("plans after the refund: %d, %v; want none", len(plans), err)
 		}
@@ -82,10 +86,10 @@ func TestLaterStepsWaitInPlans(t *testing.T) {
 			t.Errorf("the planned day-30 step is not exited in the timeline")
 		}
 
-		// Day 45 (the last step) is 11.25 s after the purchase.
-		lazy.waitTemplate(t, "pia@example.com", "day30_checkin", 20*time.Second)
-		eager.waitTemplate(t, "pia@example.com", "day30_checkin", 20*time.Second)
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		// Day 45 (the last step) is 22.5 s after the purchase.
+		lazy.waitTemplate(t, "pia@example.com", "day30_checkin", 30*time.Second)
+		eager.waitTemplate(t, "pia@example.com", "day30_checkin", 30*time.Second)
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			pending, _, err := st.StepCountPending(ctx, time.Now())
 			if err != nil {
 				t.Fatal(err)

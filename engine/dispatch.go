@@ -54,11 +54,32 @@ func (w *dispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) e
 // horizon (Materialize), then enqueues every pending step without a job that
 // falls due within dispatchAhead, and says how many it enqueued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
-	// A failure to make rows does not hold up the rows there are.
-	_, merr := s.Materialize(ctx)
+	// The rows there are first: making rows of many plans at once (a
+	// night's orders all due when quiet hours end) must not hold them up,
+	// nor can it fail them. Then the rows just made that are nearly due
+	// (after a downtime, say).
 	n, err := s.enqueueDue(ctx)
-	return n, errors.Join(merr, err)
+	if err != nil {
+		return n, err
+	}
+	budget, cancel := context.WithTimeout(ctx, materializeBudget)
+	defer cancel()
+	made, merr := s.Materialize(budget)
+	if errors.Is(merr, context.DeadlineExceeded) && ctx.Err() == nil {
+		merr = nil // the rest next time: they are an hour ahead
+	}
+	if made > 0 {
+		more, err := s.enqueueDue(ctx)
+		n, err = n+more, errors.Join(merr, err)
+		return n, err
+	}
+	return n, merr
 }
+
+// materializeBudget bounds the time one dispatch spends making rows of
+// plans, well within its job's timeout; what is left waits for the next
+// dispatch, a second later, with the hour of the horizon to spare.
+const materializeBudget = 5 * time.Second
 
 // enqueueDue enqueues every pending step without a job that falls due
 // within dispatchAhead, dispatchBatch per transaction, and says how many.
@@ -108,6 +129,12 @@ func (s *Service) Materialize(ctx context.Context) (int, error) {
 			listed = len(plans)
 			var steps []*aftersale.Step
 			for _, p := range plans {
+				if p.Broken != "" {
+					// Damage, not input: kept, reported each time, and
+					// not in the way of the others.
+					s.log.ErrorContext(ctx, "step plan does not decode; its steps are not made", "plan_id", p.ID, "run_id", p.RunID, "err", p.Broken)
+					continue
+				}
 				due, rest := p.Materialize(horizon)
 				steps = append(steps, due...)
 				if err := tx.StepPlanAdvance(ctx, p.ID, rest); err != nil {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/postgres"
+	"github.com/aftersale/aftersale/sqlite"
 )
 
 // TestMaterialize makes rows of planned steps as they come within the
@@ -204,6 +206,74 @@ steps:
 			plans, err := st.StepPlanListByCustomer(ctx, c.ID)
 			if err != nil || len(plans) != 2 {
 				t.Errorf("%d plans, %v; want 2 (one per package)", len(plans), err)
+			}
+		})
+	}
+}
+
+// TestBrokenPlan damages one plan's stored steps: the others are still made
+// rows, the damaged one is left (and reported), the customer's timeline
+// reads, and its run still exits.
+func TestBrokenPlan(t *testing.T) {
+	for name, st := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+			clock := &aftersale.Clock{Now: func() time.Time { return now }}
+			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			var runs []*aftersale.JourneyRun
+			var plans []*aftersale.StepPlan
+			for i := range 2 {
+				c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("b%d@example.com", i)}, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "default", CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := &aftersale.StepPlan{RunID: r.ID, CustomerID: c.ID, JourneyID: "default", Anchor: "purchase", CreatedAt: now,
+					Steps: []aftersale.PlannedStep{{StepID: "soon", Key: "soon", Type: aftersale.StepEmail, DueAt: now.Add(time.Minute)}}}
+				if err := st.StepPlanInsert(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+				runs, plans = append(runs, r), append(plans, p)
+			}
+			const damage = `UPDATE step_plans SET steps = 'not json' WHERE id = `
+			switch db := st.(type) {
+			case *sqlite.DB:
+				_, err := db.SQL().ExecContext(ctx, damage+fmt.Sprint(plans[0].ID))
+				if err != nil {
+					t.Fatal(err)
+				}
+			case *postgres.DB:
+				if _, err := db.Pool().Exec(ctx, damage+fmt.Sprint(plans[0].ID)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n, err := s.Materialize(ctx); err != nil || n != 1 {
+				t.Fatalf("Materialize: %d, %v; want the good plan's row", n, err)
+			}
+			for i, r := range runs {
+				steps, err := stepsWithPlans(ctx, st, r.CustomerID)
+				if err != nil {
+					t.Fatalf("customer %d: %v", i, err)
+				}
+				// The damaged plan's step is unknown; the good one is a row.
+				if want := i; len(steps) != want {
+					t.Errorf("customer %d: %d steps %+v, want %d", i, len(steps), steps, want)
+				}
+			}
+			left, err := st.StepPlanListByCustomer(ctx, runs[0].CustomerID)
+			if err != nil || len(left) != 1 || left[0].Broken == "" {
+				t.Fatalf("the damaged plan: %+v, %v; want it kept and marked broken", left, err)
+			}
+			if _, err := st.RunExit(ctx, runs[0].ID, "refunded", now); err != nil {
+				t.Fatalf("RunExit of the run with the damaged plan: %v", err)
+			}
+			if left, err := st.StepPlanListByCustomer(ctx, runs[0].CustomerID); err != nil || len(left) != 0 {
+				t.Errorf("after RunExit: plans %+v, %v; want none", left, err)
 			}
 		})
 	}

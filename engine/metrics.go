@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 			Name: "aftersale_events_failed_total", Help: "Stored events set aside after failing to be processed several times (see the error log).",
 		}),
 		StepsPlanned: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "aftersale_steps_planned_total", Help: "Journey steps planned.",
+			Name: "aftersale_steps_planned_total", Help: "Journey steps planned as rows: at once for those due within the planning horizon (an hour), when they come within it for the later ones.",
 		}),
 		StepsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_steps_finished_total", Help: "Journey steps finished, by type and final status.",

@@ -21,6 +21,9 @@ type planner struct {
 	// their jobs at once.
 	realNow time.Time
 	facts   *journey.Facts
+	// keys are the step keys of the customer's runs, read once per event
+	// when an anchor plans steps into existing runs (see plannedKeys).
+	keys map[int64]*runKeys
 }
 
 // loadFacts reads what conditions may ask about the order, once per event.
@@ -214,6 +217,15 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 			Status:   aftersale.StepPending, CreatedAt: p.now,
 		})
 	}
+	if p.keys != nil { // keep what this event plans in the keys read
+		k := p.runKeys(run.ID)
+		for _, ps := range later.Steps {
+			k.planned[ps.Key] = true
+		}
+		for _, st := range steps {
+			k.rows[st.Key] = true
+		}
+	}
 	if len(later.Steps) > 0 {
 		// By due time, and by position in the journey among equals, as
 		// the rows would be listed.
@@ -229,47 +241,71 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 }
 
 // plannedKeys returns the keys of the run's steps that wait in plans, and
-// of those that have rows.
+// of those that have rows. The customer's steps and plans are read once
+// per event; what this event plans is added as it goes (see plan).
 func (p *planner) plannedKeys(ctx context.Context, run *aftersale.JourneyRun) (planned, rows map[string]bool, err error) {
-	planned, rows = map[string]bool{}, map[string]bool{}
-	plans, err := p.tx.StepPlanListByCustomer(ctx, p.buyer.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, pl := range plans {
-		if pl.RunID == run.ID {
+	if p.keys == nil {
+		p.keys = map[int64]*runKeys{}
+		plans, err := p.tx.StepPlanListByCustomer(ctx, p.buyer.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, pl := range plans {
 			for _, ps := range pl.Steps {
-				planned[ps.Key] = true
+				p.runKeys(pl.RunID).planned[ps.Key] = true
 			}
 		}
-	}
-	steps, err := p.tx.StepListByCustomer(ctx, p.buyer.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, st := range steps {
-		if st.RunID == run.ID {
-			rows[st.Key] = true
+		steps, err := p.tx.StepListByCustomer(ctx, p.buyer.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, st := range steps {
+			p.runKeys(st.RunID).rows[st.Key] = true
 		}
 	}
-	return planned, rows, nil
+	k := p.runKeys(run.ID)
+	return k.planned, k.rows, nil
+}
+
+// runKeys are the step keys of one run known to the planner.
+type runKeys struct{ planned, rows map[string]bool }
+
+func (p *planner) runKeys(runID int64) *runKeys {
+	k := p.keys[runID]
+	if k == nil {
+		k = &runKeys{planned: map[string]bool{}, rows: map[string]bool{}}
+		p.keys[runID] = k
+	}
+	return k
 }
 
 // stepsWithPlans returns everything planned for the customer: the step rows
 // and, as pending steps without an ID, the steps still waiting in plans, by
 // due time.
 func stepsWithPlans(ctx context.Context, q aftersale.Queries, customerID int64) ([]*aftersale.Step, error) {
-	steps, err := q.StepListByCustomer(ctx, customerID)
+	// The plans first: a step made a row between the two reads is then
+	// in both (and shown once), not in neither.
+	plans, err := q.StepPlanListByCustomer(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := q.StepPlanListByCustomer(ctx, customerID)
+	steps, err := q.StepListByCustomer(ctx, customerID)
 	if err != nil || len(plans) == 0 {
 		return steps, err
 	}
+	type key struct {
+		run int64
+		key string
+	}
+	rows := make(map[key]bool, len(steps))
+	for _, st := range steps {
+		rows[key{st.RunID, st.Key}] = true
+	}
 	for _, pl := range plans {
 		for _, ps := range pl.Steps {
-			steps = append(steps, pl.Step(ps, aftersale.StepPending, time.Time{}))
+			if !rows[key{pl.RunID, ps.Key}] {
+				steps = append(steps, pl.Step(ps, aftersale.StepPending, time.Time{}))
+			}
 		}
 	}
 	slices.SortStableFunc(steps, func(a, b *aftersale.Step) int { return a.DueAt.Compare(b.DueAt) })

@@ -17,7 +17,7 @@ func scanStepPlan(s scanner) (*aftersale.StepPlan, error) {
 		return nil, err
 	}
 	if p.Steps, err = aftersale.DecodePlannedSteps(steps); err != nil {
-		return nil, err
+		p.Broken = err.Error() // one damaged row must not hide the others
 	}
 	return &p, nil
 }

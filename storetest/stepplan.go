@@ -378,9 +378,12 @@ func testStepPlanTimes(t *testing.T, s aftersale.Store) {
 	}
 	listed, err := s.StepPlanListDue(ctx, want, 10)
 	ok(t, err)
-	for _, l := range listed {
-		if l.NextDueAt().After(want) {
-			t.Errorf("StepPlanListDue(%v) listed a plan whose next step is due at %v", want, l.NextDueAt())
-		}
+	if len(listed) != 1 || listed[0].ID != stored.ID || !listed[0].NextDueAt().Equal(want) {
+		t.Errorf("StepPlanListDue(%v) = %s, want the plan, its next step due then", want, show(listed))
+	}
+	listed, err = s.StepPlanListDue(ctx, want.Add(-time.Microsecond), 10)
+	ok(t, err)
+	if len(listed) != 0 {
+		t.Errorf("StepPlanListDue(a microsecond before) = %s, want none", show(listed))
 	}
 }
