@@ -171,6 +171,30 @@ func DecodePlannedSteps(s string) ([]PlannedStep, error) {
 	return steps, nil
 }
 
+// SetSteps reads the plan's steps as a store keeps them (see
+// EncodePlannedSteps); a damaged value leaves the plan without steps and
+// Broken saying why, so that one damaged row does not hide the others.
+func (p *StepPlan) SetSteps(stored string) {
+	steps, err := DecodePlannedSteps(stored)
+	if err != nil {
+		p.Steps, p.Broken = nil, err.Error()
+		return
+	}
+	p.Steps, p.Broken = steps, ""
+}
+
+// ExitedSteps returns the steps of the plans as rows with status exited at
+// at: what RunExit stores for the plans of a run it exits.
+func ExitedSteps(plans []*StepPlan, at time.Time) []*Step {
+	var steps []*Step
+	for _, p := range plans {
+		for _, ps := range p.Steps {
+			steps = append(steps, p.Step(ps, StepExited, at))
+		}
+	}
+	return steps
+}
+
 // A PlannedStep is one step of a StepPlan: what its row will hold.
 type PlannedStep struct {
 	StepID string    `json:"s"`

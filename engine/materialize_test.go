@@ -29,7 +29,7 @@ func TestMaterialize(t *testing.T) {
 			var mu sync.Mutex
 			clock := &aftersale.Clock{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
 			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			s := planService(st, clock)
 
 			const buyers = dispatchBatch + 200
 			var runs []*aftersale.JourneyRun
@@ -163,8 +163,7 @@ steps:
 			ctx := context.Background()
 			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 			clock := &aftersale.Clock{Now: func() time.Time { return now }}
-			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour, Schedule: &journey.Schedule{Clock: clock}},
-				log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			s := planService(st, clock)
 			c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "ann@example.com"}, now)
 			if err != nil {
 				t.Fatal(err)
@@ -221,7 +220,7 @@ func TestBrokenPlan(t *testing.T) {
 			ctx := context.Background()
 			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 			clock := &aftersale.Clock{Now: func() time.Time { return now }}
-			s := &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			s := planService(st, clock)
 			var runs []*aftersale.JourneyRun
 			var plans []*aftersale.StepPlan
 			for i := range 2 {
@@ -277,4 +276,11 @@ func TestBrokenPlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planService is a Service over st with a one-hour planning horizon,
+// enough for planning and Materialize.
+func planService(st aftersale.Store, clock *aftersale.Clock) *Service {
+	return &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour, Schedule: &journey.Schedule{Clock: clock}},
+		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }

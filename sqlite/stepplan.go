@@ -16,9 +16,7 @@ func scanStepPlan(s scanner) (*aftersale.StepPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Steps, err = aftersale.DecodePlannedSteps(steps); err != nil {
-		p.Broken = err.Error() // one damaged row must not hide the others
-	}
+	p.SetSteps(steps)
 	return &p, nil
 }
 
@@ -86,12 +84,6 @@ func (q *queries) exitPlans(ctx context.Context, runID int64, at time.Time) (int
 	if err != nil || len(plans) == 0 {
 		return 0, err
 	}
-	var steps []*aftersale.Step
-	for _, p := range plans {
-		for _, ps := range p.Steps {
-			steps = append(steps, p.Step(ps, aftersale.StepExited, at))
-		}
-	}
-	inserted, err := q.StepInsert(ctx, steps)
+	inserted, err := q.StepInsert(ctx, aftersale.ExitedSteps(plans, at))
 	return len(inserted), err
 }
