@@ -50,9 +50,10 @@ func (w *dispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) e
 	return err
 }
 
-// Dispatch makes rows of the planned steps that come within the planning
-// horizon (Materialize), then enqueues every pending step without a job that
-// falls due within dispatchAhead, and says how many it enqueued.
+// Dispatch enqueues every pending step without a job that falls due within
+// dispatchAhead, makes rows of the planned steps that come within the
+// planning horizon (Materialize, for at most materializeBudget), enqueues
+// those of them that are nearly due, and says how many it enqueued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	// The rows there are first: making rows of many plans at once (a
 	// night's orders all due when quiet hours end) must not hold them up,
@@ -68,12 +69,11 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	if errors.Is(merr, context.DeadlineExceeded) && ctx.Err() == nil {
 		merr = nil // the rest next time: they are an hour ahead
 	}
-	if made > 0 {
-		more, err := s.enqueueDue(ctx)
-		n, err = n+more, errors.Join(merr, err)
-		return n, err
+	if made == 0 {
+		return n, merr
 	}
-	return n, merr
+	more, err := s.enqueueDue(ctx)
+	return n + more, errors.Join(merr, err)
 }
 
 // materializeBudget bounds the time one dispatch spends making rows of
@@ -152,7 +152,7 @@ func (s *Service) Materialize(ctx context.Context) (int, error) {
 		if m := s.cfg.Metrics; m != nil && n > 0 {
 			m.StepsPlanned.Add(float64(n))
 		}
-		if listed < dispatchBatch {
+		if listed < dispatchBatch || n == 0 { // n == 0: damaged plans only
 			if total > 0 {
 				s.log.DebugContext(ctx, "planned steps made rows", "count", total)
 			}
