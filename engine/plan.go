@@ -22,8 +22,8 @@ type planner struct {
 	realNow time.Time
 	facts   *journey.Facts
 	// keys are the step keys of the customer's runs, read once per event
-	// when an anchor plans steps into existing runs (see plannedKeys).
-	keys map[int64]*runKeys
+	// when an anchor plans steps into existing runs (see knownKeys).
+	keys map[int64]map[string]bool
 }
 
 // loadFacts reads what conditions may ask about the order, once per event.
@@ -176,14 +176,14 @@ func (p *planner) exit(ctx context.Context, event string) error {
 // for each step due within the planning horizon (Config.PlanAhead), and one
 // plan for the later ones, which the dispatcher makes rows of when they
 // come within it. It returns the rows. A step planned before (the same
-// key in the run: a repeated anchor event) keeps what it had, as rows
-// always did (see StepInsert); fresh says the run was just created, so
-// there is nothing to look up.
+// key in the run, as a row or in a plan: a repeated anchor event) keeps
+// what it had, as rows always did (see StepInsert); fresh says the run was
+// just created, so there is nothing to look up.
 func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journey.Journey, anchor, ref string, at time.Time, fresh bool) ([]*aftersale.Step, error) {
-	planned, rows := map[string]bool{}, map[string]bool{}
-	if !fresh {
+	var known map[string]bool // nil for a fresh run: reads find nothing
+	if !fresh || p.keys != nil {
 		var err error
-		if planned, rows, err = p.plannedKeys(ctx, run); err != nil {
+		if known, err = p.knownKeys(ctx, run); err != nil {
 			return nil, err
 		}
 	}
@@ -197,14 +197,14 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 		if ref != "" {
 			key += "/" + ref
 		}
-		if planned[key] {
+		if known[key] {
 			continue
+		}
+		if known != nil { // what this event plans, for its next anchors
+			known[key] = true
 		}
 		due := p.svc.cfg.Schedule.Due(at, st, p.buyer.Timezone)
 		if due.After(horizon) {
-			if rows[key] {
-				continue
-			}
 			later.Steps = append(later.Steps, aftersale.PlannedStep{StepID: st.ID, Key: key, Type: st.Type, DueAt: due})
 			continue
 		}
@@ -216,15 +216,6 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 			Enqueued: !due.After(p.realNow.Add(dispatchAhead)),
 			Status:   aftersale.StepPending, CreatedAt: p.now,
 		})
-	}
-	if p.keys != nil { // keep what this event plans in the keys read
-		k := p.runKeys(run.ID)
-		for _, ps := range later.Steps {
-			k.planned[ps.Key] = true
-		}
-		for _, st := range steps {
-			k.rows[st.Key] = true
-		}
 	}
 	if len(later.Steps) > 0 {
 		// By due time, and by position in the journey among equals, as
@@ -240,40 +231,37 @@ func (p *planner) plan(ctx context.Context, run *aftersale.JourneyRun, j *journe
 	return p.tx.StepInsert(ctx, steps)
 }
 
-// plannedKeys returns the keys of the run's steps that wait in plans, and
-// of those that have rows. The customer's steps and plans are read once
-// per event; what this event plans is added as it goes (see plan).
-func (p *planner) plannedKeys(ctx context.Context, run *aftersale.JourneyRun) (planned, rows map[string]bool, err error) {
+// knownKeys returns the keys of the run's steps, those with rows and those
+// waiting in plans. The customer's steps and plans are read once per
+// event; plan adds what the event plans as it goes.
+func (p *planner) knownKeys(ctx context.Context, run *aftersale.JourneyRun) (map[string]bool, error) {
 	if p.keys == nil {
-		p.keys = map[int64]*runKeys{}
 		plans, err := p.tx.StepPlanListByCustomer(ctx, p.buyer.ID)
 		if err != nil {
-			return nil, nil, err
-		}
-		for _, pl := range plans {
-			for _, ps := range pl.Steps {
-				p.runKeys(pl.RunID).planned[ps.Key] = true
-			}
+			return nil, err
 		}
 		steps, err := p.tx.StepListByCustomer(ctx, p.buyer.ID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
+		}
+		p.keys = map[int64]map[string]bool{}
+		for _, pl := range plans {
+			for _, ps := range pl.Steps {
+				p.runKeys(pl.RunID)[ps.Key] = true
+			}
 		}
 		for _, st := range steps {
-			p.runKeys(st.RunID).rows[st.Key] = true
+			p.runKeys(st.RunID)[st.Key] = true
 		}
 	}
-	k := p.runKeys(run.ID)
-	return k.planned, k.rows, nil
+	return p.runKeys(run.ID), nil
 }
 
-// runKeys are the step keys of one run known to the planner.
-type runKeys struct{ planned, rows map[string]bool }
-
-func (p *planner) runKeys(runID int64) *runKeys {
+// runKeys returns the known step keys of the run (see knownKeys).
+func (p *planner) runKeys(runID int64) map[string]bool {
 	k := p.keys[runID]
 	if k == nil {
-		k = &runKeys{planned: map[string]bool{}, rows: map[string]bool{}}
+		k = map[string]bool{}
 		p.keys[runID] = k
 	}
 	return k
