@@ -34,20 +34,9 @@ func TestMaterialize(t *testing.T) {
 			const buyers = dispatchBatch + 200
 			var runs []*aftersale.JourneyRun
 			for i := range buyers {
-				c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("b%d@example.com", i)}, now)
-				if err != nil {
-					t.Fatal(err)
-				}
-				o, err := st.OrderUpsert(ctx, &aftersale.Order{ExternalID: fmt.Sprint(i), CustomerID: c.ID, Status: aftersale.OrderPlaced, PlacedAt: now})
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "default", OrderID: o.ID, CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
-				if err != nil {
-					t.Fatal(err)
-				}
+				c, o, r := buyerRun(t, st, i, "default", now)
 				runs = append(runs, r)
-				err = st.StepPlanInsert(ctx, &aftersale.StepPlan{
+				err := st.StepPlanInsert(ctx, &aftersale.StepPlan{
 					RunID: r.ID, OrderID: o.ID, CustomerID: c.ID, JourneyID: "default", Anchor: "purchase", CreatedAt: now,
 					Steps: []aftersale.PlannedStep{
 						{StepID: "soon", Key: "soon", Type: aftersale.StepEmail, DueAt: now.Add(30 * time.Minute)},
@@ -164,18 +153,7 @@ steps:
 			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 			clock := &aftersale.Clock{Now: func() time.Time { return now }}
 			s := planService(st, clock)
-			c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "ann@example.com"}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := st.OrderUpsert(ctx, &aftersale.Order{ExternalID: "1", CustomerID: c.ID, Status: aftersale.OrderPlaced, PlacedAt: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			run, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "care", OrderID: o.ID, CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, o, run := buyerRun(t, st, 1, "care", now)
 			plan := func(ref string, at time.Time) {
 				t.Helper()
 				err := st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
@@ -224,15 +202,8 @@ func TestBrokenPlan(t *testing.T) {
 			var runs []*aftersale.JourneyRun
 			var plans []*aftersale.StepPlan
 			for i := range 2 {
-				c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("b%d@example.com", i)}, now)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: "default", CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
-				if err != nil {
-					t.Fatal(err)
-				}
-				p := &aftersale.StepPlan{RunID: r.ID, CustomerID: c.ID, JourneyID: "default", Anchor: "purchase", CreatedAt: now,
+				c, o, r := buyerRun(t, st, i, "default", now)
+				p := &aftersale.StepPlan{RunID: r.ID, OrderID: o.ID, CustomerID: c.ID, JourneyID: "default", Anchor: "purchase", CreatedAt: now,
 					Steps: []aftersale.PlannedStep{{StepID: "soon", Key: "soon", Type: aftersale.StepEmail, DueAt: now.Add(time.Minute)}}}
 				if err := st.StepPlanInsert(ctx, p); err != nil {
 					t.Fatal(err)
@@ -283,4 +254,24 @@ func TestBrokenPlan(t *testing.T) {
 func planService(st aftersale.Store, clock *aftersale.Clock) *Service {
 	return &Service{cfg: Config{Store: st, Clock: clock, PlanAhead: time.Hour, Schedule: &journey.Schedule{Clock: clock}},
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// buyerRun stores buyer i (b<i>@example.com), an order of theirs and an
+// active run of the journey for it.
+func buyerRun(t *testing.T, st aftersale.Store, i int, journeyID string, now time.Time) (*aftersale.Customer, *aftersale.Order, *aftersale.JourneyRun) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("b%d@example.com", i)}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := st.OrderUpsert(ctx, &aftersale.Order{ExternalID: fmt.Sprint(i), CustomerID: c.ID, Status: aftersale.OrderPlaced, PlacedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := st.RunCreate(ctx, &aftersale.JourneyRun{JourneyID: journeyID, OrderID: o.ID, CustomerID: c.ID, Status: aftersale.RunActive, StartedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, o, r
 }
