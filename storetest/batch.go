@@ -63,13 +63,7 @@ func checkGetMany[T any](t *testing.T, name string, ids []int64, want []*T, id f
 	if len(want) == 0 || len(want) != len(ids) {
 		t.Fatalf("%s: %d rows to compare for %d IDs", name, len(want), len(ids))
 	}
-	for _, empty := range [][]int64{nil, {}, {-1, 0, 1_000_000_001}} {
-		got, err := many(empty)
-		ok(t, err)
-		if len(got) != 0 {
-			t.Fatalf("%s(%v) = %s, want none", name, empty, show(got))
-		}
-	}
+	checkNoneFor(t, name, many)
 	for _, n := range missingCounts {
 		keys := withMissing(ids, n)
 		got, err := many(keys)
@@ -199,13 +193,7 @@ func checkListByOrders[T any](t *testing.T, name string, orderIDs []int64,
 		ok(t, err)
 		want = append(want, list...)
 	}
-	for _, empty := range [][]int64{nil, {}, {-1, 0, 1_000_000_001}} {
-		got, err := many(empty)
-		ok(t, err)
-		if len(got) != 0 {
-			t.Fatalf("%s(%v) = %s, want none", name, empty, show(got))
-		}
-	}
+	checkNoneFor(t, name, many)
 	for _, n := range missingCounts {
 		keys := withMissing(orderIDs, n)
 		got, err := many(keys)
@@ -308,4 +296,17 @@ func testBookingListByOrders(t *testing.T, s aftersale.Store) {
 	checkListByOrders(t, "BookingListByOrders", ids,
 		func(id int64) ([]*aftersale.BookingRecord, error) { return s.BookingListByOrder(ctx, id) },
 		func(ids []int64) ([]*aftersale.BookingRecord, error) { return s.BookingListByOrders(ctx, ids) })
+}
+
+// checkNoneFor checks that a many-keys read of no keys, or of keys without
+// rows, returns no rows.
+func checkNoneFor[T any](t *testing.T, name string, many func(ids []int64) ([]*T, error)) {
+	t.Helper()
+	for _, empty := range [][]int64{nil, {}, {-1, 0, 1_000_000_001}} {
+		got, err := many(empty)
+		ok(t, err)
+		if len(got) != 0 {
+			t.Fatalf("%s(%v) = %s, want none", name, empty, show(got))
+		}
+	}
 }
