@@ -44,10 +44,13 @@ type Config struct {
 	APIKey      string  // Bearer key of /api
 	Journeys    string  // file or folder replacing the built-in journeys
 	TimeScale   float64 // divides every journey delay; default 1
-	Timezone    string  // default customer time zone; default UTC
-	QuietHours  string  // "21:00-08:00"; "off" disables
-	Business    email.Business
-	Logger      *slog.Logger
+	// Clock replaces the clock built from TimeScale (tests give a manual
+	// one, aftersale.NewManualClock, and move it with Advance).
+	Clock      *aftersale.Clock
+	Timezone   string // default customer time zone; default UTC
+	QuietHours string // "21:00-08:00"; "off" disables
+	Business   email.Business
+	Logger     *slog.Logger
 	// Deliverability: DKIM signing (all three or none), the envelope
 	// sender that bounces go to, the inbound listener for bounce and
 	// complaint reports ("" disables it), and per-domain rate limits.
@@ -311,7 +314,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	clock := &aftersale.Clock{Scale: cfg.TimeScale, Origin: time.Now().UTC()}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = &aftersale.Clock{Scale: cfg.TimeScale, Origin: time.Now().UTC()}
+	}
 	sched := &journey.Schedule{Clock: clock, DefaultTimezone: cfg.Timezone}
 	if cfg.QuietHours != "off" {
 		start, end, ok := strings.Cut(cfg.QuietHours, "-")
@@ -457,7 +463,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.ready.Store(true)
 	a.log.Info("aftersale is serving", "addr", a.listener.Addr().String(), "base_url", a.cfg.BaseURL,
-		"time_scale", a.cfg.TimeScale, "storage", a.store.Dialect())
+		"admin", a.cfg.BaseURL+"/admin", "time_scale", a.cfg.TimeScale, "storage", a.store.Dialect())
+	if ms, err := a.service.Members(ctx); err == nil && len(ms) == 0 {
+		a.log.Warn("no team member can log in to the admin yet: restart with AFTERSALE_ADMIN_EMAIL and AFTERSALE_ADMIN_PASSWORD set, or run 'aftersale user add --email you@shop.example --role owner'",
+			"admin", a.cfg.BaseURL+"/admin")
+	}
 
 	var serveErr error
 	select {

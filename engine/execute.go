@@ -57,7 +57,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 		if ctx.Err() != nil {
 			break
 		}
-		if d == nil || s.cfg.Clock.RealNow().Sub(d.readAt) > jobDataMaxAge {
+		if d == nil || time.Since(d.readAt) > jobDataMaxAge {
 			settle(0)
 			leave()
 			leave = s.gate.enter()
@@ -74,7 +74,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 		// step due later than that, which jobsFor never makes, runs with
 		// the job, as every step of a job did before the windows.
 		if st := d.steps[id]; st != nil {
-			if wait := st.DueAt.Sub(s.cfg.Clock.RealNow()); wait > 0 && wait <= jobBucket && !sleepCtx(ctx, wait) {
+			if wait := st.DueAt.Sub(s.cfg.Clock.RealNow()); wait > 0 && wait <= jobBucket && !s.cfg.Clock.Sleep(ctx, wait) {
 				break
 			}
 		}

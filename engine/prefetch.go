@@ -47,7 +47,7 @@ const jobDataMaxAge = time.Second
 func (s *Service) prefetch(ctx context.Context, ids []int64) (*jobData, error) {
 	st := s.cfg.Store
 	d := &jobData{
-		readAt: s.cfg.Clock.RealNow(),
+		readAt: time.Now(), // an age of data in processing time, not the journey clock
 		steps:  map[int64]*aftersale.Step{}, runs: map[int64]*aftersale.JourneyRun{}, orders: map[int64]*aftersale.Order{},
 		customers: map[int64]*aftersale.Customer{}, shipments: map[int64][]*aftersale.ShipmentRecord{},
 		bookings: map[int64][]*aftersale.BookingRecord{}, messages: map[string]*aftersale.Message{}, asked: map[string]bool{},

@@ -38,6 +38,18 @@ type StepsArgs struct {
 // runs, where a day can be a second; real journeys wait hours or days.)
 const nearFuture = 5 * time.Second
 
+// availableAhead is how far ahead of now a job is still inserted available,
+// to wait for its due time in the worker: nearFuture, or, on a manual clock,
+// always. River schedules in the database's real time, which a manual
+// clock does not follow, so there every job waits on the clock (Sleep),
+// which Advance wakes.
+func availableAhead(c *aftersale.Clock) time.Duration {
+	if c.Manual() {
+		return math.MaxInt64
+	}
+	return nearFuture
+}
+
 // maxStepsPerJob caps the steps one job carries, so that the steps of many
 // orders due together (a batch of events) still spread over the workers and
 // a job stays well inside its timeout.
@@ -62,26 +74,26 @@ type stepsWorker struct {
 }
 
 func (w *stepsWorker) Work(ctx context.Context, job *river.Job[StepsArgs]) error {
-	if wait := job.Args.DueAt.Sub(w.svc.cfg.Clock.RealNow()); wait > 0 && wait <= nearFuture {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+	clock := w.svc.cfg.Clock
+	if wait := job.Args.DueAt.Sub(clock.RealNow()); wait > 0 && (wait <= nearFuture || clock.Manual()) {
+		if !clock.Sleep(ctx, wait) {
 			return ctx.Err()
-		case <-t.C:
 		}
 	}
 	return w.svc.ExecuteSteps(ctx, job.Args.StepIDs, job.Attempt >= job.MaxAttempts)
 }
 
 // retryPolicy backs off exponentially from one second, doubling per
-// attempt, up to an hour between attempts.
-type retryPolicy struct{ clock *aftersale.Clock }
+// attempt, up to an hour between attempts. It reckons in the time of the
+// job queue, the real one: a retry is about a server that is down, and
+// River compares its times with the database's clock, not with a manual
+// one.
+type retryPolicy struct{}
 
-func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	n := len(job.Errors)
 	d := time.Duration(math.Min(math.Pow(2, float64(n)), 3600)) * time.Second
-	return p.clock.RealNow().Add(d)
+	return time.Now().UTC().Add(d)
 }
 
 // RunnerConfig tunes the job runner.
@@ -105,23 +117,32 @@ type Runner interface {
 
 type riverRunner[TTx any] struct {
 	client     *river.Client[TTx]
+	svc        *Service
 	clock      *aftersale.Clock
 	proc       *processor
 	broadcasts *broadcastWorker
+	unhook     func()
 }
 
-// Start starts the workers and the event processor.
+// Start starts the workers and the event processor. On a manual clock it
+// also hooks the dispatcher to the clock: each Advance dispatches the steps
+// due by the new time (and starts the broadcasts due), before Advance
+// returns.
 func (r *riverRunner[TTx]) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return err
 	}
 	r.proc.start(ctx)
+	r.unhook = r.clock.OnAdvance(func() { r.svc.onAdvance(ctx) })
 	return nil
 }
 
 // Stop stops the event processor after its batch in hand, then the
 // workers after their jobs in hand.
 func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
+	if r.unhook != nil {
+		r.unhook()
+	}
 	r.proc.stop()
 	r.broadcasts.halt()
 	return r.client.Stop(ctx)
@@ -134,7 +155,7 @@ func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, st
 	if !ok {
 		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
 	}
-	_, err := r.client.InsertManyTx(ctx, driverTx, jobsFor(steps, r.clock.RealNow()))
+	_, err := r.client.InsertManyTx(ctx, driverTx, jobsFor(steps, r.clock.RealNow(), availableAhead(r.clock)))
 	return err
 }
 
@@ -149,9 +170,10 @@ const jobBucket = 250 * time.Millisecond
 // jobsFor groups steps by due-time window (jobBucket) into insert
 // parameters, at most maxStepsPerJob steps per job, in due order; steps
 // already due form one group. A job is due with the first of its steps.
-// Jobs due now or within nearFuture are inserted available, so they run at
-// the next fetch instead of waiting for River's scheduler to promote them.
-func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
+// Jobs due now or within ahead (nearFuture, see availableAhead) are inserted
+// available, so they run at the next fetch instead of waiting for River's
+// scheduler to promote them.
+func jobsFor(steps []*aftersale.Step, now time.Time, ahead time.Duration) []river.InsertManyParams {
 	type dueStep struct {
 		id  int64
 		due time.Time
@@ -181,7 +203,7 @@ func jobsFor(steps []*aftersale.Step, now time.Time) []river.InsertManyParams {
 		for chunk := range slices.Chunk(g, maxStepsPerJob) {
 			due := chunk[0].due
 			opts := &river.InsertOpts{}
-			if due.After(now.Add(nearFuture)) {
+			if due.After(now.Add(ahead)) {
 				opts.ScheduledAt = due
 			}
 			ids := make([]int64, len(chunk))
@@ -241,7 +263,7 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 		JobTimeout:           30 * time.Second,
 		RescueStuckJobsAfter: 45 * time.Second,
 		MaxAttempts:          MaxAttempts,
-		RetryPolicy:          retryPolicy{clock: svc.cfg.Clock},
+		RetryPolicy:          retryPolicy{},
 		Logger:               quiet(cfg.Logger, svc.log),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(
@@ -269,7 +291,7 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	r := &riverRunner[TTx]{client: client, clock: svc.cfg.Clock, proc: svc.proc, broadcasts: broadcasts}
+	r := &riverRunner[TTx]{client: client, svc: svc, clock: svc.cfg.Clock, proc: svc.proc, broadcasts: broadcasts}
 	svc.enqueuer = r
 	return r, nil
 }

@@ -24,7 +24,7 @@ func TestJobsForGroupsByDueWindow(t *testing.T) {
 	}
 	add(300, now.Add(7*time.Second)) // beyond nearFuture: scheduled
 
-	params := jobsFor(steps, now)
+	params := jobsFor(steps, now, nearFuture)
 	type job struct {
 		ids       []int64
 		due       time.Time
