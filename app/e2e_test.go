@@ -26,9 +26,10 @@ const apiKey = "test-key-0123456789"
 
 // bundle is one running aftersale with its SMTP server.
 type bundle struct {
-	app  *app.App
-	smtp *smtptest.Server
-	base string
+	app   *app.App
+	smtp  *smtptest.Server
+	base  string
+	clock *aftersale.Clock // the manual clock of setupClock; nil on the real one
 }
 
 // setup boots the whole service in-process on port 0 with a temp data dir
@@ -133,11 +134,18 @@ func (b *bundle) waitTemplate(t *testing.T, to, tmpl string, timeout time.Durati
 	}
 }
 
+// orderEvent is an order.placed event placed now (by the real clock: for a
+// service on the real or a scaled clock; b.orderEvent is for a manual one).
 func orderEvent(id, email, orderID, kind string, extra string) string {
-	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+	return orderEventAt(time.Now(), id, email, orderID, kind, extra)
+}
+
+// orderEventAt is an order.placed event placed at at.
+func orderEventAt(at time.Time, id, email, orderID, kind string, extra string) string {
+	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":%q,
 	 "customer":{"email":%q,"name":"Ana Lima","phone":"+15551234567","timezone":"America/New_York","marketing_consent":true}%s,
 	 "order":{"id":%q,"currency":"USD","total":"49.00","items":[{"sku":"sku-1","name":"Launch Course","kind":%q,"quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`,
-		id, email, extra, orderID, kind)
+		id, at.UTC().Format(time.RFC3339), email, extra, orderID, kind)
 }
 
 func TestOrderRunsTheDefaultJourney(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
 )
@@ -16,9 +15,9 @@ import (
 // product takes its signal away.
 func TestRefundRisk(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, withTeam) // a day is 0.1 s
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
-	if code, body := b.post(t, orderEvent("evt_risk", "risk@example.com", "R-1", "course", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_risk", "risk@example.com", "R-1", "course", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
 	risk := func() map[string]any {
@@ -30,7 +29,7 @@ func TestRefundRisk(t *testing.T) {
 		}
 		return r
 	}
-	time.Sleep(500 * time.Millisecond) // 5 days
+	b.days(t, 5)
 	r := risk()
 	if r["score"].(float64) != 60 || !strings.Contains(r["signals"].([]any)[0].(string), "not opened") ||
 		r["signals"].([]any)[1] != "no email opened" {
@@ -48,7 +47,7 @@ func TestRefundRisk(t *testing.T) {
 	opened := false
 	for _, m := range msgs {
 		if m.Category == aftersale.CategoryFollowUp && m.Status == aftersale.MessageSent && !opened {
-			if _, err := b.app.Store().MessageMarkOpened(ctx, m.MessageID, time.Now()); err != nil {
+			if _, err := b.app.Store().MessageMarkOpened(ctx, m.MessageID, b.now()); err != nil {
 				t.Fatal(err)
 			}
 			opened = true
@@ -64,7 +63,7 @@ func TestRefundRisk(t *testing.T) {
 	if n, err := svc.CheckRefundRisk(ctx); err != nil || n != 0 {
 		t.Errorf("below the limit: %d calls, %v", n, err)
 	}
-	if err := b.app.Store().CustomerSetSuppressed(ctx, "risk@example.com", aftersale.SuppressComplaint, time.Now()); err != nil {
+	if err := b.app.Store().CustomerSetSuppressed(ctx, "risk@example.com", aftersale.SuppressComplaint, b.now()); err != nil {
 		t.Fatal(err)
 	}
 	if r := risk(); r["score"].(float64) != 90 {
@@ -87,9 +86,10 @@ func TestRefundRisk(t *testing.T) {
 	if !found {
 		t.Errorf("no refund-risk call: %+v", tasks)
 	}
-	if code, body := b.post(t, `{"id":"evt_risk_acc","type":"product.accessed","occurred_at":"2026-11-23T10:00:00Z","order":{"id":"R-1"}}`); code != 202 {
+	if code, body := b.post(t, `{"id":"evt_risk_acc","type":"product.accessed","occurred_at":"`+b.stamp(0)+`","order":{"id":"R-1"}}`); code != 202 {
 		t.Fatalf("post access: %d %v", code, body)
 	}
+	b.settle(t)
 	if r := risk(); r["score"].(float64) != 50 {
 		t.Errorf("after the first access: %v", r)
 	}
