@@ -18,6 +18,9 @@ import (
 type loginPage struct {
 	Alert       alert
 	Email, Next string
+	// NoMembers says the team is empty: the page tells how to add the
+	// first member instead of asking for a login no one has.
+	NoMembers bool
 }
 
 func (s *Server) adminLoginForm(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
@@ -26,7 +29,17 @@ func (s *Server) adminLoginForm(w http.ResponseWriter, r *http.Request, _ *engin
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	s.adminPage(w, r, http.StatusOK, nil, "login.html", "Log in", loginPage{Next: next})
+	page := loginPage{Next: next}
+	if ms, err := s.cfg.Service.Members(r.Context()); err == nil && len(ms) == 0 {
+		page.NoMembers = true
+	}
+	s.adminPage(w, r, http.StatusOK, nil, "login.html", "Log in", page)
+}
+
+// root leads a visitor of / to the admin (its login page, when not logged
+// in).
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 // adminLogin checks the email and password, at most loginMaxFailures

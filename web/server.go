@@ -126,6 +126,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /c/{token}", s.handleOptIn)
 	s.mux.HandleFunc("POST /c/{token}", s.handleOptInPost)
 
+	s.mux.HandleFunc("GET /{$}", s.root)
 	s.adminRoutes()
 }
 
