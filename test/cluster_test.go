@@ -1,3 +1,5 @@
+//go:build heavy
+
 package test
 
 import (
@@ -5,35 +7,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
-// freshDatabase creates an empty database for one test and drops it after.
-// An unreachable server fails the test: PostgreSQL is part of CI.
-func freshDatabase(t *testing.T) string { return pgtest.Database(t) }
-
-// ordersFromEnv lets a run use more orders than the default, e.g.
-// AFTERSALE_CLUSTER_ORDERS=10000 for the full-size acceptance run.
-func ordersFromEnv(def int) int {
-	if n, err := strconv.Atoi(os.Getenv("AFTERSALE_CLUSTER_ORDERS")); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
-
-// TestThreeNodesOnePostgresOneKilled posts orders round-robin to three
+// TestHeavyThreeNodesOnePostgresOneKilled posts orders round-robin to three
 // nodes on one PostgreSQL while nodes are killed with SIGKILL at random
 // moments (one restarted, one left dead):
 // every acknowledged order's thank-you must be delivered, and duplicates are
 // counted by Message-ID.
-func TestThreeNodesOnePostgresOneKilled(t *testing.T) {
+func TestHeavyThreeNodesOnePostgresOneKilled(t *testing.T) {
 	t.Parallel()
 	dbURL := freshDatabase(t)
 	srv := smtptest.Start(t)

@@ -1,3 +1,5 @@
+//go:build heavy
+
 package test
 
 import (
@@ -23,12 +25,12 @@ func importRows() int {
 	return 100_000
 }
 
-// TestImportOrdersCSV imports a large CSV of past orders with the binary:
+// TestHeavyImportOrdersCSV imports a large CSV of past orders with the binary:
 // it finishes with a progress bar, records every order with its customer,
 // sends nothing (history), and a second import of the same file adds
 // nothing. A dry run of a file with bad rows names each row and column and
 // stores nothing.
-func TestImportOrdersCSV(t *testing.T) {
+func TestHeavyImportOrdersCSV(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	rows := importRows()

@@ -1,3 +1,5 @@
+//go:build heavy
+
 package test
 
 import (
@@ -17,11 +19,11 @@ import (
 	"github.com/aftersale/aftersale/sqlite"
 )
 
-// TestMigrateToPostgres runs an install on the embedded database, copies it
+// TestHeavyMigrateToPostgres runs an install on the embedded database, copies it
 // into PostgreSQL with `aftersale migrate-to-postgres`, and runs it on
 // PostgreSQL: customers, orders and consent records are all there, and
 // the steps that were still pending are sent from PostgreSQL's queue, once.
-func TestMigrateToPostgres(t *testing.T) {
+func TestHeavyMigrateToPostgres(t *testing.T) {
 	t.Parallel()
 	dbURL := freshDatabase(t)
 	srv := smtptest.Start(t)

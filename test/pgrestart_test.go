@@ -1,4 +1,4 @@
-//go:build faultpg
+//go:build heavy
 
 package test
 
@@ -13,16 +13,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
-// TestPostgresRestartUnderLoad restarts the PostgreSQL server while two
-// nodes take orders: the nodes must reconnect and deliver every
-// acknowledged order's thank-you. It restarts the machine's server, so it
-// runs alone, behind the faultpg build tag (.ci/run runs it after the
-// other tests): go test -tags faultpg -run PostgresRestart ./test/
-func TestPostgresRestartUnderLoad(t *testing.T) {
-	dbURL := freshDatabase(t)
+// TestHeavyPostgresRestartUnderLoad restarts the PostgreSQL server while
+// two nodes take orders: the nodes must reconnect and deliver every
+// acknowledged order's thank-you. It restarts a private cluster of its own
+// (AFTERSALE_TEST_RESTART_URL, restarted by AFTERSALE_TEST_RESTART_CMD),
+// which `bash scripts/test.sh heavy` starts for it.
+func TestHeavyPostgresRestartUnderLoad(t *testing.T) {
+	serverURL, restart := os.Getenv("AFTERSALE_TEST_RESTART_URL"), strings.Fields(os.Getenv("AFTERSALE_TEST_RESTART_CMD"))
+	if serverURL == "" || len(restart) == 0 {
+		t.Fatal("AFTERSALE_TEST_RESTART_URL and AFTERSALE_TEST_RESTART_CMD name the private PostgreSQL cluster this test restarts: run it with bash scripts/test.sh heavy")
+	}
+	dbURL := pgtest.DatabaseOn(t, serverURL)
 	srv := smtptest.Start(t)
 	dir := t.TempDir()
 	var addrs []string
@@ -48,10 +53,6 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		}
 	}()
 
-	versions, err := os.ReadDir("/etc/postgresql")
-	if err != nil || len(versions) == 0 {
-		t.Fatalf("no local PostgreSQL cluster to restart: %v", err)
-	}
 	const orders = 600
 	var acked sync.Map
 	var next atomic.Int64
@@ -66,12 +67,12 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 					return
 				}
 				if i == orders/3 {
-					out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", versions[0].Name(), "main", "restart").CombinedOutput()
+					out, err := exec.Command(restart[0], restart[1:]...).CombinedOutput()
 					if err != nil {
 						t.Errorf("restart PostgreSQL: %v %s", err, out)
 					}
 				}
-				body := fmt.Sprintf(`{"id":"pr-%05d","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"p%05d@example.com"},"order":{"id":"pr-%05d","items":[{"name":"Guide","kind":"digital"}]}}`, i, i, i)
+				body := fmt.Sprintf(`{"id":"pr-%05d","type":"order.placed","occurred_at":%q,"customer":{"email":"p%05d@example.com"},"order":{"id":"pr-%05d","items":[{"name":"Guide","kind":"digital"}]}}`, i, time.Now().UTC().Format(time.RFC3339), i, i)
 				for attempt := 0; ; attempt++ {
 					code, err := postEvent(addrs[(i+attempt)%2], body)
 					if err == nil && (code == 202 || code == 200) {

@@ -28,11 +28,18 @@ func ServerURL() string {
 // ends, and returns its URL.
 func Database(t testing.TB) string {
 	t.Helper()
+	return DatabaseOn(t, ServerURL())
+}
+
+// DatabaseOn is Database on the server at serverURL (the fault test's
+// private cluster, say).
+func DatabaseOn(t testing.TB, serverURL string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	admin, err := pgx.Connect(ctx, ServerURL())
+	admin, err := pgx.Connect(ctx, serverURL)
 	if err != nil {
-		t.Fatalf("PostgreSQL at %s is not reachable (start it, or set AFTERSALE_TEST_DATABASE_URL): %v", redacted(), err)
+		t.Fatalf("PostgreSQL at %s is not reachable (run the tests with bash scripts/test.sh, or set AFTERSALE_TEST_DATABASE_URL): %v", redacted(serverURL), err)
 	}
 	defer admin.Close(context.Background())
 	name := fmt.Sprintf("aftersale_t_%d", rand.Uint64()%1e12)
@@ -40,23 +47,23 @@ func Database(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), ServerURL())
+		c, err := pgx.Connect(context.Background(), serverURL)
 		if err != nil {
 			return
 		}
 		defer c.Close(context.Background())
 		c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	u, err := url.Parse(ServerURL())
+	u, err := url.Parse(serverURL)
 	if err != nil {
-		t.Fatalf("AFTERSALE_TEST_DATABASE_URL: %v", err)
+		t.Fatalf("PostgreSQL test URL: %v", err)
 	}
 	u.Path = "/" + name
 	return u.String()
 }
 
-func redacted() string {
-	u, err := url.Parse(ServerURL())
+func redacted(serverURL string) string {
+	u, err := url.Parse(serverURL)
 	if err != nil || u.Scheme == "" {
 		return "AFTERSALE_TEST_DATABASE_URL"
 	}
