@@ -19,13 +19,19 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 )
 
-// browserTimeout bounds the browser steps of one test; the browser itself
-// lives browserGrace longer, so that a failed step can still be shown.
+// browserStep bounds each browser step (a page load, a click and what it
+// waits for in the page): a hang guard, far above the second or less a step
+// takes on a busy machine, so reaching it means a hang, not slowness. The
+// browser lives until the test ends; showing a failed step (fail) has
+// browserShow.
 const (
-	browserTimeout = 90 * time.Second
-	browserGrace   = 10 * time.Second
+	browserStep = 2 * time.Minute
+	browserShow = 30 * time.Second
 	// minPNG is the least size of a screenshot that shows a page.
 	minPNG = 5 << 10
 )
@@ -70,12 +76,11 @@ func (b *lockedBuffer) String() string {
 
 // browser is one tab of a headless Chromium.
 type browser struct {
-	t        *testing.T
-	ctx      context.Context // the tab's; lives until the test ends (or the grace ends)
-	base     string          // the app's URL
-	deadline time.Time       // of every step
-	width    int             // of the viewport, in CSS pixels
-	out      *lockedBuffer
+	t     *testing.T
+	ctx   context.Context // the tab's; lives until the test ends
+	base  string          // the app's URL
+	width int             // of the viewport, in CSS pixels
+	out   *lockedBuffer
 }
 
 // newBrowser starts a headless Chromium with a 1280x900 window and a fresh
@@ -84,7 +89,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
 	profile := t.TempDir() // removed after the browser stops (cleanups run last in, first out)
-	root, cancelRoot := context.WithTimeout(context.Background(), browserTimeout+browserGrace)
+	root, cancelRoot := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root,
 		chromedp.ExecPath(exe),
@@ -113,10 +118,21 @@ func newBrowser(t *testing.T, base string) *browser {
 			}
 		}
 	})
-	br := &browser{t: t, ctx: ctx, base: base, deadline: time.Now().Add(browserTimeout), width: 1280, out: out}
+	br := &browser{t: t, ctx: ctx, base: base, width: 1280, out: out}
 	start := time.Now()
-	if err := chromedp.Do(ctx); err != nil { // starts the browser and opens the tab
-		t.Fatalf("start %s: %v\n%s", exe, err, tail(out.String(), 4000))
+	// The first run starts the browser and binds the tab to ctx; the hang
+	// guard runs beside it, so that it does not end the tab when it fires.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	guard := time.NewTimer(browserStep)
+	defer guard.Stop()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("start %s: %v\n%s", exe, err, tail(out.String(), 4000))
+		}
+	case <-guard.C:
+		t.Fatalf("%s did not start within %v (hang guard)\n%s", exe, browserStep, tail(out.String(), 4000))
 	}
 	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
 	return br
@@ -134,32 +150,59 @@ func (br *browser) phoneTab(width, height int64) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		br.fail("open a tab", err)
 	}
-	tab := &browser{t: br.t, ctx: ctx, base: br.base, deadline: br.deadline, width: int(width), out: br.out}
+	tab := &browser{t: br.t, ctx: ctx, base: br.base, width: int(width), out: br.out}
 	tab.do("open a phone-sized tab", chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	return tab
 }
 
-// do runs browser actions; when one fails the test stops, with the page's
-// URL, its text and a screenshot.
+// do runs browser actions, within the hang guard browserStep; when one
+// fails the test stops, with the page's URL, its text and a screenshot.
 func (br *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	br.t.Helper()
-	ctx, cancel := context.WithDeadline(br.ctx, br.deadline)
+	ctx, cancel := context.WithTimeout(br.ctx, browserStep)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		br.fail(what, err)
+		br.fail(what, stepErr(ctx, err))
 	}
 }
 
 // get runs a browser action that returns a value, like do.
 func get[T any](br *browser, what string, a chromedp.Action[T]) T {
 	br.t.Helper()
-	ctx, cancel := context.WithDeadline(br.ctx, br.deadline)
+	ctx, cancel := context.WithTimeout(br.ctx, browserStep)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		br.fail(what, err)
+		br.fail(what, stepErr(ctx, err))
 	}
 	return v
+}
+
+// stepErr says when a step failed because it reached the hang guard.
+func stepErr(ctx context.Context, err error) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("not done within %v (hang guard): %w", browserStep, err)
+	}
+	return err
+}
+
+// reloadUntil reloads the page until the text of the element sel satisfies
+// ok, and returns that text: for what the page shows once the service has
+// done work in the background, with no signal to wait on. Each round is a
+// page load; the hang guard is browserStep.
+func (br *browser) reloadUntil(what string, sel string, ok func(string) bool) string {
+	br.t.Helper()
+	var last string
+	for deadline := time.Now().Add(browserStep); ; {
+		last = get(br, what, chromedp.Text(chromedp.ID(sel)))
+		if ok(last) {
+			return last
+		}
+		if time.Now().After(deadline) {
+			br.fail(what, fmt.Errorf("#%s still says %q after %v of reloading (hang guard)", sel, last, browserStep))
+		}
+		br.do(what+": reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID(sel)))
+	}
 }
 
 // location returns the URL of the page.
@@ -177,7 +220,7 @@ func (br *browser) text() string {
 // fail stops the test with what the browser shows.
 func (br *browser) fail(what string, err error) {
 	br.t.Helper()
-	ctx, cancel := context.WithTimeout(br.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(br.ctx, browserShow)
 	defer cancel()
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
@@ -305,4 +348,27 @@ type overflow struct {
 	ScrollWidth int      `json:"scrollWidth"`
 	ClientWidth int      `json:"clientWidth"`
 	Wide        []string `json:"wide"`
+}
+
+// dayTask lets days pass on the bundle's manual clock, one at a time, until
+// the customer has an open task of the kind, at most maxDays; it returns the
+// task. The journey says on which day the task appears; maxDays is that day.
+func dayTask(t *testing.T, b *bundle, customer string, kind aftersale.TaskKind, maxDays int) engine.TaskView {
+	t.Helper()
+	for day := 0; ; day++ {
+		b.settle(t)
+		tasks, err := b.app.Service().Tasks(context.Background(), "open", customer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range tasks {
+			if tk.Kind == string(kind) {
+				return tk
+			}
+		}
+		if day == maxDays {
+			t.Fatalf("no open %s task for %s by day %d (%s); open tasks: %+v", kind, customer, maxDays, b.describe(), tasks)
+		}
+		b.days(t, 1)
+	}
 }

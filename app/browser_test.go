@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -31,7 +30,9 @@ const (
 
 func TestAdminInBrowser(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, withTeam) // a day passes in 0.1 s
+	// The journey stands still while the browser works: the clock is
+	// manual, and moves only to bring the tasks of the welcome.
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	const (
 		adaEmail, adaPassword = "ada@shop.example", "ada's long password"
@@ -40,11 +41,14 @@ func TestAdminInBrowser(t *testing.T) {
 	if _, err := svc.AddMember(ctx, engine.NewMember{Email: adaEmail, Name: "Ada Lovelace", Role: "assistant", Password: adaPassword}); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := b.post(t, orderEvent("evt_browser", customer, "BR-1", "coaching", "")); code != http.StatusAccepted {
+	if code, body := b.post(t, b.orderEvent("evt_browser", customer, "BR-1", "coaching", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	call := waitTask(t, svc, customer, aftersale.TaskCall, nil)
-	personal := waitTask(t, svc, customer, aftersale.TaskPersonalEmail, nil)
+	// The personal email appears at once, the welcome call a business day
+	// later.
+	personal := dayTask(t, b, customer, aftersale.TaskPersonalEmail, 0)
+	call := dayTask(t, b, customer, aftersale.TaskCall, 2)
+	b.settle(t)
 
 	br := newBrowser(t, b.base)
 	var shots []string
@@ -322,7 +326,7 @@ func TestAdminLoginRefusedInBrowser(t *testing.T) {
 	for _, c := range cookies.Cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: hangGuard}
 	r, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
