@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -28,7 +27,7 @@ func TestReturnsPageInBrowser(t *testing.T) {
 	if code, body := b.post(t, orderEvent("evt_rt", customer, order, "physical", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	b.waitTemplate(t, customer, "thank_you", 10*time.Second)
+	b.waitTemplate(t, customer, "thank_you", hangGuard)
 	br := newBrowser(t, b.base)
 
 	// A wrong order number: the neutral answer.
@@ -81,7 +80,7 @@ func TestReturnsPageInBrowser(t *testing.T) {
 	phone.shot("returns-status-phone")
 
 	// The confirmation email, and the customer's timeline.
-	mail := b.waitTemplate(t, customer, "return_instructions", 10*time.Second)
+	mail := b.waitTemplate(t, customer, "return_instructions", hangGuard)
 	if !strings.Contains(mail.Text(), "Unit 4, Dock Road") || !strings.Contains(mail.Text(), "/returns/status/") {
 		t.Errorf("confirmation email:\n%s", mail.Text())
 	}
@@ -114,6 +113,6 @@ func TestReturnsPageInBrowser(t *testing.T) {
 		t.Errorf("after marking it received the status is %q", st)
 	}
 	br.shot("admin-return-received")
-	b.waitTemplate(t, customer, "return_received", 10*time.Second)
+	b.waitTemplate(t, customer, "return_received", hangGuard)
 	t.Logf("screenshots in %s", artifactsDir(t))
 }
