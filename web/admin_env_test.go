@@ -282,3 +282,57 @@ func (r reply) want(t *testing.T, status int, texts ...string) {
 		}
 	}
 }
+
+// hangGuard bounds every wait for the service: many times what the slowest
+// wait takes on a busy machine, so reaching it means a hang, not slowness.
+const hangGuard = 2 * time.Minute
+
+// settle waits until the service has done everything due by its clock's
+// now: the events posted are processed and the due steps have run.
+func (e *env) settle(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	if err := e.svc.WaitIdle(ctx); err != nil {
+		t.Fatalf("the service did not settle within %v: %v", hangGuard, err)
+	}
+}
+
+// waitMail waits for a message that match accepts, on the SMTP server's
+// signal, and returns it; what says what is awaited.
+func (e *env) waitMail(t *testing.T, what string, match func(*smtptest.Received) bool) *smtptest.Received {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for {
+		msgs := e.smtp.Messages()
+		for _, m := range msgs {
+			if match(m) {
+				return m
+			}
+		}
+		if time.Until(deadline) <= 0 {
+			t.Fatalf("no %s within %v (hang guard); %d messages; logs:\n%s", what, hangGuard, len(msgs), e.logs.String())
+		}
+		e.smtp.WaitFor(len(msgs)+1, time.Until(deadline))
+	}
+}
+
+// waitUntil looks at ok every few milliseconds until it holds, for what the
+// service does in the background with no signal to wait on; what says
+// what is awaited, and ok's string what was seen the last time.
+func waitUntil(t *testing.T, what string, ok func() (bool, string)) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(hangGuard)
+	for {
+		done, seen := ok()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so within %v (hang guard); last seen:\n%s", what, hangGuard, seen)
+		}
+		<-tick.C
+	}
+}

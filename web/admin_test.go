@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/web"
@@ -421,7 +420,7 @@ func TestSendPersonalEmail(t *testing.T) {
 
 	r := c.htmx(path+"/send", url.Values{"subject": {"Did everything work?"}, "body": {"Hi Ana,\n\nJust checking in.\n\nAna"}})
 	r.want(t, http.StatusOK, "Sent to Ana Lima &lt;buyer@example.com&gt; from ana &lt;ana@shop.example&gt;")
-	msgs, err := e.smtp.WaitFor(1, 5*time.Second)
+	msgs, err := e.smtp.WaitFor(1, hangGuard)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("messages: %d %v", len(msgs), err)
 	}

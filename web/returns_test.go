@@ -13,6 +13,7 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/web"
 )
 
@@ -43,17 +44,12 @@ func placeOrder(t *testing.T, e *env, orderID, mail string) *aftersale.Order {
 			{"sku": "sock-1", "name": "Wool Socks", "kind": "physical", "quantity": 1, "price": "20.00"}]}}`,
 		orderID, time.Now().UTC().Format(time.RFC3339), mail)
 	e.client(t).apiPost("/api/v1/events", apiKey, body).want(t, http.StatusAccepted)
-	ctx := context.Background()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		o, err := e.store.OrderGetByExternalID(ctx, orderID)
-		if err == nil {
-			return o
-		}
-		if !aftersale.IsNotFound(err) || time.Now().After(deadline) {
-			t.Fatalf("order %s was not processed: %v", orderID, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	e.settle(t)
+	o, err := e.store.OrderGetByExternalID(context.Background(), orderID)
+	if err != nil {
+		t.Fatalf("order %s was not processed once the service settled: %v", orderID, err)
 	}
+	return o
 }
 
 // apiPost posts a JSON body to the API with the key ("" for none).
@@ -264,21 +260,11 @@ func TestReturnFlow(t *testing.T) {
 		t.Error("a refund's page talks about a replacement")
 	}
 	// The instructions go out by email at once as well.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		found := false
-		for _, m := range e.smtp.Messages() {
-			text, _, _ := m.Body()
-			found = found || (len(m.To) == 1 && m.To[0] == "ana@example.com" && strings.Contains(m.Header.Get("Subject"), "2001") &&
-				strings.Contains(text, "12 Dock Road"))
-		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no email with the return instructions; logs:\n%s", e.logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	e.waitMail(t, "email with the return instructions to ana@example.com", func(m *smtptest.Received) bool {
+		text, _, _ := m.Body()
+		return len(m.To) == 1 && m.To[0] == "ana@example.com" && strings.Contains(m.Header.Get("Subject"), "2001") &&
+			strings.Contains(text, "12 Dock Road")
+	})
 	// The returns page lists it.
 	c.get(page).want(t, http.StatusOK, `id="returns-started"`, `href="`+status+`"`, "Trail Shoe</a>: requested")
 
