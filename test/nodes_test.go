@@ -91,20 +91,60 @@ func startNode(t *testing.T, addr string, env []string, logPath string) *node {
 		t.Fatal(err)
 	}
 	n := &node{t: t, cmd: cmd, addr: addr, env: env, log: f}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	// The process has no way to say it is ready but /healthz.
+	if !pollUntil(processGuard, func() bool {
 		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return n
-			}
+		if err != nil {
+			return false
 		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}) {
+		n.kill()
+		t.Fatalf("node at %s did not answer /healthz with 200 within %v (hang guard); see %s", addr, processGuard, logPath)
+	}
+	return n
+}
+
+// processGuard bounds every wait for an aftersale process (to be healthy,
+// to write a file, to exit): many times what it takes on a busy machine,
+// so reaching it means a hang, not slowness.
+const processGuard = 2 * time.Minute
+
+// pollUntil looks at ok every few milliseconds until it holds or guard has
+// passed, and says whether it held: for what a process does with no signal
+// the test can wait on (a port that answers, a file written). The caller's
+// failure message says what was awaited.
+func pollUntil(guard time.Duration, ok func() bool) bool {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(guard)
+	for !ok() {
 		if time.Now().After(deadline) {
-			n.kill()
-			t.Fatalf("node did not become healthy; see %s", logPath)
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		<-tick.C
+	}
+	return true
+}
+
+// waitExit waits for the process to exit, at most processGuard, and
+// returns its exit error; when it does not exit, it is killed and the test
+// stops, saying after what (why) the exit was awaited.
+func (n *node) waitExit(why string) error {
+	n.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- n.cmd.Wait() }()
+	guard := time.NewTimer(processGuard)
+	defer guard.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-guard.C:
+		_ = n.cmd.Process.Kill()
+		<-done
+		n.t.Fatalf("the process did not exit within %v of %s (hang guard)", processGuard, why)
+		return nil
 	}
 }
 
