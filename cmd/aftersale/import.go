@@ -18,7 +18,7 @@ import (
 
 // ImportCmd groups the importers.
 type ImportCmd struct {
-	Orders ImportOrdersCmd `cmd:"" help:"Import past orders from a CSV file (columns: see the README). Importing the same file again adds nothing."`
+	Orders ImportOrdersCmd `cmd:"" help:"Import past orders from a CSV file (columns: see docs/shop-platforms.md). Importing the same file again adds nothing."`
 }
 
 // ImportOrdersCmd imports past orders. It takes the service's settings
