@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
@@ -28,23 +27,24 @@ func getPage(t *testing.T, u string) (int, string) {
 }
 
 // TestTwoStepSurvey runs the importance-then-performance cycle of the
-// built-in journey on a time scale: one click in the importance email
+// built-in journey on the manual clock: one click in the importance email
 // records a choice, the performance email lists only the chosen qualities
 // and names the member who made the call, and a 3/10 creates a recovery
 // call for the owner at once.
 func TestTwoStepSurvey(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*4, withTeam) // a day is 0.25 s
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := b.post(t, orderEvent("evt_sv", "sv@example.com", "SV-1", "coaching", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_sv", "sv@example.com", "SV-1", "coaching", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
+	b.settle(t)
 
-	imp := b.waitTemplate(t, "sv@example.com", "survey_importance", 15*time.Second)
+	imp := b.daysUntilTemplate(t, "sv@example.com", "survey_importance", 3)
 	links := map[string]string{}
 	for _, l := range surveyLink.FindAllString(imp.Text(), -1) {
 		if u, err := url.Parse(l); err == nil && u.Query().Get("q") != "" {
@@ -67,12 +67,12 @@ func TestTwoStepSurvey(t *testing.T) {
 	}
 
 	// Ada makes the welcome call.
-	call := waitTask(t, svc, "sv@example.com", aftersale.TaskCall, nil)
+	call := b.dayTask(t, "sv@example.com", aftersale.TaskCall, nil, 5)
 	if _, err := svc.CompleteTask(ctx, call.ID, "reached", "", ada.Email); err != nil {
 		t.Fatal(err)
 	}
 
-	perf := b.waitTemplate(t, "sv@example.com", "survey_performance", 20*time.Second)
+	perf := b.daysUntilTemplate(t, "sv@example.com", "survey_performance", 20)
 	if subj := perf.Header.Get("Subject"); strings.Contains(subj, "reminder") {
 		t.Errorf("the first performance survey is called a reminder: %q", subj)
 	}
@@ -102,25 +102,19 @@ func TestTwoStepSurvey(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		tasks, _ := svc.Tasks(ctx, "open", "sv@example.com")
-		var rec *engine.TaskView
-		for i, tk := range tasks {
-			if tk.Kind == "call" && strings.HasPrefix(tk.Title, "Recovery call") {
-				rec = &tasks[i]
-			}
+	b.settle(t) // no time passes
+	tasks, _ := svc.Tasks(ctx, "open", "sv@example.com")
+	var rec *engine.TaskView
+	for i, tk := range tasks {
+		if tk.Kind == "call" && strings.HasPrefix(tk.Title, "Recovery call") {
+			rec = &tasks[i]
 		}
-		if rec != nil {
-			if rec.Assignee != "owner" || !strings.Contains(rec.Title, "3/10") || rec.Script == "" {
-				t.Errorf("recovery call %+v", rec)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no recovery call after a 3/10: %+v", tasks)
-		}
-		time.Sleep(50 * time.Millisecond)
+	}
+	if rec == nil {
+		t.Fatalf("no recovery call after a 3/10: %+v", tasks)
+	}
+	if rec.Assignee != "owner" || !strings.Contains(rec.Title, "3/10") || rec.Script == "" {
+		t.Errorf("recovery call %+v", rec)
 	}
 	answers, err := b.app.Store().SurveyAnswerList(ctx, aftersale.AnswerFilter{})
 	if err != nil {
@@ -138,7 +132,7 @@ func TestTwoStepSurvey(t *testing.T) {
 		}
 	}
 	// The reminder is not sent: the survey was answered.
-	time.Sleep(2 * time.Second) // day 18 at this scale
+	b.days(t, 8) // past the reminder's day
 	n := 0
 	for _, m := range b.smtp.Messages() {
 		if m.Header.Get("X-Aftersale-Template") == "survey_performance" && m.To[0] == "sv@example.com" {

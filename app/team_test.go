@@ -22,25 +22,25 @@ func withTeam(c *app.Config) {
 	c.AdminEmail, c.AdminPassword, c.PasswordParams = "owner@shop.example", "owner password 1", fastHash
 }
 
-// waitTask waits for an open task of the kind for the customer.
+// waitTask waits for an open task of the kind for the customer, on a
+// service whose clock runs by itself (b.dayTask is for a manual one).
 func waitTask(t *testing.T, svc *engine.Service, customer string, kind aftersale.TaskKind, not map[int64]bool) engine.TaskView {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var got engine.TaskView
+	pollUntil(t, "an open "+string(kind)+" task for "+customer, func() bool {
 		tasks, err := svc.Tasks(context.Background(), "open", customer)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tk := range tasks {
 			if tk.Kind == string(kind) && !not[tk.ID] {
-				return tk
+				got = tk
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no open %s task for %s; have %+v", kind, customer, tasks)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
+		return false
+	})
+	return got
 }
 
 func TestFirstAdminAndLogin(t *testing.T) {
@@ -82,16 +82,16 @@ func TestFirstAdminAndLogin(t *testing.T) {
 
 func TestCallOutcomesAndAssignment(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, withTeam)
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	asst1, err := svc.AddMember(ctx, engine.NewMember{Email: "a1@shop.example", Name: "Ada", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := b.post(t, orderEvent("evt_call", "cal@example.com", "C-1", "coaching", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_call", "cal@example.com", "C-1", "coaching", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	call := waitTask(t, svc, "cal@example.com", aftersale.TaskCall, nil)
+	call := b.dayTask(t, "cal@example.com", aftersale.TaskCall, nil, 5)
 	if call.Script == "" || call.Phone == "" {
 		t.Errorf("call task without script or phone: %+v", call)
 	}
@@ -99,11 +99,13 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 	if !engine.AssignedTo(call, *asst1) {
 		t.Errorf("call assigned to %q; want the assistant role or Ada", call.Assignee)
 	}
-	// No answer: a new call later.
+	// No answer, an hour into the day: a new call later, a business day
+	// after this one.
+	b.advance(t, time.Hour)
 	if _, err := svc.CompleteTask(ctx, call.ID, "no_answer", "", asst1.Email); err != nil {
 		t.Fatal(err)
 	}
-	again := waitTask(t, svc, "cal@example.com", aftersale.TaskCall, map[int64]bool{call.ID: true})
+	again := b.dayTask(t, "cal@example.com", aftersale.TaskCall, map[int64]bool{call.ID: true}, 5)
 	if !again.DueAt.After(call.DueAt) || !strings.HasPrefix(again.Title, "Call again") {
 		t.Errorf("retry %+v after %v", again, call.DueAt)
 	}
@@ -137,17 +139,18 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 
 func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, withTeam)
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	m, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := b.post(t, orderEvent("evt_pe", "pe@example.com", "P-1", "digital", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_pe", "pe@example.com", "P-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	first := b.waitTemplate(t, "pe@example.com", "thank_you", 10*time.Second)
-	task := waitTask(t, svc, "pe@example.com", aftersale.TaskPersonalEmail, nil)
+	b.settle(t)
+	first := b.waitTemplate(t, "pe@example.com", "thank_you", hangGuard)
+	task := b.dayTask(t, "pe@example.com", aftersale.TaskPersonalEmail, nil, 5)
 	if task.Draft == "" {
 		t.Errorf("personal email task without a draft: %+v", task)
 	}
@@ -197,7 +200,7 @@ func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 // findBySubject waits for the message with the subject.
 func findBySubject(t *testing.T, b *bundle, subject string) *smtptest.Received {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(hangGuard)
 	for {
 		for _, m := range b.smtp.Messages() {
 			if m.Header.Get("Subject") == subject {
@@ -205,7 +208,7 @@ func findBySubject(t *testing.T, b *bundle, subject string) *smtptest.Received {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no message with the subject %q", subject)
+			t.Fatalf("no message with the subject %q within %v", subject, hangGuard)
 		}
 		b.smtp.WaitFor(len(b.smtp.Messages())+1, time.Until(deadline))
 	}
@@ -235,7 +238,7 @@ steps:
 	if err := os.WriteFile(filepath.Join(dir, "team.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := setup(t, 86400*20, withTeam, func(c *app.Config) { c.Journeys = dir })
+	b := setupClock(t, withTeam, func(c *app.Config) { c.Journeys = dir })
 	svc, ctx := b.app.Service(), context.Background()
 	var asst []*engine.MemberView
 	for _, e := range []string{"r1@shop.example", "r2@shop.example"} {
@@ -248,10 +251,10 @@ steps:
 	got := map[string]int{}
 	var calls []engine.TaskView
 	for i, c := range []string{"rr1@example.com", "rr2@example.com"} {
-		if code, body := b.post(t, orderEvent("evt_rr"+c, c, "RR-"+c, "digital", "")); code != 202 {
+		if code, body := b.post(t, b.orderEvent("evt_rr"+c, c, "RR-"+c, "digital", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		call := waitTask(t, svc, c, aftersale.TaskCall, nil)
+		call := b.dayTask(t, c, aftersale.TaskCall, nil, 0)
 		got[call.Assignee]++
 		calls = append(calls, call)
 		_ = i
@@ -263,7 +266,7 @@ steps:
 	if _, err := svc.CompleteTask(ctx, calls[0].ID, "reached", "", asst[1].Email); err != nil {
 		t.Fatal(err)
 	}
-	follow := waitTask(t, svc, "rr1@example.com", aftersale.TaskPersonalEmail, nil)
+	follow := b.dayTask(t, "rr1@example.com", aftersale.TaskPersonalEmail, nil, 31)
 	if follow.Assignee != asst[1].Email {
 		t.Errorf("served follow-up assigned to %q, want %q", follow.Assignee, asst[1].Email)
 	}
@@ -271,7 +274,7 @@ steps:
 	if _, err := svc.CompleteTask(ctx, calls[1].ID, "voicemail", "", asst[0].Email); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second) // the follow-up's 30 days pass in 1.5 s at this scale
+	b.days(t, 31) // the follow-up's 30 days pass
 	tasks, _ := svc.Tasks(ctx, "", "rr2@example.com")
 	for _, tk := range tasks {
 		if tk.Kind == "personal_email" {
@@ -282,19 +285,20 @@ steps:
 
 func TestOverdueDigest(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, withTeam)
+	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	if _, err := svc.AddMember(ctx, engine.NewMember{Email: "late@shop.example", Name: "Lee", Role: "assistant", Password: "long enough pw"}); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := b.post(t, orderEvent("evt_dig", "dig@example.com", "D-1", "coaching", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_dig", "dig@example.com", "D-1", "coaching", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	task := waitTask(t, svc, "dig@example.com", aftersale.TaskCall, nil)
-	for !svc.Overdue(task) { // due a business day later: a few tenths of a second here
-		time.Sleep(50 * time.Millisecond)
-		task = waitTask(t, svc, "dig@example.com", aftersale.TaskCall, nil)
-	}
+	task := b.dayTask(t, "dig@example.com", aftersale.TaskCall, nil, 5)
+	// Overdue a business day after it is due.
+	b.daysUntil(t, 5, "the call task overdue", func() bool {
+		task = b.dayTask(t, "dig@example.com", aftersale.TaskCall, nil, 0)
+		return svc.Overdue(task)
+	})
 	n, err := svc.SendOverdueDigests(ctx)
 	if err != nil || n < 1 {
 		t.Fatalf("SendOverdueDigests = %d, %v", n, err)
@@ -308,7 +312,7 @@ func TestOverdueDigest(t *testing.T) {
 // findDigestSubject returns the subject of the overdue digest to the member.
 func findDigestSubject(t *testing.T, b *bundle, to string) string {
 	t.Helper()
-	return b.waitTemplate(t, to, "overdue_digest", 10*time.Second).Header.Get("Subject")
+	return b.waitTemplate(t, to, "overdue_digest", hangGuard).Header.Get("Subject")
 }
 
 // TestRoundRobinWithinAJob imports eight orders at once, so that their
@@ -330,7 +334,7 @@ steps:
 	if err := os.WriteFile(filepath.Join(dir, "team.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := setup(t, 1, withTeam, func(c *app.Config) { c.Journeys = dir })
+	b := setupClock(t, withTeam, func(c *app.Config) { c.Journeys = dir })
 	svc, ctx := b.app.Service(), context.Background()
 	for _, e := range []string{"j1@shop.example", "j2@shop.example"} {
 		if _, err := svc.AddMember(ctx, engine.NewMember{Email: e, Role: "assistant", Password: "long enough pw"}); err != nil {
@@ -340,7 +344,7 @@ steps:
 	var evs []*aftersale.Event
 	for i := range 8 {
 		c := fmt.Sprintf("job%d@example.com", i)
-		ev, err := aftersale.DecodeEvent([]byte(orderEvent("evt_job"+c, c, "JOB-"+c, "digital", "")))
+		ev, err := aftersale.DecodeEvent([]byte(b.orderEvent("evt_job"+c, c, "JOB-"+c, "digital", "")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +355,7 @@ steps:
 	}
 	got := map[string]int{}
 	for i := range 8 {
-		call := waitTask(t, svc, fmt.Sprintf("job%d@example.com", i), aftersale.TaskCall, nil)
+		call := b.dayTask(t, fmt.Sprintf("job%d@example.com", i), aftersale.TaskCall, nil, 0)
 		got[call.Assignee]++
 	}
 	if got["j1@shop.example"] != 4 || got["j2@shop.example"] != 4 {

@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/sqlite"
 )
@@ -94,4 +97,34 @@ func failedStepJobs(t testing.TB, b *bundle) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// openTask returns an open task of the kind for the customer (not one of
+// not), or false.
+func (b *bundle) openTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool) (engine.TaskView, bool) {
+	t.Helper()
+	tasks, err := b.app.Service().Tasks(context.Background(), "open", customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range tasks {
+		if tk.Kind == string(kind) && !not[tk.ID] {
+			return tk, true
+		}
+	}
+	return engine.TaskView{}, false
+}
+
+// dayTask lets days pass (none when the task is there already) until an
+// open task of the kind is there for the customer; it fails after max days.
+func (b *bundle) dayTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool, max int) engine.TaskView {
+	t.Helper()
+	b.settle(t)
+	var got engine.TaskView
+	b.daysUntil(t, max, "an open "+string(kind)+" task for "+customer, func() bool {
+		tk, ok := b.openTask(t, customer, kind, not)
+		got = tk
+		return ok
+	})
+	return got
 }
