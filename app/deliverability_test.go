@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
@@ -31,14 +30,15 @@ func TestDKIMSignsTheUnsubscribeHeaders(t *testing.T) {
 	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b := setup(t, 1, func(c *app.Config) {
+	b := setupClock(t, func(c *app.Config) {
 		c.DKIMDomain, c.DKIMSelector, c.DKIMKeyFile = "shop.example", "as2026", keyFile
 		c.BounceAddress = "bounces@mail.shop.example"
 	})
-	if code, body := b.post(t, orderEvent("evt_dkim", "kai@example.com", "d-1", "digital", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_dkim", "kai@example.com", "d-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	m := b.waitTemplate(t, "kai@example.com", "who_uses", 5*time.Second)
+	b.settle(t)
+	m := b.waitTemplate(t, "kai@example.com", "who_uses", hangGuard)
 	if m.From != "bounces@mail.shop.example" {
 		t.Errorf("envelope sender %q, want the bounce address", m.From)
 	}
@@ -74,14 +74,15 @@ func TestHardBounceSuppressesTheAddress(t *testing.T) {
 	}
 	bounceAddr := l.Addr().String()
 	l.Close()
-	b := setup(t, 86400*2, func(c *app.Config) { // a day passes in 0.5 s
+	b := setupClock(t, func(c *app.Config) {
 		c.BounceAddress = "bounces@mail.shop.example"
 		c.BounceListen = bounceAddr
 	})
-	if code, body := b.post(t, orderEvent("evt_b1", "gone@example.com", "b-1", "digital", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_b1", "gone@example.com", "b-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	thanks := b.waitTemplate(t, "gone@example.com", "thank_you", 5*time.Second)
+	b.settle(t)
+	thanks := b.waitTemplate(t, "gone@example.com", "thank_you", hangGuard)
 	dsn := fmt.Sprintf("From: MAILER-DAEMON@mx.example.com\r\nTo: bounces@mail.shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"+
 		"--B\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n"+
@@ -89,22 +90,18 @@ func TestHardBounceSuppressesTheAddress(t *testing.T) {
 		"Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"+
 		"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: %s\r\nTo: gone@example.com\r\n--B--\r\n", thanks.Header.Get("Message-Id"))
 	var sendErr error
-	for i := 0; i < 50; i++ { // the listener starts with the service
-		if sendErr = smtp.SendMail(bounceAddr, nil, "", []string{"bounces@mail.shop.example"}, []byte(dsn)); sendErr == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if sendErr != nil {
-		t.Fatalf("deliver the DSN: %v", sendErr)
-	}
-	suppressedAt := time.Now()
+	// The listener starts with the service.
+	pollUntil(t, "the bounce listener to take the DSN", func() bool {
+		sendErr = smtp.SendMail(bounceAddr, nil, "", []string{"bounces@mail.shop.example"}, []byte(dsn))
+		return sendErr == nil
+	})
+	suppressedAt := b.now()
 	if c := b.customer(t, "gone@example.com"); c["suppressed"] != "bounce 5.1.1" {
 		t.Fatalf("customer after a 5.1.1 bounce: %v", c["suppressed"])
 	}
-	time.Sleep(2 * time.Second) // day 1 and day 3 fall due
+	b.days(t, 4) // day 1 and day 3 fall due
 	for _, m := range b.smtp.Messages() {
-		if d, _ := m.Header.Date(); d.After(suppressedAt.Add(time.Second)) {
+		if d, _ := m.Header.Date(); d.After(suppressedAt) {
 			t.Errorf("%s sent to a bounced address", m.Header.Get("X-Aftersale-Template"))
 		}
 	}

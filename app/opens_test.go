@@ -22,15 +22,16 @@ var pixelRE = regexp.MustCompile(`<img src="([^"]+/o/[^"]+\.gif)" width="1" heig
 // still answers a GIF but records nothing.
 func TestOpenPixel(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10) // a day passes in 0.1 s
-	if code, body := b.post(t, orderEvent("evt_open", "open@example.com", "O-1", "digital", "")); code != http.StatusAccepted {
+	b := setupClock(t)
+	if code, body := b.post(t, b.orderEvent("evt_open", "open@example.com", "O-1", "digital", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	thanks := b.waitTemplate(t, "open@example.com", "thank_you", 5*time.Second)
+	b.settle(t)
+	thanks := b.waitTemplate(t, "open@example.com", "thank_you", hangGuard)
 	if strings.Contains(thanks.HTML(), "/o/") || strings.Contains(thanks.Text(), "/o/") {
 		t.Errorf("the transactional thank-you has an open pixel:\n%s", thanks.HTML())
 	}
-	welcome := b.waitTemplate(t, "open@example.com", "day1_welcome", 10*time.Second)
+	welcome := b.daysUntilTemplate(t, "open@example.com", "day1_welcome", 2)
 	html := welcome.HTML()
 	found := pixelRE.FindStringSubmatch(html)
 	if found == nil {
@@ -55,16 +56,10 @@ func TestOpenPixel(t *testing.T) {
 		}
 		return m.OpenedAt
 	}
-	// The message is stored just after it is handed to the SMTP server.
-	for i := 0; ; i++ {
-		_, err := b.app.Store().MessageGetByMessageID(ctx, messageID)
-		if err == nil {
-			break
-		}
-		if !aftersale.IsNotFound(err) || i > 200 {
-			t.Fatalf("message %s not stored: %v", messageID, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The message is stored with its step's outcome: by the time the day
+	// has settled.
+	if _, err := b.app.Store().MessageGetByMessageID(ctx, messageID); err != nil {
+		t.Fatalf("message %s not stored: %v", messageID, err)
 	}
 	if !openedAt().IsZero() {
 		t.Fatal("opened before the pixel was fetched")

@@ -13,13 +13,13 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-// buyerEvent is an order by a buyer who gave, or did not give, marketing
-// consent at checkout.
-func buyerEvent(id, email, orderID string, consent bool) string {
-	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+// buyerEvent is an order placed at at by a buyer who gave, or did not
+// give, marketing consent at checkout.
+func buyerEvent(at time.Time, id, email, orderID string, consent bool) string {
+	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":%q,
 	 "customer":{"email":%q,"name":"Dora Silva","marketing_consent":%v},
 	 "order":{"id":%q,"currency":"USD","total":"49.00","items":[{"sku":"course-101","name":"Launch Course","kind":"course","quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`,
-		id, email, consent, orderID)
+		id, at.UTC().Format(time.RFC3339), email, consent, orderID)
 }
 
 // TestOptIn: a buyer without marketing consent gets the double opt-in
@@ -27,15 +27,16 @@ func buyerEvent(id, email, orderID string, consent bool) string {
 // then a broadcast reaches them. A buyer who consented gets no opt-in email.
 func TestOptIn(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10) // a day passes in 0.1 s
+	b := setupClock(t)
 	const dora, eli = "dora@example.com", "eli@example.com"
-	if code, body := b.post(t, buyerEvent("evt_o1", dora, "5001", false)); code != http.StatusAccepted {
+	if code, body := b.post(t, buyerEvent(b.now(), "evt_o1", dora, "5001", false)); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	if code, body := b.post(t, buyerEvent("evt_o2", eli, "5002", true)); code != http.StatusAccepted {
+	if code, body := b.post(t, buyerEvent(b.now(), "evt_o2", eli, "5002", true)); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	m := b.waitTemplate(t, dora, "optin", 10*time.Second)
+	b.settle(t)
+	m := b.daysUntilTemplate(t, dora, "optin", 4)
 	if lu := m.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<"+b.base+"/u/") {
 		t.Errorf("the opt-in email (a follow-up) has List-Unsubscribe %q", lu)
 	}
@@ -79,7 +80,7 @@ func TestOptIn(t *testing.T) {
 
 	// The buyer who consented at checkout got no opt-in email (their day 3
 	// has passed: its answers email came).
-	b.waitTemplate(t, eli, "day3_answers", 10*time.Second)
+	b.waitTemplate(t, eli, "day3_answers", hangGuard)
 	if got := templates(b, eli)["optin"]; len(got) != 0 {
 		t.Errorf("%s got %d opt-in emails", eli, len(got))
 	}
@@ -98,7 +99,8 @@ func TestOptIn(t *testing.T) {
 	if _, err := svc.BroadcastSendNow(ctx, bc.ID); err != nil {
 		t.Fatal(err)
 	}
-	if done := waitBroadcast(t, b, bc.ID, 10*time.Second); done.Sent != 2 {
+	b.settle(t)
+	if done := waitBroadcast(t, b, bc.ID, hangGuard); done.Sent != 2 {
 		t.Fatalf("broadcast sent %d, want 2", done.Sent)
 	}
 	got := broadcastMessages(b.smtp)
