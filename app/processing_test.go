@@ -23,12 +23,13 @@ func TestStoredEventsAreProcessedAfterARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := aftersale.NewManualClock(clockStart())
+	now := clock.RealNow()
 	var ev aftersale.Event
-	if err := json.Unmarshal([]byte(orderEvent("evt_stored", "stored@example.com", "S-1", "digital", "")), &ev); err != nil {
+	if err := json.Unmarshal([]byte(orderEventAt(now, "evt_stored", "stored@example.com", "S-1", "digital", "")), &ev); err != nil {
 		t.Fatal(err)
 	}
 	payload, _ := json.Marshal(&ev)
-	now := time.Now().UTC()
 	if _, err := db.InboxAppend(ctx, []*aftersale.StoredEvent{
 		{ID: "evt_damaged", Type: aftersale.EventOrderPlaced, OccurredAt: now, ReceivedAt: now.Add(-time.Second),
 			Payload: []byte(`{"id": "evt_damaged", "type": `)},
@@ -40,31 +41,27 @@ func TestStoredEventsAreProcessedAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := setup(t, 1, func(c *app.Config) { c.DataDir = dir })
-	b.waitTemplate(t, "stored@example.com", "thank_you", 10*time.Second)
+	b := setup(t, 1, withClock(clock), func(c *app.Config) { c.DataDir = dir })
+	b.clock = clock
+	// The service settles when the inbox is empty and the due steps ran.
+	b.settle(t)
+	b.waitTemplate(t, "stored@example.com", "thank_you", hangGuard)
 	c := b.customer(t, "stored@example.com")
 	if orders, _ := c["orders"].([]any); len(orders) != 1 {
 		t.Errorf("customer orders = %v, want the one of the stored event", c["orders"])
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left, err := b.app.Store().InboxList(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events still unprocessed, the first %s", len(left), left[0].ID)
-		}
-		time.Sleep(20 * time.Millisecond)
+	left, err := b.app.Store().InboxList(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Fatalf("%d events still unprocessed, the first %s", len(left), left[0].ID)
 	}
 	if _, err := b.app.Store().EventGet(ctx, "evt_damaged"); err != nil {
 		t.Errorf("the damaged event is not on record: %v", err)
 	}
 	// A new event is processed before its answer (the processor is idle).
-	if code, body := b.post(t, orderEvent("evt_new", "new@example.com", "S-2", "digital", "")); code != 202 {
+	if code, body := b.post(t, b.orderEvent("evt_new", "new@example.com", "S-2", "digital", "")); code != 202 {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	if orders, _ := b.customer(t, "new@example.com")["orders"].([]any); len(orders) != 1 {
