@@ -251,4 +251,21 @@ func count(list []string, s string) int {
 	return n
 }
 
-var _ = fmt.Sprint
+// withJourneys runs the service on the journeys of the YAML documents
+// instead of the default ones.
+func withJourneys(t *testing.T, docs ...string) harnessOpt {
+	t.Helper()
+	var all []*journey.Journey
+	for i, d := range docs {
+		js, err := journey.Parse(fmt.Sprintf("test%d.yaml", i), []byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, js...)
+	}
+	set, err := journey.NewSet(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *Config) { c.Journeys = set }
+}
