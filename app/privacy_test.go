@@ -160,8 +160,8 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 		b.waitTemplate(t, anaAddr, "thank_you", 10*time.Second)
 		b.waitTemplate(t, bobAddr, "thank_you", 10*time.Second)
 		posts = []string{
-			shipEvent("evt_s1", "9101", "shipped", "UPS", "1Z999AA10123456784", ""),
-			shipEvent("evt_s2", "9101", "delivered", "UPS", "1Z999AA10123456784", ""),
+			b.shipEvent("evt_s1", "9101", "shipped", "UPS", "1Z999AA10123456784", ""),
+			b.shipEvent("evt_s2", "9101", "delivered", "UPS", "1Z999AA10123456784", ""),
 			`{"id":"evt_k1","type":"booking.scheduled","occurred_at":"2026-11-24T10:00:00Z","booking":{"order_id":"9301","starts_at":"2026-12-01T15:00:00Z","title":"Kick-off with Ana","join_url":"https://meet.example/ana"}}`,
 		}
 		for _, p := range posts {
@@ -260,7 +260,7 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 
 		// An event about Ana that is still in the inbox when the erase
 		// starts is processed first, not left behind.
-		ev, err := aftersale.DecodeEvent([]byte(shipEvent("evt_s3", "9102", "shipped", "DHL", "JD014600003SE", "")))
+		ev, err := aftersale.DecodeEvent([]byte(b.shipEvent("evt_s3", "9102", "shipped", "DHL", "JD014600003SE", "")))
 		must("decode", err)
 		if _, _, err := b.app.Service().Import(ctx, []*aftersale.Event{ev}, nil); err != nil {
 			t.Fatal(err)

@@ -12,17 +12,18 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
 var arrivalLink = regexp.MustCompile(`https?://[^\s)>"]+/a/[A-Za-z0-9_.\-]+\?answer=(yes|no)`)
 
-// shipEvent is a shipment.updated event; url "" leaves the tracking link
-// to the carrier's template.
-func shipEvent(id, orderID, status, carrier, number, url string) string {
-	return fmt.Sprintf(`{"id":%q,"type":"shipment.updated","occurred_at":"2026-11-23T10:00:00Z","shipment":{"order_id":%q,"status":%q,"carrier":%q,"tracking_number":%q,"tracking_url":%q}}`,
-		id, orderID, status, carrier, number, url)
+// shipEvent is a shipment.updated event that happens now on the service's
+// clock; url "" leaves the tracking link to the carrier's template.
+func (b *bundle) shipEvent(id, orderID, status, carrier, number, url string) string {
+	return fmt.Sprintf(`{"id":%q,"type":"shipment.updated","occurred_at":%q,"shipment":{"order_id":%q,"status":%q,"carrier":%q,"tracking_number":%q,"tracking_url":%q}}`,
+		id, b.stamp(0), orderID, status, carrier, number, url)
 }
 
 // onBothDatabases runs test on the embedded SQLite and on PostgreSQL, in
@@ -51,19 +52,22 @@ func templates(b *bundle, to string) map[string][]*smtptest.Received {
 	return out
 }
 
-// waitCount waits until to has n messages of the template.
+// waitCount waits until to has n messages of the template: on the SMTP
+// server's signal, with timeout as the hang guard.
 func waitCount(t *testing.T, b *bundle, to, tmpl string, n int, timeout time.Duration) []*smtptest.Received {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
+		msgs := b.smtp.Messages()
 		got := templates(b, to)[tmpl]
 		if len(got) >= n {
 			return got
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s emails to %s within %v, want %d", len(got), tmpl, to, timeout, n)
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("%d %s emails to %s within %v, want %d (%s)", len(got), tmpl, to, timeout, n, b.describe())
 		}
-		time.Sleep(20 * time.Millisecond)
+		b.smtp.WaitFor(len(msgs)+1, left)
 	}
 }
 
@@ -75,19 +79,20 @@ func waitCount(t *testing.T, b *bundle, to, tmpl string, n int, timeout time.Dur
 func TestMultiPackageShippingCare(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setup(t, 86400*4, db) // a day is 0.25 s
+		b := setupClock(t, db)
 		const to = "ivy@example.com"
-		if code, body := b.post(t, orderEvent("evt_m1", to, "8101", "physical", "")); code != 202 {
+		if code, body := b.post(t, b.orderEvent("evt_m1", to, "8101", "physical", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		b.waitTemplate(t, to, "shipping_expectations", 15*time.Second)
+		b.settle(t)
+		b.waitTemplate(t, to, "shipping_expectations", hangGuard)
 		for _, ev := range []string{
-			shipEvent("evt_m2", "8101", "shipped", "UPS", "1ZAAA", ""),
-			shipEvent("evt_m3", "8101", "shipped", "DHL", "JD0002", "https://track.example/JD0002"),
-			shipEvent("evt_m4", "8101", "shipped", "UPS", "1ZAAA", ""), // repeated
-			shipEvent("evt_m5", "8101", "in_transit", "UPS", "1ZAAA", ""),
-			shipEvent("evt_m6", "8101", "out_for_delivery", "UPS", "1ZAAA", ""),
-			shipEvent("evt_m7", "8101", "delivered", "UPS", "1ZAAA", ""),
+			b.shipEvent("evt_m2", "8101", "shipped", "UPS", "1ZAAA", ""),
+			b.shipEvent("evt_m3", "8101", "shipped", "DHL", "JD0002", "https://track.example/JD0002"),
+			b.shipEvent("evt_m4", "8101", "shipped", "UPS", "1ZAAA", ""), // repeated
+			b.shipEvent("evt_m5", "8101", "in_transit", "UPS", "1ZAAA", ""),
+			b.shipEvent("evt_m6", "8101", "out_for_delivery", "UPS", "1ZAAA", ""),
+			b.shipEvent("evt_m7", "8101", "delivered", "UPS", "1ZAAA", ""),
 		} {
 			if code, body := b.post(t, ev); code != 202 {
 				t.Fatalf("post %s: %d %v", ev, code, body)
@@ -95,7 +100,8 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		}
 		// shipped ×2, out for delivery, delivered: in_transit sends nothing in
 		// the built-in journey.
-		updates := waitCount(t, b, to, "shipment_update", 4, 15*time.Second)
+		b.settle(t)
+		updates := waitCount(t, b, to, "shipment_update", 4, hangGuard)
 		links := map[string]bool{}
 		for _, m := range updates {
 			txt := m.Text()
@@ -111,15 +117,16 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if len(links) != 2 {
 			t.Errorf("tracking links in the updates: %v (want the UPS template link and the shop's DHL link)", links)
 		}
-		time.Sleep(600 * time.Millisecond) // over two virtual days
+		b.days(t, 2)
 		if n := len(templates(b, to)["did_it_arrive"]); n != 0 {
 			t.Fatalf("%d did_it_arrive emails while the DHL package is still on its way", n)
 		}
-		if code, body := b.post(t, shipEvent("evt_m8", "8101", "delivered", "DHL", "JD0002", "")); code != 202 {
+		if code, body := b.post(t, b.shipEvent("evt_m8", "8101", "delivered", "DHL", "JD0002", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		waitCount(t, b, to, "shipment_update", 5, 15*time.Second)
-		arrive := b.waitTemplate(t, to, "did_it_arrive", 15*time.Second)
+		b.settle(t)
+		waitCount(t, b, to, "shipment_update", 5, hangGuard)
+		arrive := b.daysUntilTemplate(t, to, "did_it_arrive", 3)
 		if got := len(templates(b, to)["shipment_update"]); got != 5 {
 			t.Errorf("%d shipment emails, want 5", got)
 		}
@@ -139,12 +146,14 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("GET %s: %d %s", no, code, page)
 		}
-		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", 15*time.Second)
+		b.settle(t)
+		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", hangGuard)
 		if call.Kind != "call" || call.Assignee != "owner" || !strings.Contains(call.Script, "1ZAAA") || !strings.Contains(call.Script, "Launch Course") {
 			t.Errorf("call after \"no\": %+v", call)
 		}
 		// The same answer again creates nothing more.
 		getPage(t, no)
+		b.settle(t)
 		tasks, _ := b.app.Service().Tasks(context.Background(), "open", to)
 		var calls int
 		for _, tk := range tasks {
@@ -170,18 +179,18 @@ func TestMultiPackageShippingCare(t *testing.T) {
 func TestLatePackage(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		// A day is a second: the "yes" must beat the call a business day
-		// after the check-in, also on a loaded machine.
-		b := setup(t, 86400, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 })
+		// The "yes" comes the day of the check-in, before the call a
+		// business day after it.
+		b := setupClock(t, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 })
 		for _, o := range []struct{ to, id string }{{"kai@example.com", "8201"}, {"lea@example.com", "8202"}} {
-			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
+			if code, body := b.post(t, b.orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
 			}
-			if code, body := b.post(t, shipEvent("evt_s"+o.id, o.id, "shipped", "Acme Post", "AP"+o.id, "")); code != 202 {
+			if code, body := b.post(t, b.shipEvent("evt_s"+o.id, o.id, "shipped", "Acme Post", "AP"+o.id, "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
 			}
 		}
-		check := b.waitTemplate(t, "kai@example.com", "did_it_arrive", 15*time.Second)
+		check := b.daysUntilTemplate(t, "kai@example.com", "did_it_arrive", 10)
 		if !strings.Contains(check.Header.Get("Subject"), "arrived yet") {
 			t.Errorf("late check-in subject %q", check.Header.Get("Subject"))
 		}
@@ -195,11 +204,16 @@ func TestLatePackage(t *testing.T) {
 			t.Fatalf("yes link %q: %d %s", yes, code, page)
 		}
 		// Lea never answers: her call comes a business day later.
-		call := waitTaskTitle(t, b.app.Service(), "lea@example.com", "Late delivery?", 20*time.Second)
+		b.settle(t)
+		var call engine.TaskView
+		b.daysUntil(t, 10, "a \"Late delivery?\" call for lea@example.com", func() bool {
+			call = taskTitled(t, b, "lea@example.com", "Late delivery?")
+			return call.ID != 0
+		})
 		if call.Kind != "call" || call.Order != "8202" {
 			t.Errorf("late delivery call: %+v", call)
 		}
-		time.Sleep(time.Second) // well past Kai's business day too
+		b.days(t, 3) // well past Kai's business day too
 		tasks, _ := b.app.Service().Tasks(context.Background(), "open", "kai@example.com")
 		for _, tk := range tasks {
 			if strings.HasPrefix(tk.Title, "Late delivery?") {
@@ -224,32 +238,35 @@ func TestLatePackage(t *testing.T) {
 func TestReturnRequestedFromOutside(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setup(t, 86400*4, db, func(c *app.Config) {
+		b := setupClock(t, db, func(c *app.Config) {
 			c.ReturnAddress, c.ReturnLabelURL = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", "https://labels.example/abc"
 		})
 		svc, ctx := b.app.Service(), context.Background()
 		const to, ex = "max@example.com", "noa@example.com"
 		for _, o := range []struct{ to, id string }{{to, "8301"}, {ex, "8302"}} {
-			if code, body := b.post(t, orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
+			if code, body := b.post(t, b.orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
 			}
-			b.waitTemplate(t, o.to, "thank_you", 15*time.Second)
 		}
-		if code, body := b.post(t, `{"id":"evt_r8301","type":"return.requested","occurred_at":"2026-11-24T10:00:00Z","return":{"order_id":"8301","reason":"It doesn't fit","skus":["sku-1"]}}`); code != 202 {
+		for _, to := range []string{to, ex} {
+			b.daysUntilTemplate(t, to, "thank_you", 3)
+		}
+		if code, body := b.post(t, `{"id":"evt_r8301","type":"return.requested","occurred_at":"`+b.stamp(0)+`","return":{"order_id":"8301","reason":"It doesn't fit","skus":["sku-1"]}}`); code != 202 {
 			t.Fatalf("return: %d %v", code, body)
 		}
-		if code, body := b.post(t, `{"id":"evt_r8302","type":"return.requested","occurred_at":"2026-11-24T10:00:00Z","return":{"order_id":"8302","reason":"Wrong size","resolution":"exchange"}}`); code != 202 {
+		if code, body := b.post(t, `{"id":"evt_r8302","type":"return.requested","occurred_at":"`+b.stamp(0)+`","return":{"order_id":"8302","reason":"Wrong size","resolution":"exchange"}}`); code != 202 {
 			t.Fatalf("return: %d %v", code, body)
 		}
-		returnedAt := time.Now()
-		ins := b.waitTemplate(t, to, "return_instructions", 15*time.Second)
+		returnedAt := b.now()
+		b.settle(t)
+		ins := b.waitTemplate(t, to, "return_instructions", hangGuard)
 		for _, want := range []string{"Launch Course", "Unit 4, Dock Road", "https://labels.example/abc", "/returns/status/"} {
 			if !strings.Contains(ins.Text(), want) {
 				t.Errorf("instructions lack %q:\n%s", want, ins.Text())
 			}
 		}
-		b.waitTemplate(t, ex, "return_instructions", 15*time.Second)
-		call := waitTaskTitle(t, svc, to, "What went wrong?", 15*time.Second)
+		b.waitTemplate(t, ex, "return_instructions", hangGuard)
+		call := waitTaskTitle(t, svc, to, "What went wrong?", hangGuard)
 		if call.Kind != "call" {
 			t.Errorf("what went wrong task: %+v", call)
 		}
@@ -278,15 +295,17 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
-		b.waitTemplate(t, to, "return_received", 15*time.Second)
+		b.settle(t)
+		b.waitTemplate(t, to, "return_received", hangGuard)
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 			t.Errorf("received twice: %v, want a conflict", err)
 		}
 		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnRefunded, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
-		b.waitTemplate(t, to, "refund_thanks", 15*time.Second)
-		time.Sleep(8 * time.Second) // past day 30
+		b.settle(t)
+		b.waitTemplate(t, to, "refund_thanks", hangGuard)
+		b.days(t, 32) // past day 30
 		for _, m := range templates(b, to) {
 			for _, msg := range m {
 				tmpl := msg.Header.Get("X-Aftersale-Template")
