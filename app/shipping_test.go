@@ -248,6 +248,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 				t.Fatalf("post: %d %v", code, body)
 			}
 		}
+		b.settle(t)
 		for _, to := range []string{to, ex} {
 			b.daysUntilTemplate(t, to, "thank_you", 3)
 		}
