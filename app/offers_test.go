@@ -19,27 +19,26 @@ import (
 // characters without the ambiguous ones (0 O 1 I L).
 var offerCode = regexp.MustCompile(`\bTHANKS-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}\b`)
 
-// buyEvent is an order.placed of one course, by a buyer who agreed to
-// marketing email or not; extra is added to the order (`"coupon":"X"`).
-func buyEvent(id, email, name, orderID string, consent bool, extra string) string {
+// buyEvent is an order.placed of one course, placed now on the service's
+// clock, by a buyer who agreed to marketing email or not; extra is added to
+// the order (`"coupon":"X"`).
+func (b *bundle) buyEvent(id, email, name, orderID string, consent bool, extra string) string {
 	if extra != "" {
 		extra = "," + extra
 	}
-	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+	return fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":%q,
 	 "customer":{"email":%q,"name":%q,"timezone":"Europe/Lisbon","marketing_consent":%t},
 	 "order":{"id":%q,"currency":"EUR","total":"49.00"%s,"items":[{"sku":"sku-1","name":"Launch Course","kind":"course","quantity":1,"price":"49.00"}]}}`,
-		id, email, name, consent, orderID, extra)
+		id, b.stamp(0), email, name, consent, orderID, extra)
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+// settled lets the service settle and then checks cond: what the events
+// posted so far lead to has happened by then.
+func (b *bundle) settled(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, timeout)
-		}
-		time.Sleep(25 * time.Millisecond)
+	b.settle(t)
+	if !cond() {
+		t.Fatalf("%s: not once the service settled (%s)", what, b.describe())
 	}
 }
 
@@ -79,19 +78,20 @@ func timelineHas(c map[string]any, kind string, words ...string) bool {
 func TestOfferCodesAndRedemption(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setup(t, 86400*10, db, func(c *app.Config) { c.ShopURL = "https://shop.example" })
+		b := setupClock(t, db, func(c *app.Config) { c.ShopURL = "https://shop.example" })
 		for _, ev := range []string{
-			buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""),
-			buyEvent("o-cy", "cy@example.com", "Cy Ortega", "1002", true, ""),
-			buyEvent("o-bo", "bo@example.com", "Bo Berg", "1003", false, ""),
+			b.buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""),
+			b.buyEvent("o-cy", "cy@example.com", "Cy Ortega", "1002", true, ""),
+			b.buyEvent("o-bo", "bo@example.com", "Bo Berg", "1003", false, ""),
 		} {
 			if code, body := b.post(t, ev); code != http.StatusAccepted {
 				t.Fatalf("post: %d %v", code, body)
 			}
 		}
-		ana := b.waitTemplate(t, "ana@example.com", "day30_checkin", 20*time.Second)
-		cy := b.waitTemplate(t, "cy@example.com", "day30_checkin", 20*time.Second)
-		bo := b.waitTemplate(t, "bo@example.com", "day30_checkin", 20*time.Second)
+		b.settle(t)
+		ana := b.daysUntilTemplate(t, "ana@example.com", "day30_checkin", 35)
+		cy := b.waitTemplate(t, "cy@example.com", "day30_checkin", hangGuard)
+		bo := b.waitTemplate(t, "bo@example.com", "day30_checkin", hangGuard)
 
 		text := ana.Text()
 		code := offerCode.FindString(text)
@@ -111,7 +111,7 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 			}
 		}
 		// Valid 30 days from now, shown as a date in Lisbon.
-		until := time.Now().In(mustZone(t, "Europe/Lisbon")).AddDate(0, 0, 30).Format("2 Jan 2006")
+		until := b.now().In(mustZone(t, "Europe/Lisbon")).AddDate(0, 0, 30).Format("2 Jan 2006")
 		if !strings.Contains(text, "until "+until) {
 			t.Errorf("the code is not said to be valid until %s:\n%s", until, text)
 		}
@@ -125,7 +125,7 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 			t.Errorf("the day-30 email of a customer without consent is not the plain check-in:\n%s", t2)
 		}
 		// One day-30 email each, whatever the consent.
-		time.Sleep(300 * time.Millisecond)
+		b.days(t, 3)
 		for _, to := range []string{"ana@example.com", "bo@example.com"} {
 			if n := len(templates(b, to)["day30_checkin"]); n != 1 {
 				t.Errorf("%s got %d day-30 emails, want 1", to, n)
@@ -145,10 +145,10 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 		}
 
 		// Ana uses her code (in lower case): redeemed by that order.
-		if st, body := b.post(t, buyEvent("o-ana-2", "ana@example.com", "Ana Lima", "1101", true, fmt.Sprintf(`"coupon":%q`, strings.ToLower(code)))); st != http.StatusAccepted {
+		if st, body := b.post(t, b.buyEvent("o-ana-2", "ana@example.com", "Ana Lima", "1101", true, fmt.Sprintf(`"coupon":%q`, strings.ToLower(code)))); st != http.StatusAccepted {
 			t.Fatalf("post: %d %v", st, body)
 		}
-		eventually(t, 10*time.Second, "the code redeemed", func() bool {
+		b.settled(t, "the code redeemed", func() bool {
 			cs := coupons(b.customer(t, "ana@example.com"))
 			return len(cs) > 0 && cs[0]["redemptions"] == 1.0
 		})
@@ -160,18 +160,18 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 			t.Errorf("no redemption in the timeline: %v", c["timeline"])
 		}
 		// The same order again (a second event for it) is not a repeat.
-		b.post(t, buyEvent("o-ana-2b", "ana@example.com", "Ana Lima", "1101", true, fmt.Sprintf(`"coupon":%q`, code)))
+		b.post(t, b.buyEvent("o-ana-2b", "ana@example.com", "Ana Lima", "1101", true, fmt.Sprintf(`"coupon":%q`, code)))
 		// Somebody else uses it again: a repeat.
-		b.post(t, buyEvent("o-dan", "dan@example.com", "Dan Ito", "1201", false, fmt.Sprintf(`"coupon":%q`, code)))
-		eventually(t, 10*time.Second, "the repeat", func() bool {
+		b.post(t, b.buyEvent("o-dan", "dan@example.com", "Dan Ito", "1201", false, fmt.Sprintf(`"coupon":%q`, code)))
+		b.settled(t, "the repeat", func() bool {
 			return timelineHas(b.customer(t, "dan@example.com"), "coupon", "code "+code+" used again by order 1201", "repeat")
 		})
 		if cs := coupons(b.customer(t, "ana@example.com")); cs[0]["redemptions"] != 2.0 || cs[0]["redeemed_by"] != "1101" {
 			t.Errorf("after the repeat: %v", cs[0])
 		}
 		// An unknown code is no error: the order is recorded.
-		b.post(t, buyEvent("o-eve", "eve@example.com", "Eve", "1301", false, `"coupon":"BLACKFRIDAY"`))
-		eventually(t, 10*time.Second, "the order with a shop-wide code", func() bool {
+		b.post(t, b.buyEvent("o-eve", "eve@example.com", "Eve", "1301", false, `"coupon":"BLACKFRIDAY"`))
+		b.settled(t, "the order with a shop-wide code", func() bool {
 			code, _ := b.do(t, "GET", "/api/v1/customers/eve@example.com", apiKey, "", nil)
 			return code == http.StatusOK
 		})
@@ -197,12 +197,13 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 func TestReferralAttribution(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setup(t, 86400*10, db, func(c *app.Config) {
+		b := setupClock(t, db, func(c *app.Config) {
 			c.ShopURL = "https://shop.example/store"
 			c.ReferralRewardPercent, c.ReferralRewardDays = 15, 45
 		})
-		b.post(t, buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""))
-		m := b.waitTemplate(t, "ana@example.com", "day30_checkin", 20*time.Second)
+		b.post(t, b.buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""))
+		b.settle(t)
+		m := b.daysUntilTemplate(t, "ana@example.com", "day30_checkin", 35)
 		link := regexp.MustCompile(regexp.QuoteMeta(b.base) + `/r/ANA-[A-HJKMNP-Z2-9]{4}\b`).FindString(m.Text())
 		if link == "" {
 			t.Fatalf("no referral link in:\n%s", m.Text())
@@ -245,19 +246,18 @@ func TestReferralAttribution(t *testing.T) {
 		}
 
 		// Ana's own code on her own order credits nobody.
-		b.post(t, buyEvent("o-ana-2", "ana@example.com", "Ana Lima", "1002", true, fmt.Sprintf(`"referral":%q`, ref)))
+		b.post(t, b.buyEvent("o-ana-2", "ana@example.com", "Ana Lima", "1002", true, fmt.Sprintf(`"referral":%q`, ref)))
 		// A friend comes with the link (order.referral), another gives the
 		// code as a coupon: both credit Ana, each with a reward code.
-		b.post(t, buyEvent("o-fay", "fay@example.com", "Fay Moss", "2001", false, fmt.Sprintf(`"referral":%q`, ref)))
-		b.post(t, buyEvent("o-gus", "gus@example.com", "Gus Hale", "2002", false, fmt.Sprintf(`"coupon":%q`, strings.ToLower(ref))))
+		b.post(t, b.buyEvent("o-fay", "fay@example.com", "Fay Moss", "2001", false, fmt.Sprintf(`"referral":%q`, ref)))
+		b.post(t, b.buyEvent("o-gus", "gus@example.com", "Gus Hale", "2002", false, fmt.Sprintf(`"coupon":%q`, strings.ToLower(ref))))
 		// The same order again credits once.
-		b.post(t, buyEvent("o-gus-2", "gus@example.com", "Gus Hale", "2002", false, fmt.Sprintf(`"coupon":%q`, ref)))
-		eventually(t, 10*time.Second, "two referred purchases", func() bool {
+		b.post(t, b.buyEvent("o-gus-2", "gus@example.com", "Gus Hale", "2002", false, fmt.Sprintf(`"coupon":%q`, ref)))
+		b.settled(t, "two referred purchases", func() bool {
 			r, _ := b.customer(t, "ana@example.com")["referral"].(map[string]any)
 			_, gus := b.do(t, "GET", "/api/v1/customers/gus@example.com", apiKey, "", nil)
 			return r != nil && r["referred"] == 2.0 && gus != nil && len(gus["orders"].([]any)) == 1
 		})
-		time.Sleep(200 * time.Millisecond) // let the second event of order 2002 and Ana's own order be processed
 		c = b.customer(t, "ana@example.com")
 		if r := c["referral"].(map[string]any); r["referred"] != 2.0 {
 			t.Errorf("referred = %v, want 2 (self-referral ignored, one credit per order)", r["referred"])
@@ -272,7 +272,7 @@ func TestReferralAttribution(t *testing.T) {
 			!strings.HasPrefix(rewards[0]["code"].(string), "REWARD-") {
 			t.Errorf("reward codes = %v", rewards)
 		}
-		if exp, _ := time.Parse(time.RFC3339, rewards[0]["expires_at"].(string)); exp.Before(time.Now().AddDate(0, 0, 44)) || exp.After(time.Now().AddDate(0, 0, 46)) {
+		if exp, _ := time.Parse(time.RFC3339, rewards[0]["expires_at"].(string)); exp.Before(b.now().AddDate(0, 0, 44)) || exp.After(b.now().AddDate(0, 0, 46)) {
 			t.Errorf("the reward expires at %v, want in 45 days", exp)
 		}
 		if !timelineHas(c, "referral", "order 2001", "fay@example.com") || !timelineHas(c, "referral", "order 2002", "gus@example.com") ||
