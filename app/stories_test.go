@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/engine"
@@ -26,20 +25,16 @@ func (b *bundle) templateMessages(to, tmpl string) []*smtptest.Received {
 	return out
 }
 
-// waitTemplates waits until n messages rendered from tmpl reached to.
-func (b *bundle) waitTemplates(t *testing.T, to, tmpl string, n int, timeout time.Duration) []*smtptest.Received {
+// daysUntilTemplates lets days pass (none when they are there already)
+// until n messages rendered from tmpl reached to, and returns them; it
+// fails after max days.
+func (b *bundle) daysUntilTemplates(t *testing.T, to, tmpl string, n, max int) []*smtptest.Received {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if got := b.templateMessages(to, tmpl); len(got) >= n {
-			return got
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			t.Fatalf("%d %s emails to %s within %v, want %d", len(b.templateMessages(to, tmpl)), tmpl, to, timeout, n)
-		}
-		b.smtp.WaitFor(len(b.smtp.Messages())+1, min(left, 200*time.Millisecond))
-	}
+	b.settle(t)
+	b.daysUntil(t, max, fmt.Sprintf("%d %s emails to %s", n, tmpl, to), func() bool {
+		return len(b.templateMessages(to, tmpl)) >= n
+	})
+	return b.templateMessages(to, tmpl)
 }
 
 // TestDay7TellsAStory: the day-7 check-in tells the best story the client
@@ -47,7 +42,7 @@ func (b *bundle) waitTemplates(t *testing.T, to, tmpl string, n int, timeout tim
 // customer is told another one.
 func TestDay7TellsAStory(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*4) // a day passes in 0.25 s
+	b := setupClock(t)
 	ctx := context.Background()
 	svc := b.app.Service()
 	save := func(title, match string, permission bool) {
@@ -63,10 +58,10 @@ func TestDay7TellsAStory(t *testing.T) {
 	save("Someone else's product", "sku-9", true)
 	save("Anyone at all", "", true)
 
-	if code, body := b.post(t, orderEvent("evt_s1", "ana@example.com", "8001", "course", "")); code != http.StatusAccepted {
+	if code, body := b.post(t, b.orderEvent("evt_s1", "ana@example.com", "8001", "course", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	first := b.waitTemplate(t, "ana@example.com", "day7_checkin", 15*time.Second)
+	first := b.daysUntilTemplates(t, "ana@example.com", "day7_checkin", 1, 10)[0]
 	text, html := first.Text(), first.HTML()
 	for _, want := range []string{"Maria for sku-1", "The story of Maria for sku-1.", "- It went **well**."} {
 		if !strings.Contains(text, want) {
@@ -84,10 +79,10 @@ func TestDay7TellsAStory(t *testing.T) {
 
 	// A second order of the same customer: the story for the SKU went to
 	// her already, so she hears the one for any purchase.
-	if code, body := b.post(t, orderEvent("evt_s2", "ana@example.com", "8002", "course", "")); code != http.StatusAccepted {
+	if code, body := b.post(t, b.orderEvent("evt_s2", "ana@example.com", "8002", "course", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	second := b.waitTemplates(t, "ana@example.com", "day7_checkin", 2, 15*time.Second)[1]
+	second := b.daysUntilTemplates(t, "ana@example.com", "day7_checkin", 2, 10)[1]
 	if text := second.Text(); !strings.Contains(text, "Anyone at all") || strings.Contains(text, "Maria for sku-1") || strings.Contains(text, "Secret Sam") {
 		t.Errorf("the second day-7 email:\n%s", text)
 	}
@@ -95,17 +90,17 @@ func TestDay7TellsAStory(t *testing.T) {
 		t.Error("two orders' day-7 emails share a Message-ID")
 	}
 	// Another customer still hears Maria's story.
-	if code, body := b.post(t, orderEvent("evt_s3", "bo@example.com", "8003", "course", "")); code != http.StatusAccepted {
+	if code, body := b.post(t, b.orderEvent("evt_s3", "bo@example.com", "8003", "course", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	if text := b.waitTemplate(t, "bo@example.com", "day7_checkin", 15*time.Second).Text(); !strings.Contains(text, "Maria for sku-1") {
+	if text := b.daysUntilTemplates(t, "bo@example.com", "day7_checkin", 1, 10)[0].Text(); !strings.Contains(text, "Maria for sku-1") {
 		t.Errorf("another customer's day-7 email:\n%s", text)
 	}
 	// Nothing was told twice to Ana: a third order gets no story at all.
-	if code, body := b.post(t, orderEvent("evt_s4", "ana@example.com", "8004", "course", "")); code != http.StatusAccepted {
+	if code, body := b.post(t, b.orderEvent("evt_s4", "ana@example.com", "8004", "course", "")); code != http.StatusAccepted {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	third := b.waitTemplates(t, "ana@example.com", "day7_checkin", 3, 15*time.Second)[2]
+	third := b.daysUntilTemplates(t, "ana@example.com", "day7_checkin", 3, 10)[2]
 	if text := third.Text(); strings.Contains(text, "The story of") || strings.Contains(text, "One of our clients") {
 		t.Errorf("the third day-7 email tells a story again:\n%s", text)
 	}
@@ -116,11 +111,11 @@ func TestDay7TellsAStory(t *testing.T) {
 // asked for a refund.
 func TestNextLevelOffer(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*10, func(c *app.Config) { // a day passes in 0.1 s: day 45 is 4.5 s away
+	b := setupClock(t, func(c *app.Config) {
 		c.NextLevel = "sku-9=Something Else|https://shop.example/else;sku-1=Launch Mastermind|https://shop.example/mastermind|Twelve weeks in a small group of founders."
 	})
 	for i, who := range []string{"eng@example.com", "idle@example.com", "refund@example.com"} {
-		if code, body := b.post(t, orderEvent(fmt.Sprint("evt_n", i), who, fmt.Sprint(9001+i), "course", "")); code != http.StatusAccepted {
+		if code, body := b.post(t, b.orderEvent(fmt.Sprint("evt_n", i), who, fmt.Sprint(9001+i), "course", "")); code != http.StatusAccepted {
 			t.Fatalf("post %s: %d %v", who, code, body)
 		}
 	}
@@ -129,12 +124,12 @@ func TestNextLevelOffer(t *testing.T) {
 	for _, who := range []string{"eng@example.com", "refund@example.com"} {
 		b.completeTask(t, who, "personal_email", "done")
 	}
-	code, body := b.post(t, `{"id":"evt_n_refund","type":"order.refunded","occurred_at":"2026-11-22T11:00:00Z","order":{"id":"9003"}}`)
+	code, body := b.post(t, `{"id":"evt_n_refund","type":"order.refunded","occurred_at":"`+b.stamp(0)+`","order":{"id":"9003"}}`)
 	if code != http.StatusAccepted {
 		t.Fatalf("refund: %d %v", code, body)
 	}
 
-	m := b.waitTemplate(t, "eng@example.com", "next_level", 20*time.Second)
+	m := b.daysUntilTemplates(t, "eng@example.com", "next_level", 1, 50)[0]
 	text := m.Text()
 	for _, want := range []string{"Launch Mastermind", "https://shop.example/mastermind", "Twelve weeks in a small group of founders.", "Launch Course"} {
 		if !strings.Contains(text, want) {
@@ -147,8 +142,9 @@ func TestNextLevelOffer(t *testing.T) {
 	if m.Header.Get("List-Unsubscribe") == "" {
 		t.Error("the next-level email has no List-Unsubscribe")
 	}
-	// The others' steps fell due at the same time: give them a moment.
-	time.Sleep(time.Second)
+	// The others' steps fell due at the same time, and have run once the
+	// service settled; a few more days bring nothing more.
+	b.days(t, 5)
 	for _, who := range []string{"idle@example.com", "refund@example.com"} {
 		if got := b.templateMessages(who, "next_level"); len(got) != 0 {
 			t.Errorf("%s got the next-level offer:\n%s", who, got[0].Text())
@@ -173,36 +169,31 @@ func TestNextLevelOffer(t *testing.T) {
 	}
 }
 
-// completeTask waits for an open task of the kind for the customer and
-// completes it with the outcome.
+// completeTask completes the customer's open task of the kind, there once
+// the service has settled, with the outcome.
 func (b *bundle) completeTask(t *testing.T, customer, kind, outcome string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?status=open&customer="+customer, nil)
-		req.Header.Set("Authorization", "Bearer "+apiKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tasks []map[string]any
-		err = json.NewDecoder(resp.Body).Decode(&tasks)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range tasks {
-			if tk["kind"] == kind {
-				id := fmt.Sprint(tk["id"])
-				if code, body := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"`+outcome+`"}`)); code != 200 {
-					t.Fatalf("complete task %s: %d %v", id, code, body)
-				}
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no open %s task for %s: %v", kind, customer, tasks)
-		}
-		time.Sleep(50 * time.Millisecond)
+	b.settle(t)
+	req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?status=open&customer="+customer, nil)
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var tasks []map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&tasks)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range tasks {
+		if tk["kind"] == kind {
+			id := fmt.Sprint(tk["id"])
+			if code, body := b.do(t, "POST", "/api/v1/tasks/"+id+"/complete", apiKey, "application/json", []byte(`{"outcome":"`+outcome+`"}`)); code != 200 {
+				t.Fatalf("complete task %s: %d %v", id, code, body)
+			}
+			return
+		}
+	}
+	t.Fatalf("no open %s task for %s once the service settled (%s): %v", kind, customer, b.describe(), tasks)
 }
