@@ -81,12 +81,15 @@ func running(t *testing.T, f func(t *testing.T, h *harness), opts ...harnessOpt)
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f(t, startHarness(t, name, aftersale.NewManualClock(harnessStart()), nil, opts...))
+			f(t, startHarness(t, name, aftersale.NewManualClock(harnessStart()), nil, true, opts...))
 		})
 	}
 }
 
-func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer aftersale.Mailer, opts ...harnessOpt) *harness {
+// startHarness makes the service on db ("sqlite" or "postgres") with its
+// River runner; start says whether the runner (workers, event processor,
+// the dispatcher on each Advance) runs.
+func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer aftersale.Mailer, start bool, opts ...harnessOpt) *harness {
 	t.Helper()
 	ctx := context.Background()
 	js, err := journey.Default()
@@ -147,6 +150,10 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 		}
 	}
 	h.st = cfg.Store
+	if !start {
+		t.Cleanup(h.svc.Close)
+		return h
+	}
 	if err := run.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

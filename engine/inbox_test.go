@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// TestImportAndProcessInbox puts past orders and a new one in the inbox
+// with Import, without a running service, and processes them with
+// ProcessInbox: the past orders are recorded without a journey, the new one
+// starts its journey (its at-once steps are rows with jobs); the same file
+// again adds nothing.
+func TestImportAndProcessInbox(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
+			now := h.clock.RealNow()
+			var evs []*aftersale.Event
+			for i := range 30 {
+				ev := order(fmt.Sprintf("past-%d", i), fmt.Sprintf("p%d@example.com", i), fmt.Sprint(7000+i), "digital")
+				ev.OccurredAt, ev.History, ev.Source = now.AddDate(0, -2, 0), true, "import"
+				evs = append(evs, ev)
+			}
+			fresh := order("new-1", "new@example.com", "7999", "digital")
+			fresh.OccurredAt = now
+			evs = append(evs, fresh)
+			var progress []int
+			added, known, err := h.svc.Import(ctx, evs, func(n int) { progress = append(progress, n) })
+			if err != nil || added != 31 || known != 0 || len(progress) == 0 || progress[len(progress)-1] != 31 {
+				t.Fatalf("Import: %d added, %d known, progress %v, %v", added, known, progress, err)
+			}
+			if err := h.svc.WaitIdle(ctxTimeout(t, 0)); err == nil || !strings.Contains(err.Error(), "inbox") {
+				t.Errorf("WaitIdle with a full inbox and no processor: %v, want it to name the inbox", err)
+			}
+			n, err := h.svc.ProcessInbox(ctx, nil)
+			if err != nil || n != 31 {
+				t.Fatalf("ProcessInbox: %d, %v; want 31", n, err)
+			}
+			if n, err := h.svc.ProcessInbox(ctx, nil); err != nil || n != 0 {
+				t.Errorf("ProcessInbox of an empty inbox: %d, %v", n, err)
+			}
+			for i := range 30 {
+				c := h.customer(t, fmt.Sprintf("p%d@example.com", i))
+				steps, err := h.st.StepListByCustomer(ctx, c.ID)
+				if err != nil || len(steps) != 0 {
+					t.Fatalf("past order %d: steps %v, %v; want none", i, steps, err)
+				}
+			}
+			steps, err := h.st.StepListByCustomer(ctx, h.customer(t, "new@example.com").ID)
+			if err != nil || len(steps) == 0 {
+				t.Fatalf("the new order: steps %v, %v; want its journey", steps, err)
+			}
+			enqueued := 0
+			for _, st := range steps {
+				if st.Enqueued {
+					enqueued++
+				}
+			}
+			if enqueued == 0 {
+				t.Errorf("the new order's at-once steps have no jobs: %+v", steps)
+			}
+			added, known, err = h.svc.Import(ctx, evs, nil)
+			if err != nil || added != 0 || known != 31 {
+				t.Errorf("the same file again: %d added, %d known, %v", added, known, err)
+			}
+		})
+	}
+}
+
+// ctxTimeout is a context that ends after d (0: already ended).
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
