@@ -14,14 +14,14 @@ func shipment(id, orderID string, status aftersale.ShipmentStatus) *aftersale.Ev
 }
 
 // linkToken returns the token of the first link in text that starts with
-// prefix: what follows it up to a ?, ), > or space.
+// prefix: what follows it up to a ?, ), >, quote or space.
 func linkToken(text, prefix string) string {
 	i := strings.Index(text, prefix)
 	if i < 0 {
 		return ""
 	}
 	rest := text[i+len(prefix):]
-	if j := strings.IndexAny(rest, "?)> \n"); j >= 0 {
+	if j := strings.IndexAny(rest, "?)> \n\""); j >= 0 {
 		rest = rest[:j]
 	}
 	return rest
