@@ -13,37 +13,39 @@ import (
 	"github.com/aftersale/aftersale/internal/pgtest"
 )
 
-// TestLaterStepsWaitInPlans runs the default journey with a two-second
-// planning horizon, so that its steps from day 5 on (at a day every 0.5 s)
-// wait in a plan and become rows while the journey runs. The buyer gets the
+// TestLaterStepsWaitInPlans runs the default journey on a manual clock
+// with a four-day planning horizon, so that its steps from day 5 on wait in
+// a plan and become rows while the days pass. The buyer gets the
 // same emails as a buyer whose steps all had rows at once; the
 // timeline shows the planned steps before they have rows; a refund turns a
 // plan's steps into exited rows and nothing of it is sent.
 func TestLaterStepsWaitInPlans(t *testing.T) {
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		const scale = 86400 * 2 // a day passes in 0.5 s
-		lazy := setup(t, scale, db, func(c *app.Config) { c.PlanAhead = 2 * time.Second })
+		lazy := setupClock(t, db, func(c *app.Config) { c.PlanAhead = 4 * 24 * time.Hour })
 		var cfg app.Config
 		if db(&cfg); cfg.DatabaseURL != "" {
 			url := pgtest.Database(t)
 			db = func(c *app.Config) { c.DatabaseURL = url }
 		}
-		eager := setup(t, scale, db) // an hour: every step has its row at once
+		// Sixty days: every step has its row at once.
+		eager := setupClock(t, db, func(c *app.Config) { c.PlanAhead = 60 * 24 * time.Hour })
+		bought := map[*bundle]time.Time{lazy: lazy.now(), eager: eager.now()}
 		for _, b := range []*bundle{lazy, eager} {
-			if code, body := b.post(t, orderEvent("evt_p1", "pia@example.com", "9101", "digital", "")); code != 202 {
+			if code, body := b.post(t, b.orderEvent("evt_p1", "pia@example.com", "9101", "digital", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
 			}
 		}
-		if code, body := lazy.post(t, orderEvent("evt_p2", "rob@example.com", "9102", "digital", "")); code != 202 {
+		if code, body := lazy.post(t, lazy.orderEvent("evt_p2", "rob@example.com", "9102", "digital", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
 		}
-		lazy.waitTemplate(t, "pia@example.com", "thank_you", 5*time.Second)
-		lazy.waitTemplate(t, "rob@example.com", "thank_you", 5*time.Second)
+		lazy.settle(t)
+		lazy.waitTemplate(t, "pia@example.com", "thank_you", hangGuard)
+		lazy.waitTemplate(t, "rob@example.com", "thank_you", hangGuard)
 		ctx := context.Background()
 		st := lazy.app.Store()
 
-		// Day 30 is 15 s away (a row from 13 s on): planned, shown, without
-		// a row.
+		// Day 30 is far beyond the horizon (a row from day 26 on): planned,
+		// shown, without a row.
 		pia := lazy.customer(t, "pia@example.com")
 		if !stepInTimeline(pia, "default/day30-checkin", "pending") {
 			t.Errorf("the planned day-30 step is not in the timeline: %v", pia["timeline"])
@@ -74,11 +76,12 @@ func TestLaterStepsWaitInPlans(t *testing.T) {
 		if plans, err := st.StepPlanListByCustomer(ctx, rob.ID); err != nil || len(plans) != 1 {
 			t.Fatalf("rob's plans before the refund: %d, %v; want 1", len(plans), err)
 		}
-		if code, body := lazy.post(t, `{"id":"evt_p3","type":"order.refunded","occurred_at":"2026-11-22T11:00:00Z","order":{"id":"9102"}}`); code != 202 {
+		if code, body := lazy.post(t, `{"id":"evt_p3","type":"order.refunded","occurred_at":"`+lazy.stamp(0)+`","order":{"id":"9102"}}`); code != 202 {
 			t.Fatalf("refund: %d %v", code, body)
 		}
-		refundAt := time.Now()
-		lazy.waitTemplate(t, "rob@example.com", "refund_thanks", 5*time.Second)
+		refundAt := lazy.now()
+		lazy.settle(t)
+		lazy.waitTemplate(t, "rob@example.com", "refund_thanks", hangGuard)
 		if plans, err := st.StepPlanListByCustomer(ctx, rob.ID); err != nil || len(plans) != 0 {
 			t.Errorf("plans after the refund: %d, %v; want none", len(plans), err)
 		}
@@ -86,22 +89,17 @@ func TestLaterStepsWaitInPlans(t *testing.T) {
 			t.Errorf("the planned day-30 step is not exited in the timeline")
 		}
 
-		// Day 45 (the last step) is 22.5 s after the purchase.
-		lazy.waitTemplate(t, "pia@example.com", "day30_checkin", 30*time.Second)
-		eager.waitTemplate(t, "pia@example.com", "day30_checkin", 30*time.Second)
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			pending, _, err := st.StepCountPending(ctx, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pending == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d steps still pending", pending)
+		// Day 45 is the last step: fifty days pass on both.
+		lazy.daysUntilTemplate(t, "pia@example.com", "day30_checkin", 35)
+		eager.daysUntilTemplate(t, "pia@example.com", "day30_checkin", 35)
+		for _, b := range []*bundle{lazy, eager} {
+			for b.now().Before(bought[b].AddDate(0, 0, 50)) {
+				b.days(t, 1)
 			}
 		}
-		time.Sleep(time.Second)
+		if pending, _, err := st.StepCountPending(ctx, lazy.now()); err != nil || pending != 0 {
+			t.Fatalf("%d steps still pending on day 50 (%v)", pending, err)
+		}
 		got, want := templates(lazy, "pia@example.com"), templates(eager, "pia@example.com")
 		if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
 			t.Errorf("emails with plans %v, without %v", g, w)
