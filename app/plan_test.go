@@ -3,36 +3,28 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
 )
 
-// waitTaskTitle waits for an open task of the customer whose title has
-// the prefix.
-func waitTaskTitle(t *testing.T, svc *engine.Service, customer, prefix string, timeout time.Duration) engine.TaskView {
+// waitTaskTitle lets days pass (none when it is there once the service
+// settled) until the customer has an open task whose title has the prefix;
+// it fails after maxDays days (0: it must be there at once).
+func waitTaskTitle(t *testing.T, b *bundle, customer, prefix string, maxDays int) engine.TaskView {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		tasks, err := svc.Tasks(context.Background(), "open", customer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range tasks {
-			if strings.HasPrefix(tk.Title, prefix) {
-				return tk
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no open task %q… for %s within %v; have %+v", prefix, customer, timeout, tasks)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
+	b.settle(t)
+	var got engine.TaskView
+	b.daysUntil(t, maxDays, fmt.Sprintf("an open task %q… for %s", prefix, customer), func() bool {
+		got = taskTitled(t, b, customer, prefix)
+		return got.ID != 0
+	})
+	return got
 }
 
 func postPage(t *testing.T, u string, form url.Values) (int, string) {
@@ -54,18 +46,17 @@ func postPage(t *testing.T, u string, form url.Values) (int, string) {
 	return resp.StatusCode, b.String()
 }
 
-// TestSuccessPlan runs the success plan of a coaching order on a time
-// scale: the agreement call appears, the client enters the objectives
+// TestSuccessPlan runs the success plan of a coaching order on a manual
+// clock: the agreement call appears, the client enters the objectives
 // through the signed link, the API reads them back, progress is recorded
 // through the page and the API, and the 2-week check-in call appears.
 func TestSuccessPlan(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*4, withTeam) // a day is 0.25 s
-	svc := b.app.Service()
-	if code, body := b.post(t, orderEvent("evt_pl", "pl@example.com", "PL-1", "coaching", "")); code != 202 {
+	b := setupClock(t, withTeam)
+	if code, body := b.post(t, b.orderEvent("evt_pl", "pl@example.com", "PL-1", "coaching", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	agree := waitTaskTitle(t, svc, "pl@example.com", "Agree the success plan", 10*time.Second)
+	agree := waitTaskTitle(t, b, "pl@example.com", "Agree the success plan", 3)
 	if agree.Kind != string(aftersale.TaskCall) || agree.Assignee != "owner" || !strings.Contains(agree.Script, "objectives") {
 		t.Errorf("agreement task %+v", agree)
 	}
@@ -153,8 +144,8 @@ func TestSuccessPlan(t *testing.T) {
 		t.Errorf("%d check-ins after the refused ones, want 2", n)
 	}
 
-	// Two weeks later (3.5 s here), the first check-in call.
-	ci := waitTaskTitle(t, svc, "pl@example.com", "2-week check-in", 15*time.Second)
+	// Two weeks later, the first check-in call.
+	ci := waitTaskTitle(t, b, "pl@example.com", "2-week check-in", 16)
 	if ci.Kind != string(aftersale.TaskCall) || !strings.Contains(ci.Script, "progress") {
 		t.Errorf("check-in task %+v", ci)
 	}
@@ -164,11 +155,11 @@ func TestSuccessPlan(t *testing.T) {
 // success plan journey.
 func TestSuccessPlanNotForDigital(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 86400*4, withTeam)
-	if code, body := b.post(t, orderEvent("evt_pd", "pd@example.com", "PD-1", "digital", "")); code != 202 {
+	b := setupClock(t, withTeam)
+	if code, body := b.post(t, b.orderEvent("evt_pd", "pd@example.com", "PD-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
-	time.Sleep(1500 * time.Millisecond) // past 2 business days
+	b.days(t, 6) // past 2 business days, whatever the weekday
 	tasks, err := b.app.Service().Tasks(context.Background(), "", "pd@example.com")
 	if err != nil {
 		t.Fatal(err)

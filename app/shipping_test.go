@@ -12,7 +12,6 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -146,8 +145,7 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("GET %s: %d %s", no, code, page)
 		}
-		b.settle(t)
-		call := waitTaskTitle(t, b.app.Service(), to, "It did not arrive well", hangGuard)
+		call := waitTaskTitle(t, b, to, "It did not arrive well", 0)
 		if call.Kind != "call" || call.Assignee != "owner" || !strings.Contains(call.Script, "1ZAAA") || !strings.Contains(call.Script, "Launch Course") {
 			t.Errorf("call after \"no\": %+v", call)
 		}
@@ -204,12 +202,7 @@ func TestLatePackage(t *testing.T) {
 			t.Fatalf("yes link %q: %d %s", yes, code, page)
 		}
 		// Lea never answers: her call comes a business day later.
-		b.settle(t)
-		var call engine.TaskView
-		b.daysUntil(t, 10, "a \"Late delivery?\" call for lea@example.com", func() bool {
-			call = taskTitled(t, b, "lea@example.com", "Late delivery?")
-			return call.ID != 0
-		})
+		call := waitTaskTitle(t, b, "lea@example.com", "Late delivery?", 10)
 		if call.Kind != "call" || call.Order != "8202" {
 			t.Errorf("late delivery call: %+v", call)
 		}
@@ -267,7 +260,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 			}
 		}
 		b.waitTemplate(t, ex, "return_instructions", hangGuard)
-		call := waitTaskTitle(t, svc, to, "What went wrong?", hangGuard)
+		call := waitTaskTitle(t, b, to, "What went wrong?", 0)
 		if call.Kind != "call" {
 			t.Errorf("what went wrong task: %+v", call)
 		}
