@@ -24,7 +24,7 @@ import (
 // Refund rate 1/5, repeat rate 1/5, one order touched by a human.
 func TestFunnelOnASeededDataset(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 1, withTeam)
+	b := setupClock(t, withTeam)
 	ctx := context.Background()
 	st := b.app.Store()
 	post := func(ev string) {
@@ -33,38 +33,32 @@ func TestFunnelOnASeededDataset(t *testing.T) {
 			t.Fatalf("post: %d %v\n%s", code, body, ev)
 		}
 	}
-	order := func(id, email, day string) string {
-		return fmt.Sprintf(`{"id":"f-%s","type":"order.placed","occurred_at":"2026-10-%sT10:00:00Z","history":true,
-		 "customer":{"email":%q},"order":{"id":%q,"items":[{"name":"Guide","kind":"digital"}]}}`, id, day, email, id)
+	// The history happened some two months before the clock's now: day
+	// d of it is at (d-60) days and an hour of the now.
+	day := func(d int, hours time.Duration) string { return b.stamp(time.Duration(d-60)*24*time.Hour + hours) }
+	order := func(id, email string, d int) string {
+		return fmt.Sprintf(`{"id":"f-%s","type":"order.placed","occurred_at":%q,"history":true,
+		 "customer":{"email":%q},"order":{"id":%q,"items":[{"name":"Guide","kind":"digital"}]}}`, id, day(d, time.Hour), email, id)
 	}
-	post(order("A1", "ann@example.com", "01"))
-	post(order("A2", "ann@example.com", "05"))
-	post(order("B1", "ben@example.com", "02"))
-	post(order("C1", "cat@example.com", "03"))
-	post(order("D1", "dan@example.com", "04"))
-	post(`{"id":"f-C1-refund","type":"order.refunded","occurred_at":"2026-10-06T10:00:00Z","history":true,"order":{"id":"C1"}}`)
-	post(`{"id":"f-B1-open","type":"product.accessed","occurred_at":"2026-10-02T12:00:00Z","order":{"id":"B1"}}`)
+	post(order("A1", "ann@example.com", 1))
+	post(order("A2", "ann@example.com", 5))
+	post(order("B1", "ben@example.com", 2))
+	post(order("C1", "cat@example.com", 3))
+	post(order("D1", "dan@example.com", 4))
+	post(`{"id":"f-C1-refund","type":"order.refunded","occurred_at":"` + day(6, time.Hour) + `","history":true,"order":{"id":"C1"}}`)
+	post(`{"id":"f-B1-open","type":"product.accessed","occurred_at":"` + day(2, 3*time.Hour) + `","order":{"id":"B1"}}`)
 
-	// Wait until the processor has applied them all.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		left, err := st.InboxList(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events not processed", len(left))
-		}
-		time.Sleep(20 * time.Millisecond)
+	// The processor has applied them all once the service settles.
+	b.settle(t)
+	if left, err := st.InboxList(ctx, 10); err != nil || len(left) != 0 {
+		t.Fatalf("%d events not processed once the service settled (%v)", len(left), err)
 	}
 	b1, err := st.OrderGetByExternalID(ctx, "B1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	call, err := st.TaskCreate(ctx, &aftersale.Task{CustomerID: b1.CustomerID, OrderID: b1.ID, Kind: aftersale.TaskCall,
-		Title: "Welcome call", Assignee: "owner", Status: aftersale.TaskOpen, DueAt: time.Now(), CreatedAt: time.Now()})
+		Title: "Welcome call", Assignee: "owner", Status: aftersale.TaskOpen, DueAt: b.now(), CreatedAt: b.now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +66,7 @@ func TestFunnelOnASeededDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.SurveyAnswerSave(ctx, &aftersale.SurveyAnswer{CustomerID: b1.CustomerID, OrderID: b1.ID,
-		Kind: aftersale.AnswerNPS, Value: 10, CreatedAt: time.Now()}); err != nil {
+		Kind: aftersale.AnswerNPS, Value: 10, CreatedAt: b.now()}); err != nil {
 		t.Fatal(err)
 	}
 
