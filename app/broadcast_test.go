@@ -22,12 +22,13 @@ type seedPerson struct {
 
 // seed stores the people with an order each, a thousand per transaction,
 // straight through the store: fast, and the same rows events would make.
+// The orders were placed a month before the service's now.
 func seed(t *testing.T, b *bundle, people []seedPerson) map[string]*aftersale.Customer {
 	t.Helper()
 	ctx := context.Background()
 	st := b.app.Store()
 	out := make(map[string]*aftersale.Customer, len(people))
-	placed := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	placed := b.now().AddDate(0, -1, 0)
 	for i := 0; i < len(people); i += 1000 {
 		chunk := people[i:min(i+1000, len(people))]
 		err := st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
@@ -98,7 +99,7 @@ func waitBroadcast(t *testing.T, b *bundle, id int64, timeout time.Duration) *af
 // failure is retried.
 func TestBroadcastResumes(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 1)
+	b := setupClock(t)
 	ctx := context.Background()
 	svc := b.app.Service()
 	var people []seedPerson
@@ -112,12 +113,12 @@ func TestBroadcastResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sent by hand (no job): going, then stopped after about 100 messages.
-	if err := b.app.Store().BroadcastSetStatus(ctx, bc.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, time.Now()); err != nil {
+	if err := b.app.Store().BroadcastSetStatus(ctx, bc.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, b.now()); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	go func() {
-		b.smtp.WaitFor(100, 10*time.Second)
+		b.smtp.WaitFor(100, hangGuard) // on a hang, the count below says so
 		stop()
 	}()
 	done, err := svc.RunBroadcast(runCtx, bc.ID, 0)
@@ -162,7 +163,7 @@ func TestBroadcastResumes(t *testing.T) {
 // consented, not a buyer whose order was refunded).
 func TestBroadcastScheduledFirstLook(t *testing.T) {
 	t.Parallel()
-	b := setup(t, 1)
+	b := setupClock(t)
 	ctx := context.Background()
 	svc := b.app.Service()
 	seed(t, b, []seedPerson{
@@ -171,14 +172,14 @@ func TestBroadcastScheduledFirstLook(t *testing.T) {
 	})
 	st := b.app.Store()
 	yes := true
-	if _, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "contact@example.com", MarketingConsent: &yes}, time.Now()); err != nil {
+	if _, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "contact@example.com", MarketingConsent: &yes}, b.now()); err != nil {
 		t.Fatal(err)
 	}
 	o, err := st.OrderGetByExternalID(ctx, "seed-refunded@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, time.Now()); err != nil {
+	if err := st.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, b.now()); err != nil {
 		t.Fatal(err)
 	}
 	everyone, err := svc.BroadcastAudienceCount(ctx, aftersale.Segment{}, false)
@@ -196,13 +197,23 @@ func TestBroadcastScheduledFirstLook(t *testing.T) {
 	if n, err := svc.BroadcastAudienceCount(ctx, bc.Segment, true); err != nil || n != 1 {
 		t.Fatalf("first-look audience: %d %v", n, err)
 	}
-	if _, err := svc.BroadcastSchedule(ctx, bc.ID, time.Now().Add(-time.Minute)); aftersale.ErrorCode(err) != aftersale.EINVALID {
+	if _, err := svc.BroadcastSchedule(ctx, bc.ID, b.now().Add(-time.Minute)); aftersale.ErrorCode(err) != aftersale.EINVALID {
 		t.Fatalf("scheduled in the past: %v", err)
 	}
-	if _, err := svc.BroadcastSchedule(ctx, bc.ID, time.Now().Add(time.Second)); err != nil {
+	if _, err := svc.BroadcastSchedule(ctx, bc.ID, b.now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	done := waitBroadcast(t, b, bc.ID, 20*time.Second)
+	// Not before its time; at its time, by itself.
+	b.advance(t, 59*time.Minute)
+	cur, err := svc.BroadcastGet(ctx, bc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Status != aftersale.BroadcastScheduled || len(broadcastMessages(b.smtp)) != 0 {
+		t.Fatalf("a minute before its time the broadcast is %s, %d sent", cur.Status, len(broadcastMessages(b.smtp)))
+	}
+	b.advance(t, 2*time.Minute)
+	done := waitBroadcast(t, b, bc.ID, hangGuard)
 	if done.Sent != 1 || done.StartedAt.IsZero() || done.FinishedAt.IsZero() {
 		t.Fatalf("broadcast %+v", done)
 	}
