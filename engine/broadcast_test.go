@@ -112,35 +112,75 @@ func TestBroadcastCompose(t *testing.T) {
 	}
 }
 
-// TestPacer checks that messages are spaced at the rate, without a burst
-// after a pause, and that a stop ends the wait.
+// TestPacer checks that messages are spaced at the rate (each wait returns
+// no sooner than its slot, and the slots are at least the period apart),
+// without a burst after a pause (a pause gives no credit: the next slot is
+// not in the past), and that a stop ends a wait before its slot.
 func TestPacer(t *testing.T) {
 	t.Parallel()
-	p := newPacer(100) // one every 10ms
 	ctx := context.Background()
-	start := time.Now()
-	for range 21 {
+	p := newPacer(100) // one every 10ms
+	// slotWait waits and returns the slot the wait was given.
+	slotWait := func(p *pacer) time.Time {
+		t.Helper()
+		p.mu.Lock()
+		before := p.next
+		p.mu.Unlock()
+		called := time.Now()
 		if !p.wait(ctx, nil) {
 			t.Fatal("wait refused")
 		}
+		slot := before
+		if slot.Before(called) {
+			slot = called // a slot in the past is taken from now
+		}
+		if now := time.Now(); now.Before(slot) {
+			t.Fatalf("wait returned at %v, before its slot %v", now, slot)
+		}
+		return slot
 	}
-	if d := time.Since(start); d < 195*time.Millisecond {
-		t.Errorf("21 messages at 100/s in %v", d)
+	var slots []time.Time
+	for range 21 {
+		slots = append(slots, slotWait(p))
 	}
-	time.Sleep(50 * time.Millisecond) // a pause gives no credit
-	start = time.Now()
-	for range 3 {
-		p.wait(ctx, nil)
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i].Sub(slots[i-1]); gap < p.every {
+			t.Errorf("messages %d and %d are %v apart, want at least %v", i-1, i, gap, p.every)
+		}
 	}
-	if d := time.Since(start); d < 18*time.Millisecond {
-		t.Errorf("3 messages after a pause in %v: a burst", d)
+	if total := slots[20].Sub(slots[0]); total < 20*p.every {
+		t.Errorf("21 messages at 100/s over %v", total)
 	}
+
+	// A pause: the last slot was long ago. The next three are spaced from
+	// now, not squeezed into the past.
+	p.mu.Lock()
+	p.next = time.Now().Add(-50 * time.Millisecond)
+	p.mu.Unlock()
+	resumed := time.Now()
+	after := []time.Time{slotWait(p)}
+	p.mu.Lock()
+	next := p.next
+	p.mu.Unlock()
+	if next.Before(resumed.Add(p.every)) {
+		t.Errorf("after a pause the next slot %v is less than a period after the resumption %v: credit", next, resumed)
+	}
+	after = append(after, slotWait(p), slotWait(p))
+	if d := after[2].Sub(after[0]); d < 2*p.every {
+		t.Errorf("3 messages after a pause over %v: a burst", d)
+	}
+
+	// A stop ends a wait whose slot is a second away: it returns false (a
+	// wait that reaches its slot returns true).
 	slow := newPacer(1)
-	slow.wait(ctx, nil)
+	if !slow.wait(ctx, nil) {
+		t.Fatal("the first wait of a slow pacer refused")
+	}
 	stop := make(chan struct{})
-	go func() { time.Sleep(20 * time.Millisecond); close(stop) }()
-	start = time.Now()
-	if slow.wait(ctx, stop) || time.Since(start) > 500*time.Millisecond {
-		t.Error("a stop did not end the wait")
+	done := make(chan bool)
+	go func() { done <- slow.wait(ctx, stop) }()
+	close(stop)
+	if <-done {
+		t.Error("a stop did not end the wait: it ran to its slot")
 	}
 }

@@ -51,29 +51,30 @@ func TestBatcherLingerGathers(t *testing.T) {
 func TestBatcherResultBeatsEndedContext(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
-	b := newBatcher(1, 0, doubler(&mu, &sizes))
-	defer b.close()
 	const n = 20
+	ran := make(chan struct{}) // closed when run has seen all n requests
+	run := doubler(&mu, &sizes)
+	done := 0
+	b := newBatcher(1, 0, func(ctx context.Context, in []int) []result[int] {
+		out := run(ctx, in)
+		if done += len(in); done == n {
+			close(ran)
+		}
+		return out
+	})
+	defer b.close()
 	var waits []func(context.Context) (int, error)
 	for i := range n {
 		waits = append(waits, b.submit(context.Background(), i))
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		mu.Lock()
-		done := 0
-		for _, s := range sizes {
-			done += s
-		}
-		mu.Unlock()
-		if done == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the batches did not run")
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-ran:
+	case <-time.After(time.Minute):
+		t.Fatal("the batches did not run within a minute")
 	}
-	time.Sleep(10 * time.Millisecond) // the results are sent right after run returns
+	// The results are sent right after run returns; close returns once the
+	// batcher's goroutine has sent them and stopped.
+	b.close()
 	ended, cancel := context.WithCancel(context.Background())
 	cancel()
 	// Were the select left to choose between the result and the ended
