@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// waitBroadcast waits until the broadcast's status is want, with a hang
+// guard that says what it awaited (the broadcast job has no signal of its
+// own, so this polls).
+func (h *harness) waitBroadcast(t *testing.T, id int64, want string) *aftersale.Broadcast {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), hang)
+	defer cancel()
+	for {
+		b, err := h.svc.BroadcastGet(ctx, id)
+		if err == nil && b.Status == want {
+			return b
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("broadcast %d is %+v (%v) after %v, want %s", id, b, err, hang, want)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// TestBroadcastScheduled saves a broadcast, previews and test-sends it,
+// schedules it an hour ahead and lets the hour pass: it goes once to each
+// customer who consented (not to the one who did not, nor to the one who
+// unsubscribed), personalised and with one-click unsubscribe; a cancelled
+// broadcast never goes.
+func TestBroadcastScheduled(t *testing.T) {
+	running(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.svc
+		no := false
+		for i, addr := range []string{"r1@example.com", "r2@example.com", "r3@example.com", "none@example.com", "gone@example.com"} {
+			ev := order("b"+addr, addr, "95"+string(rune('0'+i)), "digital")
+			if addr == "none@example.com" {
+				ev.Customer.MarketingConsent = &no
+			}
+			h.ingest(t, ev)
+		}
+		if err := h.st.CustomerSetUnsubscribed(ctx, "gone@example.com", true, h.clock.RealNow()); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.BroadcastAudienceCount(ctx, aftersale.Segment{Kinds: []string{"digital"}}, false); err != nil || n != 3 {
+			t.Fatalf("audience: %d, %v; want the three who consented", n, err)
+		}
+		b, err := s.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "News for you, {{.FirstName}}", Body: "Hi {{.FirstName}}, something new.", Rate: 100,
+			Segment: aftersale.Segment{Kinds: []string{"digital"}}}, "olga@shop.example")
+		if err != nil || b.Status != aftersale.BroadcastDraft {
+			t.Fatalf("BroadcastSave: %+v, %v", b, err)
+		}
+		if _, _, err := s.BroadcastPreview(ctx, b); err != nil {
+			t.Fatalf("BroadcastPreview: %v", err)
+		}
+		if err := s.BroadcastTestSend(ctx, b.ID, aftersale.Address{Name: "Olga", Email: "olga@shop.example"}); err != nil {
+			t.Fatal(err)
+		}
+		if e := h.mail.lastTo("olga@shop.example", "broadcast_test"); e == nil || e.Subject != "[Test] News for you, Olga" {
+			t.Errorf("the test copy: %+v", e)
+		}
+		if _, err := s.BroadcastSchedule(ctx, b.ID, h.clock.RealNow().Add(-time.Minute)); err == nil {
+			t.Error("a broadcast was scheduled in the past")
+		}
+		if b, err = s.BroadcastSchedule(ctx, b.ID, h.clock.RealNow().Add(time.Hour)); err != nil || b.Status != aftersale.BroadcastScheduled {
+			t.Fatalf("BroadcastSchedule: %+v, %v", b, err)
+		}
+		other, err := s.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "Never", Body: "Never sent"}, "olga@shop.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.BroadcastSchedule(ctx, other.ID, h.clock.RealNow().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.BroadcastCancel(ctx, other.ID); err != nil || c.Status != aftersale.BroadcastCancelled {
+			t.Fatalf("BroadcastCancel: %+v, %v", c, err)
+		}
+		h.clock.Advance(59 * time.Minute)
+		h.settle(t)
+		if got, _ := s.BroadcastGet(ctx, b.ID); got.Status != aftersale.BroadcastScheduled {
+			t.Fatalf("a minute before its time the broadcast is %s", got.Status)
+		}
+		h.clock.Advance(time.Minute) // starts it (the dispatcher runs in Advance)
+		done := h.waitBroadcast(t, b.ID, aftersale.BroadcastSent)
+		if done.Sent != 3 {
+			t.Errorf("sent to %d, want 3: %+v", done.Sent, done)
+		}
+		for _, addr := range []string{"r1@example.com", "r2@example.com", "r3@example.com"} {
+			e := h.mail.lastTo(addr, "broadcast")
+			if e == nil || e.Subject != "News for you, Ana" || header(e, "List-Unsubscribe") == "" {
+				t.Errorf("%s: broadcast %+v", addr, e)
+			}
+			if n := count(h.mail.templates(addr), "broadcast"); n != 1 {
+				t.Errorf("%s got the broadcast %d times", addr, n)
+			}
+		}
+		for _, addr := range []string{"none@example.com", "gone@example.com"} {
+			if has(h.mail.templates(addr), "broadcast") {
+				t.Errorf("%s got the broadcast", addr)
+			}
+		}
+		if list, err := s.BroadcastList(ctx, 10); err != nil || len(list) != 2 {
+			t.Errorf("BroadcastList: %d, %v", len(list), err)
+		}
+		if got, _ := s.BroadcastGet(ctx, other.ID); got.Status != aftersale.BroadcastCancelled {
+			t.Errorf("the cancelled broadcast is %s", got.Status)
+		}
+	})
+}
