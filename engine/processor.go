@@ -357,14 +357,10 @@ func (p *processor) wait(ctx context.Context, id string, ch chan struct{}) {
 	p.unregister(id, ch)
 }
 
-// sleepCtx sleeps for d, or until ctx ends (then false).
+// sleepCtx sleeps for d of real time, or until ctx ends (then false): the
+// pauses of the machinery (a retry's backoff, an erase waiting for the
+// inbox), which no journey clock moves.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	var real *aftersale.Clock // a nil Clock is the real one
+	return real.Sleep(ctx, d)
 }
