@@ -145,6 +145,11 @@ func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
 	}
 	r.proc.stop()
 	r.broadcasts.halt()
+	if r.clock.Manual() {
+		// A job waiting on a manual clock waits for an Advance that will
+		// not come: cancel it (its steps stay pending, to be retried).
+		return r.client.StopAndCancel(ctx)
+	}
 	return r.client.Stop(ctx)
 }
 
