@@ -45,7 +45,7 @@ func benchmarkPlanOrders(b *testing.B, databaseURL string) {
 			id := fmt.Sprintf("e%d", n)
 			evs = append(evs, &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced, Source: "api",
 				OccurredAt: time.Now(), ReceivedAt: time.Now(), CustomerEmail: fmt.Sprintf("c%d@example.com", n), OrderRef: fmt.Sprint(n),
-				Payload: []byte(fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"c%d@example.com","name":"Ana Lima","phone":"+15551234567","timezone":"America/New_York","marketing_consent":true},"order":{"id":"%d","currency":"USD","total":"49.00","items":[{"sku":"sku-1","name":"Launch Course","kind":"digital","quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`, id, n, n))})
+				Payload: []byte(fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"`+nowStamp()+`","customer":{"email":"c%d@example.com","name":"Ana Lima","phone":"+15551234567","timezone":"America/New_York","marketing_consent":true},"order":{"id":"%d","currency":"USD","total":"49.00","items":[{"sku":"sku-1","name":"Launch Course","kind":"digital","quantity":1,"price":"49.00","access_url":"https://shop.example/access/abc"}]}}`, id, n, n))})
 		}
 		if _, err := a.Store().InboxAppend(ctx, evs); err != nil {
 			b.Fatal(err)
@@ -56,3 +56,6 @@ func benchmarkPlanOrders(b *testing.B, databaseURL string) {
 		}
 	}
 }
+
+// nowStamp is the real now as an event's occurred_at.
+func nowStamp() string { return time.Now().UTC().Format(time.RFC3339) }

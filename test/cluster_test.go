@@ -95,7 +95,7 @@ func TestHeavyThreeNodesOnePostgresOneKilled(t *testing.T) {
 					nodes[2] = nil
 					mu.Unlock()
 				}
-				body := fmt.Sprintf(`{"id":"cl-%06d","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+				body := fmt.Sprintf(`{"id":"cl-%06d","type":"order.placed","occurred_at":"`+nowStamp()+`",
 					"customer":{"email":"c%06d@example.com","name":"C %d"},
 					"order":{"id":"cl-o-%06d","currency":"USD","total":"9.00","items":[{"sku":"x","name":"Guide","kind":"digital","price":"9.00"}]}}`, i, i, i, i)
 				ok := false

@@ -55,7 +55,7 @@ func TestHeavyKillAndRestartLosesNothing(t *testing.T) {
 	}
 	for i := 0; i < orders; i++ {
 		id := fmt.Sprintf("crash-%03d", i)
-		body := fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+		body := fmt.Sprintf(`{"id":%q,"type":"order.placed","occurred_at":"`+nowStamp()+`",
 			"customer":{"email":"buyer%03d@example.com","name":"Buyer %d"},
 			"order":{"id":"o-%03d","currency":"USD","total":"9.00","items":[{"sku":"x","name":"Guide","kind":"digital","price":"9.00","access_url":"https://shop.example/a"}]}}`, id, i, i, i)
 		if killAt[i] {

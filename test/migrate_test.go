@@ -45,7 +45,7 @@ func TestHeavyMigrateToPostgres(t *testing.T) {
 	n := startNode(t, addr, base, logPath)
 	const orders = 5
 	for i := 0; i < orders; i++ {
-		body := fmt.Sprintf(`{"id":"mg-%d","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"m%d@example.com","marketing_consent":true},"order":{"id":"mg-o-%d","items":[{"name":"Guide","kind":"digital"}]}}`, i, i, i)
+		body := fmt.Sprintf(`{"id":"mg-%d","type":"order.placed","occurred_at":"`+nowStamp()+`","customer":{"email":"m%d@example.com","marketing_consent":true},"order":{"id":"mg-o-%d","items":[{"name":"Guide","kind":"digital"}]}}`, i, i, i)
 		if code, err := postEvent(addr, body); err != nil || code != 202 {
 			t.Fatalf("post: %d %v", code, err)
 		}
@@ -78,7 +78,7 @@ func TestHeavyMigrateToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inboxBody := `{"id":"mg-inbox","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z","customer":{"email":"inbox@example.com","marketing_consent":true},"order":{"id":"mg-o-inbox","items":[{"name":"Guide","kind":"digital"}]}}`
+	inboxBody := `{"id":"mg-inbox","type":"order.placed","occurred_at":"` + nowStamp() + `","customer":{"email":"inbox@example.com","marketing_consent":true},"order":{"id":"mg-o-inbox","items":[{"name":"Guide","kind":"digital"}]}}`
 	if _, err := db.InboxAppend(t.Context(), []*aftersale.StoredEvent{{ID: "mg-inbox", Type: aftersale.EventOrderPlaced,
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: []byte(inboxBody)}}); err != nil {
 		t.Fatal(err)

@@ -181,3 +181,7 @@ func tail(b []byte, n int) []byte {
 	}
 	return bytes.TrimSpace(b)
 }
+
+// nowStamp is the real now as an event's occurred_at: the binaries these
+// tests run keep real time.
+func nowStamp() string { return time.Now().UTC().Format(time.RFC3339) }
