@@ -22,27 +22,6 @@ func withTeam(c *app.Config) {
 	c.AdminEmail, c.AdminPassword, c.PasswordParams = "owner@shop.example", "owner password 1", fastHash
 }
 
-// waitTask waits for an open task of the kind for the customer, on a
-// service whose clock runs by itself (b.dayTask is for a manual one).
-func waitTask(t *testing.T, svc *engine.Service, customer string, kind aftersale.TaskKind, not map[int64]bool) engine.TaskView {
-	t.Helper()
-	var got engine.TaskView
-	pollUntil(t, "an open "+string(kind)+" task for "+customer, func() bool {
-		tasks, err := svc.Tasks(context.Background(), "open", customer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range tasks {
-			if tk.Kind == string(kind) && !not[tk.ID] {
-				got = tk
-				return true
-			}
-		}
-		return false
-	})
-	return got
-}
-
 func TestFirstAdminAndLogin(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 1, withTeam)
