@@ -2,7 +2,7 @@
 # The test command. It sets up what the tests need on this machine, then runs
 # go test:
 #
-#   bash scripts/test.sh          the suite (about two minutes)
+#   bash scripts/test.sh          the suite (about a minute or two)
 #   bash scripts/test.sh heavy    the heavy scenarios (build tag heavy): 10,000-recipient
 #                                 broadcasts, large imports, nodes killed and restarted,
 #                                 PostgreSQL restarted under load
@@ -24,7 +24,7 @@ mode=fast
 case "${1:-}" in
 heavy | fast) mode=$1; shift ;;
 -h | --help)
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n "2,19p" "$0" | sed "s/^# \{0,1\}//"
   exit 0
   ;;
 esac
