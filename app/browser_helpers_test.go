@@ -124,14 +124,14 @@ func newBrowser(t *testing.T, base string) *browser {
 	// guard runs beside it, so that it does not end the tab when it fires.
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(ctx) }()
-	guard := time.NewTimer(browserStep)
-	defer guard.Stop()
+	guard, stop := context.WithTimeout(context.Background(), browserStep)
+	defer stop()
 	select {
 	case err := <-started:
 		if err != nil {
 			t.Fatalf("start %s: %v\n%s", exe, err, tail(out.String(), 4000))
 		}
-	case <-guard.C:
+	case <-guard.Done():
 		t.Fatalf("%s did not start within %v (hang guard)\n%s", exe, browserStep, tail(out.String(), 4000))
 	}
 	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))

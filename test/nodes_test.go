@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -135,12 +136,12 @@ func (n *node) waitExit(why string) error {
 	n.t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- n.cmd.Wait() }()
-	guard := time.NewTimer(processGuard)
-	defer guard.Stop()
+	guard, stop := context.WithTimeout(context.Background(), processGuard)
+	defer stop()
 	select {
 	case err := <-done:
 		return err
-	case <-guard.C:
+	case <-guard.Done():
 		_ = n.cmd.Process.Kill()
 		<-done
 		n.t.Fatalf("the process did not exit within %v of %s (hang guard)", processGuard, why)
