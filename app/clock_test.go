@@ -1,13 +1,13 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/internal/testwait"
 )
 
 // The tests' time. A test that follows a journey runs the service on a
@@ -18,9 +18,8 @@ import (
 // signal (an email arriving, the service falling idle), with a hang guard
 // far above the usual time that says what was awaited.
 
-// hangGuard bounds every wait for the service: many times what the slowest
-// wait takes on a busy machine, so reaching it means a hang, not slowness.
-const hangGuard = 2 * time.Minute
+// hangGuard bounds every wait for the service (testwait.HangGuard).
+const hangGuard = testwait.HangGuard
 
 // clockStart is where a test's manual clock starts: 09:00 UTC of the Monday
 // of the week before now. It is near the real time (River and the sessions
@@ -68,11 +67,7 @@ func (b *bundle) orderEvent(id, email, orderID, kind, extra string) string {
 // now: the events posted are processed and the due steps have run.
 func (b *bundle) settle(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
-	defer cancel()
-	if err := b.app.Service().WaitIdle(ctx); err != nil {
-		t.Fatalf("the service did not settle within %v: %v", hangGuard, err)
-	}
+	testwait.Settle(t, b.app.Service())
 }
 
 // advance moves the manual clock by d and settles.

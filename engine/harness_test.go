@@ -18,6 +18,7 @@ import (
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/internal/pgtest"
+	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/postgres"
 	"github.com/aftersale/aftersale/sqlite"
@@ -166,17 +167,13 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 	return h
 }
 
-// hang is the hang guard of the waits: far beyond what a settle takes.
-const hang = 2 * time.Minute
+// hang is the hang guard of the waits (testwait.HangGuard).
+const hang = testwait.HangGuard
 
 // settle waits until the service has nothing left to do by the clock's now.
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hang)
-	defer cancel()
-	if err := h.svc.WaitIdle(ctx); err != nil {
-		t.Fatalf("waiting for the service to settle: %v", err)
-	}
+	testwait.Settle(t, h.svc)
 }
 
 // days lets n days pass, an hour at a time, settling after each.

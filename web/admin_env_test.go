@@ -23,6 +23,7 @@ import (
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/smtptest"
@@ -283,19 +284,14 @@ func (r reply) want(t *testing.T, status int, texts ...string) {
 	}
 }
 
-// hangGuard bounds every wait for the service: many times what the slowest
-// wait takes on a busy machine, so reaching it means a hang, not slowness.
-const hangGuard = 2 * time.Minute
+// hangGuard bounds every wait for the service (testwait.HangGuard).
+const hangGuard = testwait.HangGuard
 
 // settle waits until the service has done everything due by its clock's
 // now: the events posted are processed and the due steps have run.
 func (e *env) settle(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
-	defer cancel()
-	if err := e.svc.WaitIdle(ctx); err != nil {
-		t.Fatalf("the service did not settle within %v: %v", hangGuard, err)
-	}
+	testwait.Settle(t, e.svc)
 }
 
 // waitMail waits for a message that match accepts, on the SMTP server's
