@@ -35,13 +35,11 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 		if err == nil && waiting == "" {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if !sleepCtx(ctx, idlePoll) {
 			if err != nil {
 				return fmt.Errorf("engine: not idle: %w", err)
 			}
 			return fmt.Errorf("engine: not idle: %s", waiting)
-		case <-time.After(idlePoll):
 		}
 	}
 }

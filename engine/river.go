@@ -75,7 +75,7 @@ type stepsWorker struct {
 
 func (w *stepsWorker) Work(ctx context.Context, job *river.Job[StepsArgs]) error {
 	clock := w.svc.cfg.Clock
-	if wait := job.Args.DueAt.Sub(clock.RealNow()); wait > 0 && (wait <= nearFuture || clock.Manual()) {
+	if wait := job.Args.DueAt.Sub(clock.RealNow()); wait > 0 && wait <= availableAhead(clock) {
 		if !clock.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
