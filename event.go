@@ -71,6 +71,9 @@ type Event struct {
 	Shipment *Shipment    `json:"shipment,omitempty"`
 	Booking  *Booking     `json:"booking,omitempty"`
 	Return   *ReturnFacts `json:"return,omitempty"`
+	// Refund says what an order.refunded event paid back. Without it the
+	// refund is of the whole order (see RefundFacts).
+	Refund *RefundFacts `json:"refund,omitempty"`
 	// History marks a past order (imported from the shop's records): its
 	// customer and order are recorded, and its status kept, but no journey
 	// starts or exits.
@@ -91,7 +94,11 @@ type Contact struct {
 
 // OrderFacts is the order part of an event. Money is a decimal string.
 type OrderFacts struct {
-	ID       string `json:"id"`
+	ID string `json:"id"`
+	// Number is the order number the buyer knows ("#1001": Shopify's
+	// name, WooCommerce's number); "" when the shop has none, and the ID
+	// is shown instead.
+	Number   string `json:"number,omitempty"`
 	Currency string `json:"currency,omitempty"`
 	Total    string `json:"total,omitempty"`
 	Coupon   string `json:"coupon,omitempty"`
@@ -110,6 +117,41 @@ type Item struct {
 	Quantity  int      `json:"quantity,omitempty"`
 	Price     string   `json:"price,omitempty"`
 	AccessURL string   `json:"access_url,omitempty"`
+}
+
+// RefundFacts is the refund part of an order.refunded event: what this
+// one refund paid back. An order counts as refunded only once it is fully
+// refunded: every unit of every item, or money at least its total, or the
+// shop says so (Full). Anything less is a partial refund: the journey goes
+// on and a care step follows (anchor refund.partial).
+//
+// An order.refunded event without a refund part is read from its order
+// part: the order's items name the refunded items (sku or name, quantity)
+// and its total the refunded amount; with neither, the whole order was
+// refunded.
+type RefundFacts struct {
+	// ID is the shop's refund id, when it has one.
+	ID string `json:"id,omitempty"`
+	// Amount is the money paid back by this refund, shipping included;
+	// "" when only items are named.
+	Amount string `json:"amount,omitempty"`
+	// Shipping is the part of Amount that refunds shipping.
+	Shipping string `json:"shipping,omitempty"`
+	// Items are the refunded items and how many of each.
+	Items []RefundItem `json:"items,omitempty"`
+	// Full says the shop counts the order as fully refunded after this
+	// refund (Stripe's refunded, WooCommerce's status "refunded").
+	Full   bool   `json:"full,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RefundItem is one refunded line: which item (SKU, else Name), how many
+// units, and the money paid back for them ("" when unknown).
+type RefundItem struct {
+	SKU      string `json:"sku,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Quantity int    `json:"quantity,omitempty"`
+	Amount   string `json:"amount,omitempty"`
 }
 
 // Shipment is one package of an order.

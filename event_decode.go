@@ -93,7 +93,12 @@ func (e *Event) Validate() error {
 	switch e.Type {
 	case EventOrderPlaced:
 		return e.Order.validatePlaced()
-	case EventOrderRefunded, EventOrderCancelled, EventProductAccessed:
+	case EventOrderRefunded:
+		if e.Order == nil || strings.TrimSpace(e.Order.ID) == "" {
+			return FieldError("order.id", "is required for %s", e.Type)
+		}
+		return e.validateRefund()
+	case EventOrderCancelled, EventProductAccessed:
 		if e.Order == nil || strings.TrimSpace(e.Order.ID) == "" {
 			return FieldError("order.id", "is required for %s", e.Type)
 		}
@@ -136,6 +141,66 @@ func (e *Event) Validate() error {
 			return FieldError("return.order_id", "is required for %s (or give order.id)", e.Type)
 		}
 		return e.Return.validate()
+	}
+	return nil
+}
+
+// validateRefund checks the refund part of an order.refunded event and,
+// when there is none, reads it from the order part (items and total).
+func (e *Event) validateRefund() error {
+	if e.Refund == nil {
+		o := e.Order
+		if o.Total != "" && !decimalRE.MatchString(o.Total) {
+			return FieldError("order.total", "must be a decimal string such as \"49.00\"")
+		}
+		if o.Total == "" && len(o.Items) == 0 {
+			return nil // the whole order
+		}
+		r := &RefundFacts{Amount: o.Total}
+		for i, it := range o.Items {
+			f := fmt.Sprintf("order.items[%d]", i)
+			switch {
+			case it.SKU == "" && it.Name == "":
+				return FieldError(f+".sku", "is required (or give the name)")
+			case it.Quantity < 0:
+				return FieldError(f+".quantity", "must not be negative")
+			case it.Price != "" && !decimalRE.MatchString(it.Price):
+				return FieldError(f+".price", "must be a decimal string such as \"49.00\"")
+			}
+			q := max(it.Quantity, 1)
+			r.Items = append(r.Items, RefundItem{SKU: it.SKU, Name: it.Name, Quantity: q})
+		}
+		e.Refund = r
+		return nil
+	}
+	r := e.Refund
+	switch {
+	case len(r.ID) > 200:
+		return FieldError("refund.id", "must be at most 200 characters")
+	case len(r.Reason) > 500:
+		return FieldError("refund.reason", "must be at most 500 characters")
+	case len(r.Items) > 500:
+		return FieldError("refund.items", "must name at most 500 items")
+	}
+	for _, m := range []struct{ field, v string }{{"refund.amount", r.Amount}, {"refund.shipping", r.Shipping}} {
+		if m.v != "" && (!decimalRE.MatchString(m.v) || strings.HasPrefix(m.v, "-")) {
+			return FieldError(m.field, "must be a non-negative decimal string such as \"20.00\"")
+		}
+	}
+	for i := range r.Items {
+		it := &r.Items[i]
+		f := fmt.Sprintf("refund.items[%d]", i)
+		switch {
+		case it.SKU == "" && it.Name == "":
+			return FieldError(f+".sku", "is required (or give the name)")
+		case it.Quantity < 0:
+			return FieldError(f+".quantity", "must not be negative")
+		case it.Amount != "" && (!decimalRE.MatchString(it.Amount) || strings.HasPrefix(it.Amount, "-")):
+			return FieldError(f+".amount", "must be a non-negative decimal string such as \"20.00\"")
+		}
+		if it.Quantity == 0 {
+			it.Quantity = 1
+		}
 	}
 	return nil
 }
@@ -220,6 +285,9 @@ func (o *OrderFacts) validatePlaced() error {
 	}
 	if o.Referral = strings.TrimSpace(o.Referral); len(o.Referral) > 100 {
 		return FieldError("order.referral", "must be at most 100 characters")
+	}
+	if o.Number = strings.TrimSpace(o.Number); len(o.Number) > 100 {
+		return FieldError("order.number", "must be at most 100 characters")
 	}
 	if o.Currency != "" && !currencyRE.MatchString(o.Currency) {
 		return FieldError("order.currency", "must be a three-letter ISO 4217 code")
