@@ -141,8 +141,14 @@ type RefundFacts struct {
 	Items []RefundItem `json:"items,omitempty"`
 	// Full says the shop counts the order as fully refunded after this
 	// refund (Stripe's refunded, WooCommerce's status "refunded").
-	Full   bool   `json:"full,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	Full bool `json:"full,omitempty"`
+	// Cumulative says Amount, Shipping and Items are everything refunded
+	// on the order so far (Stripe's amount_refunded, WooCommerce's list of
+	// refunds), not this refund alone: they replace what was recorded
+	// when larger, instead of adding to it. A repeated report then counts
+	// once.
+	Cumulative bool   `json:"cumulative,omitempty"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // RefundItem is one refunded line: which item (SKU, else Name), how many
