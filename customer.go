@@ -55,8 +55,11 @@ const (
 type Order struct {
 	ID         int64
 	ExternalID string // the shop's order id
-	CustomerID int64  // the buyer
-	UserID     int64  // the person who uses it, 0 when the buyer does
+	// Number is the order number the buyer knows ("#1001"), "" when the
+	// shop gave none; Ref shows one or the other.
+	Number     string
+	CustomerID int64 // the buyer
+	UserID     int64 // the person who uses it, 0 when the buyer does
 	Source     string
 	Currency   string
 	Total      string
@@ -73,6 +76,34 @@ type Order struct {
 	Arrival   string
 	ArrivalAt time.Time
 	Items     []Item
+	// Refunded is what has been paid back so far; zero while nothing.
+	// Status becomes OrderRefunded only once the order is fully refunded.
+	Refunded Refunded
+}
+
+// Ref returns the order number the buyer knows, or the shop's order id
+// when there is none.
+func (o *Order) Ref() string {
+	if o.Number != "" {
+		return o.Number
+	}
+	return o.ExternalID
+}
+
+// Refunded is what has been refunded on an order: money (Amount, of which
+// Shipping), and items with their quantities.
+type Refunded struct {
+	Amount   string // decimal, "" for none
+	Shipping string // decimal, "" for none
+	Items    []RefundItem
+	// At is when the last refund was recorded.
+	At time.Time
+}
+
+// Partial reports whether something was refunded on an order that is not
+// fully refunded.
+func (o *Order) Partial() bool {
+	return o.Status != OrderRefunded && (o.Refunded.Amount != "" || len(o.Refunded.Items) > 0)
 }
 
 // Kinds returns the distinct item kinds of the order, in item order.
