@@ -1,6 +1,7 @@
 package aftersale
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -164,4 +165,25 @@ type StoredEvent struct {
 	CustomerEmail string
 	OrderRef      string
 	Payload       []byte // the event as JSON
+}
+
+// ItemsJSON encodes the refunded items for storage: "" for none.
+func (r Refunded) ItemsJSON() string {
+	if len(r.Items) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(r.Items)
+	return string(b)
+}
+
+// ParseRefundItems decodes what ItemsJSON stored.
+func ParseRefundItems(s string) ([]RefundItem, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var items []RefundItem
+	if err := json.Unmarshal([]byte(s), &items); err != nil {
+		return nil, fmt.Errorf("refunded items: %w", err)
+	}
+	return items, nil
 }

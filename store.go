@@ -102,6 +102,12 @@ type Queries interface {
 	OrderGetMany(ctx context.Context, ids []int64) ([]*Order, error)
 	// OrderGetByExternalID returns the order with the shop's id, with its items.
 	OrderGetByExternalID(ctx context.Context, externalID string) (*Order, error)
+	// OrderGetByNumber returns the newest order with the number the buyer
+	// knows (Order.Number, "#1001"), with its items; ENOTFOUND for none.
+	OrderGetByNumber(ctx context.Context, number string) (*Order, error)
+	// OrderSetRefunded records what has been refunded on the order so far
+	// (it replaces what was recorded); the status is OrderSetStatus's.
+	OrderSetRefunded(ctx context.Context, id int64, r Refunded) error
 	// OrderListByCustomer returns the orders bought by or for the customer
 	// (as buyer or user), newest first, with their items.
 	OrderListByCustomer(ctx context.Context, customerID int64) ([]*Order, error)

@@ -11,7 +11,8 @@ import (
 )
 
 const orderColumns = `id, external_id, customer_id, user_id, source, currency, total, coupon, status,
-	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at`
+	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at,
+	number, refunded_amount, refunded_shipping, refunded_items, refunded_at`
 
 // orderSelect reads orders (aliased o) with their items, in one statement
 // and so from one snapshot: the item columns come as arrays in line order,
@@ -19,6 +20,7 @@ const orderColumns = `id, external_id, customer_id, user_id, source, currency, t
 const orderSelect = `
 	SELECT o.id, o.external_id, o.customer_id, o.user_id, o.source, o.currency, o.total, o.coupon, o.status,
 		o.placed_at, o.accessed_at, o.delivered_at, o.closed_at, o.arrival, o.arrival_at,
+		o.number, o.refunded_amount, o.refunded_shipping, o.refunded_items, o.refunded_at,
 		i.skus, i.names, i.kinds, i.quantities, i.prices, i.access_urls
 	FROM orders o
 	CROSS JOIN LATERAL (
@@ -28,19 +30,31 @@ const orderSelect = `
 		FROM order_items WHERE order_id = o.id
 	) i`
 
-// orderFields are the scan targets of the order columns of o.
-func orderFields(o *aftersale.Order) []any {
+// orderFields are the scan targets of the order columns of o; items
+// receives the refunded items' JSON, for refundedItems.
+func orderFields(o *aftersale.Order, items *string) []any {
 	return []any{&o.ID, &o.ExternalID, &o.CustomerID, optID(&o.UserID), &o.Source, &o.Currency,
 		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt),
-		&o.Arrival, ts(&o.ArrivalAt)}
+		&o.Arrival, ts(&o.ArrivalAt),
+		&o.Number, &o.Refunded.Amount, &o.Refunded.Shipping, items, ts(&o.Refunded.At)}
+}
+
+// refundedItems decodes the refunded items scanned by orderFields.
+func refundedItems(o *aftersale.Order, items string) error {
+	var err error
+	if o.Refunded.Items, err = aftersale.ParseRefundItems(items); err != nil {
+		return fmt.Errorf("order %d: %w", o.ID, err)
+	}
+	return nil
 }
 
 func scanOrder(s scanner) (*aftersale.Order, error) {
 	var o aftersale.Order
-	if err := s.Scan(orderFields(&o)...); err != nil {
+	var items string
+	if err := s.Scan(orderFields(&o, &items)...); err != nil {
 		return nil, err
 	}
-	return &o, nil
+	return &o, refundedItems(&o, items)
 }
 
 // scanOrderWithItems scans a row of orderSelect.
@@ -48,7 +62,11 @@ func scanOrderWithItems(s scanner) (*aftersale.Order, error) {
 	var o aftersale.Order
 	var skus, names, kinds, prices, urls []string
 	var quantities []int64
-	if err := s.Scan(append(orderFields(&o), &skus, &names, &kinds, &quantities, &prices, &urls)...); err != nil {
+	var refunded string
+	if err := s.Scan(append(orderFields(&o, &refunded), &skus, &names, &kinds, &quantities, &prices, &urls)...); err != nil {
+		return nil, err
+	}
+	if err := refundedItems(&o, refunded); err != nil {
 		return nil, err
 	}
 	for _, n := range []int{len(names), len(kinds), len(quantities), len(prices), len(urls)} {
@@ -80,9 +98,10 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 		var err error
 		stored, err = scanOrder(q.q.QueryRow(ctx, `
 			INSERT INTO orders (external_id, customer_id, user_id, source, currency, total, coupon, status,
-				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at, number)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (external_id) DO UPDATE SET
+				number = CASE WHEN excluded.number <> '' THEN excluded.number ELSE orders.number END,
 				customer_id = excluded.customer_id,
 				user_id = coalesce(excluded.user_id, orders.user_id),
 				source = excluded.source,
@@ -93,7 +112,7 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 			RETURNING `+orderColumns,
 			o.ExternalID, o.CustomerID, nullID(o.UserID), o.Source, o.Currency, o.Total, o.Coupon, string(status),
 			o.PlacedAt, nullTime(o.AccessedAt), nullTime(o.DeliveredAt), nullTime(o.ClosedAt),
-			o.Arrival, nullTime(o.ArrivalAt)))
+			o.Arrival, nullTime(o.ArrivalAt), o.Number))
 		if err != nil {
 			return err
 		}
@@ -156,6 +175,22 @@ func (q *queries) OrderGetMany(ctx context.Context, ids []int64) ([]*aftersale.O
 // OrderGetByExternalID returns the order with the shop's id, with its items.
 func (q *queries) OrderGetByExternalID(ctx context.Context, externalID string) (*aftersale.Order, error) {
 	return q.getOrder(ctx, "order get by external id", "o.external_id = $1", externalID)
+}
+
+// OrderGetByNumber returns the newest order with the number the buyer
+// knows ("#1001"), with its items.
+func (q *queries) OrderGetByNumber(ctx context.Context, number string) (*aftersale.Order, error) {
+	if number == "" {
+		return nil, notFound("order", number)
+	}
+	return q.getOrder(ctx, "order get by number", "o.number = $1 ORDER BY o.placed_at DESC, o.id DESC LIMIT 1", number)
+}
+
+// OrderSetRefunded records what has been refunded on the order so far.
+func (q *queries) OrderSetRefunded(ctx context.Context, id int64, r aftersale.Refunded) error {
+	return q.updateOrder(ctx, "order set refunded", id, `
+		UPDATE orders SET refunded_amount = $1, refunded_shipping = $2, refunded_items = $3, refunded_at = $4
+		WHERE id = $5`, r.Amount, r.Shipping, r.ItemsJSON(), nullTime(r.At), id)
 }
 
 // OrderListByCustomer returns the orders bought by or for the customer,

@@ -13,15 +13,21 @@ import (
 )
 
 const orderColumns = `id, external_id, customer_id, user_id, source, currency, total, coupon, status,
-	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at`
+	placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at,
+	number, refunded_amount, refunded_shipping, refunded_items, refunded_at`
 
 func scanOrder(s scanner) (*aftersale.Order, error) {
 	var o aftersale.Order
+	var items string
 	err := s.Scan(&o.ID, &o.ExternalID, &o.CustomerID, optID(&o.UserID), &o.Source, &o.Currency,
 		&o.Total, &o.Coupon, &o.Status, ts(&o.PlacedAt), ts(&o.AccessedAt), ts(&o.DeliveredAt), ts(&o.ClosedAt),
-		&o.Arrival, ts(&o.ArrivalAt))
+		&o.Arrival, ts(&o.ArrivalAt),
+		&o.Number, &o.Refunded.Amount, &o.Refunded.Shipping, &items, ts(&o.Refunded.At))
 	if err != nil {
 		return nil, err
+	}
+	if o.Refunded.Items, err = aftersale.ParseRefundItems(items); err != nil {
+		return nil, fmt.Errorf("order %d: %w", o.ID, err)
 	}
 	return &o, nil
 }
@@ -43,9 +49,10 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 		var err error
 		stored, err = scanOrder(q.q.QueryRowContext(ctx, `
 			INSERT INTO orders (external_id, customer_id, user_id, source, currency, total, coupon, status,
-				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				placed_at, accessed_at, delivered_at, closed_at, arrival, arrival_at, number)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (external_id) DO UPDATE SET
+				number = CASE WHEN excluded.number <> '' THEN excluded.number ELSE orders.number END,
 				customer_id = excluded.customer_id,
 				user_id = coalesce(excluded.user_id, orders.user_id),
 				source = excluded.source,
@@ -56,7 +63,7 @@ func (q *queries) OrderUpsert(ctx context.Context, o *aftersale.Order) (*aftersa
 			RETURNING `+orderColumns,
 			o.ExternalID, o.CustomerID, nullID(o.UserID), o.Source, o.Currency, o.Total, o.Coupon, string(status),
 			micro(o.PlacedAt), nullMicro(o.AccessedAt), nullMicro(o.DeliveredAt), nullMicro(o.ClosedAt),
-			o.Arrival, nullMicro(o.ArrivalAt)))
+			o.Arrival, nullMicro(o.ArrivalAt), o.Number))
 		if err != nil {
 			return err
 		}
@@ -177,6 +184,22 @@ func (q *queries) OrderGetMany(ctx context.Context, ids []int64) ([]*aftersale.O
 // OrderGetByExternalID returns the order with the shop's id, with its items.
 func (q *queries) OrderGetByExternalID(ctx context.Context, externalID string) (*aftersale.Order, error) {
 	return q.getOrder(ctx, "order get by external id", "external_id = ?", externalID)
+}
+
+// OrderGetByNumber returns the newest order with the number the buyer
+// knows ("#1001"), with its items.
+func (q *queries) OrderGetByNumber(ctx context.Context, number string) (*aftersale.Order, error) {
+	if number == "" {
+		return nil, notFound("order", number)
+	}
+	return q.getOrder(ctx, "order get by number", "number = ? ORDER BY placed_at DESC, id DESC LIMIT 1", number)
+}
+
+// OrderSetRefunded records what has been refunded on the order so far.
+func (q *queries) OrderSetRefunded(ctx context.Context, id int64, r aftersale.Refunded) error {
+	return q.updateOrder(ctx, "order set refunded", id, `
+		UPDATE orders SET refunded_amount = ?, refunded_shipping = ?, refunded_items = ?, refunded_at = ?
+		WHERE id = ?`, r.Amount, r.Shipping, r.ItemsJSON(), nullMicro(r.At), id)
 }
 
 // OrderListByCustomer returns the orders bought by or for the customer,

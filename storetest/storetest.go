@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"OrderSetUser", testOrderSetUser},
 		{"OrderMark", testOrderMark},
 		{"OrderSetArrival", testOrderSetArrival},
+		{"OrderNumber", testOrderNumber},
+		{"OrderSetRefunded", testOrderSetRefunded},
 		{"Insiders", testInsiders},     // coupons, referrals, stories: insiders.go
 		{"Broadcasts", testBroadcasts}, // broadcasts and their audience: broadcasts.go
 		{"Privacy", testPrivacy},       // consent, erase, scrub: privacy.go
