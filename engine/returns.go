@@ -277,7 +277,8 @@ func (s *Service) AdvanceReturn(ctx context.Context, id int64, to aftersale.Retu
 		if to == aftersale.ReturnRefunded && order.Status == aftersale.OrderPlaced {
 			ev := &aftersale.Event{
 				ID: fmt.Sprintf("return-%d-refunded", id), Type: aftersale.EventOrderRefunded, OccurredAt: now, Source: "return",
-				Order: &aftersale.OrderFacts{ID: order.ExternalID},
+				Order:  &aftersale.OrderFacts{ID: order.ExternalID},
+				Refund: returnRefund(r),
 			}
 			se, err := storedEvent(ev, now)
 			if err != nil {
@@ -373,6 +374,16 @@ func (s *Service) applyNow(ctx context.Context, ev *aftersale.Event) error {
 
 // recordReturn stores the return a return.requested event opens, its items
 // named from the order (the whole order when the event names none).
+// returnRefund is the refund of a return's items: the refund rule decides
+// whether they are the whole order.
+func returnRefund(r *aftersale.Return) *aftersale.RefundFacts {
+	rf := &aftersale.RefundFacts{ID: fmt.Sprintf("return-%d", r.ID), Reason: r.Reason}
+	for _, it := range r.Items {
+		rf.Items = append(rf.Items, aftersale.RefundItem{SKU: it.SKU, Name: it.Name, Quantity: max(it.Quantity, 1)})
+	}
+	return rf
+}
+
 func recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
 	rf := ev.Return
 	var items []aftersale.ReturnItem

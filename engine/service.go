@@ -289,7 +289,7 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 	if ev.Type == aftersale.EventOrderPlaced {
 		o := &aftersale.Order{
 			ExternalID: ev.Order.ID, CustomerID: buyer.ID, Source: ev.Source, Currency: ev.Order.Currency,
-			Total: ev.Order.Total, Coupon: ev.Order.Coupon, Status: aftersale.OrderPlaced,
+			Number: ev.Order.Number, Total: ev.Order.Total, Coupon: ev.Order.Coupon, Status: aftersale.OrderPlaced,
 			PlacedAt: ev.OccurredAt.UTC(), Items: ev.Order.Items,
 		}
 		if order, err = tx.OrderUpsert(ctx, o); err != nil {
@@ -326,7 +326,7 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 		// A past order: recorded, its status kept, no journey.
 		switch ev.Type {
 		case aftersale.EventOrderRefunded:
-			return nil, tx.OrderSetStatus(ctx, order.ID, aftersale.OrderRefunded, ev.OccurredAt.UTC())
+			return nil, historyRefund(ctx, tx, order, ev)
 		case aftersale.EventOrderCancelled:
 			return nil, tx.OrderSetStatus(ctx, order.ID, aftersale.OrderCancelled, ev.OccurredAt.UTC())
 		}
@@ -339,19 +339,17 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 			return nil, err
 		}
 		return p.trigger(ctx, "purchase", now)
-	case aftersale.EventOrderRefunded, aftersale.EventOrderCancelled:
-		status, anchor := aftersale.OrderRefunded, "refund"
-		if ev.Type == aftersale.EventOrderCancelled {
-			status, anchor = aftersale.OrderCancelled, "cancel"
-		}
-		if err := tx.OrderSetStatus(ctx, order.ID, status, now); err != nil {
+	case aftersale.EventOrderRefunded:
+		return p.refund(ctx)
+	case aftersale.EventOrderCancelled:
+		if err := tx.OrderSetStatus(ctx, order.ID, aftersale.OrderCancelled, now); err != nil {
 			return nil, err
 		}
-		order.Status = status
-		if err := p.exit(ctx, anchor); err != nil {
+		order.Status = aftersale.OrderCancelled
+		if err := p.exit(ctx, journey.TriggerCancel); err != nil {
 			return nil, err
 		}
-		return p.trigger(ctx, anchor, now)
+		return p.trigger(ctx, journey.TriggerCancel, now)
 	case aftersale.EventReturnRequested:
 		return p.returnRequested(ctx)
 	case aftersale.EventProductAccessed:

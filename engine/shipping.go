@@ -90,15 +90,16 @@ func (s *Service) deliveryDue(carrier string, shipped time.Time) time.Time {
 }
 
 // returnRequested records the return an event opens and runs the return
-// journeys. A return for the money is a visit: the selling steps stop. An
-// exchange keeps them going. A second return of the same order gets the
+// journeys. A return of the whole order for the money is a visit: the
+// selling steps stop. A return of part of it, or an exchange, keeps them
+// going: the customer keeps the rest. A second return of the same order gets the
 // return journeys' steps again, keyed by the return.
 func (p *planner) returnRequested(ctx context.Context) ([]*aftersale.Step, error) {
 	r, created, err := recordReturn(ctx, p.tx, p.event, p.order, p.now)
 	if err != nil || !created {
 		return nil, err
 	}
-	if r.Resolution != aftersale.ResolutionExchange {
+	if r.Resolution != aftersale.ResolutionExchange && returnsWholeOrder(p.order, r) {
 		if err := p.exit(ctx, journey.TriggerReturn); err != nil {
 			return nil, err
 		}
@@ -206,4 +207,10 @@ func arrivalScript(o *aftersale.Order, c *aftersale.Customer, shipments []*after
 5. Log the outcome and what you promised in the note.
 `)
 	return b.String()
+}
+
+// returnsWholeOrder reports whether the return sends back every unit of
+// every item of the order.
+func returnsWholeOrder(o *aftersale.Order, r *aftersale.Return) bool {
+	return len(o.Items) == 0 || coversOrder(o, returnRefund(r).Items)
 }

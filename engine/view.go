@@ -31,8 +31,14 @@ type CustomerView struct {
 
 // OrderView is an order in the customer API.
 type OrderView struct {
-	ID          string           `json:"id"`
+	ID string `json:"id"`
+	// Number is the order number the buyer knows ("#1001"), when the shop
+	// has one.
+	Number string `json:"number,omitempty"`
+	// Status is placed, refunded (fully) or cancelled; Refunded says what
+	// has been refunded so far, also of an order still placed.
 	Status      string           `json:"status"`
+	Refunded    *RefundedView    `json:"refunded,omitempty"`
 	Role        string           `json:"role"` // buyer or user
 	Currency    string           `json:"currency,omitempty"`
 	Total       string           `json:"total,omitempty"`
@@ -142,7 +148,7 @@ func (s *Service) Customer(ctx context.Context, emailAddr string) (*CustomerView
 	}
 	for _, o := range orders {
 		ov := OrderView{
-			ID: o.ExternalID, Status: string(o.Status), Role: "buyer", Currency: o.Currency, Total: o.Total,
+			ID: o.ExternalID, Number: o.Number, Status: string(o.Status), Refunded: refundedView(o), Role: "buyer", Currency: o.Currency, Total: o.Total,
 			Coupon: o.Coupon, PlacedAt: o.PlacedAt, AccessedAt: timePtr(o.AccessedAt),
 			DeliveredAt: timePtr(o.DeliveredAt), Items: o.Items,
 		}
@@ -403,4 +409,22 @@ func (s *Service) orderCare(ctx context.Context, o *aftersale.Order, c *aftersal
 		v.Timeline = append(v.Timeline, TimelineItem{At: r.CreatedAt, Kind: "return", Status: string(r.Status), Summary: sum, Ref: strconv.FormatInt(r.ID, 10)})
 	}
 	return nil
+}
+
+// RefundedView is what has been refunded on an order, in the customer API.
+type RefundedView struct {
+	Amount   string                 `json:"amount,omitempty"`
+	Shipping string                 `json:"shipping,omitempty"`
+	Items    []aftersale.RefundItem `json:"items,omitempty"`
+	// Partial is true while the order is not fully refunded.
+	Partial bool      `json:"partial"`
+	At      time.Time `json:"at"`
+}
+
+func refundedView(o *aftersale.Order) *RefundedView {
+	r := o.Refunded
+	if r.At.IsZero() && r.Amount == "" && len(r.Items) == 0 {
+		return nil
+	}
+	return &RefundedView{Amount: r.Amount, Shipping: r.Shipping, Items: r.Items, Partial: o.Status != aftersale.OrderRefunded, At: r.At}
 }

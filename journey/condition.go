@@ -111,6 +111,7 @@ type env struct {
 	ReturnReason      string                 `expr:"return_reason"`
 	Booked            bool                   `expr:"booked"`
 	Refunded          bool                   `expr:"refunded"`
+	PartlyRefunded    bool                   `expr:"partially_refunded"`
 	Cancelled         bool                   `expr:"cancelled"`
 	DaysSincePurchase float64                `expr:"days_since_purchase"`
 	Outcome           func(id string) string `expr:"outcome"`
@@ -141,6 +142,7 @@ func newEnv(f *Facts) env {
 		e.Delivered = !o.DeliveredAt.IsZero()
 		e.Arrival = o.Arrival
 		e.Refunded = o.Status == aftersale.OrderRefunded
+		e.PartlyRefunded = o.Partial()
 		e.Cancelled = o.Status == aftersale.OrderCancelled
 		if !o.PlacedAt.IsZero() && !f.Now.IsZero() {
 			e.DaysSincePurchase = f.Now.Sub(o.PlacedAt).Hours() / 24

@@ -24,7 +24,7 @@ func TestDefaultValidates(t *testing.T) {
 			t.Errorf("%s: File %q, Line %d", j.ID, j.File, j.Line)
 		}
 	}
-	if want := []string{"refund-care", "cancel-care", "return-care", "default", "success-plan", "shipping"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"refund-care", "partial-refund-care", "cancel-care", "return-care", "default", "success-plan", "shipping"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("journeys = %v, want %v", ids, want)
 	}
 

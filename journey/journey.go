@@ -39,6 +39,10 @@ const (
 	// carrier's usual transit time plus a margin after it was first seen
 	// on its way (one per package).
 	AnchorDeliveryDue = "delivery_due"
+	// AnchorPartialRefund is a refund that leaves the order not fully
+	// refunded (one per refund). It is a trigger too: the partial-refund
+	// care journey starts on it.
+	AnchorPartialRefund = "refund.partial"
 )
 
 // ReturnAnchor returns the anchor of a return's new status, e.g.
@@ -75,7 +79,7 @@ const (
 
 // Triggers lists every trigger.
 func Triggers() []string {
-	return []string{TriggerPurchase, TriggerRefund, TriggerCancel, TriggerReturn}
+	return []string{TriggerPurchase, TriggerRefund, AnchorPartialRefund, TriggerCancel, TriggerReturn}
 }
 
 // Anchors lists every anchor a step can name in `after`.
@@ -84,7 +88,7 @@ func Anchors() []string {
 	for _, s := range aftersale.ShipmentStatuses {
 		a = append(a, ShipmentAnchor(s))
 	}
-	a = append(a, TriggerRefund, TriggerCancel, TriggerReturn)
+	a = append(a, TriggerRefund, AnchorPartialRefund, TriggerCancel, TriggerReturn)
 	for _, s := range aftersale.ReturnStatuses[1:] {
 		a = append(a, ReturnAnchor(s))
 	}

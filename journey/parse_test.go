@@ -173,7 +173,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate step id", head + "  - {id: a, type: email, template: t}\n  - id: b\n    type: email\n    template: t\n  - id: a\n    type: email\n    template: t\n",
 			`welcome.yaml:7: steps[2].id: "a" is already the id of steps[0]`},
 		{"unknown trigger", "id: w\ntrigger: order\nsteps:\n  - {id: a, type: email, template: t}\n",
-			`welcome.yaml:2: trigger: "order" is not a trigger (use purchase, refund, cancel, return)`},
+			`welcome.yaml:2: trigger: "order" is not a trigger (use purchase, refund, refund.partial, cancel, return)`},
 		{"unknown anchor", head + "  - id: a\n    type: email\n    template: t\n    after: delivered\n",
 			`welcome.yaml:6: steps[0].after: "delivered" is not an anchor`},
 		{"unknown category", head + "  - id: a\n    type: email\n    template: t\n    category: promo\n",

@@ -39,6 +39,10 @@ type OrderText struct {
 	Physical   bool
 	Coaching   bool // coaching or service
 	Membership bool
+	// Refunded names what has been refunded so far ("Book", "2 × Mug and
+	// Book"), "" while nothing; RefundedAmount is the money.
+	Refunded       string
+	RefundedAmount string
 }
 
 // NewTextData builds the placeholder values from the facts.
@@ -57,12 +61,40 @@ func NewTextData(f *Facts) TextData {
 			Physical:   o.HasKind(aftersale.KindPhysical),
 			Coaching:   o.HasKind(aftersale.KindCoaching) || o.HasKind(aftersale.KindService),
 			Membership: o.HasKind(aftersale.KindMembership),
+			Refunded:   refundedText(o.Refunded.Items), RefundedAmount: o.Refunded.Amount,
 		}
 		if len(o.Items) > 0 && o.Items[0].Name != "" {
 			d.Product = o.Items[0].Name
 		}
 	}
 	return d
+}
+
+// refundedText names refunded items, each once: "Book", "2 × Mug and Book".
+func refundedText(items []aftersale.RefundItem) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		name := it.Name
+		if name == "" {
+			name = it.SKU
+		}
+		if seen[strings.ToLower(name)] {
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		if it.Quantity > 1 {
+			name = fmt.Sprintf("%d × %s", it.Quantity, name)
+		}
+		parts = append(parts, name)
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 func newPerson(c *aftersale.Customer) Person {
