@@ -167,6 +167,31 @@ type StoredEvent struct {
 	Payload       []byte // the event as JSON
 }
 
+// SameItem reports whether two lines name the same item: by SKU when both
+// have one, else by name, ignoring case.
+func SameItem(sku1, name1, sku2, name2 string) bool {
+	sku1, sku2 = strings.TrimSpace(sku1), strings.TrimSpace(sku2)
+	if sku1 != "" && sku2 != "" {
+		return strings.EqualFold(sku1, sku2)
+	}
+	name1, name2 = strings.TrimSpace(name1), strings.TrimSpace(name2)
+	return name1 != "" && strings.EqualFold(name1, name2)
+}
+
+// RefundedQuantity is how many units of the order's item it were refunded.
+func (o *Order) RefundedQuantity(it Item) int {
+	if o.Status == OrderRefunded {
+		return max(it.Quantity, 1)
+	}
+	n := 0
+	for _, r := range o.Refunded.Items {
+		if SameItem(it.SKU, it.Name, r.SKU, r.Name) {
+			n += r.Quantity
+		}
+	}
+	return min(n, max(it.Quantity, 1))
+}
+
 // ItemsJSON encodes the refunded items for storage: "" for none.
 func (r Refunded) ItemsJSON() string {
 	if len(r.Items) == 0 {

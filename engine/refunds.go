@@ -89,7 +89,7 @@ func coversOrder(o *aftersale.Order, items []aftersale.RefundItem) bool {
 	for _, r := range items {
 		n := r.Quantity
 		for i, it := range o.Items {
-			if n > 0 && left[i] > 0 && sameItem(it.SKU, it.Name, r.SKU, r.Name) {
+			if n > 0 && left[i] > 0 && aftersale.SameItem(it.SKU, it.Name, r.SKU, r.Name) {
 				take := min(n, left[i])
 				left[i] -= take
 				n -= take
@@ -104,20 +104,9 @@ func coversOrder(o *aftersale.Order, items []aftersale.RefundItem) bool {
 	return true
 }
 
-// sameItem reports whether two lines name the same item: by SKU when both
-// have one, else by name, ignoring case.
-func sameItem(sku1, name1, sku2, name2 string) bool {
-	sku1, sku2 = strings.TrimSpace(sku1), strings.TrimSpace(sku2)
-	if sku1 != "" && sku2 != "" {
-		return strings.EqualFold(sku1, sku2)
-	}
-	name1, name2 = strings.TrimSpace(name1), strings.TrimSpace(name2)
-	return name1 != "" && strings.EqualFold(name1, name2)
-}
-
 func refundIndex(items []aftersale.RefundItem, it aftersale.RefundItem) int {
 	for i, x := range items {
-		if sameItem(x.SKU, x.Name, it.SKU, it.Name) {
+		if aftersale.SameItem(x.SKU, x.Name, it.SKU, it.Name) {
 			return i
 		}
 	}
@@ -141,7 +130,7 @@ func itemRefundAmount(o *aftersale.Order, it aftersale.RefundItem) string {
 		return it.Amount
 	}
 	for _, x := range o.Items {
-		if sameItem(x.SKU, x.Name, it.SKU, it.Name) && x.Price != "" {
+		if aftersale.SameItem(x.SKU, x.Name, it.SKU, it.Name) && x.Price != "" {
 			sum := ""
 			for range max(it.Quantity, 1) {
 				sum = aftersale.AddMoney(sum, x.Price)

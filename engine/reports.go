@@ -199,9 +199,12 @@ func (s *Service) FunnelReport(ctx context.Context, f ReportFilter) (*report.Fun
 	var in []report.FunnelOrder
 	for _, o := range orders {
 		fo := report.FunnelOrder{
-			Refunded:   o.Status == aftersale.OrderRefunded || o.Status == aftersale.OrderCancelled,
-			Onboarded:  !o.AccessedAt.IsZero() || !o.DeliveredAt.IsZero(),
-			FirstTouch: -1,
+			Refunded:       o.Status == aftersale.OrderRefunded || o.Status == aftersale.OrderCancelled,
+			Partial:        o.Partial(),
+			Total:          o.Total,
+			RefundedAmount: refundedMoney(o),
+			Onboarded:      !o.AccessedAt.IsZero() || !o.DeliveredAt.IsZero(),
+			FirstTouch:     -1,
 		}
 		if !fo.Onboarded {
 			if bs, err := s.cfg.Store.BookingListByOrder(ctx, o.ID); err == nil {
@@ -245,4 +248,14 @@ func (s *Service) Products(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// refundedMoney is what was paid back of the order: the refunds recorded,
+// or its total for a refunded order that recorded none (refunded before
+// refunds had amounts).
+func refundedMoney(o *aftersale.Order) string {
+	if o.Status == aftersale.OrderRefunded && o.Refunded.Amount == "" {
+		return o.Total
+	}
+	return o.Refunded.Amount
 }

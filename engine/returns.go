@@ -65,31 +65,66 @@ type ReturnInput struct {
 // Every mismatch gives the same ENOTFOUND error.
 func (s *Service) FindReturnOrder(ctx context.Context, email, number string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	number = strings.TrimPrefix(strings.TrimSpace(number), "#")
-	if email == "" || number == "" {
+	number = strings.TrimSpace(number)
+	if email == "" || strings.TrimPrefix(number, "#") == "" {
 		return "", aftersale.Errorf(aftersale.EINVALID, "Enter the email address you ordered with and the order number.")
 	}
-	o, err := s.cfg.Store.OrderGetByExternalID(ctx, number)
-	if aftersale.IsNotFound(err) {
-		return "", errNoReturnOrder
-	} else if err != nil {
+	orders, err := s.OrdersByRef(ctx, number)
+	if err != nil {
 		return "", err
 	}
-	match := false
-	for _, id := range []int64{o.CustomerID, o.UserID} {
-		if id == 0 {
-			continue
+	var o *aftersale.Order
+	for _, cand := range orders {
+		for _, id := range []int64{cand.CustomerID, cand.UserID} {
+			if id == 0 || o != nil {
+				continue
+			}
+			c, err := s.cfg.Store.CustomerGet(ctx, id)
+			if err != nil && !aftersale.IsNotFound(err) {
+				return "", err
+			}
+			if c != nil && strings.EqualFold(c.Email, email) {
+				o = cand
+			}
 		}
-		c, err := s.cfg.Store.CustomerGet(ctx, id)
-		if err != nil && !aftersale.IsNotFound(err) {
-			return "", err
-		}
-		match = match || (c != nil && strings.EqualFold(c.Email, email))
 	}
-	if !match {
+	if o == nil {
 		return "", errNoReturnOrder
 	}
 	return s.cfg.Links.Sign(aftersale.LinkReturn, o.ExternalID, returnStartTTL), nil
+}
+
+// OrdersByRef returns the orders a customer or the team may mean by ref:
+// the order number the buyer knows ("#1001", with or without the "#") or
+// the shop's order id, each order once, numbers first.
+func (s *Service) OrdersByRef(ctx context.Context, ref string) ([]*aftersale.Order, error) {
+	ref = strings.TrimSpace(ref)
+	bare := strings.TrimPrefix(ref, "#")
+	var out []*aftersale.Order
+	seen := map[int64]bool{}
+	add := func(o *aftersale.Order, err error) error {
+		if aftersale.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if !seen[o.ID] {
+			seen[o.ID] = true
+			out = append(out, o)
+		}
+		return nil
+	}
+	for _, n := range []string{ref, "#" + bare, bare} {
+		if err := add(s.cfg.Store.OrderGetByNumber(ctx, n)); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range []string{bare, ref} {
+		if err := add(s.cfg.Store.OrderGetByExternalID(ctx, id)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ReturnStartPage opens the returns page of the order the token names.

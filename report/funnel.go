@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/aftersale/aftersale"
 )
 
 // The stages of a purchase on its way from a transaction to a customer.
@@ -30,6 +32,12 @@ type FunnelOrder struct {
 	FirstTouch time.Duration
 	Satisfied  bool
 	Repeat     bool // the buyer placed another order after this one
+	// Partial: something was refunded, but not the whole order (it goes
+	// on through the funnel).
+	Partial bool
+	// Total and RefundedAmount are the order's money, for the refunded
+	// share of revenue (decimal strings).
+	Total, RefundedAmount string
 }
 
 // Stage is one step of the funnel.
@@ -41,13 +49,19 @@ type Stage struct {
 
 // Funnel is the transaction-to-customer funnel of a set of orders.
 type Funnel struct {
-	Stages           []Stage
-	Orders           int
-	Refunded         int
-	RefundRate       float64 // Refunded / Orders
-	RepeatRate       float64 // orders whose buyer bought again / Orders
-	Touched          int     // orders with a human touch
-	MedianFirstTouch time.Duration
+	Stages         []Stage
+	Orders         int
+	Refunded       int     // fully refunded or cancelled
+	RefundRate     float64 // Refunded / Orders
+	PartlyRefunded int     // orders with a partial refund
+	// Revenue is the orders' totals and RefundedRevenue what was paid
+	// back of them (decimal strings, all currencies together);
+	// RefundedShare is RefundedRevenue / Revenue, 0..1.
+	Revenue, RefundedRevenue string
+	RefundedShare            float64
+	RepeatRate               float64 // orders whose buyer bought again / Orders
+	Touched                  int     // orders with a human touch
+	MedianFirstTouch         time.Duration
 }
 
 // StageOf is the furthest stage an order reached. The stages build on each
@@ -86,6 +100,11 @@ func ComputeFunnel(orders []FunnelOrder) *Funnel {
 		if o.Refunded {
 			f.Refunded++
 		}
+		if o.Partial && !o.Refunded {
+			f.PartlyRefunded++
+		}
+		f.Revenue = aftersale.AddMoney(f.Revenue, o.Total)
+		f.RefundedRevenue = aftersale.AddMoney(f.RefundedRevenue, o.RefundedAmount)
 		if o.Repeat {
 			repeat++
 		}
@@ -101,6 +120,7 @@ func ComputeFunnel(orders []FunnelOrder) *Funnel {
 		f.Stages = append(f.Stages, st)
 	}
 	f.RefundRate = ratio(f.Refunded, f.Orders)
+	f.RefundedShare = aftersale.MoneyShare(f.RefundedRevenue, f.Revenue)
 	f.RepeatRate = ratio(repeat, f.Orders)
 	f.Touched = len(touches)
 	if n := len(touches); n > 0 {
@@ -131,6 +151,8 @@ func WriteFunnelCSV(w io.Writer, f *Funnel) error {
 	}
 	rows = append(rows,
 		[]string{"refund_rate", strconv.Itoa(f.Refunded), fmt.Sprintf("%.3f", f.RefundRate)},
+		[]string{"partly_refunded", strconv.Itoa(f.PartlyRefunded), fmt.Sprintf("%.3f", ratio(f.PartlyRefunded, f.Orders))},
+		[]string{"refunded_revenue_share", f.RefundedRevenue, fmt.Sprintf("%.3f", f.RefundedShare)},
 		[]string{"repeat_rate", "", fmt.Sprintf("%.3f", f.RepeatRate)},
 		[]string{"median_first_touch_hours", strconv.Itoa(f.Touched), fmt.Sprintf("%.3f", f.MedianFirstTouch.Hours())},
 	)

@@ -57,7 +57,7 @@ func TestFunnelByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCSV := "stage,orders,rate\npurchased,10,1.000\nonboarded,7,0.700\nengaged,5,0.714\nsatisfied,3,0.600\nloyal,2,0.667\n" +
-		"refund_rate,2,0.200\nrepeat_rate,,0.200\nmedian_first_touch_hours,5,3.000\n"
+		"refund_rate,2,0.200\npartly_refunded,0,0.000\nrefunded_revenue_share,,0.000\nrepeat_rate,,0.200\nmedian_first_touch_hours,5,3.000\n"
 	if b.String() != wantCSV {
 		t.Errorf("CSV:\n%s\nwant:\n%s", b.String(), wantCSV)
 	}
@@ -68,5 +68,25 @@ func TestFunnelByHand(t *testing.T) {
 	// An even number of touches: the mean of the middle two.
 	if f := ComputeFunnel([]FunnelOrder{{FirstTouch: h}, {FirstTouch: 3 * h}}); f.MedianFirstTouch != 2*h {
 		t.Errorf("median of 1h and 3h = %v", f.MedianFirstTouch)
+	}
+}
+
+// TestFunnelPartialRefunds: the refund rate counts full refunds; partly
+// refunded orders and the refunded share of revenue stand beside it.
+func TestFunnelPartialRefunds(t *testing.T) {
+	f := ComputeFunnel([]FunnelOrder{
+		{Total: "100.00", RefundedAmount: "100.00", Refunded: true, FirstTouch: -1},
+		{Total: "200.00", RefundedAmount: "50.00", Partial: true, Onboarded: true, FirstTouch: -1},
+		{Total: "100.00", FirstTouch: -1},
+		{Total: "100.00", FirstTouch: -1},
+	})
+	if f.Refunded != 1 || !near(f.RefundRate, 0.25) || f.PartlyRefunded != 1 {
+		t.Errorf("refunded %d rate %v partly %d, want 1, 0.25, 1", f.Refunded, f.RefundRate, f.PartlyRefunded)
+	}
+	if f.Revenue != "500.00" || f.RefundedRevenue != "150.00" || !near(f.RefundedShare, 0.3) {
+		t.Errorf("revenue %s refunded %s share %v, want 500.00 150.00 0.3", f.Revenue, f.RefundedRevenue, f.RefundedShare)
+	}
+	if f.Stages[1].Count != 1 {
+		t.Errorf("a partly refunded order left the funnel: onboarded %d", f.Stages[1].Count)
 	}
 }

@@ -40,11 +40,15 @@ type dashboardPage struct {
 	Orders      int
 	Refunded    int
 	RefundRate  string
-	RepeatRate  string
-	Touched     int
-	FirstTouch  string
-	Overdue     int
-	Open        int
+	// PartlyRefunded orders had part refunded; RefundedShare is the share
+	// of revenue paid back.
+	PartlyRefunded int
+	RefundedShare  string
+	RepeatRate     string
+	Touched        int
+	FirstTouch     string
+	Overdue        int
+	Open           int
 
 	Score      scoreView
 	Monthly    []periodRow
@@ -162,9 +166,13 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 	}
 	p.FunnelChart = funnelChart(funnel.Stages)
 	p.Orders, p.Refunded, p.Touched = funnel.Orders, funnel.Refunded, funnel.Touched
-	p.RefundRate, p.RepeatRate, p.FirstTouch = "—", "—", "—"
+	p.RefundRate, p.RepeatRate, p.FirstTouch, p.RefundedShare = "—", "—", "—", "—"
+	p.PartlyRefunded = funnel.PartlyRefunded
 	if funnel.Orders > 0 {
 		p.RefundRate, p.RepeatRate = percent(funnel.RefundRate), percent(funnel.RepeatRate)
+	}
+	if aftersale.CompareMoney(funnel.Revenue, "0") > 0 {
+		p.RefundedShare = percent(funnel.RefundedShare)
 	}
 	if funnel.Touched > 0 {
 		p.FirstTouch = humanDuration(funnel.MedianFirstTouch)

@@ -75,14 +75,16 @@ func (s *Server) handleReturnsAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	var orderID int64
 	if ref := strings.TrimSpace(q.Get("order")); ref != "" {
-		o, err := s.cfg.Service.Store().OrderGetByExternalID(ctx, ref)
-		if aftersale.IsNotFound(err) {
-			s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no order %q", ref))
-			return
-		} else if err != nil {
+		found, err := s.cfg.Service.OrdersByRef(ctx, ref)
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		if len(found) == 0 {
+			s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no order %q (give the shop's order id or the order number)", ref))
+			return
+		}
+		o := found[0]
 		orderID = o.ID
 	}
 	list, err := s.listReturns(ctx, status, orderID)

@@ -138,7 +138,7 @@ func (s *Server) handleWhoUses(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, tmplWhoUses, pageView{Title: "Who will be using this?", OrderID: o.ExternalID})
+	s.render(w, r, http.StatusOK, tmplWhoUses, pageView{Title: "Who will be using this?", OrderID: o.Ref()})
 }
 
 func (s *Server) handleWhoUsesPost(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +157,7 @@ func (s *Server) handleWhoUsesPost(w http.ResponseWriter, r *http.Request) {
 	c := &aftersale.Contact{Name: form.Name, Email: form.Email}
 	if err := s.cfg.Service.SetOrderUser(r.Context(), token, c); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINVALID {
-			s.render(w, r, http.StatusBadRequest, tmplWhoUses, pageView{Title: "Who will be using this?", OrderID: o.ExternalID, Form: form, Error: aftersale.ErrorMessage(err)})
+			s.render(w, r, http.StatusBadRequest, tmplWhoUses, pageView{Title: "Who will be using this?", OrderID: o.Ref(), Form: form, Error: aftersale.ErrorMessage(err)})
 			return
 		}
 		s.pageError(w, r, err)

@@ -44,6 +44,10 @@ type funnelJSON struct {
 	Orders                  int               `json:"orders"`
 	Refunded                int               `json:"refunded"`
 	RefundRate              float64           `json:"refund_rate"`
+	PartlyRefunded          int               `json:"partly_refunded"`
+	Revenue                 string            `json:"revenue"`
+	RefundedRevenue         string            `json:"refunded_revenue"`
+	RefundedShare           float64           `json:"refunded_share"`
 	RepeatRate              float64           `json:"repeat_rate"`
 	Touched                 int               `json:"touched"`
 	MedianFirstTouchSeconds *float64          `json:"median_first_touch_seconds"`
@@ -57,7 +61,8 @@ type funnelStageJSON struct {
 
 func newFunnelJSON(f *report.Funnel) funnelJSON {
 	out := funnelJSON{Stages: []funnelStageJSON{}, Orders: f.Orders, Refunded: f.Refunded,
-		RefundRate: finite(f.RefundRate), RepeatRate: finite(f.RepeatRate), Touched: f.Touched}
+		RefundRate: finite(f.RefundRate), RepeatRate: finite(f.RepeatRate), Touched: f.Touched,
+		PartlyRefunded: f.PartlyRefunded, Revenue: f.Revenue, RefundedRevenue: f.RefundedRevenue, RefundedShare: finite(f.RefundedShare)}
 	for _, st := range f.Stages {
 		out.Stages = append(out.Stages, funnelStageJSON{Name: st.Name, Count: st.Count, Rate: finite(st.Rate)})
 	}

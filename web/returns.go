@@ -27,7 +27,7 @@ const maxReturnComment = 2000
 // returnChoose is the data of the page where a customer chooses what to
 // send back.
 type returnChoose struct {
-	OrderID   string // the shop's order number
+	OrderID   string // the order number the buyer knows (Order.Ref)
 	FirstName string
 	Items     []returnItemRow
 	Reasons   []string
@@ -140,10 +140,13 @@ func (s *Server) handleReturnChoose(w http.ResponseWriter, r *http.Request) {
 }
 
 func newReturnChoose(st *engine.ReturnStart) *returnChoose {
-	c := &returnChoose{OrderID: st.Order.ExternalID, FirstName: firstName(st.Customer.Name), Reasons: st.Policy.Reasons,
+	c := &returnChoose{OrderID: st.Order.Ref(), FirstName: firstName(st.Customer.Name), Reasons: st.Policy.Reasons,
 		Resolution: aftersale.ResolutionRefund, Key: formKey(), WindowDays: st.Policy.WindowDays}
 	for _, it := range st.Order.Items {
-		c.Items = append(c.Items, returnItemRow{SKU: it.SKU, Name: it.Name, Kind: string(it.Kind), Max: max(it.Quantity, 1)})
+		// What was refunded already cannot be sent back for the money again.
+		if left := max(it.Quantity, 1) - st.Order.RefundedQuantity(it); left > 0 {
+			c.Items = append(c.Items, returnItemRow{SKU: it.SKU, Name: it.Name, Kind: string(it.Kind), Max: left})
+		}
 	}
 	for _, rv := range st.Returns {
 		c.Returns = append(c.Returns, returnLink{Path: urlPath(rv.StatusURL), Status: string(rv.Return.Status),
@@ -241,7 +244,7 @@ func (s *Server) handleReturnStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	ret := rv.Return
 	p := s.cfg.Service.ReturnPolicy()
-	v := &returnStatusView{OrderID: rv.Order.ExternalID, Status: string(ret.Status), Items: ret.Items, Reason: ret.Reason,
+	v := &returnStatusView{OrderID: rv.Order.Ref(), Status: string(ret.Status), Items: ret.Items, Reason: ret.Reason,
 		Comment: ret.Comment, Exchange: ret.Resolution == aftersale.ResolutionExchange, CreatedAt: ret.CreatedAt,
 		Address: strings.TrimSpace(p.Address), LabelURL: p.LabelURL, RefundDays: p.RefundDays, Steps: returnSteps(ret)}
 	if rv.Customer != nil {

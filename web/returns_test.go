@@ -413,14 +413,20 @@ func TestReturnsAPI(t *testing.T) {
 	if l := decode[[]apiReturn](t, c.api("/api/v1/returns", apiKey).ok(t)); len(l) != 1 {
 		t.Errorf("all: %+v", l)
 	}
-	// Refunded: the order is refunded, so the returns page starts no more.
+	// Refunded: one shoe of two is refunded, not the socks, so the order
+	// is partly refunded and the returns page offers the rest.
 	if moved = decode[apiReturn](t, c.apiPost(path, apiKey, `{"status": "refunded"}`).ok(t)); moved.Status != "refunded" || len(moved.Next) != 0 {
 		t.Fatalf("refunded %+v", moved)
 	}
+	e.settle(t)
+	if o, err := e.store.OrderGetByExternalID(t.Context(), "2001"); err != nil || o.Status != aftersale.OrderPlaced || !o.Partial() {
+		t.Fatalf("order after refunding the shoes of shoes and socks: %+v %v; want placed and partly refunded", o, err)
+	}
 	r = c.get(findOrder(t, c, "ana@example.com", "2001"))
-	r.want(t, http.StatusOK, "This order has been refunded already", "Trail Shoe</a>: refunded")
-	if strings.Contains(r.body, `id="submit-return"`) {
-		t.Error("a refunded order offers a new return")
+	r.want(t, http.StatusOK, "Trail Shoe</a>: refunded", `id="qty-sock-1"`, `id="submit-return"`,
+		`id="qty-shoe-42" name="qty-shoe-42" type="number" min="0" max="1"`)
+	if strings.Contains(r.body, "refunded already") {
+		t.Error("a partly refunded order counts as refunded on the returns page")
 	}
 }
 
