@@ -71,8 +71,9 @@ type PackageView struct {
 // ReturnJSON is a return as the API shows it.
 type ReturnJSON struct {
 	ID           int64                  `json:"id"`
-	OrderID      string                 `json:"order_id"` // the shop's order id
-	Customer     string                 `json:"customer"` // the buyer's email
+	OrderID      string                 `json:"order_id"`               // the shop's order id
+	OrderNumber  string                 `json:"order_number,omitempty"` // the number the buyer knows
+	Customer     string                 `json:"customer"`               // the buyer's email
 	CustomerName string                 `json:"customer_name,omitempty"`
 	Status       aftersale.ReturnStatus `json:"status"`
 	Resolution   string                 `json:"resolution"`
@@ -102,7 +103,7 @@ func (v *ReturnView) JSON() ReturnJSON {
 		out.Next = []aftersale.ReturnStatus{}
 	}
 	if v.Order != nil {
-		out.OrderID = v.Order.ExternalID
+		out.OrderID, out.OrderNumber = v.Order.ExternalID, v.Order.Number
 	}
 	if v.Customer != nil {
 		out.Customer, out.CustomerName = v.Customer.Email, v.Customer.Name

@@ -250,7 +250,7 @@ func (s *Server) handleReturnStatus(w http.ResponseWriter, r *http.Request) {
 	if rv.Customer != nil {
 		v.FirstName = firstName(rv.Customer.Name)
 	}
-	s.render(w, r, http.StatusOK, tmplReturnView, pageView{Title: "Your return of order " + rv.Order.ExternalID, Return: v})
+	s.render(w, r, http.StatusOK, tmplReturnView, pageView{Title: "Your return of order " + rv.Order.Ref(), Return: v})
 }
 
 // returnSteps is the progress of a return: requested, received, then
