@@ -110,6 +110,15 @@ func TestPartialRefundByItemKeepsTheJourney(t *testing.T) {
 	}
 	b.settle(t)
 	b.waitTemplate(t, "pia@example.com", "refund_thanks", hangGuard)
+	open := 0
+	for _, tk := range b.careTasks(t, "pia@example.com") {
+		if tk["status"] == "open" {
+			open++
+		}
+	}
+	if open != 1 {
+		t.Errorf("open care tasks after the full refund: %d, want one (the partial refund's gives way)", open)
+	}
 	c := b.customer(t, "pia@example.com")
 	if o := c["orders"].([]any)[0].(map[string]any); o["status"] != "refunded" || c["stage"] != "refunded" {
 		t.Errorf("after the rest was refunded: order %v stage %v, want refunded", o["status"], c["stage"])
