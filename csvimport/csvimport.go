@@ -16,7 +16,9 @@
 //	marketing_consent  true/false, yes/no, 1/0; empty: not known
 //	currency, total, coupon
 //	sku, item_name, kind, quantity, price, access_url
-//	status             placed (default), refunded or cancelled
+//	number             the order number the buyer knows ("#1001")
+//	status             placed (default), refunded or cancelled (a
+//	                   partially refunded order stays placed)
 //
 // An empty kind is found from the SKU by the install's kind rules (a line
 // without rules is digital). Every event is identified as "import:" plus
@@ -72,6 +74,7 @@ const (
 	colPrice     = "price"
 	colAccessURL = "access_url"
 	colStatus    = "status"
+	colNumber    = "number"
 )
 
 // aliases maps normalised header names to columns.
@@ -93,6 +96,7 @@ var aliases = map[string]string{
 	"price": colPrice, "lineitemprice": colPrice,
 	"accessurl": colAccessURL, "downloadurl": colAccessURL,
 	"status": colStatus, "financialstatus": colStatus,
+	"number": colNumber, "displaynumber": colNumber, "ordername": colNumber,
 }
 
 var required = []string{colOrderID, colEmail, colOccurred}
@@ -296,7 +300,8 @@ func (rd *Reader) newOrder(rec []string, line int, id string) (*order, []RowErro
 	}
 	status := strings.ToLower(rd.field(rec, colStatus))
 	switch status {
-	case "", "placed", "paid", "completed", "processing", "fulfilled":
+	case "", "placed", "paid", "completed", "processing", "fulfilled", "partially_refunded", "partiallyrefunded", "partially refunded":
+		// A partial refund is not a refunded order: it stays placed.
 		status = "placed"
 	case "refunded", "cancelled", "canceled":
 		if status == "canceled" {
@@ -309,7 +314,7 @@ func (rd *Reader) newOrder(rec []string, line int, id string) (*order, []RowErro
 		ev: &aftersale.Event{
 			ID: "import:" + id, Type: aftersale.EventOrderPlaced, OccurredAt: at, Source: "import", Customer: c,
 			Order: &aftersale.OrderFacts{
-				ID: id, Currency: rd.field(rec, colCurrency), Total: rd.field(rec, colTotal), Coupon: rd.field(rec, colCoupon),
+				ID: id, Number: rd.field(rec, colNumber), Currency: rd.field(rec, colCurrency), Total: rd.field(rec, colTotal), Coupon: rd.field(rec, colCoupon),
 			},
 		},
 		status: status,
