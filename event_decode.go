@@ -148,59 +148,61 @@ func (e *Event) Validate() error {
 // validateRefund checks the refund part of an order.refunded event and,
 // when there is none, reads it from the order part (items and total).
 func (e *Event) validateRefund() error {
-	if e.Refund == nil {
-		o := e.Order
-		if o.Total != "" && !decimalRE.MatchString(o.Total) {
-			return FieldError("order.total", "must be a decimal string such as \"49.00\"")
-		}
-		if o.Total == "" && len(o.Items) == 0 {
-			return nil // the whole order
-		}
-		r := &RefundFacts{Amount: o.Total}
-		for i, it := range o.Items {
-			f := fmt.Sprintf("order.items[%d]", i)
-			switch {
-			case it.SKU == "" && it.Name == "":
-				return FieldError(f+".sku", "is required (or give the name)")
-			case it.Quantity < 0:
-				return FieldError(f+".quantity", "must not be negative")
-			case it.Price != "" && !decimalRE.MatchString(it.Price):
-				return FieldError(f+".price", "must be a decimal string such as \"49.00\"")
-			}
-			q := max(it.Quantity, 1)
-			r.Items = append(r.Items, RefundItem{SKU: it.SKU, Name: it.Name, Quantity: q})
-		}
-		e.Refund = r
-		return nil
+	if e.Refund != nil {
+		return e.Refund.validate("refund.amount", "refund.items")
 	}
-	r := e.Refund
+	o := e.Order
+	if o.Total == "" && len(o.Items) == 0 {
+		return nil // the whole order
+	}
+	r := &RefundFacts{Amount: o.Total}
+	for _, it := range o.Items {
+		r.Items = append(r.Items, RefundItem{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity})
+	}
+	if err := r.validate("order.total", "order.items"); err != nil {
+		return err
+	}
+	e.Refund = r
+	return nil
+}
+
+// validate checks a refund and defaults its quantities to 1; errors name
+// the amount and the items by the fields given.
+func (r *RefundFacts) validate(amountField, itemsField string) error {
 	switch {
 	case len(r.ID) > 200:
 		return FieldError("refund.id", "must be at most 200 characters")
 	case len(r.Reason) > 500:
 		return FieldError("refund.reason", "must be at most 500 characters")
 	case len(r.Items) > 500:
-		return FieldError("refund.items", "must name at most 500 items")
+		return FieldError(itemsField, "must name at most 500 items")
 	}
-	for _, m := range []struct{ field, v string }{{"refund.amount", r.Amount}, {"refund.shipping", r.Shipping}} {
-		if m.v != "" && (!decimalRE.MatchString(m.v) || strings.HasPrefix(m.v, "-")) {
-			return FieldError(m.field, "must be a non-negative decimal string such as \"20.00\"")
+	for _, m := range []struct{ field, v string }{{amountField, r.Amount}, {"refund.shipping", r.Shipping}} {
+		if err := nonNegative(m.field, m.v); err != nil {
+			return err
 		}
 	}
 	for i := range r.Items {
 		it := &r.Items[i]
-		f := fmt.Sprintf("refund.items[%d]", i)
+		f := fmt.Sprintf("%s[%d]", itemsField, i)
 		switch {
 		case it.SKU == "" && it.Name == "":
 			return FieldError(f+".sku", "is required (or give the name)")
 		case it.Quantity < 0:
 			return FieldError(f+".quantity", "must not be negative")
-		case it.Amount != "" && (!decimalRE.MatchString(it.Amount) || strings.HasPrefix(it.Amount, "-")):
-			return FieldError(f+".amount", "must be a non-negative decimal string such as \"20.00\"")
 		}
-		if it.Quantity == 0 {
-			it.Quantity = 1
+		if err := nonNegative(f+".amount", it.Amount); err != nil {
+			return err
 		}
+		it.Quantity = max(it.Quantity, 1)
+	}
+	return nil
+}
+
+// nonNegative checks an optional amount of money.
+func nonNegative(field, v string) error {
+	if v != "" && (!decimalRE.MatchString(v) || strings.HasPrefix(v, "-")) {
+		return FieldError(field, "must be a non-negative decimal string such as \"20.00\"")
 	}
 	return nil
 }

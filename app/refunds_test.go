@@ -1,9 +1,7 @@
 package app_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -193,16 +191,5 @@ func TestReturnPortalPartialRefund(t *testing.T) {
 // returnsList lists the returns of an order through the API.
 func (b *bundle) returnsList(t *testing.T, orderID string) []map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", b.base+"/api/v1/returns?order="+orderID, nil)
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out []map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return b.apiList(t, "/api/v1/returns?order="+orderID)
 }

@@ -43,7 +43,13 @@ func (b *bundle) daysUntil(t testing.TB, max int, what string, cond func() bool)
 // apiTasks lists the tasks through the API.
 func (b *bundle) apiTasks(t testing.TB, query string) []map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", b.base+"/api/v1/tasks?"+query, nil)
+	return b.apiList(t, "/api/v1/tasks?"+query)
+}
+
+// apiList GETs an API path that answers with a JSON list.
+func (b *bundle) apiList(t testing.TB, path string) []map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+apiKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
