@@ -4,7 +4,9 @@
 // recipient marked it as spam), so that aftersale stops mailing addresses
 // that bounce hard or complain.
 //
-// Both are multipart/report messages. A report names the recipients it is
+// Most are multipart/report messages; many servers (qmail, Exim, older
+// Postfix and sendmail, Exchange, Gmail, Yahoo) write plain-text notices
+// instead, which are read too. A report names the recipients it is
 // about and carries the original message, or its header, from which the
 // original Message-ID is taken: aftersale's Message-IDs are unique per
 // customer and journey step, so the ID finds the message even when a
@@ -59,12 +61,15 @@ type Report struct {
 type Recipient struct {
 	// Email is the address the message was sent to: the DSN's
 	// Original-Recipient when it gives one, else its Final-Recipient; for
-	// a complaint, Original-Rcpt-To or the original message's To. As the
-	// report spells it.
+	// a complaint, Original-Rcpt-To or the original message's To; for a
+	// plain-text bounce, the address the notice names. As the report
+	// spells it. A complaint that hides the recipient has one Recipient
+	// with Email "": the report's OriginalMessageID finds the address.
 	Email string
-	// Status is the enhanced status code, e.g. "5.1.1"; for a DSN without
-	// a Status field it is taken from the diagnostic's reply. "" for
-	// complaints.
+	// Status is the enhanced status code, e.g. "5.1.1": the remote
+	// server's own code in its reply when it gives one (it wins over a
+	// DSN's Status field), else the Status field, else the class of the
+	// reply code as X.0.0. "" for complaints.
 	Status string
 	// Action is the DSN's action, lower-cased: "failed" or "delayed". ""
 	// for complaints.
@@ -79,15 +84,20 @@ type Recipient struct {
 	// of aftersale.Customer.Suppressed ("bounce 5.1.1", "complaint"), or
 	// "" when the report gives no cause to stop mailing the address.
 	//
-	// Only a hard bounce that says the address itself is bad suppresses:
-	// 5.1.x about the destination (no such user 5.1.1, no such domain
-	// 5.1.2, bad syntax 5.1.3, moved 5.1.6, no mail accepted 5.1.10),
-	// mailbox disabled 5.2.1, and no route to the domain 5.4.4. Other hard
-	// bounces are Permanent but do not suppress: 5.7.26 (the sender failed
-	// DMARC), 5.7.1 (refused by policy) or 5.2.2 (mailbox full) are about
-	// the sender's setup or a passing state, and suppressing would punish
-	// the customer for them.
+	// Only a failure that says the address or its domain does not exist
+	// (Category UserUnknown or DomainUnknown) suppresses, whatever the
+	// generic code beside it (5.0.0, 5.5.0). Blocks, spam policy,
+	// reputation, rate limits, full mailboxes and temporary DNS trouble do
+	// not, even when the Status claims 5.1.1: they are about the sender's
+	// setup or a passing state, and suppressing would punish the customer
+	// for them.
 	Suppress string
+	// Category is why the mail came back, as the receiving server means it
+	// (see Category); Complaint for a complaint.
+	Category Category
+	// Basis is the text the decision rests on: the phrase of the reply
+	// that gave the category, or "Status: X.Y.Z" when only the code did.
+	Basis string
 }
 
 // ErrNotAReport is returned (wrapped) by Parse for mail that is not a
@@ -109,42 +119,118 @@ const (
 // Parse reads the raw message raw, as received, and returns the report in
 // it. Errors wrap ErrNotAReport or ErrMalformed; they never include an
 // email address.
-func Parse(raw []byte) (*Report, error) {
+func Parse(raw []byte) (*Report, error) { return parse(raw, 0) }
+
+func parse(raw []byte, depth int) (*Report, error) {
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a mail message", ErrNotAReport)
 	}
-	return findReport(msg.Header.Get("Content-Type"), msg.Body, 0)
+	body, err := io.ReadAll(msg.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a mail message", ErrNotAReport)
+	}
+	r, err := findReport(msg.Header.Get("Content-Type"), body, 0)
+	switch {
+	case errors.Is(err, errNoReportPart):
+		return parsePlain(msg.Header, body, depth)
+	case errors.Is(err, errTextOnly):
+		// A multipart/report with only the notice for people in it.
+		if r, perr := parsePlain(msg.Header, body, depth); perr == nil {
+			return r, nil
+		}
+	}
+	return r, err
 }
 
+// errNoReportPart is the ErrNotAReport of a message without a
+// multipart/report in it: it may be a plain-text bounce.
+var errNoReportPart = fmt.Errorf("%w: no multipart/report", ErrNotAReport)
+
 // findReport looks for a multipart/report at the top, or inside a
-// multipart/mixed wrapper that a gateway added.
-func findReport(contentType string, body io.Reader, depth int) (*Report, error) {
+// multipart/mixed wrapper that a gateway added; a multipart/mixed that
+// carries a delivery-status or feedback part itself is read as a report.
+func findReport(contentType string, body []byte, depth int) (*Report, error) {
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if err != nil || !strings.HasPrefix(mediaType, "multipart/") {
-		return nil, fmt.Errorf("%w: the message is %s", ErrNotAReport, orNone(mediaType))
+		return nil, fmt.Errorf("%w: the message is %s", errNoReportPart, orNone(mediaType))
 	}
 	if params["boundary"] == "" {
-		return nil, fmt.Errorf("%w: %s without a boundary", ErrNotAReport, mediaType)
+		if mediaType == "multipart/report" {
+			return looseReport(strings.ToLower(params["report-type"]), body)
+		}
+		return nil, fmt.Errorf("%w: %s without a boundary", errNoReportPart, mediaType)
 	}
 	if mediaType == "multipart/report" {
-		return parseReport(strings.ToLower(params["report-type"]), multipart.NewReader(body, params["boundary"]))
+		reportType := strings.ToLower(params["report-type"])
+		r, err := parseReport(reportType, multipart.NewReader(bytes.NewReader(body), params["boundary"]))
+		if errors.Is(err, errBrokenMIME) {
+			return looseReport(reportType, body)
+		}
+		return r, err
 	}
 	if mediaType != "multipart/mixed" || depth >= maxDepth {
-		return nil, fmt.Errorf("%w: the message is %s", ErrNotAReport, mediaType)
+		return nil, fmt.Errorf("%w: the message is %s", errNoReportPart, mediaType)
 	}
-	mr := multipart.NewReader(body, params["boundary"])
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	machine := false
 	for i := 0; i < maxParts; i++ {
 		p, err := mr.NextRawPart()
 		if err != nil {
 			break
 		}
-		if r, err := findReport(p.Header.Get("Content-Type"), p, depth+1); !errors.Is(err, ErrNotAReport) {
+		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		switch pt {
+		case "message/delivery-status", "message/global-delivery-status", "message/feedback-report":
+			machine = true
+			continue
+		}
+		b, _ := io.ReadAll(p)
+		if r, err := findReport(p.Header.Get("Content-Type"), b, depth+1); !errors.Is(err, errNoReportPart) {
 			return r, err
 		}
 	}
-	return nil, fmt.Errorf("%w: no multipart/report in the %s", ErrNotAReport, mediaType)
+	if machine {
+		return parseReport("", multipart.NewReader(bytes.NewReader(body), params["boundary"]))
+	}
+	return nil, fmt.Errorf("%w in the %s", errNoReportPart, mediaType)
 }
+
+// errTextOnly is the ErrMalformed of a delivery-status report without the
+// delivery-status part: its text may still be read as a plain bounce.
+var errTextOnly = fmt.Errorf("%w: a delivery-status report without its status", ErrMalformed)
+
+// errBrokenMIME is the ErrMalformed of a multipart/report whose parts
+// cannot be told apart (a wrong boundary, say).
+var errBrokenMIME = fmt.Errorf("%w: the MIME structure is broken", ErrMalformed)
+
+var returnedPartRe = regexp.MustCompile(`(?im)^content-type:[ \t]*(message/rfc822|text/rfc822-headers|message/rfc822-headers)`)
+
+// looseReport reads a multipart/report whose MIME structure is broken as
+// one text: its fields still say who failed and why.
+func looseReport(reportType string, body []byte) (*Report, error) {
+	ps := parts{text: body}
+	if loc := returnedPartRe.FindIndex(body); loc != nil {
+		rest := body[loc[1]:]
+		if i := bytes.Index(rest, []byte("\n\n")); i >= 0 {
+			ps.returned = rest[i+2:]
+		} else if i := bytes.Index(rest, []byte("\r\n\r\n")); i >= 0 {
+			ps.returned = rest[i+4:]
+		}
+	}
+	if reportType == "feedback-report" || reportType == "" && feedbackTypeRe.Match(body) {
+		ps.feedback = body
+		return parseARF(&ps)
+	}
+	ps.status = body
+	r, err := parseDSN(&ps)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the MIME structure is broken", ErrMalformed)
+	}
+	return r, nil
+}
+
+var feedbackTypeRe = regexp.MustCompile(`(?im)^feedback-type:`)
 
 func orNone(s string) string {
 	if s == "" {
@@ -158,6 +244,7 @@ type parts struct {
 	status   []byte // message/delivery-status
 	feedback []byte // message/feedback-report
 	returned []byte // the original message or its header
+	text     []byte // the first text/plain part: the notice for people
 	others   []string
 }
 
@@ -168,6 +255,9 @@ func parseReport(reportType string, mr *multipart.Reader) (*Report, error) {
 			return nil, fmt.Errorf("%w: more than %d parts", ErrMalformed, maxParts)
 		}
 		p, err := mr.NextRawPart()
+		if err == io.EOF && i == 0 {
+			return nil, errBrokenMIME // the boundary is not in the body
+		}
 		if err == io.EOF {
 			break
 		}
@@ -175,7 +265,7 @@ func parseReport(reportType string, mr *multipart.Reader) (*Report, error) {
 			if ps.status != nil || ps.feedback != nil {
 				break // a truncated returned message; the report came first
 			}
-			return nil, fmt.Errorf("%w: the MIME structure is broken", ErrMalformed)
+			return nil, errBrokenMIME
 		}
 		mediaType, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 		if mediaType == "" {
@@ -190,6 +280,17 @@ func parseReport(reportType string, mr *multipart.Reader) (*Report, error) {
 		case "message/rfc822", "message/global", "text/rfc822-headers",
 			"message/rfc822-headers", "message/global-headers":
 			dst = &ps.returned
+		case "multipart/alternative", "multipart/related", "multipart/mixed":
+			if ps.text == nil {
+				raw, _ := io.ReadAll(io.LimitReader(p, maxPlain))
+				ps.text, _ = plainText(p.Header.Get("Content-Type"), "", raw, 1)
+			}
+			continue
+		case "text/plain":
+			if ps.text == nil {
+				ps.text, _ = io.ReadAll(io.LimitReader(decode(p, p.Header.Get("Content-Transfer-Encoding")), maxPlain))
+			}
+			continue
 		default:
 			ps.others = append(ps.others, mediaType)
 			continue
@@ -198,7 +299,7 @@ func parseReport(reportType string, mr *multipart.Reader) (*Report, error) {
 			continue // the first one counts
 		}
 		b, err := io.ReadAll(decode(p, p.Header.Get("Content-Transfer-Encoding")))
-		if err != nil && len(b) == 0 {
+		if err != nil && len(b) == 0 && dst != &ps.returned { // a returned message may be cut off
 			return nil, fmt.Errorf("%w: the %s part does not decode", ErrMalformed, mediaType)
 		}
 		if b == nil {
@@ -213,6 +314,9 @@ func parseReport(reportType string, mr *multipart.Reader) (*Report, error) {
 		case ps.feedback != nil:
 			reportType = "feedback-report"
 		}
+	}
+	if ps.status == nil && ps.feedback == nil && ps.text != nil && (reportType == "" || reportType == "delivery-status") {
+		return nil, fmt.Errorf("%w: no message/delivery-status part", errTextOnly)
 	}
 	switch reportType {
 	case "delivery-status", "global-delivery-status":
@@ -260,8 +364,16 @@ func parseDSN(ps *parts) (*Report, error) {
 	r := &Report{}
 	var failed, delayed bool
 	var perMessage fields
-	named, unnamed := 0, 0 // recipient groups, and those without an address
-	for _, g := range fieldGroups(ps.status) {
+	named, unnamed := 0, 0       // recipient groups, and those without an address
+	notes := map[string]string{} // what the notice for people says of each recipient
+	text := ps.text
+	if loc := returnedMarker.FindIndex(text); loc != nil {
+		text = text[:loc[0]]
+	}
+	for _, b := range recipientBlocks(string(text), nil) {
+		notes[strings.ToLower(b.email)] = b.text
+	}
+	for _, g := range recipientGroups(fieldGroups(ps.status)) {
 		if g.get("final-recipient") == "" && g.get("original-recipient") == "" {
 			if perMessage == nil {
 				perMessage = g
@@ -269,7 +381,7 @@ func parseDSN(ps *parts) (*Report, error) {
 			continue
 		}
 		named++
-		rc, ok := dsnRecipient(g)
+		rc, ok := dsnRecipient(g, notes)
 		if rc.Email == "" {
 			unnamed++
 		}
@@ -304,7 +416,7 @@ func parseDSN(ps *parts) (*Report, error) {
 
 // dsnRecipient reads one per-recipient group; ok is false for a recipient
 // that was delivered, relayed or expanded, or that names no address.
-func dsnRecipient(g fields) (Recipient, bool) {
+func dsnRecipient(g fields, notes map[string]string) (Recipient, bool) {
 	rc := Recipient{
 		Email:      address(g.get("original-recipient")),
 		Action:     strings.ToLower(firstWord(g.get("action"))),
@@ -316,7 +428,11 @@ func dsnRecipient(g fields) (Recipient, bool) {
 	if rc.Email == "" {
 		return rc, false
 	}
-	rc.Status = statusCode(g.get("status"))
+	// The remote server's own code wins over the Status field.
+	rc.Status = statusCode(rc.Diagnostic)
+	if rc.Status == "" {
+		rc.Status = statusCode(g.get("status"))
+	}
 	if rc.Status == "" {
 		rc.Status = statusFromReply(rc.Diagnostic)
 	}
@@ -333,26 +449,39 @@ func dsnRecipient(g fields) (Recipient, bool) {
 	default:
 		return rc, false
 	}
-	rc.Suppress = suppression(rc.Status, rc.Permanent)
+	note := notes[strings.ToLower(rc.Email)]
+	if note == "" && len(notes) == 1 && rc.Diagnostic == "" {
+		for _, n := range notes {
+			note = n
+		}
+	}
+	decide(&rc, rc.Diagnostic, note)
 	return rc, true
 }
 
-// suppression is the reason to suppress an address for a hard bounce with
-// status, or "" (see Recipient.Suppress).
-func suppression(status string, permanent bool) string {
-	if !permanent {
-		return ""
+// decide sets a failed or delayed recipient's Category, Basis, Permanent
+// and Suppress from its Status and the texts about it, best first: the
+// first text whose words say why wins over the code.
+func decide(rc *Recipient, texts ...string) {
+	permanent := rc.Action == "failed" && rc.Status != "" && rc.Status[0] == '5'
+	var cat Category
+	var basis string
+	for i, t := range texts {
+		c, b, phrase := classify(rc.Status, t, permanent)
+		if i == 0 || phrase {
+			cat, basis = c, b
+		}
+		if phrase {
+			break
+		}
 	}
-	_, rest, _ := strings.Cut(status, ".")
-	subject, detail, _ := strings.Cut(rest, ".")
-	switch {
-	case subject == "1" && (detail == "1" || detail == "2" || detail == "3" || detail == "6" || detail == "10"):
-	case subject == "2" && detail == "1":
-	case subject == "4" && detail == "4":
-	default:
-		return ""
+	if rc.Action == "failed" && cat.Hard() {
+		permanent = true // "450 4.1.1 user unknown", given up
 	}
-	return aftersale.SuppressBounce + " " + status
+	rc.Permanent, rc.Category, rc.Basis = permanent, cat, basis
+	if permanent && cat.Hard() {
+		rc.Suppress = aftersale.SuppressBounce + " " + rc.Status
+	}
 }
 
 // complaintTypes are the Feedback-Types that mean "this is unwanted mail".
@@ -364,8 +493,11 @@ func parseARF(ps *parts) (*Report, error) {
 		return nil, fmt.Errorf("%w: a feedback report without a message/feedback-report part", ErrMalformed)
 	}
 	var fb fields
-	if gs := fieldGroups(ps.feedback); len(gs) > 0 {
-		fb = gs[0]
+	for _, g := range fieldGroups(ps.feedback) {
+		if g.get("feedback-type") != "" {
+			fb = g
+			break
+		}
 	}
 	ft := strings.ToLower(firstWord(fb.get("feedback-type")))
 	switch {
@@ -376,12 +508,14 @@ func parseARF(ps *parts) (*Report, error) {
 	}
 	r := &Report{Kind: KindComplaint, FeedbackType: ft, OriginalMessageID: returnedMessageID(ps.returned)}
 	var emails []string
+	source := "Original-Rcpt-To: "
 	for _, v := range fb.all("original-rcpt-to") {
 		emails = append(emails, address(v))
 	}
 	if len(emails) == 0 && ps.returned != nil {
 		h := headerFields(ps.returned)
 		emails = addressList(h.get("to"))
+		source = "To (of the original message): "
 	}
 	seen := map[string]bool{}
 	for _, e := range emails {
@@ -389,12 +523,22 @@ func parseARF(ps *parts) (*Report, error) {
 			continue
 		}
 		seen[strings.ToLower(e)] = true
-		r.Recipients = append(r.Recipients, Recipient{Email: e, Permanent: true, Suppress: aftersale.SuppressComplaint})
+		r.Recipients = append(r.Recipients, complainant(e, source+e))
 	}
 	if len(r.Recipients) == 0 && r.OriginalMessageID == "" {
 		return nil, fmt.Errorf("%w: the complaint names neither a recipient nor the original message", ErrMalformed)
 	}
+	if len(r.Recipients) == 0 {
+		// The provider hides the address: the Message-ID finds it.
+		r.Recipients = append(r.Recipients, complainant("", "Message-ID: "+r.OriginalMessageID))
+	}
 	return r, nil
+}
+
+// complainant is the recipient of a complaint.
+func complainant(email, basis string) Recipient {
+	return Recipient{Email: email, Permanent: true, Suppress: aftersale.SuppressComplaint, Category: Complaint,
+		Basis: "Feedback-Type (a spam complaint); " + basis}
 }
 
 // returnedMessageID is the Message-ID in the header of a returned message.

@@ -86,3 +86,32 @@ func readGroups(b []byte, max int) []fields {
 	}
 	return groups
 }
+
+// recipientGroups splits groups in which a sender left out the blank line
+// between two recipients: a second Final-Recipient (or Original-Recipient)
+// starts the next one.
+func recipientGroups(gs []fields) []fields {
+	var out []fields
+	for _, g := range gs {
+		start := 0
+		final, original := false, false
+		for i, f := range g {
+			switch f.name {
+			case "final-recipient":
+				if final {
+					out = append(out, g[start:i])
+					start, original = i, false
+				}
+				final = true
+			case "original-recipient":
+				if original {
+					out = append(out, g[start:i])
+					start, final = i, false
+				}
+				original = true
+			}
+		}
+		out = append(out, g[start:])
+	}
+	return out
+}

@@ -21,6 +21,11 @@ type Metrics struct {
 	Emails          *prometheus.CounterVec
 	TasksCreated    *prometheus.CounterVec
 	Reports         *prometheus.CounterVec
+	// BounceReasons counts failed and delayed recipients and complaints
+	// by kind and category (bounce.Category); Deliverability keeps the
+	// last days of them for the owner's warning.
+	BounceReasons  *prometheus.CounterVec
+	Deliverability *BounceWindow
 }
 
 // NewMetrics creates the metrics and registers them, with a collector for
@@ -59,8 +64,12 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_delivery_reports_total", Help: "Bounce and complaint reports received, by kind and whether the address was suppressed.",
 		}, []string{"kind", "suppressed"}),
+		BounceReasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aftersale_bounce_reasons_total", Help: "Recipients of bounce, delay and complaint reports, by kind and reason category (user_unknown, blocked, spam_policy, ...).",
+		}, []string{"kind", "category"}),
+		Deliverability: NewBounceWindow(),
 	}
-	reg.MustRegister(m.Reports, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
+	reg.MustRegister(m.Reports, m.BounceReasons, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
 		&queueCollector{store: store, clock: clock,
 			pending: prometheus.NewDesc("aftersale_steps_pending", "Journey steps waiting for their due time or running.", nil, nil),
 			due:     prometheus.NewDesc("aftersale_steps_due", "Pending steps whose due time has passed (the backlog).", nil, nil),

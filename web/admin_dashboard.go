@@ -31,6 +31,8 @@ type dashboardPage struct {
 	Alert    alert
 	Field    string // the filter field in error
 	Shown    bool   // the filter is valid and the reports are computed
+	// Deliverability warns of a rise of blocks and spam-policy bounces.
+	Deliverability string
 
 	// CSV are the download links of the tables, with the filter.
 	CSV map[string]string
@@ -143,6 +145,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 		return
 	}
 	p.Shown = true
+	p.Deliverability = deliverabilityNote(svc.DeliverabilityWarning())
 	qs := p.Filter.query().Encode()
 	p.CSV = map[string]string{}
 	for _, name := range reportNames {

@@ -35,6 +35,7 @@ type CLI struct {
 	User              UserCmd              `cmd:"" help:"Manage the team's logins."`
 	Coupons           CouponsCmd           `cmd:"" help:"Manage coupon codes: import codes created in the shop into a pool."`
 	Customer          CustomerCmd          `cmd:"" help:"Privacy: export everything held on a customer, or erase it."`
+	Bounce            BounceCmd            `cmd:"" help:"Bounce and complaint reports: explain how one is read."`
 }
 
 // StoreFlags choose the database.
