@@ -28,6 +28,7 @@ import (
 	"github.com/aftersale/aftersale/inbound"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
+	"github.com/aftersale/aftersale/phone"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/web"
 )
@@ -147,6 +148,15 @@ func (c *Config) Normalize() error {
 	}
 	if c.QuietHours == "" {
 		c.QuietHours = "21:00-08:00"
+	}
+	if c.PhoneRegion == "" {
+		c.PhoneRegion = phone.DefaultRegion
+	}
+	if c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion)); !phone.KnownRegion(c.PhoneRegion) {
+		return fmt.Errorf("AFTERSALE_PHONE_REGION: %q is not a region with a phone numbering plan (an ISO 3166 code like US, GB or DE)", c.PhoneRegion)
+	}
+	if c.Business.PhoneRegion == "" {
+		c.Business.PhoneRegion = c.PhoneRegion // journeys' has_phone reads numbers in it
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

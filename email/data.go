@@ -148,6 +148,10 @@ type Business struct {
 	EscalationEmail string // a person who can overrule support
 	ResourcesURL    string // guides, FAQ, getting-started material
 	CommunityURL    string // the customers' private group
+	// PhoneRegion is the country of the business (ISO 3166-1 alpha-2,
+	// "US"), whose numbering plan reads customers' phone numbers written
+	// without a country code; "" means phone.DefaultRegion.
+	PhoneRegion string
 }
 
 // Person is someone the email names.
@@ -159,10 +163,20 @@ type Person struct {
 
 // OrderData is the purchase, with flags for what kind of things it holds.
 type OrderData struct {
-	ID       string
+	ID string // the shop's order id
+	// Number is the order number the buyer knows ("#1001"); "" when the
+	// shop gave none.
+	Number string
+	// Ref names the order in copy, after the word "order": Number, else
+	// ID, with a "#" in front when it starts with a digit ("#1001"; see
+	// aftersale.OrderLabel); derived.
+	Ref      string
 	Currency string
 	Total    string // a decimal string, e.g. "49.00"
-	Items    []ItemData
+	// Items are the order's lines; Render merges the lines that name the
+	// same product into one (quantities added up), so that each product
+	// is named once (MergeItems).
+	Items []ItemData
 	// HasDigital is true when an item is digital, a course or a membership (derived).
 	HasDigital bool
 	// HasPhysical is true when an item is shipped (derived).
@@ -241,12 +255,12 @@ func (o OrderData) PhysicalItems() []ItemData { return o.filter(ItemData.IsPhysi
 // CoachingItems returns the coaching and service items.
 func (o OrderData) CoachingItems() []ItemData { return o.filter(ItemData.IsCoaching) }
 
-// Summary names what was bought, for a sentence: "Launch Course",
-// "Launch Course and Workbook", "Launch Course and 2 more"; "" when the
-// order has no named items.
+// Summary names what was bought, for a sentence, each product once:
+// "Launch Course", "Launch Course and Workbook", "Launch Course and 2
+// more"; "" when the order has no named items.
 func (o OrderData) Summary() string {
 	var names []string
-	for _, it := range o.Items {
+	for _, it := range MergeItems(o.Items) {
 		if n := strings.TrimSpace(it.Name); n != "" {
 			names = append(names, n)
 		}
@@ -260,6 +274,26 @@ func (o OrderData) Summary() string {
 		return names[0] + " and " + names[1]
 	}
 	return fmt.Sprintf("%s and %d more", names[0], len(names)-1)
+}
+
+// MergeItems returns items with the lines that name the same product
+// (aftersale.ProductKey) merged into the first of them: the quantities
+// added up, the first access URL kept, the price and SKU kept only when
+// the lines agree. Lines without a name stay as they are. items is not
+// changed.
+func MergeItems(items []ItemData) []ItemData {
+	return aftersale.ByProduct(items, func(it ItemData) string { return it.Name }, func(into *ItemData, dup ItemData) {
+		into.Quantity = max(into.Quantity, 1) + max(dup.Quantity, 1)
+		if into.Price != dup.Price {
+			into.Price = ""
+		}
+		if into.SKU != dup.SKU {
+			into.SKU = ""
+		}
+		if into.AccessURL == "" {
+			into.AccessURL = dup.AccessURL
+		}
+	})
 }
 
 func (o OrderData) filter(keep func(ItemData) bool) []ItemData {
@@ -279,7 +313,7 @@ func NewPerson(name, email string) Person {
 
 // NewOrderData converts a stored order, deriving the kind flags.
 func NewOrderData(o *aftersale.Order) OrderData {
-	od := OrderData{ID: o.ExternalID, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt}
+	od := OrderData{ID: o.ExternalID, Number: o.Number, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt}
 	for _, it := range o.Items {
 		od.Items = append(od.Items, ItemData{
 			Name: it.Name, SKU: it.SKU, Kind: string(it.Kind), Quantity: it.Quantity,
@@ -323,6 +357,14 @@ func firstName(name string) string {
 }
 
 func (o *OrderData) derive() {
+	o.Items = MergeItems(o.Items)
+	if o.Ref == "" {
+		o.Ref = o.ID
+		if o.Number != "" {
+			o.Ref = o.Number
+		}
+		o.Ref = aftersale.OrderLabel(o.Ref)
+	}
 	for _, it := range o.Items {
 		o.HasDigital = o.HasDigital || it.IsDigital()
 		o.HasPhysical = o.HasPhysical || it.IsPhysical()
@@ -348,6 +390,11 @@ func (d *Data) derived() *Data {
 		c.User = &u
 	}
 	c.Order.derive()
+	if c.Return != nil {
+		r := *c.Return
+		r.Items = MergeItems(r.Items)
+		c.Return = &r
+	}
 	if slices.ContainsFunc(c.Bookings, func(b BookingData) bool { return b.When == "" }) {
 		c.Bookings = slices.Clone(c.Bookings)
 		for i, b := range c.Bookings {

@@ -91,6 +91,29 @@ func samples() map[string]*Data {
 		Order:     OrderData{Items: []ItemData{{Kind: "digital"}}},
 	}
 
+	// A Shopify order as the platform sends it: the number the buyer knows
+	// beside the shop's long id, and two lines of the same product (two
+	// colours of one item) that copy must name once. Render derives the
+	// rest (the merge, Ref, the kind flags).
+	eve := NewPerson("Eve Moreau", "eve@example.com")
+	sameProduct := &Data{
+		Business: biz, Recipient: eve, Buyer: eve, Links: followup,
+		Order: OrderData{ID: "820982911946154500", Number: "#9999", Currency: "USD", Total: "398.00", PlacedAt: placed, Items: []ItemData{
+			{Name: "IPod Nano - 8GB", SKU: "IPOD2008PINK", Kind: "physical", Quantity: 1, Price: "199.00"},
+			{Name: "IPod Nano - 8GB", SKU: "IPOD2008GREEN", Kind: "physical", Quantity: 1, Price: "199.00"},
+		}},
+		Shipment: &ShipmentData{Carrier: "USPS", TrackingNumber: "9400111899223197428490",
+			TrackingURL: "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490", Status: "shipped"},
+		Arrival: &ArrivalData{Yes: "https://aftersale.example/a/tok790?answer=yes", No: "https://aftersale.example/a/tok790?answer=no", Delivered: true},
+		Return: &ReturnData{
+			Status: "requested", Resolution: "exchange", Reason: "It doesn't fit",
+			Items:      []ItemData{{Name: "IPod Nano - 8GB", Quantity: 1}, {Name: "IPod Nano - 8GB", Quantity: 1}},
+			Address:    "Bright Path Studio Returns\nUnit 4, Harbour Park\nLisbon",
+			RefundDays: 5,
+			StatusURL:  "https://aftersale.example/r/tok322",
+		},
+	}
+
 	for _, d := range []*Data{digital, physical, coaching, forUser, &toBuyer} {
 		d.Order.derive()
 	}
@@ -104,7 +127,7 @@ func samples() map[string]*Data {
 		},
 		Qualities: []string{"Responsiveness: quick answers", "Value & fairness <price>"},
 	}
-	for _, d := range []*Data{digital, physical, forUser, &toBuyer} {
+	for _, d := range []*Data{digital, physical, forUser, &toBuyer, sameProduct} {
 		d.Survey = survey
 	}
 	withMembers := *survey
@@ -117,6 +140,8 @@ func samples() map[string]*Data {
 		"for_user": forUser,
 		"to_buyer": &toBuyer,
 		"minimal":  minimal,
+		// Shopify's numbers, two lines of one product.
+		"same_product": sameProduct,
 	}
 }
 

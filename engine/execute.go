@@ -204,6 +204,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	if err != nil {
 		return err
 	}
+	facts.PhoneRegion = s.cfg.Business.PhoneRegion
 	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
 		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
 			return err
@@ -632,7 +633,7 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 		IsUser:    r.isUser,
 		Story:     storyData(r.story),
 		Order: email.OrderData{
-			ID: o.ExternalID, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt,
+			ID: o.ExternalID, Number: o.Number, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt,
 			HasDigital:  o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership),
 			HasPhysical: o.HasKind(aftersale.KindPhysical),
 			HasCoaching: o.HasKind(aftersale.KindCoaching) || o.HasKind(aftersale.KindService),

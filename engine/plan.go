@@ -40,6 +40,7 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.PhoneRegion = p.svc.cfg.Business.PhoneRegion
 	p.facts = f
 	return f, nil
 }

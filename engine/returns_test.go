@@ -69,7 +69,7 @@ func TestReturnsPage(t *testing.T) {
 		}
 		call := false
 		for _, tk := range h.tasks(t, "open", fay) {
-			call = call || strings.HasPrefix(tk.Title, "What went wrong? Call Ana about the return of order 5001")
+			call = call || strings.HasPrefix(tk.Title, "What went wrong? Call Ana about the return of order #5001")
 		}
 		if !call {
 			t.Errorf("no what-went-wrong call for the return: %+v", h.tasks(t, "open", fay))

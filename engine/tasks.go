@@ -28,7 +28,8 @@ type TaskView struct {
 	Customer    string     `json:"customer"`
 	Name        string     `json:"customer_name,omitempty"`
 	Phone       string     `json:"phone,omitempty"`
-	Order       string     `json:"order,omitempty"`
+	Order       string     `json:"order,omitempty"`        // the shop's order id
+	OrderNumber string     `json:"order_number,omitempty"` // the number the buyer knows ("#1001"), when the shop has one
 	Title       string     `json:"title"`
 	Script      string     `json:"script,omitempty"`
 	Draft       string     `json:"draft,omitempty"`
@@ -78,7 +79,7 @@ func (s *Service) Tasks(ctx context.Context, status, customerEmail string) ([]Ta
 	}
 	out := make([]TaskView, 0, len(tasks))
 	customers := map[int64]*aftersale.Customer{}
-	orders := map[int64]string{}
+	orders := map[int64]*aftersale.Order{}
 	for _, t := range tasks {
 		c, ok := customers[t.CustomerID]
 		if !ok {
@@ -89,10 +90,14 @@ func (s *Service) Tasks(ctx context.Context, status, customerEmail string) ([]Ta
 		}
 		if _, ok := orders[t.OrderID]; !ok && t.OrderID != 0 {
 			if o, err := s.cfg.Store.OrderGet(ctx, t.OrderID); err == nil {
-				orders[t.OrderID] = o.ExternalID
+				orders[t.OrderID] = o
 			}
 		}
-		out = append(out, taskView(t, c, orders[t.OrderID]))
+		v := taskView(t, c, "")
+		if o := orders[t.OrderID]; o != nil {
+			v.Order, v.OrderNumber = o.ExternalID, o.Number
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

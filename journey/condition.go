@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/phone"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
@@ -38,6 +39,10 @@ type Facts struct {
 	// KeptOrders counts the buyer's orders (this one included) that were
 	// neither refunded nor cancelled.
 	KeptOrders int
+	// PhoneRegion reads phone numbers written without a country code
+	// (ISO 3166-1 alpha-2, e.g. "US"); "" means phone.DefaultRegion. Only
+	// a number that can be dialled (phone.Valid) makes has_phone true.
+	PhoneRegion string
 }
 
 // The stages of a purchase on the way from transaction to customer, as
@@ -172,12 +177,12 @@ func newEnv(f *Facts) env {
 	e.Booked = len(f.Bookings) > 0
 	if b := f.Buyer; b != nil {
 		e.Consent = b.MarketingConsent && !b.Unsubscribed
-		e.HasPhone = strings.TrimSpace(b.Phone) != ""
+		e.HasPhone = phone.Valid(b.Phone, f.PhoneRegion)
 		e.Timezone = b.Timezone
 	}
 	if u := f.User; u != nil && (f.Buyer == nil || !strings.EqualFold(u.Email, f.Buyer.Email)) {
 		e.HasUser = true
-		e.HasPhone = e.HasPhone || strings.TrimSpace(u.Phone) != ""
+		e.HasPhone = e.HasPhone || phone.Valid(u.Phone, f.PhoneRegion)
 	}
 	outcomes := f.TaskOutcomes
 	e.Outcome = func(id string) string { return outcomes[id] }

@@ -36,6 +36,16 @@ func TestConditions(t *testing.T) {
 	unsubscribed.Buyer.Unsubscribed = true
 	refunded := testFacts()
 	refunded.Order.Status = aftersale.OrderRefunded
+	// A number that cannot be dialled is no phone; the user's may be.
+	vanity := testFacts()
+	vanity.Buyer.Phone = "555-555-SHIP"
+	userPhone := testFacts()
+	userPhone.Buyer.Phone, userPhone.User.Phone = "call the office", "+44 20 7946 0958"
+	// Without a country code a number is read in the region of the facts.
+	local := testFacts()
+	local.Buyer.Phone, local.PhoneRegion = "020 7946 0958", "GB"
+	localUS := testFacts()
+	localUS.Buyer.Phone = "020 7946 0958"
 	tests := []struct {
 		expr  string
 		facts *Facts
@@ -62,6 +72,10 @@ func TestConditions(t *testing.T) {
 		{`timezone == "Europe/Lisbon"`, full, true},
 		{`not has_phone`, full, false},
 		{`!has_phone`, full, false},
+		{`has_phone`, vanity, false},
+		{`has_phone`, userPhone, true},
+		{`has_phone`, local, true},
+		{`has_phone`, localUS, false},
 		{`has_kind("coaching") && !consent && !has_phone && !has_user && survey_score == -1 && days_since_purchase == 0`, bare, true},
 		{`len(kinds) == 0 and kind == "" and total == 0 and not delivered`, nil, true},
 		{`"physical" in kinds`, full, true},
@@ -200,6 +214,15 @@ func TestTaskText(t *testing.T) {
 	if title != "Call Ana about Field Notebook" || script != "Ask for Sam (sam@example.com), order 1001" || draft != "Hi Ana!" {
 		t.Errorf("got %q, %q, %q", title, script, draft)
 	}
+	// The order as the buyer knows it: its number, else the shop's id.
+	ref := &Step{ID: "ref", Title: "Order {{.Order.Ref}} ({{.Order.Number}}, id {{.Order.ID}})"}
+	for number, want := range map[string]string{"#9999": "Order #9999 (#9999, id 1001)", "9999": "Order #9999 (9999, id 1001)", "": "Order #1001 (, id 1001)"} {
+		f := testFacts()
+		f.Order.Number = number
+		if got, _, _, err := ref.TaskText(f); err != nil || got != want {
+			t.Errorf("number %q: %q, %v; want %q", number, got, err, want)
+		}
+	}
 	// Missing people and orders never fail a placeholder.
 	title, _, draft, err = st.TaskText(nil)
 	if err != nil || title != "Call there about your purchase" || draft != "Hi there!" {
@@ -211,6 +234,24 @@ func TestTaskText(t *testing.T) {
 	}
 	if err := checkText("{{.Buyer.Name"); err == nil {
 		t.Error("unclosed placeholder passes")
+	}
+}
+
+func TestRefundedText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		items []aftersale.RefundItem
+		want  string
+	}{
+		{nil, ""},
+		{[]aftersale.RefundItem{{Name: "Book", Quantity: 1}}, "Book"},
+		// Two lines of the same product name it once, with both quantities.
+		{[]aftersale.RefundItem{{SKU: "IPOD-P", Name: "IPod Nano - 8GB", Quantity: 1}, {SKU: "IPOD-B", Name: "ipod nano - 8GB ", Quantity: 1}}, "2 × IPod Nano - 8GB"},
+		{[]aftersale.RefundItem{{Name: "Mug", Quantity: 2}, {SKU: "book-1"}, {Name: "Pen"}, {Name: "Mug"}}, "3 × Mug, book-1 and Pen"},
+	} {
+		if got := refundedText(tc.items); got != tc.want {
+			t.Errorf("refundedText(%v) = %q, want %q", tc.items, got, tc.want)
+		}
 	}
 }
 

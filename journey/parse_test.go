@@ -209,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 		{"step after an exit event", "id: w\nexit_on: [refund]\nsteps:\n  - id: a\n    type: email\n    template: t\n    after: refund\n",
 			`welcome.yaml:7: steps[0].after: "refund" exits this journey (exit_on), so the step would never run`},
 		{"bad template text", head + "  - id: a\n    type: task\n    task: call\n    title: \"Call {{.Buyer.Nam}}\"\n",
-			`welcome.yaml:6: steps[0].title: unknown placeholder {{.Buyer.Nam}} (placeholders are like {{.Buyer.FirstName}}, {{.Product}}, {{.Order.ID}})`},
+			`welcome.yaml:6: steps[0].title: unknown placeholder {{.Buyer.Nam}} (placeholders are like {{.Buyer.FirstName}}, {{.Product}}, {{.Order.Ref}})`},
 		{"template logic", head + "  - id: a\n    type: task\n    task: call\n    script: \"{{range 10}}x{{end}}\"\n",
 			`welcome.yaml:6: steps[0].script: "{{range 10}}x{{end}}": only placeholders are allowed`},
 		{"bad template name", head + "  - id: a\n    type: email\n    template: ../secret\n",

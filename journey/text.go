@@ -29,7 +29,13 @@ type Person struct {
 
 // OrderText is an order as task texts see it.
 type OrderText struct {
-	ID       string // the shop's order id
+	ID string // the shop's order id
+	// Number is the order number the buyer knows ("#1001"), "" when the
+	// shop gave none; Ref names the order for the buyer and the team:
+	// Number, else ID, with a "#" in front when it starts with a digit
+	// (aftersale.OrderLabel): "order {{.Order.Ref}}" reads "order #1001".
+	Number   string
+	Ref      string
 	Total    string
 	Currency string
 	Coupon   string
@@ -56,7 +62,7 @@ func NewTextData(f *Facts) TextData {
 		d.User = newPerson(f.User)
 	}
 	if o := f.Order; o != nil {
-		d.Order = OrderText{ID: o.ExternalID, Total: o.Total, Currency: o.Currency, Coupon: o.Coupon,
+		d.Order = OrderText{ID: o.ExternalID, Number: o.Number, Ref: aftersale.OrderLabel(o.Ref()), Total: o.Total, Currency: o.Currency, Coupon: o.Coupon,
 			Digital:    o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership),
 			Physical:   o.HasKind(aftersale.KindPhysical),
 			Coaching:   o.HasKind(aftersale.KindCoaching) || o.HasKind(aftersale.KindService),
@@ -70,19 +76,26 @@ func NewTextData(f *Facts) TextData {
 	return d
 }
 
-// refundedText names refunded items, each once: "Book", "2 × Mug and Book".
+// refundedText names refunded items, each product once (aftersale.ByProduct,
+// quantities added up): "Book", "2 × Mug and Book".
 func refundedText(items []aftersale.RefundItem) string {
-	var parts []string
-	seen := map[string]bool{}
+	named := make([]aftersale.RefundItem, 0, len(items))
 	for _, it := range items {
+		if strings.TrimSpace(it.Name) == "" {
+			it.Name = it.SKU
+		}
+		it.Name = strings.TrimSpace(it.Name)
+		named = append(named, it)
+	}
+	var parts []string
+	for _, it := range aftersale.ByProduct(named, func(it aftersale.RefundItem) string { return it.Name },
+		func(into *aftersale.RefundItem, dup aftersale.RefundItem) {
+			into.Quantity = max(into.Quantity, 1) + max(dup.Quantity, 1)
+		}) {
 		name := it.Name
 		if name == "" {
-			name = it.SKU
-		}
-		if seen[strings.ToLower(name)] {
 			continue
 		}
-		seen[strings.ToLower(name)] = true
 		if it.Quantity > 1 {
 			name = fmt.Sprintf("%d × %s", it.Quantity, name)
 		}
@@ -136,7 +149,7 @@ func renderText(s string, d TextData) (string, error) {
 	}
 	for _, n := range t.Tree.Root.Nodes {
 		if !isPlaceholder(n) {
-			return "", fmt.Errorf("%q: only placeholders are allowed, like {{.Buyer.FirstName}}, {{.Product}} or {{.Order.ID}}, "+
+			return "", fmt.Errorf("%q: only placeholders are allowed, like {{.Buyer.FirstName}}, {{.Product}} or {{.Order.Ref}}, "+
 				"and {{if .Order.Physical}}...{{end}} (Digital, Physical, Coaching, Membership)", n.String())
 		}
 	}
@@ -205,5 +218,5 @@ func cleanTemplateError(err error) error {
 		msg = strings.TrimPrefix(msg, "template: ")
 		msg = strings.TrimPrefix(msg, "text:")
 	}
-	return fmt.Errorf("%s (placeholders are like {{.Buyer.FirstName}}, {{.Product}}, {{.Order.ID}})", msg)
+	return fmt.Errorf("%s (placeholders are like {{.Buyer.FirstName}}, {{.Product}}, {{.Order.Ref}})", msg)
 }

@@ -16,10 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/phone"
 )
 
 //go:embed templates/admin/*.html
@@ -278,21 +277,15 @@ func label(code any) string {
 // phoneLink is a customer's number for a click-to-call link.
 type phoneLink struct {
 	Display string // as given
-	Tel     string // E.164, "" when the number does not parse
+	Tel     string // E.164, "" when it is not a number that can be dialled
 }
 
 // newPhoneLink reads a number in the default region (used when it has no
-// country code) and gives its E.164 form.
+// country code) and gives its E.164 form when it can be dialled (see
+// phone.Parse: "555-555-SHIP" cannot).
 func newPhoneLink(raw, region string) phoneLink {
 	p := phoneLink{Display: strings.TrimSpace(raw)}
-	if p.Display == "" {
-		return p
-	}
-	num, err := phonenumbers.Parse(p.Display, strings.ToUpper(region))
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
-		return p
-	}
-	p.Tel = phonenumbers.Format(num, phonenumbers.E164)
+	p.Tel = phone.Format(p.Display, region)
 	return p
 }
 

@@ -394,9 +394,14 @@ func TestPhoneWithoutCountryCode(t *testing.T) {
 	c.login("ana@shop.example", password)
 	c.get(fmt.Sprintf("/admin/tasks/%d", good.ID)).want(t, http.StatusOK, `href="tel:+442079460018"`)
 	r := c.get(fmt.Sprintf("/admin/tasks/%d", bad.ID))
-	r.want(t, http.StatusOK, "call the office")
+	r.want(t, http.StatusOK, "call the office", "not a number we can dial")
 	if strings.Contains(r.body, "tel:") {
 		t.Error("a tel: link for a number that does not parse")
+	}
+	r = c.get("/admin/customers/bad@example.com")
+	r.want(t, http.StatusOK, "call the office", "not a number we can dial")
+	if strings.Contains(r.body, "tel:") {
+		t.Error("a tel: link on the customer page for a number that does not parse")
 	}
 }
 
