@@ -3,6 +3,7 @@ package shopify
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +22,9 @@ func TestFulfillment(t *testing.T) {
 	}{
 		{name: "status null", change: status(nil), want: aftersale.Shipment{Status: aftersale.ShipmentShipped}},
 		{name: "status empty", change: status(""), want: aftersale.Shipment{Status: aftersale.ShipmentShipped}},
-		{name: "label_printed", change: status("label_printed"), want: aftersale.Shipment{Status: aftersale.ShipmentShipped}},
-		{name: "label_purchased", change: status("label_purchased"), want: aftersale.Shipment{Status: aftersale.ShipmentShipped}},
-		{name: "confirmed", change: status("confirmed"), want: aftersale.Shipment{Status: aftersale.ShipmentShipped}},
+		{name: "label_printed", change: status("label_printed"), ignored: "the shipment status is label_printed: not with the carrier yet"},
+		{name: "label_purchased", change: status("label_purchased"), ignored: "the shipment status is label_purchased: not with the carrier yet"},
+		{name: "confirmed", change: status("confirmed"), ignored: "the shipment status is confirmed: not with the carrier yet"},
 		{name: "in_transit", change: status("in_transit"), want: aftersale.Shipment{Status: aftersale.ShipmentInTransit}},
 		{name: "out_for_delivery", change: status("out_for_delivery"), want: aftersale.Shipment{Status: aftersale.ShipmentOutForDelivery}},
 		{name: "ready_for_pickup", change: status("ready_for_pickup"), want: aftersale.Shipment{Status: aftersale.ShipmentOutForDelivery}},
@@ -31,9 +32,14 @@ func TestFulfillment(t *testing.T) {
 		{name: "failure", change: status("failure"), want: aftersale.Shipment{Status: aftersale.ShipmentException}},
 		{name: "attempted_delivery", change: status("attempted_delivery"), want: aftersale.Shipment{Status: aftersale.ShipmentException}},
 		{name: "unknown status", change: status("teleported"), ignored: `shipment status "teleported" is not used`},
-		{name: "fulfillment cancelled", change: func(m map[string]any) { m["status"] = "cancelled" }, ignored: "the fulfillment's status is cancelled"},
-		{name: "fulfillment error", change: func(m map[string]any) { m["status"] = "error" }, ignored: "the fulfillment's status is error"},
-		{name: "fulfillment failure", change: func(m map[string]any) { m["status"] = "failure" }, ignored: "the fulfillment's status is failure"},
+		{name: "fulfillment cancelled", change: func(m map[string]any) { m["status"] = "cancelled" }, ignored: "the fulfillment's status is cancelled: not shipped"},
+		{name: "fulfillment error", change: func(m map[string]any) { m["status"] = "error" }, ignored: "the fulfillment's status is error: not shipped"},
+		{name: "fulfillment failure", change: func(m map[string]any) { m["status"] = "failure" }, ignored: "the fulfillment's status is failure: not shipped"},
+		{name: "fulfillment pending", change: func(m map[string]any) { m["status"] = "pending" }, ignored: "the fulfillment's status is pending: not shipped yet"},
+		{name: "fulfillment open", change: func(m map[string]any) { m["status"] = "open" }, ignored: "the fulfillment's status is open: not shipped yet"},
+		{name: "no fulfillment status", change: func(m map[string]any) { delete(m, "status") }, ignored: "the fulfillment has no status"},
+		{name: "fulfillment failure on the way", change: func(m map[string]any) { m["status"], m["shipment_status"] = "failure", "in_transit" },
+			want: aftersale.Shipment{Status: aftersale.ShipmentException}},
 		{name: "tracking from the lists", change: func(m map[string]any) {
 			m["tracking_number"], m["tracking_url"] = nil, ""
 			m["tracking_numbers"] = []any{"", "JD014600003828736250"}
@@ -161,7 +167,7 @@ func TestEventErrors(t *testing.T) {
 func TestNilNowAndKinds(t *testing.T) {
 	d := &Decoder{Secret: testSecret}
 	before := time.Now()
-	ev, _, err := d.Event([]byte(`{"order_id": 77}`), headers("refunds/create", "n1"))
+	ev, _, err := d.Event([]byte(`{"order_id": 77, "transactions": [{"kind": "refund", "status": "success", "amount": "5.00"}]}`), headers("refunds/create", "n1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +185,10 @@ var fuzzTopics = []string{"orders/create", "orders/paid", "orders/cancelled", "r
 func FuzzEvent(f *testing.F) {
 	for i, name := range []string{"orders_create.json", "orders_paid.json", "orders_cancelled.json", "refunds_create.json", "fulfillments_create.json", "fulfillments_update.json"} {
 		f.Add(fuzzTopics[i], "w-1", fixture(f, name))
+	}
+	for i, name := range []string{"shopify-dev-2026-04-orders_create.json", "shopify-dev-2026-04-orders_paid.json", "shopify-dev-2026-04-orders_cancelled.json",
+		"shopify-dev-2026-04-refunds_create.json", "shopify-dev-2026-04-fulfillments_create.json", "shopify-dev-2026-04-fulfillments_update.json"} {
+		f.Add(fuzzTopics[i], "w-s", fixture(f, "samples/"+name))
 	}
 	f.Add("orders/create", "w-2", []byte(`{"id":1,"email":"a@example.com","line_items":[{"sku":"COURSE-1","quantity":-1}]}`))
 	f.Add("fulfillments/update", "", []byte(`{"order_id":"1","shipment_status":"in_transit","tracking_urls":["ftp://x"]}`))
@@ -215,4 +225,26 @@ func checkEvent(t *testing.T, d *Decoder, topic, id string, body []byte) {
 			t.Fatalf("id %q source %q", ev.ID, ev.Source)
 		}
 	}
+}
+
+// FuzzShipmentStatus checks the fulfillment table: every pair of status
+// and shipment_status gives a known shipment status or a reason, never both.
+func FuzzShipmentStatus(f *testing.F) {
+	for _, st := range []string{"success", "pending", "open", "cancelled", "error", "failure", "", "SUCCESS "} {
+		for ship := range carrierStatus {
+			f.Add(st, ship)
+		}
+		f.Add(st, "teleported")
+	}
+	f.Fuzz(func(t *testing.T, status, shipment string) {
+		got, reason := shipmentStatus(status, shipment)
+		switch {
+		case (got == "") == (reason == ""):
+			t.Fatalf("shipmentStatus(%q, %q) = %q, %q: want a status or a reason", status, shipment, got, reason)
+		case got != "" && !slices.Contains(aftersale.ShipmentStatuses, got):
+			t.Fatalf("shipmentStatus(%q, %q) = unknown %q", status, shipment, got)
+		case got != "" && !strings.EqualFold(strings.TrimSpace(status), "success") && got != aftersale.ShipmentException:
+			t.Fatalf("shipmentStatus(%q, %q) = %q: only a successful fulfillment ships", status, shipment, got)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 type order struct {
 	ID              jstr       `json:"id"`
+	Name            jstr       `json:"name"` // "#1001", the number the buyer knows
 	Email           jstr       `json:"email"`
 	ContactEmail    jstr       `json:"contact_email"`
 	CreatedAt       jstr       `json:"created_at"`
@@ -79,9 +80,54 @@ type lineItem struct {
 }
 
 type refund struct {
-	OrderID     jstr `json:"order_id"`
-	CreatedAt   jstr `json:"created_at"`
-	ProcessedAt jstr `json:"processed_at"`
+	ID          jstr         `json:"id"`
+	OrderID     jstr         `json:"order_id"`
+	CreatedAt   jstr         `json:"created_at"`
+	ProcessedAt jstr         `json:"processed_at"`
+	Note        jstr         `json:"note"`
+	Lines       []refundLine `json:"refund_line_items"`
+	// Transactions is nil when the payload has no transactions key, and
+	// empty when it says no money moved.
+	Transactions  *[]transaction   `json:"transactions"`
+	ShippingLines []refundShipping `json:"refund_shipping_lines"`
+	Adjustments   []adjustment     `json:"order_adjustments"`
+}
+
+// refundLine is one of refund_line_items: how many units of which line
+// item, and the money for them (subtotal before tax, total_tax).
+type refundLine struct {
+	LineItemID jstr      `json:"line_item_id"`
+	Quantity   int       `json:"quantity"`
+	Subtotal   jstr      `json:"subtotal"`
+	TotalTax   jstr      `json:"total_tax"`
+	LineItem   *lineItem `json:"line_item"`
+}
+
+// transaction is one money movement of a refund.
+type transaction struct {
+	Kind   jstr `json:"kind"`
+	Status jstr `json:"status"`
+	Amount jstr `json:"amount"`
+}
+
+// refundShipping is one of refund_shipping_lines: shipping paid back.
+type refundShipping struct {
+	SubtotalAmountSet *moneySet `json:"subtotal_amount_set"`
+}
+
+// moneySet is Shopify's amount in the shop's and the buyer's currency.
+type moneySet struct {
+	ShopMoney *struct {
+		Amount jstr `json:"amount"`
+	} `json:"shop_money"`
+}
+
+// adjustment is one of order_adjustments; kind shipping_refund is shipping
+// paid back (its amount negative: taken off what the order keeps).
+type adjustment struct {
+	Kind      jstr `json:"kind"`
+	Amount    jstr `json:"amount"`
+	TaxAmount jstr `json:"tax_amount"`
 }
 
 type fulfillment struct {

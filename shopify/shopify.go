@@ -7,9 +7,16 @@
 //	orders/create        → order.placed
 //	  or orders/paid     → order.placed, to start journeys only once paid
 //	orders/cancelled     → order.cancelled
-//	refunds/create       → order.refunded
-//	fulfillments/create  → shipment.updated
+//	refunds/create       → order.refunded, with what this refund paid back
+//	fulfillments/create  → shipment.updated, once the package has shipped
 //	fulfillments/update  → shipment.updated
+//
+// An order's name ("#1001") is the order number the buyer knows; line item
+// prices are per unit. A refund names its items, quantities and amounts,
+// the money its transactions paid back and the shipping it refunded (see
+// refund); how much of the order that is, is for the engine to judge. A
+// fulfillment counts as shipped only when its status is success and the
+// carrier has the package (see shipmentStatus).
 //
 // Register one of orders/create and orders/paid, not both: each delivery has
 // its own webhook id, so both would place the same order twice.
@@ -111,7 +118,7 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	case "orders/cancelled":
 		err = d.orderCancelled(ev, body)
 	case "refunds/create":
-		err = d.refund(ev, body)
+		ignored, err = d.refund(ev, body)
 	default:
 		ignored, err = d.fulfillment(ev, body)
 	}
@@ -166,7 +173,7 @@ func (d *Decoder) orderPlaced(ev *aftersale.Event, body []byte) (string, error) 
 	}
 	ev.Customer = &aftersale.Contact{Email: email, Name: clip(name, 200), Phone: phone, MarketingConsent: c.consent()}
 
-	ev.Order = &aftersale.OrderFacts{ID: string(o.ID), Currency: strings.TrimSpace(string(o.Currency)), Total: strings.TrimSpace(string(o.TotalPrice))}
+	ev.Order = &aftersale.OrderFacts{ID: string(o.ID), Number: clip(first(o.Name), 100), Currency: strings.TrimSpace(string(o.Currency)), Total: strings.TrimSpace(string(o.TotalPrice))}
 	for _, dc := range o.DiscountCodes {
 		if code := strings.TrimSpace(string(dc.Code)); code != "" {
 			ev.Order.Coupon = code
@@ -181,7 +188,9 @@ func (d *Decoder) orderPlaced(ev *aftersale.Event, body []byte) (string, error) 
 			Name:     clip(first(li.Name, li.Title), 500),
 			Kind:     d.Kinds.Kind(sku, string(li.ProductType), li.RequiresShipping, ""),
 			Quantity: li.Quantity,
-			Price:    strings.TrimSpace(string(li.Price)),
+			// Shopify's line item price is the price of one unit
+			// before discounts; quantity says how many.
+			Price: strings.TrimSpace(string(li.Price)),
 		})
 	}
 	return "", nil
@@ -200,24 +209,7 @@ func (d *Decoder) orderCancelled(ev *aftersale.Event, body []byte) error {
 		return err
 	}
 	ev.Type, ev.OccurredAt = aftersale.EventOrderCancelled, at
-	ev.Order = &aftersale.OrderFacts{ID: string(o.ID)}
-	return nil
-}
-
-func (d *Decoder) refund(ev *aftersale.Event, body []byte) error {
-	var r refund
-	if err := decode(body, &r); err != nil {
-		return err
-	}
-	if r.OrderID == "" {
-		return aftersale.FieldError("order_id", "is required")
-	}
-	at, err := d.when("created_at", r.CreatedAt, "processed_at", r.ProcessedAt)
-	if err != nil {
-		return err
-	}
-	ev.Type, ev.OccurredAt = aftersale.EventOrderRefunded, at
-	ev.Order = &aftersale.OrderFacts{ID: string(r.OrderID)}
+	ev.Order = &aftersale.OrderFacts{ID: string(o.ID), Number: clip(first(o.Name), 100)}
 	return nil
 }
 
@@ -229,13 +221,9 @@ func (d *Decoder) fulfillment(ev *aftersale.Event, body []byte) (string, error) 
 	if f.OrderID == "" {
 		return "", aftersale.FieldError("order_id", "is required")
 	}
-	switch st := strings.ToLower(strings.TrimSpace(string(f.Status))); st {
-	case "cancelled", "error", "failure":
-		return "the fulfillment's status is " + st, nil
-	}
-	status, ok := shipmentStatus(string(f.ShipmentStatus))
-	if !ok {
-		return fmt.Sprintf("shipment status %.60q is not used", string(f.ShipmentStatus)), nil
+	status, ignored := shipmentStatus(string(f.Status), string(f.ShipmentStatus))
+	if ignored != "" {
+		return ignored, nil
 	}
 	at, err := d.when("updated_at", f.UpdatedAt, "created_at", f.CreatedAt)
 	if err != nil {
@@ -245,8 +233,8 @@ func (d *Decoder) fulfillment(ev *aftersale.Event, body []byte) (string, error) 
 	ev.Shipment = &aftersale.Shipment{
 		OrderID:        string(f.OrderID),
 		Status:         status,
-		Carrier:        strings.TrimSpace(string(f.TrackingCompany)),
-		TrackingNumber: first(append([]jstr{f.TrackingNumber}, f.TrackingNumbers...)...),
+		Carrier:        clip(strings.TrimSpace(string(f.TrackingCompany)), 200),
+		TrackingNumber: clip(first(append([]jstr{f.TrackingNumber}, f.TrackingNumbers...)...), 200),
 		TrackingURL:    first(append([]jstr{f.TrackingURL}, f.TrackingURLs...)...),
 	}
 	if u := ev.Shipment.TrackingURL; len(u) > 2000 || !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
@@ -255,22 +243,70 @@ func (d *Decoder) fulfillment(ev *aftersale.Event, body []byte) (string, error) 
 	return "", nil
 }
 
-// shipmentStatus maps Shopify's shipment_status (the latest carrier
-// event) to a shipment status; ok is false for a status not used.
-func shipmentStatus(s string) (st aftersale.ShipmentStatus, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "label_printed", "label_purchased", "confirmed", "marked_as_fulfilled":
-		return aftersale.ShipmentShipped, true
-	case "in_transit", "carrier_picked_up", "delayed":
-		return aftersale.ShipmentInTransit, true
-	case "out_for_delivery", "ready_for_pickup":
-		return aftersale.ShipmentOutForDelivery, true
-	case "delivered", "picked_up":
-		return aftersale.ShipmentDelivered, true
-	case "failure", "attempted_delivery", "not_delivered":
-		return aftersale.ShipmentException, true
+// carrierStatus maps Shopify's shipment_status (the carrier's latest word
+// on a fulfilled package) to a shipment status; "" means the package is
+// not with the carrier yet. The REST values are documented at
+// shopify.dev (Fulfillment resource, shipment_status); the last ones are
+// the GraphQL FulfillmentEventStatus names that some apps report.
+var carrierStatus = map[string]aftersale.ShipmentStatus{
+	"":                   aftersale.ShipmentShipped, // fulfilled, no carrier word yet
+	"label_purchased":    "",                        // a label was bought, not printed
+	"label_printed":      "",                        // a label was printed: still at the shop
+	"confirmed":          "",                        // the carrier knows of it but has not received it
+	"in_transit":         aftersale.ShipmentInTransit,
+	"out_for_delivery":   aftersale.ShipmentOutForDelivery,
+	"ready_for_pickup":   aftersale.ShipmentOutForDelivery, // waiting at a depot for the buyer
+	"delivered":          aftersale.ShipmentDelivered,
+	"attempted_delivery": aftersale.ShipmentException, // the carrier could not deliver it
+	"failure":            aftersale.ShipmentException, // tracking failed, or the carrier cancelled it
+	// GraphQL FulfillmentEventStatus names.
+	"marked_as_fulfilled": aftersale.ShipmentShipped,
+	"carrier_picked_up":   aftersale.ShipmentInTransit,
+	"delayed":             aftersale.ShipmentInTransit,
+	"picked_up":           aftersale.ShipmentDelivered,
+	"not_delivered":       aftersale.ShipmentException,
+}
+
+// shipmentStatus maps a fulfillment's status and shipment_status to a
+// shipment status, or gives the reason the webhook is ignored.
+//
+//	status                 shipment_status               → shipment
+//	success                none                          → shipped
+//	success                label_*, confirmed            → ignored: not shipped yet
+//	success                in_transit, out_for_delivery, → as the carrier says
+//	                       ready_for_pickup, delivered,     (see carrierStatus)
+//	                       attempted_delivery, failure
+//	pending, open          any                           → ignored: not shipped yet
+//	cancelled, error       any                           → ignored: never shipped
+//	failure                a carrier status (in transit…) → exception: it went wrong on the way
+//	failure                none, label_*, confirmed      → ignored: never shipped
+func shipmentStatus(status, shipment string) (aftersale.ShipmentStatus, string) {
+	status = strings.ToLower(strings.TrimSpace(status))
+	shipment = strings.ToLower(strings.TrimSpace(shipment))
+	carrier, known := carrierStatus[shipment]
+	switch status {
+	case "success":
+	case "pending", "open":
+		return "", "the fulfillment's status is " + status + ": not shipped yet"
+	case "cancelled", "error":
+		return "", "the fulfillment's status is " + status + ": not shipped"
+	case "failure":
+		if known && carrier != "" && shipment != "" {
+			return aftersale.ShipmentException, ""
+		}
+		return "", "the fulfillment's status is failure: not shipped"
+	case "":
+		return "", "the fulfillment has no status"
+	default:
+		return "", fmt.Sprintf("fulfillment status %.60q is not used", status)
 	}
-	return "", false
+	switch {
+	case !known:
+		return "", fmt.Sprintf("shipment status %.60q is not used", shipment)
+	case carrier == "":
+		return "", "the shipment status is " + shipment + ": not with the carrier yet"
+	}
+	return carrier, ""
 }
 
 // when parses the first present of two RFC 3339 times, or returns Now()

@@ -156,7 +156,7 @@ func TestEventFixtures(t *testing.T) {
 		return v
 	}
 	anaOrder := &aftersale.OrderFacts{
-		ID: "5981234567890123", Currency: "EUR", Total: "101.90", Coupon: "SPRING10",
+		ID: "5981234567890123", Number: "#1001", Currency: "EUR", Total: "101.90", Coupon: "SPRING10",
 		Items: []aftersale.Item{
 			{SKU: "TEE-BLK-M", Name: "Organic Cotton Tee - Black / M", Kind: aftersale.KindPhysical, Quantity: 2, Price: "29.00"},
 			{SKU: "COURSE-PHOTO-101", Name: "Photography Basics (online course)", Kind: aftersale.KindDigital, Quantity: 1, Price: "49.00"},
@@ -174,17 +174,20 @@ func TestEventFixtures(t *testing.T) {
 		{"orders/paid", "orders_paid.json", &aftersale.Event{
 			Type: aftersale.EventOrderPlaced, OccurredAt: at("2026-03-15T09:02:44Z"),
 			Customer: &aftersale.Contact{Email: "ben.okafor@example.com", Name: "Ben Okafor", Phone: "+44 7700 900123", MarketingConsent: ptr(false)},
-			Order: &aftersale.OrderFacts{ID: "5981234567890456", Currency: "GBP", Total: "120.00", Items: []aftersale.Item{
+			Order: &aftersale.OrderFacts{ID: "5981234567890456", Number: "#1002", Currency: "GBP", Total: "120.00", Items: []aftersale.Item{
 				{SKU: "COACH-60", Name: "1:1 Coaching session (60 min)", Kind: aftersale.KindDigital, Quantity: 1, Price: "120.00"},
 			}},
 		}},
 		{"orders/cancelled", "orders_cancelled.json", &aftersale.Event{
 			Type: aftersale.EventOrderCancelled, OccurredAt: at("2026-03-16T14:05:31-04:00"),
-			Order: &aftersale.OrderFacts{ID: "5981234567890789"},
+			Order: &aftersale.OrderFacts{ID: "5981234567890789", Number: "#1003"},
 		}},
 		{"refunds/create", "refunds_create.json", &aftersale.Event{
 			Type: aftersale.EventOrderRefunded, OccurredAt: at("2026-03-20T16:12:02+01:00"),
 			Order: &aftersale.OrderFacts{ID: "5981234567890123"},
+			Refund: &aftersale.RefundFacts{ID: "930123456790", Amount: "44.98", Reason: "Course not suitable", Items: []aftersale.RefundItem{
+				{SKU: "COURSE-PHOTO-101", Name: "Photography Basics (online course)", Quantity: 1, Amount: "44.98"},
+			}},
 		}},
 		{"fulfillments/create", "fulfillments_create.json", &aftersale.Event{
 			Type: aftersale.EventShipmentUpdated, OccurredAt: at("2026-03-15T12:30:18+01:00"),
