@@ -3,6 +3,7 @@ package stripe
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 
@@ -69,16 +70,11 @@ func (d *Decoder) checkout(ev *aftersale.Event, raw json.RawMessage) (ignored st
 	if id == "" {
 		id = s.ID
 	}
-	sku := s.Metadata["sku"]
-	name := s.Metadata["product"]
-	if strings.TrimSpace(name) == "" {
-		name = "Stripe checkout"
-	}
 	ships := s.ShippingDetails != nil ||
 		s.CollectedInformation != nil && s.CollectedInformation.ShippingDetails != nil
-	kind := aftersale.ItemKind(strings.ToLower(strings.TrimSpace(s.Metadata["kind"])))
-	if !slices.Contains(aftersale.ItemKinds, kind) {
-		kind = d.Kinds.Kind(sku, s.Metadata["product_type"], ships, "")
+	items, err := d.checkoutItems(&s, cur, total, ships)
+	if err != nil {
+		return "", err
 	}
 	ev.Type = aftersale.EventOrderPlaced
 	ev.Customer = c
@@ -87,9 +83,84 @@ func (d *Decoder) checkout(ev *aftersale.Event, raw json.RawMessage) (ignored st
 		Currency: cur,
 		Total:    total,
 		Coupon:   s.coupon(),
-		Items:    []aftersale.Item{{SKU: sku, Name: name, Kind: kind, Quantity: 1, Price: total}},
+		Items:    items,
 	}
 	return "", nil
+}
+
+// checkoutItems returns a session's lines: its expanded line items, each
+// at its price per unit, or else (as webhooks are sent) one item of the
+// whole total, named and typed by the session's metadata.
+func (d *Decoder) checkoutItems(s *checkoutSession, cur, total string, ships bool) ([]aftersale.Item, error) {
+	kind := aftersale.ItemKind(strings.ToLower(strings.TrimSpace(s.Metadata["kind"])))
+	known := slices.Contains(aftersale.ItemKinds, kind)
+	kindOf := func(sku string) aftersale.ItemKind {
+		if known {
+			return kind
+		}
+		return d.Kinds.Kind(sku, s.Metadata["product_type"], ships, "")
+	}
+	name := s.Metadata["product"]
+	if strings.TrimSpace(name) == "" {
+		name = "Stripe checkout"
+	}
+	var lines []checkoutLine
+	if s.LineItems != nil {
+		lines = s.LineItems.Data
+	}
+	if len(lines) == 0 {
+		sku := s.Metadata["sku"]
+		return []aftersale.Item{{SKU: sku, Name: name, Kind: kindOf(sku), Quantity: 1, Price: total}}, nil
+	}
+	items := make([]aftersale.Item, 0, len(lines))
+	for i, l := range lines {
+		f := fmt.Sprintf("%s.line_items.data[%d]", obj, i)
+		q, err := quantity(f+".quantity", l.Quantity)
+		if err != nil {
+			return nil, err
+		}
+		amount := l.AmountSubtotal
+		if amount == nil {
+			amount = l.AmountTotal
+		}
+		unit, err := l.Price.unit(f + ".price")
+		if err != nil {
+			return nil, err
+		}
+		if unit == nil && amount == nil {
+			return nil, aftersale.FieldError(f+".amount_subtotal", "is required (or the price's unit_amount)")
+		}
+		var a int64
+		if amount != nil {
+			a = *amount
+		}
+		p, err := unitPrice(f+".amount_subtotal", unit, a, q, cur)
+		if err != nil {
+			return nil, err
+		}
+		sku := l.Price.ID
+		if len(lines) == 1 && s.Metadata["sku"] != "" {
+			sku = s.Metadata["sku"]
+		}
+		n := l.Description
+		if strings.TrimSpace(n) == "" {
+			n = name
+		}
+		items = append(items, aftersale.Item{SKU: sku, Name: n, Kind: kindOf(sku), Quantity: int(q), Price: p})
+	}
+	return items, nil
+}
+
+// quantity returns a line's quantity, 1 when absent, or an EINVALID error
+// about field when it is out of range.
+func quantity(field string, q *int64) (int64, error) {
+	if q == nil {
+		return 1, nil
+	}
+	if *q < 0 || *q > 1_000_000_000 {
+		return 0, aftersale.FieldError(field, "must be between 0 and 1000000000")
+	}
+	return *q, nil
 }
 
 // coupon returns the id of the session's first coupon, or "".
@@ -142,18 +213,15 @@ func (d *Decoder) invoice(ev *aftersale.Event, raw json.RawMessage) (ignored str
 		if l.Amount < 0 {
 			continue // a credit, such as unused time on a plan changed
 		}
-		price, err := formatAmount(f+".amount", l.Amount, cur)
+		q, err := quantity(f+".quantity", l.Quantity)
 		if err != nil {
 			return "", err
 		}
-		q := int64(1)
-		if l.Quantity != nil {
-			q = *l.Quantity
+		price, err := linePrice(f, &l, q, cur)
+		if err != nil {
+			return "", err
 		}
-		if q < 0 || q > 1_000_000_000 {
-			return "", aftersale.FieldError(f+".quantity", "must be between 0 and 1000000000")
-		}
-		sku := string(l.Price)
+		sku := l.Price.ID
 		if p := l.Pricing; sku == "" && p != nil && p.PriceDetails != nil {
 			sku = string(p.PriceDetails.Price)
 		}
@@ -178,18 +246,38 @@ func (d *Decoder) invoice(ev *aftersale.Event, raw json.RawMessage) (ignored str
 	return "", nil
 }
 
-// refund fills ev from a refunded Charge. The order is the charge's invoice
-// (a membership), else its payment intent (a Checkout purchase), else the
-// charge itself.
+// linePrice returns the price of one unit of an invoice line (f names
+// it): the price's unit amount (Pricing's unit_amount_decimal since API
+// version 2025-03-31, the expanded Price's unit_amount or
+// unit_amount_decimal before), else the line's amount ÷ its quantity. A
+// prorated line, which bills part of a period, is its amount ÷ quantity:
+// what was paid for each unit.
+func linePrice(f string, l *invoiceLine, q int64, cur string) (string, error) {
+	var unit *big.Rat
+	var err error
+	if !l.prorated() {
+		if l.Pricing != nil {
+			unit, err = l.Pricing.UnitAmountDecimal.rat(f + ".pricing.unit_amount_decimal")
+		}
+		if unit == nil && err == nil {
+			unit, err = l.Price.unit(f + ".price")
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return unitPrice(f+".amount", unit, l.Amount, q, cur)
+}
+
+// refund fills ev from a Charge with a refund, full or partial: the refund
+// part says everything refunded on the charge so far (amount_refunded,
+// cumulative) and whether Stripe counts it fully refunded. The order is
+// the charge's invoice (a membership), else its payment intent (a Checkout
+// purchase), else the charge itself.
 func refund(ev *aftersale.Event, raw json.RawMessage) (ignored string, err error) {
 	var ch charge
 	if err := unmarshal(raw, &ch, obj); err != nil {
 		return "", err
-	}
-	// A partial refund (a goodwill gesture, one item of several) keeps the
-	// customer's journey going; only a full refund ends it.
-	if ch.Refunded != nil && !*ch.Refunded {
-		return "a partial refund does not end the order's journey", nil
 	}
 	id := string(ch.Invoice)
 	if id == "" {
@@ -201,7 +289,46 @@ func refund(ev *aftersale.Event, raw json.RawMessage) (ignored string, err error
 	if strings.TrimSpace(id) == "" {
 		return "", aftersale.FieldError(obj+".id", "is required (or an invoice or payment_intent)")
 	}
+	r := &aftersale.RefundFacts{Full: ch.Refunded != nil && *ch.Refunded, Cumulative: true}
+	switch {
+	case ch.AmountRefunded != nil:
+		cur, err := currency(obj+".currency", ch.Currency)
+		if err != nil {
+			return "", err
+		}
+		if *ch.AmountRefunded == 0 && !r.Full {
+			return "nothing is refunded on the charge", nil
+		}
+		if r.Amount, err = formatAmount(obj+".amount_refunded", *ch.AmountRefunded, cur); err != nil {
+			return "", err
+		}
+	case !r.Full:
+		return "", aftersale.FieldError(obj+".amount_refunded", "is required (or refunded true)")
+	}
+	if ch.Refunds != nil {
+		if latest := latestRefund(ch.Refunds.Data); latest != nil {
+			r.ID, r.Reason = latest.ID, latest.Reason
+		}
+	}
 	ev.Type = aftersale.EventOrderRefunded
 	ev.Order = &aftersale.OrderFacts{ID: id}
+	ev.Refund = r
 	return "", nil
+}
+
+// latestRefund returns the newest of a charge's refunds that has not
+// failed or been canceled (Stripe lists them newest first; the later
+// created wins, the first listed of equals), or nil.
+func latestRefund(refunds []chargeRefund) *chargeRefund {
+	var latest *chargeRefund
+	for i := range refunds {
+		r := &refunds[i]
+		if r.ID == "" || r.Status == "failed" || r.Status == "canceled" {
+			continue
+		}
+		if latest == nil || r.Created > latest.Created {
+			latest = r
+		}
+	}
+	return latest
 }

@@ -57,6 +57,11 @@ type checkoutSession struct {
 	Discounts []struct {
 		Coupon ref `json:"coupon"`
 	} `json:"discounts"`
+	// LineItems is only present when expanded (never in a webhook as
+	// Stripe sends it).
+	LineItems *struct {
+		Data []checkoutLine `json:"data"`
+	} `json:"line_items"`
 }
 
 type customerDetails struct {
@@ -86,16 +91,63 @@ type invoice struct {
 // invoiceLine is an invoice line item ("object": "line_item").
 type invoiceLine struct {
 	Description string `json:"description"`
-	Amount      int64  `json:"amount"`
-	Quantity    *int64 `json:"quantity"`
+	// Amount is the line's total (quantity × unit price, or prorated).
+	Amount   int64  `json:"amount"`
+	Quantity *int64 `json:"quantity"`
 	// Price is the line's price before API version 2025-03-31; later ones
-	// name it in Pricing.
-	Price   ref `json:"price"`
+	// describe it in Pricing.
+	Price   price `json:"price"`
 	Pricing *struct {
 		PriceDetails *struct {
 			Price ref `json:"price"`
 		} `json:"price_details"`
+		UnitAmountDecimal decimalText `json:"unit_amount_decimal"`
 	} `json:"pricing"`
+	// Proration marks a line for part of a period (before 2025-03-31;
+	// later ones say so in Parent).
+	Proration bool `json:"proration"`
+	Parent    *struct {
+		// Type names the one of the details below that applies.
+		Type               string `json:"type"`
+		InvoiceItemDetails *struct {
+			Proration bool `json:"proration"`
+		} `json:"invoice_item_details"`
+		SubscriptionItemDetails *struct {
+			Proration bool `json:"proration"`
+		} `json:"subscription_item_details"`
+	} `json:"parent"`
+}
+
+// prorated says whether the line bills part of a period, so that its
+// amount is not its quantity times its price.
+func (l *invoiceLine) prorated() bool {
+	if l.Proration {
+		return true
+	}
+	p := l.Parent
+	if p == nil {
+		return false
+	}
+	item := p.InvoiceItemDetails != nil && p.InvoiceItemDetails.Proration
+	sub := p.SubscriptionItemDetails != nil && p.SubscriptionItemDetails.Proration
+	switch p.Type {
+	case "invoice_item_details":
+		return item
+	case "subscription_item_details":
+		return sub
+	}
+	return item || sub
+}
+
+// checkoutLine is a Checkout Session's line item ("object": "item"), only
+// present when the session's line_items are expanded.
+type checkoutLine struct {
+	Description string `json:"description"`
+	Quantity    *int64 `json:"quantity"`
+	// AmountSubtotal is the line's total before discounts and taxes.
+	AmountSubtotal *int64 `json:"amount_subtotal"`
+	AmountTotal    *int64 `json:"amount_total"`
+	Price          price  `json:"price"`
 }
 
 // charge is a Charge ("object": "charge").
@@ -103,10 +155,27 @@ type charge struct {
 	ID            string `json:"id"`
 	PaymentIntent ref    `json:"payment_intent"`
 	// Invoice is only sent by API versions before 2025-03-31.
-	Invoice ref `json:"invoice"`
+	Invoice  ref    `json:"invoice"`
+	Currency string `json:"currency"`
+	// AmountRefunded is everything refunded on the charge so far, in the
+	// currency's minor unit.
+	AmountRefunded *int64 `json:"amount_refunded"`
 	// Refunded is true once the whole amount is refunded; a partial
 	// refund leaves it false.
 	Refunded *bool `json:"refunded"`
+	// Refunds lists the charge's refunds, newest first; API versions
+	// since 2022-11-15 send it only when expanded.
+	Refunds *struct {
+		Data []chargeRefund `json:"data"`
+	} `json:"refunds"`
+}
+
+// chargeRefund is a Refund ("object": "refund") in a charge's list.
+type chargeRefund struct {
+	ID      string `json:"id"`
+	Created int64  `json:"created"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
 }
 
 // ref is a reference to another Stripe object: its id, or the object itself

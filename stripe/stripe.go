@@ -12,7 +12,10 @@
 //   - invoice.paid: a paid subscription invoice (the first one, renewals,
 //     or the $0 invoice of a free trial start) becomes order.placed with
 //     membership lines;
-//   - charge.refunded: becomes order.refunded.
+//   - charge.refunded: becomes order.refunded for every refund, partial or
+//     full, with what has been refunded on the charge so far
+//     (amount_refunded, cumulative) and whether Stripe counts it fully
+//     refunded; the engine decides whether the order is.
 //
 // Then copy the endpoint's signing secret ("whsec_...") into
 // AFTERSALE_STRIPE_WEBHOOK_SECRET. Every request is verified against it
@@ -22,7 +25,11 @@
 // Stripe does not send a Checkout session's line items in the webhook, so a
 // one-off purchase becomes one item, named and typed by the session's (or
 // Payment Link's) metadata: "product" (the item's name), "sku", "kind" (one
-// of aftersale's item kinds) and "product_type" (for the kind rules).
+// of aftersale's item kinds) and "product_type" (for the kind rules). A
+// session whose line_items are expanded gives one item per line instead.
+// Every item's price is per unit: an invoice line's or Checkout line's
+// unit amount, else its amount ÷ its quantity. Stripe has no order number
+// (OrderFacts.Number stays empty; the id is shown).
 package stripe
 
 import (

@@ -139,6 +139,7 @@ func TestEventFixtures(t *testing.T) {
 		OccurredAt: time.Unix(1757071802, 0).UTC(),
 		Source:     "stripe",
 		Order:      &aftersale.OrderFacts{ID: checkoutOrder},
+		Refund:     &aftersale.RefundFacts{Amount: "49.00", Full: true, Cumulative: true},
 	}
 	if !reflect.DeepEqual(ev, want) {
 		t.Errorf("refund:\n got %s\nwant %s", js(ev), js(want))
@@ -365,7 +366,13 @@ func TestEvent(t *testing.T) {
 		{name: "refund without payment intent", file: refundFile,
 			edits: []edit{{dataObj + "payment_intent", nil}}, check: orderID("ch_3S2hPwL2e8vJk3Qa0kV2yT9b")},
 		{name: "partial refund", file: refundFile,
-			edits: []edit{{dataObj + "refunded", false}}, ignored: "partial refund"},
+			edits: []edit{{dataObj + "refunded", false}, {dataObj + "amount_refunded", 1500}},
+			check: func(t *testing.T, ev *aftersale.Event) {
+				want := &aftersale.RefundFacts{Amount: "15.00", Cumulative: true}
+				if !reflect.DeepEqual(ev.Refund, want) {
+					t.Errorf("refund %s, want %s", js(ev.Refund), js(want))
+				}
+			}},
 		{name: "refund without the refunded flag", file: refundFile,
 			edits: []edit{{dataObj + "refunded", del}}, check: orderID("pi_3S2hPwL2e8vJk3Qa0Gm5cR1d")},
 		{name: "refund without any reference", file: refundFile,
