@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"math/big"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 // as strings or numbers and plugins vary.
 type order struct {
 	ID              json.RawMessage `json:"id"`
+	Number          json.RawMessage `json:"number"`
 	Status          string          `json:"status"`
 	Currency        string          `json:"currency"`
 	Total           json.RawMessage `json:"total"`
@@ -40,18 +42,25 @@ type order struct {
 	CouponLines   []struct {
 		Code string `json:"code"`
 	} `json:"coupon_lines"`
+	Refunds []refundLine `json:"refunds"`
 }
 
 type lineItem struct {
 	Name     string          `json:"name"`
 	SKU      string          `json:"sku"`
 	Quantity json.RawMessage `json:"quantity"`
-	Price    json.RawMessage `json:"price"`
-	Total    json.RawMessage `json:"total"`
+	Price    json.RawMessage `json:"price"`    // per unit, after discounts (a number)
+	Subtotal json.RawMessage `json:"subtotal"` // the line, before discounts
+	Total    json.RawMessage `json:"total"`    // the line, after discounts
 }
 
-// order maps an order.created or order.updated payload by the order's status.
-func (d *Decoder) order(body []byte) (*aftersale.Event, string, error) {
+// order maps an order.created or order.updated payload by the order's
+// status and its refunds. A paid order ("processing", "completed") is
+// placed, unless an update lists refunds: then it is a partial refund
+// (WooCommerce keeps the status of a partly refunded order, and delivers
+// order.updated for each refund). An order is paid, and placed, before it
+// can be refunded, so the first update of an order has no refunds.
+func (d *Decoder) order(body []byte, topic string) (*aftersale.Event, string, error) {
 	var o order
 	if err := decode(body, &o); err != nil {
 		return nil, "", err
@@ -74,21 +83,47 @@ func (d *Decoder) order(body []byte) (*aftersale.Event, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if typ != aftersale.EventOrderPlaced {
-		at, ok := parseTime(o.DateModifiedGMT)
-		if !ok {
-			at, ok = parseTime(o.DateModified)
-		}
-		if !ok {
-			at = d.now()
-		}
-		return &aftersale.Event{Type: typ, OccurredAt: at, Order: &aftersale.OrderFacts{ID: id}}, "", nil
+	number, err := orderNumber(o.Number)
+	if err != nil {
+		return nil, "", err
 	}
-	return d.placed(&o, id)
+	if typ == aftersale.EventOrderPlaced && (topic == topicOrderCreated || len(o.Refunds) == 0) {
+		return d.placed(&o, id, number)
+	}
+
+	at, ok := parseTime(o.DateModifiedGMT)
+	if !ok {
+		at, ok = parseTime(o.DateModified)
+	}
+	if !ok {
+		at = d.now()
+	}
+	var ev *aftersale.Event
+	switch typ {
+	case aftersale.EventOrderCancelled:
+		ev = &aftersale.Event{Type: typ, Order: &aftersale.OrderFacts{ID: id, Number: number}}
+	default: // a partial refund of a paid order, or a refunded one
+		if ev, err = refundEvent(&o, id, number, typ == aftersale.EventOrderRefunded); err != nil {
+			return nil, "", err
+		}
+	}
+	ev.OccurredAt = at
+	return ev, "", nil
+}
+
+// orderNumber returns the order number the buyer knows (WooCommerce's
+// "number": the id, or what a sequential-numbers plugin makes of it); ""
+// when absent, or too long to be one.
+func orderNumber(raw json.RawMessage) (string, error) {
+	s, err := scalar("number", raw)
+	if err != nil || len(s) > 100 || !utf8.ValidString(s) {
+		return "", err
+	}
+	return s, nil
 }
 
 // placed maps a paid order to order.placed.
-func (d *Decoder) placed(o *order, id string) (*aftersale.Event, string, error) {
+func (d *Decoder) placed(o *order, id, number string) (*aftersale.Event, string, error) {
 	email := strings.ToLower(strings.TrimSpace(o.Billing.Email))
 	if email == "" {
 		return nil, "the order has no billing email", nil
@@ -99,7 +134,7 @@ func (d *Decoder) placed(o *order, id string) (*aftersale.Event, string, error) 
 	if len(o.LineItems) == 0 {
 		return nil, "the order has no line items", nil
 	}
-	facts := &aftersale.OrderFacts{ID: id, Currency: strings.ToUpper(strings.TrimSpace(o.Currency))}
+	facts := &aftersale.OrderFacts{ID: id, Number: number, Currency: strings.ToUpper(strings.TrimSpace(o.Currency))}
 	if facts.Currency != "" && !currencyRE.MatchString(facts.Currency) {
 		return nil, "", aftersale.FieldError("currency", "must be a three-letter ISO 4217 code, not %q", truncate(facts.Currency, 20))
 	}
@@ -164,20 +199,57 @@ func (d *Decoder) item(field string, li *lineItem, ships bool) (aftersale.Item, 
 			return it, aftersale.FieldError(field+".quantity", "must be a whole number from 0 up, not %q", truncate(q, 20))
 		}
 		it.Quantity = int(math.Ceil(n)) // plugins allow fractional quantities; count the item as bought
+		q = strconv.FormatFloat(n, 'f', -1, 64)
 	}
 
-	// The line total (after discounts) for one unit, else the unit price.
-	if it.Quantity <= 1 {
-		if it.Price, err = money(field+".total", li.Total); err != nil {
-			return it, err
-		}
-	}
-	if it.Price == "" {
-		if it.Price, err = money(field+".price", li.Price); err != nil {
-			return it, err
-		}
+	if it.Price, err = unitPrice(field, li, q); err != nil {
+		return it, err
 	}
 	return it, nil
+}
+
+// unitPrice is the price of one unit after discounts: the line total
+// divided by the quantity, else WooCommerce's price (already per unit),
+// else the subtotal (before discounts) divided by the quantity. q is the
+// quantity as given ("" or 0 count as one).
+func unitPrice(field string, li *lineItem, q string) (string, error) {
+	total, err := money(field+".total", li.Total)
+	if err != nil {
+		return "", err
+	}
+	price, err := money(field+".price", li.Price)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case total != "":
+		return perUnit(total, q), nil
+	case price != "":
+		return price, nil
+	}
+	subtotal, err := money(field+".subtotal", li.Subtotal)
+	if err != nil || subtotal == "" {
+		return "", err
+	}
+	return perUnit(subtotal, q), nil
+}
+
+// perUnit divides a line's money by its quantity, exactly, rounded to the
+// line's decimals (at least two, at most six).
+func perUnit(line, q string) string {
+	n, ok := new(big.Rat).SetString(q)
+	if q == "" || !ok || n.Sign() <= 0 || n.Cmp(big.NewRat(1, 1)) == 0 {
+		return line
+	}
+	m, ok := new(big.Rat).SetString(line)
+	if !ok {
+		return line
+	}
+	places := 2
+	if i := strings.IndexByte(line, '.'); i >= 0 {
+		places = min(max(len(line)-i-1, 2), 6)
+	}
+	return m.Quo(m, n).FloatString(places)
 }
 
 var (

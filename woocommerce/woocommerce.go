@@ -15,17 +15,30 @@
 // and the topics "Order created" (order.created) and "Order updated"
 // (order.updated). Nothing else is needed: an order that becomes
 // "processing" or "completed" starts the purchase journeys (an order is
-// placed only once however many updates arrive), "refunded" and
-// "cancelled" end them, and every other status is ignored.
+// placed only once however many updates arrive), "cancelled" ends them,
+// and every other status is ignored.
+//
+// Refunds come with "Order updated": WooCommerce delivers it for every
+// refund (the topic listens to woocommerce_order_refunded), and the order's
+// "refunds" list names every refund so far with its total. An update of a
+// paid order that lists refunds is order.refunded with the money refunded
+// so far (Cumulative): a partial refund, unless it reaches the order's
+// total. Status "refunded" is a full refund. The event id names the order
+// and its refunds, so the same list delivered again (every later update
+// repeats it) counts once and a new refund counts anew. WooCommerce's
+// refunds list does not say which lines were refunded, only the money.
 //
 // When a webhook is saved, WooCommerce posts an unsigned test body
 // "webhook_id=NN" to the delivery URL and wants HTTP 200 back; [Decoder.Verify]
 // lets exactly that body through and [Decoder.Event] ignores it.
 //
-// The action topic action.woocommerce_order_refunded is understood too, but
-// WooCommerce fires that action for partial refunds as well, and each one
-// would be taken as a full refund; the "Order updated" webhook already
-// reports an order whose status becomes "refunded".
+// The action topics action.woocommerce_order_refunded,
+// action.woocommerce_order_partially_refunded and
+// action.woocommerce_order_fully_refunded are answered but ignored: their
+// payload is only the order id ({"action": …, "arg": ORDER_ID}), and
+// woocommerce_order_refunded fires for partial refunds as well (see
+// wc_create_refund), so none of them says what was refunded; the "Order
+// updated" webhook delivered for the same refund does.
 //
 // WooCommerce does not say which lines of an order ship: when the order has
 // shipping lines every line counts as shipping, so digital lines should be
@@ -37,7 +50,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -59,10 +71,20 @@ const (
 
 // Topics this package acts on.
 const (
-	topicOrderCreated  = "order.created"
-	topicOrderUpdated  = "order.updated"
-	topicOrderRefunded = "action.woocommerce_order_refunded"
+	topicOrderCreated = "order.created"
+	topicOrderUpdated = "order.updated"
 )
+
+// refundActions are the action topics of WooCommerce's refund hooks, each
+// with why it is ignored.
+var refundActions = map[string]string{
+	"action.woocommerce_order_refunded": "WooCommerce fires woocommerce_order_refunded for partial refunds too, " +
+		"and its payload is only the order id: the Order updated webhook reports the refunds with their amounts",
+	"action.woocommerce_order_partially_refunded": "the payload is only the order id: " +
+		"the Order updated webhook reports the refunds with their amounts",
+	"action.woocommerce_order_fully_refunded": "the payload is only the order id: " +
+		"the Order updated webhook reports the refunded order",
+}
 
 // Decoder verifies and maps WooCommerce webhooks. The zero value rejects
 // every delivery (it has no secret); it is safe for concurrent use once set up.
@@ -128,10 +150,18 @@ func (d *Decoder) Verify(body []byte, h http.Header) error {
 //
 // Topics order.created and order.updated map, by the order's status,
 // "processing" and "completed" to order.placed, "refunded" to
-// order.refunded and "cancelled" to order.cancelled; the topic
-// action.woocommerce_order_refunded maps to order.refunded. The event id is
-// "woocommerce:DELIVERY:ORDER", DELIVERY being the X-WC-Webhook-Delivery-ID
-// header and ORDER the order id, so a delivery sent again maps to the same id.
+// order.refunded (Refund.Full) and "cancelled" to order.cancelled; an
+// order.updated of a "processing" or "completed" order that lists refunds
+// maps to order.refunded with what was refunded so far (a partial refund
+// unless it covers the order). Order.Number is WooCommerce's number.
+//
+// The id of a refund event is "woocommerce:ORDER:refunds:IDS" (partial) or
+// "woocommerce:ORDER:refunded:IDS" (status refunded), IDS being the refund
+// ids in ascending order joined by commas (a hash of them when long), so
+// the same refunds delivered again map to the same id. Any other event id
+// is "woocommerce:DELIVERY:ORDER", DELIVERY being the
+// X-WC-Webhook-Delivery-ID header and ORDER the order id, so a delivery
+// sent again maps to the same id.
 func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignored string, err error) {
 	if isPing(body) {
 		return nil, "ping: WooCommerce tests the delivery URL when a webhook is saved", nil
@@ -140,8 +170,11 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	if topic == "" {
 		return nil, "", aftersale.FieldError(headerTopic, "is required (e.g. order.updated)")
 	}
+	if why, ok := refundActions[topic]; ok {
+		return nil, fmt.Sprintf("topic %q is not used: %s", topic, why), nil
+	}
 	switch topic {
-	case topicOrderCreated, topicOrderUpdated, topicOrderRefunded:
+	case topicOrderCreated, topicOrderUpdated:
 	default:
 		return nil, fmt.Sprintf("topic %q is not used", truncate(topic, 60)), nil
 	}
@@ -152,43 +185,21 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	case len(delivery) > 100:
 		return nil, "", aftersale.FieldError(headerDelivery, "must be at most 100 characters")
 	}
-	if topic == topicOrderRefunded {
-		ev, err = d.refundAction(body)
-	} else {
-		ev, ignored, err = d.order(body)
-	}
-	if ev == nil || err != nil {
+	if ev, ignored, err = d.order(body, topic); ev == nil || err != nil {
 		return nil, ignored, err
 	}
-	// WooCommerce makes the delivery id from the webhook id and the time in
-	// whole seconds, so deliveries of one webhook in the same second (a
-	// bulk status change) share it; the order id tells them apart.
-	ev.ID = "woocommerce:" + delivery + ":" + ev.OrderRef()
+	if ev.ID == "" {
+		// WooCommerce makes the delivery id from the webhook id and the
+		// time in whole seconds, so deliveries of one webhook in the same
+		// second (a bulk status change) share it; the order id tells them
+		// apart.
+		ev.ID = "woocommerce:" + delivery + ":" + ev.OrderRef()
+	}
 	ev.Source = Source
 	if err := ev.Validate(); err != nil {
 		return nil, "", err
 	}
 	return ev, "", nil
-}
-
-// refundAction maps the action.woocommerce_order_refunded payload,
-// {"action":"woocommerce_order_refunded","arg":ORDER_ID}.
-func (d *Decoder) refundAction(body []byte) (*aftersale.Event, error) {
-	var p struct {
-		Arg json.RawMessage `json:"arg"`
-	}
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
-	id, err := orderID("arg", p.Arg)
-	if err != nil {
-		return nil, err
-	}
-	return &aftersale.Event{
-		Type:       aftersale.EventOrderRefunded,
-		OccurredAt: d.now(),
-		Order:      &aftersale.OrderFacts{ID: id},
-	}, nil
 }
 
 func (d *Decoder) now() time.Time {

@@ -100,7 +100,7 @@ func placed1287() *aftersale.Event {
 		Source:     "woocommerce",
 		Customer:   &aftersale.Contact{Email: "anna.schmidt@example.com", Name: "Anna Schmidt", Phone: "+49 30 1234567"},
 		Order: &aftersale.OrderFacts{
-			ID: "1287", Currency: "EUR", Total: "110.20", Coupon: "welcome10",
+			ID: "1287", Number: "1287", Currency: "EUR", Total: "110.20", Coupon: "welcome10",
 			Items: []aftersale.Item{
 				{SKU: "COURSE-SOURDOUGH", Name: "Sourdough Masterclass – Online Course", Kind: aftersale.KindPhysical, Quantity: 1, Price: "71.10"},
 				{SKU: "BASKET-25", Name: "Proofing Basket - 25 cm", Kind: aftersale.KindPhysical, Quantity: 2, Price: "17.10"},
@@ -109,10 +109,21 @@ func placed1287() *aftersale.Event {
 	}
 }
 
-func refundOrCancel(typ aftersale.EventType, id string, at time.Time) *aftersale.Event {
+func cancelled(id string, at time.Time) *aftersale.Event {
 	return &aftersale.Event{
-		ID: "woocommerce:9c5f0e5d2bb1c4a8e0f6f1d3a7b2c9e4:" + id, Type: typ, OccurredAt: at,
-		Source: "woocommerce", Order: &aftersale.OrderFacts{ID: id},
+		ID: "woocommerce:9c5f0e5d2bb1c4a8e0f6f1d3a7b2c9e4:" + id, Type: aftersale.EventOrderCancelled, OccurredAt: at,
+		Source: "woocommerce", Order: &aftersale.OrderFacts{ID: id, Number: id},
+	}
+}
+
+// refunded1287 is the event for testdata/order_updated_refunded.json.
+func refunded1287() *aftersale.Event {
+	return &aftersale.Event{
+		ID: "woocommerce:1287:refunded:1301", Type: aftersale.EventOrderRefunded,
+		OccurredAt: time.Date(2026, 3, 20, 14, 44, 3, 0, time.UTC), Source: "woocommerce",
+		Order: &aftersale.OrderFacts{ID: "1287", Number: "1287"},
+		Refund: &aftersale.RefundFacts{ID: "1301", Amount: "110.20", Full: true, Cumulative: true,
+			Reason: "Course not started, basket arrived damaged"},
 	}
 }
 
@@ -163,18 +174,30 @@ func TestEventMapping(t *testing.T) {
 			ev.Order.Items = single.Order.Items
 			return ev
 		}()},
-		{"updated refunded", "order.updated", "", fixture(t, "order_updated_refunded.json"),
-			refundOrCancel(aftersale.EventOrderRefunded, "1287", time.Date(2026, 3, 20, 14, 44, 3, 0, time.UTC))},
+		{"updated refunded", "order.updated", "", fixture(t, "order_updated_refunded.json"), refunded1287()},
+		{"refunded without refunds listed", "order.updated", "", patch(t, "order_updated_refunded.json", func(o map[string]any) {
+			delete(o, "refunds")
+		}), func() *aftersale.Event {
+			ev := refunded1287()
+			ev.ID, ev.Refund = "woocommerce:1287:refunded", &aftersale.RefundFacts{Full: true, Cumulative: true}
+			return ev
+		}()},
 		{"updated cancelled", "order.updated", "", fixture(t, "order_updated_cancelled.json"),
-			refundOrCancel(aftersale.EventOrderCancelled, "1291", time.Date(2026, 3, 22, 18, 6, 2, 0, time.UTC))},
+			cancelled("1291", time.Date(2026, 3, 22, 18, 6, 2, 0, time.UTC))},
 		{"cancelled without dates", "order.updated", "", patch(t, "order_updated_cancelled.json", func(o map[string]any) {
 			delete(o, "date_modified_gmt")
 			delete(o, "date_modified")
-		}), refundOrCancel(aftersale.EventOrderCancelled, "1291", now)},
-		{"refund action", "action.woocommerce_order_refunded", "", []byte(`{"action":"woocommerce_order_refunded","arg":1287}`),
-			refundOrCancel(aftersale.EventOrderRefunded, "1287", now)},
-		{"refund action with string arg", "action.woocommerce_order_refunded", "", []byte(`{"action":"woocommerce_order_refunded","arg":"1287"}`),
-			refundOrCancel(aftersale.EventOrderRefunded, "1287", now)},
+		}), cancelled("1291", now)},
+		{"no number", "order.created", "", patch(t, "order_created.json", func(o map[string]any) { delete(o, "number") }),
+			func() *aftersale.Event { ev := placed1287(); ev.Order.Number = ""; return ev }()},
+		{"number from a plugin", "order.created", "", patch(t, "order_created.json", withField("number", " WC-2026-0042 ")),
+			func() *aftersale.Event { ev := placed1287(); ev.Order.Number = "WC-2026-0042"; return ev }()},
+		{"number as a number", "order.created", "", patch(t, "order_created.json", withField("number", 1287)), placed1287()},
+		{"number too long to be one", "order.created", "", patch(t, "order_created.json", withField("number", strings.Repeat("9", 101))),
+			func() *aftersale.Event { ev := placed1287(); ev.Order.Number = ""; return ev }()},
+		{"created with refunds is placed", "order.created", "", patch(t, "order_created.json", func(o map[string]any) {
+			o["refunds"] = []any{map[string]any{"id": 1300, "reason": "", "total": "-5.00"}}
+		}), placed1287()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,6 +240,14 @@ func TestEventIgnored(t *testing.T) {
 		{"deleted", "order.deleted", []byte(`{"id":1287}`), `topic "order.deleted" is not used`},
 		{"restored", "order.restored", fixture(t, "order_created.json"), `topic "order.restored" is not used`},
 		{"product", "product.created", []byte(`{"id":74,"name":"Rye Flour"}`), `topic "product.created" is not used`},
+		{"refund action", "action.woocommerce_order_refunded", []byte(`{"action":"woocommerce_order_refunded","arg":1287}`),
+			"fires woocommerce_order_refunded for partial refunds too"},
+		{"refund action without arg", "action.woocommerce_order_refunded", []byte(`{"action":"woocommerce_order_refunded"}`), "Order updated webhook"},
+		{"partial refund action", "action.woocommerce_order_partially_refunded", []byte(`{"action":"woocommerce_order_partially_refunded","arg":1287}`),
+			"Order updated webhook reports the refunds"},
+		{"full refund action", "Action.WooCommerce_Order_Fully_Refunded", []byte(`{"action":"woocommerce_order_fully_refunded","arg":1287}`),
+			"Order updated webhook reports the refunded order"},
+		{"refunds of an unpaid order", "order.updated", patch(t, "order_updated_refunded.json", withStatus("on-hold")), `"on-hold"`},
 		{"other action", "action.woocommerce_add_to_cart", []byte(`{"action":"woocommerce_add_to_cart","arg":"a1b2"}`), "not used"},
 		{"no billing email", "order.created", patch(t, "order_created.json", func(o map[string]any) {
 			o["billing"].(map[string]any)["email"] = ""
@@ -275,7 +306,27 @@ func TestEventInvalid(t *testing.T) {
 		{"bad quantity", "order.created", patch(t, "order_created.json", withLine(1, "quantity", -2)), nil, "line_items[1].quantity", "whole number"},
 		{"bad price", "order.created", patch(t, "order_created.json", withLine(1, "price", "a lot")), nil, "line_items[1].price", "decimal"},
 		{"bad line total", "order.created", patch(t, "order_created.json", withLine(0, "total", true)), nil, "line_items[0].total", "string or a number"},
-		{"refund action without arg", "action.woocommerce_order_refunded", []byte(`{"action":"woocommerce_order_refunded"}`), nil, "arg", "required"},
+		{"refunds not a list", "order.updated", patch(t, "order_updated_refunded.json", withField("refunds", map[string]any{})), nil, "refunds", "list"},
+		{"refund not an object", "order.updated", patch(t, "order_updated_refunded.json", withField("refunds", []any{"1301"})), nil, "refunds", "object"},
+		{"refund without id", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "id", nil)), nil, "refunds[0].id", "required"},
+		{"refund id zero", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "id", 0)), nil, "refunds[0].id", "required"},
+		{"refund id fractional", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "id", 13.5)), nil, "refunds[0].id", "whole number"},
+		{"refund id with a comma", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "id", "13,01")), nil, "refunds[0].id", "commas"},
+		{"refund id an object", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "id", map[string]any{})), nil, "refunds[0].id", "string or a number"},
+		{"refund without total", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "total", nil)), nil, "refunds[0].total", "required"},
+		{"refund total not money", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "total", "-110,20")), nil, "refunds[0].total", "decimal"},
+		{"refund reason not a string", "order.updated", patch(t, "order_updated_refunded.json", withRefund(0, "reason", 7)), nil, "refunds.reason", "string"},
+		{"partial refund total not money", "order.updated", patch(t, "order_created.json", withField("refunds", []any{
+			map[string]any{"id": 1300, "total": "ten"}})), nil, "refunds[0].total", "decimal"},
+		{"refunds beyond any amount", "order.updated", patch(t, "order_created.json", withField("refunds", []any{
+			map[string]any{"id": 1, "total": "-999999999999999"}, map[string]any{"id": 2, "total": "-999999999999999"}})), nil, "refund.amount", "decimal"},
+		{"number an object", "order.created", patch(t, "order_created.json", withField("number", map[string]any{})), nil, "number", "string or a number"},
+		{"bad subtotal when it is the price", "order.created", patch(t, "order_created.json", func(o map[string]any) {
+			li := o["line_items"].([]any)[1].(map[string]any)
+			delete(li, "total")
+			delete(li, "price")
+			li["subtotal"] = "lots"
+		}), nil, "line_items[1].subtotal", "decimal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +357,17 @@ func TestEventInvalid(t *testing.T) {
 
 func withField(k string, v any) func(map[string]any) {
 	return func(o map[string]any) { o[k] = v }
+}
+
+func withRefund(i int, k string, v any) func(map[string]any) {
+	return func(o map[string]any) {
+		r := o["refunds"].([]any)[i].(map[string]any)
+		if v == nil {
+			delete(r, k)
+		} else {
+			r[k] = v
+		}
+	}
 }
 
 func withLine(i int, k string, v any) func(map[string]any) {
