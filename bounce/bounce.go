@@ -122,6 +122,9 @@ const (
 func Parse(raw []byte) (*Report, error) { return parse(raw, 0) }
 
 func parse(raw []byte, depth int) (*Report, error) {
+	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') >= 0 {
+		raw = bytes.ReplaceAll(raw, []byte("\r"), []byte("\n")) // old Mac line ends
+	}
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a mail message", ErrNotAReport)
@@ -133,9 +136,14 @@ func parse(raw []byte, depth int) (*Report, error) {
 	r, err := findReport(msg.Header.Get("Content-Type"), body, 0)
 	switch {
 	case errors.Is(err, errNoReportPart):
+		text, _ := plainText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), body, maxDepth)
+		if r, ok, err := parseSES(text); ok {
+			return r, err
+		}
 		return parsePlain(msg.Header, body, depth)
-	case errors.Is(err, errTextOnly):
-		// A multipart/report with only the notice for people in it.
+	case errors.Is(err, errTextOnly), errors.Is(err, errBrokenMIME):
+		// A multipart/report with only the notice for people in it, or
+		// one too broken to read its fields: the notice may still say.
 		if r, perr := parsePlain(msg.Header, body, depth); perr == nil {
 			return r, nil
 		}
@@ -225,7 +233,7 @@ func looseReport(reportType string, body []byte) (*Report, error) {
 	ps.status = body
 	r, err := parseDSN(&ps)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the MIME structure is broken", ErrMalformed)
+		return nil, errBrokenMIME
 	}
 	return r, nil
 }
@@ -455,7 +463,13 @@ func dsnRecipient(g fields, notes map[string]string) (Recipient, bool) {
 			note = n
 		}
 	}
-	decide(&rc, rc.Diagnostic, note)
+	diag := rc.Diagnostic
+	if stage := stageOf(note); stage != "" && stageOf(diag) == "" {
+		// The notice tells the stage the reply answered ("in reply to end
+		// of DATA command"); the Diagnostic-Code leaves it out.
+		diag += " (" + stage + ")"
+	}
+	decide(&rc, diag, note)
 	return rc, true
 }
 
@@ -566,11 +580,22 @@ func messageID(v string) string {
 
 var statusRe = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
 
-// statusCode returns the enhanced status code in v, e.g. "5.1.1" in
-// "5.1.1 (bad destination mailbox)".
-func statusCode(v string) string { return statusRe.FindString(v) }
+// replyStatusRe is an enhanced code right after an SMTP reply code:
+// "550-5.7.1", "550 '5.7.1".
+var replyStatusRe = regexp.MustCompile(`\b[245]\d\d[ \-]['"]?([245]\.\d{1,3}\.\d{1,3})\b`)
 
-var replyRe = regexp.MustCompile(`^[245]\d\d\b`)
+// statusCode returns the enhanced status code in v, e.g. "5.1.1" in
+// "5.1.1 (bad destination mailbox)". When a relay wraps the remote
+// server's reply in its own words ("5.1.0 - Unknown address error
+// 550-'5.7.1 ... Access denied'"), the code of the reply wins.
+func statusCode(v string) string {
+	if m := replyStatusRe.FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return statusRe.FindString(v)
+}
+
+var replyRe = regexp.MustCompile(`^[45]\d\d\b`)
 
 // statusFromReply takes the status from an SMTP reply: its enhanced code,
 // or the class of its reply code as x.0.0.

@@ -76,6 +76,7 @@ var aboutSender = concat(
 		`unauthenticated`, `authenticat`, `not authorized`, `refused.{0,30}(your|the) (ip|host|server)`, `(your|the sending) (ip|host|server|domain) .{0,60}(refused|rejected|not allowed|blocked)`,
 		`has been temporarily (rate limited|blocked|deferred)`, `dynamic (ip|address)`, `residential`, `\bdial-?up\b`, `do(es)? not accept mail from`,
 		`please use (the smtp server|your isp)`, `\bip\b.{0,40}(rejected|not allowed|refused)`, `mail from .{0,40}(rejected|refused|not accepted)`,
+		`my name was rejected`, `\bfrom:? domain is invalid`, `provide a valid from`,
 		`starttls`, `tls (is )?required`, `encryption required`, `poor sending`, `sender (is )?unknown`, `domain of sender`, `unresolvable sender`),
 	rules(SpamPolicy,
 		`\bspam\b`, `spamming`, `\bjunk\b`, `\bvirus`, `malware`, `phish`, `\bpolicy\b`, `\bpolicies\b`, `content (filter|rejected|policy)`,
@@ -94,7 +95,8 @@ var badAddress = concat(
 		`no mail exchanger`, `lookup failure: host \S+ not found`, `doesn'?t receive e?mail`, `mx lookup.{0,30}(failed|no)`, `unknown host`, `name service error.*host not found`, `\bnxdomain\b`, `domain.{0,20}(is )?(invalid|unknown)`,
 		`(unknown|invalid|non-?existent) (mail )?domain`, `bad destination system`, `domain.{0,40}does not accept mail`, `null mx`,
 		`no (valid )?mx (record|host)`, `dns.{0,20}(no data|not found|nxdomain)`, `not a valid (mail )?domain`, `domain.{0,20}no longer`,
-		`mail domain.{0,30}(not|no) .{0,20}(exist|found)`, `unknown mail transport`),
+		`mail domain.{0,30}(not|no) .{0,20}(exist|found)`, `unknown mail transport`,
+		`(mx|srv) record indicated no smtp service`, `host does not accept mail`, `(^|[\s:])5(21|56)[ \-]`),
 	rules(UserUnknown,
 		`user ?(name )?(is )?unknown`, `unknown (local[- ]?part|user|recipient|address|mailbox|account|alias)`, `no such (user|mailbox|recipient|account|address|person|local user|alias)`,
 		`(user|mailbox|recipient|account|address|alias|addressee) (is )?(not found|does ?n[o']t exist|not exist|unknown|invalid|not valid)`,
@@ -109,10 +111,21 @@ var badAddress = concat(
 		`couldn'?t find (any host|the recipient)`, `no one (by that name|here)`, `e-?mail account does not exist`, `recipient (was )?not found`,
 		`address (is )?(unknown|not known|invalid|does not exist)`, `address (couldn'?t|could not|cannot) be found`, `address not found`,
 		`not listed in (the )?(public )?name (&|and) address book`, `recipnotfound`, `doesn'?t have an? \S+ account`, `invalid (to|rcpt) address`, `unknown e-?mail address`, `mailbox .{0,30}not (found|exist)`,
-		`alias.{0,20}(not exist|not found|unknown)`, `(delivery|mailbox) not (possible|allowed).{0,30}(unknown|not exist)`),
+		`alias.{0,20}(not exist|not found|unknown)`, `recipient address rejected\.?( \(in reply to rcpt to command\))?$`, `(delivery|mailbox) not (possible|allowed).{0,30}(unknown|not exist)`),
 )
 
 var urlRe = regexp.MustCompile(`(?i)\bhttps?://\S+`)
+
+// urlHost stands for a URL in a reply: its host says whose page it is (a
+// block list's), its path is left out ("/reason/#userunknown" is no
+// reason).
+func urlHost(u string) string {
+	host := u[strings.Index(u, "//")+2:]
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	return "<url " + host + ">"
+}
 
 // hardFirst are phrases of a bad address that beat the words of a block
 // beside them.
@@ -128,6 +141,25 @@ var temporaryDNS = concat(
 		`temporary (dns|lookup|name server|nameserver) (failure|error)`, `\bservfail\b`, `dns (lookup )?(timed out|timeout)`),
 )
 
+// senderStage says the reply answered MAIL FROM or HELO: the receiver
+// refused the sender, whatever it says of an address or domain.
+var senderStage = regexp.MustCompile(`(?i)\b(after|in reply to) (mail from|helo|ehlo)\b`)
+
+// stageOf is the SMTP stage a text says its reply answered, in words that
+// classify reads, or "".
+func stageOf(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	switch {
+	case rcptStage.MatchString(text):
+		return "in reply to RCPT TO"
+	case senderStage.MatchString(text):
+		return "after MAIL FROM"
+	case afterData.MatchString(text):
+		return "after end of DATA"
+	}
+	return ""
+}
+
 // rcptStage is wording that only answers RCPT TO.
 var rcptStage = regexp.MustCompile(`(?i)recipient address rejected|in reply to rcpt to`)
 
@@ -140,7 +172,7 @@ var passing = concat(
 	rules(MailboxDisabled,
 		`(account|mailbox|user) (is |has been )?(disabled|suspended|deactivated|inactive|locked|blocked|closed|frozen|expired)`,
 		`(disabled|suspended|inactive|deactivated) (account|mailbox|user)`, `account.{0,40}(temporarily|currently) (disabled|unavailable|suspended)`,
-		`is disabled`, `has been disabled`),
+		`is disabled`, `has been disabled`, `account .{0,40}is (inactive|disabled|suspended)`),
 	rules(DNS,
 		`(dns|lookup|name server|nameserver).{0,40}(temporar|try again|timeout|timed out|servfail|failure)`, `try again.{0,20}(dns|lookup)`, `host not found, try again`,
 		`temporary (dns|lookup|name)`, `servfail`, `connection (timed out|refused)`, `no route to host`, `network (is )?unreachable`, `mail (for .{0,80})?loops? back`, `routing loop`,
@@ -176,7 +208,7 @@ func classifyText(status, diag string, permanent bool) (cat Category, basis stri
 		diag = diag[:maxClassify] // replies are short; a long text is mostly quoted mail
 	}
 	text := strings.NewReplacer("\u2019", "'", "\u2018", "'").Replace(strings.Join(strings.Fields(diag), " "))
-	text = urlRe.ReplaceAllString(text, "<url>")
+	text = urlRe.ReplaceAllStringFunc(text, urlHost)
 	text = addrRe.ReplaceAllString(text, "<address>")
 	if c, m := match(temporaryDNS, text); c != "" {
 		return c, m
@@ -195,6 +227,12 @@ func classifyText(status, diag string, permanent bool) (cat Category, basis stri
 			return c, m
 		}
 		return Temporary, codeBasis + status
+	}
+	if loc := senderStage.FindStringIndex(text); loc != nil && !rcptStage.MatchString(text) {
+		if c, m := match(aboutSender, text); c != "" {
+			return c, m
+		}
+		return Blocked, around(text, loc)
 	}
 	if c, m := match(hardFirst, text); c != "" {
 		return c, m

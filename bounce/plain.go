@@ -42,7 +42,7 @@ var returnedMarker = regexp.MustCompile(`(?im)^[ \t>]*(?:-{2,}|={2,}|_{2,}|\*{2,
 	`(?:below this line is a copy of the message|this is a copy of the (?:message|headers|body)|unsent message below|your message reads)[^\n]*$|` +
 	`(?:(?:the )?(?:original|undelivered|returned|unsent) (?:message|mail)(?: headers?)?|message headers?|headers of (?:the )?(?:original|returned) message|` +
 	`the header of the original message|start of returned message|text of the (?:original|returned) message)` +
-	`[ \t]*(?:follows?|below|is attached|attached|was)?[ \t:.\-=_*]*$)`)
+	`[ \t]*(?:follows?|below|is attached|attached|was)?[ \t:.\-=_*\r]*$)`)
 
 // addrRe finds an email address.
 var addrRe = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
@@ -75,6 +75,11 @@ func parsePlain(h mail.Header, body []byte, depth int) (*Report, error) {
 		return nil, fmt.Errorf("%w: an auto-reply", ErrNotAReport)
 	}
 	text, returned := plainText(h.Get("Content-Type"), h.Get("Content-Transfer-Encoding"), body, 0)
+	if len(bytes.TrimSpace(text)) == 0 && len(body) > 0 {
+		// The MIME structure is broken (a part header that does not
+		// parse, a missing boundary): the raw body still has the words.
+		text = body
+	}
 	if len(text) > maxPlain {
 		text = text[:maxPlain]
 	}
@@ -131,6 +136,12 @@ func parsePlain(h mail.Header, body []byte, depth int) (*Report, error) {
 		rc.Status = statusFromReply(rc.Diagnostic)
 		if rc.Status == "" {
 			rc.Status = statusInText(b.text)
+		}
+		if rc.Status == "" && len(blocks) == 1 {
+			// The reply stands apart from the recipient's line.
+			if d := diagnosticOf(string(explain)); statusFromReply(d) != "" {
+				rc.Diagnostic, rc.Status = d, statusFromReply(d)
+			}
 		}
 		switch {
 		case delay:
@@ -196,6 +207,9 @@ func recipientBlocks(text string, skip map[string]bool) []block {
 				at := strings.Index(line, m[1])
 				if strings.Trim(line[:at], " \t<>\"") != "" {
 					out[cur].text += "\n" + line // "550 5.1.1 <a@b>... User unknown"
+					if sendmailLine.MatchString(line) {
+						cur = -1 // sendmail's line says it all; the next ones are about others
+					}
 				} else {
 					out[cur].text += "\n" + strings.TrimLeft(strings.TrimSpace(line[at+len(m[1]):]), ">:\". ")
 				}
@@ -209,6 +223,10 @@ func recipientBlocks(text string, skip map[string]bool) []block {
 	return out
 }
 
+// sendmailLine is sendmail's summary of one recipient: "550 5.1.1
+// <a@b>... User unknown".
+var sendmailLine = regexp.MustCompile(`^[ \t]*[45]\d\d[ \-](?:[45]\.\d{1,3}\.\d{1,3} )?<[^<>\s]+@[^<>\s]+>\.\.\. \S`)
+
 // fromLine is a line about the sender rather than a recipient.
 func fromLine(line string) bool {
 	l := strings.ToLower(line)
@@ -217,7 +235,7 @@ func fromLine(line string) bool {
 }
 
 var (
-	replyLineRe = regexp.MustCompile(`(?m)(^|[\s:(\[])([245]\d\d)[ \-]`)
+	replyLineRe = regexp.MustCompile(`(?m)(^|[\s:(\[])([45]\d\d)[ \-]`)
 	textCodeRe  = regexp.MustCompile(`#?\b([245]\.\d{1,3}\.\d{1,3})\b`)
 )
 

@@ -35,6 +35,14 @@ func TestReplyWins(t *testing.T) {
 		{"5.0.0", "550 5.7.1 Our system has detected that this message is likely unsolicited mail", bounce.SpamPolicy, false},
 		{"5.0.0", "421 4.7.0 Try again later, closing connection. (EHLO) too many connections", bounce.RateLimited, false},
 		{"5.1.1", "550 5.1.1 <a@example.com>: Recipient address rejected: User unknown in virtual mailbox table", bounce.UserUnknown, true},
+		{"5.1.0", "5.1.0 - Unknown address error 550-'5.7.1 <b@example.net>... Access denied' (delivery attempts: 0)", bounce.Blocked, false},
+		{"5.1.3", "553 http://www.spamhaus.org/query/bl?ip=192.0.2.222", bounce.Blocked, false},
+		{"5.0.0", "SMTP error from remote mail server after MAIL FROM:<s@example.org>: 550 5.1.7 No such domain example.org", bounce.Blocked, false},
+		{"5.0.0", "550 Unknown user a@example.com (in reply to end of DATA command)", bounce.SpamPolicy, false},
+		{"5.2.1", "550-5.2.1 The email account that you tried to reach is inactive. For more", bounce.MailboxDisabled, false},
+		{"5.0.0", "an MX or SRV record indicated no SMTP service", bounce.DomainUnknown, true},
+		{"5.7.27", "550 Host does not accept mail", bounce.DomainUnknown, true},
+		{"5.0.0", "550 <a@example.com>: Recipient address rejected.", bounce.UserUnknown, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.diag, func(t *testing.T) {
