@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stripe/stripe-go/v82/webhook"
 )
 
 // TestShopifyPartialRefund: Shopify's own order #1001 (three iPods,
@@ -97,4 +100,57 @@ func TestWooCommercePartialRefund(t *testing.T) {
 		t.Errorf("refunded %v, want 12.00 once (the redelivery counts once)", o["refunded"])
 	}
 	b.checkRunning(t, "john.doe@example.com", refundAt)
+}
+
+// TestStripePartialRefund: a charge.refunded for 5.00 of a 20.00 checkout
+// keeps the journey with one care task; Stripe's next event, for the rest
+// (refunded: true), ends it.
+func TestStripePartialRefund(t *testing.T) {
+	t.Parallel()
+	b := setupClock(t, withPlatforms)
+	send := func(body []byte) map[string]any {
+		t.Helper()
+		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: stripeSecret, Timestamp: time.Now()})
+		code, out := b.hook(t, "stripe", signed.Payload, map[string]string{"Stripe-Signature": signed.Header})
+		if code != 200 {
+			t.Fatalf("stripe: %d %v", code, out)
+		}
+		return out
+	}
+	if out := send(fixture(t, "../stripe/testdata/samples/openapi_checkout_session_completed.json")); out["type"] != "order.placed" {
+		t.Fatalf("checkout: %v", out)
+	}
+	b.settle(t)
+	b.waitTemplate(t, "example@example.com", "thank_you", hangGuard)
+	b.advance(t, 2*time.Hour)
+	charge := func(id string, refunded int, full bool) []byte {
+		var ev map[string]any
+		if err := json.Unmarshal(fixture(t, "../stripe/testdata/samples/openapi_charge_refunded_partial.json"), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["id"] = id
+		obj := ev["data"].(map[string]any)["object"].(map[string]any)
+		obj["amount"], obj["amount_captured"], obj["amount_refunded"], obj["refunded"] = 2000, 2000, refunded, full
+		delete(obj, "refunds")
+		raw, _ := json.Marshal(ev)
+		return raw
+	}
+	if out := send(charge("evt_partial", 500, false)); out["type"] != "order.refunded" {
+		t.Fatalf("partial charge.refunded: %v", out)
+	}
+	b.settle(t)
+	if care := b.careTasks(t, "example@example.com"); len(care) != 1 {
+		t.Fatalf("care tasks after 5.00 of 20.00 refunded: %v, want one", care)
+	}
+	c := b.customer(t, "example@example.com")
+	if o := c["orders"].([]any)[0].(map[string]any); o["status"] != "placed" {
+		t.Fatalf("after a partial Stripe refund the order is %v", o["status"])
+	}
+	b.advance(t, time.Hour)
+	send(charge("evt_full", 2000, true))
+	b.settle(t)
+	b.waitTemplate(t, "example@example.com", "refund_thanks", hangGuard)
+	if o := b.customer(t, "example@example.com")["orders"].([]any)[0].(map[string]any); o["status"] != "refunded" {
+		t.Errorf("after the rest was refunded the order is %v", o["status"])
+	}
 }
