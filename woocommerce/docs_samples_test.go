@@ -154,7 +154,8 @@ func TestRefundEventID(t *testing.T) {
 		o["refunds"] = []any{r[1], r[0]}
 	})
 	later := patch(t, "docs_order_723_refunds.json", func(o map[string]any) {
-		o["date_modified_gmt"], o["customer_note"] = "2017-03-24T10:00:00", "leave at the door"
+		o["date_modified_gmt"] = time.Date(2017, 3, 24, 10, 0, 0, 0, time.UTC).Format(time.DateOnly + "T" + time.TimeOnly)
+		o["customer_note"] = "leave at the door"
 	})
 	more := patch(t, "docs_order_723_refunds.json", func(o map[string]any) {
 		o["refunds"] = append([]any{map[string]any{"id": 1001, "reason": "", "total": "-1.00"}}, o["refunds"].([]any)...)
