@@ -1,8 +1,8 @@
 package stripe
 
 import (
+	"math/big"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/aftersale/aftersale"
@@ -44,31 +44,5 @@ const maxUnits = 999_999_999_999_999
 // "4900". It returns an EINVALID error about field for a negative amount or
 // one too large to be real.
 func formatAmount(field string, minor int64, cur string) (string, error) {
-	if minor < 0 {
-		return "", aftersale.FieldError(field, "must not be negative")
-	}
-	decimals := 2
-	switch {
-	case zeroDecimal[cur]:
-		decimals = 0
-	case threeDecimal[cur]:
-		decimals = 3
-	case cur == "ISK" && minor%100 == 0:
-		minor /= 100
-		decimals = 0
-	}
-	div := int64(1)
-	for range decimals {
-		div *= 10
-	}
-	units, frac := minor/div, minor%div
-	if units > maxUnits {
-		return "", aftersale.FieldError(field, "is too large")
-	}
-	s := strconv.FormatInt(units, 10)
-	if decimals > 0 {
-		f := strconv.FormatInt(frac, 10)
-		s += "." + strings.Repeat("0", decimals-len(f)) + f
-	}
-	return s, nil
+	return formatMinor(field, new(big.Rat).SetInt64(minor), cur)
 }
