@@ -1,6 +1,7 @@
 package aftersale
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -84,12 +85,7 @@ type Order struct {
 
 // Ref returns the order number the buyer knows, or the shop's order id
 // when there is none.
-func (o *Order) Ref() string {
-	if o.Number != "" {
-		return o.Number
-	}
-	return o.ExternalID
-}
+func (o *Order) Ref() string { return cmp.Or(o.Number, o.ExternalID) }
 
 // Refunded is what has been refunded on an order: money (Amount, of which
 // Shipping), and items with their quantities.
@@ -178,18 +174,21 @@ func SameItem(sku1, name1, sku2, name2 string) bool {
 	return name1 != "" && strings.EqualFold(name1, name2)
 }
 
-// RefundedQuantity is how many units of the order's item it were refunded.
-func (o *Order) RefundedQuantity(it Item) int {
-	if o.Status == OrderRefunded {
-		return max(it.Quantity, 1)
-	}
-	n := 0
-	for _, r := range o.Refunded.Items {
-		if SameItem(it.SKU, it.Name, r.SKU, r.Name) {
-			n += r.Quantity
+// RefundedUnits allocates refunded items to the order's lines: how many
+// units of each line (by index) they cover, at most its quantity. A line
+// refunded by SKU or name takes from the first lines of that item first.
+func (o *Order) RefundedUnits(items []RefundItem) []int {
+	units := make([]int, len(o.Items))
+	for _, r := range items {
+		n := r.Quantity
+		for i, it := range o.Items {
+			if take := min(n, max(it.Quantity, 1)-units[i]); take > 0 && SameItem(it.SKU, it.Name, r.SKU, r.Name) {
+				units[i] += take
+				n -= take
+			}
 		}
 	}
-	return min(n, max(it.Quantity, 1))
+	return units
 }
 
 // ItemsJSON encodes the refunded items for storage: "" for none.

@@ -41,6 +41,36 @@ func CompareMoney(a, b string) int {
 	return x.Cmp(y)
 }
 
+// MultiplyMoney returns a × n as a decimal string with a's decimals (at
+// least two); "" for an empty a.
+func MultiplyMoney(a string, n int) string {
+	if strings.TrimSpace(a) == "" {
+		return ""
+	}
+	x, scale := parseMoney(a)
+	return x.Mul(x, new(big.Rat).SetInt64(int64(n))).FloatString(max(scale, 2))
+}
+
+// DivideMoney divides an amount by a quantity (a decimal string), exactly,
+// rounded to the amount's decimals (at least two, at most six): a line's
+// total ÷ its quantity is the unit price. It returns amount as it is when
+// either is not a number, or the quantity is at most 1.
+func DivideMoney(amount, quantity string) string {
+	n, ok := new(big.Rat).SetString(quantity)
+	if quantity == "" || !ok || n.Sign() <= 0 || n.Cmp(big.NewRat(1, 1)) == 0 {
+		return amount
+	}
+	m, ok := new(big.Rat).SetString(amount)
+	if !ok {
+		return amount
+	}
+	places := 2
+	if i := strings.IndexByte(amount, '.'); i >= 0 {
+		places = min(max(len(amount)-i-1, 2), 6)
+	}
+	return m.Quo(m, n).FloatString(places)
+}
+
 // MoneyShare returns part ÷ whole, 0 when whole is zero.
 func MoneyShare(part, whole string) float64 {
 	x, _ := parseMoney(part)

@@ -113,6 +113,15 @@ func TestMoney(t *testing.T) {
 	if got := aftersale.MoneyShare("25", "100"); got != 0.25 {
 		t.Errorf("MoneyShare = %v", got)
 	}
+	if got := aftersale.MultiplyMoney("99.50", 3); got != "298.50" {
+		t.Errorf("MultiplyMoney = %q", got)
+	}
+	if got := aftersale.DivideMoney("700.00", "7"); got != "100.00" {
+		t.Errorf("DivideMoney = %q", got)
+	}
+	if got := aftersale.DivideMoney("10.00", "0"); got != "10.00" {
+		t.Errorf("DivideMoney by 0 = %q", got)
+	}
 	if aftersale.MoneyShare("1", "") != 0 {
 		t.Error("MoneyShare of nothing")
 	}

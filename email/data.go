@@ -1,6 +1,7 @@
 package email
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -359,11 +360,7 @@ func firstName(name string) string {
 func (o *OrderData) derive() {
 	o.Items = MergeItems(o.Items)
 	if o.Ref == "" {
-		o.Ref = o.ID
-		if o.Number != "" {
-			o.Ref = o.Number
-		}
-		o.Ref = aftersale.OrderLabel(o.Ref)
+		o.Ref = aftersale.OrderLabel(cmp.Or(o.Number, o.ID))
 	}
 	for _, it := range o.Items {
 		o.HasDigital = o.HasDigital || it.IsDigital()

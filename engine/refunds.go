@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -82,22 +81,8 @@ func coversOrder(o *aftersale.Order, items []aftersale.RefundItem) bool {
 	if len(o.Items) == 0 {
 		return false
 	}
-	left := make([]int, len(o.Items))
-	for i, it := range o.Items {
-		left[i] = max(it.Quantity, 1)
-	}
-	for _, r := range items {
-		n := r.Quantity
-		for i, it := range o.Items {
-			if n > 0 && left[i] > 0 && aftersale.SameItem(it.SKU, it.Name, r.SKU, r.Name) {
-				take := min(n, left[i])
-				left[i] -= take
-				n -= take
-			}
-		}
-	}
-	for _, n := range left {
-		if n > 0 {
+	for i, n := range o.RefundedUnits(items) {
+		if n < max(o.Items[i].Quantity, 1) {
 			return false
 		}
 	}
@@ -116,7 +101,7 @@ func refundIndex(items []aftersale.RefundItem, it aftersale.RefundItem) int {
 // itemName is the order's name of the item with the SKU, or "".
 func itemName(o *aftersale.Order, sku string) string {
 	for _, it := range o.Items {
-		if sku != "" && strings.EqualFold(it.SKU, sku) {
+		if aftersale.SameItem(it.SKU, "", sku, "") {
 			return it.Name
 		}
 	}
@@ -131,11 +116,7 @@ func itemRefundAmount(o *aftersale.Order, it aftersale.RefundItem) string {
 	}
 	for _, x := range o.Items {
 		if aftersale.SameItem(x.SKU, x.Name, it.SKU, it.Name) && x.Price != "" {
-			sum := ""
-			for range max(it.Quantity, 1) {
-				sum = aftersale.AddMoney(sum, x.Price)
-			}
-			return sum
+			return aftersale.MultiplyMoney(x.Price, max(it.Quantity, 1))
 		}
 	}
 	return ""

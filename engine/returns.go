@@ -73,25 +73,33 @@ func (s *Service) FindReturnOrder(ctx context.Context, email, number string) (st
 	if err != nil {
 		return "", err
 	}
-	var o *aftersale.Order
-	for _, cand := range orders {
-		for _, id := range []int64{cand.CustomerID, cand.UserID} {
-			if id == 0 || o != nil {
-				continue
-			}
-			c, err := s.cfg.Store.CustomerGet(ctx, id)
-			if err != nil && !aftersale.IsNotFound(err) {
-				return "", err
-			}
-			if c != nil && strings.EqualFold(c.Email, email) {
-				o = cand
-			}
+	for _, o := range orders {
+		ok, err := s.boughtBy(ctx, o, email)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return s.cfg.Links.Sign(aftersale.LinkReturn, o.ExternalID, returnStartTTL), nil
 		}
 	}
-	if o == nil {
-		return "", errNoReturnOrder
+	return "", errNoReturnOrder
+}
+
+// boughtBy reports whether the email is the order's buyer's or user's.
+func (s *Service) boughtBy(ctx context.Context, o *aftersale.Order, email string) (bool, error) {
+	for _, id := range []int64{o.CustomerID, o.UserID} {
+		if id == 0 {
+			continue
+		}
+		c, err := s.cfg.Store.CustomerGet(ctx, id)
+		if err != nil && !aftersale.IsNotFound(err) {
+			return false, err
+		}
+		if c != nil && strings.EqualFold(c.Email, email) {
+			return true, nil
+		}
 	}
-	return s.cfg.Links.Sign(aftersale.LinkReturn, o.ExternalID, returnStartTTL), nil
+	return false, nil
 }
 
 // OrdersByRef returns the orders a customer or the team may mean by ref:
@@ -114,12 +122,13 @@ func (s *Service) OrdersByRef(ctx context.Context, ref string) ([]*aftersale.Ord
 		}
 		return nil
 	}
-	for _, n := range []string{ref, "#" + bare, bare} {
+	// ref is one of the two spellings of the number.
+	for _, n := range []string{"#" + bare, bare} {
 		if err := add(s.cfg.Store.OrderGetByNumber(ctx, n)); err != nil {
 			return nil, err
 		}
 	}
-	for _, id := range []string{bare, ref} {
+	for _, id := range slices.Compact([]string{bare, ref}) {
 		if err := add(s.cfg.Store.OrderGetByExternalID(ctx, id)); err != nil {
 			return nil, err
 		}
@@ -407,8 +416,6 @@ func (s *Service) applyNow(ctx context.Context, ev *aftersale.Event) error {
 	return nil
 }
 
-// recordReturn stores the return a return.requested event opens, its items
-// named from the order (the whole order when the event names none).
 // returnRefund is the refund of a return's items: the refund rule decides
 // whether they are the whole order.
 func returnRefund(r *aftersale.Return) *aftersale.RefundFacts {
@@ -419,6 +426,8 @@ func returnRefund(r *aftersale.Return) *aftersale.RefundFacts {
 	return rf
 }
 
+// recordReturn stores the return a return.requested event opens, its items
+// named from the order (the whole order when the event names none).
 func recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
 	rf := ev.Return
 	var items []aftersale.ReturnItem

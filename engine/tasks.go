@@ -93,21 +93,21 @@ func (s *Service) Tasks(ctx context.Context, status, customerEmail string) ([]Ta
 				orders[t.OrderID] = o
 			}
 		}
-		v := taskView(t, c, "")
-		if o := orders[t.OrderID]; o != nil {
-			v.Order, v.OrderNumber = o.ExternalID, o.Number
-		}
-		out = append(out, v)
+		out = append(out, taskView(t, c, orders[t.OrderID]))
 	}
 	return out, nil
 }
 
-func taskView(t *aftersale.Task, c *aftersale.Customer, order string) TaskView {
-	return TaskView{
-		ID: t.ID, Kind: string(t.Kind), Customer: c.Email, Name: c.Name, Phone: c.Phone, Order: order,
+func taskView(t *aftersale.Task, c *aftersale.Customer, o *aftersale.Order) TaskView {
+	v := TaskView{
+		ID: t.ID, Kind: string(t.Kind), Customer: c.Email, Name: c.Name, Phone: c.Phone,
 		Title: t.Title, Script: t.Script, Draft: t.Draft, Assignee: t.Assignee, Status: string(t.Status),
 		Outcome: t.Outcome, Note: t.Note, DueAt: t.DueAt, CreatedAt: t.CreatedAt, CompletedAt: timePtr(t.DoneAt),
 	}
+	if o != nil {
+		v.Order, v.OrderNumber = o.ExternalID, o.Number
+	}
+	return v
 }
 
 // CompleteTask closes an open task with an outcome; doneBy is the email of
@@ -167,7 +167,7 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note, don
 	if err != nil {
 		return nil, err
 	}
-	v := taskView(done, c, "")
+	v := taskView(done, c, nil)
 	return &v, nil
 }
 

@@ -300,7 +300,7 @@ func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe Pers
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "personal email sent", "task_id", t.ID, "member_id", m.ID, "message_id", msgID)
-	v := taskView(done, c, "")
+	v := taskView(done, c, nil)
 	return &v, nil
 }
 

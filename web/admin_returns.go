@@ -50,7 +50,7 @@ func newReturnRow(v *engine.ReturnView) returnRow {
 	row := returnRow{ID: r.ID, CreatedAt: r.CreatedAt, Items: itemsSummary(r.Items), Reason: r.Reason,
 		Resolution: r.Resolution, Status: r.Status, StatusURL: v.StatusURL, UpdatedBy: r.UpdatedBy}
 	if v.Order != nil {
-		row.OrderID = "#" + strings.TrimPrefix(v.Order.Ref(), "#")
+		row.OrderID = aftersale.OrderLabel(v.Order.Ref())
 	}
 	if v.Customer != nil {
 		row.Customer, row.Name = v.Customer.Email, v.Customer.Name

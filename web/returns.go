@@ -142,9 +142,10 @@ func (s *Server) handleReturnChoose(w http.ResponseWriter, r *http.Request) {
 func newReturnChoose(st *engine.ReturnStart) *returnChoose {
 	c := &returnChoose{OrderID: st.Order.Ref(), FirstName: firstName(st.Customer.Name), Reasons: st.Policy.Reasons,
 		Resolution: aftersale.ResolutionRefund, Key: formKey(), WindowDays: st.Policy.WindowDays}
-	for _, it := range st.Order.Items {
+	refunded := st.Order.RefundedUnits(st.Order.Refunded.Items)
+	for i, it := range st.Order.Items {
 		// What was refunded already cannot be sent back for the money again.
-		if left := max(it.Quantity, 1) - st.Order.RefundedQuantity(it); left > 0 {
+		if left := max(it.Quantity, 1) - refunded[i]; left > 0 {
 			c.Items = append(c.Items, returnItemRow{SKU: it.SKU, Name: it.Name, Kind: string(it.Kind), Max: left})
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"math"
-	"math/big"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -223,7 +222,7 @@ func unitPrice(field string, li *lineItem, q string) (string, error) {
 	}
 	switch {
 	case total != "":
-		return perUnit(total, q), nil
+		return aftersale.DivideMoney(total, q), nil
 	case price != "":
 		return price, nil
 	}
@@ -231,25 +230,7 @@ func unitPrice(field string, li *lineItem, q string) (string, error) {
 	if err != nil || subtotal == "" {
 		return "", err
 	}
-	return perUnit(subtotal, q), nil
-}
-
-// perUnit divides a line's money by its quantity, exactly, rounded to the
-// line's decimals (at least two, at most six).
-func perUnit(line, q string) string {
-	n, ok := new(big.Rat).SetString(q)
-	if q == "" || !ok || n.Sign() <= 0 || n.Cmp(big.NewRat(1, 1)) == 0 {
-		return line
-	}
-	m, ok := new(big.Rat).SetString(line)
-	if !ok {
-		return line
-	}
-	places := 2
-	if i := strings.IndexByte(line, '.'); i >= 0 {
-		places = min(max(len(line)-i-1, 2), 6)
-	}
-	return m.Quo(m, n).FloatString(places)
+	return aftersale.DivideMoney(subtotal, q), nil
 }
 
 var (
