@@ -200,11 +200,10 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	// The returns are read for the steps of return journeys (their emails
 	// show the return) and for conditions about returns.
 	returns := js.If.NeedsReturns() || strings.HasPrefix(step.Anchor, journey.TriggerReturn)
-	facts, err := loadFacts(ctx, st, s.cfg.Clock, order, buyer, js.If.NeedsProgress(), returns, d)
+	facts, err := loadFacts(ctx, st, s.cfg.Clock, s.cfg.Business.PhoneRegion, order, buyer, js.If.NeedsProgress(), returns, d)
 	if err != nil {
 		return err
 	}
-	facts.PhoneRegion = s.cfg.Business.PhoneRegion
 	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
 		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
 			return err

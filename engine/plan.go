@@ -36,11 +36,10 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 		progress = progress || j.When.NeedsProgress()
 		returns = returns || j.When.NeedsReturns()
 	}
-	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.order, p.buyer, progress, returns, nil)
+	f, err := loadFacts(ctx, p.tx, p.svc.cfg.Clock, p.svc.cfg.Business.PhoneRegion, p.order, p.buyer, progress, returns, nil)
 	if err != nil {
 		return nil, err
 	}
-	f.PhoneRegion = p.svc.cfg.Business.PhoneRegion
 	p.facts = f
 	return f, nil
 }
@@ -50,10 +49,11 @@ func (p *planner) loadFacts(ctx context.Context) (*journey.Facts, error) {
 // job's data, read for all its steps at once).
 // The facts of the customer's progress (see loadProgress) take more reads:
 // they are loaded when progress is true; the order's returns when returns
-// is.
-func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, order *aftersale.Order, buyer *aftersale.Customer, progress, returns bool,
+// is. region reads phone numbers written without a country code
+// (Business.PhoneRegion).
+func loadFacts(ctx context.Context, q aftersale.Queries, clock *aftersale.Clock, region string, order *aftersale.Order, buyer *aftersale.Customer, progress, returns bool,
 	pre *jobData) (*journey.Facts, error) {
-	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow()}
+	f := &journey.Facts{Order: order, Buyer: buyer, Now: clock.VirtualNow(), PhoneRegion: region}
 	if order.UserID != 0 && order.UserID != buyer.ID {
 		if pre != nil && pre.customers[order.UserID] != nil {
 			f.User = pre.customers[order.UserID]

@@ -297,7 +297,7 @@ func TestLoadProgress(t *testing.T) {
 		if !cc.NeedsProgress() {
 			t.Fatalf("%s needs no progress", src)
 		}
-		f, err := loadFacts(ctx, db, &aftersale.Clock{}, o, c, cc.NeedsProgress(), cc.NeedsReturns(), nil)
+		f, err := loadFacts(ctx, db, &aftersale.Clock{}, "", o, c, cc.NeedsProgress(), cc.NeedsReturns(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
