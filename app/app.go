@@ -285,6 +285,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		dkim = &smtp.DKIMConfig{Domain: cfg.DKIMDomain, Selector: cfg.DKIMSelector, Signer: key}
 	}
+	// What a crash can send twice: one email per SMTP connection.
+	handOvers := engine.DefaultHandOvers
 	if cfg.SMTPURL != "" {
 		opts := []smtp.Option{smtp.WithDomainRate(cfg.SendRate, cfg.SendRateDomains)}
 		if dkim != nil {
@@ -297,6 +299,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		if conns < 0 || conns > 100 {
 			return nil, fmt.Errorf("AFTERSALE_SMTP_CONNECTIONS is %d; want 1 to 100", conns)
 		}
+		handOvers = conns
 		s, err := smtp.NewPool(cfg.SMTPURL, conns, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("AFTERSALE_SMTP_URL: %w", err)
@@ -383,6 +386,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Carriers:           carriers,
 		DeliveryMarginDays: cfg.DeliveryMarginDays,
 		PlanAhead:          cfg.PlanAhead,
+		HandOvers:          handOvers,
 		ShopURL:            strings.TrimRight(cfg.ShopURL, "/"), ReferralRewardPercent: cfg.ReferralRewardPercent,
 		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel, OutboxDir: filepath.Join(cfg.DataDir, "outbox"),
 		Returns: aftersale.ReturnPolicy{

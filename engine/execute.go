@@ -79,9 +79,9 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			}
 		}
 		// At most one step's outcome is still on its way while the next
-		// runs: a crash then resends at most two emails of this job (the
-		// one being recorded and the one being sent), each with its
-		// Message-ID, where waiting for every record allowed one.
+		// runs. (Its emails were recorded as they were handed over, so
+		// what a crash resends is bounded by the hand-off slots, not by
+		// the jobs running: see handOver.)
 		settle(1)
 		if err := s.executeStep(stepCtx, id, d, final, &pending); err != nil && ctx.Err() == nil {
 			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
@@ -334,9 +334,6 @@ func (s *Service) sendStepEmail(ctx context.Context, step *aftersale.Step, js *j
 			return msgs, "", err
 		}
 		if msg != nil {
-			if r.story != nil {
-				msg.StoryID = r.story.ID // counted as sent when msg is recorded as sent
-			}
 			msgs = append(msgs, msg)
 		}
 		notes = append(notes, r.role()+": "+string(status))
@@ -363,9 +360,10 @@ func (r recipient) role() string {
 
 // sendOne sends one step email to one recipient and returns the message to
 // record (nil when it was recorded before: sent, failed or suppressed, it
-// is not sent again). Nothing is written before the hand-off: the caller
-// records the message with the step's outcome in one transaction, and a
-// crash in between resends with the same Message-ID.
+// is not sent again). Nothing is written before the hand-off; the message
+// is recorded as soon as the Mailer returns (recordHandedOver), and again,
+// unchanged, with the step's outcome. A crash in between resends it with
+// the same Message-ID: at most Config.HandOvers emails in all.
 func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string, cat aftersale.Category, r recipient, f *journey.Facts, final bool,
 	extra emailExtra) (*aftersale.Message, aftersale.MessageStatus, error) {
 	messageID := s.messageID(step, f.Order, r.c.Email)
@@ -385,6 +383,9 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 	if m != nil {
 		msg.Subject = m.Subject
 	}
+	if r.story != nil {
+		msg.StoryID = r.story.ID // counted as sent when msg is recorded as sent
+	}
 	// Consent is checked here, at send time, so an unsubscribe honours mail
 	// that was already queued.
 	if why := suppressed(cat, r.c); why != "" {
@@ -396,8 +397,13 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 		msg.Status, msg.Error = aftersale.MessageFailed, "render: "+renderErr.Error()
 		return msg, msg.Status, nil
 	}
+	release, err := s.handOver(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
+			release() // nothing was handed over
 			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", redact(err))
 			if m := s.cfg.Metrics; m != nil {
 				m.Emails.WithLabelValues("deferred", string(cat)).Inc()
@@ -406,10 +412,12 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 		}
 		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", redact(err))
 		msg.Status, msg.Error = aftersale.MessageFailed, err.Error()
+		s.recordHandedOver(ctx, msg, release)
 		return msg, msg.Status, nil
 	}
 	s.log.InfoContext(ctx, "email sent", "step_id", step.ID, "template", tmpl, "message_id", messageID)
 	msg.Status, msg.SentAt = aftersale.MessageSent, s.cfg.Clock.RealNow()
+	s.recordHandedOver(ctx, msg, release)
 	return msg, msg.Status, nil
 }
 

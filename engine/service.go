@@ -92,6 +92,10 @@ type Config struct {
 	// when no SMTP server is set), whose messages to a customer Erase
 	// removes; "" when there is none.
 	OutboxDir string
+	// HandOvers is how many emails may be handed to the Mailer and not yet
+	// recorded at once: what a crash can send twice (see handOver). Set it
+	// to the SMTP connections; 0 means DefaultHandOvers.
+	HandOvers int
 }
 
 // Service is the application core shared by the HTTP API and the workers.
@@ -103,6 +107,9 @@ type Service struct {
 	inbox    *batcher[*aftersale.StoredEvent, bool]
 	proc     *processor
 	gate     eraseGate // keeps sends from overlapping an erase (privacy.go)
+	// handovers holds a token per email handed to the Mailer and not yet
+	// recorded (handover.go).
+	handovers chan struct{}
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -159,7 +166,10 @@ func NewService(cfg Config) (*Service, error) {
 	if err := CheckOffers(cfg.Journeys); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger}
+	if cfg.HandOvers <= 0 {
+		cfg.HandOvers = DefaultHandOvers
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger, handovers: make(chan struct{}, cfg.HandOvers)}
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
 	s.inbox = newInbox(cfg.Store, cfg.IngestCommitters)
 	s.proc = newProcessor(s)

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aftersale/aftersale"
+)
+
+// DefaultHandOvers is how many emails may be handed to the Mailer and not
+// yet recorded when Config.HandOvers is 0: the SMTP pool's default
+// connections.
+const DefaultHandOvers = 8
+
+// An email handed to the Mailer is recorded as soon as the Mailer returns,
+// in a commit of its own (shared with the others waiting, see batcher),
+// before the step it belongs to finishes. The slots bound the emails
+// between the two: taken before the hand-off, freed when the record
+// commits. A crash (kill -9) loses at most the records of the emails
+// holding a slot, so it resends at most Config.HandOvers emails (one per
+// SMTP connection when it matches the pool), each with its Message-ID,
+// whatever the number of jobs running. The step's own record writes the
+// message again, which leaves it as it is (MessageRecord): if the early
+// record failed, the step's record still keeps it.
+
+// handOver takes a hand-off slot, waiting for one while ctx allows; the
+// function it returns frees it.
+func (s *Service) handOver(ctx context.Context) (release func(), err error) {
+	select {
+	case s.handovers <- struct{}{}:
+		return func() { <-s.handovers }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %v", errRetry, ctx.Err())
+	}
+}
+
+// recordHandedOver records msg, just handed to the Mailer, at once, and
+// frees its slot (release) once the record is committed or has failed. It
+// does not wait: the job goes on meanwhile. A failed record is logged; the
+// step's record writes the message again.
+func (s *Service) recordHandedOver(ctx context.Context, msg *aftersale.Message, release func()) {
+	// Mail already handed over must be recorded even if the job's context
+	// ends now (a timeout, a shutdown): otherwise it would be sent again.
+	ctx = context.WithoutCancel(ctx)
+	enqueue, cancel := context.WithTimeout(ctx, recordWait)
+	defer cancel()
+	wait := s.commit.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
+		return writeMessages(ctx, tx, []*aftersale.Message{msg}, false)
+	})
+	go func() {
+		defer release()
+		ctx, cancel := context.WithTimeout(ctx, recordWait)
+		defer cancel()
+		if _, err := wait(ctx); err != nil {
+			s.log.WarnContext(ctx, "early record of a sent email failed; the step's record keeps it",
+				"step_id", msg.StepID, "message_id", msg.MessageID, "err", redact(err))
+		}
+	}()
+}
