@@ -24,7 +24,8 @@ const smtpConns = 4
 // TestHeavyKillAndRestartLosesNothing posts orders while the only node is killed
 // with SIGKILL at random moments and restarted. Every acknowledged event must
 // be stored afterwards, and every email of every journey delivered; emails
-// delivered twice are counted by Message-ID.
+// delivered twice are counted by Message-ID. AFTERSALE_CRASH_ORDERS and
+// AFTERSALE_CRASH_KILLS make it larger (default 40 orders, 3 kills).
 func TestHeavyKillAndRestartLosesNothing(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t)
@@ -48,8 +49,10 @@ func TestHeavyKillAndRestartLosesNothing(t *testing.T) {
 		}
 	}()
 
-	const orders = 40
-	const kills = 3
+	orders, kills := envInt("AFTERSALE_CRASH_ORDERS", 40), envInt("AFTERSALE_CRASH_KILLS", 3)
+	if kills > orders-5 {
+		t.Fatalf("AFTERSALE_CRASH_KILLS=%d needs at least %d orders", kills, kills+5)
+	}
 	n := startNode(t, addr, env, logPath)
 	acked := map[string]bool{}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
@@ -142,7 +145,7 @@ func TestHeavyKillAndRestartLosesNothing(t *testing.T) {
 		dups += c - 1
 	}
 	t.Logf("%d orders, %d kills: %d emails delivered once each, %d delivered twice (by Message-ID), %.1f per kill with %d SMTP connections",
-		orders, kills, want, dups, float64(dups)/kills, smtpConns)
+		orders, kills, want, dups, float64(dups)/float64(kills), smtpConns)
 	// At-least-once: a kill between the SMTP server's 250 and the commit
 	// that records it resends that message, with the same Message-ID. An
 	// email is recorded as soon as it is handed over, and at most one per

@@ -24,8 +24,11 @@ func freshDatabase(t *testing.T) string { return pgtest.Database(t) }
 
 // ordersFromEnv lets a run use more orders than the default, e.g.
 // AFTERSALE_CLUSTER_ORDERS=10000 for the full-size acceptance run.
-func ordersFromEnv(def int) int {
-	if n, err := strconv.Atoi(os.Getenv("AFTERSALE_CLUSTER_ORDERS")); err == nil && n > 0 {
+func ordersFromEnv(def int) int { return envInt("AFTERSALE_CLUSTER_ORDERS", def) }
+
+// envInt is the positive integer in the environment variable name, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
 	}
 	return def
