@@ -19,6 +19,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials fine, action not allowed
 	ETOOLARGE     = "too_large"    // the body is over the limit
 	ETOOMANY      = "too_many"     // rate limited
+	EUNAVAILABLE  = "unavailable"  // the store cannot take writes now (a full disk); retry later
 	EINTERNAL     = "internal"     // anything else; the message is not shown
 )
 
@@ -83,6 +84,10 @@ func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 type DeliveryError struct {
 	Temporary bool
 	Code      int // SMTP reply code when known, else 0
+	// Malformed: the message itself is at fault, not the recipient or the
+	// server (it could not be built, or the server refused its syntax):
+	// a bug in aftersale. Such an error is permanent.
+	Malformed bool
 	Err       error
 }
 
@@ -100,6 +105,13 @@ func (e *DeliveryError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// IsMalformed reports whether err is a *DeliveryError about a malformed
+// message of ours (see DeliveryError.Malformed).
+func IsMalformed(err error) bool {
+	var d *DeliveryError
+	return errors.As(err, &d) && d.Malformed
+}
 
 // IsTemporary reports whether err should be retried. Errors that are not a
 // *DeliveryError count as temporary: it is safer to retry than to lose mail.

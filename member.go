@@ -30,7 +30,20 @@ type Member struct {
 	// through the install's SMTP server, From the member.
 	SMTPURL   string
 	CreatedAt time.Time
+	// SessionEpoch counts the changes that end the member's sessions: a
+	// new password, a new role, deactivation. A session remembers the
+	// epoch it began under and is over once the member's has moved on.
+	// It only grows: MemberUpdate keeps the larger of the stored and the
+	// given value, so that an update made from an older read cannot bring
+	// ended sessions back.
+	SessionEpoch int64
+	// DeactivatedAt is when an owner deactivated the member, who then
+	// cannot log in and gets no tasks; zero while the member is active.
+	DeactivatedAt time.Time
 }
+
+// Active says whether the member may log in (not deactivated).
+func (m *Member) Active() bool { return m.DeactivatedAt.IsZero() }
 
 // Session is the stored state of a login session (package web keeps it
 // with alexedwards/scs).
@@ -39,3 +52,12 @@ type Session struct {
 	Data   []byte
 	Expiry time.Time
 }
+
+// Settings are install-wide choices that owners make in the admin UI,
+// stored by name (Store.SettingGet, SettingSet).
+const (
+	// SettingAllowPrivateSMTP, when "1", lets members' own SMTP URLs
+	// reach loopback, private and link-local addresses (a mail server on
+	// the install's own network); otherwise those are refused.
+	SettingAllowPrivateSMTP = "allow_private_smtp"
+)

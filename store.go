@@ -19,9 +19,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// InboxAppend stores events as they are received, to be processed
 	// later, in one durable transaction, and reports for each whether it
-	// is new. An event is not new when an event with its ID is in the inbox
-	// or among the processed events (EventInsert); it is then not stored
-	// again. The inbox takes writes while Update transactions run (on
+	// is new. An event is not new when an event with its ID is in the inbox,
+	// among the processed events (EventInsert) or among the events set
+	// aside (DeadEventPut); it is then not stored again. The inbox takes writes while Update transactions run (on
 	// SQLite it is a file of its own), so receiving never waits for
 	// processing.
 	InboxAppend(ctx context.Context, evs []*StoredEvent) (isNew []bool, err error)
@@ -32,6 +32,31 @@ type Store interface {
 	// no error. The processor calls it after the Update that recorded them
 	// with EventInsert has committed.
 	InboxDelete(ctx context.Context, ids []string) error
+	// EventPayload returns the payload stored for the event ID wherever
+	// the event is: in the inbox, among the events set aside, or among the
+	// processed events (with {"erased":true} once a customer it named was
+	// erased); found is false when there is none. Ingest compares it with
+	// a new event of the same ID.
+	EventPayload(ctx context.Context, id string) (payload []byte, found bool, err error)
+	// DeadEventPut sets an event of the inbox aside: it stores ev (an event
+	// set aside already, by a put repeated, takes the new error and time
+	// and its Attempts are added up) and
+	// removes the event from the inbox, in one transaction of the database
+	// that holds both (on SQLite the inbox file). The event is not recorded
+	// among the processed events, so that it can be retried.
+	DeadEventPut(ctx context.Context, ev *DeadEvent) error
+	// DeadEventList returns up to limit events set aside, the latest
+	// failure first.
+	DeadEventList(ctx context.Context, limit int) ([]*DeadEvent, error)
+	// DeadEventCount counts the events set aside.
+	DeadEventCount(ctx context.Context) (int, error)
+	// DeadEventRetry moves the event set aside with the ID back into the
+	// inbox (unless an event with its ID waits there already), in one
+	// transaction; ENOTFOUND if there is none.
+	DeadEventRetry(ctx context.Context, id string) error
+	// DeadEventDiscard deletes the event set aside with the ID; ENOTFOUND
+	// if there is none.
+	DeadEventDiscard(ctx context.Context, id string) error
 	// Scrub rewrites the database files so that deleted and overwritten
 	// data is gone from them, not only unreachable (after CustomerErase):
 	// VACUUM and a truncating WAL checkpoint on SQLite, VACUUM on
@@ -272,9 +297,17 @@ type Queries interface {
 	MemberGetByEmail(ctx context.Context, email string) (*Member, error)
 	// MemberList returns every member, oldest first.
 	MemberList(ctx context.Context) ([]*Member, error)
-	// MemberUpdate stores the member's name, role, password hash and SMTP
-	// URL; ENOTFOUND when there is no such member.
+	// MemberUpdate stores the member's name, role, password hash, SMTP
+	// URL and deactivation time, and raises the session epoch to
+	// m.SessionEpoch (it never lowers it); ENOTFOUND when there is no such
+	// member.
 	MemberUpdate(ctx context.Context, m *Member) error
+
+	// SettingGet returns the value of an install-wide setting (see
+	// SettingAllowPrivateSMTP); "" when it was never set.
+	SettingGet(ctx context.Context, name string) (string, error)
+	// SettingSet stores the value of a setting, replacing the old one.
+	SettingSet(ctx context.Context, name, value string) error
 
 	// SessionFind returns the data of an unexpired session; found is false
 	// for an unknown or expired token.
@@ -323,7 +356,8 @@ type Queries interface {
 	// name, phone and time zone are cleared; the payloads of the events
 	// about them, the addresses, subjects and bodies of their messages, the
 	// texts of their tasks, survey comments, plans, check-ins, returns'
-	// comments and broadcast messages are cleared or replaced. Anonymous
+	// comments and broadcast messages are cleared or replaced; the events
+	// set aside that mention the address are discarded. Anonymous
 	// facts stay (orders, items, statuses, times, counts). ENOTFOUND if
 	// there is no such customer.
 	CustomerErase(ctx context.Context, id int64, at time.Time) error

@@ -16,7 +16,7 @@ import (
 // version in aftersale_migrations) whose tables ImportSQLite knows. A newer
 // SQLite database may have columns this version would drop, so it is
 // refused.
-const sqliteSchemaVersion = 10
+const sqliteSchemaVersion = 11
 
 // progressEvery is how many rows of a table ImportSQLite copies between
 // two reports of its progress.
@@ -29,7 +29,7 @@ const progressEvery = 10000
 // journey runs, steps, messages, tasks, team members, survey answers,
 // success plans with their check-ins, returns, coupons, referral codes and
 // referrals, client stories and whom they went to, broadcasts with their
-// recipients, and secrets. Ids are kept, and the identity sequences are
+// recipients, settings, and secrets. Ids are kept, and the identity sequences are
 // moved past them.
 // Login sessions are not copied: people log in again. Everything is copied
 // in one transaction (and read in one SQLite read transaction), so a failed
@@ -50,7 +50,7 @@ func (db *DB) ImportSQLite(ctx context.Context, src *sql.DB, progress func(table
 	// The tables in foreign-key order.
 	tables := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
 		"journey_runs", "steps", "step_plans", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
-		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
+		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "settings", "secrets"}
 	if progress == nil {
 		progress = func(string, int) {}
 	}

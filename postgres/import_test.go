@@ -214,7 +214,7 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 	for _, m := range []aftersale.Member{
 		{Email: "Eve@Team.example", Name: "Eve", Role: aftersale.RoleOwner, PasswordHash: "$argon2id$v=19$x",
 			SMTPURL: "smtp://eve:pw@mail.example:587", CreatedAt: at(0)},
-		{Email: "fay@team.example", Role: aftersale.RoleAssistant, CreatedAt: at(1)},
+		{Email: "fay@team.example", Role: aftersale.RoleAssistant, CreatedAt: at(1), SessionEpoch: 3, DeactivatedAt: at(2)},
 	} {
 		member, err := s.MemberCreate(ctx, &m)
 		must(err)
@@ -322,6 +322,7 @@ func fill(t *testing.T, s aftersale.Store) *catalog {
 	must(err)
 	cat.bcasts = []int64{sent.ID, scheduled.ID}
 
+	must(s.SettingSet(ctx, aftersale.SettingAllowPrivateSMTP, "1"))
 	// Sessions are not copied.
 	must(s.SessionCommit(ctx, &aftersale.Session{Token: "tok", Data: []byte("data"), Expiry: at(1000000)}))
 
@@ -480,6 +481,8 @@ func dump(t *testing.T, s aftersale.Store, cat *catalog) map[string]any {
 	put("BroadcastListDue", bdue, err)
 	audience, err := s.BroadcastAudience(ctx, aftersale.Segment{}, 0, 0)
 	put("BroadcastAudience", audience, err)
+	setting, err := s.SettingGet(ctx, aftersale.SettingAllowPrivateSMTP)
+	put("SettingGet", setting, err)
 	for _, name := range cat.secrets {
 		v, err := s.SecretGet(ctx, name, func() []byte {
 			t.Errorf("secret %s is missing", name)
@@ -520,14 +523,14 @@ func TestImportSQLite(t *testing.T) {
 	}
 	wantOrder := []string{"customers", "events", "orders", "order_items", "shipments", "bookings",
 		"journey_runs", "steps", "step_plans", "messages", "tasks", "members", "survey_answers", "success_plans", "check_ins", "returns",
-		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "secrets"}
+		"coupons", "referral_codes", "referrals", "stories", "story_sends", "broadcasts", "broadcast_recipients", "settings", "secrets"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("progress reported tables %v, want %v", order, wantOrder)
 	}
 	wantRows := map[string]int{"customers": 4, "events": 4, "orders": 3, "order_items": 3, "shipments": 2,
 		"bookings": 2, "journey_runs": 5, "steps": 9, "step_plans": 1, "messages": 5, "tasks": 3, "members": 2,
 		"survey_answers": 4, "success_plans": 1, "check_ins": 2, "returns": 3, "coupons": 4, "referral_codes": 1,
-		"referrals": 1, "stories": 2, "story_sends": 1, "broadcasts": 2, "broadcast_recipients": 2, "secrets": 2}
+		"referrals": 1, "stories": 2, "story_sends": 1, "broadcasts": 2, "broadcast_recipients": 2, "settings": 1, "secrets": 2}
 	if !reflect.DeepEqual(reported, wantRows) {
 		t.Errorf("progress reported rows %v, want %v", reported, wantRows)
 	}

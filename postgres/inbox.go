@@ -36,6 +36,7 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 				INSERT INTO inbox (id, type, source, occurred_at, received_at, payload)
 				SELECT $1, $2, $3, $4, $5, $6
 				WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = $1)
+				  AND NOT EXISTS (SELECT 1 FROM dead_events WHERE id = $1)
 				ON CONFLICT (id) DO NOTHING`,
 				ev.ID, string(ev.Type), ev.Source, ev.OccurredAt, ev.ReceivedAt, payload)
 		}

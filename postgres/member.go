@@ -7,11 +7,12 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-const memberColumns = `id, email, name, role, password_hash, smtp_url, created_at`
+const memberColumns = `id, email, name, role, password_hash, smtp_url, created_at, session_epoch, deactivated_at`
 
 func scanMember(s scanner) (*aftersale.Member, error) {
 	var m aftersale.Member
-	err := s.Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.PasswordHash, &m.SMTPURL, ts(&m.CreatedAt))
+	err := s.Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.PasswordHash, &m.SMTPURL, ts(&m.CreatedAt),
+		&m.SessionEpoch, ts(&m.DeactivatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -26,11 +27,13 @@ func (q *queries) MemberCreate(ctx context.Context, m *aftersale.Member) (*after
 		return nil, aftersale.FieldError("email", "is required")
 	}
 	member, err := scanMember(q.q.QueryRow(ctx, `
-		INSERT INTO members (email, email_key, name, role, password_hash, smtp_url, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO members (email, email_key, name, role, password_hash, smtp_url, created_at,
+			session_epoch, deactivated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (email_key) DO NOTHING
 		RETURNING `+memberColumns,
-		m.Email, key, m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.CreatedAt))
+		m.Email, key, m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.CreatedAt,
+		m.SessionEpoch, nullTime(m.DeactivatedAt)))
 	if noRows(err) {
 		return nil, aftersale.Errorf(aftersale.ECONFLICT, "a member has the email %s already", m.Email)
 	}
@@ -62,13 +65,15 @@ func (q *queries) MemberList(ctx context.Context) ([]*aftersale.Member, error) {
 	return list, wrap("member list", err)
 }
 
-// MemberUpdate stores the member's name, role, password hash and SMTP URL;
-// the email and creation time stay as they are.
+// MemberUpdate stores the member's name, role, password hash, SMTP URL and
+// deactivation time, and raises the session epoch to m.SessionEpoch (never
+// lowers it); the email and creation time stay as they are.
 func (q *queries) MemberUpdate(ctx context.Context, m *aftersale.Member) error {
 	n, err := affected(q.q.Exec(ctx, `
-		UPDATE members SET name = $1, role = $2, password_hash = $3, smtp_url = $4
-		WHERE id = $5`,
-		m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.ID))
+		UPDATE members SET name = $1, role = $2, password_hash = $3, smtp_url = $4,
+			session_epoch = greatest(session_epoch, $5), deactivated_at = $6
+		WHERE id = $7`,
+		m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.SessionEpoch, nullTime(m.DeactivatedAt), m.ID))
 	if err != nil {
 		return wrap("member update", err)
 	}

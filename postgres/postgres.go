@@ -219,7 +219,7 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 func runTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
+		return unavailable(fmt.Errorf("postgres: begin: %w", err))
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -231,10 +231,10 @@ func runTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (e
 		}
 	}()
 	if err := fn(tx); err != nil {
-		return err
+		return unavailable(err) // a full disk is EUNAVAILABLE, however fn returned it
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return unavailable(fmt.Errorf("postgres: commit: %w", err))
 	}
 	return nil
 }
@@ -255,7 +255,7 @@ func wrap(op string, err error) error {
 	if noRows(err) {
 		return fmt.Errorf("postgres: %s: unexpected: %v", op, err)
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return unavailable(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
 // notFound is the ENOTFOUND error for a missing row.

@@ -51,7 +51,7 @@ const mentions = `strpos(lower(encode(payload, 'escape')), encode(convert_to('"'
 // erasedTables are the tables that CustomerErase changes, which Scrub
 // vacuums.
 var erasedTables = []string{"customers", "events", "orders", "order_items", "messages", "tasks", "survey_answers", "success_plans",
-	"check_ins", "returns", "bookings", "broadcast_recipients", "referral_codes", "referrals"}
+	"check_ins", "returns", "bookings", "broadcast_recipients", "referral_codes", "referrals", "dead_events"}
 
 // CustomerErase removes the personal data of the customer, in one
 // transaction, from every table that holds it:
@@ -64,6 +64,7 @@ var erasedTables = []string{"customers", "events", "orders", "order_items", "mes
 //     {"erased":true}, and customer_email cleared where it is the address
 //     (an event about someone else stays on their timeline);
 //   - order items of the customer's orders: access URLs cleared;
+//   - events set aside (DeadEventPut) that mention the address: discarded;
 //   - an event about the customer still waiting in the inbox makes it fail
 //     with errInboxWaiting (ECONFLICT), changing nothing: the caller
 //     processes the inbox and tries again;
@@ -138,6 +139,7 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 			{`UPDATE referral_codes SET code = $1 WHERE customer_id = $2`, []any{erasedCode(id), id}},
 			{`UPDATE referrals SET code = $1 WHERE referrer_id = $2`, []any{erasedCode(id), id}},
 			{`UPDATE order_items SET access_url = '' WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1 OR user_id = $1)`, []any{id}},
+			{`DELETE FROM dead_events WHERE ` + mentions, []any{key}},
 		} {
 			if _, err := q.q.Exec(ctx, st.query, st.args...); err != nil {
 				return err

@@ -136,7 +136,9 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 	err := inboxTx(ctx, db.inbox, func(tx *sql.Tx) error {
 		for chunk := range slices.Chunk(todo, inboxChunk) {
 			var sb strings.Builder
-			sb.WriteString(`INSERT INTO inbox (id, type, source, occurred_at, received_at, payload) VALUES `)
+			// An event set aside (dead_events, in this file) is known too:
+			// a repeat of it is a duplicate, not a new event.
+			sb.WriteString(`INSERT INTO inbox (id, type, source, occurred_at, received_at, payload) SELECT * FROM (VALUES `)
 			args := make([]any, 0, len(chunk)*6)
 			for n, i := range chunk {
 				if n > 0 {
@@ -150,7 +152,7 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 				}
 				args = append(args, ev.ID, string(ev.Type), ev.Source, micro(ev.OccurredAt), micro(ev.ReceivedAt), payload)
 			}
-			sb.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
+			sb.WriteString(") WHERE column1 NOT IN (SELECT id FROM dead_events) ON CONFLICT (id) DO NOTHING RETURNING id")
 			rows, err := tx.QueryContext(ctx, sb.String(), args...)
 			if err != nil {
 				return err

@@ -9,11 +9,12 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-const memberColumns = `id, email, name, role, password_hash, smtp_url, created_at`
+const memberColumns = `id, email, name, role, password_hash, smtp_url, created_at, session_epoch, deactivated_at`
 
 func scanMember(s scanner) (*aftersale.Member, error) {
 	var m aftersale.Member
-	err := s.Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.PasswordHash, &m.SMTPURL, ts(&m.CreatedAt))
+	err := s.Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.PasswordHash, &m.SMTPURL, ts(&m.CreatedAt),
+		&m.SessionEpoch, ts(&m.DeactivatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -28,11 +29,13 @@ func (q *queries) MemberCreate(ctx context.Context, m *aftersale.Member) (*after
 		return nil, aftersale.FieldError("email", "is required")
 	}
 	member, err := scanMember(q.q.QueryRowContext(ctx, `
-		INSERT INTO members (email, email_key, name, role, password_hash, smtp_url, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO members (email, email_key, name, role, password_hash, smtp_url, created_at,
+			session_epoch, deactivated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email_key) DO NOTHING
 		RETURNING `+memberColumns,
-		m.Email, key, m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, micro(m.CreatedAt)))
+		m.Email, key, m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, micro(m.CreatedAt),
+		m.SessionEpoch, nullMicro(m.DeactivatedAt)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, aftersale.Errorf(aftersale.ECONFLICT, "a member has the email %s already", m.Email)
 	}
@@ -64,13 +67,15 @@ func (q *queries) MemberList(ctx context.Context) ([]*aftersale.Member, error) {
 	return list, wrap("member list", err)
 }
 
-// MemberUpdate stores the member's name, role, password hash and SMTP URL;
-// the email and creation time stay as they are.
+// MemberUpdate stores the member's name, role, password hash, SMTP URL and
+// deactivation time, and raises the session epoch to m.SessionEpoch (never
+// lowers it); the email and creation time stay as they are.
 func (q *queries) MemberUpdate(ctx context.Context, m *aftersale.Member) error {
 	res, err := q.q.ExecContext(ctx, `
-		UPDATE members SET name = ?, role = ?, password_hash = ?, smtp_url = ?
+		UPDATE members SET name = ?, role = ?, password_hash = ?, smtp_url = ?,
+			session_epoch = max(session_epoch, ?), deactivated_at = ?
 		WHERE id = ?`,
-		m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.ID)
+		m.Name, string(m.Role), m.PasswordHash, m.SMTPURL, m.SessionEpoch, nullMicro(m.DeactivatedAt), m.ID)
 	if err != nil {
 		return wrap("member update", err)
 	}

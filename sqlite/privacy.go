@@ -71,7 +71,8 @@ var erasedPayload = []byte(`{"erased":true}`)
 //
 // An event about the customer still waiting in the inbox (a file of its
 // own) makes it fail with errInboxWaiting (ECONFLICT), changing nothing:
-// the caller processes the inbox and tries again. The address is matched
+// the caller processes the inbox and tries again. Events set aside
+// (DeadEventPut) that mention the address are discarded. The address is matched
 // as a whole JSON string, so diana@example.com is not ana@example.com's.
 //
 // Orders, items, statuses, times and counts stay; so do shipments, coupons
@@ -146,7 +147,11 @@ func (q *queries) CustomerErase(ctx context.Context, id int64, at time.Time) err
 		if waiting > 0 {
 			return errInboxWaiting
 		}
-		return nil
+		// Events set aside about the customer are discarded (they are in
+		// the inbox file too; should the erase fail after this, they are
+		// gone all the same, as the erase asked).
+		_, err = inbox.ExecContext(ctx, `DELETE FROM dead_events WHERE instr(lower(CAST(payload AS TEXT)), '"' || ? || '"') > 0`, key)
+		return err
 	})
 	return wrap("customer erase", err)
 }

@@ -244,7 +244,7 @@ func (q *queries) atomic(ctx context.Context, readOnly bool, fn func(q *queries)
 func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(q *queries) error) (err error) {
 	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return unavailable(fmt.Errorf("sqlite: begin: %w", err))
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -256,10 +256,10 @@ func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, f
 		}
 	}()
 	if err := fn(&queries{q: cachedQuerier{cache: stmts, base: tx, tx: tx}, stmts: stmts}); err != nil {
-		return err
+		return unavailable(err) // a full disk is EUNAVAILABLE, however fn returned it
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return unavailable(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
 }
@@ -274,7 +274,7 @@ func wrap(op string, err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return unavailable(fmt.Errorf("sqlite: %s: %w", op, err))
 }
 
 // notFound is the ENOTFOUND error for a missing row.

@@ -26,6 +26,8 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"EventListByCustomer", testEventListByCustomer},
 		{"Inbox", testInbox},
 		{"InboxConcurrent", testInboxConcurrent},
+		{"DeadEvents", testDeadEvents},     // events set aside: deadletter.go
+		{"EventPayload", testEventPayload}, // event_payload.go
 		{"EventLockProcessing", testEventLockProcessing},
 		{"CustomerUpsert", testCustomerUpsert},
 		{"CustomerGet", testCustomerGet},
@@ -86,6 +88,9 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"MemberCreateInUpdate", testMemberCreateInUpdate},
 		{"MemberList", testMemberList},
 		{"MemberUpdate", testMemberUpdate},
+		{"MemberSessionEpoch", testMemberSessionEpoch},
+		{"MemberDeactivate", testMemberDeactivate},
+		{"Setting", testSetting},
 		{"Session", testSession},
 		{"SessionPurge", testSessionPurge},
 		{"SurveyAnswerSave", testSurveyAnswerSave},

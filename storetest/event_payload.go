@@ -1,0 +1,56 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+)
+
+// testEventPayload follows one event through the inbox, the events set
+// aside and the processed events: EventPayload finds its payload in each,
+// and {"erased":true} once the customer it named is erased.
+func testEventPayload(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	want := func(what, id, payload string) {
+		t.Helper()
+		p, found, err := s.EventPayload(ctx, id)
+		ok(t, err)
+		if payload == "" {
+			same(t, what+": found", found, false)
+			return
+		}
+		same(t, what+": found", found, true)
+		same(t, what+": payload", string(p), payload)
+	}
+	want("unknown", "pay_1", "")
+
+	ev := inboxEvent("pay_1", time.Second)
+	ev.Payload = []byte(`{"id":"pay_1","customer":{"email":"ann@example.com","name":"O\"Brien"}}`)
+	_, err := s.InboxAppend(ctx, []*aftersale.StoredEvent{ev})
+	ok(t, err)
+	want("in the inbox", "pay_1", string(ev.Payload))
+
+	ok(t, s.DeadEventPut(ctx, &aftersale.DeadEvent{Event: *ev, Error: "boom", Attempts: 1, FailedAt: at(2 * time.Second)}))
+	want("set aside", "pay_1", string(ev.Payload))
+
+	ok(t, s.DeadEventRetry(ctx, "pay_1"))
+	want("retried", "pay_1", string(ev.Payload))
+
+	cust, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "ann@example.com", Name: "Ann"}, at(3*time.Second))
+	ok(t, err)
+	rec := *ev
+	rec.CustomerEmail = "ann@example.com"
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, err := tx.EventInsert(ctx, &rec)
+		return err
+	}))
+	want("recorded, still in the inbox", "pay_1", string(ev.Payload))
+	ok(t, s.InboxDelete(ctx, []string{"pay_1"}))
+	want("processed", "pay_1", string(ev.Payload))
+
+	ok(t, s.CustomerErase(ctx, cust.ID, at(4*time.Second)))
+	want("erased", "pay_1", `{"erased":true}`)
+	want("another unknown", "pay_2", "")
+}
