@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +24,9 @@ var currencyRE = regexp.MustCompile(`^[A-Za-z]{3}$`)
 // DecodeEvent parses and validates one JSON event. Errors are *Error values
 // with code EINVALID naming the offending field.
 func DecodeEvent(data []byte) (*Event, error) {
+	if err := CheckJSONText(data); err != nil {
+		return nil, err
+	}
 	var ev Event
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&ev); err != nil {
@@ -65,11 +67,12 @@ func jsonError(err error) error {
 // problem as an EINVALID *Error naming the field.
 func (e *Event) Validate() error {
 	e.ID = strings.TrimSpace(e.ID)
+	if err := e.checkTexts(); err != nil {
+		return err
+	}
 	switch {
 	case e.ID == "":
 		return FieldError("id", "is required")
-	case len(e.ID) > 200:
-		return FieldError("id", "must be at most 200 characters")
 	case e.Type == "":
 		return FieldError("type", "is required")
 	case !slices.Contains(EventTypes, e.Type):
@@ -169,12 +172,7 @@ func (e *Event) validateRefund() error {
 // validate checks a refund and defaults its quantities to 1; errors name
 // the amount and the items by the fields given.
 func (r *RefundFacts) validate(amountField, itemsField string) error {
-	switch {
-	case len(r.ID) > 200:
-		return FieldError("refund.id", "must be at most 200 characters")
-	case len(r.Reason) > 500:
-		return FieldError("refund.reason", "must be at most 500 characters")
-	case len(r.Items) > 500:
+	if len(r.Items) > 500 {
 		return FieldError(itemsField, "must name at most 500 items")
 	}
 	for _, m := range []struct{ field, v string }{{amountField, r.Amount}, {"refund.shipping", r.Shipping}} {
@@ -190,6 +188,8 @@ func (r *RefundFacts) validate(amountField, itemsField string) error {
 			return FieldError(f+".sku", "is required (or give the name)")
 		case it.Quantity < 0:
 			return FieldError(f+".quantity", "must not be negative")
+		case it.Quantity > MaxQuantity:
+			return FieldError(f+".quantity", "must be at most %d", MaxQuantity)
 		}
 		if err := nonNegative(f+".amount", it.Amount); err != nil {
 			return err
@@ -216,17 +216,15 @@ func (r *ReturnFacts) validate() error {
 	default:
 		return FieldError("return.resolution", "unknown resolution %q; want refund or exchange", r.Resolution)
 	}
-	switch {
-	case len(r.Reason) > 500:
-		return FieldError("return.reason", "must be at most 500 characters")
-	case len(r.Comment) > 4000:
-		return FieldError("return.comment", "must be at most 4000 characters")
-	case len(r.SKUs)+len(r.Items) > 500:
+	if len(r.SKUs)+len(r.Items) > 500 {
 		return FieldError("return.items", "must name at most 500 items")
 	}
 	for i, it := range r.Items {
 		if it.Quantity < 0 {
 			return FieldError(fmt.Sprintf("return.items[%d].quantity", i), "must not be negative")
+		}
+		if it.Quantity > MaxQuantity {
+			return FieldError(fmt.Sprintf("return.items[%d].quantity", i), "must be at most %d", MaxQuantity)
 		}
 		if it.SKU == "" && it.Name == "" {
 			return FieldError(fmt.Sprintf("return.items[%d].sku", i), "is required (or give the name)")
@@ -248,8 +246,10 @@ func (c *Contact) Validate(field string) error {
 	if err := ValidateEmail(c.Email); err != nil {
 		return FieldError(field+".email", "%v", err)
 	}
-	if len(c.Name) > 200 {
-		return FieldError(field+".name", "must be at most 200 characters")
+	for _, t := range c.texts(field) {
+		if err := t.rule.Check(t.field, *t.value); err != nil {
+			return err
+		}
 	}
 	if len(c.Phone) > 40 {
 		return FieldError(field+".phone", "must be at most 40 characters")
@@ -262,18 +262,6 @@ func (c *Contact) Validate(field string) error {
 	return nil
 }
 
-// ValidateEmail checks that s is one bare email address (no display name).
-func ValidateEmail(s string) error {
-	if len(s) > 254 {
-		return errors.New("must be at most 254 characters")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") && !strings.HasSuffix(s, "@localhost") {
-		return fmt.Errorf("%q is not an email address", s)
-	}
-	return nil
-}
-
 func (o *OrderFacts) validatePlaced() error {
 	if o == nil {
 		return FieldError("order", "is required for order.placed")
@@ -281,9 +269,6 @@ func (o *OrderFacts) validatePlaced() error {
 	o.ID = strings.TrimSpace(o.ID)
 	if o.ID == "" {
 		return FieldError("order.id", "is required")
-	}
-	if len(o.ID) > 200 {
-		return FieldError("order.id", "must be at most 200 characters")
 	}
 	if o.Referral = strings.TrimSpace(o.Referral); len(o.Referral) > 100 {
 		return FieldError("order.referral", "must be at most 100 characters")
@@ -317,6 +302,8 @@ func (o *OrderFacts) validateItems() error {
 			return FieldError(f+".kind", "unknown kind %q; want one of %s", it.Kind, joinTypes(ItemKinds))
 		case it.Quantity < 0:
 			return FieldError(f+".quantity", "must not be negative")
+		case it.Quantity > MaxQuantity:
+			return FieldError(f+".quantity", "must be at most %d", MaxQuantity)
 		case it.Price != "" && !decimalRE.MatchString(it.Price):
 			return FieldError(f+".price", "must be a decimal string such as \"49.00\"")
 		}
@@ -337,7 +324,7 @@ func validateURL(field, s string) error {
 	if s == "" {
 		return nil
 	}
-	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") || len(s) > 2000 {
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
 		return FieldError(field, "must be an http(s) URL")
 	}
 	return nil

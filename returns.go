@@ -1,6 +1,7 @@
 package aftersale
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -144,3 +145,133 @@ const (
 	ArrivalYes = "yes"
 	ArrivalNo  = "no"
 )
+
+// MaxQuantity is the most units one line of an order, a refund or a
+// return may name.
+const MaxQuantity = 1_000_000
+
+// ErrAllReturned is the answer to a return of an order whose every unit is
+// in a return already.
+var ErrAllReturned = Errorf(ECONFLICT, "everything on this order is already being returned")
+
+// ReturnedUnits allocates the items of the returns to the order's lines:
+// how many units of each line (by index) they name, at most its quantity.
+// Cancelled returns name nothing; an item takes from the first lines of
+// the same SKU (or name) first.
+func (o *Order) ReturnedUnits(returns []*Return) []int {
+	units := make([]int, len(o.Items))
+	for _, r := range returns {
+		if r.Status == ReturnCancelled {
+			continue
+		}
+		for _, it := range r.Items {
+			n := max(it.Quantity, 1)
+			for i, line := range o.Items {
+				if take := min(n, max(line.Quantity, 1)-units[i]); take > 0 && SameItem(line.SKU, line.Name, it.SKU, it.Name) {
+					units[i] += take
+					n -= take
+				}
+			}
+		}
+	}
+	return units
+}
+
+// ReturnableUnits is how many units of each of the order's lines can
+// still be sent back: what was bought (at least one) less what the returns
+// started for it name (cancelled ones aside) or what was refunded, the
+// larger of the two (a return that was refunded is both).
+func (o *Order) ReturnableUnits(returns []*Return) []int {
+	returned := o.ReturnedUnits(returns)
+	refunded := o.RefundedUnits(o.Refunded.Items)
+	left := make([]int, len(o.Items))
+	for i, it := range o.Items {
+		left[i] = max(0, max(it.Quantity, 1)-max(returned[i], refunded[i]))
+	}
+	return left
+}
+
+// BoundReturn checks the items of a new return against what is left of
+// the order after the returns already started for it, and returns the
+// items to record, named from the order. No items (nor SKUs) is the whole
+// order: every unit still left. An item that is not on the order, or asks
+// for more units than are left, is an EINVALID error naming the field
+// (return.items[i].quantity, return.skus[i]); an order with nothing left
+// to send back is ErrAllReturned.
+func (o *Order) BoundReturn(rf *ReturnFacts, returns []*Return) ([]ReturnItem, error) {
+	left := o.ReturnableUnits(returns)
+	all := 0
+	for _, n := range left {
+		all += n
+	}
+	if all == 0 {
+		return nil, ErrAllReturned
+	}
+	type want struct {
+		field     string
+		sku, name string
+		qty       int
+	}
+	var wants []want
+	for i, it := range rf.Items {
+		f := fmt.Sprintf("return.items[%d]", i)
+		if it.Quantity > MaxQuantity {
+			return nil, FieldError(f+".quantity", "must be at most %d", MaxQuantity)
+		}
+		wants = append(wants, want{field: f + ".quantity", sku: it.SKU, name: it.Name, qty: max(it.Quantity, 1)})
+	}
+	for i, sku := range rf.SKUs {
+		wants = append(wants, want{field: fmt.Sprintf("return.skus[%d]", i), sku: sku, qty: 1})
+	}
+	var items []ReturnItem
+	if len(wants) == 0 {
+		for i, it := range o.Items {
+			if left[i] > 0 {
+				items = append(items, ReturnItem{SKU: it.SKU, Name: it.Name, Quantity: left[i]})
+			}
+		}
+		return items, nil
+	}
+	for _, w := range wants {
+		n, found, sku, name := w.qty, false, strings.TrimSpace(w.sku), strings.TrimSpace(w.name)
+		for i, line := range o.Items {
+			if !SameItem(line.SKU, line.Name, w.sku, w.name) {
+				continue
+			}
+			if !found {
+				found, sku, name = true, line.SKU, line.Name
+			}
+			take := min(n, left[i])
+			left[i] -= take
+			n -= take
+		}
+		what := name
+		if what == "" {
+			what = sku
+		}
+		switch {
+		case !found:
+			return nil, FieldError(w.field, "%.100q is not part of this order", what)
+		case n > 0 && n == w.qty:
+			return nil, FieldError(w.field, "every %.100s on this order is already being returned", what)
+		case n > 0:
+			return nil, FieldError(w.field, "only %d more of %.100s can be sent back", w.qty-n, what)
+		}
+		if i := indexReturnItem(items, sku, name); i >= 0 {
+			items[i].Quantity += w.qty
+			continue
+		}
+		items = append(items, ReturnItem{SKU: sku, Name: name, Quantity: w.qty})
+	}
+	return items, nil
+}
+
+// indexReturnItem finds the item of the SKU and name in items, or -1.
+func indexReturnItem(items []ReturnItem, sku, name string) int {
+	for i, it := range items {
+		if it.SKU == sku && it.Name == name {
+			return i
+		}
+	}
+	return -1
+}

@@ -102,6 +102,14 @@ func normalizeBroadcast(b *aftersale.Broadcast) error {
 	case len(b.Body) > maxBroadcastBody:
 		return aftersale.FieldError("body", "the message is longer than %d characters", maxBroadcastBody)
 	}
+	for _, t := range []struct {
+		field, v string
+		rule     aftersale.TextRule
+	}{{"title", b.Title, aftersale.TextRule{}}, {"subject", b.Subject, aftersale.TextRule{}}, {"body", b.Body, aftersale.TextRule{Multiline: true}}} {
+		if err := t.rule.Check(t.field, t.v); err != nil {
+			return err
+		}
+	}
 	if _, err := email.ParseBroadcast(b.Subject, b.Body); err != nil {
 		var be *email.BroadcastError
 		if errors.As(err, &be) {

@@ -56,6 +56,12 @@ func (in StoryInput) Validate() error {
 	case utf8.RuneCountInString(in.Body) > StoryBodyMax:
 		return aftersale.FieldError("body", "is too long: at most %d characters (it is read inside a short email)", StoryBodyMax)
 	}
+	if err := (aftersale.TextRule{}).Check("title", in.Title); err != nil {
+		return err
+	}
+	if err := (aftersale.TextRule{Multiline: true}).Check("body", in.Body); err != nil {
+		return err
+	}
 	if k, isKind := strings.CutPrefix(in.Match, "kind:"); isKind {
 		if !slices.Contains(aftersale.ItemKinds, aftersale.ItemKind(k)) {
 			return aftersale.FieldError("match", "%q is not an item kind", k)

@@ -208,8 +208,8 @@ func (s *Service) recordCheckIn(ctx context.Context, o *aftersale.Order, progres
 		return nil, aftersale.FieldError("progress", "must be from 0 to 100")
 	}
 	note = strings.TrimSpace(note)
-	if n := len([]rune(note)); n > MaxCheckInNote {
-		return nil, aftersale.FieldError("note", "must be at most %d characters", MaxCheckInNote)
+	if err := (aftersale.TextRule{Max: MaxCheckInNote, Multiline: true}).Check("note", note); err != nil {
+		return nil, err
 	}
 	if _, err := s.cfg.Store.PlanGet(ctx, o.ID); aftersale.IsNotFound(err) {
 		return nil, aftersale.FieldError("objectives", "agree the objectives of the plan before recording progress")

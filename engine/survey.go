@@ -357,8 +357,8 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, in SurveyInput
 		}
 		add(aftersale.SurveyAnswer{Kind: aftersale.AnswerNPS, Value: *in.NPS})
 		if c := strings.TrimSpace(in.Comment); c != "" || form.Comment != "" {
-			if len(c) > 5000 {
-				return aftersale.FieldError("comment", "must be at most 5000 characters")
+			if err := (aftersale.TextRule{Max: 5000, Multiline: true}).Check("comment", c); err != nil {
+				return err
 			}
 			add(aftersale.SurveyAnswer{Kind: aftersale.AnswerComment, Comment: c})
 		}

@@ -127,8 +127,8 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note, don
 	if !slices.Contains(allowed, outcome) {
 		return nil, aftersale.FieldError("outcome", "unknown outcome %q for a %s task; want one of %s", outcome, t.Kind, strings.Join(allowed, ", "))
 	}
-	if len(note) > 10000 {
-		return nil, aftersale.FieldError("note", "must be at most 10000 characters")
+	if err := (aftersale.TextRule{Max: 10000, Multiline: true}).Check("note", note); err != nil {
+		return nil, err
 	}
 	var done *aftersale.Task
 	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
@@ -221,7 +221,7 @@ func (s *Service) assign(ctx context.Context, assignee string, o *aftersale.Orde
 		load := map[string]int{}
 		var pool []string
 		for _, m := range members {
-			if string(m.Role) == role {
+			if string(m.Role) == role && m.Active() { // a deactivated member gets no tasks
 				pool = append(pool, strings.ToLower(m.Email))
 				load[strings.ToLower(m.Email)] = 0
 			}

@@ -130,6 +130,9 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	case isNull(env.Data.Object):
 		return nil, "", aftersale.FieldError("data.object", "is required")
 	}
+	if err := checkObject(env.Type, env.Data.Object); err != nil {
+		return nil, "", err
+	}
 	ev = &aftersale.Event{
 		ID:         "stripe:" + env.ID,
 		OccurredAt: time.Unix(env.Created, 0).UTC(),
@@ -146,6 +149,9 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	if err != nil || ignored != "" {
 		return nil, ignored, err
 	}
+	// A platform answered 400 retries and in the end turns the webhook
+	// off: a stray control character is taken as a space (CleanTexts).
+	ev.CleanTexts()
 	if err := ev.Validate(); err != nil {
 		return nil, "", err
 	}

@@ -11,8 +11,10 @@ import (
 )
 
 // handleEvent stores one generic event: 202 the first time, 200 with
-// duplicate=true for an ID already stored, 400 naming the field for bad
-// input, 413 over 1 MiB. Nothing is stored unless the answer is 202.
+// duplicate=true for an ID already stored with the same content, 409 for
+// an ID stored with other content, 400 naming the field for bad input
+// (text that is not valid UTF-8 or holds control characters included),
+// 413 over 1 MiB. Nothing is stored unless the answer is 202.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r, "event")
 	if err != nil {

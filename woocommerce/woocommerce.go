@@ -196,6 +196,9 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 		ev.ID = "woocommerce:" + delivery + ":" + ev.OrderRef()
 	}
 	ev.Source = Source
+	// A platform answered 400 retries and in the end turns the webhook
+	// off: a stray control character is taken as a space (CleanTexts).
+	ev.CleanTexts()
 	if err := ev.Validate(); err != nil {
 		return nil, "", err
 	}
