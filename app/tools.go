@@ -86,6 +86,18 @@ func MigrateToPostgres(ctx context.Context, dataDir, databaseURL string, progres
 		}
 	}
 	rep.Rows["inbox"] = len(evs)
+	// Events set aside (in the inbox file too) are set aside there as well,
+	// to be retried or discarded on PostgreSQL.
+	dead, err := src.DeadEventList(ctx, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dead {
+		if err := pg.DeadEventPut(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+	rep.Rows["dead_events"] = len(dead)
 	err = pg.ImportSQLite(ctx, src.SQL(), func(table string, rows int) {
 		rep.Rows[table] = rows
 		if progress != nil {

@@ -32,9 +32,6 @@ const (
 	// more concurrent requests than that mean a busy API, where answering
 	// at once matters more.
 	processWaiters = 4
-	// processAttempts is how often an event whose processing fails is tried
-	// before it is set aside as processed, with the error logged.
-	processAttempts = 5
 )
 
 // processor applies stored events; see above.
@@ -45,7 +42,6 @@ type processor struct {
 	mu      sync.Mutex
 	waiters map[string]chan struct{} // event id → closed when processed
 	busy    bool                     // the last batch was full: a backlog
-	fails   map[string]int           // event id → failed attempts
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -54,7 +50,7 @@ type processor struct {
 func newProcessor(svc *Service) *processor {
 	return &processor{
 		svc: svc, wake: make(chan struct{}, 1),
-		waiters: map[string]chan struct{}{}, fails: map[string]int{},
+		waiters: map[string]chan struct{}{},
 	}
 }
 
@@ -140,7 +136,8 @@ var errNotOurTurn = errors.New("another node is processing events")
 // batch processes up to processBatch events of the inbox in one
 // transaction, deletes them from the inbox after it commits, and says how
 // many it took. If the transaction fails, each event is tried in its own,
-// so one bad event holds up nobody else.
+// and one that fails alone while the database answers is set aside
+// (poisoned, deadletter.go), so one bad event holds up nobody else.
 func (p *processor) batch(ctx context.Context) (int, error) {
 	store := p.svc.cfg.Store
 	evs, err := store.InboxList(ctx, processBatch)
@@ -155,21 +152,25 @@ func (p *processor) batch(ctx context.Context) (int, error) {
 	if err == nil {
 		return len(evs), p.finish(ctx, evs, planned)
 	}
-	if len(evs) == 1 || ctx.Err() != nil {
-		return 0, p.failed(ctx, evs[0], err)
+	if ctx.Err() != nil {
+		return 0, err
 	}
-	for _, ev := range evs {
-		planned, err := p.update(ctx, []*aftersale.StoredEvent{ev})
-		if errors.Is(err, errNotOurTurn) {
-			return 0, nil
+	if len(evs) == 1 {
+		if _, err := p.poisoned(ctx, evs[0], err, 1); err != nil {
+			return 0, ignoreNotOurTurn(err)
 		}
+		return 1, nil
+	}
+	for i, ev := range evs {
+		planned, err := p.update(ctx, []*aftersale.StoredEvent{ev})
 		if err == nil {
 			err = p.finish(ctx, []*aftersale.StoredEvent{ev}, planned)
-		} else {
-			err = p.failed(ctx, ev, err)
+		} else if !errors.Is(err, errNotOurTurn) {
+			_, err = p.poisoned(ctx, ev, err, 2)
 		}
 		if err != nil {
-			return 0, err
+			// The events before this one are done.
+			return i, ignoreNotOurTurn(err)
 		}
 	}
 	return len(evs), nil
@@ -178,10 +179,21 @@ func (p *processor) batch(ctx context.Context) (int, error) {
 // update applies evs in one transaction holding the processing lock.
 func (p *processor) update(ctx context.Context, evs []*aftersale.StoredEvent) (planned int, err error) {
 	err = p.svc.updateLockedOnce(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		planned, err = p.apply(ctx, tx, evs)
-		return err
+		return p.recovered(ctx, evs, func() (err error) {
+			planned, err = p.apply(ctx, tx, evs)
+			return err
+		})
 	})
 	return planned, err
+}
+
+// ignoreNotOurTurn is nil for errNotOurTurn (another node processes), err
+// otherwise.
+func ignoreNotOurTurn(err error) error {
+	if errors.Is(err, errNotOurTurn) {
+		return nil
+	}
+	return err
 }
 
 // finish removes processed events from the inbox, counts them and wakes the
@@ -230,9 +242,9 @@ func (p *processor) apply(ctx context.Context, tx aftersale.Tx, evs []*aftersale
 		}
 		if decodeErr != nil {
 			// Stored by Ingest from a validated event, so this is damage,
-			// not input: keep it on record, unapplied.
-			s.log.ErrorContext(ctx, "stored event does not decode; recorded, not applied", "event_id", in.ID, "err", decodeErr)
-			continue
+			// not input: a poison event, to be set aside (the transaction
+			// rolls back, so it is not recorded among the events).
+			return 0, fmt.Errorf("event %s does not decode: %w", in.ID, decodeErr)
 		}
 		steps, err := s.process(ctx, tx, &ev, in.ReceivedAt, now)
 		if err != nil {
@@ -258,49 +270,22 @@ func (p *processor) processed(ctx context.Context, evs []*aftersale.StoredEvent,
 		m.StepsPlanned.Add(float64(planned))
 		m.EventsProcessed.Add(float64(len(evs)))
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, ev := range evs {
-		delete(p.fails, ev.ID)
-		if ch, ok := p.waiters[ev.ID]; ok {
-			close(ch)
-			delete(p.waiters, ev.ID)
-		}
-	}
+	p.release(evs)
 	if len(evs) > 0 {
 		p.svc.log.DebugContext(ctx, "events processed", "count", len(evs))
 	}
 }
 
-// failed counts a failed attempt at ev. An event that failed
-// processAttempts times is recorded among the events unapplied and removed
-// from the inbox, so that it cannot block the events behind it, and logged
-// as an error; otherwise the error is returned, to be retried with backoff.
-func (p *processor) failed(ctx context.Context, ev *aftersale.StoredEvent, cause error) error {
+// release wakes the answers waiting for evs, processed or set aside.
+func (p *processor) release(evs []*aftersale.StoredEvent) {
 	p.mu.Lock()
-	p.fails[ev.ID]++
-	n := p.fails[ev.ID]
-	p.mu.Unlock()
-	if n < processAttempts {
-		return cause
+	defer p.mu.Unlock()
+	for _, ev := range evs {
+		if ch, ok := p.waiters[ev.ID]; ok {
+			close(ch)
+			delete(p.waiters, ev.ID)
+		}
 	}
-	err := p.svc.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		_, err := tx.EventInsert(ctx, ev)
-		return err
-	})
-	if err == nil {
-		err = p.svc.cfg.Store.InboxDelete(ctx, []string{ev.ID})
-	}
-	if err != nil {
-		return err
-	}
-	p.svc.log.ErrorContext(ctx, "event could not be processed; recorded, not applied", "event_id", ev.ID, "type", ev.Type,
-		"attempts", n, "err", redact(cause))
-	if m := p.svc.cfg.Metrics; m != nil {
-		m.EventsFailed.Inc()
-	}
-	p.processed(ctx, []*aftersale.StoredEvent{ev}, 0)
-	return nil
 }
 
 func (p *processor) setBusy(b bool) {

@@ -83,13 +83,19 @@ func TestHeavyMigrateToPostgres(t *testing.T) {
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: []byte(inboxBody)}}); err != nil {
 		t.Fatal(err)
 	}
+	// An event set aside is carried over, set aside still.
+	if err := db.DeadEventPut(t.Context(), &aftersale.DeadEvent{Event: aftersale.StoredEvent{ID: "mg-dead", Type: aftersale.EventOrderPlaced,
+		OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: []byte(`{}`)}, Error: "broken", Attempts: 2, FailedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	out, err := exec.Command(binary(t), "migrate-to-postgres", "--data-dir", filepath.Join(dir, "data"), "--database-url", dbURL).CombinedOutput()
 	if err != nil {
 		t.Fatalf("migrate-to-postgres: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "customers") || !strings.Contains(string(out), "pending steps to enqueue") {
+	if !strings.Contains(string(out), "customers") || !strings.Contains(string(out), "pending steps to enqueue") ||
+		!strings.Contains(string(out), "dead_events    1 rows") {
 		t.Errorf("migrate-to-postgres output:\n%s", out)
 	}
 	// A second copy into the same database is refused.

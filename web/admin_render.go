@@ -120,6 +120,7 @@ type adminView struct {
 	Member  *engine.MemberView
 	CSRF    string
 	Overdue int
+	Dead    int // the events set aside, for the menu's warning
 	Flash   string
 	Page    any
 }
@@ -129,7 +130,7 @@ type alert struct{ Message, Error string }
 
 // navOf names the menu entry of a path.
 func navOf(p string) string {
-	for _, n := range []string{"dashboard", "customers", "returns", "stories", "broadcasts", "outbox", "journeys", "team", "account", "tasks"} {
+	for _, n := range []string{"dashboard", "customers", "returns", "stories", "broadcasts", "outbox", "journeys", "team", "account", "tasks", "events"} {
 		if strings.HasPrefix(p, "/admin/"+n) {
 			if n == "tasks" {
 				return "inbox"
@@ -152,6 +153,9 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, status int, m
 					v.Overdue++
 				}
 			}
+		}
+		if n, err := s.cfg.Service.DeadEventCount(r.Context()); err == nil {
+			v.Dead = n
 		}
 	}
 	s.adminExecute(w, r, status, name, "layout", v)
