@@ -385,6 +385,7 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 			return o
 		}
 		s.log.ErrorContext(ctx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+		s.noteMalformed(ctx, err, "broadcast_id", b.ID, "message_id", o.messageID)
 		return finish(aftersale.RecipientFailed, err.Error())
 	}
 	return finish(aftersale.RecipientSent, "")

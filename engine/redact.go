@@ -2,7 +2,8 @@ package engine
 
 import "regexp"
 
-var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+// emailRE matches addresses, also beyond ASCII (josé@bücher.example).
+var emailRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}.\-]+\.[\p{L}\p{M}\p{N}\-]{2,}`)
 
 // redact removes email addresses from an error text before it is logged:
 // SMTP servers like to quote the recipient ("550 <ana@example.com>: no such

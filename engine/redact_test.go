@@ -11,6 +11,11 @@ func TestRedact(t *testing.T) {
 	if got != want {
 		t.Errorf("redact = %q, want %q", got, want)
 	}
+	got = redact(errors.New(`smtp: compose: to: "josé@bücher.example": no; also xn: ana@xn--bcher-kva.example`))
+	want = `smtp: compose: to: "[email]": no; also xn: [email]`
+	if got != want {
+		t.Errorf("redact = %q, want %q", got, want)
+	}
 	if redact(nil) != "" {
 		t.Error("redact(nil)")
 	}

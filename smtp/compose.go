@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -26,6 +27,14 @@ var ownHeaders = []string{
 // quoted-printable. go-mail's own User-Agent and X-Mailer headers are left
 // out.
 //
+// Display names are made safe by displayName (control characters dropped,
+// "=?" broken, cut to 100 characters) and then quoted by net/mail, or
+// RFC 2047-encoded when not ASCII; an international domain is written in
+// its ASCII form. The Subject is encoded when it needs it (see
+// subjectText), and every header folds, so no header line passes RFC
+// 5322's 998 characters: an extra header whose value has a word too long
+// to fold is an error.
+//
 // go-mail writes generic headers sorted by name, so the extra headers come
 // out in that order rather than in m.Headers' order; header order carries no
 // meaning for these fields.
@@ -37,23 +46,36 @@ func Compose(m *aftersale.Email) (*mail.Msg, error) {
 		return nil, err
 	}
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithCharset(mail.CharsetUTF8), mail.WithEncoding(mail.EncodingQP))
-	if err := msg.FromFormat(oneLine(m.From.Name), m.From.Email); err != nil {
+	// The addresses go to go-mail as net/mail values, which it writes with
+	// their String method (names quoted or encoded) and does not parse
+	// again; see mailAddress.
+	from, err := mailAddress(m.From)
+	if err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
-	if err := msg.AddToFormat(oneLine(m.To.Name), m.To.Email); err != nil {
+	msg.FromMailAddress(from)
+	to, err := mailAddress(m.To)
+	if err != nil {
 		return nil, fmt.Errorf("to: %w", err)
 	}
+	msg.AddToMailAddress(to)
 	if m.ReturnPath != "" {
-		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
+		rp, err := envelopeAddress(m.ReturnPath)
+		if err != nil {
 			return nil, fmt.Errorf("return path: %w", err)
 		}
+		msg.EnvelopeFromMailAddress(&netmail.Address{Address: rp})
 	}
 	if m.ReplyTo != nil {
-		if err := msg.ReplyToFormat(oneLine(m.ReplyTo.Name), m.ReplyTo.Email); err != nil {
+		rt, err := mailAddress(*m.ReplyTo)
+		if err != nil {
 			return nil, fmt.Errorf("reply-to: %w", err)
 		}
+		msg.ReplyToMailAddress(rt)
 	}
-	msg.Subject(oneLine(m.Subject))
+	// Already ASCII words of at most 75 characters: go-mail leaves the
+	// value as it is and folds it between the words.
+	msg.Subject(subjectText(m.Subject))
 	date := m.Date
 	if date.IsZero() {
 		date = time.Now()
@@ -88,6 +110,9 @@ type rendered struct {
 	data []byte
 	from string   // the envelope sender, <addr>
 	to   []string // the envelope recipients, <addr>
+	// utf8: an envelope address has a local part beyond ASCII, so the
+	// message may only go to a server that offers SMTPUTF8.
+	utf8 bool
 	// stuffed is data as DATA sends it: dot-stuffed and ended with the
 	// ".\r\n" line (see dotStuffed), made once, before a connection is
 	// taken.
@@ -109,6 +134,10 @@ func render(m *aftersale.Email, dk *DKIMConfig) (*rendered, error) {
 	}
 	if r.to, err = msg.GetRecipients(); err != nil {
 		return nil, fmt.Errorf("to: %w", err)
+	}
+	r.utf8 = aftersale.NeedsSMTPUTF8(r.from)
+	for _, to := range r.to {
+		r.utf8 = r.utf8 || aftersale.NeedsSMTPUTF8(to)
 	}
 	if dk != nil {
 		if r.data, err = sign(r.data, dk); err != nil {
@@ -180,11 +209,8 @@ func check(m *aftersale.Email) error {
 		strings.ContainsAny(id[1:len(id)-1], "<> \t\r\n") {
 		return fmt.Errorf("message-id %q is not of the form <left@right>", id)
 	}
-	if m.From.Email == "" {
-		return errors.New("from: no address")
-	}
-	if m.To.Email == "" {
-		return errors.New("to: no address")
+	if len(id) > 250 {
+		return errors.New("message-id: longer than 250 characters")
 	}
 	if m.Text == "" {
 		return errors.New("the text part is empty")
@@ -209,6 +235,9 @@ func check(m *aftersale.Email) error {
 				return fmt.Errorf("header %s: the value must be printable ASCII on one line", h.Name)
 			}
 		}
+		if !foldable(h.Name, h.Value) {
+			return fmt.Errorf("header %s: a word of the value is too long to fold within %d characters a line", h.Name, maxLine)
+		}
 	}
 	return nil
 }
@@ -225,10 +254,4 @@ func validFieldName(s string) bool {
 		}
 	}
 	return true
-}
-
-// oneLine turns line breaks into spaces, so that no value can start a new
-// header.
-func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
 }

@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ type Server struct {
 	user, pass string      // required credentials; "" accepts mail without AUTH
 	starttls   *tls.Config // offered with STARTTLS when set
 	implicit   *tls.Config // TLS from the first byte when set
+	utf8       bool        // offers SMTPUTF8
+	strict     bool        // refuses messages whose header breaks RFC 5322
 
 	mu         sync.Mutex
 	srv        *smtp.Server // nil while down
@@ -39,7 +42,10 @@ type Server struct {
 	sessions   int
 }
 
-type rejection struct{ code, left int }
+type rejection struct {
+	code, left int
+	text       string // the reply's text, after an enhanced status code if it starts with one
+}
 
 // Received is one message as the server got it.
 type Received struct {
@@ -47,6 +53,7 @@ type Received struct {
 	To     []string    // the envelope recipients (RCPT TO)
 	Auth   string      // the user name the client authenticated as, or ""
 	TLS    bool        // whether the message came over TLS
+	UTF8   bool        // whether MAIL FROM asked for SMTPUTF8
 	Data   []byte      // the message as sent, after dot-unstuffing
 	Header mail.Header // the parsed header of Data
 }
@@ -69,6 +76,20 @@ func WithSTARTTLS(cfg *tls.Config) Option {
 // 465; URL then returns an smtps:// URL.
 func WithImplicitTLS(cfg *tls.Config) Option {
 	return func(s *Server) { s.implicit = cfg }
+}
+
+// WithSMTPUTF8 makes the server offer SMTPUTF8 (RFC 6531), so that it
+// takes addresses beyond ASCII. Without it, the server does not announce it.
+func WithSMTPUTF8() Option {
+	return func(s *Server) { s.utf8 = true }
+}
+
+// WithStrictHeaders makes the server refuse, as strict relays do, a message
+// whose header has a line longer than 998 characters (RFC 5322 2.1.1), does
+// not parse, or has a From, To or Reply-To that does not parse as
+// addresses: the reply is 554 with status 5.6.0 and says what is wrong.
+func WithStrictHeaders() Option {
+	return func(s *Server) { s.strict = true }
 }
 
 // Start starts a server on 127.0.0.1 on a free port. It is shut down when
@@ -105,6 +126,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv.MaxRecipients = 50
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.TLSConfig = s.starttls
+	srv.EnableSMTPUTF8 = s.utf8
 	if s.implicit != nil {
 		ln = tls.NewListener(ln, s.implicit)
 	}
@@ -175,14 +197,23 @@ func (s *Server) Reset() {
 func (s *Server) RejectNext(code, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rejectData = append(s.rejectData, rejection{code, n})
+	s.rejectData = append(s.rejectData, rejection{code: code, left: n})
+}
+
+// RejectNextWith answers the next n messages after their DATA with the SMTP
+// reply code and text, e.g. 554 and "5.6.0 Header line too long"; a text
+// that starts with an enhanced status code sends that code.
+func (s *Server) RejectNextWith(code int, text string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejectData = append(s.rejectData, rejection{code: code, left: n, text: text})
 }
 
 // RejectNextRcpt answers the next n RCPT TO commands with the SMTP reply code.
 func (s *Server) RejectNextRcpt(code, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rejectRcpt = append(s.rejectRcpt, rejection{code, n})
+	s.rejectRcpt = append(s.rejectRcpt, rejection{code: code, left: n})
 }
 
 // Down closes the listener and every open connection: clients get
@@ -210,8 +241,8 @@ func (s *Server) Up() {
 	s.serve(ln)
 }
 
-// takeRejection returns the code to reject with, or 0. The caller holds s.mu.
-func takeRejection(rs *[]rejection) int {
+// takeRejection returns the reply to reject with, or nil. The caller holds s.mu.
+func takeRejection(rs *[]rejection) error {
 	for len(*rs) > 0 {
 		r := &(*rs)[0]
 		if r.left <= 0 {
@@ -219,13 +250,27 @@ func takeRejection(rs *[]rejection) int {
 			continue
 		}
 		r.left--
-		return r.code
+		return reply(r.code, r.text)
 	}
-	return 0
+	return nil
 }
 
-func reply(code int) error {
-	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "rejected by smtptest"}
+// reply is an SMTP error reply with code and text ("rejected by smtptest"
+// when text is ""); a text that starts with an enhanced status code such as
+// "5.6.0 " sends that code.
+func reply(code int, text string) error {
+	e := &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "rejected by smtptest"}
+	if text == "" {
+		return e
+	}
+	e.Message = text
+	var a, b, c int
+	if n, _ := fmt.Sscanf(text, "%d.%d.%d ", &a, &b, &c); n == 3 {
+		if _, rest, ok := strings.Cut(text, " "); ok {
+			e.EnhancedCode, e.Message = smtp.EnhancedCode{a, b, c}, rest
+		}
+	}
+	return e
 }
 
 // session is one SMTP connection.
@@ -235,6 +280,7 @@ type session struct {
 	authed string
 	from   string
 	to     []string
+	utf8   bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
@@ -259,20 +305,21 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.s.user != "" && ss.authed == "" {
 		return smtp.ErrAuthRequired
 	}
 	ss.from = from
+	ss.utf8 = opts != nil && opts.UTF8
 	return nil
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
-	code := takeRejection(&ss.s.rejectRcpt)
+	rej := takeRejection(&ss.s.rejectRcpt)
 	ss.s.mu.Unlock()
-	if code != 0 {
-		return reply(code)
+	if rej != nil {
+		return rej
 	}
 	ss.to = append(ss.to, to)
 	return nil
@@ -285,11 +332,16 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
-	if code := takeRejection(&ss.s.rejectData); code != 0 {
-		return reply(code)
+	if rej := takeRejection(&ss.s.rejectData); rej != nil {
+		return rej
+	}
+	if ss.s.strict {
+		if why := headerProblem(data); why != "" {
+			return reply(554, "5.6.0 "+why)
+		}
 	}
 	_, isTLS := ss.conn.TLSConnectionState()
-	m := &Received{From: ss.from, To: slices.Clone(ss.to), Auth: ss.authed, TLS: isTLS, Data: data}
+	m := &Received{From: ss.from, To: slices.Clone(ss.to), Auth: ss.authed, TLS: isTLS, UTF8: ss.utf8, Data: data}
 	if msg, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
 		m.Header = msg.Header
 	}
@@ -299,6 +351,28 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Reset() { ss.from, ss.to, ss.utf8 = "", nil, false }
+
+// headerProblem says what in data's header WithStrictHeaders refuses, or "".
+func headerProblem(data []byte) string {
+	head, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+	for i, line := range bytes.Split(head, []byte("\r\n")) {
+		if len(line) > 998 {
+			return fmt.Sprintf("header line %d is %d characters long, more than RFC 5322 allows (998)", i+1, len(line))
+		}
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return "the message header is not RFC 5322: " + err.Error()
+	}
+	for _, f := range []string{"From", "To", "Reply-To"} {
+		if v := msg.Header.Get(f); v != "" {
+			if _, err := mail.ParseAddressList(v); err != nil {
+				return f + " does not parse as addresses (RFC 5322): " + err.Error()
+			}
+		}
+	}
+	return ""
+}
 
 func (ss *session) Logout() error { return nil }
