@@ -378,7 +378,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
 		Metrics:            engine.NewMetrics(a.Registry, db, clock),
 		IngestCommitters:   map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
-		MemberMailer:       memberMailer(dkim),
+		MemberMailer:       memberMailer(dkim, a.log),
 		PasswordParams:     cfg.PasswordParams,
 		TaskSLA:            cfg.TaskSLA,
 		Qualities:          qualities,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/shopify"
@@ -31,13 +32,21 @@ func webhooks(cfg Config) (map[string]web.Webhook, error) {
 }
 
 // memberMailer makes the sender of a member's own SMTP server, for
-// personal emails: one connection, signed like the install's mail.
-func memberMailer(dkim *smtp.DKIMConfig) func(string) (aftersale.Mailer, error) {
-	return func(url string) (aftersale.Mailer, error) {
-		var opts []smtp.Option
+// personal emails: one connection, signed like the install's mail. A member
+// chose the server, so it may not be on an internal address unless an
+// owner allowed that (allowPrivate), and a failed connection does not say
+// why (smtp.WithPublicOnly, WithOpaqueErrors).
+func memberMailer(dkim *smtp.DKIMConfig, log *slog.Logger) func(string, bool) (aftersale.Mailer, error) {
+	return func(url string, allowPrivate bool) (aftersale.Mailer, error) {
+		opts := []smtp.Option{smtp.WithIdleTimeout(-1)}
 		if dkim != nil {
 			opts = append(opts, smtp.WithDKIM(*dkim))
 		}
-		return smtp.New(url, append(opts, smtp.WithIdleTimeout(-1))...)
+		if allowPrivate {
+			opts = append(opts, smtp.WithOpaqueErrors(log))
+		} else {
+			opts = append(opts, smtp.WithPublicOnly(log))
+		}
+		return smtp.New(url, opts...)
 	}
 }

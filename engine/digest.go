@@ -54,6 +54,9 @@ func (s *Service) SendOverdueDigests(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, m := range members {
+		if !m.Active() {
+			continue // deactivated: no digest
+		}
 		mv := memberView(m)
 		var lines []string
 		for _, t := range tasks {

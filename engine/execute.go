@@ -411,6 +411,7 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 			return nil, "", fmt.Errorf("%w: %v", errRetry, err)
 		}
 		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", redact(err))
+		s.noteMalformed(ctx, err, "step_id", step.ID, "message_id", messageID)
 		msg.Status, msg.Error = aftersale.MessageFailed, err.Error()
 		s.recordHandedOver(ctx, msg, release)
 		return msg, msg.Status, nil

@@ -19,6 +19,9 @@ type Metrics struct {
 	StepsFinished   *prometheus.CounterVec
 	StepLag         prometheus.Histogram
 	Emails          *prometheus.CounterVec
+	// EmailsMalformed counts emails that failed because the message
+	// itself was at fault (aftersale.IsMalformed): each is a bug.
+	EmailsMalformed prometheus.Counter
 	TasksCreated    *prometheus.CounterVec
 	Reports         *prometheus.CounterVec
 	// BounceReasons counts failed and delayed recipients and complaints
@@ -42,7 +45,7 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 			Name: "aftersale_events_processed_total", Help: "Stored events applied by the processor (journeys started, steps planned).",
 		}),
 		EventsFailed: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "aftersale_events_failed_total", Help: "Stored events set aside after failing to be processed several times (see the error log).",
+			Name: "aftersale_events_failed_total", Help: "Stored events set aside because they could not be applied (see aftersale_events_dead and the admin's events set aside).",
 		}),
 		StepsPlanned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aftersale_steps_planned_total", Help: "Journey steps planned as rows: at once for those due within the planning horizon (an hour), when they come within it for the later ones.",
@@ -58,6 +61,9 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 		Emails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_emails_total", Help: "Emails by outcome (sent, failed, suppressed, deferred) and category.",
 		}, []string{"status", "category"}),
+		EmailsMalformed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aftersale_emails_malformed_total", Help: "Emails that failed because the message could not be built or the server refused its syntax: a bug in aftersale (see the error log).",
+		}),
 		TasksCreated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_tasks_created_total", Help: "Human-touch tasks created, by kind.",
 		}, []string{"kind"}),
@@ -69,22 +75,28 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 		}, []string{"kind", "category"}),
 		Deliverability: NewBounceWindow(),
 	}
-	reg.MustRegister(m.Reports, m.BounceReasons, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.TasksCreated,
+	reg.MustRegister(m.Reports, m.BounceReasons, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.EmailsMalformed, m.TasksCreated,
 		&queueCollector{store: store, clock: clock,
 			pending: prometheus.NewDesc("aftersale_steps_pending", "Journey steps waiting for their due time or running.", nil, nil),
 			due:     prometheus.NewDesc("aftersale_steps_due", "Pending steps whose due time has passed (the backlog).", nil, nil),
+			dead:    prometheus.NewDesc("aftersale_events_dead", "Events set aside now because they could not be applied, waiting to be retried or discarded in the admin.", nil, nil),
 		})
 	return m
 }
 
-// queueCollector reads the queue depth from the store at scrape time.
+// queueCollector reads the queue depth and the count of events set aside
+// from the store at scrape time.
 type queueCollector struct {
-	store        aftersale.Store
-	clock        *aftersale.Clock
-	pending, due *prometheus.Desc
+	store              aftersale.Store
+	clock              *aftersale.Clock
+	pending, due, dead *prometheus.Desc
 }
 
-func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.pending; ch <- c.due }
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.pending
+	ch <- c.due
+	ch <- c.dead
+}
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -96,4 +108,9 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(pending))
 	ch <- prometheus.MustNewConstMetric(c.due, prometheus.GaugeValue, float64(due))
+	if dead, err := c.store.DeadEventCount(ctx); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.dead, err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.dead, prometheus.GaugeValue, float64(dead))
+	}
 }

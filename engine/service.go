@@ -43,11 +43,19 @@ type Config struct {
 	// Metrics may be nil.
 	Metrics *Metrics
 	// MemberMailer makes the mailer of a member's own SMTP server, for
-	// personal emails; nil sends them through Mailer.
-	MemberMailer func(smtpURL string) (aftersale.Mailer, error)
+	// personal emails; nil sends them through Mailer. Unless allowPrivate
+	// (the owners' setting aftersale.SettingAllowPrivateSMTP), the mailer
+	// must refuse to connect to loopback, private, link-local and other
+	// internal addresses, and must not tell why a connection failed
+	// (see smtp.WithPublicOnly).
+	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
 	// PasswordParams are the argon2id costs of new passwords; nil means
-	// auth.DefaultParams (tests lower them).
+	// auth.DefaultParams (tests lower them). Ignored when Passwords is set.
 	PasswordParams *auth.Params
+	// Passwords runs every argon2id hash (logins, new and changed
+	// passwords) with a bound on how many run at once; nil means
+	// auth.NewPool with its defaults and PasswordParams. One per process.
+	Passwords *auth.Pool
 	// Qualities are the service qualities surveys ask about; nil means
 	// aftersale.DefaultQualities.
 	Qualities []aftersale.Quality
@@ -166,6 +174,13 @@ func NewService(cfg Config) (*Service, error) {
 	if err := CheckOffers(cfg.Journeys); err != nil {
 		return nil, err
 	}
+	if cfg.Passwords == nil {
+		var pc auth.PoolConfig
+		if cfg.PasswordParams != nil {
+			pc.Params = *cfg.PasswordParams
+		}
+		cfg.Passwords = auth.NewPool(pc)
+	}
 	if cfg.HandOvers <= 0 {
 		cfg.HandOvers = DefaultHandOvers
 	}
@@ -188,7 +203,9 @@ func (s *Service) Store() aftersale.Store { return s.cfg.Store }
 
 // Ingest stores the event durably in the inbox and returns once it is
 // committed; it reports duplicate=true (and changes nothing) when an event
-// with the same ID was received before. The processor then applies it:
+// with the same ID and the same content was received before, and answers
+// ECONFLICT when the content differs (see checkSame). The processor then
+// applies it:
 // contacts and the order are upserted, journeys start or exit, new steps
 // are planned and their jobs enqueued (see processor). When the processor
 // has no backlog, Ingest also waits (briefly) for that, so that a caller
@@ -199,6 +216,9 @@ func (s *Service) Store() aftersale.Store { return s.cfg.Store }
 // while the previous transaction was committing.
 func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
 	if err := ev.Validate(); err != nil {
+		return false, err
+	}
+	if err := s.CheckReturn(ctx, ev); err != nil {
 		return false, err
 	}
 	if s.enqueuer == nil {
@@ -212,6 +232,9 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 	isNew, err := s.inbox.do(ctx, stored)
 	if err != nil || !isNew {
 		s.proc.unregister(ev.ID, wait)
+	}
+	if err == nil && !isNew {
+		err = s.checkSame(ctx, stored)
 	}
 	if err != nil {
 		return false, err

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
@@ -23,11 +22,17 @@ type MemberView struct {
 	Name    string `json:"name"`
 	Role    string `json:"role"`
 	OwnSMTP bool   `json:"own_smtp"`
+	// Active is false once an owner deactivated the member.
+	Active bool `json:"active"`
+	// SessionEpoch is the member's session epoch: a session begun under
+	// another one is over (see aftersale.Member.SessionEpoch).
+	SessionEpoch int64 `json:"-"`
 }
 
 // View returns what may be shown of m.
 func memberView(m *aftersale.Member) MemberView {
-	return MemberView{ID: m.ID, Email: m.Email, Name: m.Name, Role: string(m.Role), OwnSMTP: m.SMTPURL != ""}
+	return MemberView{ID: m.ID, Email: m.Email, Name: m.Name, Role: string(m.Role), OwnSMTP: m.SMTPURL != "",
+		Active: m.Active(), SessionEpoch: m.SessionEpoch}
 }
 
 // NewMember is what AddMember needs.
@@ -47,8 +52,8 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (*MemberView, erro
 	if !slices.Contains(aftersale.Roles, n.Role) {
 		return nil, aftersale.FieldError("role", "unknown role %q; want owner, assistant or program_manager", n.Role)
 	}
-	if utf8.RuneCountInString(n.Name) > 200 {
-		return nil, aftersale.FieldError("name", "must be at most 200 characters")
+	if err := aftersale.NameText.Check("name", n.Name); err != nil {
+		return nil, err
 	}
 	if err := s.checkSMTPURL(n.SMTPURL); err != nil {
 		return nil, err
@@ -56,9 +61,9 @@ func (s *Service) AddMember(ctx context.Context, n NewMember) (*MemberView, erro
 	if err := auth.CheckPassword(n.Password); err != nil {
 		return nil, aftersale.FieldError("password", "%s", err.Error())
 	}
-	hash, err := auth.Hash(n.Password, s.passwordParams())
+	hash, err := s.cfg.Passwords.Hash(ctx, n.Password)
 	if err != nil {
-		return nil, err
+		return nil, passwordErr(err)
 	}
 	if n.Name == "" {
 		n.Name = strings.SplitN(n.Email, "@", 2)[0]
@@ -103,7 +108,9 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, email, password string) 
 	return nil
 }
 
-// SetPassword replaces a member's password.
+// SetPassword replaces a member's password and ends the member's sessions
+// (the caller renews the one it keeps, see MemberView.SessionEpoch). An
+// ETOOMANY error says that too many passwords are being hashed at once.
 func (s *Service) SetPassword(ctx context.Context, memberID int64, password string) error {
 	m, err := s.cfg.Store.MemberGet(ctx, memberID)
 	if err != nil {
@@ -112,14 +119,15 @@ func (s *Service) SetPassword(ctx context.Context, memberID int64, password stri
 	if err := auth.CheckPassword(password); err != nil {
 		return aftersale.FieldError("password", "%s", err.Error())
 	}
-	if m.PasswordHash, err = auth.Hash(password, s.passwordParams()); err != nil {
-		return err
+	if m.PasswordHash, err = s.cfg.Passwords.Hash(ctx, password); err != nil {
+		return passwordErr(err)
 	}
+	m.SessionEpoch++
 	return s.cfg.Store.MemberUpdate(ctx, m)
 }
 
 // UpdateMember changes a member's name, role and own SMTP URL ("" keeps
-// the install's server).
+// the install's server). A new role ends the member's sessions.
 func (s *Service) UpdateMember(ctx context.Context, id int64, name string, role aftersale.Role, smtpURL string) error {
 	m, err := s.cfg.Store.MemberGet(ctx, id)
 	if err != nil {
@@ -131,8 +139,14 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, name string, role 
 	if err := s.checkSMTPURL(smtpURL); err != nil {
 		return err
 	}
+	if err := aftersale.NameText.Check("name", name); err != nil {
+		return err
+	}
 	if name = strings.TrimSpace(name); name != "" {
 		m.Name = name
+	}
+	if m.Role != role {
+		m.SessionEpoch++
 	}
 	m.Role, m.SMTPURL = role, smtpURL
 	return s.cfg.Store.MemberUpdate(ctx, m)
@@ -145,17 +159,10 @@ func (s *Service) checkSMTPURL(u string) error {
 	if s.cfg.MemberMailer == nil {
 		return aftersale.FieldError("smtp_url", "this install cannot send through members' own servers")
 	}
-	if _, err := s.cfg.MemberMailer(u); err != nil {
+	if _, err := s.cfg.MemberMailer(u, false); err != nil {
 		return aftersale.FieldError("smtp_url", "%s", err.Error())
 	}
 	return nil
-}
-
-func (s *Service) passwordParams() auth.Params {
-	if s.cfg.PasswordParams != nil {
-		return *s.cfg.PasswordParams
-	}
-	return auth.DefaultParams
 }
 
 // Members lists the team.
@@ -184,28 +191,48 @@ func (s *Service) Member(ctx context.Context, id int64) (*MemberView, error) {
 // errLogin is the one answer to a failed login, whatever failed.
 var errLogin = aftersale.Errorf(aftersale.EUNAUTHORIZED, "the email or the password is wrong")
 
-// dummyHash is checked when the email is unknown, so that a login takes as
-// long whether or not the member exists.
-var dummyHash, _ = auth.Hash("not a real password, only for timing", auth.DefaultParams)
-
 // Authenticate returns the member with the email and password, or an
-// EUNAUTHORIZED error that does not say which was wrong.
+// EUNAUTHORIZED error that does not say which was wrong. The password is
+// checked (one argon2id hash, under Config.Passwords' bound) whether or
+// not the email is a member's and whether or not the member is active, so
+// that the time taken does not tell. An ETOOMANY error says that too many
+// passwords are being checked at once; nothing was checked then.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*MemberView, error) {
 	m, err := s.cfg.Store.MemberGetByEmail(ctx, strings.TrimSpace(email))
 	if aftersale.IsNotFound(err) {
-		_ = auth.Verify(dummyHash, password)
+		if err := s.cfg.Passwords.VerifyDummy(ctx, password); !errors.Is(err, auth.ErrMismatch) {
+			return nil, passwordErr(err)
+		}
 		return nil, errLogin
 	} else if err != nil {
 		return nil, err
 	}
-	if err := auth.Verify(m.PasswordHash, password); err != nil {
+	if err := s.cfg.Passwords.Verify(ctx, m.PasswordHash, password); err != nil {
+		if errors.Is(err, auth.ErrBusy) || ctx.Err() != nil {
+			return nil, passwordErr(err)
+		}
 		if !errors.Is(err, auth.ErrMismatch) {
 			s.log.ErrorContext(ctx, "a member's password hash does not parse", "member_id", m.ID, "err", err)
 		}
 		return nil, errLogin
 	}
+	if !m.Active() {
+		return nil, errLogin
+	}
 	v := memberView(m)
 	return &v, nil
+}
+
+// errBusy answers a password check or hash that auth.Pool refused.
+var errBusy = aftersale.Errorf(aftersale.ETOOMANY,
+	"the server is checking many passwords at once; try again in a few seconds")
+
+// passwordErr turns auth.ErrBusy into errBusy and leaves other errors.
+func passwordErr(err error) error {
+	if errors.Is(err, auth.ErrBusy) {
+		return errBusy
+	}
+	return err
 }
 
 // PersonalEmail is a personal email a member writes from a task.
@@ -247,6 +274,12 @@ func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe Pers
 	case len(pe.Body) > 100_000:
 		return nil, aftersale.FieldError("body", "must be at most 100,000 characters")
 	}
+	if err := (aftersale.TextRule{Max: 300}).Check("subject", pe.Subject); err != nil {
+		return nil, err
+	}
+	if err := (aftersale.TextRule{Multiline: true}).Check("body", pe.Body); err != nil {
+		return nil, err
+	}
 	c, err := st.CustomerGet(ctx, t.CustomerID)
 	if err != nil {
 		return nil, err
@@ -275,7 +308,11 @@ func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe Pers
 	}
 	mailer := s.cfg.Mailer
 	if m.SMTPURL != "" && s.cfg.MemberMailer != nil {
-		if mailer, err = s.cfg.MemberMailer(m.SMTPURL); err != nil {
+		allow, err := s.AllowPrivateSMTP(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if mailer, err = s.cfg.MemberMailer(m.SMTPURL, allow); err != nil {
 			return nil, fmt.Errorf("the member's SMTP settings: %w", err)
 		}
 		if cl, ok := mailer.(interface{ Close() error }); ok {
@@ -284,6 +321,7 @@ func (s *Service) SendPersonalEmail(ctx context.Context, memberID int64, pe Pers
 	}
 	if err := mailer.Send(ctx, email); err != nil {
 		s.log.WarnContext(ctx, "personal email not sent", "task_id", t.ID, "member_id", m.ID, "err", redact(err))
+		s.noteMalformed(ctx, err, "task_id", t.ID, "message_id", msgID)
 		return nil, aftersale.Errorf(aftersale.ECONFLICT, "the email was not sent: %s", redact(err))
 	}
 	now := s.cfg.Clock.RealNow()

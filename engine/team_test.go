@@ -13,7 +13,7 @@ import (
 // first admin once.
 func TestTeamMembers(t *testing.T) {
 	own := func(c *Config) {
-		c.MemberMailer = func(u string) (aftersale.Mailer, error) {
+		c.MemberMailer = func(u string, _ bool) (aftersale.Mailer, error) {
 			if !strings.HasPrefix(u, "smtp://") {
 				return nil, fmt.Errorf("%s is not an SMTP URL", u)
 			}

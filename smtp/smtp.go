@@ -69,6 +69,7 @@ type config struct {
 	tlsConfig   *tls.Config
 	dkim        *DKIMConfig
 	rate        *rateConfig
+	guard       *guard // WithPublicOnly (guard.go)
 }
 
 type rateConfig struct {
@@ -237,7 +238,11 @@ func (s *Sender) Addr() string { return s.addr }
 // (connecting, TLS, AUTH, the sender address) are temporary whatever the
 // code: they are about the server or the settings, the same for every
 // message, and retrying after they are fixed delivers the mail. A message
-// that cannot be composed or signed is a permanent error. With
+// that cannot be composed or signed is a permanent error, Malformed unless
+// an address is at fault; so is a 5xx reply to DATA that refuses the
+// message's syntax (see malformedReply). A message to an address beyond
+// ASCII (aftersale.NeedsSMTPUTF8) fails permanently, before anything is
+// sent, when the server does not offer SMTPUTF8. With
 // WithDomainRate, a message that would wait too long for its domain's turn
 // is a temporary error.
 func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
@@ -254,7 +259,9 @@ func (s *Sender) Send(ctx context.Context, m *aftersale.Email) error {
 func (s *Sender) prepare(ctx context.Context, m *aftersale.Email, lim *limiter) (*rendered, error) {
 	r, err := render(m, s.cfg.dkim)
 	if err != nil {
-		return nil, &aftersale.DeliveryError{Err: fmt.Errorf("smtp: compose: %w", err)}
+		// Not about the recipient's address: a message of ours that
+		// cannot be built is a bug.
+		return nil, &aftersale.DeliveryError{Malformed: !errors.Is(err, errBadAddress), Err: fmt.Errorf("smtp: compose: %w", err)}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &aftersale.DeliveryError{Temporary: true, Err: err}
@@ -288,9 +295,13 @@ func (s *Sender) sendRendered(ctx context.Context, r *rendered) error {
 			c, err := s.client.DialToSMTPClientWithContext(ctx)
 			if err != nil {
 				s.dropRaw()
-				return s.fail(ctx, fmt.Errorf("smtp: connect to %s: %w", s.addr, err))
+				return s.connectFailed(ctx, err)
 			}
 			s.conn = c
+		}
+		if ok, _ := s.conn.Extension("SMTPUTF8"); r.utf8 && !ok {
+			s.keepOrClose() // nothing was said; the connection serves the next message
+			return &aftersale.DeliveryError{Err: fmt.Errorf("smtp: %w (%s)", errNeedsSMTPUTF8, s.addr)}
 		}
 		err := s.transact(s.conn, r)
 		if err == nil {
@@ -304,6 +315,11 @@ func (s *Sender) sendRendered(ctx context.Context, r *rendered) error {
 		return s.fail(ctx, fmt.Errorf("smtp: send to %s: %w", s.addr, err))
 	}
 }
+
+// errNeedsSMTPUTF8 is the permanent failure of a message to an address
+// beyond ASCII (such as josé@example.com) when the server does not offer
+// SMTPUTF8 (RFC 6531): sending it as 8-bit anyway would break it.
+var errNeedsSMTPUTF8 = errors.New("the recipient's address needs SMTPUTF8, which the server does not offer")
 
 // stage is the step of an SMTP transaction that failed.
 type stage int
@@ -453,7 +469,9 @@ func (s *Sender) fail(ctx context.Context, err error) error {
 }
 
 // classify turns a failure into a DeliveryError. Only a 5xx reply about the
-// message itself, to RCPT TO or DATA, is permanent.
+// message itself, to RCPT TO or DATA, is permanent; a 5xx reply to DATA
+// that refuses the message's syntax (see malformedReply) is also
+// Malformed.
 func classify(err error) *aftersale.DeliveryError {
 	d := &aftersale.DeliveryError{Temporary: true, Err: err}
 	var se *mail.SendError
@@ -467,14 +485,47 @@ func classify(err error) *aftersale.DeliveryError {
 	var tx *txError
 	if errors.As(err, &tx) && (tx.stage == stageRcpt || tx.stage == stageData) && d.Code >= 500 {
 		d.Temporary = false
+		d.Malformed = tx.stage == stageData && te != nil && malformedReply(te.Msg)
 	}
 	return d
+}
+
+// malformedReply says whether the text of a permanent reply to DATA (after
+// the code, with its enhanced status code when there is one) refuses the
+// message's form rather than its sender, recipient or content: status
+// 5.6.x (message content or media, RFC 3463) other than 5.6.7 (an address
+// beyond ASCII, RFC 6531), or words that relays use for a header or line
+// they cannot take, such as Gmail's "not RFC 5322 compliant".
+func malformedReply(msg string) bool {
+	m := strings.ToLower(msg)
+	if strings.HasPrefix(m, "5.6.") && !strings.HasPrefix(m, "5.6.7") {
+		return true
+	}
+	for _, w := range malformedWords {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// malformedWords are lower-case phrases of replies that refuse a
+// message's syntax.
+var malformedWords = []string{
+	"rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822",
+	"line too long", "line is too long", "lines too long", "too long line", "too long a line", "line length",
+	"header too long", "headers too long", "header line too long",
+	"invalid header", "illegal header", "bad header", "malformed", "header syntax", "duplicate header",
+	"invalid mime", "syntax error in header", "message syntax",
 }
 
 // dial is go-mail's dialler: it remembers the network connection so that a
 // cancelled Send can close it, and speaks TLS from the start for smtps.
 func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
+	if s.cfg.guard != nil && s.cfg.guard.public {
+		d.Control = s.cfg.guard.control
+	}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err

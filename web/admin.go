@@ -30,6 +30,7 @@ const (
 	sessionIdleTimeout = 2 * time.Hour
 	// Session keys.
 	keyMember = "member_id"
+	keyEpoch  = "session_epoch" // the member's session epoch at login
 	keyCSRF   = "csrf"
 	keyFlash  = "flash"
 	// csrfField and csrfHeader carry the token of a form and of an htmx
@@ -103,9 +104,15 @@ var adminRouteTable = []adminRoute{
 	{"GET", "/admin/stories/{id}/delete", accessMember, (*Server).adminStoryDeleteConfirm},
 	{"POST", "/admin/stories/{id}/delete", accessMember, (*Server).adminStoryDelete},
 
+	{"GET", "/admin/events", accessMember, (*Server).adminDeadEvents},
+	{"POST", "/admin/events/retry", accessOwner, (*Server).adminDeadEventRetry},
+	{"POST", "/admin/events/discard", accessOwner, (*Server).adminDeadEventDiscard},
+
 	{"GET", "/admin/team", accessMember, (*Server).adminTeam},
 	{"POST", "/admin/team", accessOwner, (*Server).adminTeamAdd},
 	{"POST", "/admin/team/{id}/role", accessOwner, (*Server).adminTeamRole},
+	{"POST", "/admin/team/{id}/active", accessOwner, (*Server).adminTeamActive},
+	{"POST", "/admin/team/settings", accessOwner, (*Server).adminTeamSettings},
 
 	{"GET", "/admin/account", accessMember, (*Server).adminAccount},
 	{"POST", "/admin/account/password", accessMember, (*Server).adminAccountPassword},
@@ -196,7 +203,9 @@ func adminHeaders(w http.ResponseWriter) {
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
 // currentMember returns the logged-in member, or nil. A session of a
-// member who no longer exists is ended.
+// member who no longer exists is ended, and so is one of a deactivated
+// member or one begun before the member's password or role changed (its
+// session epoch is not the member's).
 func (s *Server) currentMember(r *http.Request) *engine.MemberView {
 	ctx := r.Context()
 	id := s.admin.sessions.GetInt64(ctx, keyMember)
@@ -210,6 +219,13 @@ func (s *Server) currentMember(r *http.Request) *engine.MemberView {
 		} else {
 			s.log.ErrorContext(ctx, "admin: load the member", "member_id", id, "err", err)
 		}
+		return nil
+	}
+	if !m.Active || s.admin.sessions.GetInt64(ctx, keyEpoch) != m.SessionEpoch {
+		if err := s.admin.sessions.Destroy(ctx); err != nil {
+			s.log.ErrorContext(ctx, "admin: end a stale session", "member_id", id, "err", err)
+		}
+		s.log.InfoContext(ctx, "admin session ended: the member changed", "member_id", id)
 		return nil
 	}
 	return m

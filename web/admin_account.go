@@ -43,14 +43,17 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminLogin checks the email and password, at most loginMaxFailures
-// failures per email and per client address in loginWindow, and starts
-// the member's session under a new token.
+// failures per account and per client address in loginWindow (each
+// attempt counted before its password is checked), and starts the
+// member's session under a new token. When too many passwords are being
+// checked at once it answers 429 without checking (auth.Pool).
 func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
 	ctx := r.Context()
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	page := loginPage{Email: email, Next: safeNext(r.PostForm.Get("next"))}
 	keys := limitKeys(r, email)
-	if wait, blocked := s.admin.limiter.blocked(keys); blocked {
+	at, wait, ok := s.admin.limiter.reserve(keys)
+	if !ok {
 		s.log.WarnContext(ctx, "admin login refused: too many failures")
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		page.Alert.Error = fmt.Sprintf("Too many failed logins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
@@ -59,22 +62,29 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.Me
 	}
 	m, err := s.cfg.Service.Authenticate(ctx, email, password)
 	if err != nil {
-		if aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
+		switch aftersale.ErrorCode(err) {
+		case aftersale.EUNAUTHORIZED: // the attempt stays counted
+			s.log.InfoContext(ctx, "admin login failed")
+			page.Alert.Error = aftersale.ErrorMessage(err)
+			s.adminPage(w, r, http.StatusUnauthorized, nil, "login.html", "Log in", page)
+		case aftersale.ETOOMANY: // not checked: not counted
+			s.admin.limiter.refund(keys, at)
+			s.log.WarnContext(ctx, "admin login refused: too many password checks at once")
+			w.Header().Set("Retry-After", busyRetryAfter)
+			page.Alert.Error = "The server is checking many passwords at once. Try again in a few seconds."
+			s.adminPage(w, r, http.StatusTooManyRequests, nil, "login.html", "Log in", page)
+		default:
+			s.admin.limiter.refund(keys, at)
 			s.adminError(w, r, nil, err)
-			return
 		}
-		s.admin.limiter.fail(keys)
-		s.log.InfoContext(ctx, "admin login failed")
-		page.Alert.Error = aftersale.ErrorMessage(err)
-		s.adminPage(w, r, http.StatusUnauthorized, nil, "login.html", "Log in", page)
 		return
 	}
 	s.admin.limiter.reset(keys[0])
-	if err := s.admin.sessions.RenewToken(ctx); err != nil {
+	s.admin.limiter.refund(keys[1:], at)
+	if err := s.startSession(ctx, m); err != nil {
 		s.adminError(w, r, nil, err)
 		return
 	}
-	s.admin.sessions.Put(ctx, keyMember, m.ID)
 	s.admin.sessions.Put(ctx, keyCSRF, newToken())
 	s.log.InfoContext(ctx, "admin login", "member_id", m.ID)
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
@@ -103,31 +113,42 @@ func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request, m *engine.
 }
 
 // adminAccountPassword changes the member's password once the current one
-// is checked again (rate limited like a login).
+// is checked again (rate limited like a login). The member's other
+// sessions end; this one goes on under a new token.
 func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
 	ctx := r.Context()
 	f := r.PostForm
 	fail := func(status int, field, msg string) {
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", busyRetryAfter)
+		}
 		s.adminPage(w, r, status, m, "account.html", "Your account", accountPage{Password: alert{Error: msg}, Field: field})
 	}
 	keys := limitKeys(r, m.Email)
-	if _, blocked := s.admin.limiter.blocked(keys); blocked {
+	at, _, ok := s.admin.limiter.reserve(keys)
+	if !ok {
 		fail(http.StatusTooManyRequests, "current", "Too many wrong passwords. Wait 15 minutes and try again.")
 		return
 	}
-	if _, err := s.cfg.Service.Authenticate(ctx, m.Email, f.Get("current")); err != nil {
-		if aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
-			s.adminError(w, r, m, err)
-			return
-		}
-		s.admin.limiter.fail(keys)
-		fail(http.StatusBadRequest, "current", "The current password is wrong.")
-		return
-	}
 	if f.Get("new") != f.Get("confirm") {
+		s.admin.limiter.refund(keys, at)
 		fail(http.StatusBadRequest, "confirm", "The new password and its confirmation differ.")
 		return
 	}
+	if _, err := s.cfg.Service.Authenticate(ctx, m.Email, f.Get("current")); err != nil {
+		switch aftersale.ErrorCode(err) {
+		case aftersale.EUNAUTHORIZED:
+			fail(http.StatusBadRequest, "current", "The current password is wrong.")
+		case aftersale.ETOOMANY:
+			s.admin.limiter.refund(keys, at)
+			fail(http.StatusTooManyRequests, "current", "The server is checking many passwords at once. Try again in a few seconds.")
+		default:
+			s.admin.limiter.refund(keys, at)
+			s.adminError(w, r, m, err)
+		}
+		return
+	}
+	s.admin.limiter.refund(keys, at)
 	if err := s.cfg.Service.SetPassword(ctx, m.ID, f.Get("new")); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
 			s.adminError(w, r, m, err)
@@ -136,7 +157,7 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m 
 		fail(statusOf(aftersale.ErrorCode(err)), "new", aftersale.ErrorMessage(err))
 		return
 	}
-	if err := s.admin.sessions.RenewToken(ctx); err != nil {
+	if err := s.keepSession(ctx, m.ID); err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
@@ -180,9 +201,11 @@ func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *eng
 type teamPage struct {
 	Members []engine.MemberView
 	IsOwner bool
-	Alert   alert
-	Field   string
-	Form    struct{ Email, Name, Role string }
+	// AllowPrivateSMTP is the owners' setting (shown to owners).
+	AllowPrivateSMTP bool
+	Alert            alert
+	Field            string
+	Form             struct{ Email, Name, Role string }
 }
 
 func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, p teamPage) {
@@ -192,6 +215,10 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *engine.Memb
 		return
 	}
 	p.Members, p.IsOwner = list, m.Role == string(aftersale.RoleOwner)
+	if p.AllowPrivateSMTP, err = s.cfg.Service.AllowPrivateSMTP(r.Context()); err != nil {
+		s.adminError(w, r, m, err)
+		return
+	}
 	if p.Form.Role == "" {
 		p.Form.Role = string(aftersale.RoleAssistant)
 	}
@@ -245,7 +272,7 @@ func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine
 		if x.ID == id {
 			target = &list[i]
 		}
-		if x.Role == string(aftersale.RoleOwner) {
+		if x.Role == string(aftersale.RoleOwner) && x.Active {
 			owners++
 		}
 	}
@@ -271,6 +298,12 @@ func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine
 		}
 		s.teamPage(w, r, m, statusOf(aftersale.ErrorCode(err)), teamPage{Alert: alert{Error: aftersale.ErrorMessage(err)}})
 		return
+	}
+	if id == m.ID { // the owner's own role: this session goes on
+		if err := s.keepSession(ctx, m.ID); err != nil {
+			s.adminError(w, r, m, err)
+			return
+		}
 	}
 	s.log.InfoContext(ctx, "admin changed a role", "member_id", m.ID, "target_member_id", id, "role", role)
 	s.flash(ctx, target.Name+" is "+label(role)+" now.")

@@ -220,6 +220,12 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 	for k, c := range broadcastRouteCases(bc.ID) {
 		cases[k] = c
 	}
+	for k, c := range deadEventRouteCases(t, e) {
+		cases[k] = c
+	}
+	for k, c := range teamAccessRouteCases(helper.ID) {
+		cases[k] = c
+	}
 	cases["GET /admin/customers/{email}/export"] = routeCase{path: "/admin/customers/buyer@example.com/export", status: 200}
 	cases["POST /admin/customers/{email}/erase"] = routeCase{path: "/admin/customers/gone@example.com/erase", form: url.Values{"confirm": {"gone@example.com"}}, status: 303}
 

@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// Login rate limits: at most loginMaxFailures failed logins per email and
-// per client IP address within loginWindow. The counts are kept in memory,
-// per node: with several nodes behind a load balancer, each node allows
-// that many.
+// Login rate limits: at most loginMaxFailures failed logins per account
+// (the email, trimmed and lower-cased) and per client IP address within
+// loginWindow. Each attempt is counted before its password is checked
+// (limiter.reserve) and given back when it succeeds, so concurrent
+// attempts cannot pass the limit. The counts are kept in memory, per node:
+// with several nodes behind a load balancer, each node allows that many.
 const (
 	loginMaxFailures = 5
 	loginWindow      = 15 * time.Minute
@@ -137,4 +139,40 @@ func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)
+}
+
+// reserve records an attempt under every key unless one of them has
+// reached the limit already, as allow does, in one step: concurrent
+// attempts cannot all pass a check made before any is recorded. It returns
+// the time the attempt was recorded at, for refund.
+func (l *limiter) reserve(keys []string) (at time.Time, wait time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if wait, blocked := l.blockedLocked(keys, now); blocked {
+		return time.Time{}, wait, false
+	}
+	l.failLocked(keys, now)
+	return now, 0, true
+}
+
+// refund takes back an attempt that reserve recorded at at under the keys
+// (one each): a login that succeeded, or one that was not checked.
+func (l *limiter) refund(keys []string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		list := l.fails[k]
+		for i := len(list) - 1; i >= 0; i-- {
+			if list[i].Equal(at) {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(l.fails, k)
+		} else {
+			l.fails[k] = list
+		}
+	}
 }

@@ -1,0 +1,134 @@
+package app_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+// TestMemberSMTPOnLoopback: a member's own SMTP server on 127.0.0.1 (a real
+// one) is refused, without a connection, until an owner allows private
+// addresses; then the personal email goes through it. The install's own
+// server (AFTERSALE_SMTP_URL, on loopback here too) is never refused. A
+// closed port and an open port that does not speak SMTP give the member
+// the same answer.
+func TestMemberSMTPOnLoopback(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1, withTeam)
+	svc, ctx := b.app.Service(), context.Background()
+	st := svc.Store()
+	own := smtptest.Start(t)
+	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
+		Password: "long enough pw", SMTPURL: "smtp://" + own.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := svc.AddMember(ctx, engine.NewMember{Email: "bob@shop.example", Name: "Bob", Role: "assistant", Password: "long enough pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "pm@example.com", Name: "Pat"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := func() int64 {
+		tk, err := st.TaskCreate(ctx, &aftersale.Task{CustomerID: c.ID, Kind: aftersale.TaskPersonalEmail, Title: "Write to Pat",
+			Assignee: "assistant", Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.ID
+	}
+	send := func(memberID int64, subject string) error {
+		_, err := svc.SendPersonalEmail(ctx, memberID, engine.PersonalEmail{TaskID: task(), Subject: subject, Body: "Hi Pat"})
+		return err
+	}
+	const uniform = "could not connect to the SMTP server"
+
+	err = send(ada.ID, "Refused")
+	if aftersale.ErrorCode(err) != aftersale.ECONFLICT || !strings.Contains(aftersale.ErrorMessage(err), uniform) {
+		t.Fatalf("a member's server on 127.0.0.1: %v, want ECONFLICT %q", err, uniform)
+	}
+	if strings.Contains(aftersale.ErrorMessage(err), "127.0.0.1") {
+		t.Errorf("the answer names the address: %v", err)
+	}
+	if n := own.Sessions(); n != 0 {
+		t.Fatalf("the member's server on loopback was reached (%d sessions)", n)
+	}
+	// The install's server, on loopback too, is the operator's: not refused.
+	if err := send(bob.ID, "Through the install"); err != nil {
+		t.Fatalf("a personal email through the install's server on 127.0.0.1: %v", err)
+	}
+	findBySubject(t, b, "Through the install")
+
+	allowed, err := svc.AllowPrivateSMTP(ctx)
+	if err != nil || allowed {
+		t.Fatalf("AllowPrivateSMTP before an owner set it: %v, %v; want off", allowed, err)
+	}
+	if err := svc.SetAllowPrivateSMTP(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(ada.ID, "Allowed now"); err != nil {
+		t.Fatalf("a member's server on 127.0.0.1 once allowed: %v", err)
+	}
+	msgs, err := own.WaitFor(1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msgs[0].Header.Get("Subject"); got != "Allowed now" {
+		t.Errorf("the member's server got %q", got)
+	}
+
+	// Allowed or not, the answer does not tell a closed port from an open
+	// one that is not SMTP.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	notSMTP, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notSMTP.Close()
+	go func() {
+		for {
+			conn, err := notSMTP.Accept()
+			if err != nil {
+				return
+			}
+			conn.Write([]byte("\x00\x00\x00\x08postgres?\r\n"))
+			conn.Close()
+		}
+	}()
+	var answers []string
+	for _, allow := range []bool{true, false} {
+		if err := svc.SetAllowPrivateSMTP(ctx, allow); err != nil {
+			t.Fatal(err)
+		}
+		for _, addr := range []string{closedAddr, notSMTP.Addr().String()} {
+			if err := svc.UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
+				t.Fatal(err)
+			}
+			err := send(ada.ID, "Probe")
+			if err == nil {
+				t.Fatalf("a personal email through %s was sent", addr)
+			}
+			answers = append(answers, aftersale.ErrorMessage(err))
+		}
+	}
+	for _, a := range answers {
+		if a != answers[0] || !strings.Contains(a, uniform) {
+			t.Errorf("answers %q; want one and the same, saying %q", answers, uniform)
+			break
+		}
+	}
+}
