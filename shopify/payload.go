@@ -17,7 +17,6 @@ type order struct {
 	ContactEmail    jstr       `json:"contact_email"`
 	CreatedAt       jstr       `json:"created_at"`
 	ProcessedAt     jstr       `json:"processed_at"`
-	UpdatedAt       jstr       `json:"updated_at"`
 	CancelledAt     jstr       `json:"cancelled_at"`
 	Currency        jstr       `json:"currency"`
 	TotalPrice      jstr       `json:"total_price"`

@@ -21,6 +21,12 @@
 // Register one of orders/create and orders/paid, not both: each delivery has
 // its own webhook id, so both would place the same order twice.
 //
+// The topic header is not signed, so the body must match it (see
+// checkTopic): orders/cancelled needs a cancelled_at, refunds/create a refund (id,
+// order_id, refund lines or transactions), a fulfillment topic a
+// fulfillment (order_id and status). A mismatch answers 400 and stores
+// nothing.
+//
 // Any other topic is answered and ignored. Set AFTERSALE_SHOPIFY_SECRET to
 // the secret Shopify signs the webhooks with: the app's client secret (API
 // secret key) for webhooks an app registers, or the signing key shown under
@@ -90,7 +96,7 @@ func (d *Decoder) Verify(body []byte, h http.Header) error {
 }
 
 // Event maps a verified webhook to one event. The topic is the
-// X-Shopify-Topic header. It returns (nil, reason, nil) for topics or
+// X-Shopify-Topic header, and the body must be of that topic's kind. It returns (nil, reason, nil) for topics or
 // payloads that are deliberately ignored, and an EINVALID *aftersale.Error
 // naming the field for malformed JSON or a payload missing what the topic
 // needs. A returned event has passed Validate.
@@ -111,6 +117,9 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	case len(id) > 190:
 		return nil, "", aftersale.FieldError(HeaderWebhookID, "header must be at most 190 characters")
 	}
+	if err := checkTopic(topic, body); err != nil {
+		return nil, "", err
+	}
 	ev = &aftersale.Event{ID: "shopify:" + id, Source: Source}
 	switch topic {
 	case "orders/create", "orders/paid":
@@ -125,6 +134,9 @@ func (d *Decoder) Event(body []byte, h http.Header) (ev *aftersale.Event, ignore
 	if err != nil || ignored != "" {
 		return nil, ignored, err
 	}
+	// A platform answered 400 retries and in the end turns the webhook
+	// off: a stray control character is taken as a space (CleanTexts).
+	ev.CleanTexts()
 	if err := ev.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -204,7 +216,9 @@ func (d *Decoder) orderCancelled(ev *aftersale.Event, body []byte) error {
 	if o.ID == "" {
 		return aftersale.FieldError("id", "is required")
 	}
-	at, err := d.when("cancelled_at", o.CancelledAt, "updated_at", o.UpdatedAt)
+	// cancelled_at is there (checkTopic): an order that is not cancelled
+	// must not be cancelled by a body resent under this topic.
+	at, err := d.when("cancelled_at", o.CancelledAt, "", "")
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ func (d *Decoder) order(body []byte, topic string) (*aftersale.Event, string, er
 	if err := decode(body, &o); err != nil {
 		return nil, "", err
 	}
+	if err := checkOrderBody(topic, &o); err != nil {
+		return nil, "", err
+	}
 	status := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(o.Status)), "wc-")
 	var typ aftersale.EventType
 	switch status {
