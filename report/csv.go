@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 	"math"
 	"strconv"
@@ -13,7 +12,7 @@ import (
 // performance of a point with no response is left empty, as its quadrant
 // is.
 func WriteIPACSV(w io.Writer, points []Point) error {
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	cw.Write([]string{"quality", "label", "importance", "performance", "responses", "quadrant"})
 	for _, p := range points {
 		perf := ""
@@ -32,7 +31,7 @@ func WriteIPACSV(w io.Writer, points []Point) error {
 // answers, and NPS and CSAT with 3 decimals; NPS is left empty for a month
 // with no NPS answer, CSAT for a month with no performance rating.
 func WritePeriodsCSV(w io.Writer, periods []Period) error {
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	cw.Write([]string{"month", "responses", "nps", "csat"})
 	for _, p := range periods {
 		nps, csat := "", ""

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -144,7 +143,7 @@ func ratio(a, b int) float64 {
 // WriteFunnelCSV writes the funnel's stages, then its rates, as CSV:
 // stage,orders,rate rows followed by metric,value rows.
 func WriteFunnelCSV(w io.Writer, f *Funnel) error {
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	rows := [][]string{{"stage", "orders", "rate"}}
 	for _, st := range f.Stages {
 		rows = append(rows, []string{st.Name, strconv.Itoa(st.Count), fmt.Sprintf("%.3f", st.Rate)})

@@ -5,11 +5,11 @@ package web
 // dashboard's Insiders panel.
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/report"
 )
 
 // insidersJSON is the insiders report as the API shows it; redeem_rate is
@@ -45,7 +45,7 @@ func newInsidersJSON(r *engine.InsidersReport) insidersJSON {
 // writeInsidersCSV writes the insiders report as CSV with the header
 // metric,value: one row per figure (redeem_rate 0..1, 3 decimals).
 func writeInsidersCSV(w io.Writer, r *engine.InsidersReport) error {
-	cw := csv.NewWriter(w)
+	cw := report.NewCSVWriter(w)
 	_ = cw.Write([]string{"metric", "value"})
 	for _, row := range [][2]string{
 		{"codes_issued", strconv.Itoa(r.Issued)},

@@ -8,7 +8,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"io"
 	"math"
 	"mime"
@@ -181,7 +180,7 @@ func newReturnsReportJSON(rows []engine.ReasonRow) returnsReportJSON {
 // writeReasonsCSV writes the return reasons as CSV with the header
 // reason,returns,refunds,exchanges,share (share 0..1, 3 decimals).
 func writeReasonsCSV(w io.Writer, rows []engine.ReasonRow) error {
-	cw := csv.NewWriter(w)
+	cw := report.NewCSVWriter(w)
 	_ = cw.Write([]string{"reason", "returns", "refunds", "exchanges", "share"})
 	for _, r := range rows {
 		_ = cw.Write([]string{r.Reason, strconv.Itoa(r.Returns), strconv.Itoa(r.Refunds), strconv.Itoa(r.Exchanges),
