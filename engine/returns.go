@@ -195,28 +195,36 @@ func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput)
 	if len(key) < 8 || len(key) > 64 {
 		return nil, aftersale.Errorf(aftersale.EINVALID, "the form is incomplete; reload the page and try again")
 	}
-	var items []aftersale.ReturnItem
-	for _, it := range in.Items {
-		if it.Quantity <= 0 {
-			continue
-		}
-		i := slices.IndexFunc(o.Items, func(x aftersale.Item) bool { return x.SKU == it.SKU })
-		if i < 0 {
-			return nil, aftersale.Errorf(aftersale.EINVALID, "item %q is not part of this order", it.SKU)
-		}
-		if max := max(o.Items[i].Quantity, 1); it.Quantity > max {
-			return nil, aftersale.Errorf(aftersale.EINVALID, "you can send back at most %d of %s", max, o.Items[i].Name)
-		}
-		items = append(items, aftersale.ReturnItem{SKU: it.SKU, Name: o.Items[i].Name, Quantity: it.Quantity})
+	// The same form again is the same return, whatever is left now.
+	evID := "return-page-" + o.ExternalID + "-" + key
+	if r, err := s.cfg.Store.ReturnGetByEventID(ctx, evID); err == nil {
+		return s.loadReturnView(ctx, r)
+	} else if !aftersale.IsNotFound(err) {
+		return nil, err
 	}
-	if len(items) == 0 {
+	var chosen []aftersale.ReturnItem
+	for _, it := range in.Items {
+		if it.Quantity > 0 {
+			chosen = append(chosen, aftersale.ReturnItem{SKU: it.SKU, Quantity: it.Quantity})
+		}
+	}
+	if len(chosen) == 0 {
 		return nil, aftersale.Errorf(aftersale.EINVALID, "Choose at least one item to send back.")
+	}
+	earlier, err := s.cfg.Store.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
+	if err != nil {
+		return nil, err
+	}
+	earlier = slices.DeleteFunc(earlier, func(r *aftersale.Return) bool { return r.EventID == evID }) // the same form again
+	items, err := o.BoundReturn(&aftersale.ReturnFacts{Items: chosen}, earlier)
+	if err != nil {
+		return nil, pageError(err)
 	}
 	if !slices.Contains(s.ReturnPolicy().Reasons, in.Reason) {
 		return nil, aftersale.Errorf(aftersale.EINVALID, "Choose a reason from the list.")
 	}
 	ev := &aftersale.Event{
-		ID: "return-page-" + o.ExternalID + "-" + key, Type: aftersale.EventReturnRequested, OccurredAt: s.cfg.Clock.RealNow(), Source: "page",
+		ID: evID, Type: aftersale.EventReturnRequested, OccurredAt: s.cfg.Clock.RealNow(), Source: "page",
 		Return: &aftersale.ReturnFacts{OrderID: o.ExternalID, Reason: in.Reason, Items: items, Resolution: in.Resolution, Comment: strings.TrimSpace(in.Comment)},
 	}
 	if err := ev.Validate(); err != nil {
@@ -226,10 +234,51 @@ func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput)
 		return nil, err
 	}
 	r, err := s.cfg.Store.ReturnGetByEventID(ctx, ev.ID)
-	if err != nil {
+	if aftersale.IsNotFound(err) {
+		return nil, aftersale.ErrAllReturned // another return took the units first
+	} else if err != nil {
 		return nil, err
 	}
 	return s.loadReturnView(ctx, r)
+}
+
+// pageError is err without the field name, for a customer's page: "Only 1
+// more of Shoes can be sent back", not "return.items[0].quantity: ...".
+func pageError(err error) error {
+	var e *aftersale.Error
+	if errors.As(err, &e) && e.Field != "" {
+		return aftersale.Errorf(e.Code, "%s", e.Message)
+	}
+	return err
+}
+
+// CheckReturn refuses, at the door, a return.requested event that asks
+// for more than is left of its order (see aftersale.Order.BoundReturn):
+// EINVALID naming the field, or ECONFLICT when everything on the order is
+// already being returned. An event about an order not known yet, and an
+// event whose return is recorded already (a resend), pass: the return is
+// bounded again when the event is applied.
+func (s *Service) CheckReturn(ctx context.Context, ev *aftersale.Event) error {
+	if ev.Type != aftersale.EventReturnRequested || ev.Return == nil {
+		return nil
+	}
+	o, err := s.cfg.Store.OrderGetByExternalID(ctx, ev.OrderRef())
+	if aftersale.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	earlier, err := s.cfg.Store.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
+	if err != nil {
+		return err
+	}
+	for _, r := range earlier {
+		if r.EventID == ev.ID {
+			return nil
+		}
+	}
+	_, err = o.BoundReturn(ev.Return, earlier)
+	return err
 }
 
 // ReturnStatusPage shows the return a customer's status link names.
@@ -427,36 +476,24 @@ func returnRefund(r *aftersale.Return) *aftersale.RefundFacts {
 }
 
 // recordReturn stores the return a return.requested event opens, its items
-// named from the order (the whole order when the event names none).
-func recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
+// named from the order (the whole order when the event names none), and
+// bounded to what is left of the order (aftersale.Order.BoundReturn): a
+// return that asks for more is not recorded (created is false) and is
+// logged, as the door refuses it when the order is known by then.
+func (s *Service) recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
 	rf := ev.Return
-	var items []aftersale.ReturnItem
-	name := func(sku string) string {
-		for _, it := range order.Items {
-			if it.SKU == sku {
-				return it.Name
-			}
-		}
-		return ""
+	earlier, err := tx.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID})
+	if err != nil {
+		return nil, false, err
 	}
-	for _, it := range rf.Items {
-		if it.Name == "" {
-			it.Name = name(it.SKU)
-		}
-		it.Quantity = max(it.Quantity, 1)
-		items = append(items, it)
-	}
-	for _, sku := range rf.SKUs {
-		if i := slices.IndexFunc(items, func(x aftersale.ReturnItem) bool { return x.SKU == sku }); i >= 0 {
-			items[i].Quantity++
-			continue
-		}
-		items = append(items, aftersale.ReturnItem{SKU: sku, Name: name(sku), Quantity: 1})
-	}
-	if len(items) == 0 {
-		for _, it := range order.Items {
-			items = append(items, aftersale.ReturnItem{SKU: it.SKU, Name: it.Name, Quantity: max(it.Quantity, 1)})
-		}
+	earlier = slices.DeleteFunc(earlier, func(r *aftersale.Return) bool { return r.EventID == ev.ID }) // applied again
+	items, err := order.BoundReturn(rf, earlier)
+	if code := aftersale.ErrorCode(err); code == aftersale.EINVALID || code == aftersale.ECONFLICT {
+		s.log.WarnContext(ctx, "return not recorded: it asks for more than is left of the order",
+			"event_id", ev.ID, "order_id", order.ID, "reason", aftersale.ErrorMessage(err))
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
 	}
 	resolution := rf.Resolution
 	if resolution == "" {

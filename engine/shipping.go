@@ -95,7 +95,7 @@ func (s *Service) deliveryDue(carrier string, shipped time.Time) time.Time {
 // going: the customer keeps the rest. A second return of the same order gets the
 // return journeys' steps again, keyed by the return.
 func (p *planner) returnRequested(ctx context.Context) ([]*aftersale.Step, error) {
-	r, created, err := recordReturn(ctx, p.tx, p.event, p.order, p.now)
+	r, created, err := p.svc.recordReturn(ctx, p.tx, p.event, p.order, p.now)
 	if err != nil || !created {
 		return nil, err
 	}

@@ -77,6 +77,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == aftersale.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
 	}
+	s.noteUnavailable(w, r, err)
 	s.render(w, r, statusOf(code), tmplMessage, pageView{Title: "Something is not right", Error: aftersale.ErrorMessage(err)})
 }
 

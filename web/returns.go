@@ -8,7 +8,6 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -85,10 +84,7 @@ func (s *Server) handleReturnsFind(w http.ResponseWriter, r *http.Request) {
 // email address or an order number exists.
 func (s *Server) handleReturnsFindPost(w http.ResponseWriter, r *http.Request) {
 	if wait, ok := s.returnsLimiter.allow([]string{"ip:" + clientIP(r)}); !ok {
-		mins := int(math.Ceil(wait.Minutes()))
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		msg := "You have tried to find an order many times in a short while. Please wait " + plural(mins, "minute") + " and try again."
-		s.render(w, r, http.StatusTooManyRequests, tmplMessage, pageView{Title: "Please wait a moment", Error: msg})
+		s.tooManyLookups(w, r, wait, "You have tried to find an order many times in a short while.")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -96,7 +92,20 @@ func (s *Server) handleReturnsFindPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, tmplReturnsFind, pageView{Title: "Return or exchange an item", Error: "We could not read the form. Please try again."})
 		return
 	}
-	token, err := s.cfg.Service.FindReturnOrder(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("order"))
+	// Counted per order number and email too, before the lookup (so that
+	// concurrent guesses cannot pass together) and given back when it
+	// finds the order (returns_limit.go).
+	email, number := r.PostForm.Get("email"), r.PostForm.Get("order")
+	targets := returnsTargetKeys(email, number)
+	at, wait, ok := s.returnsMisses.reserve(targets)
+	if !ok {
+		s.tooManyLookups(w, r, wait, "There have been many tries to find this order in a short while.")
+		return
+	}
+	token, err := s.cfg.Service.FindReturnOrder(r.Context(), email, number)
+	if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
+		s.returnsMisses.refund(targets, at) // found, or not a guess
+	}
 	switch code := aftersale.ErrorCode(err); {
 	case err == nil:
 		http.Redirect(w, r, "/returns/"+url.PathEscape(token), http.StatusSeeOther)
@@ -116,6 +125,7 @@ func (s *Server) returnsError(w http.ResponseWriter, r *http.Request, err error)
 	if code == aftersale.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
 	}
+	s.noteUnavailable(w, r, err)
 	msg := aftersale.ErrorMessage(err)
 	if code == aftersale.EUNAUTHORIZED {
 		msg = sentence(msg) + " Look up your order again to start a return."
@@ -142,11 +152,15 @@ func (s *Server) handleReturnChoose(w http.ResponseWriter, r *http.Request) {
 func newReturnChoose(st *engine.ReturnStart) *returnChoose {
 	c := &returnChoose{OrderID: st.Order.Ref(), FirstName: firstName(st.Customer.Name), Reasons: st.Policy.Reasons,
 		Resolution: aftersale.ResolutionRefund, Key: formKey(), WindowDays: st.Policy.WindowDays}
-	refunded := st.Order.RefundedUnits(st.Order.Refunded.Items)
+	earlier := make([]*aftersale.Return, len(st.Returns))
+	for i, rv := range st.Returns {
+		earlier[i] = rv.Return
+	}
+	// What was refunded, or is in a return already, cannot be sent back again.
+	left := st.Order.ReturnableUnits(earlier)
 	for i, it := range st.Order.Items {
-		// What was refunded already cannot be sent back for the money again.
-		if left := max(it.Quantity, 1) - refunded[i]; left > 0 {
-			c.Items = append(c.Items, returnItemRow{SKU: it.SKU, Name: it.Name, Kind: string(it.Kind), Max: left})
+		if left[i] > 0 {
+			c.Items = append(c.Items, returnItemRow{SKU: it.SKU, Name: it.Name, Kind: string(it.Kind), Max: left[i]})
 		}
 	}
 	for _, rv := range st.Returns {
@@ -158,6 +172,10 @@ func newReturnChoose(st *engine.ReturnStart) *returnChoose {
 		c.Closed = "This order has been refunded already, so there is nothing to send back."
 	case aftersale.OrderCancelled:
 		c.Closed = "This order was cancelled, so there is nothing to send back."
+	default:
+		if len(c.Items) == 0 {
+			c.Closed = "Everything on this order is already being returned."
+		}
 	}
 	return c
 }
@@ -219,6 +237,9 @@ func readReturnForm(c *returnChoose, f url.Values) (in engine.ReturnInput, msg s
 			return in, "The number of " + it.Name + " to send back must be a whole number."
 		}
 		it.Qty = n
+		if n > it.Max {
+			return in, "You can send back at most " + strconv.Itoa(it.Max) + " of " + it.Name + "."
+		}
 		if n > 0 {
 			in.Items = append(in.Items, aftersale.ReturnItem{SKU: it.SKU, Quantity: n})
 		}
