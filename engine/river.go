@@ -302,12 +302,14 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 }
 
 // quiet returns l, or the fallback raised to warnings only: River logs
-// every maintenance run at info level.
+// every maintenance run at info level. Either way River's complaints
+// about its own cancelled context, as it stops, are lowered to info
+// (stopQuiet).
 func quiet(l, fallback *slog.Logger) *slog.Logger {
 	if l != nil {
-		return l
+		return slog.New(stopQuiet{l.Handler()})
 	}
-	return slog.New(levelFilter{fallback.Handler(), slog.LevelWarn})
+	return slog.New(stopQuiet{levelFilter{fallback.Handler(), slog.LevelWarn}})
 }
 
 type levelFilter struct {

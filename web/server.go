@@ -58,6 +58,12 @@ type Server struct {
 	// returnsLimiter counts the order lookups of the public returns page
 	// per client address.
 	returnsLimiter *limiter
+	// returnsMisses counts the failed order lookups of the returns page
+	// per order number and email address (returns_limit.go).
+	returnsMisses *limiter
+	// health remembers a store that refused writes (a full disk), for
+	// /healthz (unavailable.go).
+	health storeHealth
 }
 
 // NewServer builds the routes. ready reports whether the service is ready
@@ -76,7 +82,7 @@ func NewServer(cfg Config, ready func() bool) *Server {
 		cfg.PhoneRegion = "US"
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), ready: ready,
-		returnsLimiter: newLimiter(returnsMaxTries, returnsWindow)}
+		returnsLimiter: newLimiter(returnsMaxTries, returnsWindow), returnsMisses: newLimiter(returnsMaxMisses, returnsWindow)}
 	s.routes()
 	return s
 }
@@ -100,9 +106,7 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /api/v1/reports/"+name, s.api(s.handleReport(name)))
 		s.mux.Handle("GET /api/v1/reports/"+name+".csv", s.api(s.handleReportCSV(name)))
 	}
-	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, aftersale.Errorf(aftersale.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
-	}))
+	s.mux.Handle(apiCatchAll, s.api(s.handleAPINoRoute))
 
 	for _, name := range []string{"shopify", "stripe", "woocommerce"} {
 		s.mux.HandleFunc("POST /webhooks/"+name, s.handleWebhook(name))
@@ -134,7 +138,7 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(s.watchWrites(w, r), r)
 }
 
 // Serve answers on the listener until Shutdown.
@@ -165,6 +169,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil && !s.ready() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return
+	}
+	if msg, down := s.health.down(); down {
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": msg})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -206,6 +215,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case aftersale.ETOOMANY:
 		return http.StatusTooManyRequests
+	case aftersale.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -221,6 +232,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == aftersale.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
+	s.noteUnavailable(w, r, err)
 	writeJSON(w, statusOf(code), body)
 }
 
