@@ -17,6 +17,13 @@ type Store interface {
 	// Update runs fn in one write transaction, committed when fn returns nil
 	// and rolled back otherwise. fn must not use the Store itself, only tx.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// UpdateLazy is Update whose commit does not wait for the disk: it
+	// survives the process's crash (kill -9), but a crash of the machine
+	// or of the database server may undo it (SQLite commits it with
+	// synchronous=NORMAL, PostgreSQL with synchronous_commit off). It is
+	// for records whose loss costs a repeat, not data: an email recorded
+	// as handed over, which would otherwise be sent twice.
+	UpdateLazy(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// InboxAppend stores events as they are received, to be processed
 	// later, in one durable transaction, and reports for each whether it
 	// is new. An event is not new when an event with its ID is in the inbox,

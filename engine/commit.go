@@ -180,15 +180,26 @@ const recordLinger = 2 * time.Millisecond
 // transactions, each waiting recordLinger for company.
 func newCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
 	return newBatcher(n, recordLinger, func(ctx context.Context, fns []txFunc) []result[struct{}] {
-		return updateAll(ctx, store, fns)
+		return updateAll(ctx, store.Update, fns)
 	})
 }
 
-// updateAll runs fns in one transaction, or, if that fails and there is
-// more than one, each in its own, so one bad request cannot fail the others.
-func updateAll(ctx context.Context, store aftersale.Store, fns []txFunc) []result[struct{}] {
+// newLazyCommitter returns a batcher that runs txFuncs in shared
+// UpdateLazy transactions, at once (no linger): for the records of emails
+// just handed over (handover.go), which a hand-off slot waits for, and
+// which must survive a crash of the process, not of the machine.
+func newLazyCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
+	return newBatcher(n, 0, func(ctx context.Context, fns []txFunc) []result[struct{}] {
+		return updateAll(ctx, store.UpdateLazy, fns)
+	})
+}
+
+// updateAll runs fns in one transaction of update (the store's Update or
+// UpdateLazy), or, if that fails and there is more than one, each in its
+// own, so one bad request cannot fail the others.
+func updateAll(ctx context.Context, update func(context.Context, func(context.Context, aftersale.Tx) error) error, fns []txFunc) []result[struct{}] {
 	res := make([]result[struct{}], len(fns))
-	err := store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	err := update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		for _, fn := range fns {
 			if err := fn(ctx, tx); err != nil {
 				return err
@@ -203,7 +214,7 @@ func updateAll(ctx context.Context, store aftersale.Store, fns []txFunc) []resul
 		return res
 	}
 	for i, fn := range fns {
-		res[i].err = store.Update(ctx, fn)
+		res[i].err = update(ctx, fn)
 	}
 	return res
 }

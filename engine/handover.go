@@ -13,8 +13,9 @@ import (
 const DefaultHandOvers = 8
 
 // An email handed to the Mailer is recorded as soon as the Mailer returns,
-// in a commit of its own (shared with the others waiting, see batcher),
-// before the step it belongs to finishes. The slots bound the emails
+// in a commit of its own (shared with the others waiting, see batcher, but
+// without the step outcomes' linger: its slot waits for it), before the
+// step it belongs to finishes. The slots bound the emails
 // between the two: taken before the hand-off, freed when the record
 // commits. A crash (kill -9) loses at most the records of the emails
 // holding a slot, so it resends at most Config.HandOvers emails (one per
@@ -34,6 +35,22 @@ func (s *Service) handOver(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// sendHolding hands m to the Mailer while holding the hand-off slot that
+// release frees. If Send panics (a bug; the job runner recovers it), the
+// slot is freed before the panic goes on: a slot lost per panic would in
+// the end stop all mail.
+func (s *Service) sendHolding(ctx context.Context, m *aftersale.Email, release func()) error {
+	returned := false
+	defer func() {
+		if !returned {
+			release()
+		}
+	}()
+	err := s.cfg.Mailer.Send(ctx, m)
+	returned = true
+	return err
+}
+
 // recordHandedOver records msg, just handed to the Mailer, at once, and
 // frees its slot (release) once the record is committed or has failed. It
 // does not wait: the job goes on meanwhile. A failed record is logged; the
@@ -44,8 +61,11 @@ func (s *Service) recordHandedOver(ctx context.Context, msg *aftersale.Message, 
 	ctx = context.WithoutCancel(ctx)
 	enqueue, cancel := context.WithTimeout(ctx, recordWait)
 	defer cancel()
-	wait := s.commit.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
-		return writeMessages(ctx, tx, []*aftersale.Message{msg}, false)
+	wait := s.handed.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
+		// A customer erased meanwhile (by another node, whose erase
+		// gate this send did not hold) is not written again: the
+		// erase has removed their address, and their steps are over.
+		return writeMessages(ctx, tx, []*aftersale.Message{msg}, true)
 	})
 	go func() {
 		defer release()

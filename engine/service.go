@@ -112,6 +112,9 @@ type Service struct {
 	log      *slog.Logger
 	enqueuer enqueuer
 	commit   *batcher[txFunc, struct{}]
+	// handed records the emails just handed to the Mailer (handover.go)
+	// in lazy commits without linger, since a hand-off slot waits on each.
+	handed *batcher[txFunc, struct{}]
 	inbox    *batcher[*aftersale.StoredEvent, bool]
 	proc     *processor
 	gate     eraseGate // keeps sends from overlapping an erase (privacy.go)
@@ -186,6 +189,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, handovers: make(chan struct{}, cfg.HandOvers)}
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
+	s.handed = newLazyCommitter(cfg.Store, cfg.IngestCommitters)
 	s.inbox = newInbox(cfg.Store, cfg.IngestCommitters)
 	s.proc = newProcessor(s)
 	return s, nil
@@ -195,6 +199,7 @@ func NewService(cfg Config) (*Service, error) {
 // HTTP server has stopped taking requests.
 func (s *Service) Close() {
 	s.inbox.close()
+	s.handed.close()
 	s.commit.close()
 }
 

@@ -168,6 +168,18 @@ func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx afters
 	})
 }
 
+// UpdateLazy is Update with synchronous_commit off for the transaction:
+// the commit returns before its WAL reaches the disk; see
+// aftersale.Store.
+func (db *DB) UpdateLazy(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
+	return runTx(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return wrap("lazy commit", err)
+		}
+		return fn(ctx, &Tx{queries: queries{q: tx}, tx: tx})
+	})
+}
+
 // Tx is the transaction given to the function run by (*DB).Update. It
 // implements aftersale.Tx.
 type Tx struct {

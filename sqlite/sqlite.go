@@ -18,6 +18,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -197,6 +198,37 @@ func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx afters
 	})
 }
 
+// UpdateLazy is Update committed with synchronous=NORMAL: in WAL mode the
+// commit is written to the file but not synced, so it survives the
+// process's crash, not necessarily a power loss; see aftersale.Store. It
+// runs on a connection of its own, set back to synchronous=FULL after
+// (or dropped from the pool if that fails).
+func (db *DB) UpdateLazy(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) (err error) {
+	conn, err := db.pool.Conn(ctx)
+	if err != nil {
+		return unavailable(fmt.Errorf("sqlite: lazy update: %w", err))
+	}
+	defer func() {
+		// Back to FULL even if ctx ended: the next user of the
+		// connection must get a durable commit.
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
+		if rerr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn }) // drop it
+			if err == nil {
+				err = fmt.Errorf("sqlite: lazy update: %w", rerr)
+			}
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return unavailable(fmt.Errorf("sqlite: lazy update: %w", err))
+	}
+	return runTx(ctx, conn, db.stmts, false, func(q *queries) error {
+		q.inbox = db.inbox
+		return fn(ctx, &Tx{queries: *q})
+	})
+}
+
 // Tx is the transaction given to the function run by (*DB).Update. It
 // implements aftersale.Tx.
 type Tx struct {
@@ -241,7 +273,7 @@ func (q *queries) atomic(ctx context.Context, readOnly bool, fn func(q *queries)
 }
 
 // runTx runs fn in a new transaction on pool.
-func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(q *queries) error) (err error) {
+func runTx(ctx context.Context, pool txBeginner, stmts *stmtCache, readOnly bool, fn func(q *queries) error) (err error) {
 	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return unavailable(fmt.Errorf("sqlite: begin: %w", err))
@@ -262,6 +294,11 @@ func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, f
 		return unavailable(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// txBeginner is the pool, or one connection of it (UpdateLazy).
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
 // wrap turns a driver error into an internal error naming the operation;

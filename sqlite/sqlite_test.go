@@ -52,9 +52,19 @@ func TestOpenSettings(t *testing.T) {
 		t.Errorf("Dialect() = %q", db.Dialect())
 	}
 
-	// Every connection of the pool has the settings, not just the first:
-	// hold several at once.
+	// Every connection of the pool has the settings, not just the first,
+	// also after lazy updates (synchronous=NORMAL for their commit): hold
+	// several at once.
 	ctx := t.Context()
+	var lazy sync.WaitGroup
+	for range 8 {
+		lazy.Go(func() {
+			if err := db.UpdateLazy(ctx, func(context.Context, aftersale.Tx) error { return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	lazy.Wait()
 	var conns []*sql.Conn
 	for range 3 {
 		c, err := db.SQL().Conn(ctx)

@@ -102,6 +102,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"UpdateCommit", testUpdateCommit},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdatePanic", testUpdatePanic},
+		{"UpdateLazy", testUpdateLazy},
 		{"Times", testTimes},
 	}
 	for _, tt := range tests {

@@ -118,6 +118,32 @@ func testUpdateRollback(t *testing.T, s aftersale.Store) {
 	checkStored(t, s, "evt_partial", false)
 }
 
+// testUpdateLazy: UpdateLazy commits and rolls back as Update does (only
+// its durability against a power loss differs, which no test can see).
+func testUpdateLazy(t *testing.T, s aftersale.Store) {
+	ctx := t.Context()
+	ok(t, s.UpdateLazy(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		return writeSome(ctx, tx, "evt_lazy")
+	}))
+	checkStored(t, s, "evt_lazy", true)
+	boom := errors.New("boom")
+	err := s.UpdateLazy(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		if err := writeSome(ctx, tx, "evt_lazy_rollback"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("UpdateLazy returned %v, want %v", err, boom)
+	}
+	checkStored(t, s, "evt_lazy_rollback", false)
+	// Update after it commits as before.
+	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		return writeSome(ctx, tx, "evt_after_lazy")
+	}))
+	checkStored(t, s, "evt_after_lazy", true)
+}
+
 func testUpdatePanic(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	func() {
