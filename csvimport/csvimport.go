@@ -374,7 +374,7 @@ func (rd *Reader) validationError(o *order, err error) RowError {
 	col = map[string]string{
 		"id": colOrderID, "occurred_at": colOccurred, "customer": colEmail, "customer.email": colEmail,
 		"customer.name": colName, "customer.phone": colPhone, "customer.timezone": colTimezone,
-		"order.id": colOrderID, "order.currency": colCurrency, "order.total": colTotal, "order.coupon": colCoupon,
+		"order.id": colOrderID, "order.number": colNumber, "order.currency": colCurrency, "order.total": colTotal, "order.coupon": colCoupon,
 		"order.items": colSKU, "item.sku": colSKU, "item.name": colItemName, "item.kind": colKind,
 		"item.quantity": colQuantity, "item.price": colPrice, "item.access_url": colAccessURL,
 	}[field]
