@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aftersale/aftersale/sqlite"
 )
 
 // TestUserAddAndList adds team members with the CLI (the password from a
@@ -13,7 +16,8 @@ import (
 // of the same email are refused.
 func TestUserAddAndList(t *testing.T) {
 	t.Parallel()
-	env := append(os.Environ(), "AFTERSALE_DATA_DIR="+filepath.Join(t.TempDir(), "data"), "AFTERSALE_LOG_LEVEL=warn")
+	dataDir := filepath.Join(t.TempDir(), "data")
+	env := append(os.Environ(), "AFTERSALE_DATA_DIR="+dataDir, "AFTERSALE_LOG_LEVEL=warn")
 	run := func(stdin string, args ...string) (string, error) {
 		cmd := exec.Command(binary(t), args...)
 		cmd.Env = env
@@ -42,7 +46,33 @@ func TestUserAddAndList(t *testing.T) {
 			t.Errorf("user list lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "x@shop.example") || strings.Contains(out, "argon2") {
+	if strings.Contains(out, "x@shop.example") || strings.Contains(out, "argon2") || strings.Contains(out, "deactivated") {
 		t.Errorf("user list shows too much:\n%s", out)
+	}
+
+	// A member an owner deactivated (in the admin) is listed as such.
+	db, err := sqlite.Open(t.Context(), filepath.Join(dataDir, "aftersale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.MemberGetByEmail(t.Context(), "asst@shop.example")
+	if err == nil {
+		m.DeactivatedAt = time.Now().UTC()
+		err = db.MemberUpdate(t.Context(), m)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("", "user", "list")
+	if err != nil {
+		t.Fatalf("user list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "asst@shop.example") != strings.Contains(line, "(deactivated)") {
+			t.Errorf("user list line %q: want (deactivated) on the deactivated member's line only", line)
+		}
 	}
 }

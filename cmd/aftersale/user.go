@@ -72,7 +72,11 @@ func (c *UserListCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	for _, m := range list {
-		fmt.Printf("%-32s %-16s %s\n", m.Email, m.Role, m.Name)
+		state := ""
+		if !m.Active {
+			state = " (deactivated)"
+		}
+		fmt.Printf("%-32s %-16s %s%s\n", m.Email, m.Role, m.Name, state)
 	}
 	return nil
 }
