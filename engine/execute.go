@@ -401,7 +401,7 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
+	if err := s.sendHolding(ctx, m, release); err != nil {
 		if aftersale.IsTemporary(err) && !final {
 			release() // nothing was handed over
 			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", redact(err))

@@ -85,7 +85,10 @@ func (s *Service) FindReturnOrder(ctx context.Context, email, number string) (st
 	return "", errNoReturnOrder
 }
 
-// boughtBy reports whether the email is the order's buyer's or user's.
+// boughtBy reports whether the email (lower case) is the order's buyer's
+// or user's. It compares lower-cased addresses, as the lookup's per-email
+// limit keys them, not with Unicode case folding, which would let "ſ"
+// (long s) stand for "s" under another key.
 func (s *Service) boughtBy(ctx context.Context, o *aftersale.Order, email string) (bool, error) {
 	for _, id := range []int64{o.CustomerID, o.UserID} {
 		if id == 0 {
@@ -95,7 +98,7 @@ func (s *Service) boughtBy(ctx context.Context, o *aftersale.Order, email string
 		if err != nil && !aftersale.IsNotFound(err) {
 			return false, err
 		}
-		if c != nil && strings.EqualFold(c.Email, email) {
+		if c != nil && strings.ToLower(strings.TrimSpace(c.Email)) == email {
 			return true, nil
 		}
 	}

@@ -115,9 +115,9 @@ type Service struct {
 	// handed records the emails just handed to the Mailer (handover.go)
 	// in lazy commits without linger, since a hand-off slot waits on each.
 	handed *batcher[txFunc, struct{}]
-	inbox    *batcher[*aftersale.StoredEvent, bool]
-	proc     *processor
-	gate     eraseGate // keeps sends from overlapping an erase (privacy.go)
+	inbox  *batcher[*aftersale.StoredEvent, bool]
+	proc   *processor
+	gate   eraseGate // keeps sends from overlapping an erase (privacy.go)
 	// handovers holds a token per email handed to the Mailer and not yet
 	// recorded (handover.go).
 	handovers chan struct{}

@@ -111,28 +111,38 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, email, password string) 
 // SetPassword replaces a member's password and ends the member's sessions
 // (the caller renews the one it keeps, see MemberView.SessionEpoch). An
 // ETOOMANY error says that too many passwords are being hashed at once.
+//
+// The member is read again after the hash, in the transaction that writes
+// it: a deactivation (or another change) made while the password was
+// being hashed is kept, not undone by an older read.
 func (s *Service) SetPassword(ctx context.Context, memberID int64, password string) error {
-	m, err := s.cfg.Store.MemberGet(ctx, memberID)
-	if err != nil {
+	if _, err := s.cfg.Store.MemberGet(ctx, memberID); err != nil {
 		return err
 	}
 	if err := auth.CheckPassword(password); err != nil {
 		return aftersale.FieldError("password", "%s", err.Error())
 	}
-	if m.PasswordHash, err = s.cfg.Passwords.Hash(ctx, password); err != nil {
+	hash, err := s.cfg.Passwords.Hash(ctx, password)
+	if err != nil {
 		return passwordErr(err)
 	}
-	m.SessionEpoch++
-	return s.cfg.Store.MemberUpdate(ctx, m)
+	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		m, err := tx.MemberGet(ctx, memberID)
+		if err != nil {
+			return err
+		}
+		m.PasswordHash = hash
+		m.SessionEpoch++
+		return tx.MemberUpdate(ctx, m)
+	})
 }
 
 // UpdateMember changes a member's name, role and own SMTP URL ("" keeps
 // the install's server). A new role ends the member's sessions.
+//
+// The member is read and written in one transaction, so that a password
+// or deactivation stored meanwhile is not written back to its old value.
 func (s *Service) UpdateMember(ctx context.Context, id int64, name string, role aftersale.Role, smtpURL string) error {
-	m, err := s.cfg.Store.MemberGet(ctx, id)
-	if err != nil {
-		return err
-	}
 	if !slices.Contains(aftersale.Roles, role) {
 		return aftersale.FieldError("role", "unknown role %q; want owner, assistant or program_manager", role)
 	}
@@ -142,14 +152,20 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, name string, role 
 	if err := aftersale.NameText.Check("name", name); err != nil {
 		return err
 	}
-	if name = strings.TrimSpace(name); name != "" {
-		m.Name = name
-	}
-	if m.Role != role {
-		m.SessionEpoch++
-	}
-	m.Role, m.SMTPURL = role, smtpURL
-	return s.cfg.Store.MemberUpdate(ctx, m)
+	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		m, err := tx.MemberGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		if name = strings.TrimSpace(name); name != "" {
+			m.Name = name
+		}
+		if m.Role != role {
+			m.SessionEpoch++
+		}
+		m.Role, m.SMTPURL = role, smtpURL
+		return tx.MemberUpdate(ctx, m)
+	})
 }
 
 func (s *Service) checkSMTPURL(u string) error {
@@ -208,7 +224,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*Me
 		return nil, err
 	}
 	if err := s.cfg.Passwords.Verify(ctx, m.PasswordHash, password); err != nil {
-		if errors.Is(err, auth.ErrBusy) || ctx.Err() != nil {
+		// A mismatch is a checked attempt even when the request ended
+		// meanwhile (a client that hung up once the hash began): only a
+		// check that did not run is not one.
+		if !errors.Is(err, auth.ErrMismatch) && (errors.Is(err, auth.ErrBusy) || ctx.Err() != nil) {
 			return nil, passwordErr(err)
 		}
 		if !errors.Is(err, auth.ErrMismatch) {

@@ -140,6 +140,11 @@ func (s *Server) adminRoutes() {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = s.cfg.SecureCookies
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if aftersale.ErrorCode(err) == aftersale.EUNAVAILABLE { // a full disk: 503, Retry-After
+			s.noteUnavailable(w, r, err)
+			http.Error(w, aftersale.ErrorMessage(err), http.StatusServiceUnavailable)
+			return
+		}
 		s.log.ErrorContext(r.Context(), "admin session", "err", err)
 		http.Error(w, "The session store failed; try again.", http.StatusInternalServerError)
 	}
@@ -255,12 +260,14 @@ func (s *Server) adminRefuse(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // adminError shows an engine error on a page; internal errors are logged
-// and shown without detail.
+// and shown without detail, and a store without room (EUNAVAILABLE)
+// answers 503 with Retry-After and fails /healthz (noteUnavailable).
 func (s *Server) adminError(w http.ResponseWriter, r *http.Request, m *engine.MemberView, err error) {
 	code := aftersale.ErrorCode(err)
 	if code == aftersale.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "admin page failed", "route", r.Pattern, "err", err)
 	}
+	s.noteUnavailable(w, r, err)
 	if isHTMX(r) {
 		s.adminFragment(w, r, statusOf(code), "message.html", "content", alert{Error: aftersale.ErrorMessage(err)})
 		return
