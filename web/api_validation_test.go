@@ -8,10 +8,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/web"
 )
+
+// fixtureStamp is the occurred_at of the bodies here: a past moment that
+// nothing compares with now.
+var fixtureStamp = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC).Format(time.RFC3339)
 
 // postEvent posts body to the event API and returns the status and the
 // decoded answer.
@@ -43,7 +48,7 @@ func TestEventAPIRefusesBadText(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, envOptions{jobs: true}, func(c *web.Config) { c.APIKey = apiKey })
 	order := func(id, customer, orderID, item string) string {
-		return `{"id":"` + id + `","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",` +
+		return `{"id":"` + id + `","type":"order.placed","occurred_at":"` + fixtureStamp + `",` +
 			`"customer":{` + customer + `},"order":{"id":"` + orderID + `","items":[{"sku":"s1","name":"Course","kind":"digital"},{"sku":"s2","name":"` + item + `","kind":"digital"}]}}`
 	}
 	good := `"email":"ana@example.com","name":"Ana"`
@@ -53,7 +58,7 @@ func TestEventAPIRefusesBadText(t *testing.T) {
 		{"NUL in a name", order("e1", `"email":"ana@example.com","name":"A\u0000B"`, "1", "x"), "customer.name"},
 		{"NUL in an item name", order("e2", good, "1", `x\u0000y`), "order.items[1].name"},
 		{"NUL in the order id", order("e3", good, `1\u0000`, "x"), "order.id"},
-		{"NUL in a return comment", `{"id":"e4","type":"return.requested","occurred_at":"2026-11-22T10:00:00Z","return":{"order_id":"1","comment":"x\u0000y"}}`, "return.comment"},
+		{"NUL in a return comment", `{"id":"e4","type":"return.requested","occurred_at":"` + fixtureStamp + `","return":{"order_id":"1","comment":"x\u0000y"}}`, "return.comment"},
 		{"NUL in the event id", order(`e\u00005`, good, "1", "x"), "id"},
 		{"control character in a name", order("e6", `"email":"ana@example.com","name":"Ana\u001b[31m"`, "1", "x"), "customer.name"},
 		{"line break in a name", order("e7", `"email":"ana@example.com","name":"Ana\r\nBcc: x@evil.example"`, "1", "x"), "customer.name"},
@@ -106,7 +111,7 @@ func TestEventAPISameIDOtherContent(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, envOptions{jobs: true}, func(c *web.Config) { c.APIKey = apiKey })
 	body := func(name string) []byte {
-		return []byte(`{"id":"evt_9","type":"order.placed","occurred_at":"2026-11-22T10:00:00Z",
+		return []byte(`{"id":"evt_9","type":"order.placed","occurred_at":"` + fixtureStamp + `",
 			"customer":{"email":"bo@example.com","name":"` + name + `"},"order":{"id":"9","items":[{"name":"Course","kind":"digital"}]}}`)
 	}
 	if status, out := postEvent(t, e, body("Bo")); status != http.StatusAccepted {
