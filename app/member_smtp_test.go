@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -88,33 +87,14 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 
 	// Allowed or not, the answer does not tell a closed port from an open
 	// one that is not SMTP.
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	closed.Close()
-	notSMTP, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer notSMTP.Close()
-	go func() {
-		for {
-			conn, err := notSMTP.Accept()
-			if err != nil {
-				return
-			}
-			conn.Write([]byte("\x00\x00\x00\x08postgres?\r\n"))
-			conn.Close()
-		}
-	}()
+	closedAddr := smtptest.ClosedAddr(t)
+	notSMTPAddr := smtptest.NotSMTP(t, "\x00\x00\x00\x08postgres?\r\n")
 	var answers []string
 	for _, allow := range []bool{true, false} {
 		if err := svc.SetAllowPrivateSMTP(ctx, allow); err != nil {
 			t.Fatal(err)
 		}
-		for _, addr := range []string{closedAddr, notSMTP.Addr().String()} {
+		for _, addr := range []string{closedAddr, notSMTPAddr} {
 			if err := svc.UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
 				t.Fatal(err)
 			}

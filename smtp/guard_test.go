@@ -168,28 +168,8 @@ func TestPublicOnlyRefusesLoopback(t *testing.T) {
 // reason the option exists).
 func TestOpaqueErrorsHidePortState(t *testing.T) {
 	t.Parallel()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	closed.Close()
-
-	notSMTP, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer notSMTP.Close()
-	go func() {
-		for {
-			c, err := notSMTP.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
-			c.Close()
-		}
-	}()
+	closedAddr := smtptest.ClosedAddr(t)
+	notSMTPAddr := smtptest.NotSMTP(t, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 	send := func(addr string, opts ...smtp.Option) error {
 		s, err := smtp.New("smtp://"+addr, append([]smtp.Option{smtp.WithTimeout(wait)}, opts...)...)
@@ -199,14 +179,14 @@ func TestOpaqueErrorsHidePortState(t *testing.T) {
 		defer s.Close()
 		return s.Send(context.Background(), email("probe"))
 	}
-	plainClosed, plainOpen := send(closedAddr), send(notSMTP.Addr().String())
+	plainClosed, plainOpen := send(closedAddr), send(notSMTPAddr)
 	if plainClosed == nil || plainOpen == nil || plainClosed.Error() == plainOpen.Error() {
 		t.Fatalf("without the option: closed %v, open %v; want two different errors", plainClosed, plainOpen)
 	}
 	got := map[string]error{
 		"closed port":       send(closedAddr, smtp.WithOpaqueErrors(nil)),
-		"open, not SMTP":    send(notSMTP.Addr().String(), smtp.WithOpaqueErrors(nil)),
-		"internal, guarded": send(notSMTP.Addr().String(), smtp.WithPublicOnly(nil)),
+		"open, not SMTP":    send(notSMTPAddr, smtp.WithOpaqueErrors(nil)),
+		"internal, guarded": send(notSMTPAddr, smtp.WithPublicOnly(nil)),
 	}
 	for what, err := range got {
 		if !errors.Is(err, smtp.ErrConnect) {
