@@ -8,24 +8,20 @@ import (
 	"github.com/aftersale/aftersale"
 )
 
-// platformSources are the sources whose event IDs a shop platform gives
-// (or aftersale makes from what the platform sends). A platform answered
-// anything but 2xx retries the delivery and in the end turns the webhook
-// off, so a redelivery of one of their IDs with other content is taken as
-// the duplicate it most likely is (logged), not refused.
-var platformSources = map[string]bool{"shopify": true, "stripe": true, "woocommerce": true}
-
 // checkSame is Ingest's answer for an event whose ID was received before:
 // nil (a duplicate) when the stored event has the same content, when it
 // cannot be compared any more (its customer was erased, or it is gone),
-// or when it came from a shop platform; otherwise an ECONFLICT error that
-// says so. stored is the new event as the inbox would keep it.
-func (s *Service) checkSame(ctx context.Context, stored *aftersale.StoredEvent) error {
+// or when it came by a shop platform's webhook (fromWebhook: the platform
+// retries anything but 2xx and in the end turns the webhook off, so it is
+// logged instead); otherwise an ECONFLICT error that says so. stored is
+// the new event as the inbox would keep it. The exemption goes by how the
+// event arrived, never by its source field, which an API client sets.
+func (s *Service) checkSame(ctx context.Context, stored *aftersale.StoredEvent, fromWebhook bool) error {
 	old, found, err := s.cfg.Store.EventPayload(ctx, stored.ID)
 	if err != nil || !found || samePayload(old, stored.Payload) || erasedPayload(old) {
 		return err
 	}
-	if platformSources[stored.Source] {
+	if fromWebhook {
 		s.log.WarnContext(ctx, "event received again with different content; the first is kept",
 			"event_id", stored.ID, "source", stored.Source)
 		return nil

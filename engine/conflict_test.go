@@ -16,7 +16,9 @@ var fixtureStamp = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC).Format(time.RF
 // TestIngestSameIDOtherContent: an event ID received again with the same
 // content is a duplicate, while still in the inbox and once processed; with
 // other content it is refused with ECONFLICT and changes nothing; a shop
-// platform's redelivery with other content stays a duplicate; and once the
+// platform's webhook redelivery with other content stays a duplicate, but
+// the same sent to the API (its source field says "shopify") is refused:
+// the exemption goes by how the event arrived; and once the
 // customer is erased the stored event cannot be compared, so a
 // redelivery is a duplicate again.
 func TestIngestSameIDOtherContent(t *testing.T) {
@@ -49,8 +51,11 @@ func TestIngestSameIDOtherContent(t *testing.T) {
 		h.ingest(t, shop)
 		shop2 := order("shopify:wh-1", "bo@example.com", "c2", aftersale.KindPhysical)
 		shop2.OccurredAt, shop2.Source = first.OccurredAt, "shopify"
-		if dup, err := h.svc.Ingest(ctx, shop2); err != nil || !dup {
-			t.Fatalf("a platform's redelivery with other content: duplicate %v, err %v; want a duplicate", dup, err)
+		if _, err := h.svc.Ingest(ctx, shop2); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Fatalf("other content by the API with a platform's source field: err %v, want ECONFLICT", err)
+		}
+		if dup, err := h.svc.IngestWebhook(ctx, shop2); err != nil || !dup {
+			t.Fatalf("a platform's webhook redelivery with other content: duplicate %v, err %v; want a duplicate", dup, err)
 		}
 
 		if _, err := h.svc.Erase(ctx, "ana@example.com", "test"); err != nil {

@@ -220,6 +220,21 @@ func (s *Service) Store() aftersale.Store { return s.cfg.Store }
 // one transaction, and so one disk flush, carries every event that arrived
 // while the previous transaction was committing.
 func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
+	return s.ingest(ctx, ev, false)
+}
+
+// IngestWebhook is Ingest for an event a shop platform's webhook
+// delivered (its signature verified): a redelivery of one of its IDs with
+// other content is taken as the duplicate it most likely is (logged), not
+// refused with ECONFLICT, because a platform answered anything but 2xx
+// retries and in the end turns the webhook off. Events that came another
+// way get the ECONFLICT whatever their source field says.
+func (s *Service) IngestWebhook(ctx context.Context, ev *aftersale.Event) (duplicate bool, err error) {
+	return s.ingest(ctx, ev, true)
+}
+
+// ingest is Ingest; fromWebhook says the event came by a verified webhook.
+func (s *Service) ingest(ctx context.Context, ev *aftersale.Event, fromWebhook bool) (duplicate bool, err error) {
 	if err := ev.Validate(); err != nil {
 		return false, err
 	}
@@ -239,7 +254,7 @@ func (s *Service) Ingest(ctx context.Context, ev *aftersale.Event) (duplicate bo
 		s.proc.unregister(ev.ID, wait)
 	}
 	if err == nil && !isNew {
-		err = s.checkSame(ctx, stored)
+		err = s.checkSame(ctx, stored, fromWebhook)
 	}
 	if err != nil {
 		return false, err

@@ -55,7 +55,7 @@ func (s *Server) handleWebhook(name string) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, map[string]any{"ignored": ignored})
 			return
 		}
-		dup, err := s.cfg.Service.Ingest(r.Context(), ev)
+		dup, err := s.cfg.Service.IngestWebhook(r.Context(), ev)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
