@@ -26,7 +26,8 @@ var idnaProfile = idna.New(idna.ValidateForRegistration(), idna.StrictDomainName
 // ValidateEmail checks that s is one bare email address (no display name)
 // that aftersale can send to. The rule (RFC 5321 and RFC 6531):
 //
-//   - local-part@domain, the whole at most 254 octets;
+//   - local-part@domain, the whole at most 254 octets as sent (with the
+//     domain in its ASCII form, see EmailASCII);
 //   - the local part is a dot-atom of at most 64 octets: letters, digits
 //     and ! # $ % & ' * + - / = ? ^ _ ` { | } ~, dots between them (not
 //     first, last or two in a row); quoted local parts ("a b"@x) are
@@ -48,7 +49,7 @@ func ValidateEmail(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("is not valid UTF-8")
 	}
-	if len(s) > maxEmail {
+	if len(s) > 4*maxEmail { // no address this long can fit once converted
 		return fmt.Errorf("must be at most %d characters", maxEmail)
 	}
 	at := strings.LastIndexByte(s, '@')
@@ -59,8 +60,14 @@ func ValidateEmail(s string) error {
 	if err := checkLocalPart(local); err != nil {
 		return fmt.Errorf("%q is not an email address: %w", s, err)
 	}
-	if _, err := asciiDomain(domain); err != nil {
+	d, err := asciiDomain(domain)
+	if err != nil {
 		return fmt.Errorf("%q is not an email address: %w", s, err)
+	}
+	// The limit is of the address as it is sent: with its domain in ASCII,
+	// which for a Unicode domain is often longer than what was written.
+	if len(local)+1+len(d) > maxEmail {
+		return fmt.Errorf("must be at most %d characters (with the domain in its ASCII form)", maxEmail)
 	}
 	return nil
 }

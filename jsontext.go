@@ -18,7 +18,11 @@ func CheckJSONText(data []byte) error {
 	if at < 0 {
 		return nil
 	}
-	return FieldError(jsonPathAt(data, at), "%s (byte %d of the body)", what, at+1)
+	field, inKey := jsonPathAt(data, at)
+	if inKey {
+		return FieldError(field, "has a key that %s (byte %d of the body)", what, at+1)
+	}
+	return FieldError(field, "%s (byte %d of the body)", what, at+1)
 }
 
 // badText returns the offset of the first byte that is not valid UTF-8,
@@ -80,31 +84,33 @@ func hex4(b []byte) rune {
 	return rune(n)
 }
 
-// jsonPathAt returns the path of the value or key in data that holds the
-// byte at offset at, as Validate names fields ("order.items[2].name"), or
-// "body" when it cannot tell.
-func jsonPathAt(data []byte, at int) string {
+// jsonPathAt returns the path of the value in data that holds the byte at
+// offset at, as Validate names fields ("order.items[2].name"), or "body"
+// when it cannot tell. When the byte is in a key, the path is of the
+// object holding the key (inKey): the key itself cannot name the field,
+// being what is broken.
+func jsonPathAt(data []byte, at int) (path string, inKey bool) {
 	var stack []jsonLevel
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return "body"
+			return "body", false
 		}
 		inside := int(dec.InputOffset()) > at
 		n := len(stack)
 		if s, ok := tok.(string); ok && n > 0 && stack[n-1].wantKey {
-			stack[n-1].key, stack[n-1].wantKey = s, false
 			if inside {
-				return jsonPath(stack)
+				return jsonPath(stack[:n-1]), true
 			}
+			stack[n-1].key, stack[n-1].wantKey = s, false
 			continue
 		}
 		if inside {
 			if _, ok := tok.(json.Delim); ok {
-				return "body"
+				return "body", false
 			}
-			return jsonPath(stack)
+			return jsonPath(stack), false
 		}
 		switch tok {
 		case json.Delim('{'):

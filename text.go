@@ -166,15 +166,18 @@ func (e *Event) texts() []text {
 	ts = append(ts, e.User.texts("user")...)
 	if o := e.Order; o != nil {
 		ts = append(ts, text{"order.id", &o.ID, IDText}, text{"order.number", &o.Number, CodeText},
+			text{"order.currency", &o.Currency, CodeText}, text{"order.total", &o.Total, CodeText},
 			text{"order.coupon", &o.Coupon, IDText}, text{"order.referral", &o.Referral, CodeText})
 		for i := range o.Items {
 			it, f := &o.Items[i], index("order.items", i)
 			ts = append(ts, text{f + ".sku", &it.SKU, IDText}, text{f + ".name", &it.Name, ItemNameText},
+				text{f + ".kind", (*string)(&it.Kind), CodeText}, text{f + ".price", &it.Price, CodeText},
 				text{f + ".access_url", &it.AccessURL, URLText})
 		}
 	}
 	if s := e.Shipment; s != nil {
-		ts = append(ts, text{"shipment.order_id", &s.OrderID, IDText}, text{"shipment.carrier", &s.Carrier, NameText},
+		ts = append(ts, text{"shipment.order_id", &s.OrderID, IDText}, text{"shipment.status", (*string)(&s.Status), CodeText},
+			text{"shipment.carrier", &s.Carrier, NameText},
 			text{"shipment.tracking_number", &s.TrackingNumber, IDText}, text{"shipment.tracking_url", &s.TrackingURL, URLText})
 	}
 	if b := e.Booking; b != nil {
@@ -182,7 +185,8 @@ func (e *Event) texts() []text {
 			text{"booking.join_url", &b.JoinURL, URLText})
 	}
 	if r := e.Return; r != nil {
-		ts = append(ts, text{"return.order_id", &r.OrderID, IDText}, text{"return.reason", &r.Reason, ReasonText})
+		ts = append(ts, text{"return.order_id", &r.OrderID, IDText}, text{"return.reason", &r.Reason, ReasonText},
+			text{"return.resolution", &r.Resolution, CodeText})
 		for i := range r.SKUs {
 			ts = append(ts, text{index("return.skus", i), &r.SKUs[i], IDText})
 		}
@@ -193,10 +197,12 @@ func (e *Event) texts() []text {
 		ts = append(ts, text{"return.comment", &r.Comment, FreeText})
 	}
 	if r := e.Refund; r != nil {
-		ts = append(ts, text{"refund.id", &r.ID, IDText})
+		ts = append(ts, text{"refund.id", &r.ID, IDText}, text{"refund.amount", &r.Amount, CodeText},
+			text{"refund.shipping", &r.Shipping, CodeText})
 		for i := range r.Items {
 			it, f := &r.Items[i], index("refund.items", i)
-			ts = append(ts, text{f + ".sku", &it.SKU, IDText}, text{f + ".name", &it.Name, ItemNameText})
+			ts = append(ts, text{f + ".sku", &it.SKU, IDText}, text{f + ".name", &it.Name, ItemNameText},
+				text{f + ".amount", &it.Amount, CodeText})
 		}
 		ts = append(ts, text{"refund.reason", &r.Reason, ReasonText})
 	}

@@ -83,12 +83,13 @@ func TestTextRuleClean(t *testing.T) {
 func TestValidateEveryTextField(t *testing.T) {
 	fields := []string{
 		"id", "source", "customer.name", "customer.phone", "customer.timezone", "user.name",
-		"order.id", "order.number", "order.coupon", "order.referral",
-		"order.items[1].sku", "order.items[1].name", "order.items[1].access_url",
-		"shipment.order_id", "shipment.carrier", "shipment.tracking_number", "shipment.tracking_url",
+		"order.id", "order.number", "order.currency", "order.total", "order.coupon", "order.referral",
+		"order.items[1].sku", "order.items[1].name", "order.items[1].kind", "order.items[1].price", "order.items[1].access_url",
+		"shipment.order_id", "shipment.status", "shipment.carrier", "shipment.tracking_number", "shipment.tracking_url",
 		"booking.order_id", "booking.title", "booking.join_url",
 		"return.order_id", "return.reason", "return.skus[0]", "return.items[0].sku", "return.items[0].name", "return.comment",
-		"refund.id", "refund.items[0].sku", "refund.items[0].name", "refund.reason",
+		"return.resolution", "refund.id", "refund.amount", "refund.shipping",
+		"refund.items[0].sku", "refund.items[0].name", "refund.items[0].amount", "refund.reason",
 	}
 	for _, field := range fields {
 		t.Run(field, func(t *testing.T) {
@@ -142,12 +143,16 @@ func setText(t *testing.T, ev *aftersale.Event, field, v string) {
 		"id": &ev.ID, "source": &ev.Source, "customer.name": &ev.Customer.Name, "customer.phone": &ev.Customer.Phone,
 		"customer.timezone": &ev.Customer.Timezone, "user.name": &ev.User.Name,
 		"order.id": &o.ID, "order.number": &o.Number, "order.coupon": &o.Coupon, "order.referral": &o.Referral,
+		"order.currency": &o.Currency, "order.total": &o.Total,
 		"order.items[1].sku": &o.Items[1].SKU, "order.items[1].name": &o.Items[1].Name, "order.items[1].access_url": &o.Items[1].AccessURL,
-		"shipment.order_id": &s.OrderID, "shipment.carrier": &s.Carrier, "shipment.tracking_number": &s.TrackingNumber, "shipment.tracking_url": &s.TrackingURL,
+		"order.items[1].kind": (*string)(&o.Items[1].Kind), "order.items[1].price": &o.Items[1].Price,
+		"shipment.order_id": &s.OrderID, "shipment.status": (*string)(&s.Status), "shipment.carrier": &s.Carrier, "shipment.tracking_number": &s.TrackingNumber, "shipment.tracking_url": &s.TrackingURL,
 		"booking.order_id": &b.OrderID, "booking.title": &b.Title, "booking.join_url": &b.JoinURL,
 		"return.order_id": &r.OrderID, "return.reason": &r.Reason, "return.skus[0]": &r.SKUs[0],
 		"return.items[0].sku": &r.Items[0].SKU, "return.items[0].name": &r.Items[0].Name, "return.comment": &r.Comment,
-		"refund.id": &f.ID, "refund.items[0].sku": &f.Items[0].SKU, "refund.items[0].name": &f.Items[0].Name, "refund.reason": &f.Reason,
+		"return.resolution": &r.Resolution, "refund.amount": &f.Amount, "refund.shipping": &f.Shipping,
+		"refund.items[0].amount": &f.Items[0].Amount,
+		"refund.id":              &f.ID, "refund.items[0].sku": &f.Items[0].SKU, "refund.items[0].name": &f.Items[0].Name, "refund.reason": &f.Reason,
 	}[field]
 	if p == nil {
 		t.Fatalf("no field %s", field)
