@@ -149,8 +149,8 @@ func (s *Service) DeadEventCount(ctx context.Context) (int, error) {
 }
 
 // DeadEventRetry puts the event set aside back into the inbox and wakes
-// the processor: it is applied, or set aside again (with one attempt
-// more). ENOTFOUND if there is no such event.
+// the processor: it is applied, or set aside again (its attempts counted
+// afresh from that retry). ENOTFOUND if there is no such event.
 func (s *Service) DeadEventRetry(ctx context.Context, id string) error {
 	if err := s.cfg.Store.DeadEventRetry(ctx, id); err != nil {
 		return err

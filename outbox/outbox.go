@@ -87,12 +87,15 @@ func FileName(id string) string {
 // Send writes m to the outbox, atomically: a temporary file is written and
 // synced, then renamed over FileName(m.MessageID), and the folder is synced.
 // A message that cannot be composed or signed is a permanent
-// *aftersale.DeliveryError;
+// *aftersale.DeliveryError, Malformed unless an address is at fault (see
+// aftersale.IsMalformed);
 // a failure to write is a temporary one.
 func (o *Outbox) Send(ctx context.Context, m *aftersale.Email) error {
 	raw, err := smtp.Render(m, o.dkim)
 	if err != nil {
-		return &aftersale.DeliveryError{Err: fmt.Errorf("outbox: compose: %w", err)}
+		// As for the SMTP sender: a message of ours that cannot be built is
+		// a bug (Malformed), unless an address is at fault.
+		return &aftersale.DeliveryError{Malformed: !smtp.IsBadAddress(err), Err: fmt.Errorf("outbox: compose: %w", err)}
 	}
 	if err := ctx.Err(); err != nil {
 		return &aftersale.DeliveryError{Temporary: true, Err: err}

@@ -166,8 +166,13 @@ func TestSendErrors(t *testing.T) {
 	bad := email("bad", "x", day)
 	bad.MessageID = "no-brackets"
 	err := o.Send(context.Background(), bad)
-	if err == nil || aftersale.IsTemporary(err) {
-		t.Errorf("bad message: %v, want a permanent error", err)
+	if err == nil || aftersale.IsTemporary(err) || !aftersale.IsMalformed(err) {
+		t.Errorf("bad message: %v, want a permanent malformed error (a bug of ours)", err)
+	}
+	badTo := email("bad-to", "x", day)
+	badTo.To.Email = "not an address"
+	if err := o.Send(context.Background(), badTo); err == nil || aftersale.IsTemporary(err) || aftersale.IsMalformed(err) {
+		t.Errorf("a bad address: %v, want a permanent error that is not malformed", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

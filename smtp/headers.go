@@ -33,6 +33,11 @@ const (
 // (and is caught at the door), not a malformed message of ours.
 var errBadAddress = errors.New("not a usable email address")
 
+// IsBadAddress reports whether an error of Compose or Render is about an
+// address of the message (the data), rather than a message of ours that
+// cannot be built (a bug).
+func IsBadAddress(err error) bool { return errors.Is(err, errBadAddress) }
+
 // mailAddress returns a as a net/mail.Address for go-mail: the display name
 // cleaned by displayName (net/mail's String then quotes it, escaping '"'
 // and '\', or RFC 2047-encodes it when it is not ASCII), and the address
