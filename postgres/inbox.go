@@ -49,7 +49,10 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 			}
 			isNew[i] = tag.RowsAffected() == 1
 		}
-		return res.Close()
+		if err := res.Close(); err != nil {
+			return err
+		}
+		return dropSetAside(ctx, tx, evs, isNew)
 	})
 	if err != nil {
 		return nil, wrap("inbox append", err)
@@ -80,4 +83,41 @@ func (db *DB) InboxDelete(ctx context.Context, ids []string) error {
 	}
 	_, err := db.pool.Exec(ctx, `DELETE FROM inbox WHERE id = ANY($1)`, ids)
 	return wrap("inbox delete", err)
+}
+
+// dropSetAside undoes the appends of events set aside meanwhile. An insert
+// that met the inbox row of an event being set aside (DeadEventPut moves
+// it to dead_events and deletes it from the inbox in one transaction)
+// waited for that transaction, then went in: its check of dead_events saw
+// the snapshot from before the commit. This statement's snapshot is taken
+// after, so it finds the set-aside copy, and such an ID is known, not new.
+func dropSetAside(ctx context.Context, tx pgx.Tx, evs []*aftersale.StoredEvent, isNew []bool) error {
+	var ids []string
+	for i, ev := range evs {
+		if isNew[i] {
+			ids = append(ids, ev.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `
+		DELETE FROM inbox i WHERE i.id = ANY($1)
+		  AND EXISTS (SELECT 1 FROM dead_events d WHERE d.id = i.id)
+		RETURNING i.id`, ids)
+	if err != nil {
+		return err
+	}
+	dropped, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, id := range dropped {
+		for i, ev := range evs {
+			if ev.ID == id {
+				isNew[i] = false
+			}
+		}
+	}
+	return nil
 }
