@@ -171,7 +171,8 @@ func (s *Service) RunBroadcast(ctx context.Context, id int64, budget time.Durati
 // recipients in one transaction (those with a final record are passed
 // over), sends to each after checking them again (consent, unsubscribe,
 // suppression: a change since the page was read counts), paced to the
-// rate, and records the outcomes in one transaction. A temporary delivery
+// rate, recording each message handed over as the Mailer returns, and
+// records the other outcomes in one transaction. A temporary delivery
 // failure ends the run with an error after recording the rest, so the job
 // is retried later; those recipients are still "sending" and get their
 // message then, with the same Message-ID. It returns whether the broadcast
@@ -251,12 +252,22 @@ type recipientOutcome struct {
 	errText    string
 	at         time.Time
 	retry      error // a temporary failure
+	// recorded: the outcome was committed as the message was handed
+	// over (recordBroadcastHandedOver), so the page's record passes it.
+	recorded bool
 }
 
 // sendBroadcastPage sends the broadcast to the customers of one page and
 // records the outcomes. complete is false when the run must stop before
 // the page was done (a stop, the context, a temporary failure, which is
 // returned as the error).
+//
+// A message handed to the Mailer holds a hand-off slot (handover.go),
+// shared with the journey steps' emails, until its outcome is committed,
+// as soon as the Mailer returns; the page's record writes the others (the
+// recipients skipped, and any early record that failed). A crash (kill
+// -9) so resends at most Config.HandOvers messages of all the broadcasts
+// and steps running, not a page.
 func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, page []*aftersale.Customer,
 	p *pacer, run broadcastRun) (complete bool, err error) {
 	now := s.cfg.Clock.RealNow()
@@ -287,7 +298,8 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 	defer cancel()
 	outcomes := make([]*recipientOutcome, len(todo))
 	var wg sync.WaitGroup
-	var failing atomic.Bool
+	var records sync.WaitGroup // the outcomes committed as they are handed over
+	var failing, cut atomic.Bool
 	sem := make(chan struct{}, broadcastSenders)
 	complete = true
 	for i, c := range todo {
@@ -300,21 +312,28 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			o := s.sendBroadcastOne(sendCtx, b, t, c.ID, run.final)
-			if o.retry != nil {
+			o := s.sendBroadcastOne(ctx, sendCtx, b, t, c.ID, run.final, &records)
+			switch {
+			case o == nil:
+				cut.Store(true)
+			case o.retry != nil:
 				failing.Store(true)
 			}
 			outcomes[i] = o
 		}()
 	}
 	wg.Wait()
+	records.Wait()
+	if cut.Load() {
+		complete = false
+	}
 
 	var retry error
 	recCtx, cancelRec := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancelRec()
 	err = s.cfg.Store.Update(recCtx, func(ctx context.Context, tx aftersale.Tx) error {
 		for _, o := range outcomes {
-			if o == nil || o.status == "" {
+			if o == nil || o.status == "" || o.recorded {
 				continue
 			}
 			if err := tx.BroadcastRecipientFinish(ctx, b.ID, o.customerID, o.status, o.messageID, o.errText, o.at); err != nil {
@@ -353,14 +372,26 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 
 // sendBroadcastOne sends the broadcast to one customer, read again now:
 // without marketing consent, unsubscribed or suppressed they are skipped.
-func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, customerID int64, final bool) *recipientOutcome {
-	defer s.gate.enter()()
+// ctx bounds the wait for a hand-off slot: when it ends first, nothing is
+// sent and the outcome is nil (the recipient stays "sending"). sendCtx is
+// for the rest. A message handed over is recorded at once
+// (recordBroadcastHandedOver), records being told when that is done; the
+// erase gate is held until then.
+func (s *Service) sendBroadcastOne(ctx, sendCtx context.Context, b *aftersale.Broadcast, t *email.Broadcast, customerID int64,
+	final bool, records *sync.WaitGroup) *recipientOutcome {
+	leave := s.gate.enter()
+	handed := false // then the early record leaves the gate
+	defer func() {
+		if !handed {
+			leave()
+		}
+	}()
 	o := &recipientOutcome{customerID: customerID, messageID: s.broadcastMessageID(b.ID, customerID)}
 	finish := func(status, errText string) *recipientOutcome {
 		o.status, o.errText, o.at = status, errText, s.cfg.Clock.RealNow()
 		return o
 	}
-	c, err := s.cfg.Store.CustomerGet(ctx, customerID)
+	c, err := s.cfg.Store.CustomerGet(sendCtx, customerID)
 	if aftersale.IsNotFound(err) {
 		return finish(aftersale.RecipientSkipped, "no such customer any more")
 	} else if err != nil {
@@ -374,21 +405,52 @@ func (s *Service) sendBroadcastOne(ctx context.Context, b *aftersale.Broadcast, 
 	}
 	m, err := s.composeBroadcast(b, t, c, o.messageID)
 	if err != nil {
-		s.log.ErrorContext(ctx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
+		s.log.ErrorContext(sendCtx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
 		return finish(aftersale.RecipientFailed, "render: "+err.Error())
 	}
-	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
+	release, err := s.handOver(ctx)
+	if err != nil {
+		return nil
+	}
+	if err := s.sendHolding(sendCtx, m, release); err != nil {
 		if aftersale.IsTemporary(err) && !final {
-			s.log.WarnContext(ctx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+			release() // nothing was handed over
+			s.log.WarnContext(sendCtx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
 			o.retry = fmt.Errorf("%w: %v", errRetry, redact(err)) // River keeps it: no address
-
 			return o
 		}
-		s.log.ErrorContext(ctx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-		s.noteMalformed(ctx, err, "broadcast_id", b.ID, "message_id", o.messageID)
-		return finish(aftersale.RecipientFailed, err.Error())
+		s.log.ErrorContext(sendCtx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+		s.noteMalformed(sendCtx, err, "broadcast_id", b.ID, "message_id", o.messageID)
+		finish(aftersale.RecipientFailed, err.Error())
+	} else {
+		finish(aftersale.RecipientSent, "")
 	}
-	return finish(aftersale.RecipientSent, "")
+	handed = true
+	records.Add(1)
+	s.recordBroadcastHandedOver(sendCtx, b.ID, o, func() {
+		release()
+		leave()
+	}, records.Done)
+	return o
+}
+
+// recordBroadcastHandedOver commits o, the outcome of a broadcast message
+// just handed to the Mailer, at once (commitHandedOver), then calls
+// release (which frees the message's slot) and done. It does not wait.
+// o.recorded says, once done is called, whether the commit succeeded; if
+// not, the page's record writes o.
+func (s *Service) recordBroadcastHandedOver(ctx context.Context, broadcastID int64, o *recipientOutcome, release, done func()) {
+	s.commitHandedOver(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		return tx.BroadcastRecipientFinish(ctx, broadcastID, o.customerID, o.status, o.messageID, o.errText, o.at)
+	}, release, func(ctx context.Context, err error) {
+		defer done()
+		if err != nil {
+			s.log.WarnContext(ctx, "early record of a broadcast message failed; the page's record keeps it",
+				"broadcast_id", broadcastID, "message_id", o.messageID, "err", redact(err))
+			return
+		}
+		o.recorded = true
+	})
 }
 
 // pacer spaces messages evenly at a rate a second. It keeps no credit:

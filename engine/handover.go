@@ -56,24 +56,40 @@ func (s *Service) sendHolding(ctx context.Context, m *aftersale.Email, release f
 // does not wait: the job goes on meanwhile. A failed record is logged; the
 // step's record writes the message again.
 func (s *Service) recordHandedOver(ctx context.Context, msg *aftersale.Message, release func()) {
+	s.commitHandedOver(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		// A customer erased meanwhile (by another node, whose erase
+		// gate this send did not hold) is not written again: the
+		// erase has removed their address, and their steps are over.
+		return writeMessages(ctx, tx, []*aftersale.Message{msg}, true)
+	}, release, func(ctx context.Context, err error) {
+		if err != nil {
+			s.log.WarnContext(ctx, "early record of a sent email failed; the step's record keeps it",
+				"step_id", msg.StepID, "message_id", msg.MessageID, "err", redact(err))
+		}
+	})
+}
+
+// commitHandedOver commits fn, the record of an email just handed to the
+// Mailer, at once in the lazy committer, and frees the email's slot
+// (release) once it is committed or has failed; then it calls done with
+// the commit's error. It does not wait. The journey steps' emails
+// (recordHandedOver) and the broadcasts' (recordBroadcastHandedOver)
+// share it, and so the slots.
+func (s *Service) commitHandedOver(ctx context.Context, fn txFunc, release func(), done func(ctx context.Context, err error)) {
 	// Mail already handed over must be recorded even if the job's context
 	// ends now (a timeout, a shutdown): otherwise it would be sent again.
 	ctx = context.WithoutCancel(ctx)
 	enqueue, cancel := context.WithTimeout(ctx, recordWait)
 	defer cancel()
-	wait := s.handed.submit(enqueue, func(ctx context.Context, tx aftersale.Tx) error {
-		// A customer erased meanwhile (by another node, whose erase
-		// gate this send did not hold) is not written again: the
-		// erase has removed their address, and their steps are over.
-		return writeMessages(ctx, tx, []*aftersale.Message{msg}, true)
-	})
+	wait := s.handed.submit(enqueue, fn)
 	go func() {
-		defer release()
+		var err error
+		defer func() {
+			release()
+			done(ctx, err)
+		}()
 		ctx, cancel := context.WithTimeout(ctx, recordWait)
 		defer cancel()
-		if _, err := wait(ctx); err != nil {
-			s.log.WarnContext(ctx, "early record of a sent email failed; the step's record keeps it",
-				"step_id", msg.StepID, "message_id", msg.MessageID, "err", redact(err))
-		}
+		_, err = wait(ctx)
 	}()
 }

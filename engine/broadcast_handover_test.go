@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/smtp"
+	"github.com/aftersale/aftersale/smtptest"
+)
+
+// dyingMailer sends the first n emails through a real SMTP pool; every
+// call after those never comes back (the process dies while handing them
+// over): it tells stuck and waits for revive, then returns a temporary
+// failure (nothing was handed over).
+type dyingMailer struct {
+	pool   *smtp.Pool
+	n      int32
+	calls  atomic.Int32
+	stuck  chan struct{}
+	revive chan struct{}
+}
+
+func (m *dyingMailer) Send(ctx context.Context, e *aftersale.Email) error {
+	if m.calls.Add(1) > m.n {
+		m.stuck <- struct{}{}
+		<-m.revive
+		return errors.New("the process died")
+	}
+	return m.pool.Send(ctx, e)
+}
+
+// TestBroadcastCrashResendsAtMostTheHandOvers sends a broadcast of one
+// page (30 recipients) with two hand-off slots; after the SMTP server has
+// accepted 10 of its messages the process "dies" (every later hand-off
+// hangs), and a new Service on the same store runs the broadcast again,
+// as the job would after a restart. The recipients recorded as sent are
+// passed over: at most the other slot's message (accepted, not yet
+// recorded) goes out twice, not the 10 of the page's single record at its
+// end; every recipient gets the broadcast and it is counted once each.
+func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			const slots, recipients, accepted = 2, 30, 10
+			srv := smtptest.Start(t)
+			newPool := func() *smtp.Pool {
+				pool, err := smtp.NewPool(srv.URL(), slots)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { pool.Close() })
+				return pool
+			}
+			m := &dyingMailer{pool: newPool(), n: accepted, stuck: make(chan struct{}, broadcastSenders), revive: make(chan struct{})}
+			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), m, false,
+				func(c *Config) { c.HandOvers = slots })
+			ctx, cancel := context.WithTimeout(context.Background(), hang)
+			defer cancel()
+			yes := true
+			for i := range recipients {
+				if _, err := h.st.CustomerUpsert(ctx, &aftersale.Contact{
+					Email: fmt.Sprintf("reader%02d@example.com", i), Name: "Ana Lima", MarketingConsent: &yes,
+				}, h.clock.RealNow()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b, err := h.svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "News, {{.FirstName}}", Body: "Something new.", Rate: 100}, "olga@shop.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.st.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.clock.RealNow()); err != nil {
+				t.Fatal(err)
+			}
+
+			first := make(chan error, 1)
+			go func() {
+				_, err := h.svc.RunBroadcast(ctx, b.ID, 0)
+				first <- err
+			}()
+			// Registered after the harness: runs before the store closes.
+			t.Cleanup(func() {
+				close(m.revive)
+				<-first
+			})
+			if _, err := srv.WaitFor(accepted, hang); err != nil {
+				t.Fatalf("waiting for the first %d messages: %v", accepted, err)
+			}
+			select {
+			case <-m.stuck: // the process is dead from this hand-off on
+			case <-ctx.Done():
+				t.Fatal("no hand-off after the first messages")
+			}
+
+			cfg := h.svc.cfg
+			cfg.Mailer = newPool()
+			restarted, err := NewService(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(restarted.Close)
+			if done, err := restarted.RunBroadcast(ctx, b.ID, 0); err != nil || !done {
+				t.Fatalf("the restarted broadcast: done %v, %v", done, err)
+			}
+
+			got := map[string]int{}
+			for _, msg := range srv.Messages() {
+				for _, to := range msg.To {
+					got[to]++
+				}
+			}
+			twice := 0
+			for i := range recipients {
+				addr := fmt.Sprintf("reader%02d@example.com", i)
+				switch n := got[addr]; {
+				case n == 0:
+					t.Errorf("%s never got the broadcast", addr)
+				case n > 1:
+					twice += n - 1
+				}
+			}
+			// The hand-off that hung holds one slot; the other holds at most
+			// one accepted, unrecorded message.
+			if twice > slots-1 {
+				t.Errorf("after the crash %d messages went out twice; want at most %d (the other slots)", twice, slots-1)
+			}
+			fin, err := h.st.BroadcastGet(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fin.Status != aftersale.BroadcastSent || fin.Sent != recipients {
+				t.Errorf("the broadcast is %s with %d sent; want sent, %d", fin.Status, fin.Sent, recipients)
+			}
+			t.Logf("messages sent twice after the crash: %d", twice)
+		})
+	}
+}
