@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -109,6 +111,69 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 		if a != answers[0] || !strings.Contains(a, uniform) {
 			t.Errorf("answers %q; want one and the same, saying %q", answers, uniform)
 			break
+		}
+	}
+}
+
+// TestMemberSMTPAllowedPrivateNotMetadata: once an owner allows private
+// addresses, a member's own SMTP server still may not be on a link-local
+// or cloud metadata address (169.254.169.254, 100.100.100.200): the
+// personal email is refused by the guard before any connection (the debug
+// log says so), with the same answer as any failed connection, while a
+// server on 127.0.0.1 is reached.
+func TestMemberSMTPAllowedPrivateNotMetadata(t *testing.T) {
+	t.Parallel()
+	logs := &lockedLog{}
+	b := setup(t, 1, withTeam, func(c *app.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	svc, ctx := b.app.Service(), context.Background()
+	st := svc.Store()
+	own := smtptest.Start(t)
+	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
+		Password: "long enough pw", SMTPURL: "smtp://" + own.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetAllowPrivateSMTP(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	c, err := st.CustomerUpsert(ctx, &aftersale.Contact{Email: "pm@example.com", Name: "Pat"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(subject string) error {
+		tk, err := st.TaskCreate(ctx, &aftersale.Task{CustomerID: c.ID, Kind: aftersale.TaskPersonalEmail, Title: "Write to Pat",
+			Assignee: "assistant", Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.SendPersonalEmail(ctx, ada.ID, engine.PersonalEmail{TaskID: tk.ID, Subject: subject, Body: "Hi Pat"})
+		return err
+	}
+	if err := send("Through loopback"); err != nil {
+		t.Fatalf("a member's server on 127.0.0.1, private allowed: %v", err)
+	}
+	if _, err := own.WaitFor(1, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	const uniform = "could not connect to the SMTP server"
+	for _, addr := range []string{"169.254.169.254:25", "169.254.169.254:80", "169.254.10.20:25", "100.100.100.200:80"} {
+		if err := svc.UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(logs.String(), "link-local or metadata address refused")
+		err := send("Probe")
+		if aftersale.ErrorCode(err) != aftersale.ECONFLICT || !strings.Contains(aftersale.ErrorMessage(err), uniform) {
+			t.Fatalf("a member's server on %s, private allowed: %v, want ECONFLICT %q", addr, err, uniform)
+		}
+		if strings.Contains(aftersale.ErrorMessage(err), strings.Split(addr, ":")[0]) {
+			t.Errorf("the answer names the address: %v", err)
+		}
+		if after := strings.Count(logs.String(), "link-local or metadata address refused"); after != before+1 {
+			t.Errorf("a member's server on %s, private allowed, was not refused by the guard; log:\n%s", addr, logs.String())
 		}
 	}
 }

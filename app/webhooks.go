@@ -34,8 +34,9 @@ func webhooks(cfg Config) (map[string]web.Webhook, error) {
 // memberMailer makes the sender of a member's own SMTP server, for
 // personal emails: one connection, signed like the install's mail. A member
 // chose the server, so it may not be on an internal address unless an
-// owner allowed that (allowPrivate), and a failed connection does not say
-// why (smtp.WithPublicOnly, WithOpaqueErrors).
+// owner allowed that (allowPrivate), never on a link-local or cloud
+// metadata address, and a failed connection does not say why
+// (smtp.WithPublicOnly, WithPrivateAllowed).
 func memberMailer(dkim *smtp.DKIMConfig, log *slog.Logger) func(string, bool) (aftersale.Mailer, error) {
 	return func(url string, allowPrivate bool) (aftersale.Mailer, error) {
 		opts := []smtp.Option{smtp.WithIdleTimeout(-1)}
@@ -43,7 +44,7 @@ func memberMailer(dkim *smtp.DKIMConfig, log *slog.Logger) func(string, bool) (a
 			opts = append(opts, smtp.WithDKIM(*dkim))
 		}
 		if allowPrivate {
-			opts = append(opts, smtp.WithOpaqueErrors(log))
+			opts = append(opts, smtp.WithPrivateAllowed(log))
 		} else {
 			opts = append(opts, smtp.WithPublicOnly(log))
 		}

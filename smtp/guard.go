@@ -22,10 +22,19 @@ var ErrConnect = errors.New("could not connect to the SMTP server")
 // errInternalAddr is what the dial guard answers for an address it refuses.
 var errInternalAddr = errors.New("smtp: the address is internal")
 
-// guard is the setting of WithPublicOnly and WithOpaqueErrors.
+// errLinkLocalAddr is what the dial guard of WithPrivateAllowed answers for
+// a link-local or cloud metadata address, which it refuses still.
+var errLinkLocalAddr = fmt.Errorf("%w: link-local or metadata", errInternalAddr)
+
+// guard is the setting of WithPublicOnly, WithPrivateAllowed and
+// WithOpaqueErrors.
 type guard struct {
-	log    *slog.Logger
-	public bool // refuse internal addresses
+	log *slog.Logger
+	// public: check each address dialled (Sender.dial sets control as the
+	// dialler's Control), letting through public addresses only, or also
+	// PrivateAddr ones when private is set.
+	public  bool
+	private bool // WithPrivateAllowed: PrivateAddr is allowed too
 }
 
 // WithPublicOnly is for servers that someone other than the operator
@@ -41,6 +50,8 @@ type guard struct {
 // and IPv6 forms that carry such an IPv4 address (::ffff:0:0/96, ::/96,
 // 64:ff9b::/96, 2002::/16). The default is to connect anywhere (the
 // install's own server, set by the operator, is often on localhost).
+// WithPublicOnly wins over WithPrivateAllowed and WithOpaqueErrors,
+// whatever their order.
 func WithPublicOnly(log *slog.Logger) Option {
 	if log == nil {
 		log = slog.Default()
@@ -48,9 +59,32 @@ func WithPublicOnly(log *slog.Logger) Option {
 	return func(c *config) { c.guard = &guard{log: log, public: true} }
 }
 
+// WithPrivateAllowed is WithPublicOnly for a server someone other than
+// the operator configured on a network the owners trust (a team member's
+// own SMTP URL once an owner allowed private addresses): besides public
+// addresses the Sender connects to the PrivateAddr ones (loopback, RFC
+// 1918, fc00::/7, CGNAT 100.64/10), but still never to a link-local
+// address (169.254/16, fe80::/10) nor a cloud metadata one (169.254.169.254,
+// fd00:ec2::254, 100.100.100.200), nor to the other ranges WithPublicOnly
+// refuses, and it reports every failure to connect as ErrConnect. The
+// check is made, as WithPublicOnly's, on each address dialled, after the
+// name is resolved. It does not loosen a WithPublicOnly given too.
+func WithPrivateAllowed(log *slog.Logger) Option {
+	if log == nil {
+		log = slog.Default()
+	}
+	return func(c *config) {
+		if c.guard == nil || !c.guard.public {
+			c.guard = &guard{log: log, public: true, private: true}
+		}
+	}
+}
+
 // WithOpaqueErrors reports every failure to connect as ErrConnect, as
-// WithPublicOnly does, but connects to any address: for a server someone
-// other than the operator configured on a network the owners trust.
+// WithPublicOnly does, but connects to any address, link-local and cloud
+// metadata ones included: a member's server wants WithPrivateAllowed
+// instead. It does not loosen a WithPublicOnly or WithPrivateAllowed given
+// too.
 func WithOpaqueErrors(log *slog.Logger) Option {
 	if log == nil {
 		log = slog.Default()
@@ -69,10 +103,16 @@ func (g *guard) control(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q does not parse", errInternalAddr, address)
 	}
-	if !PublicAddr(ap.Addr()) {
-		return errInternalAddr
+	a := ap.Addr()
+	switch {
+	case PublicAddr(a):
+		return nil
+	case g.private && PrivateAddr(a):
+		return nil
+	case g.private:
+		return errLinkLocalAddr
 	}
-	return nil
+	return errInternalAddr
 }
 
 // connectFailed is the error of a failed connection. Without the guard it
@@ -95,6 +135,8 @@ func connectReason(err error) string {
 		dns *net.DNSError
 	)
 	switch {
+	case errors.Is(err, errLinkLocalAddr):
+		return "link-local or metadata address refused"
 	case errors.Is(err, errInternalAddr):
 		return "internal address refused"
 	case errors.As(err, &dns):
@@ -184,4 +226,35 @@ func PublicAddr(a netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// Ranges that PrivateAddr lets through besides netip's loopback and
+// private ones, and the cloud metadata addresses it refuses among them.
+var (
+	sharedCGNAT   = netip.MustParsePrefix("100.64.0.0/10")
+	metadataAddrs = []netip.Addr{
+		netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure, Oracle… (link-local anyway)
+		netip.MustParseAddr("fd00:ec2::254"),   // AWS over IPv6 (in fc00::/7)
+		netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud (in 100.64/10)
+	}
+)
+
+// PrivateAddr says whether a is an internal address that WithPrivateAllowed
+// lets a member's SMTP server have: loopback (127/8, ::1), private (RFC
+// 1918, fc00::/7) or shared (CGNAT 100.64/10), written as itself or as an
+// IPv4-mapped IPv6 address, and not a cloud metadata address. Link-local
+// (169.254/16, fe80::/10), unspecified, multicast, reserved and the other
+// IPv6 forms of IPv4 addresses (compatible, NAT64, 6to4) are not; nor is a
+// public address (see PublicAddr).
+func PrivateAddr(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	a = a.WithZone("").Unmap()
+	for _, m := range metadataAddrs {
+		if a == m {
+			return false
+		}
+	}
+	return a.IsLoopback() || a.IsPrivate() || (a.Is4() && sharedCGNAT.Contains(a))
 }

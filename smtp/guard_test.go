@@ -187,6 +187,9 @@ func TestOpaqueErrorsHidePortState(t *testing.T) {
 		"closed port":       send(closedAddr, smtp.WithOpaqueErrors(nil)),
 		"open, not SMTP":    send(notSMTPAddr, smtp.WithOpaqueErrors(nil)),
 		"internal, guarded": send(notSMTPAddr, smtp.WithPublicOnly(nil)),
+		"closed, private":   send(closedAddr, smtp.WithPrivateAllowed(nil)),
+		"open, private":     send(notSMTPAddr, smtp.WithPrivateAllowed(nil)),
+		"metadata, private": send("169.254.169.254:25", smtp.WithPrivateAllowed(nil)),
 	}
 	for what, err := range got {
 		if !errors.Is(err, smtp.ErrConnect) {
@@ -199,5 +202,161 @@ func TestOpaqueErrorsHidePortState(t *testing.T) {
 	}
 	if want := "could not connect to the SMTP server"; !strings.Contains(got["closed port"].Error(), want) {
 		t.Errorf("the error %q does not say %q", got["closed port"], want)
+	}
+}
+
+func TestPrivateAddr(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		addr    string
+		private bool
+	}{
+		{"127.0.0.1", true},
+		{"127.1.2.3", true},
+		{"::1", true},
+		{"10.0.0.5", true},
+		{"172.16.0.1", true},
+		{"192.168.1.1", true},
+		{"fd12:3456::1", true},
+		{"fc00::1", true},
+		{"100.64.0.1", true}, // CGNAT
+		{"100.127.255.255", true},
+		{"::ffff:127.0.0.1", true},
+		{"::ffff:10.0.0.1", true},
+		{"::ffff:100.64.0.1", true},
+
+		{"169.254.169.254", false}, // cloud metadata
+		{"169.254.0.1", false},
+		{"169.254.255.255", false},
+		{"fe80::1", false},
+		{"fe80::1%eth0", false},
+		{"febf::1", false},
+		{"::ffff:169.254.169.254", false},
+		{"::ffff:169.254.0.1", false},
+		{"fd00:ec2::254", false},   // AWS metadata over IPv6, inside fc00::/7
+		{"100.100.100.200", false}, // Alibaba Cloud metadata, inside 100.64/10
+		{"::ffff:100.100.100.200", false},
+		{"::a9fe:a9fe", false},        // IPv4-compatible 169.254.169.254
+		{"64:ff9b::a9fe:a9fe", false}, // NAT64 of 169.254.169.254
+		{"2002:a9fe:a9fe::1", false},  // 6to4 of 169.254.169.254
+		{"0.0.0.0", false},
+		{"::", false},
+		{"224.0.0.1", false},
+		{"ff02::1", false},
+		{"255.255.255.255", false},
+		{"192.0.0.192", false},
+		{"240.0.0.1", false},
+		{"fec0::1", false},
+		{"8.8.8.8", false}, // public, not private
+	} {
+		a, err := netip.ParseAddr(c.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := smtp.PrivateAddr(a); got != c.private {
+			t.Errorf("PrivateAddr(%s) = %v, want %v", c.addr, got, c.private)
+		}
+	}
+	if smtp.PrivateAddr(netip.Addr{}) {
+		t.Error("the zero Addr is private")
+	}
+}
+
+// FuzzPrivateAddr checks, for any address, that nothing link-local,
+// multicast or unspecified passes PrivateAddr, in any form, and that an
+// IPv4 address and its mapped form are judged alike.
+func FuzzPrivateAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1", "::ffff:10.0.0.1", "169.254.169.254", "::ffff:169.254.169.254", "fe80::1", "fd00:ec2::254", "100.100.100.200"} {
+		a := netip.MustParseAddr(s)
+		b := a.As16()
+		f.Add(b[:])
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) != 4 && len(raw) != 16 {
+			return
+		}
+		a, _ := netip.AddrFromSlice(raw)
+		private := smtp.PrivateAddr(a)
+		if a.Is4() && private != smtp.PrivateAddr(netip.AddrFrom16(a.As16())) {
+			t.Errorf("%s and its mapped form are judged differently", a)
+		}
+		u := a.Unmap()
+		if private && (u.IsLinkLocalUnicast() || u.IsMulticast() || u.IsUnspecified()) {
+			t.Errorf("PrivateAddr(%s) = true for a link-local, multicast or unspecified address", a)
+		}
+		if private && smtp.PublicAddr(a) {
+			t.Errorf("%s is both public and private", a)
+		}
+	})
+}
+
+// TestPrivateAllowedRefusesLinkLocal: a Sender made WithPrivateAllowed
+// delivers to a real SMTP server on 127.0.0.1, but refuses link-local and
+// cloud metadata addresses, in every form, before connecting (the debug
+// log says so; a connection attempt would say "timeout" or "network"),
+// with the same ErrConnect as any other failure.
+func TestPrivateAllowedRefusesLinkLocal(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	allowed, err := smtp.New(srv.URL(), smtp.WithTimeout(wait), smtp.WithPrivateAllowed(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer allowed.Close()
+	if err := allowed.Send(context.Background(), email("private")); err != nil {
+		t.Fatalf("Send WithPrivateAllowed to 127.0.0.1: %v", err)
+	}
+	if _, err := srv.WaitFor(1, wait); err != nil {
+		t.Fatal(err)
+	}
+
+	// By name: localhost resolves to loopback, allowed.
+	_, port, _ := net.SplitHostPort(srv.Addr())
+	byName, err := smtp.New("smtp://localhost:"+port, smtp.WithTimeout(wait), smtp.WithPrivateAllowed(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer byName.Close()
+	if err := byName.Send(context.Background(), email("by-name")); err != nil {
+		t.Fatalf("Send WithPrivateAllowed to localhost: %v", err)
+	}
+
+	// The IPv6 forms are in TestGuardControl: an IPv6 literal in the URL
+	// does not reach the dialler (only a name that resolves to one does).
+	for _, host := range []string{"169.254.169.254", "169.254.0.1", "169.254.255.254", "100.100.100.200"} {
+		var log bytes.Buffer
+		s, err := smtp.New("smtp://"+host+":25", smtp.WithTimeout(wait),
+			smtp.WithPrivateAllowed(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Send(context.Background(), email("metadata"))
+		s.Close()
+		if !errors.Is(err, smtp.ErrConnect) || !aftersale.IsTemporary(err) {
+			t.Errorf("Send to %s WithPrivateAllowed: %v, want a temporary ErrConnect", host, err)
+			continue
+		}
+		if !strings.Contains(log.String(), "link-local or metadata address refused") {
+			t.Errorf("Send to %s WithPrivateAllowed was not refused by the guard: log %q", host, log.String())
+		}
+	}
+
+	// WithPrivateAllowed does not loosen WithPublicOnly, in either order.
+	for _, opts := range [][]smtp.Option{
+		{smtp.WithPublicOnly(nil), smtp.WithPrivateAllowed(nil)},
+		{smtp.WithPrivateAllowed(nil), smtp.WithPublicOnly(nil)},
+		{smtp.WithPublicOnly(nil), smtp.WithOpaqueErrors(nil)},
+	} {
+		s, err := smtp.New(srv.URL(), append([]smtp.Option{smtp.WithTimeout(wait)}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(context.Background(), email("strict")); !errors.Is(err, smtp.ErrConnect) {
+			t.Errorf("Send to 127.0.0.1 with WithPublicOnly and a looser option: %v, want ErrConnect", err)
+		}
+		s.Close()
+	}
+	if n := srv.Sessions(); n != 2 {
+		t.Errorf("the server had %d sessions, want 2 (the two allowed sends)", n)
 	}
 }

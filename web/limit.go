@@ -3,6 +3,7 @@ package web
 import (
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 const (
 	loginMaxFailures = 5
 	loginWindow      = 15 * time.Minute
-	limiterMaxKeys   = 100_000 // bounds the memory an attacker can take
+	limiterMaxKeys   = 100_000 // keys of one kind (accounts, addresses): bounds the memory an attacker can take
 )
 
 // Returns lookup rate limits: at most returnsMaxTries order lookups of the
@@ -30,16 +31,100 @@ const (
 
 // limiter counts recent attempts by key ("email:..." and "ip:...") and
 // blocks a key that reached max attempts within the window.
+//
+// The memory is bounded per kind of key (the part before the first ":"):
+// at most budget keys of each, so that a flood of one kind (many client
+// addresses) cannot push out the keys of another (the accounts it aims
+// at). When a new key would pass its kind's budget, makeRoom forgets, of
+// that kind, first the keys whose attempts are all older than the window,
+// then the keys below the limit that saw no attempt for the longest, and
+// only when every key of the kind is at the limit, those whose block ends
+// soonest.
 type limiter struct {
 	max    int
 	window time.Duration
+	budget int // keys of one kind at most (limiterMaxKeys)
 	mu     sync.Mutex
 	fails  map[string][]time.Time
+	kinds  map[string]int // the number of keys in fails, by keyKind
 	now    func() time.Time
 }
 
 func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, fails: map[string][]time.Time{}, now: time.Now}
+	return &limiter{max: max, window: window, budget: limiterMaxKeys,
+		fails: map[string][]time.Time{}, kinds: map[string]int{}, now: time.Now}
+}
+
+// keyKind is the kind of a key: "email" for "email:a@x", "" for a key
+// without a colon.
+func keyKind(key string) string {
+	if i := strings.IndexByte(key, ':'); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+// set stores the attempts of key, counting a new key in its kind; l.mu is
+// held.
+func (l *limiter) set(key string, list []time.Time) {
+	if _, ok := l.fails[key]; !ok {
+		l.kinds[keyKind(key)]++
+	}
+	l.fails[key] = list
+}
+
+// forget drops key and its attempts; l.mu is held.
+func (l *limiter) forget(key string) {
+	if _, ok := l.fails[key]; !ok {
+		return
+	}
+	delete(l.fails, key)
+	kind := keyKind(key)
+	if l.kinds[kind]--; l.kinds[kind] <= 0 {
+		delete(l.kinds, kind)
+	}
+}
+
+// makeRoom makes room for one more key of kind when the kind is at its
+// budget, by forgetting a tenth of the budget at once (so that a flood
+// pays for a sweep once per many new keys, not for each): first the keys
+// with no attempt left within the window (all of them), then the keys
+// below the limit whose last attempt is the oldest, then, only when that
+// is not enough, the keys at the limit whose block ends soonest. The keys
+// in keep (those of the attempt being recorded) stay. l.mu is held.
+func (l *limiter) makeRoom(kind string, keep []string, now time.Time) {
+	if l.kinds[kind] < l.budget {
+		return
+	}
+	type entry struct {
+		key string
+		at  time.Time // the last attempt (open), or the end of the block (locked)
+	}
+	var open, locked []entry
+	for k := range l.fails {
+		if keyKind(k) != kind || slices.Contains(keep, k) {
+			continue
+		}
+		list := l.recent(k, now) // forgets k when all its attempts are old
+		switch {
+		case list == nil:
+		case len(list) >= l.max:
+			locked = append(locked, entry{k, list[len(list)-l.max].Add(l.window)})
+		default:
+			open = append(open, entry{k, list[len(list)-1]})
+		}
+	}
+	excess := l.kinds[kind] - (l.budget - max(1, l.budget/10))
+	for _, group := range [][]entry{open, locked} {
+		if excess <= 0 {
+			return
+		}
+		slices.SortFunc(group, func(a, b entry) int { return a.at.Compare(b.at) })
+		for _, e := range group[:min(excess, len(group))] {
+			l.forget(e.key)
+			excess--
+		}
+	}
 }
 
 // newLoginLimiter counts failed logins.
@@ -68,7 +153,7 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 		i++
 	}
 	if i == len(list) {
-		delete(l.fails, key)
+		l.forget(key)
 		return nil
 	}
 	if i > 0 {
@@ -104,20 +189,15 @@ func (l *limiter) fail(keys []string) {
 }
 
 func (l *limiter) failLocked(keys []string, now time.Time) {
-	if len(l.fails) >= limiterMaxKeys {
-		for k := range l.fails {
-			l.recent(k, now)
-		}
-		if len(l.fails) >= limiterMaxKeys {
-			clear(l.fails) // under a flood, forget rather than grow
-		}
-	}
 	for _, k := range keys {
 		list := l.recent(k, now)
+		if list == nil {
+			l.makeRoom(keyKind(k), keys, now)
+		}
 		if len(list) >= l.max*2 {
 			list = list[1:] // enough to block; keep it short
 		}
-		l.fails[k] = append(list, now)
+		l.set(k, append(list, now))
 	}
 }
 
@@ -138,7 +218,7 @@ func (l *limiter) allow(keys []string) (time.Duration, bool) {
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, key)
+	l.forget(key)
 }
 
 // reserve records an attempt under every key unless one of them has
@@ -170,7 +250,7 @@ func (l *limiter) refund(keys []string, at time.Time) {
 			}
 		}
 		if len(list) == 0 {
-			delete(l.fails, k)
+			l.forget(k)
 		} else {
 			l.fails[k] = list
 		}
