@@ -57,7 +57,8 @@ type Session struct {
 // stored by name (Store.SettingGet, SettingSet).
 const (
 	// SettingAllowPrivateSMTP, when "1", lets members' own SMTP URLs
-	// reach loopback, private and link-local addresses (a mail server on
-	// the install's own network); otherwise those are refused.
+	// reach loopback, private and shared (CGNAT) addresses (a mail server
+	// on the install's own network); otherwise those are refused.
+	// Link-local and cloud metadata addresses are refused either way.
 	SettingAllowPrivateSMTP = "allow_private_smtp"
 )
