@@ -212,7 +212,13 @@ func New(rawURL string, opts ...Option) (*Sender, error) {
 		mopts = append(mopts, mail.WithUsername(user), mail.WithPassword(pass),
 			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin))
 	}
-	if s.client, err = mail.NewClient(s.host, mopts...); err != nil {
+	// go-mail joins host and port with a colon, so an IPv6 literal
+	// (smtp://[::1]:25) goes in brackets; the TLS name stays s.host.
+	dialHost := s.host
+	if strings.Contains(dialHost, ":") {
+		dialHost = "[" + dialHost + "]"
+	}
+	if s.client, err = mail.NewClient(dialHost, mopts...); err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
 	return s, nil

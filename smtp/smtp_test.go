@@ -149,6 +149,23 @@ func TestSendTextOnly(t *testing.T) {
 	}
 }
 
+// TestSendToIPv6Literal: a server URL with an IPv6 address typed in
+// (smtp://[::1]:port) connects; go-mail was handed the bare address and
+// failed with "too many colons in address".
+func TestSendToIPv6Literal(t *testing.T) {
+	t.Parallel()
+	srv, s := setup(t, smtptest.OnIPv6Loopback())
+	if !strings.Contains(srv.URL(), "[::1]") {
+		t.Fatalf("the server's URL %s is not an IPv6 literal", srv.URL())
+	}
+	if err := s.Send(context.Background(), email("v6")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitFor(1, wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func deliveryError(t *testing.T, err error) *aftersale.DeliveryError {
 	t.Helper()
 	var d *aftersale.DeliveryError

@@ -26,6 +26,7 @@ import (
 // concurrent use.
 type Server struct {
 	t          testing.TB
+	host       string // the address listened on, without the port
 	addr       string
 	user, pass string      // required credentials; "" accepts mail without AUTH
 	starttls   *tls.Config // offered with STARTTLS when set
@@ -92,15 +93,21 @@ func WithStrictHeaders() Option {
 	return func(s *Server) { s.strict = true }
 }
 
-// Start starts a server on 127.0.0.1 on a free port. It is shut down when
-// the test ends.
+// OnIPv6Loopback makes the server listen on [::1] instead of 127.0.0.1;
+// URL then names the host as an IPv6 literal (smtp://[::1]:port).
+func OnIPv6Loopback() Option {
+	return func(s *Server) { s.host = "::1" }
+}
+
+// Start starts a server on 127.0.0.1 (or ::1, see OnIPv6Loopback) on a free
+// port. It is shut down when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{t: t, changed: make(chan struct{})}
+	s := &Server{t: t, changed: make(chan struct{}), host: "127.0.0.1"}
 	for _, o := range opts {
 		o(s)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.host, "0"))
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}

@@ -6,19 +6,42 @@ import (
 	"time"
 )
 
+// TestRenderScript: a task script is Markdown (goldmark): headings at
+// most h3, paragraphs with their line breaks, numbered lists keeping their
+// start, bullets, bold and code; raw HTML shows as text and a javascript:
+// link goes nowhere.
 func TestRenderScript(t *testing.T) {
-	got := string(renderScript("# Before\nCall <script>alert(1)</script> & smile\nsecond line\n\n3. third **bold** `code`\n4. fourth\n- a\n- b\n<img src=x onerror=alert(1)>"))
+	got := string(renderScript("# Before\nCall <script>alert(1)</script> & smile\nsecond line\n\n3. third **bold** `code`\n4. fourth\n\n- a\n- b\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))"))
 	want := "<h3>Before</h3>\n" +
-		"<p>Call &lt;script&gt;alert(1)&lt;/script&gt; &amp; smile<br>second line</p>\n" +
+		"<p>Call &lt;script&gt;alert(1)&lt;/script&gt; &amp; smile<br>\nsecond line</p>\n" +
 		"<ol start=\"3\">\n<li>third <strong>bold</strong> <code>code</code></li>\n<li>fourth</li>\n</ol>\n" +
 		"<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n" +
-		"<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
+		"<p>&lt;img src=x onerror=alert(1)&gt;</p>\n" +
+		"<p><a href=\"\">x</a></p>\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 	if strings.Contains(string(renderScript(`**<b>x</b>**`)), "<b>") {
 		t.Fatal("bold let raw HTML through")
 	}
+	if got := string(renderScript("## Opening\n###### Small")); !strings.Contains(got, "<h3>Opening</h3>") || !strings.Contains(got, "<h6>Small</h6>") {
+		t.Errorf("headings: %s", got)
+	}
+}
+
+// FuzzRenderScript: whatever the script, no tag of its own comes through.
+func FuzzRenderScript(f *testing.F) {
+	for _, s := range []string{"# a\n- b", "<script>x</script>", "[a](javascript:x)", "`<b>`", "<https://example.com>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := strings.ToLower(string(renderScript(s)))
+		for _, bad := range []string{"<script", "<img", "<iframe", "href=\"javascript:", "src="} {
+			if strings.Contains(got, bad) {
+				t.Fatalf("renderScript(%q) = %q holds %s", s, got, bad)
+			}
+		}
+	})
 }
 
 func TestPhoneLink(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -291,77 +290,4 @@ func newPhoneLink(raw, region string) phoneLink {
 	p := phoneLink{Display: strings.TrimSpace(raw)}
 	p.Tel = phone.Format(p.Display, region)
 	return p
-}
-
-var (
-	reOrdered   = regexp.MustCompile(`^(\d{1,3})[.)]\s+(.*)$`)
-	reUnordered = regexp.MustCompile(`^[-*+]\s+(.*)$`)
-	reHeading   = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
-	reBold      = regexp.MustCompile(`\*\*([^*]+)\*\*`)
-	reCode      = regexp.MustCompile("`([^`]+)`")
-)
-
-// renderScript renders a task's Markdown script safely: every character is
-// escaped first (raw HTML shows as text), then numbered and bulleted
-// lists, headings, paragraphs, line breaks, **bold** and `code` are kept.
-func renderScript(src string) template.HTML {
-	var b strings.Builder
-	var para []string
-	list := ""
-	flush := func() {
-		if len(para) > 0 {
-			b.WriteString("<p>" + strings.Join(para, "<br>") + "</p>\n")
-			para = nil
-		}
-	}
-	closeList := func() {
-		if list != "" {
-			b.WriteString("</" + list + ">\n")
-			list = ""
-		}
-	}
-	openList := func(kind, attrs string) {
-		flush()
-		if list != kind {
-			closeList()
-			b.WriteString("<" + kind + attrs + ">\n")
-			list = kind
-		}
-	}
-	for _, line := range strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case t == "":
-			flush()
-			closeList()
-		case reOrdered.MatchString(t):
-			m := reOrdered.FindStringSubmatch(t)
-			attrs := ""
-			if n, _ := strconv.Atoi(m[1]); n != 1 && list != "ol" {
-				attrs = fmt.Sprintf(` start="%d"`, n)
-			}
-			openList("ol", attrs)
-			b.WriteString("<li>" + inline(m[2]) + "</li>\n")
-		case reUnordered.MatchString(t):
-			openList("ul", "")
-			b.WriteString("<li>" + inline(reUnordered.FindStringSubmatch(t)[1]) + "</li>\n")
-		case reHeading.MatchString(t):
-			flush()
-			closeList()
-			b.WriteString("<h3>" + inline(reHeading.FindStringSubmatch(t)[1]) + "</h3>\n")
-		default:
-			closeList()
-			para = append(para, inline(t))
-		}
-	}
-	flush()
-	closeList()
-	return template.HTML(b.String()) //nolint:gosec // built from escaped text only
-}
-
-// inline escapes a line, then keeps **bold** and `code`.
-func inline(s string) string {
-	s = template.HTMLEscapeString(s)
-	s = reCode.ReplaceAllString(s, "<code>$1</code>")
-	return reBold.ReplaceAllString(s, "<strong>$1</strong>")
 }
