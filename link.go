@@ -20,6 +20,7 @@ const (
 	LinkReturn      = "return" // start a return of an order (after the returns page found it)
 	LinkReturnView  = "rstat"  // see how a return stands (its subject is the return's ID)
 	LinkOptIn       = "optin"  // confirm marketing consent (double opt-in; its subject is the customer's ID)
+	LinkDevice      = "device" // an admin browser that logged in as a member before (its subject is the email and a nonce)
 )
 
 // LinkSigner signs and verifies the tokens in customer links (unsubscribe,

@@ -51,7 +51,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.Me
 	ctx := r.Context()
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	page := loginPage{Email: email, Next: safeNext(r.PostForm.Get("next"))}
-	keys := limitKeys(r, email)
+	keys := s.limitKeys(r, email)
 	at, wait, ok := s.admin.limiter.reserve(keys)
 	if !ok {
 		s.log.WarnContext(ctx, "admin login refused: too many failures")
@@ -80,11 +80,13 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.Me
 		return
 	}
 	s.admin.limiter.reset(keys[0])
+	s.admin.limiter.reset("email:" + normalEmail(email))
 	s.admin.limiter.refund(keys[1:], at)
 	if err := s.startSession(ctx, m); err != nil {
 		s.adminError(w, r, nil, err)
 		return
 	}
+	s.rememberDevice(w, email)
 	s.admin.sessions.Put(ctx, keyCSRF, newToken())
 	s.log.InfoContext(ctx, "admin login", "member_id", m.ID)
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
@@ -124,7 +126,7 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m 
 		}
 		s.adminPage(w, r, status, m, "account.html", "Your account", accountPage{Password: alert{Error: msg}, Field: field})
 	}
-	keys := limitKeys(r, m.Email)
+	keys := s.limitKeys(r, m.Email)
 	at, _, ok := s.admin.limiter.reserve(keys)
 	if !ok {
 		fail(http.StatusTooManyRequests, "current", "Too many wrong passwords. Wait 15 minutes and try again.")

@@ -140,9 +140,14 @@ func clientIP(r *http.Request) string {
 	return ip
 }
 
-// limitKeys returns the keys a login attempt is counted under.
-func limitKeys(r *http.Request, email string) []string {
-	return []string{"email:" + strings.ToLower(strings.TrimSpace(email)), "ip:" + clientIP(r)}
+// limitKeys returns the keys a login attempt is counted under: the
+// account (or, from a browser with the account's device cookie, that
+// cookie: login_device.go) and the client address.
+func (s *Server) limitKeys(r *http.Request, email string) []string {
+	if k := s.deviceKey(r, email); k != "" {
+		return []string{k, "ip:" + clientIP(r)}
+	}
+	return []string{"email:" + normalEmail(email), "ip:" + clientIP(r)}
 }
 
 // recent returns the attempts of key within the window; l.mu is held.
