@@ -8,9 +8,14 @@ import (
 
 // ImportReport is what ImportOrders did.
 type ImportReport struct {
-	Added     int // events new to this install
-	Known     int // events imported (or received) before: nothing changed
-	Processed int // events processed by this run
+	Added int // events new to this install
+	Known int // events imported (or received) before: nothing changed
+	// Changed were imported (or received) before with other content: a
+	// row edited since. The first import is kept; ChangedIDs names the
+	// first few event IDs.
+	Changed    int
+	ChangedIDs []string
+	Processed  int // events processed by this run
 }
 
 // ImportOrders stores events read from a file (package csvimport) in the
@@ -21,8 +26,9 @@ type ImportReport struct {
 // progress.
 func (a *App) ImportOrders(ctx context.Context, evs []*aftersale.Event, stored, processed func(n int)) (*ImportReport, error) {
 	rep := &ImportReport{}
-	var err error
-	if rep.Added, rep.Known, err = a.service.Import(ctx, evs, stored); err != nil {
+	count, err := a.service.Import(ctx, evs, stored)
+	rep.Added, rep.Known, rep.Changed, rep.ChangedIDs = count.Added, count.Known, count.Changed, count.ChangedIDs
+	if err != nil {
 		return rep, err
 	}
 	rep.Processed, err = a.service.ProcessInbox(ctx, processed)

@@ -269,7 +269,7 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 		// starts is processed first, not left behind.
 		ev, err := aftersale.DecodeEvent([]byte(b.shipEvent("evt_s3", "9102", "shipped", "DHL", "JD014600003SE", "")))
 		must("decode", err)
-		if _, _, err := b.app.Service().Import(ctx, []*aftersale.Event{ev}, nil); err != nil {
+		if _, err := b.app.Service().Import(ctx, []*aftersale.Event{ev}, nil); err != nil {
 			t.Fatal(err)
 		}
 		ordersBefore, msgsBefore := counts(t, st)

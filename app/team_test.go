@@ -329,7 +329,7 @@ steps:
 		}
 		evs = append(evs, ev)
 	}
-	if _, _, err := svc.Import(ctx, evs, nil); err != nil {
+	if _, err := svc.Import(ctx, evs, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}

@@ -177,21 +177,34 @@ type txFunc func(ctx context.Context, tx aftersale.Tx) error
 const recordLinger = 2 * time.Millisecond
 
 // newCommitter returns a batcher that runs txFuncs in shared Update
-// transactions, each waiting recordLinger for company.
-func newCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
+// transactions, each waiting recordLinger for company; a commit refused
+// for want of room is noted in health.
+func newCommitter(store aftersale.Store, n int, health *aftersale.StoreHealth) *batcher[txFunc, struct{}] {
 	return newBatcher(n, recordLinger, func(ctx context.Context, fns []txFunc) []result[struct{}] {
-		return updateAll(ctx, store.Update, fns)
+		return noted(health, updateAll(ctx, store.Update, fns))
 	})
 }
 
 // newLazyCommitter returns a batcher that runs txFuncs in shared
 // UpdateLazy transactions, at once (no linger): for the records of emails
 // just handed over (handover.go), which a hand-off slot waits for, and
-// which must survive a crash of the process, not of the machine.
-func newLazyCommitter(store aftersale.Store, n int) *batcher[txFunc, struct{}] {
+// which must survive a crash of the process, not of the machine. A
+// commit refused for want of room is noted in health.
+func newLazyCommitter(store aftersale.Store, n int, health *aftersale.StoreHealth) *batcher[txFunc, struct{}] {
 	return newBatcher(n, 0, func(ctx context.Context, fns []txFunc) []result[struct{}] {
-		return updateAll(ctx, store.UpdateLazy, fns)
+		return noted(health, updateAll(ctx, store.UpdateLazy, fns))
 	})
+}
+
+// noted notes in health the results refused for want of room, and
+// returns them.
+func noted[Out any](health *aftersale.StoreHealth, res []result[Out]) []result[Out] {
+	for _, r := range res {
+		if health.Note(r.err) {
+			break // one refusal says it
+		}
+	}
+	return res
 }
 
 // updateAll runs fns in one transaction of update (the store's Update or
@@ -220,10 +233,12 @@ func updateAll(ctx context.Context, update func(context.Context, func(context.Co
 }
 
 // newInbox returns a batcher that appends events to the store's inbox,
-// many per transaction; its result says whether each event was new.
-func newInbox(store aftersale.Store, n int) *batcher[*aftersale.StoredEvent, bool] {
-	return newBatcher(n, 0, func(ctx context.Context, evs []*aftersale.StoredEvent) []result[bool] {
-		res := make([]result[bool], len(evs))
+// many per transaction; its result says whether each event was new. An
+// append refused for want of room is noted in health.
+func newInbox(store aftersale.Store, n int, health *aftersale.StoreHealth) *batcher[*aftersale.StoredEvent, bool] {
+	return newBatcher(n, 0, func(ctx context.Context, evs []*aftersale.StoredEvent) (res []result[bool]) {
+		defer func() { noted(health, res) }()
+		res = make([]result[bool], len(evs))
 		isNew, err := store.InboxAppend(ctx, evs)
 		if err == nil {
 			for i := range res {

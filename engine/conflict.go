@@ -17,8 +17,8 @@ import (
 // the new event as the inbox would keep it. The exemption goes by how the
 // event arrived, never by its source field, which an API client sets.
 func (s *Service) checkSame(ctx context.Context, stored *aftersale.StoredEvent, fromWebhook bool) error {
-	old, found, err := s.cfg.Store.EventPayload(ctx, stored.ID)
-	if err != nil || !found || samePayload(old, stored.Payload) || erasedPayload(old) {
+	same, err := s.sameAsStored(ctx, stored)
+	if err != nil || same {
 		return err
 	}
 	if fromWebhook {

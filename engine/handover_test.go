@@ -65,7 +65,7 @@ func TestCrashResendsAtMostTheHandOvers(t *testing.T) {
 				ev.OccurredAt = h.clock.RealNow()
 				evs = append(evs, ev)
 			}
-			if _, _, err := h.svc.Import(context.Background(), evs, nil); err != nil {
+			if _, err := h.svc.Import(context.Background(), evs, nil); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := srv.WaitFor(orders*3, hang); err != nil {

@@ -54,7 +54,7 @@ func TestDispatchAndExecuteDirect(t *testing.T) {
 			for _, ev := range evs {
 				ev.OccurredAt = h.clock.RealNow()
 			}
-			if _, _, err := h.svc.Import(ctx, evs, nil); err != nil {
+			if _, err := h.svc.Import(ctx, evs, nil); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := h.svc.ProcessInbox(ctx, nil); err != nil || n != 2 {

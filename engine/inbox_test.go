@@ -31,7 +31,8 @@ func TestImportAndProcessInbox(t *testing.T) {
 			fresh.OccurredAt = now
 			evs = append(evs, fresh)
 			var progress []int
-			added, known, err := h.svc.Import(ctx, evs, func(n int) { progress = append(progress, n) })
+			count, err := h.svc.Import(ctx, evs, func(n int) { progress = append(progress, n) })
+			added, known := count.Added, count.Known
 			if err != nil || added != 31 || known != 0 || len(progress) == 0 || progress[len(progress)-1] != 31 {
 				t.Fatalf("Import: %d added, %d known, progress %v, %v", added, known, progress, err)
 			}
@@ -65,9 +66,19 @@ func TestImportAndProcessInbox(t *testing.T) {
 			if enqueued == 0 {
 				t.Errorf("the new order's at-once steps have no jobs: %+v", steps)
 			}
-			added, known, err = h.svc.Import(ctx, evs, nil)
-			if err != nil || added != 0 || known != 31 {
-				t.Errorf("the same file again: %d added, %d known, %v", added, known, err)
+			count, err = h.svc.Import(ctx, evs, nil)
+			if err != nil || count.Added != 0 || count.Known != 31 || count.Changed != 0 {
+				t.Errorf("the same file again: %+v, %v", count, err)
+			}
+			// A row edited since: reported as changed, by its ID, and kept as
+			// first imported.
+			edited := order("past-3", "p3@example.com", "7003", "digital")
+			edited.OccurredAt, edited.History, edited.Source = now.AddDate(0, -2, 0), true, "import"
+			edited.Order.Total = "999.00"
+			count, err = h.svc.Import(ctx, append(evs[:3:3], edited), nil)
+			if err != nil || count.Added != 0 || count.Known != 3 || count.Changed != 1 ||
+				len(count.ChangedIDs) != 1 || count.ChangedIDs[0] != "past-3" {
+				t.Errorf("a changed row: %+v, %v; want 3 known and past-3 changed", count, err)
 			}
 		})
 	}

@@ -137,8 +137,10 @@ var errNotOurTurn = errors.New("another node is processing events")
 // transaction, deletes them from the inbox after it commits, and says how
 // many it took. If the transaction fails, each event is tried in its own,
 // and one that fails alone while the database answers is set aside
-// (poisoned, deadletter.go), so one bad event holds up nobody else.
-func (p *processor) batch(ctx context.Context) (int, error) {
+// (poisoned, deadletter.go), so one bad event holds up nobody else. A
+// failure for want of room (a full disk) is noted in the store's health.
+func (p *processor) batch(ctx context.Context) (_ int, err error) {
+	defer func() { p.svc.health.Note(err) }()
 	store := p.svc.cfg.Store
 	evs, err := store.InboxList(ctx, processBatch)
 	p.setBusy(len(evs) == processBatch)

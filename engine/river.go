@@ -269,6 +269,7 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 		RescueStuckJobsAfter: 45 * time.Second,
 		MaxAttempts:          MaxAttempts,
 		RetryPolicy:          retryPolicy{},
+		ErrorHandler:         jobErrors{svc.health}, // a full disk marks the store down (health.go)
 		Logger:               quiet(cfg.Logger, svc.log),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(

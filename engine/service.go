@@ -46,8 +46,9 @@ type Config struct {
 	// personal emails; nil sends them through Mailer. Unless allowPrivate
 	// (the owners' setting aftersale.SettingAllowPrivateSMTP), the mailer
 	// must refuse to connect to loopback, private, link-local and other
-	// internal addresses, and must not tell why a connection failed
-	// (see smtp.WithPublicOnly).
+	// internal addresses; with it, still to link-local and metadata
+	// addresses; and must not tell why a connection failed (see
+	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
 	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
 	// PasswordParams are the argon2id costs of new passwords; nil means
 	// auth.DefaultParams (tests lower them). Ignored when Passwords is set.
@@ -121,6 +122,7 @@ type Service struct {
 	// handovers holds a token per email handed to the Mailer and not yet
 	// recorded (handover.go).
 	handovers chan struct{}
+	health    *aftersale.StoreHealth // the store's refusals for want of room (health.go)
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -188,9 +190,10 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.HandOvers = DefaultHandOvers
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, handovers: make(chan struct{}, cfg.HandOvers)}
-	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters)
-	s.handed = newLazyCommitter(cfg.Store, cfg.IngestCommitters)
-	s.inbox = newInbox(cfg.Store, cfg.IngestCommitters)
+	s.health = aftersale.NewStoreHealth(cfg.Clock, s.probeStore)
+	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters, s.health)
+	s.handed = newLazyCommitter(cfg.Store, cfg.IngestCommitters, s.health)
+	s.inbox = newInbox(cfg.Store, cfg.IngestCommitters, s.health)
 	s.proc = newProcessor(s)
 	return s, nil
 }
@@ -238,9 +241,6 @@ func (s *Service) ingest(ctx context.Context, ev *aftersale.Event, fromWebhook b
 	if err := ev.Validate(); err != nil {
 		return false, err
 	}
-	if err := s.CheckReturn(ctx, ev); err != nil {
-		return false, err
-	}
 	if s.enqueuer == nil {
 		return false, fmt.Errorf("engine: no job runner attached")
 	}
@@ -249,7 +249,7 @@ func (s *Service) ingest(ctx context.Context, ev *aftersale.Event, fromWebhook b
 		return false, err
 	}
 	wait := s.proc.register(ev.ID)
-	isNew, err := s.inbox.do(ctx, stored)
+	isNew, err := s.receive(ctx, ev, stored) // a return through its door: returns.go
 	if err != nil || !isNew {
 		s.proc.unregister(ev.ID, wait)
 	}
@@ -287,35 +287,65 @@ func storedEvent(ev *aftersale.Event, now time.Time) (*aftersale.StoredEvent, er
 	}, nil
 }
 
+// ImportCount is what Import did with the events of a file.
+type ImportCount struct {
+	Added int // new to this install
+	// Known were received before with the same content: they change
+	// nothing.
+	Known int
+	// Changed were received before with other content (a row edited
+	// since the last import): the first is kept, as for any event ID,
+	// and ChangedIDs names the first maxChangedIDs of them.
+	Changed    int
+	ChangedIDs []string
+}
+
+// maxChangedIDs bounds ImportCount.ChangedIDs.
+const maxChangedIDs = 10
+
 // Import puts events read from a file (past orders) in the inbox, a
 // thousand per transaction, without waiting for them one by one, and says
-// how many were new and how many had been received before (and change
-// nothing). stored, when not nil, is called after each transaction with
-// the number of events done. Process them with ProcessInbox.
-func (s *Service) Import(ctx context.Context, evs []*aftersale.Event, stored func(n int)) (added, known int, err error) {
+// how many were new, how many had been received before with the same
+// content (and change nothing) and how many with other content (the
+// first is kept: an event is never changed once received). stored, when
+// not nil, is called after each transaction with the number of events
+// done. Process them with ProcessInbox.
+func (s *Service) Import(ctx context.Context, evs []*aftersale.Event, stored func(n int)) (ImportCount, error) {
+	var count ImportCount
 	now := s.cfg.Clock.RealNow()
 	done := 0
 	for chunk := range slices.Chunk(evs, 1000) {
 		in := make([]*aftersale.StoredEvent, 0, len(chunk))
 		for _, ev := range chunk {
 			if err := ev.Validate(); err != nil {
-				return added, known, err
+				return count, err
 			}
 			se, err := storedEvent(ev, now)
 			if err != nil {
-				return added, known, err
+				return count, err
 			}
 			in = append(in, se)
 		}
 		isNew, err := s.cfg.Store.InboxAppend(ctx, in)
 		if err != nil {
-			return added, known, err
+			return count, err
 		}
-		for _, n := range isNew {
+		for i, n := range isNew {
 			if n {
-				added++
-			} else {
-				known++
+				count.Added++
+				continue
+			}
+			same, err := s.sameAsStored(ctx, in[i])
+			if err != nil {
+				return count, err
+			}
+			if same {
+				count.Known++
+				continue
+			}
+			count.Changed++
+			if len(count.ChangedIDs) < maxChangedIDs {
+				count.ChangedIDs = append(count.ChangedIDs, in[i].ID)
 			}
 		}
 		done += len(chunk)
@@ -323,7 +353,18 @@ func (s *Service) Import(ctx context.Context, evs []*aftersale.Event, stored fun
 			stored(done)
 		}
 	}
-	return added, known, nil
+	return count, nil
+}
+
+// sameAsStored reports whether the event received before with the ID of
+// stored has its content, as checkSame compares them (an event that can
+// no longer be compared counts as the same).
+func (s *Service) sameAsStored(ctx context.Context, stored *aftersale.StoredEvent) (bool, error) {
+	old, found, err := s.cfg.Store.EventPayload(ctx, stored.ID)
+	if err != nil {
+		return false, err
+	}
+	return !found || samePayload(old, stored.Payload) || erasedPayload(old), nil
 }
 
 // process applies one new event inside tx and returns the steps it planned.

@@ -138,7 +138,7 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.mux.ServeHTTP(s.watchWrites(w, r), r)
+	s.mux.ServeHTTP(w, r)
 }
 
 // Serve answers on the listener until Shutdown.
@@ -171,7 +171,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 		return
 	}
-	if msg, down := s.health.down(); down {
+	if msg, down := s.storeHealth().Check(r.Context()); down { // probes a store that refused a write
 		w.Header().Set("Retry-After", retryAfterUnavailable)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": msg})
 		return

@@ -3,107 +3,45 @@ package web
 import (
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/aftersale/aftersale"
 )
 
-// The answer while the store cannot take writes (a full disk).
-const (
-	// retryAfterUnavailable is the Retry-After of a 503 for a full store,
-	// in seconds.
-	retryAfterUnavailable = "30"
-	// unavailableFor is how long /healthz fails after the store last
-	// refused a write, unless a write succeeds first.
-	unavailableFor = time.Minute
-)
+// retryAfterUnavailable is the Retry-After of a 503 for a full store, in
+// seconds.
+const retryAfterUnavailable = "30"
 
-// storeHealth remembers the last time the store refused a write for want
-// of room (an EUNAVAILABLE error), so that /healthz fails while that lasts:
-// for unavailableFor after the last refusal, or until a write request
-// succeeds. The zero value is ready to use.
+// storeHealth is the Server's hold on the store's health
+// (aftersale.StoreHealth): the Service's, which its event processor, group
+// commits and jobs report into too, so that /healthz fails for a full
+// disk whichever part met it, and its probe clears it once there is room
+// (see Service.StoreHealth). A Server without a Service keeps one of its
+// own, without a probe. The zero value is ready to use.
 type storeHealth struct {
-	mu  sync.Mutex
-	at  time.Time // of the last refusal; zero when none or cleared
-	msg string
+	once sync.Once
+	h    *aftersale.StoreHealth
 }
 
-// failed records a refusal with its safe message.
-func (h *storeHealth) failed(msg string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.at, h.msg = time.Now(), msg
-}
-
-// ok records a write that succeeded: the store has room again.
-func (h *storeHealth) ok() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.at, h.msg = time.Time{}, ""
-}
-
-// down returns the message of a refusal less than unavailableFor ago.
-func (h *storeHealth) down() (string, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.at.IsZero() || time.Since(h.at) >= unavailableFor {
-		return "", false
-	}
-	return h.msg, true
-}
-
-// watchWrites wraps w, while the store is down, so that a write request
-// (POST, PUT, PATCH, DELETE) answered with a 2xx marks it up again. While
-// the store is fine, w is returned as it is.
-func (s *Server) watchWrites(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
-	switch r.Method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-	default:
-		return w
-	}
-	if _, down := s.health.down(); !down {
-		return w
-	}
-	return &writeWatcher{ResponseWriter: w, health: &s.health}
-}
-
-// writeWatcher notes the status of a write request's answer.
-type writeWatcher struct {
-	http.ResponseWriter
-	health *storeHealth
-	wrote  bool
-}
-
-// WriteHeader implements http.ResponseWriter.
-func (w *writeWatcher) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote = true
-		if code >= 200 && code < 300 {
-			w.health.ok()
+// storeHealth returns the store's health.
+func (s *Server) storeHealth() *aftersale.StoreHealth {
+	s.health.once.Do(func() {
+		if s.cfg.Service != nil {
+			s.health.h = s.cfg.Service.StoreHealth()
 		}
-	}
-	w.ResponseWriter.WriteHeader(code)
+		if s.health.h == nil {
+			s.health.h = aftersale.NewStoreHealth(nil, nil)
+		}
+	})
+	return s.health.h
 }
-
-// Write implements http.ResponseWriter.
-func (w *writeWatcher) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the writer underneath.
-func (w *writeWatcher) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // noteUnavailable, for an EUNAVAILABLE error (the store refused a write
 // for want of room), logs it, sets Retry-After and marks the store down
 // for /healthz; other errors are left alone.
 func (s *Server) noteUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	if aftersale.ErrorCode(err) != aftersale.EUNAVAILABLE {
+	if !s.storeHealth().Note(err) {
 		return
 	}
 	s.log.ErrorContext(r.Context(), "store unavailable", "method", r.Method, "route", r.Pattern, "err", err)
-	s.health.failed(aftersale.ErrorMessage(err))
 	w.Header().Set("Retry-After", retryAfterUnavailable)
 }

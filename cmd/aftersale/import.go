@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/schollz/progressbar/v3"
@@ -102,6 +103,10 @@ func (c *ImportOrdersCmd) Run(log *slog.Logger) error {
 	_ = process.Finish()
 	if rep != nil {
 		fmt.Printf("added %d events, %d imported before (unchanged), %d processed now\n", rep.Added, rep.Known, rep.Processed)
+		if rep.Changed > 0 {
+			fmt.Printf("%d orders were imported before with other content and were left as first imported (a new import does not change an order), among them: %s\n",
+				rep.Changed, strings.Join(rep.ChangedIDs, ", "))
+		}
 	}
 	return err
 }
