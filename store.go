@@ -32,6 +32,22 @@ type Store interface {
 	// SQLite it is a file of its own), so receiving never waits for
 	// processing.
 	InboxAppend(ctx context.Context, evs []*StoredEvent) (isNew []bool, err error)
+	// InboxAppendReturn is the door of returns (returns_pending.go in
+	// sqlite and postgres): it stores ev, a return.requested event about
+	// the order with the external ID orderRef, in the inbox as InboxAppend
+	// stores one event, if check allows it, holding a lock that every
+	// InboxAppendReturn of the same orderRef takes, on every node: two
+	// checks of one order never overlap, and each sees the events the
+	// others stored. isNew is false, check is not called and nothing is
+	// stored when the event is known (as InboxAppend says it). check gets
+	// q, which reads the committed data (on PostgreSQL in the lock's
+	// transaction, so that it needs no other connection), and pending: the
+	// return.requested events of every order waiting in the inbox and not
+	// among the processed events, in the order InboxList gives them. An
+	// error of check is returned as it is and nothing is stored. check may
+	// change ev, all but its ID (a later ReceivedAt puts it behind the
+	// pending events).
+	InboxAppendReturn(ctx context.Context, orderRef string, ev *StoredEvent, check func(ctx context.Context, q Queries, pending []*StoredEvent) error) (isNew bool, err error)
 	// InboxList returns up to limit events of the inbox, in the order they
 	// were received. CustomerEmail and OrderRef are not kept there.
 	InboxList(ctx context.Context, limit int) ([]*StoredEvent, error)
@@ -86,6 +102,13 @@ type Tx interface {
 	// false, at once, when another holds it. (SQLite has one writer at a
 	// time, so there it always holds.)
 	EventLockProcessing(ctx context.Context) (bool, error)
+	// MemberLockOwners returns the active owners, oldest first, locked
+	// until the transaction ends: no other transaction changes or locks
+	// them meanwhile, so that a check that another active owner remains
+	// and the change it allows are one step. PostgreSQL locks the rows
+	// FOR UPDATE (a transaction that waited gets them as the other left
+	// them); SQLite runs one write transaction at a time.
+	MemberLockOwners(ctx context.Context) ([]*Member, error)
 }
 
 // Queries are the data operations, shaped by what the service needs.

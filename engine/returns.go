@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -233,9 +234,30 @@ func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput)
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.applyNow(ctx, ev); err != nil {
+	se, err := storedEvent(ev, s.cfg.Clock.RealNow())
+	if err != nil {
 		return nil, err
 	}
+	// Through the door like a return from outside, so that the returns
+	// accepted and waiting in the inbox count, and a return posted at the
+	// same time sees this one; then applied at once, ahead of them, which
+	// leaves them what they were accepted for (its items are named).
+	_, err = s.cfg.Store.InboxAppendReturn(ctx, o.ExternalID, se, func(ctx context.Context, q aftersale.Queries, pending []*aftersale.StoredEvent) error {
+		return pageError(s.checkReturn(ctx, q, ev, se, pending))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyStored(ctx, se); err != nil {
+		var excess *excessReturn
+		if !errors.As(err, &excess) {
+			return nil, err // it waits in the inbox: the processor applies it
+		}
+		// The customer is told no; it must not be set aside as well.
+		s.dropFromInbox(ctx, se.ID)
+		return nil, pageError(excess.err)
+	}
+	s.dropFromInbox(ctx, se.ID) // applied; the processor would find it so
 	r, err := s.cfg.Store.ReturnGetByEventID(ctx, ev.ID)
 	if aftersale.IsNotFound(err) {
 		return nil, aftersale.ErrAllReturned // another return took the units first
@@ -243,6 +265,15 @@ func (s *Service) StartReturn(ctx context.Context, token string, in ReturnInput)
 		return nil, err
 	}
 	return s.loadReturnView(ctx, r)
+}
+
+// dropFromInbox deletes the page's event, applied (or refused) by now,
+// from the inbox; should that fail, the processor finds it processed (or,
+// refused, sets it aside).
+func (s *Service) dropFromInbox(ctx context.Context, id string) {
+	if err := s.cfg.Store.InboxDelete(ctx, []string{id}); err != nil {
+		s.log.WarnContext(ctx, "the returns page's event stays in the inbox", "event_id", id, "err", redact(err))
+	}
 }
 
 // pageError is err without the field name, for a customer's page: "Only 1
@@ -255,33 +286,77 @@ func pageError(err error) error {
 	return err
 }
 
-// CheckReturn refuses, at the door, a return.requested event that asks
-// for more than is left of its order (see aftersale.Order.BoundReturn):
-// EINVALID naming the field, or ECONFLICT when everything on the order is
-// already being returned. An event about an order not known yet, and an
-// event whose return is recorded already (a resend), pass: the return is
-// bounded again when the event is applied.
-func (s *Service) CheckReturn(ctx context.Context, ev *aftersale.Event) error {
+// receive stores a validated event in the inbox and says whether it is
+// new (see Ingest): through the group commit (newInbox), or, a
+// return.requested event, through the door of returns
+// (Store.InboxAppendReturn, checkReturn), which looks for a known event
+// first: a resend is a duplicate before it is a return.
+func (s *Service) receive(ctx context.Context, ev *aftersale.Event, se *aftersale.StoredEvent) (bool, error) {
 	if ev.Type != aftersale.EventReturnRequested || ev.Return == nil {
-		return nil
+		return s.inbox.do(ctx, se)
 	}
-	o, err := s.cfg.Store.OrderGetByExternalID(ctx, ev.OrderRef())
+	return s.cfg.Store.InboxAppendReturn(ctx, ev.OrderRef(), se, func(ctx context.Context, q aftersale.Queries, pending []*aftersale.StoredEvent) error {
+		return s.checkReturn(ctx, q, ev, se, pending)
+	})
+}
+
+// checkReturn refuses, at the door, a return.requested event ev (to be
+// stored as se) that asks for more than is left of its order (see
+// aftersale.Order.BoundReturn) once the returns recorded and the returns
+// accepted but still waiting in the inbox (pending, every order's) are
+// counted: EINVALID naming the field, or ECONFLICT when everything on the
+// order is being returned already. It runs under the lock of the order's
+// returns (Store.InboxAppendReturn), so two returns posted at once are
+// checked one after the other, and it moves se behind the order's pending
+// returns, so that they are applied in the order they were accepted. An
+// event about an order not known yet passes: it is bounded when applied,
+// and set aside if it asks for too much then (recordReturn).
+func (s *Service) checkReturn(ctx context.Context, q aftersale.Queries, ev *aftersale.Event, se *aftersale.StoredEvent, pending []*aftersale.StoredEvent) error {
+	ref := ev.OrderRef()
+	var ahead []*aftersale.Event
+	for _, p := range pending {
+		var pe aftersale.Event
+		if p.ID == ev.ID || json.Unmarshal(p.Payload, &pe) != nil || pe.Return == nil || pe.History || pe.OrderRef() != ref {
+			continue // one that does not decode is set aside when applied
+		}
+		ahead = append(ahead, &pe)
+		if last := p.ReceivedAt.Truncate(time.Microsecond); !se.ReceivedAt.Truncate(time.Microsecond).After(last) {
+			se.ReceivedAt = last.Add(time.Microsecond) // stored times keep microseconds
+		}
+	}
+	o, err := q.OrderGetByExternalID(ctx, ref)
 	if aftersale.IsNotFound(err) {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	earlier, err := s.cfg.Store.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
+	earlier, err := q.ReturnList(ctx, aftersale.ReturnFilter{OrderID: o.ID})
 	if err != nil {
 		return err
 	}
-	for _, r := range earlier {
-		if r.EventID == ev.ID {
-			return nil
-		}
-	}
-	_, err = o.BoundReturn(ev.Return, earlier)
+	earlier = slices.DeleteFunc(earlier, func(r *aftersale.Return) bool { return r.EventID == ev.ID }) // the same form again
+	_, err = o.BoundReturn(ev.Return, returnsAhead(o, earlier, ahead))
 	return err
+}
+
+// returnsAhead is the returns of the order once the pending return events
+// are applied, in their order, after the returns recorded: each bounded
+// as recordReturn will bound it (one that asks for too much takes nothing:
+// it will be set aside). A pending event already recorded, applied since
+// it was read, counts once.
+func returnsAhead(o *aftersale.Order, recorded []*aftersale.Return, pending []*aftersale.Event) []*aftersale.Return {
+	out := slices.Clone(recorded)
+	for _, pe := range pending {
+		if slices.ContainsFunc(recorded, func(r *aftersale.Return) bool { return r.EventID == pe.ID }) {
+			continue
+		}
+		items, err := o.BoundReturn(pe.Return, out)
+		if err != nil {
+			continue
+		}
+		out = append(out, &aftersale.Return{OrderID: o.ID, EventID: pe.ID, Status: aftersale.ReturnRequested, Items: items})
+	}
+	return out
 }
 
 // ReturnStatusPage shows the return a customer's status link names.
@@ -448,16 +523,14 @@ func (s *Service) updateLockedOnce(ctx context.Context, fn func(ctx context.Cont
 	})
 }
 
-// applyNow records and applies an event made here (by a customer page) at
-// once, in its own transaction, rather than through the inbox: the page's
-// answer shows its result.
-func (s *Service) applyNow(ctx context.Context, ev *aftersale.Event) error {
-	se, err := storedEvent(ev, s.cfg.Clock.RealNow())
-	if err != nil {
-		return err
-	}
+// applyStored applies a stored event made here (by a customer page) at
+// once, in its own transaction holding the processing lock, rather than
+// waiting for the processor: the page's answer shows its result. An event
+// processed before is passed over.
+func (s *Service) applyStored(ctx context.Context, se *aftersale.StoredEvent) error {
 	var planned int
-	err = s.updateLocked(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	err := s.updateLocked(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		var err error
 		planned, err = s.proc.apply(ctx, tx, []*aftersale.StoredEvent{se})
 		return err
 	})
@@ -478,11 +551,27 @@ func returnRefund(r *aftersale.Return) *aftersale.RefundFacts {
 	return rf
 }
 
+// excessReturn is the error of a return.requested event that asks, when
+// it is applied, for more than is left of its order: one accepted while
+// the order was not known yet, or whose order changed since. The event is
+// not recorded; the processor sets it aside (deadletter.go) with this
+// reason, shown in the admin's events set aside, where a member retries
+// it (once another return is cancelled, say) or discards it. It wraps the
+// bound's error (EINVALID or ECONFLICT).
+type excessReturn struct{ err error }
+
+func (e *excessReturn) Error() string {
+	return "return not recorded, it asks for more than is left of the order: " + aftersale.ErrorMessage(e.err)
+}
+
+func (e *excessReturn) Unwrap() error { return e.err }
+
 // recordReturn stores the return a return.requested event opens, its items
 // named from the order (the whole order when the event names none), and
 // bounded to what is left of the order (aftersale.Order.BoundReturn): a
-// return that asks for more is not recorded (created is false) and is
-// logged, as the door refuses it when the order is known by then.
+// return that asks for more is an *excessReturn error, so that the event
+// is set aside, not lost (the door refuses it when the order is known by
+// then, counting the returns waiting in the inbox, see checkReturn).
 func (s *Service) recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, now time.Time) (*aftersale.Return, bool, error) {
 	rf := ev.Return
 	earlier, err := tx.ReturnList(ctx, aftersale.ReturnFilter{OrderID: order.ID})
@@ -492,9 +581,7 @@ func (s *Service) recordReturn(ctx context.Context, tx aftersale.Tx, ev *aftersa
 	earlier = slices.DeleteFunc(earlier, func(r *aftersale.Return) bool { return r.EventID == ev.ID }) // applied again
 	items, err := order.BoundReturn(rf, earlier)
 	if code := aftersale.ErrorCode(err); code == aftersale.EINVALID || code == aftersale.ECONFLICT {
-		s.log.WarnContext(ctx, "return not recorded: it asks for more than is left of the order",
-			"event_id", ev.ID, "order_id", order.ID, "reason", aftersale.ErrorMessage(err))
-		return nil, false, nil
+		return nil, false, &excessReturn{err: err}
 	} else if err != nil {
 		return nil, false, err
 	}
