@@ -153,9 +153,24 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, name string, role 
 		return err
 	}
 	return s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		// A new role other than owner may take the last active owner away:
+		// the owners are locked before the member is read (team_access.go),
+		// so that two owners demoting each other at once cannot both pass.
+		var owners lockedOwners
+		if role != aftersale.RoleOwner {
+			var err error
+			if owners, err = lockOwners(ctx, tx); err != nil {
+				return err
+			}
+		}
 		m, err := tx.MemberGet(ctx, id)
 		if err != nil {
 			return err
+		}
+		if role != aftersale.RoleOwner {
+			if err := owners.allow(m, role, m.Active()); err != nil {
+				return err
+			}
 		}
 		if name = strings.TrimSpace(name); name != "" {
 			m.Name = name

@@ -57,6 +57,12 @@ func TestTeamMembers(t *testing.T) {
 		if _, err := s.Authenticate(ctx, "owner@shop.example", "another long secret"); err != nil {
 			t.Errorf("the new password: %v", err)
 		}
+		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", aftersale.RoleProgramManager, ""); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+			t.Fatalf("demoting the only owner: %v, want ECONFLICT", err)
+		}
+		if _, err := s.AddMember(ctx, NewMember{Email: "second@shop.example", Name: "Sam", Role: aftersale.RoleOwner, Password: "correct horse battery"}); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", aftersale.RoleProgramManager, "smtp://olga:pw@mail.shop.example:587"); err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +89,8 @@ func TestTeamMembers(t *testing.T) {
 			}
 		}
 		all, err := s.Members(ctx)
-		if err != nil || len(all) != 2 {
-			t.Fatalf("Members: %+v, %v; want Olga and the admin", all, err)
+		if err != nil || len(all) != 3 {
+			t.Fatalf("Members: %+v, %v; want Olga, Sam and the admin", all, err)
 		}
 		if _, err := s.Authenticate(ctx, "admin@shop.example", "first admin secret"); err != nil {
 			t.Errorf("the first admin: %v", err)

@@ -83,6 +83,19 @@ func (q *queries) MemberUpdate(ctx context.Context, m *aftersale.Member) error {
 	return nil
 }
 
+// MemberLockOwners returns the active owners, oldest first, locked until
+// the transaction ends (aftersale.Tx). The rows are locked FOR UPDATE, in
+// that order in every transaction, so that two of them never wait for each
+// other. A transaction that waited for the lock gets the rows as the other
+// left them: a member it deactivated or demoted is not in the list. A
+// member made an owner meanwhile is not in it either (the list errs on the
+// side of fewer owners, never more).
+func (tx *Tx) MemberLockOwners(ctx context.Context) ([]*aftersale.Member, error) {
+	list, err := listRows(ctx, tx.q, scanMember, `SELECT `+memberColumns+` FROM members
+		WHERE role = $1 AND deactivated_at IS NULL ORDER BY created_at, id FOR UPDATE`, string(aftersale.RoleOwner))
+	return list, wrap("member lock owners", err)
+}
+
 // SessionFind returns the data of the session unless it is unknown or
 // expired (at or before now).
 func (q *queries) SessionFind(ctx context.Context, token string, now time.Time) ([]byte, bool, error) {

@@ -89,6 +89,16 @@ func (q *queries) MemberUpdate(ctx context.Context, m *aftersale.Member) error {
 	return nil
 }
 
+// MemberLockOwners returns the active owners, oldest first, locked until
+// the transaction ends (aftersale.Tx): SQLite runs one write transaction
+// at a time (Update's take the write lock at BEGIN), so no other changes
+// the owners before this one ends and nothing more is needed.
+func (tx *Tx) MemberLockOwners(ctx context.Context) ([]*aftersale.Member, error) {
+	list, err := listRows(ctx, tx.q, scanMember, `SELECT `+memberColumns+` FROM members
+		WHERE role = ? AND deactivated_at IS NULL ORDER BY created_at, id`, string(aftersale.RoleOwner))
+	return list, wrap("member lock owners", err)
+}
+
 // SessionFind returns the data of the session unless it is unknown or
 // expired (at or before now).
 func (q *queries) SessionFind(ctx context.Context, token string, now time.Time) ([]byte, bool, error) {

@@ -105,6 +105,9 @@ func testMemberDeactivate(t *testing.T, s aftersale.Store) {
 	if !cy.DeactivatedAt.Equal(at(2 * time.Hour)) {
 		t.Fatalf("MemberCreate of a deactivated member: deactivated at %v", cy.DeactivatedAt)
 	}
+
+	// The owners that a deactivation locks: cy, deactivated, is not one.
+	t.Run("MemberLockOwners", func(t *testing.T) { testMemberLockOwners(t, s) })
 }
 
 func testSetting(t *testing.T, s aftersale.Store) {

@@ -26,12 +26,24 @@ func (s *Server) startSession(ctx context.Context, m *engine.MemberView) error {
 }
 
 // keepSession keeps the request's session of the member going after a
-// change that ended the member's sessions (their own password, their own
-// role): it takes the new epoch, under a new token.
+// change that it made and that ended the member's sessions (their own
+// password, their own role): it takes the new epoch, under a new token.
+//
+// It takes only the epoch of that one change. The session's epoch was the
+// member's when the request began (currentMember), and the change raised
+// it by one; an epoch higher still is another change's, made between the
+// write and this read (an owner's new role for the member, a password
+// changed in another session), and that one ends this session too: it is
+// left as it is, at its old epoch, and the next request ends it.
 func (s *Server) keepSession(ctx context.Context, memberID int64) error {
 	m, err := s.cfg.Service.Member(ctx, memberID)
 	if err != nil {
 		return err
+	}
+	if began := s.admin.sessions.GetInt64(ctx, keyEpoch); m.SessionEpoch > began+1 {
+		s.log.InfoContext(ctx, "admin session not kept: another change ended it",
+			"member_id", memberID, "session_epoch", began, "member_epoch", m.SessionEpoch)
+		return nil
 	}
 	return s.startSession(ctx, m)
 }
