@@ -40,6 +40,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/sqlstore"
 )
 
 // MigrationTable is the table in which goose records the applied versions of
@@ -63,7 +64,8 @@ var migrations embed.FS
 // Queries each run in their own statement or transaction.
 type DB struct {
 	queries
-	pool *pgxpool.Pool
+	*sqlstore.Store // the store-wide methods written once, see package sqlstore
+	pool            *pgxpool.Pool
 }
 
 var _ aftersale.Store = (*DB)(nil)
@@ -86,7 +88,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{queries: queries{q: pool, pool: pool}, pool: pool}
+	d := newDialect()
+	db := &DB{queries: poolQueries(pool, d), Store: sqlstore.NewStore(executor{pool}, d, nil, nil), pool: pool}
 	if err := db.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -164,7 +167,7 @@ func (db *DB) Close() error {
 // panics. fn must use only tx.
 func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error {
 	return runTx(ctx, db.pool, func(tx pgx.Tx) error {
-		return fn(ctx, &Tx{queries: queries{q: tx}, tx: tx})
+		return fn(ctx, &Tx{queries: db.txQueries(tx), tx: tx})
 	})
 }
 
@@ -176,7 +179,7 @@ func (db *DB) UpdateLazy(ctx context.Context, fn func(ctx context.Context, tx af
 		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return wrap("lazy commit", err)
 		}
-		return fn(ctx, &Tx{queries: queries{q: tx}, tx: tx})
+		return fn(ctx, &Tx{queries: db.txQueries(tx), tx: tx})
 	})
 }
 
@@ -211,10 +214,28 @@ type querier interface {
 // queries implements aftersale.Queries once for the pool and for a
 // transaction. Methods that need more than one statement run them through
 // atomic, which opens a transaction on the pool, or just goes on in the one
-// that q already is.
+// that q already is. The methods written once for both databases are
+// promoted from the embedded *sqlstore.Queries, which runs on the same
+// pool or transaction (through pgx) in PostgreSQL's dialect (dialect.go).
+// Build a queries with poolQueries or txQueries, so that it has them.
 type queries struct {
+	*sqlstore.Queries
 	q    querier
 	pool *pgxpool.Pool // set when q is the pool, nil inside a transaction
+	d    dialect
+}
+
+// poolQueries returns the queries run on the pool in dialect d.
+func poolQueries(pool *pgxpool.Pool, d dialect) queries {
+	begin := func(ctx context.Context, _ bool, fn func(q *sqlstore.Queries) error) error {
+		return runTx(ctx, pool, func(tx pgx.Tx) error { return fn(sqlstore.New(executor{tx}, d, nil)) })
+	}
+	return queries{Queries: sqlstore.New(executor{pool}, d, begin), q: pool, pool: pool, d: d}
+}
+
+// txQueries returns the queries run in tx, in the dialect of q.
+func (q *queries) txQueries(tx pgx.Tx) queries {
+	return queries{Queries: sqlstore.New(executor{tx}, q.d, nil), q: tx, d: q.d}
 }
 
 // atomic runs fn in a transaction: a new one when q is the pool, or the
@@ -223,7 +244,10 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	if q.pool == nil {
 		return fn(q)
 	}
-	return runTx(ctx, q.pool, func(tx pgx.Tx) error { return fn(&queries{q: tx}) })
+	return runTx(ctx, q.pool, func(tx pgx.Tx) error {
+		tq := q.txQueries(tx)
+		return fn(&tq)
+	})
 }
 
 // runTx runs fn in a new transaction on pool, rolled back when fn returns

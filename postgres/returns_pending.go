@@ -40,7 +40,8 @@ func (db *DB) InboxAppendReturn(ctx context.Context, orderRef string, ev *afters
 		if err != nil {
 			return err
 		}
-		if checkErr = check(ctx, &queries{q: tx}, pending); checkErr != nil {
+		tq := db.txQueries(tx)
+		if checkErr = check(ctx, &tq, pending); checkErr != nil {
 			return checkErr
 		}
 		payload := ev.Payload

@@ -32,6 +32,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/sqlstore"
 )
 
 // MigrationTable is the table in which goose records the applied versions of
@@ -64,11 +65,12 @@ var migrations embed.FS
 // Queries each run in their own statement or transaction.
 type DB struct {
 	queries
-	pool  *sql.DB
-	inbox *sql.DB // the inbox file's pool, see inbox.go
-	seen  *sql.DB // read-only on the main file, for InboxAppend
-	path  string
-	stmts *stmtCache
+	*sqlstore.Store // the store-wide methods written once, see package sqlstore
+	pool            *sql.DB
+	inbox           *sql.DB // the inbox file's pool, see inbox.go
+	seen            *sql.DB // read-only on the main file, for InboxAppend
+	path            string
+	stmts           *stmtCache
 }
 
 var _ aftersale.Store = (*DB)(nil)
@@ -99,7 +101,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 	stmts := newStmtCache(pool)
-	db := &DB{queries: queries{q: cachedQuerier{cache: stmts, base: pool}, pool: pool, stmts: stmts}, pool: pool, path: abs, stmts: stmts}
+	db := &DB{queries: poolQueries(pool, stmts), pool: pool, path: abs, stmts: stmts}
 	if db.inbox, err = openInbox(ctx, InboxPath(abs)); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open the inbox %q: %w", InboxPath(abs), err)
@@ -115,6 +117,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	db.Store = sqlstore.NewStore(db.queries.q.(cachedQuerier), dialect{}, cachedQuerier{base: db.inbox}, cachedQuerier{base: db.seen})
 	return db, nil
 }
 
@@ -254,12 +257,31 @@ type querier interface {
 // queries implements aftersale.Queries once for the pool and for a
 // transaction. Methods that need more than one statement run them through
 // atomic, which opens a transaction on the pool, or just goes on in the one
-// that q already is.
+// that q already is. The methods written once for both databases are
+// promoted from the embedded *sqlstore.Queries, which runs on the same
+// executor (q) in SQLite's dialect (dialect.go).
 type queries struct {
+	*sqlstore.Queries
 	q     querier
 	pool  *sql.DB // set when q is the pool, nil inside a transaction
 	stmts *stmtCache
 	inbox *sql.DB // the inbox file's pool, for CustomerErase; nil inside atomic
+}
+
+// poolQueries returns the queries run on the pool, through the statement
+// cache.
+func poolQueries(pool *sql.DB, stmts *stmtCache) queries {
+	cq := cachedQuerier{cache: stmts, base: pool}
+	begin := func(ctx context.Context, readOnly bool, fn func(q *sqlstore.Queries) error) error {
+		return runTx(ctx, pool, stmts, readOnly, func(q *queries) error { return fn(q.Queries) })
+	}
+	return queries{Queries: sqlstore.New(cq, dialect{}, begin), q: cq, pool: pool, stmts: stmts}
+}
+
+// txQueries returns the queries run in tx, through the statement cache.
+func txQueries(tx *sql.Tx, stmts *stmtCache) *queries {
+	cq := cachedQuerier{cache: stmts, base: tx, tx: tx}
+	return &queries{Queries: sqlstore.New(cq, dialect{}, nil), q: cq, stmts: stmts}
 }
 
 // atomic runs fn in a transaction: a new one when q is the pool (a deferred
@@ -287,7 +309,7 @@ func runTx(ctx context.Context, pool txBeginner, stmts *stmtCache, readOnly bool
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{q: cachedQuerier{cache: stmts, base: tx, tx: tx}, stmts: stmts}); err != nil {
+	if err := fn(txQueries(tx, stmts)); err != nil {
 		return unavailable(err) // a full disk is EUNAVAILABLE, however fn returned it
 	}
 	if err := tx.Commit(); err != nil {

@@ -82,14 +82,19 @@ func (c *stmtCache) close() {
 }
 
 // cachedQuerier runs queries as prepared statements from the cache, on the
-// pool or, when tx is set, inside that transaction.
+// pool or, when tx is set, inside that transaction; with no cache, it runs
+// them on base as they are. It is the sqlstore.Executor of the package
+// (see dialect.go).
 type cachedQuerier struct {
-	cache *stmtCache
-	base  querier // the pool or tx, for queries that could not be prepared
+	cache *stmtCache // nil: no statement is prepared
+	base  querier    // the pool or tx, for queries that could not be prepared
 	tx    *sql.Tx
 }
 
 func (q cachedQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
+	if q.cache == nil {
+		return nil
+	}
 	st := q.cache.get(query)
 	if st == nil || q.tx == nil {
 		return st

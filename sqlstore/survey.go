@@ -1,8 +1,7 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/aftersale/aftersale"
@@ -10,10 +9,10 @@ import (
 
 const surveyAnswerColumns = `id, customer_id, order_id, kind, quality, subject, value, comment, created_at`
 
-func scanSurveyAnswer(s scanner) (*aftersale.SurveyAnswer, error) {
+func (q *Queries) scanSurveyAnswer(s Row) (*aftersale.SurveyAnswer, error) {
 	var a aftersale.SurveyAnswer
 	err := s.Scan(&a.ID, &a.CustomerID, &a.OrderID, &a.Kind, &a.Quality, &a.Subject, &a.Value, &a.Comment,
-		ts(&a.CreatedAt))
+		q.ts(&a.CreatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -25,52 +24,48 @@ func scanSurveyAnswer(s scanner) (*aftersale.SurveyAnswer, error) {
 // comment and creation time become a's, and it keeps its ID and customer.
 // The subject, an email, is stored lower-cased (see emailKey), so that it
 // matches in any case.
-func (q *queries) SurveyAnswerSave(ctx context.Context, a *aftersale.SurveyAnswer) (*aftersale.SurveyAnswer, error) {
+func (q *Queries) SurveyAnswerSave(ctx context.Context, a *aftersale.SurveyAnswer) (*aftersale.SurveyAnswer, error) {
 	if a.Kind == "" {
 		return nil, aftersale.FieldError("kind", "is required")
 	}
-	stored, err := scanSurveyAnswer(q.q.QueryRow(ctx, `
+	stored, err := q.scanSurveyAnswer(q.row(ctx, `
 		INSERT INTO survey_answers (customer_id, order_id, kind, quality, subject, value, comment, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (order_id, kind, quality, subject) DO UPDATE SET
 			value = excluded.value,
 			comment = excluded.comment,
 			created_at = excluded.created_at
 		RETURNING `+surveyAnswerColumns,
-		a.CustomerID, a.OrderID, string(a.Kind), a.Quality, emailKey(a.Subject), a.Value, a.Comment, a.CreatedAt))
-	return stored, wrap("survey answer save", err)
+		a.CustomerID, a.OrderID, string(a.Kind), a.Quality, emailKey(a.Subject), a.Value, a.Comment,
+		q.t(a.CreatedAt)))
+	return stored, q.wrap("survey answer save", err)
 }
 
 // SurveyAnswerList returns the answers matching the filter, oldest first
 // (by creation time, then ID).
-func (q *queries) SurveyAnswerList(ctx context.Context, f aftersale.AnswerFilter) ([]*aftersale.SurveyAnswer, error) {
+func (q *Queries) SurveyAnswerList(ctx context.Context, f aftersale.AnswerFilter) ([]*aftersale.SurveyAnswer, error) {
 	var where []string
 	var args []any
 	if f.OrderID != 0 {
-		args = append(args, f.OrderID)
-		where = append(where, fmt.Sprintf("order_id = $%d", len(args)))
+		where, args = append(where, "order_id = ?"), append(args, f.OrderID)
 	}
 	if f.CustomerID != 0 {
-		args = append(args, f.CustomerID)
-		where = append(where, fmt.Sprintf("customer_id = $%d", len(args)))
+		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
 	}
 	if f.Kind != "" {
-		args = append(args, string(f.Kind))
-		where = append(where, fmt.Sprintf("kind = $%d", len(args)))
+		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
 	}
 	if !f.From.IsZero() {
-		args = append(args, f.From)
-		where = append(where, fmt.Sprintf("created_at >= $%d", len(args)))
+		where, args = append(where, "created_at >= ?"), append(args, q.t(f.From))
 	}
 	if !f.To.IsZero() {
-		args = append(args, f.To)
-		where = append(where, fmt.Sprintf("created_at < $%d", len(args)))
+		where, args = append(where, "created_at < ?"), append(args, q.t(f.To))
 	}
 	query := `SELECT ` + surveyAnswerColumns + ` FROM survey_answers`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	query += ` ORDER BY created_at, id`
-	list, err := listRows(ctx, q.q, scanSurveyAnswer, query, args...)
-	return list, wrap("survey answer list", err)
+	list, err := listRows(ctx, q, q.scanSurveyAnswer, query, args...)
+	return list, q.wrap("survey answer list", err)
 }
