@@ -280,6 +280,10 @@ type Task struct {
 	CreatedAt  time.Time
 	DoneAt     time.Time
 	DoneBy     string // email of the member who completed it
+	// RetryOf is the ID of the call this call retries: completing a call
+	// with no_answer, voicemail or call_back makes a new call task that
+	// retries it. 0 for every other task.
+	RetryOf int64
 }
 
 // Touched reports whether the task was a human touch that reached the

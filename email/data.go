@@ -312,7 +312,9 @@ func NewPerson(name, email string) Person {
 	return Person{Name: strings.TrimSpace(name), FirstName: firstName(name), Email: email}
 }
 
-// NewOrderData converts a stored order, deriving the kind flags.
+// NewOrderData converts a stored order for templates, deriving the kind
+// flags, the Ref and the merged lines (see OrderData). It is the one
+// conversion from aftersale.Order to OrderData.
 func NewOrderData(o *aftersale.Order) OrderData {
 	od := OrderData{ID: o.ExternalID, Number: o.Number, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt}
 	for _, it := range o.Items {
@@ -357,15 +359,18 @@ func firstName(name string) string {
 	return "there"
 }
 
+// derive fills the derived fields. The kind flags are read from the lines
+// before they are merged: a merged line keeps the first line's kind, and a
+// physical line named like a digital one is still shipped.
 func (o *OrderData) derive() {
-	o.Items = MergeItems(o.Items)
-	if o.Ref == "" {
-		o.Ref = aftersale.OrderLabel(cmp.Or(o.Number, o.ID))
-	}
 	for _, it := range o.Items {
 		o.HasDigital = o.HasDigital || it.IsDigital()
 		o.HasPhysical = o.HasPhysical || it.IsPhysical()
 		o.HasCoaching = o.HasCoaching || it.IsCoaching()
+	}
+	o.Items = MergeItems(o.Items)
+	if o.Ref == "" {
+		o.Ref = aftersale.OrderLabel(cmp.Or(o.Number, o.ID))
 	}
 }
 

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,7 +206,7 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 	if err != nil {
 		return err
 	}
-	if js.If != nil && strings.Contains(js.If.String(), "outcome(") {
+	if js.If.NeedsOutcomes() {
 		if facts.TaskOutcomes, err = s.taskOutcomes(ctx, order); err != nil {
 			return err
 		}
@@ -640,26 +642,14 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 		Buyer:     person(f.Buyer),
 		IsUser:    r.isUser,
 		Story:     storyData(r.story),
-		Order: email.OrderData{
-			ID: o.ExternalID, Number: o.Number, Currency: o.Currency, Total: o.Total, PlacedAt: o.PlacedAt,
-			HasDigital:  o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership),
-			HasPhysical: o.HasKind(aftersale.KindPhysical),
-			HasCoaching: o.HasKind(aftersale.KindCoaching) || o.HasKind(aftersale.KindService),
-		},
-	}
-	for _, it := range o.Items {
-		d.Order.Items = append(d.Order.Items, email.ItemData{
-			Name: it.Name, SKU: it.SKU, Kind: string(it.Kind), Quantity: it.Quantity, Price: it.Price, AccessURL: it.AccessURL,
-		})
+		Order:     email.NewOrderData(o),
 	}
 	if f.User != nil {
 		u := person(f.User)
 		d.User = &u
 	}
 	for _, b := range f.Bookings {
-		d.Bookings = append(d.Bookings, email.BookingData{
-			StartsAt: b.StartsAt, When: email.FormatWhen(b.StartsAt, tz), Title: b.Title, JoinURL: b.JoinURL,
-		})
+		d.Bookings = append(d.Bookings, email.NewBookingData(*b, tz))
 	}
 	if n := len(f.Shipments); n > 0 {
 		sh := f.Shipments[n-1]
@@ -670,7 +660,7 @@ func (s *Service) templateData(step *aftersale.Step, r recipient, f *journey.Fac
 				}
 			}
 		}
-		d.Shipment = &email.ShipmentData{Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, TrackingURL: sh.TrackingURL, Status: string(sh.Status)}
+		d.Shipment = email.NewShipmentData(sh)
 	}
 	if !r.isUser {
 		d.Links.WhoUses = s.cfg.BaseURL + "/w/" + s.cfg.Links.Sign(aftersale.LinkWhoUses, o.ExternalID, 90*24*time.Hour)
@@ -748,31 +738,34 @@ func (s *Service) taskFor(ctx context.Context, step *aftersale.Step, js *journey
 // taskOutcomes maps the journey step id of each completed task of the
 // order to its outcome, for conditions (outcome("welcome-call")). A retried
 // call (a task made by CompleteTask, with no step) counts for the step of
-// the call it retries, when its title says so; the latest outcome wins.
+// the call it retries (Task.RetryOf, followed back to the first call); the
+// latest outcome wins.
 func (s *Service) taskOutcomes(ctx context.Context, o *aftersale.Order) (map[string]string, error) {
 	tasks, err := s.cfg.Store.TaskList(ctx, aftersale.TaskFilter{CustomerID: o.CustomerID, Status: aftersale.TaskDone})
 	if err != nil {
 		return nil, err
 	}
+	// By creation: a retry comes after the call it retries, however their
+	// due times fall.
+	slices.SortFunc(tasks, func(a, b *aftersale.Task) int { return cmp.Compare(a.ID, b.ID) })
 	out := map[string]string{}
-	lastCall := ""
-	for _, t := range tasks { // by due time: retries come after the first call
+	stepOf := map[int64]string{} // task ID: the step id it counts for
+	for _, t := range tasks {
 		if t.OrderID != o.ID {
 			continue
 		}
 		id := ""
-		if t.StepID != 0 {
+		switch {
+		case t.StepID != 0:
 			st, err := s.cfg.Store.StepGet(ctx, t.StepID)
 			if err != nil {
 				return nil, err
 			}
 			id = st.StepID
-			if t.Kind == aftersale.TaskCall {
-				lastCall = id
-			}
-		} else if t.Kind == aftersale.TaskCall && strings.HasPrefix(t.Title, "Call again: ") {
-			id = lastCall
+		case t.RetryOf != 0:
+			id = stepOf[t.RetryOf]
 		}
+		stepOf[t.ID] = id
 		if id != "" {
 			out[id] = t.Outcome
 		}

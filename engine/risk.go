@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +41,23 @@ type Risk struct {
 
 // refundRisk scores an order.
 func (s *Service) refundRisk(ctx context.Context, o *aftersale.Order, c *aftersale.Customer) (Risk, error) {
+	if o.Status != aftersale.OrderPlaced {
+		return Risk{Signals: []string{}}, nil
+	}
+	runs, err := s.cfg.Store.RunListByOrder(ctx, o.ID)
+	if err != nil {
+		return Risk{Signals: []string{}}, err
+	}
+	var started time.Time
+	if len(runs) > 0 {
+		started = runs[0].StartedAt
+	}
+	return s.scoreRisk(ctx, o, c, started)
+}
+
+// scoreRisk scores an order whose first journey run started at started
+// (real time; zero when it has none).
+func (s *Service) scoreRisk(ctx context.Context, o *aftersale.Order, c *aftersale.Customer, started time.Time) (Risk, error) {
 	r := Risk{Signals: []string{}}
 	add := func(n int, why string) {
 		r.Score += n
@@ -47,20 +66,17 @@ func (s *Service) refundRisk(ctx context.Context, o *aftersale.Order, c *aftersa
 	if o.Status != aftersale.OrderPlaced {
 		return r, nil
 	}
-	runs, err := s.cfg.Store.RunListByOrder(ctx, o.ID)
-	if err != nil {
-		return r, err
-	}
+	hasRun := !started.IsZero()
 	var age time.Duration
-	if len(runs) > 0 {
-		age = s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(runs[0].StartedAt))
+	if hasRun {
+		age = s.cfg.Clock.VirtualNow().Sub(s.cfg.Clock.ToVirtual(started))
 	}
-	if len(runs) > 0 && o.AccessedAt.IsZero() && (o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership)) {
+	if hasRun && o.AccessedAt.IsZero() && (o.HasKind(aftersale.KindDigital) || o.HasKind(aftersale.KindCourse) || o.HasKind(aftersale.KindMembership)) {
 		if age >= noAccessDays*24*time.Hour {
 			add(riskNoAccess, fmt.Sprintf("not opened after %d days", int(age.Hours()/24)))
 		}
 	}
-	if len(runs) > 0 && age >= noAccessDays*24*time.Hour {
+	if hasRun && age >= noAccessDays*24*time.Hour {
 		unopened, err := s.noEmailOpened(ctx, o)
 		if err != nil {
 			return r, err
@@ -173,20 +189,36 @@ func (s *Service) CheckRefundRisk(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	created := 0
+	// When each order's journeys began, in one read; orders whose first
+	// run began before the window, and those without one (history), are
+	// not watched.
+	starts, err := s.cfg.Store.RunStartsSince(ctx, since)
+	if err != nil {
+		return 0, err
+	}
+	var watched []*aftersale.Order
+	ids := map[int64]bool{}
 	for _, o := range orders {
-		runs, err := s.cfg.Store.RunListByOrder(ctx, o.ID)
-		if err != nil {
-			return created, err
+		if _, ok := starts[o.ID]; ok && o.Status == aftersale.OrderPlaced {
+			watched = append(watched, o)
+			ids[o.CustomerID] = true
 		}
-		if len(runs) == 0 || runs[0].StartedAt.Before(since) {
-			continue // history, or too old to watch
+	}
+	cs, err := s.cfg.Store.CustomerGetMany(ctx, slices.Collect(maps.Keys(ids)))
+	if err != nil {
+		return 0, err
+	}
+	customers := make(map[int64]*aftersale.Customer, len(cs))
+	for _, c := range cs {
+		customers[c.ID] = c
+	}
+	created := 0
+	for _, o := range watched {
+		c := customers[o.CustomerID]
+		if c == nil {
+			return created, aftersale.Errorf(aftersale.ENOTFOUND, "customer %d of order %d not found", o.CustomerID, o.ID)
 		}
-		c, err := s.cfg.Store.CustomerGet(ctx, o.CustomerID)
-		if err != nil {
-			return created, err
-		}
-		r, err := s.refundRisk(ctx, o, c)
+		r, err := s.scoreRisk(ctx, o, c, starts[o.ID])
 		if err != nil {
 			return created, err
 		}

@@ -153,6 +153,7 @@ func (s *Service) CompleteTask(ctx context.Context, id int64, outcome, note, don
 			return err
 		}
 		retry := *t
+		retry.RetryOf = t.ID
 		retry.ID, retry.StepID, retry.Status, retry.Outcome, retry.Note, retry.DoneAt = 0, 0, aftersale.TaskOpen, "", "", time.Time{}
 		retry.CreatedAt = now
 		retry.DueAt = s.cfg.Schedule.Due(now, &journey.Step{Wait: oneBusinessDay}, c.Timezone)

@@ -94,6 +94,10 @@ var progressNames = []string{"stage", "engaged", "satisfied", "survey_score"}
 // Condition.NeedsReturns.
 var returnNames = []string{"returned", "exchange", "return_reason"}
 
+// outcomeName is the condition function that reads a task step's outcome;
+// see Condition.NeedsOutcomes.
+const outcomeName = "outcome"
+
 // env is the expression environment. Its field tags are the names a
 // condition uses; FORMAT.md documents them.
 type env struct {
@@ -205,6 +209,9 @@ type Condition struct {
 	progress bool
 	// returns: it names a fact of the order's returns (returnNames).
 	returns bool
+	// outcomes: it calls outcome, which reads the outcomes of the
+	// order's tasks (Facts.TaskOutcomes).
+	outcomes bool
 }
 
 // CompileCondition compiles src against the fact environment. It fails when
@@ -234,6 +241,7 @@ func CompileCondition(src string) (*Condition, error) {
 			if id, ok := (*n).(*ast.IdentifierNode); ok {
 				c.progress = c.progress || slices.Contains(progressNames, id.Value)
 				c.returns = c.returns || slices.Contains(returnNames, id.Value)
+				c.outcomes = c.outcomes || id.Value == outcomeName
 			}
 		}))
 	}
@@ -254,6 +262,12 @@ func (c *Condition) NeedsProgress() bool { return c != nil && c.progress }
 // NeedsReturns reports whether the condition reads the order's returns
 // (Facts.Returns), which take a read to load.
 func (c *Condition) NeedsReturns() bool { return c != nil && c.returns }
+
+// NeedsOutcomes reports whether the condition calls outcome, which reads
+// the outcomes the order's tasks were completed with
+// (Facts.TaskOutcomes), which take a read to load. Only the name of the
+// function counts: a text that reads "outcome(" does not.
+func (c *Condition) NeedsOutcomes() bool { return c != nil && c.outcomes }
 
 // Eval checks the condition against the facts. A nil Condition is true.
 func (c *Condition) Eval(f *Facts) (bool, error) {

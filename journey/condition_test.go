@@ -176,6 +176,31 @@ func TestNeedsProgress(t *testing.T) {
 	}
 }
 
+func TestNeedsOutcomes(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]bool{
+		`outcome("welcome-call") == "voicemail"`:             true,
+		`consent and outcome("check-in") in ["reached", ""]`: true,
+		`"welcome-call" | outcome() == "reached"`:            true,
+		`consent`:              false,
+		`coupon == "outcome("`: false, // a text, not a call
+		`return_reason == "outcome(\"welcome-call\")"`:       false,
+		`stage == "engaged" or coupon startsWith "outcome("`: false,
+	} {
+		c, err := CompileCondition(src)
+		if err != nil {
+			t.Fatalf("CompileCondition(%q): %v", src, err)
+		}
+		if got := c.NeedsOutcomes(); got != want {
+			t.Errorf("NeedsOutcomes(%q) = %v, want %v", src, got, want)
+		}
+	}
+	var none *Condition
+	if none.NeedsOutcomes() {
+		t.Error("a nil condition needs outcomes")
+	}
+}
+
 func TestConditionErrors(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{

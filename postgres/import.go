@@ -16,7 +16,7 @@ import (
 // version in aftersale_migrations) whose tables ImportSQLite knows. A newer
 // SQLite database may have columns this version would drop, so it is
 // refused.
-const sqliteSchemaVersion = 11
+const sqliteSchemaVersion = 12
 
 // progressEvery is how many rows of a table ImportSQLite copies between
 // two reports of its progress.

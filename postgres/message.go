@@ -236,13 +236,13 @@ func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.Messa
 }
 
 const taskColumns = `id, step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-	outcome, note, due_at, created_at, done_at, done_by`
+	outcome, note, due_at, created_at, done_at, done_by, retry_of`
 
 func scanTask(s scanner) (*aftersale.Task, error) {
 	var t aftersale.Task
 	err := s.Scan(&t.ID, optID(&t.StepID), optID(&t.CustomerID), optID(&t.OrderID), &t.Kind, &t.Title,
 		&t.Script, &t.Draft, &t.Assignee, &t.Status, &t.Outcome, &t.Note, ts(&t.DueAt), ts(&t.CreatedAt),
-		ts(&t.DoneAt), &t.DoneBy)
+		ts(&t.DoneAt), &t.DoneBy, optID(&t.RetryOf))
 	if err != nil {
 		return nil, err
 	}
@@ -262,13 +262,13 @@ func (q *queries) TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale
 		var err error
 		task, err = scanTask(q.q.QueryRow(ctx, `
 			INSERT INTO tasks (step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-				outcome, note, due_at, created_at, done_at, done_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				outcome, note, due_at, created_at, done_at, done_by, retry_of)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (step_id) DO NOTHING
 			RETURNING `+taskColumns,
 			nullID(t.StepID), nullID(t.CustomerID), nullID(t.OrderID), string(t.Kind), t.Title, t.Script, t.Draft,
 			t.Assignee, string(status), t.Outcome, t.Note, t.DueAt, t.CreatedAt, nullTime(t.DoneAt),
-			t.DoneBy))
+			t.DoneBy, nullID(t.RetryOf)))
 		if !noRows(err) {
 			return err
 		}

@@ -89,9 +89,6 @@ func openInbox(ctx context.Context, abs string) (*sql.DB, error) {
 	return pool, nil
 }
 
-// InboxSQL returns the inbox's connection pool, for migrate-to-postgres.
-func (db *DB) InboxSQL() *sql.DB { return db.inbox }
-
 // InboxAppend stores the new events in the inbox in one transaction; see
 // aftersale.Store.
 func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]bool, error) {

@@ -84,6 +84,28 @@ func (q *queries) RunListByOrder(ctx context.Context, orderID int64) ([]*aftersa
 	return list, wrap("run list by order", err)
 }
 
+// RunStartsSince maps each order whose first run started at or after since
+// to when it started; see aftersale.Store.
+func (q *queries) RunStartsSince(ctx context.Context, since time.Time) (map[int64]time.Time, error) {
+	type start struct {
+		order int64
+		at    time.Time
+	}
+	list, err := listRows(ctx, q.q, func(s scanner) (*start, error) {
+		var st start
+		return &st, s.Scan(&st.order, ts(&st.at))
+	}, `SELECT order_id, min(started_at) FROM journey_runs WHERE order_id IS NOT NULL
+		GROUP BY order_id HAVING min(started_at) >= ?`, micro(since))
+	if err != nil {
+		return nil, wrap("run starts since", err)
+	}
+	out := make(map[int64]time.Time, len(list))
+	for _, st := range list {
+		out[st.order] = st.at
+	}
+	return out, nil
+}
+
 // RunExit marks an active run exited, its pending steps exited and its
 // open tasks cancelled, and returns how many steps it stopped. Exiting an exited run does nothing.
 func (q *queries) RunExit(ctx context.Context, id int64, reason string, at time.Time) (int, error) {

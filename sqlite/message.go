@@ -222,13 +222,13 @@ func (q *queries) MessageCountByStatus(ctx context.Context) (map[aftersale.Messa
 }
 
 const taskColumns = `id, step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-	outcome, note, due_at, created_at, done_at, done_by`
+	outcome, note, due_at, created_at, done_at, done_by, retry_of`
 
 func scanTask(s scanner) (*aftersale.Task, error) {
 	var t aftersale.Task
 	err := s.Scan(&t.ID, optID(&t.StepID), optID(&t.CustomerID), optID(&t.OrderID), &t.Kind, &t.Title,
 		&t.Script, &t.Draft, &t.Assignee, &t.Status, &t.Outcome, &t.Note, ts(&t.DueAt), ts(&t.CreatedAt),
-		ts(&t.DoneAt), &t.DoneBy)
+		ts(&t.DoneAt), &t.DoneBy, optID(&t.RetryOf))
 	if err != nil {
 		return nil, err
 	}
@@ -247,13 +247,13 @@ func (q *queries) TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale
 		var err error
 		task, err = scanTask(q.q.QueryRowContext(ctx, `
 			INSERT INTO tasks (step_id, customer_id, order_id, kind, title, script, draft, assignee, status,
-				outcome, note, due_at, created_at, done_at, done_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				outcome, note, due_at, created_at, done_at, done_by, retry_of)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (step_id) DO NOTHING
 			RETURNING `+taskColumns,
 			nullID(t.StepID), nullID(t.CustomerID), nullID(t.OrderID), string(t.Kind), t.Title, t.Script, t.Draft,
 			t.Assignee, string(status), t.Outcome, t.Note, micro(t.DueAt), micro(t.CreatedAt), nullMicro(t.DoneAt),
-			t.DoneBy))
+			t.DoneBy, nullID(t.RetryOf)))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

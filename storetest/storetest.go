@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"RunCreate", testRunCreate},
 		{"RunGetMany", testRunGetMany},
 		{"RunListByOrder", testRunListByOrder},
+		{"RunStartsSince", testRunStartsSince}, // retry.go
 		{"RunExit", testRunExit},
 		{"StepInsert", testStepInsert},
 		{"StepGetMany", testStepGetMany},
@@ -81,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) aftersale.Store) {
 		{"TaskCreate", testTaskCreate},
 		{"TaskList", testTaskList},
 		{"TaskComplete", testTaskComplete},
+		{"TaskRetryOf", testTaskRetryOf}, // retry.go
 		{"ReturnCreate", testReturnCreate},
 		{"ReturnList", testReturnList},
 		{"ReturnSetStatus", testReturnSetStatus},
