@@ -31,9 +31,15 @@ type Metrics struct {
 	Deliverability *BounceWindow
 }
 
+// QueueCounts is what the metrics read from the store at scrape time.
+type QueueCounts interface {
+	StepCountPending(ctx context.Context, now time.Time) (pending, due int, err error)
+	DeadEventCount(ctx context.Context) (int, error)
+}
+
 // NewMetrics creates the metrics and registers them, with a collector for
 // the queue depth read from the store, on reg.
-func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersale.Clock) *Metrics {
+func NewMetrics(reg prometheus.Registerer, store QueueCounts, clock *aftersale.Clock) *Metrics {
 	m := &Metrics{
 		EventsReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_events_received_total", Help: "Events stored, by type and source (duplicates not counted).",
@@ -87,7 +93,7 @@ func NewMetrics(reg prometheus.Registerer, store aftersale.Store, clock *aftersa
 // queueCollector reads the queue depth and the count of events set aside
 // from the store at scrape time.
 type queueCollector struct {
-	store              aftersale.Store
+	store              QueueCounts
 	clock              *aftersale.Clock
 	pending, due, dead *prometheus.Desc
 }

@@ -13,7 +13,7 @@ import (
 // Store's Session* methods. It implements scs.Store and scs.CtxStore.
 // Expired sessions are purged at most once an hour, on a commit.
 type sessionStore struct {
-	st        aftersale.Store
+	st        aftersale.SessionQueries
 	lastPurge atomic.Int64 // unix seconds
 }
 
