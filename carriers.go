@@ -2,7 +2,6 @@ package aftersale
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -52,13 +51,18 @@ func carrierKey(name string) string {
 	return b.String()
 }
 
-// ParseCarriers builds the carrier table from the built-in one and two
-// settings: urls, "Name=https://…{number}" entries separated by ";" or new
-// lines (AFTERSALE_TRACKING_URLS), and days, "Name=5" entries separated by
-// "," or ";" where the name "*" sets the default (AFTERSALE_CARRIER_DAYS).
-// Names may contain spaces ("Royal Mail=2").
-// An entry replaces the built-in one of the same carrier.
-func ParseCarriers(urls, days string) (*Carriers, error) {
+// CarrierKey folds a carrier name the way the table compares names:
+// lower case, letters and digits only ("Royal Mail" → "royalmail"); ""
+// when the name has neither.
+func CarrierKey(name string) string { return carrierKey(name) }
+
+// NewCarriers builds the carrier table from the built-in one: urls
+// (carrier name → tracking URL template with {number}) and days (carrier
+// name → usual transit days) replace the built-in entries of the same
+// carrier, and defaultDays, when above 0, is the transit time of a
+// carrier nobody listed (else DefaultTransitDays). The settings (package
+// config) check the entries.
+func NewCarriers(urls map[string]string, days map[string]int, defaultDays int) *Carriers {
 	c := &Carriers{urls: map[string]string{}, days: map[string]int{}, DefaultDays: DefaultTransitDays}
 	for k, v := range builtinTrackingURLs {
 		c.urls[k] = v
@@ -66,45 +70,20 @@ func ParseCarriers(urls, days string) (*Carriers, error) {
 	for k, v := range builtinTransitDays {
 		c.days[k] = v
 	}
-	for _, e := range strings.FieldsFunc(urls, func(r rune) bool { return r == ';' || r == '\n' }) {
-		if e = strings.TrimSpace(e); e == "" {
-			continue
+	for name, tmpl := range urls {
+		if key := carrierKey(name); key != "" {
+			c.urls[key] = strings.TrimSpace(tmpl)
 		}
-		name, tmpl, ok := strings.Cut(e, "=")
-		tmpl = strings.TrimSpace(tmpl)
-		key := carrierKey(name)
-		if !ok || key == "" {
-			return nil, Errorf(EINVALID, "tracking URL entry %q: want Carrier=https://…{number}", e)
-		}
-		if !strings.Contains(tmpl, "{number}") {
-			return nil, Errorf(EINVALID, "tracking URL of %s: the template must contain {number}", name)
-		}
-		u, err := url.Parse(strings.ReplaceAll(tmpl, "{number}", "X"))
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, Errorf(EINVALID, "tracking URL of %s: %q is not an http(s) URL", name, tmpl)
-		}
-		c.urls[key] = tmpl
 	}
-	for _, e := range strings.FieldsFunc(days, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
-		if e = strings.TrimSpace(e); e == "" {
-			continue
+	for name, d := range days {
+		if key := carrierKey(name); key != "" {
+			c.days[key] = d
 		}
-		name, n, ok := strings.Cut(e, "=")
-		d, err := strconv.Atoi(strings.TrimSpace(n))
-		if !ok || err != nil || d < 1 || d > 90 {
-			return nil, Errorf(EINVALID, "carrier days entry %q: want Carrier=DAYS with 1 to 90 days", e)
-		}
-		if strings.TrimSpace(name) == "*" {
-			c.DefaultDays = d
-			continue
-		}
-		key := carrierKey(name)
-		if key == "" {
-			return nil, Errorf(EINVALID, "carrier days entry %q: no carrier name", e)
-		}
-		c.days[key] = d
 	}
-	return c, nil
+	if defaultDays > 0 {
+		c.DefaultDays = defaultDays
+	}
+	return c
 }
 
 // TrackingURL returns the tracking page of the package, or "" when the

@@ -1,16 +1,11 @@
 package aftersale
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestCarriers(t *testing.T) {
 	t.Parallel()
-	c, err := ParseCarriers("PostNord=https://tracking.postnord.com/?id={number}; UPS=https://ups.example/t/{number}", "UPS=4, Royal Mail=2, *=9")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := NewCarriers(map[string]string{"PostNord": "https://tracking.postnord.com/?id={number}", "UPS": "https://ups.example/t/{number}"},
+		map[string]int{"UPS": 4, "Royal Mail": 2}, 9)
 	for _, tc := range []struct{ carrier, number, want string }{
 		{"UPS", "1Z 999", "https://ups.example/t/1Z+999"}, // configured replaces built-in; number escaped
 		{"ups", "1Z999", "https://ups.example/t/1Z999"},
@@ -29,7 +24,7 @@ func TestCarriers(t *testing.T) {
 			t.Errorf("TransitDays(%q) = %d, want %d", carrier, got, want)
 		}
 	}
-	if d, _ := ParseCarriers("", ""); d.TransitDays("unknown") != DefaultTransitDays {
+	if d := NewCarriers(nil, nil, 0); d.TransitDays("unknown") != DefaultTransitDays {
 		t.Errorf("default transit days = %d", d.TransitDays("unknown"))
 	}
 	var nilC *Carriers
@@ -38,38 +33,11 @@ func TestCarriers(t *testing.T) {
 	}
 }
 
-func TestCarriersErrors(t *testing.T) {
+func TestCarrierKey(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ urls, days, want string }{
-		{"UPS", "", "want Carrier=https"},
-		{"UPS=https://ups.example/t/", "", "must contain {number}"},
-		{"UPS=ftp://ups.example/{number}", "", "not an http(s) URL"},
-		{"=https://x.example/{number}", "", "want Carrier=https"},
-		{"", "UPS=0", "1 to 90 days"},
-		{"", "UPS=many", "1 to 90 days"},
-		{"", "UPS", "1 to 90 days"},
-		{"", "-=3", "no carrier name"},
-	} {
-		_, err := ParseCarriers(tc.urls, tc.days)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ParseCarriers(%q, %q) = %v, want an error with %q", tc.urls, tc.days, err, tc.want)
+	for in, want := range map[string]string{"Royal Mail": "royalmail", "DHL-Express": "dhlexpress", " - ": ""} {
+		if got := CarrierKey(in); got != want {
+			t.Errorf("CarrierKey(%q) = %q, want %q", in, got, want)
 		}
 	}
-}
-
-func FuzzParseCarriers(f *testing.F) {
-	f.Add("UPS=https://ups.example/t/{number}", "UPS=4,*=7")
-	f.Add("a=b;c", "x=1;y=90")
-	f.Fuzz(func(t *testing.T, urls, days string) {
-		c, err := ParseCarriers(urls, days)
-		if err != nil {
-			return
-		}
-		if d := c.TransitDays("whoever"); d < 1 || d > 90 {
-			t.Fatalf("transit days %d out of range", d)
-		}
-		if u := c.TrackingURL("UPS", "1Z"); u != "" && !strings.HasPrefix(u, "http") {
-			t.Fatalf("tracking URL %q", u)
-		}
-	})
 }

@@ -1,8 +1,6 @@
 package aftersale
 
 import (
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -166,37 +164,6 @@ type NextLevelRule struct {
 	Name        string
 	URL         string
 	Description string
-}
-
-// ParseNextLevel reads next-level rules (AFTERSALE_NEXT_LEVEL): entries
-// separated by ";" or new lines, each "MATCH=Name|https://url|Description"
-// (the description is optional), where MATCH is an item SKU or
-// "kind:KIND". The first matching rule wins.
-func ParseNextLevel(spec string) ([]NextLevelRule, error) {
-	var out []NextLevelRule
-	for _, e := range strings.FieldsFunc(spec, func(r rune) bool { return r == ';' || r == '\n' }) {
-		if e = strings.TrimSpace(e); e == "" {
-			continue
-		}
-		match, rest, ok := strings.Cut(e, "=")
-		match = strings.TrimSpace(match)
-		parts := strings.SplitN(rest, "|", 3)
-		if !ok || match == "" || len(parts) < 2 {
-			return nil, Errorf(EINVALID, "next-level entry %q: want MATCH=Name|https://url|Description", e)
-		}
-		if k, isKind := strings.CutPrefix(match, "kind:"); isKind && !slices.Contains(ItemKinds, ItemKind(k)) {
-			return nil, Errorf(EINVALID, "next-level entry %q: unknown item kind %q", e, k)
-		}
-		r := NextLevelRule{Match: match, Name: strings.TrimSpace(parts[0]), URL: strings.TrimSpace(parts[1])}
-		if len(parts) == 3 {
-			r.Description = strings.TrimSpace(parts[2])
-		}
-		if u, err := url.Parse(r.URL); r.Name == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, Errorf(EINVALID, "next-level entry %q: want a name and an http(s) URL", e)
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 // NextLevelFor returns the first rule that matches an item of the order,

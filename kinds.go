@@ -1,10 +1,6 @@
 package aftersale
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-)
+import "strings"
 
 // KindRules say what kind each line of a shop's order is, for the shop
 // platforms (Shopify, Stripe, WooCommerce) and the CSV import, which do not
@@ -22,41 +18,23 @@ type kindRule struct {
 	kind  ItemKind
 }
 
-// ParseKindRules parses rules such as
-//
-//	sku:COURSE-=course, sku:COACH=coaching, type:Gift card=digital
-//
-// Each rule is FIELD:VALUE=KIND, separated by commas or semicolons: FIELD
-// is sku (the SKU starts with VALUE) or type (the product type is VALUE),
-// compared without regard to case; KIND is one of ItemKinds. An empty
-// string is no rules.
-func ParseKindRules(s string) (*KindRules, error) {
+// A KindRule gives the kind of the lines it matches: Field is "sku" (the
+// SKU starts with Value) or "type" (the product type is Value), compared
+// without regard to case. The settings (package config) read and check
+// them.
+type KindRule struct {
+	Field string
+	Value string
+	Kind  ItemKind
+}
+
+// NewKindRules returns the rules, tried in order.
+func NewKindRules(rules []KindRule) *KindRules {
 	r := &KindRules{}
-	for _, part := range strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		cond, kind, ok := strings.Cut(part, "=")
-		field, value, ok2 := strings.Cut(cond, ":")
-		if !ok || !ok2 {
-			return nil, fmt.Errorf("kind rule %q: want FIELD:VALUE=KIND, e.g. sku:COURSE-=course", part)
-		}
-		field = strings.ToLower(strings.TrimSpace(field))
-		if field != "sku" && field != "type" {
-			return nil, fmt.Errorf("kind rule %q: the field is %q; want sku or type", part, field)
-		}
-		value = strings.TrimSpace(value)
-		if value == "" {
-			return nil, fmt.Errorf("kind rule %q: the value is empty", part)
-		}
-		k := ItemKind(strings.ToLower(strings.TrimSpace(kind)))
-		if !slices.Contains(ItemKinds, k) {
-			return nil, fmt.Errorf("kind rule %q: unknown kind %q; want one of %v", part, k, ItemKinds)
-		}
-		r.rules = append(r.rules, kindRule{field: field, value: strings.ToLower(value), kind: k})
+	for _, k := range rules {
+		r.rules = append(r.rules, kindRule{field: strings.ToLower(strings.TrimSpace(k.Field)), value: strings.ToLower(strings.TrimSpace(k.Value)), kind: k.Kind})
 	}
-	return r, nil
+	return r
 }
 
 // Kind returns the kind of a line with the SKU and product type. ships says

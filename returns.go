@@ -120,26 +120,6 @@ var DefaultReturnReasons = []string{
 	"Something else",
 }
 
-// ParseReturnReasons reads a list of reasons separated by ";" or new
-// lines; empty entries are dropped and an empty spec gives the defaults.
-func ParseReturnReasons(spec string) ([]string, error) {
-	var out []string
-	for _, r := range strings.FieldsFunc(spec, func(c rune) bool { return c == ';' || c == '\n' }) {
-		r = strings.TrimSpace(r)
-		if r == "" {
-			continue
-		}
-		if len(r) > 120 {
-			return nil, Errorf(EINVALID, "return reason %q is longer than 120 characters", r[:40]+"…")
-		}
-		out = append(out, r)
-	}
-	if len(out) == 0 {
-		return append([]string(nil), DefaultReturnReasons...), nil
-	}
-	return out, nil
-}
-
 // Arrival answers: the customer's reply to "did it arrive in good shape?".
 const (
 	ArrivalYes = "yes"

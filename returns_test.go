@@ -1,10 +1,6 @@
 package aftersale
 
-import (
-	"reflect"
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestReturnStatusMoves(t *testing.T) {
 	t.Parallel()
@@ -26,37 +22,4 @@ func TestReturnStatusMoves(t *testing.T) {
 			t.Errorf("%s.Final() = %v", from, from.Final())
 		}
 	}
-}
-
-func TestParseReturnReasons(t *testing.T) {
-	t.Parallel()
-	got, err := ParseReturnReasons(" Too small ; Too big\nBroke;; ")
-	if err != nil || !reflect.DeepEqual(got, []string{"Too small", "Too big", "Broke"}) {
-		t.Errorf("ParseReturnReasons = %q, %v", got, err)
-	}
-	if got, _ := ParseReturnReasons(" ; "); !reflect.DeepEqual(got, DefaultReturnReasons) {
-		t.Errorf("empty spec = %q, want the defaults", got)
-	}
-	if _, err := ParseReturnReasons(strings.Repeat("x", 121)); err == nil {
-		t.Error("a 121-character reason passed")
-	}
-}
-
-func FuzzParseReturnReasons(f *testing.F) {
-	f.Add("Too small; Too big")
-	f.Add("\n;\n")
-	f.Fuzz(func(t *testing.T, spec string) {
-		got, err := ParseReturnReasons(spec)
-		if err != nil {
-			return
-		}
-		if len(got) == 0 {
-			t.Fatal("no reasons")
-		}
-		for _, r := range got {
-			if r == "" || r != strings.TrimSpace(r) || strings.ContainsAny(r, ";\n") || len(r) > 120 {
-				t.Fatalf("reason %q", r)
-			}
-		}
-	})
 }

@@ -1,10 +1,6 @@
 package aftersale
 
-import (
-	"fmt"
-	"strings"
-	"time"
-)
+import "time"
 
 // A Quality is one of the service qualities customers are asked about: in
 // the importance survey they pick the ones that matter most to them, in
@@ -24,45 +20,6 @@ var DefaultQualities = []Quality{
 	{"value", "Value: worth what you paid"},
 	{"reliability", "Reliability: doing what we said, when we said"},
 	{"friendliness", "Friendliness: treating you as a person"},
-}
-
-// ParseQualities parses a catalogue such as
-// "responsiveness=Quick answers, expertise=Knowing our stuff": KEY=LABEL
-// pairs (or bare keys, labelled from the key) separated by commas or
-// semicolons. An empty string gives DefaultQualities.
-func ParseQualities(s string) ([]Quality, error) {
-	if strings.TrimSpace(s) == "" {
-		return DefaultQualities, nil
-	}
-	var out []Quality
-	seen := map[string]bool{}
-	for _, part := range strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
-		key, label, _ := strings.Cut(strings.TrimSpace(part), "=")
-		key, label = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(label)
-		if key == "" {
-			continue
-		}
-		for _, c := range key {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-				return nil, fmt.Errorf("quality %q: a key has only a-z, 0-9 and _", key)
-			}
-		}
-		if len(key) > 40 || len(label) > 200 {
-			return nil, fmt.Errorf("quality %q: the key is at most 40 characters and the label 200", key)
-		}
-		if seen[key] {
-			return nil, fmt.Errorf("quality %q is named twice", key)
-		}
-		seen[key] = true
-		if label == "" {
-			label = strings.ToUpper(key[:1]) + strings.ReplaceAll(key[1:], "_", " ")
-		}
-		out = append(out, Quality{Key: key, Label: label})
-	}
-	if len(out) < 2 {
-		return nil, fmt.Errorf("name at least two qualities")
-	}
-	return out, nil
 }
 
 // AnswerKind says what a survey answer is.

@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,83 +22,31 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/inbound"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
-	"github.com/aftersale/aftersale/phone"
+	"github.com/aftersale/aftersale/privacy"
 	"github.com/aftersale/aftersale/smtp"
+	"github.com/aftersale/aftersale/team"
 	"github.com/aftersale/aftersale/web"
 )
 
-// Config is the whole configuration; cmd/aftersale fills it from flags and
-// AFTERSALE_* environment variables. Defaults are applied by Normalize.
+// Config is what New needs: the install's settings (cmd/aftersale builds
+// them with config.Load and the AFTERSALE_* overrides; the zero value is
+// the built-in defaults, see config.Settings.Normalize) and the hooks of
+// tests.
 type Config struct {
-	Addr        string  // listen address; default 127.0.0.1:8080
-	DataDir     string  // default ./aftersale-data
-	DatabaseURL string  // postgres://... switches storage and jobs to PostgreSQL
-	BaseURL     string  // public URL for links; default http://Addr
-	SMTPURL     string  // smtp://[user:pass@]host:port; empty writes to the outbox
-	From        string  // sender, "Name <addr>"; default "aftersale <aftersale@localhost>"
-	APIKey      string  // Bearer key of /api
-	Journeys    string  // file or folder replacing the built-in journeys
-	TimeScale   float64 // divides every journey delay; default 1
+	config.Settings
 	// Clock replaces the clock built from TimeScale (tests give a manual
 	// one, aftersale.NewManualClock, and move it with Advance).
-	Clock      *aftersale.Clock
-	Timezone   string // default customer time zone; default UTC
-	QuietHours string // "21:00-08:00"; "off" disables
-	Business   email.Business
-	Logger     *slog.Logger
-	// Deliverability: DKIM signing (all three or none), the envelope
-	// sender that bounces go to, the inbound listener for bounce and
-	// complaint reports ("" disables it), and per-domain rate limits.
-	DKIMDomain, DKIMSelector, DKIMKeyFile string
-	BounceAddress                         string
-	BounceListen                          string
-	SendRate                              int            // messages a minute per recipient domain; 0 = no limit
-	SendRateDomains                       map[string]int // per-domain overrides
-	// The team: the first admin (an owner, created at start when no member
-	// has the email), how long after its due time an open task counts as
-	// overdue, the region of phone numbers written without a country code,
-	// and the argon2id costs of new passwords (nil: auth.DefaultParams;
-	// tests lower them).
-	AdminEmail, AdminPassword string
-	TaskSLA                   time.Duration
-	// Surveys: the service qualities (aftersale.ParseQualities; "" for
-	// the default catalogue) and the recommendation score below which a
-	// recovery call is created (0: 7).
-	Qualities      string
-	RecoveryBelow  int
-	PhoneRegion    string
+	Clock  *aftersale.Clock
+	Logger *slog.Logger
+	// PasswordParams are the argon2id costs of new passwords (nil:
+	// auth.DefaultParams; tests lower them).
 	PasswordParams *auth.Params
-	// Shop platforms: the secrets that sign their webhooks (each set one
-	// enables its /webhooks/ route) and the rules giving their order lines
-	// a kind (aftersale.ParseKindRules).
-	ShopifySecret, StripeSecret, WooCommerceSecret string
-	ItemKinds                                      string
-	// SMTPConnections is how many connections to the SMTP server may carry
-	// messages at once; 0 means 8.
-	SMTPConnections int
-	// Shipping: tracking URL templates and usual transit days per carrier
-	// (aftersale.ParseCarriers), and the days past those before a package
-	// counts as late (0: 3).
-	TrackingURLs, CarrierDays string
-	DeliveryMarginDays        int
-	// Returns: the return address, a prepaid label URL, the business days
-	// until the money is back (0: 5), the return window in days (0: none)
-	// and the reasons offered (aftersale.ParseReturnReasons; "": defaults).
-	ReturnAddress, ReturnLabelURL string
-	ReturnRefundDays              int
-	ReturnWindowDays              int
-	ReturnReasons                 string
-	// Insiders: the shop's front page (offers and referral links lead
-	// there), the referrer's reward (percent off, 0: none; valid days, 0:
-	// 60) and the next-level rules (aftersale.ParseNextLevel).
-	ShopURL                                   string
-	ReferralRewardPercent, ReferralRewardDays int
-	NextLevel                                 string
 	// PlanAhead is the planning horizon (engine.Config.PlanAhead): steps
 	// due later get their rows when they come within it; 0 means an hour.
 	// Tests shorten it.
@@ -115,90 +62,10 @@ func (c *Config) Normalize() error {
 	if c.Listener != nil {
 		c.Addr = c.Listener.Addr().String()
 	}
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
-	}
-	if c.DataDir == "" {
-		c.DataDir = "./aftersale-data"
-	}
-	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
-		return fmt.Errorf("AFTERSALE_BASE_URL: %q must start with http:// or https://", c.BaseURL)
-	}
-	if c.From == "" {
-		c.From = "aftersale <aftersale@localhost>"
-	}
-	if _, err := mail.ParseAddress(c.From); err != nil {
-		return fmt.Errorf("AFTERSALE_FROM: %q is not an address like \"Shop <hello@shop.example>\"", c.From)
-	}
-	if c.TimeScale == 0 {
-		c.TimeScale = 1
-	}
-	if c.TimeScale < 1 {
-		return fmt.Errorf("AFTERSALE_TIME_SCALE: %v must be 1 or more", c.TimeScale)
-	}
-	if c.Timezone == "" {
-		c.Timezone = "UTC"
-	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		return fmt.Errorf("AFTERSALE_TIMEZONE: unknown time zone %q", c.Timezone)
-	}
-	if c.QuietHours == "" {
-		c.QuietHours = "21:00-08:00"
-	}
-	if c.PhoneRegion == "" {
-		c.PhoneRegion = phone.DefaultRegion
-	}
-	if c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion)); !phone.KnownRegion(c.PhoneRegion) {
-		return fmt.Errorf("AFTERSALE_PHONE_REGION: %q is not a region with a phone numbering plan (an ISO 3166 code like US, GB or DE)", c.PhoneRegion)
-	}
-	if c.Business.PhoneRegion == "" {
-		c.Business.PhoneRegion = c.PhoneRegion // journeys' has_phone reads numbers in it
-	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if c.BounceAddress != "" {
-		if a, err := mail.ParseAddress(c.BounceAddress); err != nil || a.Address != c.BounceAddress {
-			return fmt.Errorf("AFTERSALE_BOUNCE_ADDRESS: %q is not a bare address like bounces@mail.shop.example", c.BounceAddress)
-		}
-	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		return fmt.Errorf("AFTERSALE_DATABASE_URL: want a postgres:// URL")
-	}
-	if c.Business.Name == "" {
-		a, _ := mail.ParseAddress(c.From)
-		c.Business.Name = a.Name
-		if c.Business.Name == "" {
-			c.Business.Name = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
-		}
-	}
-	if c.Business.SupportEmail == "" {
-		a, _ := mail.ParseAddress(c.From)
-		c.Business.SupportEmail = a.Address
-	}
-	return nil
-}
-
-// ParseRates reads per-domain rate limits written "gmail.com=300,yahoo.com=120".
-func ParseRates(s string) (map[string]int, error) {
-	out := map[string]int{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		domain, n, ok := strings.Cut(part, "=")
-		v, err := strconv.Atoi(strings.TrimSpace(n))
-		if !ok || err != nil || v < 0 || strings.TrimSpace(domain) == "" {
-			return nil, fmt.Errorf("AFTERSALE_SEND_RATE_DOMAINS: %q is not like gmail.com=300", part)
-		}
-		out[strings.ToLower(strings.TrimSpace(domain))] = v
-	}
-	return out, nil
+	return c.Settings.Normalize()
 }
 
 // App is a running aftersale: store, job runner, mailer and HTTP server.
@@ -207,6 +74,8 @@ type App struct {
 	log      *slog.Logger
 	store    aftersale.Store
 	service  *engine.Service
+	privacy  *privacy.Service
+	team     *team.Service
 	runner   engine.Runner
 	server   *web.Server
 	mailer   aftersale.Mailer
@@ -275,30 +144,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 
 	var dkim *smtp.DKIMConfig
-	if cfg.DKIMDomain != "" || cfg.DKIMSelector != "" || cfg.DKIMKeyFile != "" {
-		if cfg.DKIMDomain == "" || cfg.DKIMSelector == "" || cfg.DKIMKeyFile == "" {
-			return nil, errors.New("DKIM needs all of AFTERSALE_DKIM_DOMAIN, AFTERSALE_DKIM_SELECTOR and AFTERSALE_DKIM_KEY_FILE")
-		}
-		key, err := smtp.LoadDKIMKey(cfg.DKIMKeyFile)
+	if m := cfg.Mail; m.DKIMKeyFile != "" { // Normalize saw all three or none
+		key, err := smtp.LoadDKIMKey(m.DKIMKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("AFTERSALE_DKIM_KEY_FILE: %w", err)
+			return nil, fmt.Errorf("mail.dkim_key_file (AFTERSALE_DKIM_KEY_FILE): %w", err)
 		}
-		dkim = &smtp.DKIMConfig{Domain: cfg.DKIMDomain, Selector: cfg.DKIMSelector, Signer: key}
+		dkim = &smtp.DKIMConfig{Domain: m.DKIMDomain, Selector: m.DKIMSelector, Signer: key}
 	}
 	// What a crash can send twice: one email per SMTP connection.
 	handOvers := engine.DefaultHandOvers
 	if cfg.SMTPURL != "" {
-		opts := []smtp.Option{smtp.WithDomainRate(cfg.SendRate, cfg.SendRateDomains)}
+		opts := []smtp.Option{smtp.WithDomainRate(cfg.Mail.SendRate, cfg.Mail.SendRateDomains)}
 		if dkim != nil {
 			opts = append(opts, smtp.WithDKIM(*dkim))
 		}
-		conns := cfg.SMTPConnections
-		if conns == 0 {
-			conns = 8
-		}
-		if conns < 0 || conns > 100 {
-			return nil, fmt.Errorf("AFTERSALE_SMTP_CONNECTIONS is %d; want 1 to 100", conns)
-		}
+		conns := cfg.Mail.SMTPConnections // 1 to 100 (Normalize)
 		handOvers = conns
 		s, err := smtp.NewPool(cfg.SMTPURL, conns, opts...)
 		if err != nil {
@@ -332,86 +192,54 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		clock = &aftersale.Clock{Scale: cfg.TimeScale, Origin: time.Now().UTC()}
 	}
 	sched := &journey.Schedule{Clock: clock, DefaultTimezone: cfg.Timezone}
-	if cfg.QuietHours != "off" {
-		start, end, ok := strings.Cut(cfg.QuietHours, "-")
-		if !ok {
-			return nil, fmt.Errorf("AFTERSALE_QUIET_HOURS: %q is not like 21:00-08:00 (or off)", cfg.QuietHours)
-		}
-		sched.QuietStart, sched.QuietEnd = strings.TrimSpace(start), strings.TrimSpace(end)
-	}
-	from, _ := mail.ParseAddress(cfg.From)
-	qualities, err := aftersale.ParseQualities(cfg.Qualities)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERSALE_QUALITIES: %w", err)
-	}
-	if cfg.RecoveryBelow < 0 || cfg.RecoveryBelow > 11 {
-		return nil, fmt.Errorf("AFTERSALE_SURVEY_RECOVERY_BELOW is %d; want 0 to 11", cfg.RecoveryBelow)
-	}
-	carriers, err := aftersale.ParseCarriers(cfg.TrackingURLs, cfg.CarrierDays)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERSALE_TRACKING_URLS / AFTERSALE_CARRIER_DAYS: %w", err)
-	}
-	reasons, err := aftersale.ParseReturnReasons(cfg.ReturnReasons)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERSALE_RETURN_REASONS: %w", err)
-	}
-	if cfg.ReturnLabelURL != "" && !strings.HasPrefix(cfg.ReturnLabelURL, "https://") && !strings.HasPrefix(cfg.ReturnLabelURL, "http://") {
-		return nil, fmt.Errorf("AFTERSALE_RETURN_LABEL_URL: %q is not an http(s) URL", cfg.ReturnLabelURL)
-	}
-	nextLevel, err := aftersale.ParseNextLevel(cfg.NextLevel)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERSALE_NEXT_LEVEL: %w", err)
-	}
-	if cfg.ShopURL != "" && !strings.HasPrefix(cfg.ShopURL, "https://") && !strings.HasPrefix(cfg.ShopURL, "http://") {
-		return nil, fmt.Errorf("AFTERSALE_SHOP_URL: %q is not an http(s) URL", cfg.ShopURL)
-	}
-	if cfg.ReferralRewardPercent < 0 || cfg.ReferralRewardPercent > 100 || cfg.ReferralRewardDays < 0 {
-		return nil, fmt.Errorf("AFTERSALE_REFERRAL_REWARD_PERCENT must be 0 to 100 and AFTERSALE_REFERRAL_REWARD_DAYS not negative")
-	}
-	if cfg.ReturnRefundDays < 0 || cfg.ReturnWindowDays < 0 || cfg.DeliveryMarginDays < 0 {
-		return nil, fmt.Errorf("AFTERSALE_RETURN_REFUND_DAYS, AFTERSALE_RETURN_WINDOW_DAYS and AFTERSALE_DELIVERY_MARGIN_DAYS must not be negative")
-	}
+	sched.QuietStart, sched.QuietEnd, _ = cfg.Quiet() // "", "" when off
+	from, _ := mail.ParseAddress(cfg.Sender.From)
 	a.service, err = engine.NewService(engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
-		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.BounceAddress,
-		BaseURL: cfg.BaseURL, Business: cfg.Business,
+		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.Mail.BounceAddress,
+		BaseURL: cfg.BaseURL, Business: cfg.Business(),
 		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
 		Metrics:            engine.NewMetrics(a.Registry, db, clock),
 		IngestCommitters:   map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
 		MemberMailer:       memberMailer(dkim, a.log),
-		PasswordParams:     cfg.PasswordParams,
-		TaskSLA:            cfg.TaskSLA,
-		Qualities:          qualities,
-		RecoveryBelow:      cfg.RecoveryBelow,
-		Carriers:           carriers,
-		DeliveryMarginDays: cfg.DeliveryMarginDays,
 		PlanAhead:          cfg.PlanAhead,
 		HandOvers:          handOvers,
-		ShopURL:            strings.TrimRight(cfg.ShopURL, "/"), ReferralRewardPercent: cfg.ReferralRewardPercent,
-		ReferralRewardDays: cfg.ReferralRewardDays, NextLevel: nextLevel, OutboxDir: filepath.Join(cfg.DataDir, "outbox"),
-		Returns: aftersale.ReturnPolicy{
-			Address: strings.ReplaceAll(cfg.ReturnAddress, `\n`, "\n"), LabelURL: cfg.ReturnLabelURL,
-			RefundDays: cfg.ReturnRefundDays, WindowDays: cfg.ReturnWindowDays, Reasons: reasons,
-		},
+		OutboxDir:          filepath.Join(cfg.DataDir, "outbox"),
+		TaskSLA:            cfg.Tasks.SLA,
+		Qualities:          cfg.Surveys.Catalogue(),
+		RecoveryBelow:      cfg.Surveys.RecoveryBelow,
+		Carriers:           cfg.Shipping.Carriers(),
+		DeliveryMarginDays: cfg.Shipping.DeliveryMarginDays,
+		Returns:            cfg.Returns.Policy(),
+		ShopURL:            cfg.Insiders.ShopURL, ReferralRewardPercent: cfg.Insiders.ReferralRewardPercent,
+		ReferralRewardDays: cfg.Insiders.ReferralRewardDays, NextLevel: cfg.Insiders.Rules(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := a.service.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+	a.team, err = team.New(team.Config{Store: db, Clock: clock, Logger: a.log, PasswordParams: cfg.PasswordParams, MemberMailer: memberMailer(dkim, a.log)})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.team.EnsureFirstAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() error { a.service.Close(); return nil })
+	a.privacy, err = privacy.New(privacy.Config{Store: db, Pipeline: a.service, Clock: clock, OutboxDir: filepath.Join(cfg.DataDir, "outbox"), Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
 	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{})
 	if err != nil {
 		return nil, err
 	}
-	if cfg.BounceListen != "" {
+	if cfg.Mail.BounceListen != "" {
 		domain := ""
-		if at := strings.LastIndexByte(cfg.BounceAddress, '@'); at >= 0 {
-			domain = cfg.BounceAddress[at+1:]
+		if at := strings.LastIndexByte(cfg.Mail.BounceAddress, '@'); at >= 0 {
+			domain = cfg.Mail.BounceAddress[at+1:]
 		}
 		a.inbound, err = inbound.New(inbound.Config{
-			Addr: cfg.BounceListen, Domain: domain, Handle: a.service.HandleReport, Logger: a.log,
+			Addr: cfg.Mail.BounceListen, Domain: domain, Handle: a.service.HandleReport, Logger: a.log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("AFTERSALE_BOUNCE_LISTEN: %w", err)
@@ -422,7 +250,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.server = web.NewServer(web.Config{
-		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Business.Name,
+		Privacy: a.privacy,
+		Team:    a.team,
+		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
 		Webhooks: hooks, PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	}, a.ready.Load)
 	return a, nil
@@ -430,6 +260,12 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 
 // Service returns the application core.
 func (a *App) Service() *engine.Service { return a.service }
+
+// Privacy returns the export and erase of customers.
+func (a *App) Privacy() *privacy.Service { return a.privacy }
+
+// Team returns the team administration: members and their logins.
+func (a *App) Team() *team.Service { return a.team }
 
 // Store returns the store.
 func (a *App) Store() aftersale.Store { return a.store }
@@ -478,7 +314,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ready.Store(true)
 	a.log.Info("aftersale is serving", "addr", a.listener.Addr().String(), "base_url", a.cfg.BaseURL,
 		"admin", a.cfg.BaseURL+"/admin", "time_scale", a.cfg.TimeScale, "storage", a.store.Dialect())
-	if ms, err := a.service.Members(ctx); err == nil && len(ms) == 0 {
+	if ms, err := a.team.Members(ctx); err == nil && len(ms) == 0 {
 		a.log.Warn("no team member can log in to the admin yet: restart with AFTERSALE_ADMIN_EMAIL and AFTERSALE_ADMIN_PASSWORD set, or run 'aftersale user add --email you@shop.example --role owner'",
 			"admin", a.cfg.BaseURL+"/admin")
 	}

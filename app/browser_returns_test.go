@@ -21,7 +21,7 @@ import (
 func TestReturnsPageInBrowser(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 1, withTeam, func(c *app.Config) {
-		c.ReturnAddress, c.ReturnRefundDays = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", 3
+		c.Returns.Address, c.Returns.RefundDays = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", 3
 	})
 	const customer, order = "rita@example.com", "RT-1001"
 	if code, body := b.post(t, orderEvent("evt_rt", customer, order, "physical", "")); code != http.StatusAccepted {

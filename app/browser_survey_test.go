@@ -20,6 +20,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 func TestSurveyAndDashboardInBrowser(t *testing.T) {
@@ -27,7 +28,7 @@ func TestSurveyAndDashboardInBrowser(t *testing.T) {
 	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
 	const customer = "sv.browser@example.com"
-	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
+	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}

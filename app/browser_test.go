@@ -19,6 +19,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // phoneWidth and phoneHeight are a phone's viewport, in CSS pixels.
@@ -38,7 +39,7 @@ func TestAdminInBrowser(t *testing.T) {
 		adaEmail, adaPassword = "ada@shop.example", "ada's long password"
 		customer              = "ana.browser@example.com"
 	)
-	if _, err := svc.AddMember(ctx, engine.NewMember{Email: adaEmail, Name: "Ada Lovelace", Role: "assistant", Password: adaPassword}); err != nil {
+	if _, err := b.app.Team().AddMember(ctx, team.NewMember{Email: adaEmail, Name: "Ada Lovelace", Role: "assistant", Password: adaPassword}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := b.post(t, b.orderEvent("evt_browser", customer, "BR-1", "coaching", "")); code != http.StatusAccepted {

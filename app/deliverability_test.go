@@ -31,8 +31,8 @@ func TestDKIMSignsTheUnsubscribeHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := setupClock(t, func(c *app.Config) {
-		c.DKIMDomain, c.DKIMSelector, c.DKIMKeyFile = "shop.example", "as2026", keyFile
-		c.BounceAddress = "bounces@mail.shop.example"
+		c.Mail.DKIMDomain, c.Mail.DKIMSelector, c.Mail.DKIMKeyFile = "shop.example", "as2026", keyFile
+		c.Mail.BounceAddress = "bounces@mail.shop.example"
 	})
 	if code, body := b.post(t, b.orderEvent("evt_dkim", "kai@example.com", "d-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
@@ -75,8 +75,8 @@ func TestHardBounceSuppressesTheAddress(t *testing.T) {
 	bounceAddr := l.Addr().String()
 	l.Close()
 	b := setupClock(t, func(c *app.Config) {
-		c.BounceAddress = "bounces@mail.shop.example"
-		c.BounceListen = bounceAddr
+		c.Mail.BounceAddress = "bounces@mail.shop.example"
+		c.Mail.BounceListen = bounceAddr
 	})
 	if code, body := b.post(t, b.orderEvent("evt_b1", "gone@example.com", "b-1", "digital", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
@@ -42,11 +43,9 @@ func setup(t *testing.T, scale float64, opts ...func(*app.Config)) *bundle {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{
-		Listener: l, DataDir: t.TempDir(), SMTPURL: srv.URL(), From: "Ana at Shop <hello@shop.example>",
-		APIKey: apiKey, TimeScale: scale, QuietHours: "off",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	cfg := app.Config{Listener: l, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg.DataDir, cfg.SMTPURL, cfg.Sender.From = t.TempDir(), srv.URL(), "Ana at Shop <hello@shop.example>"
+	cfg.APIKey, cfg.TimeScale, cfg.QuietHours = apiKey, scale, "off"
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -608,10 +607,10 @@ func TestCustomJourneysAndTemplates(t *testing.T) {
 	if _, err = app.ValidateJourneys(filepath.Join(dir, "offer")); err == nil || !strings.Contains(err.Error(), "mine.yaml:6") || !strings.Contains(err.Error(), `"percent_of"`) {
 		t.Errorf("offer parameter typo: %v", err)
 	}
-	if _, err := app.New(context.Background(), app.Config{DataDir: t.TempDir(), Journeys: filepath.Join(dir, "offer")}); err == nil {
+	if _, err := app.New(context.Background(), app.Config{Settings: config.Settings{Process: config.Process{DataDir: t.TempDir()}, Journeys: filepath.Join(dir, "offer")}}); err == nil {
 		t.Error("the service started with an offer parameter typo")
 	}
-	if _, err := app.New(context.Background(), app.Config{DataDir: t.TempDir(), Journeys: filepath.Join(dir, "bad")}); err == nil {
+	if _, err := app.New(context.Background(), app.Config{Settings: config.Settings{Process: config.Process{DataDir: t.TempDir()}, Journeys: filepath.Join(dir, "bad")}}); err == nil {
 		t.Error("the service started with a broken journey file")
 	}
 

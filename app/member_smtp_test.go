@@ -11,6 +11,7 @@ import (
 	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
+	"github.com/aftersale/aftersale/team"
 )
 
 // TestMemberSMTPOnLoopback: a member's own SMTP server on 127.0.0.1 (a real
@@ -25,12 +26,12 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 	svc, ctx := b.app.Service(), context.Background()
 	st := svc.Store()
 	own := smtptest.Start(t)
-	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
+	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
 		Password: "long enough pw", SMTPURL: "smtp://" + own.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := svc.AddMember(ctx, engine.NewMember{Email: "bob@shop.example", Name: "Bob", Role: "assistant", Password: "long enough pw"})
+	bob, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "bob@shop.example", Name: "Bob", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +70,11 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 	}
 	findBySubject(t, b, "Through the install")
 
-	allowed, err := svc.AllowPrivateSMTP(ctx)
+	allowed, err := b.app.Team().AllowPrivateSMTP(ctx)
 	if err != nil || allowed {
 		t.Fatalf("AllowPrivateSMTP before an owner set it: %v, %v; want off", allowed, err)
 	}
-	if err := svc.SetAllowPrivateSMTP(ctx, true); err != nil {
+	if err := b.app.Team().SetAllowPrivateSMTP(ctx, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := send(ada.ID, "Allowed now"); err != nil {
@@ -93,11 +94,11 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 	notSMTPAddr := smtptest.NotSMTP(t, "\x00\x00\x00\x08postgres?\r\n")
 	var answers []string
 	for _, allow := range []bool{true, false} {
-		if err := svc.SetAllowPrivateSMTP(ctx, allow); err != nil {
+		if err := b.app.Team().SetAllowPrivateSMTP(ctx, allow); err != nil {
 			t.Fatal(err)
 		}
 		for _, addr := range []string{closedAddr, notSMTPAddr} {
-			if err := svc.UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
+			if err := b.app.Team().UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
 				t.Fatal(err)
 			}
 			err := send(ada.ID, "Probe")
@@ -130,12 +131,12 @@ func TestMemberSMTPAllowedPrivateNotMetadata(t *testing.T) {
 	svc, ctx := b.app.Service(), context.Background()
 	st := svc.Store()
 	own := smtptest.Start(t)
-	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
+	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada", Role: "assistant",
 		Password: "long enough pw", SMTPURL: "smtp://" + own.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.SetAllowPrivateSMTP(ctx, true); err != nil {
+	if err := b.app.Team().SetAllowPrivateSMTP(ctx, true); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
@@ -161,7 +162,7 @@ func TestMemberSMTPAllowedPrivateNotMetadata(t *testing.T) {
 
 	const uniform = "could not connect to the SMTP server"
 	for _, addr := range []string{"169.254.169.254:25", "169.254.169.254:80", "169.254.10.20:25", "100.100.100.200:80"} {
-		if err := svc.UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
+		if err := b.app.Team().UpdateMember(ctx, ada.ID, "", "assistant", "smtp://"+addr); err != nil {
 			t.Fatal(err)
 		}
 		before := strings.Count(logs.String(), "link-local or metadata address refused")

@@ -78,7 +78,7 @@ func timelineHas(c map[string]any, kind string, words ...string) bool {
 func TestOfferCodesAndRedemption(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
-		b := setupClock(t, db, func(c *app.Config) { c.ShopURL = "https://shop.example" })
+		b := setupClock(t, db, func(c *app.Config) { c.Insiders.ShopURL = "https://shop.example" })
 		for _, ev := range []string{
 			b.buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""),
 			b.buyEvent("o-cy", "cy@example.com", "Cy Ortega", "1002", true, ""),
@@ -198,8 +198,8 @@ func TestReferralAttribution(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
 		b := setupClock(t, db, func(c *app.Config) {
-			c.ShopURL = "https://shop.example/store"
-			c.ReferralRewardPercent, c.ReferralRewardDays = 15, 45
+			c.Insiders.ShopURL = "https://shop.example/store"
+			c.Insiders.ReferralRewardPercent, c.Insiders.ReferralRewardDays = 15, 45
 		})
 		b.post(t, b.buyEvent("o-ana", "ana@example.com", "Ana Lima", "1001", true, ""))
 		b.settle(t)

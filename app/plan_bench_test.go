@@ -29,8 +29,9 @@ func benchmarkPlanOrders(b *testing.B, databaseURL string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := app.New(ctx, app.Config{Listener: l, DataDir: b.TempDir(), DatabaseURL: databaseURL, APIKey: "k", QuietHours: "off",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := app.Config{Listener: l, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg.DataDir, cfg.DatabaseURL, cfg.APIKey, cfg.QuietHours = b.TempDir(), databaseURL, "k", "off"
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

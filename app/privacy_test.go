@@ -128,7 +128,7 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 		dataDir := t.TempDir()
 		logs := &lockedLog{}
 		base := func(c *app.Config) {
-			c.DataDir, c.From, c.APIKey, c.QuietHours = dataDir, "Ana at Shop <hello@shop.example>", apiKey, "off"
+			c.DataDir, c.Sender.From, c.APIKey, c.QuietHours = dataDir, "Ana at Shop <hello@shop.example>", apiKey, "off"
 			c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 			db(c)
 		}
@@ -143,7 +143,8 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 
 		// Run 1: mail goes to an SMTP server.
 		srv := smtptest.Start(t)
-		cfg := app.Config{SMTPURL: srv.URL(), Clock: clock}
+		cfg := app.Config{Clock: clock}
+		cfg.SMTPURL = srv.URL()
 		base(&cfg)
 		b, stop := boot(t, cfg)
 		b.smtp = srv

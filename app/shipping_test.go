@@ -12,6 +12,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -179,7 +180,9 @@ func TestLatePackage(t *testing.T) {
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
 		// The "yes" comes the day of the check-in, before the call a
 		// business day after it.
-		b := setupClock(t, db, func(c *app.Config) { c.CarrierDays, c.DeliveryMarginDays = "Acme Post=1", 1 })
+		b := setupClock(t, db, func(c *app.Config) {
+			c.Shipping.CarrierDays, c.Shipping.DeliveryMarginDays = []config.TransitDays{{Carrier: "Acme Post", Days: 1}}, 1
+		})
 		for _, o := range []struct{ to, id string }{{"kai@example.com", "8201"}, {"lea@example.com", "8202"}} {
 			if code, body := b.post(t, b.orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
 				t.Fatalf("post: %d %v", code, body)
@@ -232,7 +235,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 	t.Parallel()
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
 		b := setupClock(t, db, func(c *app.Config) {
-			c.ReturnAddress, c.ReturnLabelURL = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", "https://labels.example/abc"
+			c.Returns.Address, c.Returns.LabelURL = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", "https://labels.example/abc"
 		})
 		svc, ctx := b.app.Service(), context.Background()
 		const to, ex = "max@example.com", "noa@example.com"

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -112,7 +113,10 @@ func TestDay7TellsAStory(t *testing.T) {
 func TestNextLevelOffer(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, func(c *app.Config) {
-		c.NextLevel = "sku-9=Something Else|https://shop.example/else;sku-1=Launch Mastermind|https://shop.example/mastermind|Twelve weeks in a small group of founders."
+		c.Insiders.NextLevel = []config.NextLevel{
+			{SKU: "sku-9", Name: "Something Else", URL: "https://shop.example/else"},
+			{SKU: "sku-1", Name: "Launch Mastermind", URL: "https://shop.example/mastermind", Description: "Twelve weeks in a small group of founders."},
+		}
 	})
 	for i, who := range []string{"eng@example.com", "idle@example.com", "refund@example.com"} {
 		if code, body := b.post(t, b.orderEvent(fmt.Sprint("evt_n", i), who, fmt.Sprint(9001+i), "course", "")); code != http.StatusAccepted {

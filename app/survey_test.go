@@ -11,6 +11,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 var surveyLink = regexp.MustCompile(`https?://[^\s)>"]+/s/[A-Za-z0-9_.\-]+(\?q=[a-z_]+)?`)
@@ -35,7 +36,7 @@ func TestTwoStepSurvey(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
-	ada, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
+	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}

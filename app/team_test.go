@@ -14,6 +14,7 @@ import (
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
+	"github.com/aftersale/aftersale/team"
 )
 
 var fastHash = &auth.Params{Memory: 64, Time: 1, Threads: 1}
@@ -25,36 +26,36 @@ func withTeam(c *app.Config) {
 func TestFirstAdminAndLogin(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 1, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
-	m, err := svc.Authenticate(ctx, "Owner@Shop.example", "owner password 1")
+	tm, ctx := b.app.Team(), context.Background()
+	m, err := tm.Authenticate(ctx, "Owner@Shop.example", "owner password 1")
 	if err != nil || m.Role != "owner" {
 		t.Fatalf("first admin login: %+v %v", m, err)
 	}
-	_, err1 := svc.Authenticate(ctx, "owner@shop.example", "wrong password!")
-	_, err2 := svc.Authenticate(ctx, "nobody@shop.example", "owner password 1")
+	_, err1 := tm.Authenticate(ctx, "owner@shop.example", "wrong password!")
+	_, err2 := tm.Authenticate(ctx, "nobody@shop.example", "owner password 1")
 	if aftersale.ErrorCode(err1) != aftersale.EUNAUTHORIZED || aftersale.ErrorMessage(err1) != aftersale.ErrorMessage(err2) {
 		t.Errorf("wrong password: %v; unknown email: %v; want the same EUNAUTHORIZED answer", err1, err2)
 	}
 	// Starting again with the same settings keeps the member as it is.
-	if err := svc.EnsureFirstAdmin(ctx, "owner@shop.example", "another password"); err != nil {
+	if err := tm.EnsureFirstAdmin(ctx, "owner@shop.example", "another password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Authenticate(ctx, "owner@shop.example", "owner password 1"); err != nil {
+	if _, err := tm.Authenticate(ctx, "owner@shop.example", "owner password 1"); err != nil {
 		t.Errorf("the first admin's password changed on a restart: %v", err)
 	}
-	if err := svc.EnsureFirstAdmin(ctx, "x@shop.example", ""); err == nil {
+	if err := tm.EnsureFirstAdmin(ctx, "x@shop.example", ""); err == nil {
 		t.Error("an admin email without a password was accepted")
 	}
-	for _, bad := range []engine.NewMember{
+	for _, bad := range []team.NewMember{
 		{Email: "not an email", Role: "assistant", Password: "long enough pw"},
 		{Email: "a@shop.example", Role: "boss", Password: "long enough pw"},
 		{Email: "a@shop.example", Role: "assistant", Password: "short"},
 	} {
-		if _, err := svc.AddMember(ctx, bad); aftersale.ErrorCode(err) != aftersale.EINVALID {
+		if _, err := tm.AddMember(ctx, bad); aftersale.ErrorCode(err) != aftersale.EINVALID {
 			t.Errorf("AddMember(%+v) = %v, want EINVALID", bad, err)
 		}
 	}
-	if _, err := svc.AddMember(ctx, engine.NewMember{Email: "OWNER@shop.example", Role: "assistant", Password: "long enough pw"}); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+	if _, err := tm.AddMember(ctx, team.NewMember{Email: "OWNER@shop.example", Role: "assistant", Password: "long enough pw"}); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 		t.Errorf("a second member with the owner's email: %v, want ECONFLICT", err)
 	}
 }
@@ -63,7 +64,7 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
-	asst1, err := svc.AddMember(ctx, engine.NewMember{Email: "a1@shop.example", Name: "Ada", Role: "assistant", Password: "long enough pw"})
+	asst1, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "a1@shop.example", Name: "Ada", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 		t.Errorf("call task without script or phone: %+v", call)
 	}
 	// The built-in journey gives calls to the assistants' queue: Ada's.
-	if !engine.AssignedTo(call, *asst1) {
+	if !engine.AssignedTo(call, asst1.Email, asst1.Role) {
 		t.Errorf("call assigned to %q; want the assistant role or Ada", call.Assignee)
 	}
 	// No answer, an hour into the day: a new call later, a business day
@@ -120,7 +121,7 @@ func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
-	m, err := svc.AddMember(ctx, engine.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
+	m, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +220,9 @@ steps:
 	}
 	b := setupClock(t, withTeam, func(c *app.Config) { c.Journeys = dir })
 	svc, ctx := b.app.Service(), context.Background()
-	var asst []*engine.MemberView
+	var asst []*team.MemberView
 	for _, e := range []string{"r1@shop.example", "r2@shop.example"} {
-		m, err := svc.AddMember(ctx, engine.NewMember{Email: e, Role: "assistant", Password: "long enough pw"})
+		m, err := b.app.Team().AddMember(ctx, team.NewMember{Email: e, Role: "assistant", Password: "long enough pw"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +267,7 @@ func TestOverdueDigest(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
 	svc, ctx := b.app.Service(), context.Background()
-	if _, err := svc.AddMember(ctx, engine.NewMember{Email: "late@shop.example", Name: "Lee", Role: "assistant", Password: "long enough pw"}); err != nil {
+	if _, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "late@shop.example", Name: "Lee", Role: "assistant", Password: "long enough pw"}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := b.post(t, b.orderEvent("evt_dig", "dig@example.com", "D-1", "coaching", "")); code != 202 {
@@ -316,7 +317,7 @@ steps:
 	b := setupClock(t, withTeam, func(c *app.Config) { c.Journeys = dir })
 	svc, ctx := b.app.Service(), context.Background()
 	for _, e := range []string{"j1@shop.example", "j2@shop.example"} {
-		if _, err := svc.AddMember(ctx, engine.NewMember{Email: e, Role: "assistant", Password: "long enough pw"}); err != nil {
+		if _, err := b.app.Team().AddMember(ctx, team.NewMember{Email: e, Role: "assistant", Password: "long enough pw"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/aftersale/aftersale"
@@ -14,10 +13,7 @@ import (
 
 // webhooks returns the shop platforms whose secrets are set.
 func webhooks(cfg Config) (map[string]web.Webhook, error) {
-	kinds, err := aftersale.ParseKindRules(cfg.ItemKinds)
-	if err != nil {
-		return nil, fmt.Errorf("AFTERSALE_ITEM_KINDS: %w", err)
-	}
+	kinds := cfg.ItemKinds.Rules()
 	hooks := map[string]web.Webhook{}
 	if cfg.ShopifySecret != "" {
 		hooks["shopify"] = &shopify.Decoder{Secret: []byte(cfg.ShopifySecret), Kinds: kinds}

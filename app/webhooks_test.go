@@ -17,6 +17,7 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/sqlite"
 )
 
@@ -28,7 +29,7 @@ const (
 
 func withPlatforms(c *app.Config) {
 	c.ShopifySecret, c.StripeSecret, c.WooCommerceSecret = shopifySecret, stripeSecret, wooSecret
-	c.ItemKinds = "sku:COURSE-=course"
+	c.ItemKinds = config.KindRules{{SKU: "COURSE-", Kind: "course"}}
 }
 
 func (b *bundle) hook(t *testing.T, platform string, body []byte, headers map[string]string) (int, map[string]any) {

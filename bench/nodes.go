@@ -240,11 +240,10 @@ func (b *bench) startInProcess(ctx context.Context, d *Database, i int, smtpURL,
 		logf.Close()
 		return nil, 0, err
 	}
-	a, err := app.New(ctx, app.Config{
-		Listener: l, DataDir: d.DataDir(i), DatabaseURL: d.URL, SMTPURL: smtpURL, APIKey: apiKey, From: from,
-		QuietHours: "off", SendRate: 0,
-		Logger: slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: level})),
-	})
+	cfg := app.Config{Listener: l, Logger: slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: level}))}
+	cfg.DataDir, cfg.DatabaseURL, cfg.SMTPURL, cfg.APIKey = d.DataDir(i), d.URL, smtpURL, apiKey
+	cfg.Sender.From, cfg.QuietHours, cfg.Mail.SendRate = from, "off", 0
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		l.Close()
 		logf.Close()

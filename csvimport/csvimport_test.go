@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/config"
 )
 
 func read(t *testing.T, data string, rules string) *Result {
 	t.Helper()
-	kinds, err := aftersale.ParseKindRules(rules)
+	kinds, err := config.ParseKindRules(rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, err := NewReader(strings.NewReader(data), kinds)
+	rd, err := NewReader(strings.NewReader(data), kinds.Rules())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestIngestSameIDOtherContent(t *testing.T) {
 			t.Fatalf("a platform's webhook redelivery with other content: duplicate %v, err %v; want a duplicate", dup, err)
 		}
 
-		if _, err := h.svc.Erase(ctx, "ana@example.com", "test"); err != nil {
+		if _, err := eraser(t, h.svc).Erase(ctx, "ana@example.com", "test"); err != nil {
 			t.Fatal(err)
 		}
 		if dup, err := h.svc.Ingest(ctx, other); err != nil || !dup {

@@ -57,10 +57,9 @@ func (s *Service) SendOverdueDigests(ctx context.Context) (int, error) {
 		if !m.Active() {
 			continue // deactivated: no digest
 		}
-		mv := memberView(m)
 		var lines []string
 		for _, t := range tasks {
-			if s.Overdue(t) && AssignedTo(t, mv) {
+			if s.Overdue(t) && AssignedTo(t, m.Email, string(m.Role)) {
 				lines = append(lines, fmt.Sprintf("- %s (%s, due %s): %s/admin/tasks/%d",
 					t.Title, t.Customer, t.DueAt.UTC().Format("Mon 2 Jan 15:04 MST"), s.cfg.BaseURL, t.ID))
 			}

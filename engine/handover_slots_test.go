@@ -7,6 +7,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/internal/testwait"
+	"github.com/aftersale/aftersale/privacy"
 )
 
 // panickyMailer panics at its first Send (a bug in a Mailer, which the job
@@ -80,7 +81,7 @@ func TestPanickingSendFreesItsSlot(t *testing.T) {
 // and closes handed when that Send returns.
 type erasingMailer struct {
 	captured
-	other  *Service
+	other  *privacy.Service
 	once   sync.Once
 	err    error
 	handed chan struct{}
@@ -117,7 +118,7 @@ func TestHandedOverRecordSkipsErased(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(other.Close)
-			m.other = other
+			m.other = eraser(t, other)
 			const addr = "ana@example.com"
 			ctx, cancel := context.WithTimeout(context.Background(), testwait.HangGuard)
 			defer cancel()

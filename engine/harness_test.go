@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/internal/pgtest"
 	"github.com/aftersale/aftersale/internal/testwait"
@@ -111,7 +110,7 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 		Schedule: &journey.Schedule{Clock: clock, QuietStart: "21:00", QuietEnd: "08:00"},
 		From:     aftersale.Address{Name: "Shop", Email: "hello@shop.example"}, BaseURL: "https://after.example",
 		Business: email.Business{Name: "Shop"}, Links: &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef"), Clock: clock},
-		Logger: log, PasswordParams: &auth.Params{Time: 1, Memory: 64, Threads: 1},
+		Logger: log,
 	}
 	for _, o := range opts {
 		o(&cfg)

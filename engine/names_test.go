@@ -80,10 +80,7 @@ func TestPersonalEmailQuotedNames(t *testing.T) {
 	srv, mailer := strictMailer(t)
 	h := startHarness(t, "sqlite", aftersale.NewManualClock(harnessStart()), mailer, true, withJourneys(t, assignJourney))
 	ctx := context.Background()
-	jo, err := h.svc.AddMember(ctx, NewMember{Email: "jo@shop.example", Name: `Jo "JJ" O"Neil`, Role: aftersale.RoleAssistant, Password: "jo's long secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	jo := h.member(t, "jo@shop.example", `Jo "JJ" O"Neil`, aftersale.RoleAssistant)
 	ev := order("p1", "obrien@example.com", "9402", "digital")
 	ev.Customer.Name = `O"Brien`
 	h.ingest(t, ev)

@@ -1,89 +1,25 @@
 package engine
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
+	"context"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/outbox"
-	"github.com/aftersale/aftersale/smtp"
+	"github.com/aftersale/aftersale/privacy"
 )
 
-func TestMentions(t *testing.T) {
-	const addr = "ana.lima@example.com"
-	head := "From: Shop <hello@shop.example>\r\nTo: Bob <bob@example.com>\r\nSubject: Hi\r\nMIME-Version: 1.0\r\n"
-	for _, tc := range []struct {
-		name string
-		raw  string
-		want bool
-	}{
-		{"plain, other case", head + "Content-Type: text/plain\r\n\r\nWrite to Ana.Lima@Example.com\r\n", true},
-		{"quoted-printable, split by a soft break", head +
-			"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nWrite to ana.li=\r\nma=40example.com\r\n", true},
-		{"base64 part of a multipart", head + "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n--b1\r\n" +
-			"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nV3JpdGUgdG8gYW5hLmxpbWFAZXhh\r\nbXBsZS5jb20=\r\n--b1--\r\n", true},
-		{"encoded header", "From: Shop <hello@shop.example>\r\nTo: =?utf-8?q?ana=2Elima=40example=2Ecom?= <x@example.com>\r\n\r\nHi\r\n", true},
-		{"someone else", head + "Content-Type: text/plain\r\n\r\nWrite to ana.limb@example.com\r\n", false},
-		{"not a message", "garbage", false},
-	} {
-		if got := mentions([]byte(tc.raw), addr); got != tc.want {
-			t.Errorf("%s: mentions = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-	// A long line of a rendered message is folded by quoted-printable.
-	raw, err := smtp.Render(&aftersale.Email{MessageID: "<m1@shop.example>", Date: time.Now(),
-		From: aftersale.Address{Email: "hello@shop.example"}, To: aftersale.Address{Email: "bob@example.com"},
-		Subject: "Hi", Text: strings.Repeat("x", 70) + " " + addr + " " + strings.Repeat("y", 80) + "\n"}, nil)
+// eraser is the privacy Service over s, wired as app wires it.
+func eraser(t *testing.T, s *Service) *privacy.Service {
+	t.Helper()
+	p, err := privacy.New(privacy.Config{Store: s.cfg.Store, Pipeline: s, Clock: s.cfg.Clock, OutboxDir: s.cfg.OutboxDir, Logger: s.log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !mentions(raw, addr) {
-		t.Errorf("a rendered message naming the address in its body:\n%s", raw)
-	}
+	return p
 }
 
-func TestCleanOutbox(t *testing.T) {
-	dir := t.TempDir()
-	ob, err := outbox.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	send := func(id, to, text string) {
-		t.Helper()
-		if err := ob.Send(t.Context(), &aftersale.Email{MessageID: id, Date: time.Now(),
-			From: aftersale.Address{Email: "hello@shop.example"}, To: aftersale.Address{Name: "Some One", Email: to},
-			Subject: "Hi", Text: text}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	send("<a1@shop.example>", "ana@example.com", "Hi Ana\n")           // to her
-	send("<a2@shop.example>", "erased-1@erased.invalid", "Hi Ana\n")   // hers by Message-ID only
-	send("<d1@shop.example>", "owner@shop.example", "ana@example.com") // a digest naming her
-	send("<b1@shop.example>", "bob@example.com", "Hi Bob\n")
-	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("nothing"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := &Service{cfg: Config{OutboxDir: dir}}
-	n, err := s.cleanOutbox(t.Context(), "ana@example.com", map[string]bool{"<a2@shop.example>": true})
-	if err != nil || n != 3 {
-		t.Fatalf("cleanOutbox = %d, %v; want 3", n, err)
-	}
-	left, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range left {
-		names = append(names, e.Name())
-	}
-	if len(left) != 2 || !strings.Contains(strings.Join(names, " "), outbox.FileName("<b1@shop.example>")) {
-		t.Errorf("left in the outbox: %v", names)
-	}
-	s.cfg.OutboxDir = filepath.Join(dir, "none")
-	if n, err := s.cleanOutbox(t.Context(), "ana@example.com", nil); n != 0 || err != nil {
-		t.Errorf("a missing outbox: %d %v", n, err)
-	}
-}
+// The Service is the pipeline package privacy uses.
+var _ privacy.Pipeline = (*Service)(nil)
 
 func TestErasedGetsNoMail(t *testing.T) {
 	c := &aftersale.Customer{Email: "erased-7@erased.invalid"}
@@ -97,22 +33,90 @@ func TestErasedGetsNoMail(t *testing.T) {
 	}
 }
 
-func TestContainsAddress(t *testing.T) {
-	t.Parallel()
-	for hay, want := range map[string]bool{
-		`{"email":"ana@example.com"}`:                   true,
-		"To: Ana <ana@example.com>":                     true,
-		"write to ana@example.com.":                     true,
-		"ana@example.com":                               true,
-		`{"email":"diana@example.com"}`:                 false,
-		"ana@example.com.au":                            false,
-		"ana@example.community":                         false,
-		"x.ana@example.com":                             false,
-		"ana@example.com-mail.example":                  false,
-		"first diana@example.com, then ana@example.com": true,
-	} {
-		if got := containsAddress([]byte(hay), "ana@example.com"); got != want {
-			t.Errorf("containsAddress(%q) = %v, want %v", hay, got, want)
+// TestExclusive: fn runs in a transaction that commits, while the erase
+// gate is held (no send enters it); on PostgreSQL, while another
+// transaction holds the processing lock, fn is not run and ran is false.
+func TestExclusive(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
+			ctx := context.Background()
+			gateFree := true
+			ran, err := h.svc.Exclusive(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+				if gateFree = h.svc.gate.mu.TryRLock(); gateFree {
+					h.svc.gate.mu.RUnlock()
+				}
+				_, err := tx.CustomerUpsert(ctx, &aftersale.Contact{Email: "ana@example.com"}, h.clock.RealNow())
+				return err
+			})
+			if !ran || err != nil {
+				t.Fatalf("Exclusive: ran %v, err %v", ran, err)
+			}
+			if gateFree {
+				t.Error("a send could enter the erase gate while fn ran")
+			}
+			h.customer(t, "ana@example.com") // committed
+			if !h.svc.gate.mu.TryRLock() {
+				t.Fatal("the erase gate is still held after Exclusive")
+			}
+			h.svc.gate.mu.RUnlock()
+			if db != "postgres" {
+				return // SQLite runs one write transaction at a time
+			}
+			err = h.st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+				if ok, err := tx.EventLockProcessing(ctx); err != nil || !ok {
+					t.Fatalf("the processing lock: %v %v", ok, err)
+				}
+				called := false
+				ran, err := h.svc.Exclusive(ctx, func(context.Context, aftersale.Tx) error { called = true; return nil })
+				if ran || called || err != nil {
+					t.Errorf("Exclusive while another node processes: ran %v, fn called %v, err %v", ran, called, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestProcessPending: the events waiting in the inbox are applied; a
+// Service without a job runner leaves them waiting.
+func TestProcessPending(t *testing.T) {
+	running := func(t *testing.T, db string) {
+		h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
+		ctx := context.Background()
+		ev := order("e1", "ana@example.com", "P1", aftersale.KindDigital)
+		ev.OccurredAt = h.clock.RealNow()
+		if _, err := h.svc.Ingest(ctx, ev); err != nil {
+			t.Fatal(err)
 		}
+		// Another Service on the store, without a runner: nothing to do.
+		bare, err := NewService(h.svc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(bare.Close)
+		if err := bare.ProcessPending(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if evs, err := h.st.InboxList(ctx, 10); err != nil || len(evs) != 1 {
+			t.Fatalf("inbox after ProcessPending without a runner: %d events, %v; want 1", len(evs), err)
+		}
+		if err := h.svc.ProcessPending(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if evs, err := h.st.InboxList(ctx, 10); err != nil || len(evs) != 0 {
+			t.Fatalf("inbox after ProcessPending: %d events, %v; want none", len(evs), err)
+		}
+		h.customer(t, "ana@example.com")
+	}
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			running(t, db)
+		})
 	}
 }

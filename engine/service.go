@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/journey"
 )
@@ -50,13 +49,6 @@ type Config struct {
 	// addresses; and must not tell why a connection failed (see
 	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
 	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
-	// PasswordParams are the argon2id costs of new passwords; nil means
-	// auth.DefaultParams (tests lower them). Ignored when Passwords is set.
-	PasswordParams *auth.Params
-	// Passwords runs every argon2id hash (logins, new and changed
-	// passwords) with a bound on how many run at once; nil means
-	// auth.NewPool with its defaults and PasswordParams. One per process.
-	Passwords *auth.Pool
 	// Qualities are the service qualities surveys ask about; nil means
 	// aftersale.DefaultQualities.
 	Qualities []aftersale.Quality
@@ -169,7 +161,7 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.Returns.RefundDays = 5
 	}
 	if cfg.Carriers == nil {
-		cfg.Carriers, _ = aftersale.ParseCarriers("", "") // the built-in table
+		cfg.Carriers = aftersale.NewCarriers(nil, nil, 0) // the built-in table
 	}
 	for _, ref := range cfg.Journeys.Templates() {
 		if !cfg.Renderer.Has(ref.Name) {
@@ -178,13 +170,6 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if err := CheckOffers(cfg.Journeys); err != nil {
 		return nil, err
-	}
-	if cfg.Passwords == nil {
-		var pc auth.PoolConfig
-		if cfg.PasswordParams != nil {
-			pc.Params = *cfg.PasswordParams
-		}
-		cfg.Passwords = auth.NewPool(pc)
 	}
 	if cfg.HandOvers <= 0 {
 		cfg.HandOvers = DefaultHandOvers

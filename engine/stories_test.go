@@ -239,9 +239,9 @@ func TestAttachAndMarkStory(t *testing.T) {
 
 func TestNextLevelOffer(t *testing.T) {
 	t.Parallel()
-	rules, err := aftersale.ParseNextLevel("sku-1=Mastermind|https://shop.example/mastermind|Twelve weeks;kind:course=Course Two|https://shop.example/two")
-	if err != nil {
-		t.Fatal(err)
+	rules := []aftersale.NextLevelRule{
+		{Match: "sku-1", Name: "Mastermind", URL: "https://shop.example/mastermind", Description: "Twelve weeks"},
+		{Match: "kind:course", Name: "Course Two", URL: "https://shop.example/two"},
 	}
 	s := &Service{cfg: Config{NextLevel: rules}}
 	for _, tt := range []struct {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/config"
 )
 
 var (
@@ -27,10 +28,11 @@ func newDecoder(t testing.TB, rules string) *Decoder {
 	t.Helper()
 	var kinds *aftersale.KindRules
 	if rules != "" {
-		var err error
-		if kinds, err = aftersale.ParseKindRules(rules); err != nil {
+		r, err := config.ParseKindRules(rules)
+		if err != nil {
 			t.Fatal(err)
 		}
+		kinds = r.Rules()
 	}
 	return &Decoder{Secret: testSecret, Kinds: kinds, Now: func() time.Time { return testNow }}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/config"
 )
 
 // FuzzEvent checks that Event never panics, that it returns exactly one of
@@ -31,11 +32,11 @@ func FuzzEvent(f *testing.F) {
 	f.Add([]byte(`{"id":"evt_1","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs_1","mode":"payment",` +
 		`"payment_status":"paid","currency":"kwd","amount_total":1234,"customer_email":"a@b.co","metadata":{"sku":"A"},` +
 		`"line_items":{"data":[{"quantity":4,"amount_total":1234,"price":"price_1"}]}}}}`))
-	rules, err := aftersale.ParseKindRules("sku:A=course, type:B=coaching")
+	rules, err := config.ParseKindRules("sku:A=course, type:B=coaching")
 	if err != nil {
 		f.Fatal(err)
 	}
-	d := &Decoder{Kinds: rules}
+	d := &Decoder{Kinds: rules.Rules()}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, ignored, err := d.Event(body, nil)
 		switch {

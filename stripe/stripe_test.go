@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/config"
 )
 
 // del, as a value for set, deletes the key.
@@ -184,10 +185,11 @@ func js(v any) string {
 }
 
 func TestEvent(t *testing.T) {
-	rules, err := aftersale.ParseKindRules("sku:COURSE-=course, type:Gift card=digital, sku:price_1S1aZc=coaching")
+	parsed, err := config.ParseKindRules("sku:COURSE-=course, type:Gift card=digital, sku:price_1S1aZc=coaching")
 	if err != nil {
 		t.Fatal(err)
 	}
+	rules := parsed.Rules()
 	no := false
 	tests := []struct {
 		name    string

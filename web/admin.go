@@ -20,7 +20,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // Session settings of the admin UI.
@@ -57,7 +57,7 @@ const (
 type adminRoute struct {
 	method, path string
 	access       access
-	handle       func(s *Server, w http.ResponseWriter, r *http.Request, m *engine.MemberView)
+	handle       func(s *Server, w http.ResponseWriter, r *http.Request, m *team.MemberView)
 }
 
 // adminRouteTable lists every admin route, in one place.
@@ -211,13 +211,13 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 // member who no longer exists is ended, and so is one of a deactivated
 // member or one begun before the member's password or role changed (its
 // session epoch is not the member's).
-func (s *Server) currentMember(r *http.Request) *engine.MemberView {
+func (s *Server) currentMember(r *http.Request) *team.MemberView {
 	ctx := r.Context()
 	id := s.admin.sessions.GetInt64(ctx, keyMember)
 	if id == 0 {
 		return nil
 	}
-	m, err := s.cfg.Service.Member(ctx, id)
+	m, err := s.cfg.Team.Member(ctx, id)
 	if err != nil {
 		if aftersale.IsNotFound(err) {
 			s.admin.sessions.Remove(ctx, keyMember)
@@ -262,7 +262,7 @@ func (s *Server) adminRefuse(w http.ResponseWriter, r *http.Request, status int,
 // adminError shows an engine error on a page; internal errors are logged
 // and shown without detail, and a store without room (EUNAVAILABLE)
 // answers 503 with Retry-After and fails /healthz (noteUnavailable).
-func (s *Server) adminError(w http.ResponseWriter, r *http.Request, m *engine.MemberView, err error) {
+func (s *Server) adminError(w http.ResponseWriter, r *http.Request, m *team.MemberView, err error) {
 	code := aftersale.ErrorCode(err)
 	if code == aftersale.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "admin page failed", "route", r.Pattern, "err", err)
@@ -277,7 +277,7 @@ func (s *Server) adminError(w http.ResponseWriter, r *http.Request, m *engine.Me
 
 // adminNotFound answers the admin paths and methods no route has (after
 // the CSRF and login checks); /admin/ itself goes to the inbox.
-func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	if r.URL.Path == "/admin/" && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/admin", http.StatusSeeOther)
 		return

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // Nothing here logs an email address or a password: members are logged
@@ -23,14 +23,14 @@ type loginPage struct {
 	NoMembers bool
 }
 
-func (s *Server) adminLoginForm(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
+func (s *Server) adminLoginForm(w http.ResponseWriter, r *http.Request, _ *team.MemberView) {
 	next := safeNext(r.URL.Query().Get("next"))
 	if s.currentMember(r) != nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	page := loginPage{Next: next}
-	if ms, err := s.cfg.Service.Members(r.Context()); err == nil && len(ms) == 0 {
+	if ms, err := s.cfg.Team.Members(r.Context()); err == nil && len(ms) == 0 {
 		page.NoMembers = true
 	}
 	s.adminPage(w, r, http.StatusOK, nil, "login.html", "Log in", page)
@@ -47,7 +47,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 // attempt counted before its password is checked), and starts the
 // member's session under a new token. When too many passwords are being
 // checked at once it answers 429 without checking (auth.Pool).
-func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
+func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *team.MemberView) {
 	ctx := r.Context()
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	page := loginPage{Email: email, Next: safeNext(r.PostForm.Get("next"))}
@@ -60,7 +60,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.Me
 		s.adminPage(w, r, http.StatusTooManyRequests, nil, "login.html", "Log in", page)
 		return
 	}
-	m, err := s.cfg.Service.Authenticate(ctx, email, password)
+	m, err := s.cfg.Team.Authenticate(ctx, email, password)
 	if err != nil {
 		switch aftersale.ErrorCode(err) {
 		case aftersale.EUNAUTHORIZED: // the attempt stays counted
@@ -92,7 +92,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request, _ *engine.Me
 	http.Redirect(w, r, page.Next, http.StatusSeeOther)
 }
 
-func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	if err := s.admin.sessions.Destroy(r.Context()); err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -110,14 +110,14 @@ type accountPage struct {
 	Field          string
 }
 
-func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.adminPage(w, r, http.StatusOK, m, "account.html", "Your account", accountPage{})
 }
 
 // adminAccountPassword changes the member's password once the current one
 // is checked again (rate limited like a login). The member's other
 // sessions end; this one goes on under a new token.
-func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	f := r.PostForm
 	fail := func(status int, field, msg string) {
@@ -137,7 +137,7 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m 
 		fail(http.StatusBadRequest, "confirm", "The new password and its confirmation differ.")
 		return
 	}
-	if _, err := s.cfg.Service.Authenticate(ctx, m.Email, f.Get("current")); err != nil {
+	if _, err := s.cfg.Team.Authenticate(ctx, m.Email, f.Get("current")); err != nil {
 		switch aftersale.ErrorCode(err) {
 		case aftersale.EUNAUTHORIZED:
 			fail(http.StatusBadRequest, "current", "The current password is wrong.")
@@ -151,7 +151,7 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m 
 		return
 	}
 	s.admin.limiter.refund(keys, at)
-	if err := s.cfg.Service.SetPassword(ctx, m.ID, f.Get("new")); err != nil {
+	if err := s.cfg.Team.SetPassword(ctx, m.ID, f.Get("new")); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
 			s.adminError(w, r, m, err)
 			return
@@ -171,7 +171,7 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, m 
 // adminAccountSMTP sets (or, with action=clear, removes) the member's own
 // SMTP server for personal emails. The URL holds a password, so it is
 // never shown again.
-func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	u := strings.TrimSpace(r.PostForm.Get("smtp_url"))
 	if r.PostForm.Get("action") == "clear" {
@@ -181,7 +181,7 @@ func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *eng
 			accountPage{SMTP: alert{Error: "Enter an SMTP URL, or use the install's server."}, Field: "smtp_url"})
 		return
 	}
-	if err := s.cfg.Service.UpdateMember(ctx, m.ID, m.Name, aftersale.Role(m.Role), u); err != nil {
+	if err := s.cfg.Team.UpdateMember(ctx, m.ID, m.Name, aftersale.Role(m.Role), u); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
 			s.adminError(w, r, m, err)
 			return
@@ -201,7 +201,7 @@ func (s *Server) adminAccountSMTP(w http.ResponseWriter, r *http.Request, m *eng
 
 // teamPage is the data of the team page.
 type teamPage struct {
-	Members []engine.MemberView
+	Members []team.MemberView
 	IsOwner bool
 	// AllowPrivateSMTP is the owners' setting (shown to owners).
 	AllowPrivateSMTP bool
@@ -210,14 +210,14 @@ type teamPage struct {
 	Form             struct{ Email, Name, Role string }
 }
 
-func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, p teamPage) {
-	list, err := s.cfg.Service.Members(r.Context())
+func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, p teamPage) {
+	list, err := s.cfg.Team.Members(r.Context())
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
 	p.Members, p.IsOwner = list, m.Role == string(aftersale.RoleOwner)
-	if p.AllowPrivateSMTP, err = s.cfg.Service.AllowPrivateSMTP(r.Context()); err != nil {
+	if p.AllowPrivateSMTP, err = s.cfg.Team.AllowPrivateSMTP(r.Context()); err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
@@ -227,16 +227,16 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, m *engine.Memb
 	s.adminPage(w, r, status, m, "team.html", "Team", p)
 }
 
-func (s *Server) adminTeam(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTeam(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.teamPage(w, r, m, http.StatusOK, teamPage{})
 }
 
 // adminTeamAdd adds a member (owners only).
-func (s *Server) adminTeamAdd(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTeamAdd(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	f := r.PostForm
 	var p teamPage
 	p.Form.Email, p.Form.Name, p.Form.Role = strings.TrimSpace(f.Get("email")), strings.TrimSpace(f.Get("name")), f.Get("role")
-	added, err := s.cfg.Service.AddMember(r.Context(), engine.NewMember{
+	added, err := s.cfg.Team.AddMember(r.Context(), team.NewMember{
 		Email: p.Form.Email, Name: p.Form.Name, Role: aftersale.Role(p.Form.Role), Password: f.Get("password"),
 	})
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *Server) adminTeamAdd(w http.ResponseWriter, r *http.Request, m *engine.
 
 // adminTeamRole changes a member's role (owners only). The last owner
 // cannot be demoted. The member's own SMTP settings are kept.
-func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -263,12 +263,12 @@ func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine
 		return
 	}
 	role := aftersale.Role(r.PostForm.Get("role"))
-	list, err := s.cfg.Service.Members(ctx)
+	list, err := s.cfg.Team.Members(ctx)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
-	var target *engine.MemberView
+	var target *team.MemberView
 	owners := 0
 	for i, x := range list {
 		if x.ID == id {
@@ -293,7 +293,7 @@ func (s *Server) adminTeamRole(w http.ResponseWriter, r *http.Request, m *engine
 		s.adminError(w, r, m, err)
 		return
 	}
-	if err := s.cfg.Service.UpdateMember(ctx, id, "", role, stored.SMTPURL); err != nil {
+	if err := s.cfg.Team.UpdateMember(ctx, id, "", role, stored.SMTPURL); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINTERNAL {
 			s.adminError(w, r, m, err)
 			return

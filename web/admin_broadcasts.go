@@ -16,6 +16,7 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // Form formats of the broadcast page: purchase dates and the scheduled
@@ -194,7 +195,7 @@ func errText(err error) string {
 }
 
 // adminBroadcasts lists the broadcasts, newest first.
-func (s *Server) adminBroadcasts(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcasts(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	list, err := s.cfg.Service.BroadcastList(r.Context(), 200)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -222,7 +223,7 @@ func (s *Server) newBroadcastPage(b *aftersale.Broadcast) broadcastPage {
 }
 
 // adminBroadcastNew shows an empty compose form.
-func (s *Server) adminBroadcastNew(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastNew(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	p := s.newBroadcastPage(nil)
 	p.Form = broadcastForm{Rate: engine.DefaultBroadcastRate,
 		Body: "Hi {{.FirstName}},\n\n…\n"}
@@ -232,7 +233,7 @@ func (s *Server) adminBroadcastNew(w http.ResponseWriter, r *http.Request, m *en
 // adminBroadcast shows a broadcast: the compose form while it can change,
 // its progress and counts once it goes; and its body rendered for a
 // sample recipient.
-func (s *Server) adminBroadcast(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcast(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -242,7 +243,7 @@ func (s *Server) adminBroadcast(w http.ResponseWriter, r *http.Request, m *engin
 }
 
 // adminBroadcastPage shows the stored broadcast with an alert.
-func (s *Server) adminBroadcastPage(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, id int64, a alert, field string) {
+func (s *Server) adminBroadcastPage(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, id int64, a alert, field string) {
 	b, err := s.cfg.Service.BroadcastGet(r.Context(), id)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -273,13 +274,13 @@ func (s *Server) withPreview(r *http.Request, p *broadcastPage, b *aftersale.Bro
 }
 
 // adminBroadcastCreate saves a new broadcast as a draft.
-func (s *Server) adminBroadcastCreate(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastCreate(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.saveBroadcast(w, r, m, 0)
 }
 
 // adminBroadcastSave saves the compose form of a draft or scheduled
 // broadcast.
-func (s *Server) adminBroadcastSave(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastSave(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -288,7 +289,7 @@ func (s *Server) adminBroadcastSave(w http.ResponseWriter, r *http.Request, m *e
 	s.saveBroadcast(w, r, m, id)
 }
 
-func (s *Server) saveBroadcast(w http.ResponseWriter, r *http.Request, m *engine.MemberView, id int64) {
+func (s *Server) saveBroadcast(w http.ResponseWriter, r *http.Request, m *team.MemberView, id int64) {
 	f, in, err := readBroadcastForm(r)
 	if err == nil {
 		in.ID = id
@@ -313,7 +314,7 @@ func (s *Server) saveBroadcast(w http.ResponseWriter, r *http.Request, m *engine
 
 // showBroadcastForm shows the compose form as typed (not as stored), with
 // an alert or an audience count.
-func (s *Server) showBroadcastForm(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, id int64,
+func (s *Server) showBroadcastForm(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, id int64,
 	f broadcastForm, a alert, field string, count int) {
 	var stored *aftersale.Broadcast
 	if id != 0 {
@@ -336,7 +337,7 @@ func (s *Server) showBroadcastForm(w http.ResponseWriter, r *http.Request, m *en
 
 // adminBroadcastAudience counts the audience of the form's segment: a
 // fragment for htmx, else the form again with the count.
-func (s *Server) adminBroadcastAudience(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastAudience(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, _ := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
 	f, in, err := readBroadcastForm(r)
 	var n int
@@ -364,7 +365,7 @@ func (s *Server) adminBroadcastAudience(w http.ResponseWriter, r *http.Request, 
 }
 
 // adminBroadcastTest sends the stored broadcast to the member.
-func (s *Server) adminBroadcastTest(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastTest(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -375,7 +376,7 @@ func (s *Server) adminBroadcastTest(w http.ResponseWriter, r *http.Request, m *e
 }
 
 // adminBroadcastSchedule sets the time the broadcast goes (UTC).
-func (s *Server) adminBroadcastSchedule(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastSchedule(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -392,7 +393,7 @@ func (s *Server) adminBroadcastSchedule(w http.ResponseWriter, r *http.Request, 
 
 // adminBroadcastSend starts sending the broadcast, once the member has
 // ticked the confirmation.
-func (s *Server) adminBroadcastSend(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastSend(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -407,7 +408,7 @@ func (s *Server) adminBroadcastSend(w http.ResponseWriter, r *http.Request, m *e
 }
 
 // adminBroadcastCancel cancels the broadcast.
-func (s *Server) adminBroadcastCancel(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminBroadcastCancel(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := broadcastID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -419,7 +420,7 @@ func (s *Server) adminBroadcastCancel(w http.ResponseWriter, r *http.Request, m 
 
 // broadcastActionDone goes back to the broadcast's page with the message,
 // or shows the page with the error.
-func (s *Server) broadcastActionDone(w http.ResponseWriter, r *http.Request, m *engine.MemberView, id int64, err error, msg string) {
+func (s *Server) broadcastActionDone(w http.ResponseWriter, r *http.Request, m *team.MemberView, id int64, err error, msg string) {
 	if err == nil {
 		s.flash(r.Context(), msg)
 		http.Redirect(w, r, "/admin/broadcasts/"+strconv.FormatInt(id, 10), http.StatusSeeOther)

@@ -21,13 +21,14 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/report"
+	"github.com/aftersale/aftersale/team"
 )
 
 // dashboardPage is the data of the dashboard.
 type dashboardPage struct {
 	Filter   dashboardFilter
 	Products []string
-	Members  []engine.MemberView
+	Members  []team.MemberView
 	Alert    alert
 	Field    string // the filter field in error
 	Shown    bool   // the filter is valid and the reports are computed
@@ -111,7 +112,7 @@ type ipaRow struct {
 }
 
 // adminDashboard shows the reports for the filter of the query.
-func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	svc := s.cfg.Service
 	q := r.URL.Query()
@@ -125,14 +126,14 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 	if p.Filter.Product != "" && !slices.Contains(p.Products, p.Filter.Product) {
 		p.Products = append(p.Products, p.Filter.Product) // keep the choice shown
 	}
-	if p.Members, err = svc.Members(ctx); err != nil {
+	if p.Members, err = s.cfg.Team.Members(ctx); err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
-	if i := slices.IndexFunc(p.Members, func(mv engine.MemberView) bool { return strings.EqualFold(mv.Email, p.Filter.Member) }); i >= 0 {
+	if i := slices.IndexFunc(p.Members, func(mv team.MemberView) bool { return strings.EqualFold(mv.Email, p.Filter.Member) }); i >= 0 {
 		p.Filter.Member = p.Members[i].Email
 	} else if p.Filter.Member != "" {
-		p.Members = append(p.Members, engine.MemberView{Email: p.Filter.Member}) // keep the choice shown
+		p.Members = append(p.Members, team.MemberView{Email: p.Filter.Member}) // keep the choice shown
 	}
 	f, err := engine.ParseReportFilter(q)
 	if err != nil {
@@ -260,8 +261,8 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *engin
 
 // adminReportCSV returns the handler of a dashboard table's CSV download,
 // which reads the dashboard's filter.
-func adminReportCSV(name string) func(*Server, http.ResponseWriter, *http.Request, *engine.MemberView) {
-	return func(s *Server, w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func adminReportCSV(name string) func(*Server, http.ResponseWriter, *http.Request, *team.MemberView) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 		f, err := engine.ParseReportFilter(r.URL.Query())
 		if err != nil {
 			s.adminError(w, r, m, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // deadEventsPage is the data of the list of events set aside.
@@ -24,7 +25,7 @@ type deadEventsPage struct {
 }
 
 // adminDeadEvents lists the events set aside.
-func (s *Server) adminDeadEvents(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminDeadEvents(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	rows, total, err := s.cfg.Service.DeadEvents(r.Context())
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -36,20 +37,20 @@ func (s *Server) adminDeadEvents(w http.ResponseWriter, r *http.Request, m *engi
 
 // adminDeadEventRetry puts the event set aside (form field id) back into
 // the inbox.
-func (s *Server) adminDeadEventRetry(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminDeadEventRetry(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.adminDeadEventDo(w, r, m, "retried", s.cfg.Service.DeadEventRetry,
 		"The event %s is back in the inbox: it is applied in a moment, or set aside again if it still fails.")
 }
 
 // adminDeadEventDiscard deletes the event set aside (form field id).
-func (s *Server) adminDeadEventDiscard(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminDeadEventDiscard(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.adminDeadEventDo(w, r, m, "discarded", s.cfg.Service.DeadEventDiscard,
 		"The event %s is discarded: it will never be applied.")
 }
 
 // adminDeadEventDo does one action on the event set aside named by the
 // form, logs it by member and goes back to the list with a message.
-func (s *Server) adminDeadEventDo(w http.ResponseWriter, r *http.Request, m *engine.MemberView, what string,
+func (s *Server) adminDeadEventDo(w http.ResponseWriter, r *http.Request, m *team.MemberView, what string,
 	do func(ctx context.Context, id string) error, msg string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxAdminForm)
 	id := strings.TrimSpace(r.PostFormValue("id"))

@@ -25,9 +25,11 @@ import (
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/privacy"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/sqlite"
+	"github.com/aftersale/aftersale/team"
 	"github.com/aftersale/aftersale/web"
 )
 
@@ -37,6 +39,8 @@ import (
 type env struct {
 	store aftersale.Store
 	svc   *engine.Service
+	priv  *privacy.Service
+	team  *team.Service
 	smtp  *smtptest.Server
 	srv   *httptest.Server
 	logs  *syncBuffer
@@ -73,6 +77,9 @@ func newEnv(t *testing.T, opts ...func(*web.Config)) *env {
 type envOptions struct {
 	// engine changes the engine's configuration.
 	engine func(*engine.Config)
+	// team changes the team's configuration (made after the engine's, on
+	// its store and clock).
+	team func(*team.Config)
 	// jobs attaches and starts the job runner (River on the same SQLite
 	// database), so that events are processed and emails sent.
 	jobs bool
@@ -108,7 +115,7 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: mailer, Clock: &aftersale.Clock{},
 		From:  aftersale.Address{Name: "Shop", Email: "hello@shop.example"},
 		Links: e.links, Logger: log,
-		BaseURL: "http://shop.example", PasswordParams: fastHash,
+		BaseURL: "http://shop.example",
 	}
 	if eo.engine != nil {
 		eo.engine(&ecfg)
@@ -132,7 +139,20 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 			_ = runner.Stop(stop)
 		})
 	}
+	e.priv, err = privacy.New(privacy.Config{Store: db, Pipeline: e.svc, Clock: ecfg.Clock, OutboxDir: ecfg.OutboxDir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := web.Config{Service: e.svc, Logger: log, BusinessName: "Shop"}
+	cfg.Privacy = e.priv
+	tcfg := team.Config{Store: ecfg.Store, Clock: ecfg.Clock, Logger: log, PasswordParams: fastHash, MemberMailer: ecfg.MemberMailer}
+	if eo.team != nil {
+		eo.team(&tcfg)
+	}
+	if e.team, err = team.New(tcfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Team = e.team
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -142,9 +162,9 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 }
 
 // member adds a team member.
-func (e *env) member(t *testing.T, mail string, role aftersale.Role) *engine.MemberView {
+func (e *env) member(t *testing.T, mail string, role aftersale.Role) *team.MemberView {
 	t.Helper()
-	m, err := e.svc.AddMember(context.Background(), engine.NewMember{Email: mail, Name: strings.Split(mail, "@")[0], Role: role, Password: password})
+	m, err := e.team.AddMember(context.Background(), team.NewMember{Email: mail, Name: strings.Split(mail, "@")[0], Role: role, Password: password})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // hashCounter counts the argon2id hashes of an auth.Pool and the most
@@ -62,7 +62,7 @@ func TestConcurrentWrongLogins(t *testing.T) {
 		released = true
 		cond.Broadcast()
 	}})
-	e := newEnvWith(t, envOptions{engine: func(c *engine.Config) { c.Passwords = pool }})
+	e := newEnvWith(t, envOptions{team: func(c *team.Config) { c.Passwords = pool }})
 	e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	hc.n.Store(0) // the member's own hash
 	mu.Lock()
@@ -135,7 +135,7 @@ func TestLoginsBeyondTheHashCap(t *testing.T) {
 			<-release
 		}
 	}})
-	e := newEnvWith(t, envOptions{engine: func(c *engine.Config) { c.Passwords = pool }})
+	e := newEnvWith(t, envOptions{team: func(c *team.Config) { c.Passwords = pool }})
 	e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	hc.n.Store(0)
 
@@ -259,7 +259,7 @@ func TestPrivateSMTPSetting(t *testing.T) {
 	a.login(ana.Email, password)
 	a.get("/admin/team")
 	a.post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).want(t, http.StatusForbidden)
-	if on, _ := e.svc.AllowPrivateSMTP(context.Background()); on {
+	if on, _ := e.team.AllowPrivateSMTP(context.Background()); on {
 		t.Fatal("an assistant turned the setting on")
 	}
 	o := e.client(t)
@@ -267,11 +267,11 @@ func TestPrivateSMTPSetting(t *testing.T) {
 	o.get("/admin/team").want(t, http.StatusOK, `name="allow_private_smtp" value="1">`)
 	o.post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).want(t, http.StatusSeeOther)
 	o.get("/admin/team").want(t, http.StatusOK, "may now be on private and local addresses", `value="1" checked>`)
-	if on, _ := e.svc.AllowPrivateSMTP(context.Background()); !on {
+	if on, _ := e.team.AllowPrivateSMTP(context.Background()); !on {
 		t.Fatal("the owner's setting is not on")
 	}
 	o.post("/admin/team/settings", nil).want(t, http.StatusSeeOther)
-	if on, _ := e.svc.AllowPrivateSMTP(context.Background()); on {
+	if on, _ := e.team.AllowPrivateSMTP(context.Background()); on {
 		t.Fatal("the owner's setting is not off again")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/team"
 )
 
 // customersPage is the data of the customer search.
@@ -22,7 +23,7 @@ type customersPage struct {
 
 // adminCustomers finds a customer by email; a match goes to the
 // customer's page.
-func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	p := customersPage{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
 	status := http.StatusOK
@@ -62,7 +63,7 @@ type customerPage struct {
 	Extra map[string]orderExtra
 }
 
-func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	c, err := s.cfg.Service.Customer(r.Context(), r.PathValue("email"))
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -83,7 +84,7 @@ func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *engine
 // outboxLimit is how many emails the outbox shows.
 const outboxLimit = 200
 
-func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	msgs, err := s.cfg.Service.RecentMessages(r.Context(), outboxLimit)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -125,7 +126,7 @@ type previewEntry struct {
 // adminJourneys shows every journey with its steps, and the preview of a
 // sample purchase of the chosen item kind (?kind=...; phone, consent and
 // user add a phone number, marketing consent and a separate user).
-func (s *Server) adminJourneys(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminJourneys(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	set := s.cfg.Service.Journeys()
 	var p journeysPage
 	for _, j := range set.Journeys {

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // adminCustomerExport downloads everything held on the customer as a JSON
 // file (GET /admin/customers/{email}/export).
-func (s *Server) adminCustomerExport(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
-	x, err := s.cfg.Service.Export(r.Context(), r.PathValue("email"))
+func (s *Server) adminCustomerExport(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
+	x, err := s.cfg.Privacy.Export(r.Context(), r.PathValue("email"))
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -33,14 +33,14 @@ func (s *Server) adminCustomerExport(w http.ResponseWriter, r *http.Request, m *
 // /admin/customers/{email}/erase, owners only): the form's "confirm" field
 // must repeat the address. The flash names the customer by id only, since
 // the session is kept in the database.
-func (s *Server) adminCustomerErase(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminCustomerErase(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	addr := strings.ToLower(strings.TrimSpace(r.PathValue("email")))
 	if typed := strings.ToLower(strings.TrimSpace(r.PostForm.Get("confirm"))); typed == "" || typed != addr {
 		s.adminPage(w, r, http.StatusBadRequest, m, "message.html", "Not erased",
 			alert{Error: "To erase, type the customer's email address exactly as shown. Nothing was erased."})
 		return
 	}
-	rep, err := s.cfg.Service.Erase(r.Context(), addr, fmt.Sprintf("member %d", m.ID))
+	rep, err := s.cfg.Privacy.Erase(r.Context(), addr, fmt.Sprintf("member %d", m.ID))
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/phone"
+	"github.com/aftersale/aftersale/team"
 )
 
 //go:embed templates/admin/*.html
@@ -73,7 +73,7 @@ func staticURL(name string) string {
 }
 
 // adminStatic serves the embedded CSS and htmx with a long cache lifetime.
-func (s *Server) adminStatic(w http.ResponseWriter, r *http.Request, _ *engine.MemberView) {
+func (s *Server) adminStatic(w http.ResponseWriter, r *http.Request, _ *team.MemberView) {
 	f, ok := staticFiles[r.PathValue("file")]
 	if !ok {
 		http.NotFound(w, r)
@@ -116,7 +116,7 @@ func parseAdminTemplates() map[string]*template.Template {
 type adminView struct {
 	Title   string
 	Nav     string // the menu entry to highlight
-	Member  *engine.MemberView
+	Member  *team.MemberView
 	CSRF    string
 	Overdue int
 	Dead    int // the events set aside, for the menu's warning
@@ -142,7 +142,7 @@ func navOf(p string) string {
 
 // adminPage renders a whole page: the layout around the page template's
 // "content". m is nil on the login page.
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, status int, m *engine.MemberView, name, title string, page any) {
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, status int, m *team.MemberView, name, title string, page any) {
 	v := adminView{Title: title, Nav: navOf(r.URL.Path), Member: m, CSRF: s.csrfToken(r.Context()), Page: page}
 	if m != nil {
 		v.Flash = s.admin.sessions.PopString(r.Context(), keyFlash)

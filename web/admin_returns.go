@@ -14,6 +14,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // adminReturnsLimit bounds the rows of the returns list.
@@ -60,7 +61,7 @@ func newReturnRow(v *engine.ReturnView) returnRow {
 
 // adminReturns lists the returns of a status (?status=; the open ones,
 // requested and received, by default), newest first.
-func (s *Server) adminReturns(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminReturns(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	p := returnsPage{Status: returnsOpen}
 	status := http.StatusOK
 	if q := r.URL.Query().Get("status"); q != "" {
@@ -119,7 +120,7 @@ func returnID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) adminReturn(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminReturn(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := returnID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -129,7 +130,7 @@ func (s *Server) adminReturn(w http.ResponseWriter, r *http.Request, m *engine.M
 }
 
 // adminReturnPage shows the return with the ID and an alert.
-func (s *Server) adminReturnPage(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, id int64, a alert) {
+func (s *Server) adminReturnPage(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, id int64, a alert) {
 	v, err := s.cfg.Service.Return(r.Context(), id)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -141,7 +142,7 @@ func (s *Server) adminReturnPage(w http.ResponseWriter, r *http.Request, m *engi
 
 // adminReturnStatus moves a return to the status of the form, done by the
 // member; a move that is not allowed (any more) is shown on the page.
-func (s *Server) adminReturnStatus(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminReturnStatus(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := returnID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)

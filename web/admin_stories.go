@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // matchSKU is the value of the form's match select that means "the SKU
@@ -98,7 +99,7 @@ func storyID(r *http.Request) (int64, error) {
 }
 
 // adminStories lists the stories, newest first.
-func (s *Server) adminStories(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStories(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	list, err := s.cfg.Service.Stories(r.Context())
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -112,12 +113,12 @@ func (s *Server) adminStories(w http.ResponseWriter, r *http.Request, m *engine.
 }
 
 // adminStoryNew shows the form for a new story.
-func (s *Server) adminStoryNew(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStoryNew(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.adminPage(w, r, http.StatusOK, m, "story.html", "New story", newStoryPage(0, storyForm{}))
 }
 
 // adminStory shows the form of a stored story.
-func (s *Server) adminStory(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStory(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := storyID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -134,12 +135,12 @@ func (s *Server) adminStory(w http.ResponseWriter, r *http.Request, m *engine.Me
 }
 
 // adminStoryCreate stores a new story.
-func (s *Server) adminStoryCreate(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStoryCreate(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	s.adminStorySave(w, r, m, 0)
 }
 
 // adminStoryUpdate changes a stored story.
-func (s *Server) adminStoryUpdate(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStoryUpdate(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := storyID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -150,7 +151,7 @@ func (s *Server) adminStoryUpdate(w http.ResponseWriter, r *http.Request, m *eng
 
 // adminStorySave stores the story of the form (id 0: a new one); a
 // mistake is shown on the form, with what was typed.
-func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *engine.MemberView, id int64) {
+func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *team.MemberView, id int64) {
 	ctx := r.Context()
 	pf := r.PostForm
 	f := storyForm{
@@ -207,7 +208,7 @@ func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *engin
 }
 
 // adminStoryDeleteConfirm asks whether to delete the story.
-func (s *Server) adminStoryDeleteConfirm(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStoryDeleteConfirm(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := storyID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -222,7 +223,7 @@ func (s *Server) adminStoryDeleteConfirm(w http.ResponseWriter, r *http.Request,
 }
 
 // adminStoryDelete deletes the story.
-func (s *Server) adminStoryDelete(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminStoryDelete(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	id, err := storyID(r)
 	if err != nil {
 		s.adminError(w, r, m, err)

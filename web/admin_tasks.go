@@ -10,6 +10,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // inboxPage is the data of the task inbox.
@@ -32,7 +33,7 @@ type taskRow struct {
 
 // adminInbox lists the open tasks: the member's (Mine), everyone's (Team)
 // or the overdue ones.
-func (s *Server) adminInbox(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminInbox(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	tasks, err := s.cfg.Service.Tasks(r.Context(), string(aftersale.TaskOpen), "")
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -45,7 +46,7 @@ func (s *Server) adminInbox(w http.ResponseWriter, r *http.Request, m *engine.Me
 	p := inboxPage{Tab: tab, Tabs: []inboxTab{{ID: "mine", Label: "Mine"}, {ID: "team", Label: "Team"}, {ID: "overdue", Label: "Overdue"}}}
 	for _, t := range tasks {
 		row := taskRow{TaskView: t, Overdue: s.cfg.Service.Overdue(t)}
-		mine := engine.AssignedTo(t, *m)
+		mine := engine.AssignedTo(t, m.Email, m.Role)
 		in := map[string]bool{"mine": mine, "team": true, "overdue": row.Overdue}
 		for i := range p.Tabs {
 			if in[p.Tabs[i].ID] {
@@ -117,7 +118,7 @@ func (s *Server) taskByID(ctx context.Context, raw string) (*engine.TaskView, er
 // newTaskPage fills a task's page: the customer's facts, the phone link,
 // the outcomes and, for a personal email, the form prefilled from the
 // task's draft.
-func (s *Server) newTaskPage(ctx context.Context, t *engine.TaskView, m *engine.MemberView) *taskPage {
+func (s *Server) newTaskPage(ctx context.Context, t *engine.TaskView, m *team.MemberView) *taskPage {
 	p := &taskPage{Task: *t, Overdue: s.cfg.Service.Overdue(*t)}
 	if c, err := s.cfg.Service.Customer(ctx, t.Customer); err == nil {
 		p.Customer = c
@@ -157,7 +158,7 @@ func splitDraft(draft string) (subject, body string) {
 	return "", draft
 }
 
-func (s *Server) adminTask(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTask(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	t, err := s.taskByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.adminError(w, r, m, err)
@@ -168,7 +169,7 @@ func (s *Server) adminTask(w http.ResponseWriter, r *http.Request, m *engine.Mem
 
 // showTask answers a task form: the actions block for htmx, the whole page
 // otherwise.
-func (s *Server) showTask(w http.ResponseWriter, r *http.Request, m *engine.MemberView, status int, p *taskPage) {
+func (s *Server) showTask(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, p *taskPage) {
 	if isHTMX(r) {
 		s.adminFragment(w, r, status, "task.html", "actions", p)
 		return
@@ -193,7 +194,7 @@ func (s *Server) openTaskIDs(ctx context.Context, email string) (map[int64]bool,
 // done by the member, and says what comes next: the engine makes a new
 // call after no answer or a voicemail, and a personal email task after a
 // wrong number.
-func (s *Server) adminTaskComplete(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTaskComplete(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	t, err := s.taskByID(ctx, r.PathValue("id"))
 	if err != nil {
@@ -243,7 +244,7 @@ func (s *Server) whatNext(ctx context.Context, email string, done int64, before 
 
 // adminTaskSend sends the personal email of a task from the member; on an
 // error the form is shown again with what was typed.
-func (s *Server) adminTaskSend(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTaskSend(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	t, err := s.taskByID(ctx, r.PathValue("id"))
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // busyRetryAfter is the Retry-After (seconds) of a login or password
@@ -16,7 +16,7 @@ const busyRetryAfter = "2"
 // startSession makes the request's session the member's, under a new
 // token, with the member's session epoch: a later change of the member's
 // password or role, or a deactivation, ends it (currentMember).
-func (s *Server) startSession(ctx context.Context, m *engine.MemberView) error {
+func (s *Server) startSession(ctx context.Context, m *team.MemberView) error {
 	if err := s.admin.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Server) startSession(ctx context.Context, m *engine.MemberView) error {
 // changed in another session), and that one ends this session too: it is
 // left as it is, at its old epoch, and the next request ends it.
 func (s *Server) keepSession(ctx context.Context, memberID int64) error {
-	m, err := s.cfg.Service.Member(ctx, memberID)
+	m, err := s.cfg.Team.Member(ctx, memberID)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) keepSession(ctx context.Context, memberID int64) error {
 // adminTeamActive deactivates a member (active=0), who is logged out at
 // once and cannot log in, or makes them active again (active=1); owners
 // only, not themselves, and never the last active owner.
-func (s *Server) adminTeamActive(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTeamActive(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -63,7 +63,7 @@ func (s *Server) adminTeamActive(w http.ResponseWriter, r *http.Request, m *engi
 		s.teamPage(w, r, m, http.StatusConflict, teamPage{Alert: alert{Error: "You cannot deactivate yourself: ask another owner."}})
 		return
 	}
-	target, err := s.cfg.Service.SetMemberActive(ctx, id, active)
+	target, err := s.cfg.Team.SetMemberActive(ctx, id, active)
 	if err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINTERNAL || aftersale.IsNotFound(err) {
 			s.adminError(w, r, m, err)
@@ -83,10 +83,10 @@ func (s *Server) adminTeamActive(w http.ResponseWriter, r *http.Request, m *engi
 
 // adminTeamSettings changes the team settings (owners only): whether
 // members' own SMTP servers may be on private and local addresses.
-func (s *Server) adminTeamSettings(w http.ResponseWriter, r *http.Request, m *engine.MemberView) {
+func (s *Server) adminTeamSettings(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
 	allow := r.PostForm.Get("allow_private_smtp") == "1"
-	if err := s.cfg.Service.SetAllowPrivateSMTP(ctx, allow); err != nil {
+	if err := s.cfg.Team.SetAllowPrivateSMTP(ctx, allow); err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}

@@ -73,7 +73,7 @@ func TestPasswordChangeKeepsNoLaterEpoch(t *testing.T) {
 
 	raced := make(chan error, 1)
 	rs.arm(ana.ID, ana.SessionEpoch, func() {
-		raced <- e.svc.UpdateMember(context.Background(), ana.ID, "", aftersale.RoleProgramManager, "")
+		raced <- e.team.UpdateMember(context.Background(), ana.ID, "", aftersale.RoleProgramManager, "")
 	})
 	one.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
 		want(t, http.StatusSeeOther)
@@ -81,7 +81,7 @@ func TestPasswordChangeKeepsNoLaterEpoch(t *testing.T) {
 		t.Fatalf("the owner's role change: %v", err)
 	}
 	wantLoggedOut(t, one)
-	if m, err := e.svc.Member(context.Background(), ana.ID); err != nil || m.SessionEpoch != ana.SessionEpoch+2 || m.Role != "program_manager" {
+	if m, err := e.team.Member(context.Background(), ana.ID); err != nil || m.SessionEpoch != ana.SessionEpoch+2 || m.Role != "program_manager" {
 		t.Fatalf("after both changes: %+v, %v; want the new role and the epoch raised twice", m, err)
 	}
 	one.login(ana.Email, "another password")
@@ -107,26 +107,26 @@ func TestOwnRoleChangeKeepsNoLaterEpoch(t *testing.T) {
 	// Omar makes her an owner again (which ends her session); she gives
 	// herself a new role once more, and omar's next change comes in
 	// between.
-	if err := e.svc.UpdateMember(ctx, olga.ID, "", aftersale.RoleOwner, ""); err != nil {
+	if err := e.team.UpdateMember(ctx, olga.ID, "", aftersale.RoleOwner, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantLoggedOut(t, o)
 	o.login(olga.Email, password)
 	o.get("/admin/team").want(t, http.StatusOK)
-	before, err := e.svc.Member(ctx, olga.ID)
+	before, err := e.team.Member(ctx, olga.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raced := make(chan error, 1)
 	rs.arm(olga.ID, before.SessionEpoch, func() {
-		raced <- e.svc.UpdateMember(ctx, olga.ID, "", aftersale.RoleAssistant, "")
+		raced <- e.team.UpdateMember(ctx, olga.ID, "", aftersale.RoleAssistant, "")
 	})
 	o.post("/admin/team/"+itoa(olga.ID)+"/role", url.Values{"role": {"program_manager"}}).want(t, http.StatusSeeOther)
 	if err := <-raced; err != nil {
 		t.Fatalf("omar's role change: %v", err)
 	}
 	wantLoggedOut(t, o)
-	if m, err := e.svc.Member(ctx, olga.ID); err != nil || m.SessionEpoch != before.SessionEpoch+2 || m.Role != "assistant" {
+	if m, err := e.team.Member(ctx, olga.ID); err != nil || m.SessionEpoch != before.SessionEpoch+2 || m.Role != "assistant" {
 		t.Fatalf("after both changes: %+v, %v; want omar's role and the epoch raised twice", m, err)
 	}
 }

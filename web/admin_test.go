@@ -319,7 +319,7 @@ func TestTeamIsOwnerOnly(t *testing.T) {
 	as.post("/admin/team", url.Values{"email": {"x@shop.example"}, "role": {"owner"}, "password": {password}}).
 		want(t, http.StatusForbidden, "Only an owner")
 	as.post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).want(t, http.StatusForbidden)
-	if m, _ := e.svc.Member(context.Background(), helper.ID); m.Role != "assistant" {
+	if m, _ := e.team.Member(context.Background(), helper.ID); m.Role != "assistant" {
 		t.Fatalf("the assistant made themself %s", m.Role)
 	}
 
@@ -336,7 +336,7 @@ func TestTeamIsOwnerOnly(t *testing.T) {
 	// The only owner cannot step down.
 	c.post(fmt.Sprintf("/admin/team/%d/role", owner.ID), url.Values{"role": {"assistant"}}).want(t, http.StatusConflict, "the only owner")
 	c.post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).want(t, http.StatusSeeOther)
-	if m, _ := e.svc.Member(context.Background(), helper.ID); m.Role != "owner" {
+	if m, _ := e.team.Member(context.Background(), helper.ID); m.Role != "owner" {
 		t.Fatalf("role is %s", m.Role)
 	}
 }
@@ -505,7 +505,7 @@ func TestPages(t *testing.T) {
 	c.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
 		want(t, http.StatusSeeOther)
 	c.get("/admin/account").want(t, http.StatusOK, "Your password is changed.")
-	if _, err := e.svc.Authenticate(context.Background(), ana.Email, "another password"); err != nil {
+	if _, err := e.team.Authenticate(context.Background(), ana.Email, "another password"); err != nil {
 		t.Fatal(err)
 	}
 	// This install has no member mailer: the engine's error is shown.

@@ -7,7 +7,7 @@ import (
 // handleCustomerExport answers GET /api/v1/customers/{email}/export with
 // everything held on the customer; 404 for an unknown address.
 func (s *Server) handleCustomerExport(w http.ResponseWriter, r *http.Request) {
-	x, err := s.cfg.Service.Export(r.Context(), r.PathValue("email"))
+	x, err := s.cfg.Privacy.Export(r.Context(), r.PathValue("email"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -20,7 +20,7 @@ func (s *Server) handleCustomerExport(w http.ResponseWriter, r *http.Request) {
 // 404 for an unknown address (an erased customer is unknown by their old
 // address).
 func (s *Server) handleCustomerErase(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.cfg.Service.Erase(r.Context(), r.PathValue("email"), "api")
+	rep, err := s.cfg.Privacy.Erase(r.Context(), r.PathValue("email"), "api")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

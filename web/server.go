@@ -19,11 +19,18 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/privacy"
+	"github.com/aftersale/aftersale/team"
 )
 
 // Config is what the Server needs.
 type Config struct {
 	Service *engine.Service
+	// Privacy exports and erases customers (the admin UI and the API).
+	Privacy *privacy.Service
+	// Team administers the team members and checks their logins (the
+	// admin UI's login, account and team pages, and every session).
+	Team *team.Service
 	// APIKey is accepted as a Bearer token on /api; empty refuses every API call.
 	APIKey string
 	// Gatherer serves /metrics; nil serves an empty set.
@@ -37,7 +44,7 @@ type Config struct {
 
 	// Sessions keeps the admin UI's login sessions; nil uses the
 	// Service's store (aftersale's own database).
-	Sessions aftersale.Store
+	Sessions aftersale.SessionQueries
 	// SecureCookies marks the admin session cookie Secure (set it when the
 	// base URL is https).
 	SecureCookies bool

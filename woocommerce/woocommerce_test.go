@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/woocommerce"
 )
 
@@ -32,10 +33,11 @@ func decoder(t testing.TB, rules string) *woocommerce.Decoder {
 	t.Helper()
 	var kinds *aftersale.KindRules
 	if rules != "" {
-		var err error
-		if kinds, err = aftersale.ParseKindRules(rules); err != nil {
+		r, err := config.ParseKindRules(rules)
+		if err != nil {
 			t.Fatal(err)
 		}
+		kinds = r.Rules()
 	}
 	return &woocommerce.Decoder{Secret: secret, Kinds: kinds, Now: func() time.Time { return now }}
 }

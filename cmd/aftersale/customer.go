@@ -42,7 +42,7 @@ func (c *CustomerExportCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	x, err := a.Service().Export(ctx, c.Email)
+	x, err := a.Privacy().Export(ctx, c.Email)
 	if err != nil {
 		return errors.New(aftersale.ErrorMessage(err))
 	}
@@ -92,7 +92,7 @@ func (c *CustomerEraseCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	rep, err := a.Service().Erase(ctx, addr, "cli")
+	rep, err := a.Privacy().Erase(ctx, addr, "cli")
 	if rep == nil && err != nil {
 		return errors.New(aftersale.ErrorMessage(err))
 	}

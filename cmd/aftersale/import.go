@@ -38,9 +38,9 @@ type ImportOrdersCmd struct {
 func (c *ImportOrdersCmd) Run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	kinds, err := aftersale.ParseKindRules(c.ItemKinds)
+	kinds, err := c.itemKinds(log)
 	if err != nil {
-		return fmt.Errorf("AFTERSALE_ITEM_KINDS: %w", err)
+		return err
 	}
 	f, err := os.Open(c.File)
 	if err != nil {

@@ -18,11 +18,14 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
-	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/config"
 )
 
 // CLI is the command line; every flag mirrors an AFTERSALE_* variable.
+// The settings a business configures are in a settings file (package
+// config); their AFTERSALE_* variables and flags override it.
 type CLI struct {
 	LogLevel  string `name:"log-level" env:"AFTERSALE_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
 	LogFormat string `name:"log-format" env:"AFTERSALE_LOG_FORMAT" default:"json" enum:"json,text" help:"Log format (json or text)."`
@@ -36,6 +39,7 @@ type CLI struct {
 	Coupons           CouponsCmd           `cmd:"" help:"Manage coupon codes: import codes created in the shop into a pool."`
 	Customer          CustomerCmd          `cmd:"" help:"Privacy: export everything held on a customer, or erase it."`
 	Bounce            BounceCmd            `cmd:"" help:"Bounce and complaint reports: explain how one is read."`
+	Config            ConfigCmd            `cmd:"" help:"Settings files: check one, or print a commented example."`
 }
 
 // StoreFlags choose the database.
@@ -44,79 +48,54 @@ type StoreFlags struct {
 	DatabaseURL string `name:"database-url" env:"AFTERSALE_DATABASE_URL" help:"A postgres:// URL switches storage and jobs to PostgreSQL (default: embedded SQLite)."`
 }
 
-// ServeCmd runs the service.
+// ServeCmd runs the service. Its settings are the settings file's
+// (--config, AFTERSALE_CONFIG, or aftersale.yaml in the data dir) over the
+// built-in defaults, with the AFTERSALE_* overrides over both; the
+// process settings (config.Process) come from the environment only.
 type ServeCmd struct {
-	StoreFlags
-	Addr           string        `name:"addr" env:"AFTERSALE_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
-	BaseURL        string        `name:"base-url" env:"AFTERSALE_BASE_URL" help:"Public URL of this install, for links in email (default: http://ADDR)."`
-	SMTPURL        string        `name:"smtp-url" env:"AFTERSALE_SMTP_URL" help:"smtp://[user:pass@]host:port (smtps:// for implicit TLS). Without it mail goes to the outbox folder in the data dir."`
-	From           string        `name:"from" env:"AFTERSALE_FROM" default:"aftersale <aftersale@localhost>" help:"Sender of journey email, e.g. \"Ana at Shop <hello@shop.example>\"."`
-	APIKey         string        `name:"api-key" env:"AFTERSALE_API_KEY" help:"Key accepted as Authorization: Bearer KEY on /api (the API is refused without one)."`
-	Journeys       string        `name:"journeys" env:"AFTERSALE_JOURNEYS" help:"A journey file or folder that replaces the built-in journeys (a templates/ folder beside them overrides email templates)."`
-	TimeScale      float64       `name:"time-scale" env:"AFTERSALE_TIME_SCALE" default:"1" help:"Divides every journey delay (86400 makes a day pass in a second), on a virtual clock."`
-	Timezone       string        `name:"timezone" env:"AFTERSALE_TIMEZONE" default:"UTC" help:"Time zone of customers whose events name none."`
-	QuietHours     string        `name:"quiet-hours" env:"AFTERSALE_QUIET_HOURS" default:"21:00-08:00" help:"Customer-local hours in which delayed steps are not sent (off disables)."`
-	Business       string        `name:"business-name" env:"AFTERSALE_BUSINESS_NAME" help:"Business name in email and pages (default: the From name)."`
-	Support        string        `name:"support-email" env:"AFTERSALE_SUPPORT_EMAIL" help:"Where customers get support (default: the From address)."`
-	SupportURL     string        `name:"support-url" env:"AFTERSALE_SUPPORT_URL" help:"Help centre or support page."`
-	Escalation     string        `name:"escalation-email" env:"AFTERSALE_ESCALATION_EMAIL" help:"Where to escalate when support did not help (the owner, say)."`
-	Resources      string        `name:"resources-url" env:"AFTERSALE_RESOURCES_URL" help:"Resources or FAQ page for the day-3 email."`
-	Community      string        `name:"community-url" env:"AFTERSALE_COMMUNITY_URL" help:"Private community to invite customers to."`
-	DKIMDomain     string        `name:"dkim-domain" env:"AFTERSALE_DKIM_DOMAIN" help:"Domain of the DKIM signature (d=), usually the From domain."`
-	DKIMSelector   string        `name:"dkim-selector" env:"AFTERSALE_DKIM_SELECTOR" help:"DKIM selector (s=); the public key is published at SELECTOR._domainkey.DOMAIN."`
-	DKIMKeyFile    string        `name:"dkim-key-file" env:"AFTERSALE_DKIM_KEY_FILE" help:"PEM private key (RSA 2048, or Ed25519) that signs outgoing mail."`
-	BounceAddr     string        `name:"bounce-address" env:"AFTERSALE_BOUNCE_ADDRESS" help:"Envelope sender (Return-Path) that bounces and complaints are sent to (default: the From address)."`
-	BounceListen   string        `name:"bounce-listen" env:"AFTERSALE_BOUNCE_LISTEN" help:"host:port of an SMTP listener that receives bounce (DSN) and complaint (ARF) reports; empty disables it."`
-	SendRate       int           `name:"send-rate" env:"AFTERSALE_SEND_RATE" default:"0" help:"Messages a minute to each recipient domain (0: no limit; your relay may pace mail too)."`
-	SendRates      string        `name:"send-rate-domains" env:"AFTERSALE_SEND_RATE_DOMAINS" help:"Per-domain limits, e.g. gmail.com=300,yahoo.com=120."`
-	SMTPConns      int           `name:"smtp-connections" env:"AFTERSALE_SMTP_CONNECTIONS" default:"8" help:"Connections to the SMTP server that may carry messages at once (each sends one message at a time)."`
-	PprofAddr      string        `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
-	Shopify        string        `name:"shopify-secret" env:"AFTERSALE_SHOPIFY_SECRET" help:"Secret that signs Shopify webhooks (X-Shopify-Hmac-Sha256); enables POST /webhooks/shopify."`
-	Stripe         string        `name:"stripe-webhook-secret" env:"AFTERSALE_STRIPE_WEBHOOK_SECRET" help:"Stripe webhook signing secret (whsec_...); enables POST /webhooks/stripe."`
-	WooCommerce    string        `name:"woocommerce-secret" env:"AFTERSALE_WOOCOMMERCE_SECRET" help:"Secret of the WooCommerce webhooks (X-WC-Webhook-Signature); enables POST /webhooks/woocommerce."`
-	ItemKinds      string        `name:"item-kinds" env:"AFTERSALE_ITEM_KINDS" help:"Rules giving the kind of shop order lines, e.g. \"sku:COURSE-=course, type:Coaching=coaching\" (default: lines that ship are physical, others digital)."`
-	AdminEmail     string        `name:"admin-email" env:"AFTERSALE_ADMIN_EMAIL" help:"Email of the first admin (an owner), created at start if no member has it."`
-	AdminPass      string        `name:"admin-password" env:"AFTERSALE_ADMIN_PASSWORD" help:"Password of the first admin (at least 10 characters)."`
-	TaskSLA        time.Duration `name:"task-sla" env:"AFTERSALE_TASK_SLA" default:"24h" help:"How long after its due time an open task counts as overdue (badge, daily digest)."`
-	Qualities      string        `name:"qualities" env:"AFTERSALE_QUALITIES" help:"Service qualities the surveys ask about, e.g. \"speed=Quick answers, expertise=Knowing our stuff\" (default: seven common ones)."`
-	RecoveryBelow  int           `name:"survey-recovery-below" env:"AFTERSALE_SURVEY_RECOVERY_BELOW" default:"7" help:"A recommendation score (0-10) below this creates a recovery call for the owner at once."`
-	PhoneRegion    string        `name:"phone-region" env:"AFTERSALE_PHONE_REGION" default:"US" help:"Region (ISO 3166 code) of customers' phone numbers written without a country code, for click-to-call links and has_phone (a number that cannot be dialled gets a personal email instead of a call)."`
-	TrackingURLs   string        `name:"tracking-urls" env:"AFTERSALE_TRACKING_URLS" help:"Tracking pages of carriers beyond the built-in ones (UPS, USPS, FedEx, DHL, Royal Mail, ...), e.g. \"PostNord=https://tracking.postnord.com/?id={number}\"; separate entries with ;."`
-	CarrierDays    string        `name:"carrier-days" env:"AFTERSALE_CARRIER_DAYS" help:"Usual transit days per carrier, e.g. \"UPS=4,DHL=6,*=7\" (* is any other carrier; default: built-in table, 7)."`
-	DeliveryMargin int           `name:"delivery-margin-days" env:"AFTERSALE_DELIVERY_MARGIN_DAYS" default:"3" help:"Days past a carrier's usual transit time before a package counts as late (a check-in, then a call)."`
-	ReturnAddress  string        `name:"return-address" env:"AFTERSALE_RETURN_ADDRESS" help:"Where customers send returns; several lines separated by \\n."`
-	ReturnLabel    string        `name:"return-label-url" env:"AFTERSALE_RETURN_LABEL_URL" help:"URL of a prepaid return label customers can print."`
-	RefundDays     int           `name:"return-refund-days" env:"AFTERSALE_RETURN_REFUND_DAYS" default:"5" help:"Business days after a return arrives until the money is back (said on the returns page and emails)."`
-	ReturnWindow   int           `name:"return-window-days" env:"AFTERSALE_RETURN_WINDOW_DAYS" default:"0" help:"Days after a purchase that a return may be started on the returns page (0: no limit)."`
-	ShopURL        string        `name:"shop-url" env:"AFTERSALE_SHOP_URL" help:"The shop's front page: where insider offers and referral links lead."`
-	RewardPercent  int           `name:"referral-reward-percent" env:"AFTERSALE_REFERRAL_REWARD_PERCENT" default:"10" help:"Percent off of the code a referrer gets when their referral buys (0: no reward)."`
-	RewardDays     int           `name:"referral-reward-days" env:"AFTERSALE_REFERRAL_REWARD_DAYS" default:"60" help:"Days the referrer's reward code is valid."`
-	NextLevel      string        `name:"next-level" env:"AFTERSALE_NEXT_LEVEL" help:"The next product per purchase, e.g. \"course-101=Mastermind|https://shop.example/mastermind|Six months in a small group; kind:digital=Coaching|https://shop.example/coaching\"."`
-	ReturnReasons  string        `name:"return-reasons" env:"AFTERSALE_RETURN_REASONS" help:"Reasons offered on the returns page, separated by ; (default: seven common ones)."`
+	ConfigFile string `name:"config" env:"AFTERSALE_CONFIG" type:"path" help:"Settings file, YAML (default: aftersale.yaml in the data dir, when there is one). See 'aftersale config example'."`
+	config.Process
+	config.Overrides
+	PprofAddr string `name:"pprof-addr" env:"AFTERSALE_PPROF_ADDR" help:"host:port to serve Go's pprof profiles on (e.g. 127.0.0.1:6060); empty: off."`
 }
 
-// config turns the flags into the service's configuration.
+// settings returns the built-in defaults, the settings file over them,
+// the process settings and the overrides.
+func (c *ServeCmd) settings(log *slog.Logger) (config.Settings, error) {
+	file := config.Find(c.ConfigFile, c.DataDir)
+	s, err := config.Load(file)
+	if err != nil {
+		return s, err
+	}
+	if file != "" {
+		log.Info("settings file", "file", file)
+	}
+	s.Process = c.Process
+	if err := c.Overrides.Apply(&s); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// config returns the service's configuration.
 func (c *ServeCmd) config(log *slog.Logger) (app.Config, error) {
-	rates, err := app.ParseRates(c.SendRates)
+	s, err := c.settings(log)
 	if err != nil {
 		return app.Config{}, err
 	}
-	return app.Config{
-		DKIMDomain: c.DKIMDomain, DKIMSelector: c.DKIMSelector, DKIMKeyFile: c.DKIMKeyFile,
-		BounceAddress: c.BounceAddr, BounceListen: c.BounceListen, SendRate: c.SendRate, SendRateDomains: rates, SMTPConnections: c.SMTPConns,
-		Addr: c.Addr, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, SMTPURL: c.SMTPURL,
-		From: c.From, APIKey: c.APIKey, Journeys: c.Journeys, TimeScale: c.TimeScale, Timezone: c.Timezone,
-		QuietHours: c.QuietHours, Logger: log,
-		AdminEmail: c.AdminEmail, AdminPassword: c.AdminPass, TaskSLA: c.TaskSLA, PhoneRegion: c.PhoneRegion,
-		Qualities: c.Qualities, RecoveryBelow: c.RecoveryBelow,
-		TrackingURLs: c.TrackingURLs, CarrierDays: c.CarrierDays, DeliveryMarginDays: c.DeliveryMargin,
-		ReturnAddress: c.ReturnAddress, ReturnLabelURL: c.ReturnLabel, ReturnRefundDays: c.RefundDays,
-		ReturnWindowDays: c.ReturnWindow, ReturnReasons: c.ReturnReasons,
-		ShopURL: c.ShopURL, ReferralRewardPercent: c.RewardPercent, ReferralRewardDays: c.RewardDays, NextLevel: c.NextLevel,
-		ShopifySecret: c.Shopify, StripeSecret: c.Stripe, WooCommerceSecret: c.WooCommerce, ItemKinds: c.ItemKinds,
-		Business: email.Business{Name: c.Business, SupportEmail: c.Support, SupportURL: c.SupportURL,
-			EscalationEmail: c.Escalation, ResourcesURL: c.Resources, CommunityURL: c.Community},
-	}, nil
+	return app.Config{Settings: s, Logger: log}, nil
+}
+
+// itemKinds returns the kind rules of the settings, for the importers.
+func (c *ServeCmd) itemKinds(log *slog.Logger) (*aftersale.KindRules, error) {
+	s, err := c.settings(log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Normalize(); err != nil {
+		return nil, err
+	}
+	return s.ItemKinds.Rules(), nil
 }
 
 // Run runs the service until SIGINT or SIGTERM.

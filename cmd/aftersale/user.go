@@ -13,7 +13,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // UserCmd groups the team tools.
@@ -45,7 +45,7 @@ func (c *UserAddCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	m, err := a.Service().AddMember(context.Background(), engine.NewMember{
+	m, err := a.Team().AddMember(context.Background(), team.NewMember{
 		Email: c.Email, Name: c.Name, Role: aftersale.Role(c.Role), Password: pw,
 	})
 	if err != nil {
@@ -67,7 +67,7 @@ func (c *UserListCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	list, err := a.Service().Members(context.Background())
+	list, err := a.Team().Members(context.Background())
 	if err != nil {
 		return err
 	}

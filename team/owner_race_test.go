@@ -1,4 +1,4 @@
-package engine
+package team_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/team"
 )
 
 // ownerRaceRounds is how many times TestOwnersDeactivatingEachOther runs
@@ -41,26 +42,15 @@ func (s *meetingStore) Update(ctx context.Context, fn func(ctx context.Context, 
 // on both databases. On PostgreSQL the two transactions also meet at their
 // start (meetingStore).
 func TestOwnersDeactivatingEachOther(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
+	for _, db := range databases {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
-			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
 			ctx := context.Background()
-			cfg := h.svc.cfg
-			ms := &meetingStore{Store: cfg.Store}
-			cfg.Store = ms
-			s, err := NewService(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
+			ms := &meetingStore{Store: openStore(t, db)}
+			s := newTeam(t, ms)
 			var owners [2]int64
 			for i, email := range []string{"olga@shop.example", "omar@shop.example"} {
-				m, err := s.AddMember(ctx, NewMember{Email: email, Role: aftersale.RoleOwner, Password: "owner password 1"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				owners[i] = m.ID
+				owners[i] = add(t, s, team.NewMember{Email: email, Role: aftersale.RoleOwner, Password: "owner password 1"}).ID
 			}
 			for round := range ownerRaceRounds {
 				demote := round%2 == 1 // odd rounds demote, even ones deactivate
@@ -119,7 +109,7 @@ func TestOwnersDeactivatingEachOther(t *testing.T) {
 }
 
 // activeOwners returns the IDs of the team's active owners.
-func activeOwners(t *testing.T, s *Service) []int64 {
+func activeOwners(t *testing.T, s *team.Service) []int64 {
 	t.Helper()
 	list, err := s.Members(context.Background())
 	if err != nil {

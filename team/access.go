@@ -1,4 +1,4 @@
-package engine
+package team
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 )
 
 // SetMemberActive deactivates a member (active false), who then cannot log
-// in, loses every session and gets no new tasks, or makes a deactivated
-// member active again. The last active owner cannot be deactivated
-// (ECONFLICT), so that someone can always manage the team.
+// in, loses every session and gets no new tasks (the engine's round robin
+// skips deactivated members), or makes a deactivated member active again.
+// The last active owner cannot be deactivated (ECONFLICT), so that someone
+// can always manage the team.
 //
 // A deactivation locks the active owners before it reads the member
 // (lockOwners), so that two owners deactivating each other at the same
@@ -18,7 +19,8 @@ import (
 // second waits for the first and is refused, on PostgreSQL as on SQLite.
 func (s *Service) SetMemberActive(ctx context.Context, id int64, active bool) (*MemberView, error) {
 	var out *aftersale.Member
-	err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	err := s.cfg.Store.Update(ctx, func(ctx context.Context, atx aftersale.Tx) error {
+		var tx Tx = atx
 		var owners lockedOwners
 		if !active {
 			var err error
@@ -64,7 +66,7 @@ type lockedOwners []*aftersale.Member
 // lockOwners locks the active owners in tx. A change that may take an
 // owner away (a deactivation, a new role) calls it before it reads the
 // member, and then checks the change with allow.
-func lockOwners(ctx context.Context, tx aftersale.Tx) (lockedOwners, error) {
+func lockOwners(ctx context.Context, tx Tx) (lockedOwners, error) {
 	return tx.MemberLockOwners(ctx)
 }
 
@@ -88,7 +90,8 @@ func (o lockedOwners) allow(m *aftersale.Member, role aftersale.Role, active boo
 
 // AllowPrivateSMTP says whether an owner allowed members' own SMTP servers
 // on loopback, private and link-local addresses (the setting
-// aftersale.SettingAllowPrivateSMTP; off until an owner turns it on).
+// aftersale.SettingAllowPrivateSMTP; off until an owner turns it on). The
+// engine reads the same setting when it sends a personal email.
 func (s *Service) AllowPrivateSMTP(ctx context.Context) (bool, error) {
 	v, err := s.cfg.Store.SettingGet(ctx, aftersale.SettingAllowPrivateSMTP)
 	return v == "1", err

@@ -1,4 +1,4 @@
-package engine
+package team_test
 
 import (
 	"context"
@@ -7,25 +7,20 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/team"
 )
 
 // TestSessionEpochAndDeactivation: a new password, a new role and a
 // deactivation each move the member's session epoch on (other changes do
 // not); a deactivated member cannot log in, even with the right password,
-// gets no round-robin task, and the last active owner cannot be
-// deactivated.
+// and can again once active; the last active owner cannot be deactivated.
+// (That the round robin skips a deactivated member is the engine's
+// TestRoundRobinSkipsDeactivated.)
 func TestSessionEpochAndDeactivation(t *testing.T) {
-	running(t, func(t *testing.T, h *harness) {
+	onEach(t, func(t *testing.T, s *team.Service, st aftersale.Store) {
 		ctx := context.Background()
-		s := h.svc
-		owner, err := s.AddMember(ctx, NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ada, err := s.AddMember(ctx, NewMember{Email: "ada@shop.example", Role: aftersale.RoleAssistant, Password: "ada password 1"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		owner := add(t, s, team.NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"})
+		ada := add(t, s, team.NewMember{Email: "ada@shop.example", Role: aftersale.RoleAssistant, Password: "ada password 1"})
 		epoch := func(what string, want int64) {
 			t.Helper()
 			m, err := s.Member(ctx, ada.ID)
@@ -61,24 +56,23 @@ func TestSessionEpochAndDeactivation(t *testing.T) {
 			t.Error("SetMemberActive(false) returned an active member")
 		}
 		epoch("after deactivation", 3)
+		if stored, err := st.MemberGet(ctx, ada.ID); err != nil || stored.Active() {
+			t.Errorf("the stored member after deactivation: %+v, %v; want deactivated", stored, err)
+		}
 		if _, err := s.Authenticate(ctx, "ada@shop.example", "ada password 2"); aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
 			t.Errorf("a deactivated member logs in: %v, want EUNAUTHORIZED", err)
 		}
-		// The round robin of the assistants' role skips her.
-		if err := s.UpdateMember(ctx, ada.ID, "", aftersale.RoleAssistant, ""); err != nil {
-			t.Fatal(err)
+		if _, err := s.SetMemberActive(ctx, ada.ID, false); err != nil {
+			t.Errorf("deactivating a deactivated member again: %v", err)
 		}
-		if got, err := s.assign(ctx, "round_robin:assistant", nil); err != nil || got != "assistant" {
-			t.Errorf("round robin with only a deactivated assistant: %q, %v; want the role's queue", got, err)
+		epoch("after a second deactivation", 3)
+		on, err := s.SetMemberActive(ctx, ada.ID, true)
+		if err != nil || !on.Active {
+			t.Fatalf("SetMemberActive(true): %+v, %v", on, err)
 		}
-		if _, err := s.SetMemberActive(ctx, ada.ID, true); err != nil {
-			t.Fatal(err)
-		}
+		epoch("after reactivation", 3)
 		if _, err := s.Authenticate(ctx, "ada@shop.example", "ada password 2"); err != nil {
 			t.Errorf("a reactivated member: %v", err)
-		}
-		if got, err := s.assign(ctx, "round_robin:assistant", nil); err != nil || got != "ada@shop.example" {
-			t.Errorf("round robin with a reactivated assistant: %q, %v", got, err)
 		}
 	})
 }
@@ -91,7 +85,7 @@ func TestAuthenticateHashesEveryPath(t *testing.T) {
 	var hashes atomic.Int64
 	var holding atomic.Bool
 	held, release := make(chan struct{}), make(chan struct{})
-	pool := auth.NewPool(auth.PoolConfig{Workers: 1, Queue: -1, Params: auth.Params{Time: 1, Memory: 64, Threads: 1},
+	pool := auth.NewPool(auth.PoolConfig{Workers: 1, Queue: -1, Params: fastHash,
 		Hook: func(int) {
 			hashes.Add(1)
 			if holding.Load() {
@@ -99,22 +93,11 @@ func TestAuthenticateHashesEveryPath(t *testing.T) {
 				<-release
 			}
 		}})
-	h := startHarness(t, "sqlite", aftersale.NewManualClock(harnessStart()), nil, false,
-		func(c *Config) { c.Passwords = pool })
+	st := openStore(t, "sqlite")
+	s := newTeam(t, st, func(c *team.Config) { c.Passwords = pool })
 	ctx := context.Background()
-	s := h.svc
-	for _, m := range []NewMember{
-		{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"},
-		{Email: "gone@shop.example", Role: aftersale.RoleAssistant, Password: "gone password 1"},
-	} {
-		if _, err := s.AddMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gone, err := s.cfg.Store.MemberGetByEmail(ctx, "gone@shop.example")
-	if err != nil {
-		t.Fatal(err)
-	}
+	add(t, s, team.NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"})
+	gone := add(t, s, team.NewMember{Email: "gone@shop.example", Role: aftersale.RoleAssistant, Password: "gone password 1"})
 	if _, err := s.SetMemberActive(ctx, gone.ID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +131,7 @@ func TestAuthenticateHashesEveryPath(t *testing.T) {
 	if err := s.SetPassword(ctx, gone.ID, "another password"); aftersale.ErrorCode(err) != aftersale.ETOOMANY {
 		t.Errorf("a new password while the pool is full: %v, want ETOOMANY", err)
 	}
-	if _, err := s.AddMember(ctx, NewMember{Email: "new@shop.example", Role: aftersale.RoleAssistant, Password: "new password 1"}); aftersale.ErrorCode(err) != aftersale.ETOOMANY {
+	if _, err := s.AddMember(ctx, team.NewMember{Email: "new@shop.example", Role: aftersale.RoleAssistant, Password: "new password 1"}); aftersale.ErrorCode(err) != aftersale.ETOOMANY {
 		t.Errorf("a new member while the pool is full: %v, want ETOOMANY", err)
 	}
 	if n := hashes.Load() - before; n != 0 {

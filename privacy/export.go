@@ -1,11 +1,10 @@
-package engine
+package privacy
 
 // Export: everything held on a customer, as JSON.
 
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/aftersale/aftersale"
@@ -249,20 +248,6 @@ type ExportJourneyStep struct {
 // exportAll is the task limit of an export: all of them.
 const exportAll = 1 << 30
 
-// customerByEmail returns the customer with the address, or ENOTFOUND
-// naming it.
-func (s *Service) customerByEmail(ctx context.Context, addr string) (*aftersale.Customer, error) {
-	addr = strings.ToLower(strings.TrimSpace(addr))
-	if addr == "" {
-		return nil, aftersale.FieldError("email", "is required")
-	}
-	c, err := s.cfg.Store.CustomerGetByEmail(ctx, addr)
-	if aftersale.IsNotFound(err) {
-		return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no customer has the email %s", addr)
-	}
-	return c, err
-}
-
 // Export returns everything held on the customer with the email.
 func (s *Service) Export(ctx context.Context, addr string) (*CustomerExport, error) {
 	st := s.cfg.Store
@@ -329,7 +314,7 @@ func (s *Service) Export(ctx context.Context, addr string) (*CustomerExport, err
 		return nil, err
 	}
 	stepOrder := map[int64]int64{} // step id → order id
-	steps, err := stepsWithPlans(ctx, st, c.ID)
+	steps, err := plannedSteps(ctx, st, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package engine
+package team_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/team"
 )
 
 // heldPool is a password pool whose next hash, once hold is set, waits:
@@ -19,7 +20,7 @@ type heldPool struct {
 
 func newHeldPool() *heldPool {
 	p := &heldPool{held: make(chan struct{}), release: make(chan struct{})}
-	p.pool = auth.NewPool(auth.PoolConfig{Workers: 2, Params: auth.Params{Time: 1, Memory: 64, Threads: 1},
+	p.pool = auth.NewPool(auth.PoolConfig{Workers: 2, Params: fastHash,
 		Hook: func(int) {
 			if p.hold.CompareAndSwap(true, false) {
 				p.held <- struct{}{}
@@ -34,21 +35,14 @@ func newHeldPool() *heldPool {
 // stored and the member stays deactivated (the change is not written from
 // a read made before the deactivation), on both databases.
 func TestPasswordChangeKeepsADeactivation(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
+	for _, db := range databases {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
 			hp := newHeldPool()
-			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false,
-				func(c *Config) { c.Passwords = hp.pool })
+			s := newTeam(t, openStore(t, db), func(c *team.Config) { c.Passwords = hp.pool })
 			ctx := context.Background()
-			s := h.svc
-			if _, err := s.AddMember(ctx, NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"}); err != nil {
-				t.Fatal(err)
-			}
-			ada, err := s.AddMember(ctx, NewMember{Email: "ada@shop.example", Role: aftersale.RoleAssistant, Password: "ada password 1"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			add(t, s, team.NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"})
+			ada := add(t, s, team.NewMember{Email: "ada@shop.example", Role: aftersale.RoleAssistant, Password: "ada password 1"})
 			hp.hold.Store(true)
 			done := make(chan error, 1)
 			go func() { done <- s.SetPassword(ctx, ada.ID, "ada password 2") }()
@@ -85,18 +79,14 @@ func TestAuthenticateCountsAHungUpCheck(t *testing.T) {
 	t.Parallel()
 	var cancel context.CancelFunc
 	var hangUp atomic.Bool
-	pool := auth.NewPool(auth.PoolConfig{Workers: 1, Params: auth.Params{Time: 1, Memory: 64, Threads: 1},
+	pool := auth.NewPool(auth.PoolConfig{Workers: 1, Params: fastHash,
 		Hook: func(int) {
 			if hangUp.Load() {
 				cancel() // the client goes away once the hash has begun
 			}
 		}})
-	h := startHarness(t, "sqlite", aftersale.NewManualClock(harnessStart()), nil, false,
-		func(c *Config) { c.Passwords = pool })
-	s := h.svc
-	if _, err := s.AddMember(context.Background(), NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"}); err != nil {
-		t.Fatal(err)
-	}
+	s := newTeam(t, openStore(t, "sqlite"), func(c *team.Config) { c.Passwords = pool })
+	add(t, s, team.NewMember{Email: "olga@shop.example", Role: aftersale.RoleOwner, Password: "owner password 1"})
 	for _, email := range []string{"olga@shop.example", "nobody@shop.example"} {
 		var ctx context.Context
 		ctx, cancel = context.WithCancel(context.Background())

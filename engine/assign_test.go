@@ -2,100 +2,25 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aftersale/aftersale"
 )
 
-// TestTeamMembers adds members, logs them in, changes them, and makes the
-// first admin once.
-func TestTeamMembers(t *testing.T) {
-	own := func(c *Config) {
-		c.MemberMailer = func(u string, _ bool) (aftersale.Mailer, error) {
-			if !strings.HasPrefix(u, "smtp://") {
-				return nil, fmt.Errorf("%s is not an SMTP URL", u)
-			}
-			return &captured{}, nil
-		}
+// member stores a team member as package team would (the engine reads
+// members from the store, for assignment and digests, and does not add
+// them), with a hash that no password matches.
+func (h *harness) member(t *testing.T, email, name string, role aftersale.Role) *aftersale.Member {
+	t.Helper()
+	m, err := h.st.MemberCreate(context.Background(), &aftersale.Member{
+		Email: email, Name: name, Role: role, PasswordHash: "not a hash", CreatedAt: h.clock.RealNow(),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	running(t, func(t *testing.T, h *harness) {
-		ctx := context.Background()
-		s := h.svc
-		owner, err := s.AddMember(ctx, NewMember{Email: "Owner@Shop.example", Name: "Olga", Role: aftersale.RoleOwner, Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, bad := range []NewMember{
-			{Email: "not an address", Role: aftersale.RoleOwner, Password: "correct horse battery"},
-			{Email: "x@shop.example", Role: "boss", Password: "correct horse battery"},
-			{Email: "x@shop.example", Role: aftersale.RoleAssistant, Password: "short"},
-			{Email: "owner@shop.example", Role: aftersale.RoleAssistant, Password: "correct horse battery"},
-		} {
-			if _, err := s.AddMember(ctx, bad); err == nil {
-				t.Errorf("AddMember(%+v) was taken", bad)
-			}
-		}
-		if m, err := s.Authenticate(ctx, " owner@shop.example ", "correct horse battery"); err != nil || m.ID != owner.ID || m.Role != "owner" {
-			t.Fatalf("Authenticate: %+v, %v", m, err)
-		}
-		for _, try := range [][2]string{{"owner@shop.example", "wrong horse battery"}, {"nobody@shop.example", "correct horse battery"}} {
-			if _, err := s.Authenticate(ctx, try[0], try[1]); aftersale.ErrorCode(err) != aftersale.EUNAUTHORIZED {
-				t.Errorf("Authenticate(%q, %q): %v, want unauthorized", try[0], try[1], err)
-			}
-		}
-		if err := s.SetPassword(ctx, owner.ID, "short"); err == nil {
-			t.Error("a short password was set")
-		}
-		if err := s.SetPassword(ctx, owner.ID, "another long secret"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Authenticate(ctx, "owner@shop.example", "correct horse battery"); err == nil {
-			t.Error("the old password still works")
-		}
-		if _, err := s.Authenticate(ctx, "owner@shop.example", "another long secret"); err != nil {
-			t.Errorf("the new password: %v", err)
-		}
-		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", aftersale.RoleProgramManager, ""); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
-			t.Fatalf("demoting the only owner: %v, want ECONFLICT", err)
-		}
-		if _, err := s.AddMember(ctx, NewMember{Email: "second@shop.example", Name: "Sam", Role: aftersale.RoleOwner, Password: "correct horse battery"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", aftersale.RoleProgramManager, "smtp://olga:pw@mail.shop.example:587"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", "boss", ""); err == nil {
-			t.Error("an unknown role was set")
-		}
-		if err := s.UpdateMember(ctx, owner.ID, "Olga O.", aftersale.RoleOwner, "ftp://x"); err == nil {
-			t.Error("a non-SMTP URL was set")
-		}
-		m, err := s.Member(ctx, owner.ID)
-		if err != nil || m.Name != "Olga O." || m.Role != "program_manager" || !m.OwnSMTP {
-			t.Fatalf("after UpdateMember: %+v, %v", m, err)
-		}
-
-		if err := s.EnsureFirstAdmin(ctx, "admin@shop.example", ""); err == nil {
-			t.Error("a first admin without a password was taken")
-		}
-		if err := s.EnsureFirstAdmin(ctx, "", ""); err != nil {
-			t.Error(err)
-		}
-		for range 2 {
-			if err := s.EnsureFirstAdmin(ctx, "admin@shop.example", "first admin secret"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		all, err := s.Members(ctx)
-		if err != nil || len(all) != 3 {
-			t.Fatalf("Members: %+v, %v; want Olga, Sam and the admin", all, err)
-		}
-		if _, err := s.Authenticate(ctx, "admin@shop.example", "first admin secret"); err != nil {
-			t.Errorf("the first admin: %v", err)
-		}
-	}, own)
+	return m
 }
 
 // assignJourney gives one task round-robin to an assistant, and after it
@@ -128,17 +53,9 @@ func TestTeamTasks(t *testing.T) {
 	running(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		s := h.svc
-		a1, err := s.AddMember(ctx, NewMember{Email: "amy@shop.example", Name: "Amy", Role: aftersale.RoleAssistant, Password: "amy's long secret"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a2, err := s.AddMember(ctx, NewMember{Email: "ben@shop.example", Name: "Ben", Role: aftersale.RoleAssistant, Password: "ben's long secret"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.AddMember(ctx, NewMember{Email: "olga@shop.example", Name: "Olga", Role: aftersale.RoleOwner, Password: "olga's long secret"}); err != nil {
-			t.Fatal(err)
-		}
+		a1 := h.member(t, "amy@shop.example", "Amy", aftersale.RoleAssistant)
+		a2 := h.member(t, "ben@shop.example", "Ben", aftersale.RoleAssistant)
+		h.member(t, "olga@shop.example", "Olga", aftersale.RoleOwner)
 		h.ingest(t, order("e1", "ana@example.com", "1001", "digital"))
 		h.ingest(t, order("e2", "bo@example.com", "1002", "digital"))
 		load := map[string]int{}
@@ -238,4 +155,33 @@ func TestTeamTasks(t *testing.T) {
 			t.Errorf("the served call: %+v, want it for %s", call, task.Assignee)
 		}
 	}, withJourneys(t, assignJourney))
+}
+
+// TestRoundRobinSkipsDeactivated: the round robin of a role gives no task
+// to a deactivated member (the role's queue gets it when no one else is
+// there) and gives them tasks again once they are active, on both
+// databases.
+func TestRoundRobinSkipsDeactivated(t *testing.T) {
+	running(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.svc
+		ada := h.member(t, "ada@shop.example", "Ada", aftersale.RoleAssistant)
+		if got, err := s.assign(ctx, "round_robin:assistant", nil); err != nil || got != "ada@shop.example" {
+			t.Fatalf("round robin with one active assistant: %q, %v", got, err)
+		}
+		ada.DeactivatedAt = h.clock.RealNow()
+		if err := h.st.MemberUpdate(ctx, ada); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.assign(ctx, "round_robin:assistant", nil); err != nil || got != "assistant" {
+			t.Errorf("round robin with only a deactivated assistant: %q, %v; want the role's queue", got, err)
+		}
+		ada.DeactivatedAt = time.Time{}
+		if err := h.st.MemberUpdate(ctx, ada); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.assign(ctx, "round_robin:assistant", nil); err != nil || got != "ada@shop.example" {
+			t.Errorf("round robin with a reactivated assistant: %q, %v", got, err)
+		}
+	})
 }
