@@ -221,69 +221,27 @@ func (s *Service) executeStep(ctx context.Context, id int64, d *jobData, final b
 		}
 	}
 
-	switch step.Type {
-	case aftersale.StepEmail:
-		msgs, note, err := s.sendStepEmail(ctx, step, js, facts, final, nil)
-		if errors.Is(err, errRetry) && !final {
-			// Keep what was sent to the other recipients; retry the rest.
-			if rerr := s.record(ctx, msgs, nil); rerr != nil {
-				return rerr
-			}
-			return err
-		}
-		if err != nil {
-			return finish(aftersale.StepFailed, err.Error(), msgs...)
-		}
-		return finish(aftersale.StepDone, note, msgs...)
-	case aftersale.StepTask:
-		task, err := s.taskFor(ctx, step, js, facts)
-		if err != nil {
-			return finish(aftersale.StepFailed, "task text: "+err.Error())
-		}
-		// The task is created in the transaction that finishes the step, so
-		// a journey that exits meanwhile leaves no task behind.
-		return complete(aftersale.StepDone, func(ctx context.Context, tx aftersale.Tx) (string, error) {
-			t, err := tx.TaskCreate(ctx, task)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("task %d created (%s)", t.ID, t.Kind), nil
-		}, func() {
-			if m := s.cfg.Metrics; m != nil {
-				m.TasksCreated.WithLabelValues(string(task.Kind)).Inc()
-			}
-		})
-	case aftersale.StepSurvey:
-		msgs, note, err := s.executeSurvey(ctx, step, js, facts, final)
-		if errors.Is(err, errRetry) && !final {
-			if rerr := s.record(ctx, msgs, nil); rerr != nil {
-				return rerr
-			}
-			return err
-		}
-		if err != nil {
-			return finish(aftersale.StepFailed, err.Error(), msgs...)
-		}
-		return finish(aftersale.StepDone, note, msgs...)
-	case aftersale.StepOffer:
-		msgs, note, skip, err := s.executeOffer(ctx, step, js, facts, final)
-		if skip {
-			return finish(aftersale.StepSkipped, note)
-		}
-		if errors.Is(err, errRetry) && !final {
-			if rerr := s.record(ctx, msgs, nil); rerr != nil {
-				return rerr
-			}
-			return err
-		}
-		if err != nil {
-			return finish(aftersale.StepFailed, err.Error(), msgs...)
-		}
-		return finish(aftersale.StepDone, note, msgs...)
-	default:
+	h := s.handlers[step.Type]
+	if h == nil {
 		// A step type this version does not know: say so rather than drop it.
 		return finish(aftersale.StepSkipped, fmt.Sprintf("%s steps are not executed by this version", step.Type))
 	}
+	out, err := h(ctx, &StepExec{Step: step, Journey: js, Facts: facts, Final: final, svc: s})
+	if err != nil {
+		if errors.Is(err, errRetry) && !final {
+			// Keep what was sent to the other recipients; retry the rest.
+			if rerr := s.record(ctx, out.Messages, nil); rerr != nil {
+				return rerr
+			}
+			return err
+		}
+		return finish(aftersale.StepFailed, err.Error(), out.Messages...)
+	}
+	write := out.Write
+	if write == nil {
+		write = func(context.Context, aftersale.Tx) (string, error) { return out.Note, nil }
+	}
+	return complete(out.Status, write, out.Committed, out.Messages...)
 }
 
 // recipient is one address an email step goes to.

@@ -49,6 +49,10 @@ type Config struct {
 	// addresses; and must not tell why a connection failed (see
 	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
 	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
+	// StepHandlers add handlers of step types, or replace the built-in
+	// ones (email, task, survey, offer): a feature package executes its
+	// own steps through the pipeline (see StepHandler).
+	StepHandlers map[aftersale.StepType]StepHandler
 	// Qualities are the service qualities surveys ask about; nil means
 	// aftersale.DefaultQualities.
 	Qualities []aftersale.Quality
@@ -114,7 +118,9 @@ type Service struct {
 	// handovers holds a token per email handed to the Mailer and not yet
 	// recorded (handover.go).
 	handovers chan struct{}
-	health    *aftersale.StoreHealth // the store's refusals for want of room (health.go)
+	// handlers execute the steps, by type (handlers.go).
+	handlers map[aftersale.StepType]StepHandler
+	health   *aftersale.StoreHealth // the store's refusals for want of room (health.go)
 }
 
 // enqueuer inserts jobs for new steps inside a store transaction; the River
@@ -175,6 +181,10 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.HandOvers = DefaultHandOvers
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, handovers: make(chan struct{}, cfg.HandOvers)}
+	s.handlers = s.builtinHandlers()
+	for typ, h := range cfg.StepHandlers {
+		s.handlers[typ] = h
+	}
 	s.health = aftersale.NewStoreHealth(cfg.Clock, s.probeStore)
 	s.commit = newCommitter(cfg.Store, cfg.IngestCommitters, s.health)
 	s.handed = newLazyCommitter(cfg.Store, cfg.IngestCommitters, s.health)
