@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/journey"
 )
 
@@ -64,12 +65,27 @@ func Skipped(note string) StepOutcome {
 // adds to each recipient's template data (a survey's links, an offer's
 // code). The error wraps ErrRetry when some recipients should be tried
 // again.
-func (x *StepExec) SendEmail(ctx context.Context, js *journey.Step, extra emailExtra) ([]*aftersale.Message, string, error) {
+// js, when not nil, is the step to send as (a copy of the step with
+// another template, say); nil means x.Journey.
+func (x *StepExec) SendEmail(ctx context.Context, js *journey.Step, extra EmailExtra) ([]*aftersale.Message, string, error) {
 	if js == nil {
 		js = x.Journey
 	}
-	return x.svc.sendStepEmail(ctx, x.Step, js, x.Facts, x.Final, extra)
+	var add emailExtra
+	if extra != nil {
+		add = func(r recipient, d *email.Data) { extra(r.c, r.isUser, d) }
+	}
+	return x.svc.sendStepEmail(ctx, x.Step, js, x.Facts, x.Final, add)
 }
+
+// EmailExtra adds to the template data of a step's email to one
+// recipient: the customer it goes to, and whether they are the order's
+// user rather than its buyer.
+type EmailExtra func(to *aftersale.Customer, isUser bool, d *email.Data)
+
+// Service is the pipeline the step belongs to, for what a handler needs
+// of it beyond the step (the store, the clock, links).
+func (x *StepExec) Service() *Service { return x.svc }
 
 // builtinHandlers are the step types this version executes.
 func (s *Service) builtinHandlers() map[aftersale.StepType]StepHandler {
