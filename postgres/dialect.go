@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aftersale/aftersale/sqlstore"
 )
@@ -42,6 +43,8 @@ func (dialect) Lock(l sqlstore.Lock) string {
 		return " FOR UPDATE"
 	case sqlstore.LockUpdateSkipLocked:
 		return " FOR UPDATE SKIP LOCKED"
+	case sqlstore.LockNoKeyUpdate:
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
@@ -83,4 +86,53 @@ type pgRows struct{ pgx.Rows }
 func (r pgRows) Close() error {
 	r.Rows.Close()
 	return r.Rows.Err()
+}
+
+// LockOf returns the locking clause of l on the rows of table only.
+func (dialect) LockOf(l sqlstore.Lock, table string) string {
+	switch l {
+	case sqlstore.LockKeyShare:
+		return " FOR KEY SHARE OF " + table
+	case sqlstore.LockUpdate:
+		return " FOR UPDATE OF " + table
+	case sqlstore.LockUpdateSkipLocked:
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
+	case sqlstore.LockNoKeyUpdate:
+		return " FOR NO KEY UPDATE OF " + table
+	}
+	return ""
+}
+
+// InTx implements sqlstore.InTxer on the pool: fn runs in a new
+// transaction of it (runTx).
+func (x executor) InTx(ctx context.Context, fn func(x sqlstore.Executor) error) error {
+	pool, ok := x.q.(*pgxpool.Pool)
+	if !ok {
+		return errors.New("postgres: a transaction inside a transaction")
+	}
+	return runTx(ctx, pool, func(tx pgx.Tx) error { return fn(executor{tx}) })
+}
+
+// Bool implements sqlstore.Dialect.
+func (dialect) Bool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// OneOf implements sqlstore.Dialect: the values are one text[] argument.
+func (dialect) OneOf(col string, vals []string) (string, any) {
+	return col + " = ANY(?)", vals
+}
+
+// ArrayAgg implements sqlstore.Dialect: array_agg results scan into
+// slices.
+func (dialect) ArrayAgg() bool { return true }
+
+// Mentions implements sqlstore.Dialect: the bytea payload and the quoted
+// argument are compared in the 'escape' text form of bytea, which does
+// not need the payload to be valid UTF-8.
+func (dialect) Mentions(col string) string {
+	return `strpos(lower(encode(` + col + `, 'escape')), encode(convert_to('"' || ?::text || '"', 'UTF8'), 'escape')) > 0`
 }

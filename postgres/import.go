@@ -15,8 +15,11 @@ import (
 // sqliteSchemaVersion is the version of the SQLite schema (its goose
 // version in aftersale_migrations) whose tables ImportSQLite knows. A newer
 // SQLite database may have columns this version would drop, so it is
-// refused.
-const sqliteSchemaVersion = 12
+// refused. Both databases number their migrations alike, so it is the
+// newest of migrations/ (00014_task_retry_of); sqlite.Open renumbers a
+// file of SQLite's old numbering (which ended at 12) before the import
+// reads it.
+const sqliteSchemaVersion = 14
 
 // progressEvery is how many rows of a table ImportSQLite copies between
 // two reports of its progress.

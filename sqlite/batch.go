@@ -1,11 +1,10 @@
 package sqlite
 
-import (
-	"cmp"
-	"context"
-	"slices"
-	"strings"
-)
+import "strings"
+
+// The IN lists of the SQLite-only statements (the inbox file's reads in
+// inbox.go and returns_pending.go); the shared queries have theirs in
+// package sqlstore (sqlstore/batch.go).
 
 // inChunk is the most keys one IN list carries: SQLite limits the
 // parameters of a statement, and a statement far below the limit costs
@@ -34,47 +33,4 @@ func inList[K any](keys []K) (marks string, args []any) {
 		args[i] = keys[min(i, len(keys)-1)]
 	}
 	return "?" + strings.Repeat(", ?", size-1), args
-}
-
-// sortedKeys returns the keys sorted and without repeats, leaving keys as
-// they are.
-func sortedKeys[K cmp.Ordered](keys []K) []K {
-	keys = slices.Clone(keys)
-	slices.Sort(keys)
-	return slices.Compact(keys)
-}
-
-// selectIn runs the query made of head, an IN list of placeholders and
-// tail for the keys, inChunk keys at a time, and returns the rows of all
-// the statements one after another. The keys go in sorted and without
-// repeats, so that rows ordered by the key in tail are in that order
-// overall. More than one statement runs in one read transaction, so that
-// all of them see one snapshot. No keys: no statement, no rows.
-func selectIn[T any, K cmp.Ordered](ctx context.Context, q *queries, scan func(scanner) (*T, error),
-	head, tail string, keys []K) ([]*T, error) {
-	keys = sortedKeys(keys)
-	var list []*T
-	run := func(q *queries) error {
-		for chunk := range slices.Chunk(keys, inChunk) {
-			marks, args := inList(chunk)
-			rows, err := listRows(ctx, q.q, scan, head+marks+tail, args...)
-			if err != nil {
-				return err
-			}
-			list = append(list, rows...)
-		}
-		return nil
-	}
-	var err error
-	switch {
-	case len(keys) == 0:
-	case len(keys) <= inChunk:
-		err = run(q)
-	default:
-		err = q.atomic(ctx, true, run)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return list, nil
 }

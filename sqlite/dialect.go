@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -59,4 +60,52 @@ func (q cachedQuerier) Query(ctx context.Context, query string, args ...any) (sq
 // QueryRow implements sqlstore.Executor.
 func (q cachedQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
 	return q.QueryRowContext(ctx, query, args...)
+}
+
+// LockOf implements sqlstore.Dialect: no row locks, as Lock.
+func (dialect) LockOf(sqlstore.Lock, string) string { return "" }
+
+// InTx implements sqlstore.InTxer on a pool (or one of its connections):
+// fn runs in a new transaction of it, through the same statement cache.
+func (q cachedQuerier) InTx(ctx context.Context, fn func(x sqlstore.Executor) error) error {
+	pool, ok := q.base.(txBeginner)
+	if !ok || q.tx != nil {
+		return errors.New("sqlite: a transaction inside a transaction")
+	}
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(cachedQuerier{cache: q.cache, base: tx, tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Bool implements sqlstore.Dialect: SQLite's booleans are the integers 1
+// and 0, as its partial indexes spell them.
+func (dialect) Bool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// OneOf implements sqlstore.Dialect: the values are one JSON array, read
+// with json_each, so that the statement (and its prepared statement in the
+// cache) is the same whatever their number.
+func (dialect) OneOf(col string, vals []string) (string, any) {
+	b, _ := json.Marshal(vals) // a []string always marshals
+	return col + " IN (SELECT value FROM json_each(?))", string(b)
+}
+
+// ArrayAgg implements sqlstore.Dialect: SQLite has no arrays; the children
+// of rows come from a second statement in the same read transaction.
+func (dialect) ArrayAgg() bool { return false }
+
+// Mentions implements sqlstore.Dialect: the payload read as text,
+// lower-cased, holds the quoted argument.
+func (dialect) Mentions(col string) string {
+	return `instr(lower(CAST(` + col + ` AS TEXT)), '"' || ? || '"') > 0`
 }

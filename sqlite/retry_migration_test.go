@@ -13,11 +13,11 @@ import (
 	"github.com/aftersale/aftersale/sqlite"
 )
 
-// TestMigrateLinksRetries: a database of schema version 11 holds a call
-// completed with no answer and the "Call again" task made at that instant,
-// plus a hand-made task with the same kind of title made at another
-// instant. Migrating links the retry to the call (Task.RetryOf) and leaves
-// the other task without a link.
+// TestMigrateLinksRetries: a database of schema version 12 (the one before
+// tasks.retry_of) holds a call completed with no answer and the "Call
+// again" task made at that instant, plus a hand-made task with the same
+// kind of title made at another instant. Migrating links the retry to the
+// call (Task.RetryOf) and leaves the other task without a link.
 func TestMigrateLinksRetries(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "aftersale.db")
@@ -30,7 +30,7 @@ func TestMigrateLinksRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 11); err != nil {
+	if _, err := p.UpTo(ctx, 12); err != nil {
 		t.Fatal(err)
 	}
 	done := time.Date(2025, 3, 4, 10, 15, 0, 0, time.UTC).UnixMicro()

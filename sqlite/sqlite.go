@@ -148,8 +148,12 @@ func dsn(abs string) string {
 }
 
 // Migrate applies the schema migrations that are not applied yet. Open
-// calls it; running it again is a no-op.
+// calls it; running it again is a no-op. A file migrated under SQLite's
+// old numbering of the migrations is renumbered first (see migrate.go).
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := renumber(ctx, db.pool); err != nil {
+		return fmt.Errorf("sqlite: migrate: renumber the versions: %w", err)
+	}
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)

@@ -97,6 +97,31 @@ type Dialect interface {
 	// the driver's error in the chain; any other error is returned as it
 	// is.
 	Unavailable(err error) error
+	// LockOf is Lock taken on the rows of one table of a join only (its
+	// name or alias), the other tables' rows being left unlocked; "" where
+	// Lock is.
+	LockOf(l Lock, table string) string
+	// Bool is the literal of a boolean as the database spells it in its
+	// partial indexes ("1"/"0" on SQLite, "true"/"false" on PostgreSQL),
+	// for a condition the planner must match to an index's WHERE.
+	Bool(b bool) string
+	// OneOf returns the condition that col is one of vals, with vals bound
+	// as one argument whatever their number, so that the statement does
+	// not depend on it: col IN (SELECT value FROM json_each(?)) and JSON
+	// text on SQLite, col = ANY(?) and the array on PostgreSQL.
+	OneOf(col string, vals []string) (cond string, arg any)
+	// ArrayAgg reports whether a query can aggregate a column into an
+	// array (array_agg) that scans into a Go slice, so that rows and their
+	// children are read in one statement (PostgreSQL); without it
+	// (SQLite), the children come from a second statement in the same read
+	// transaction.
+	ArrayAgg() bool
+	// Mentions returns the condition that the bytes column col (a JSON
+	// payload) holds the one argument, a lower-cased string, as a JSON
+	// string (quotes included, so that diana@example.com is not
+	// ana@example.com), in any ASCII case; the condition has one ?
+	// placeholder.
+	Mentions(col string) string
 }
 
 // TxFunc runs fn in a new transaction, read-only where the database can
@@ -218,3 +243,20 @@ func In[T any](d Dialect, col string, vals []T) (string, []any) {
 
 // emailKey is the form in which emails are compared.
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// DefaultLimit is the number of rows the listing methods return when their
+// limit is 0 or less (the 500 of aftersale.TaskFilter).
+const DefaultLimit = 500
+
+// InTxer is an Executor on a pool that can also run fn in one transaction
+// of that pool, committed when fn returns nil and rolled back otherwise:
+// for the methods of Store that change more than one table at once. Both
+// packages' pool executors are InTxers.
+type InTxer interface {
+	InTx(ctx context.Context, fn func(x Executor) error) error
+}
+
+// LockNoKeyUpdate keeps the row from being changed or locked by others,
+// like LockUpdate, but not from being referred to: a foreign key check on
+// it (LockKeyShare) does not wait for it.
+const LockNoKeyUpdate Lock = LockUpdateSkipLocked + 1

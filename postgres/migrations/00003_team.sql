@@ -1,6 +1,6 @@
 -- The team: members who log in to the admin UI and do the human touches,
 -- their login sessions, and who completed a task. It mirrors the SQLite
--- migration (sqlite/migrations/00002_team.sql) column for column, with the
+-- migration (sqlite/migrations/00003_team.sql) column for column, with the
 -- conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

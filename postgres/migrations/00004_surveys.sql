@@ -1,7 +1,7 @@
 -- Survey answers: what customers told us about an order, in the importance
 -- survey (which qualities matter to them), the performance survey (how well
 -- the company and each team member did on them), NPS and open comments. It
--- mirrors the SQLite migration (sqlite/migrations/00003_surveys.sql) column
+-- mirrors the SQLite migration (sqlite/migrations/00004_surveys.sql) column
 -- for column, with the conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

@@ -2,7 +2,7 @@
 -- objectives agreed with the client and how they are measured (one plan per
 -- order), and the check-ins that record progress against them. Lists are
 -- stored as JSON arrays of strings, in text. It mirrors the SQLite migration
--- (sqlite/migrations/00004_plans.sql) column for column, with the
+-- (sqlite/migrations/00005_plans.sql) column for column, with the
 -- conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

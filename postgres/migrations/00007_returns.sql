@@ -5,7 +5,7 @@
 -- array of {sku, name, quantity}, in text. Orders gain the customer's answer
 -- to "did it arrive in good shape?" ('yes', 'no'; '' before any) and the
 -- time it was given (NULL before any). It mirrors the SQLite migration
--- (sqlite/migrations/00006_returns.sql) column for column, with the
+-- (sqlite/migrations/00007_returns.sql) column for column, with the
 -- conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

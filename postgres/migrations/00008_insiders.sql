@@ -4,7 +4,7 @@
 -- in the shop; customer_id NULL while unused) and handed out one at a time.
 -- Coupon and referral codes are stored upper-cased, so that they compare
 -- without case. It mirrors the SQLite migration
--- (sqlite/migrations/00007_insiders.sql) column for column, with the
+-- (sqlite/migrations/00008_insiders.sql) column for column, with the
 -- conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

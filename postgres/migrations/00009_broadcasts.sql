@@ -5,7 +5,7 @@
 -- is stored as JSON text; sent, skipped and failed count the finished
 -- recipients. Customers gain the time they gave their marketing consent
 -- (NULL without it). It mirrors the SQLite migration
--- (sqlite/migrations/00008_broadcasts.sql) column for column, with the
+-- (sqlite/migrations/00009_broadcasts.sql) column for column, with the
 -- conventions of the first schema (00001_initial.sql).
 
 -- +goose Up

@@ -1,6 +1,6 @@
 -- Ending a member's sessions, deactivating members, and install-wide
 -- settings that owners change in the admin UI; it mirrors the SQLite
--- migration (sqlite/migrations/00011_member_sessions.sql).
+-- migration (sqlite/migrations/00012_member_sessions.sql).
 --
 -- session_epoch grows whenever a change must end the member's sessions (a
 -- new password, a new role, deactivation); a session remembers the epoch it

@@ -1,0 +1,14 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest"
+)
+
+func TestPrivacyMore(t *testing.T) {
+	storetest.RunPrivacyMore(t, func(t *testing.T) aftersale.Store {
+		return open(t, newSchema(t))
+	})
+}
