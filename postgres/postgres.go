@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -310,17 +309,6 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// nullID encodes an optional reference: 0 is NULL.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// emailKey is the form in which emails are compared.
-func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
 // timeScanner scans a timestamptz, or NULL, into a UTC time.
 type timeScanner struct{ t *time.Time }
 
@@ -337,18 +325,6 @@ func (s timeScanner) ScanTimestamptz(v pgtype.Timestamptz) error {
 	default:
 		*s.t = v.Time.UTC() // the zero time comes back as the zero time
 	}
-	return nil
-}
-
-// idScanner scans an optional reference, NULL being 0.
-type idScanner struct{ id *int64 }
-
-// optID returns a scanner for a nullable reference column.
-func optID(id *int64) idScanner { return idScanner{id} }
-
-// ScanInt64 implements pgtype.Int64Scanner.
-func (s idScanner) ScanInt64(v pgtype.Int8) error {
-	*s.id = v.Int64 // 0 when NULL
 	return nil
 }
 

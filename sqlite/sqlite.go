@@ -356,17 +356,6 @@ func nullMicro(t time.Time) any {
 	return t.UnixMicro()
 }
 
-// nullID encodes an optional reference: 0 is NULL.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// emailKey is the form in which emails are compared.
-func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
 // timeScanner scans an INTEGER of microseconds, or NULL, into a UTC time.
 type timeScanner struct{ t *time.Time }
 
@@ -382,25 +371,6 @@ func (s timeScanner) Scan(v any) error {
 		*s.t = time.UnixMicro(v).UTC() // the zero time comes back as the zero time
 	default:
 		return fmt.Errorf("time column holds %T, not an integer", v)
-	}
-	return nil
-}
-
-// idScanner scans an optional reference, NULL being 0.
-type idScanner struct{ id *int64 }
-
-// optID returns a scanner for a nullable reference column.
-func optID(id *int64) idScanner { return idScanner{id} }
-
-// Scan implements sql.Scanner.
-func (s idScanner) Scan(v any) error {
-	switch v := v.(type) {
-	case nil:
-		*s.id = 0
-	case int64:
-		*s.id = v
-	default:
-		return fmt.Errorf("reference column holds %T, not an integer", v)
 	}
 	return nil
 }
