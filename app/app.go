@@ -22,10 +22,13 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/config"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/inbound"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
 	"github.com/aftersale/aftersale/privacy"
@@ -75,6 +78,9 @@ type App struct {
 	store    aftersale.Store
 	service  *engine.Service
 	privacy  *privacy.Service
+	bcasts   *broadcast.Service
+	insiders *insiders.Service
+	feedback *feedback.Service
 	team     *team.Service
 	runner   engine.Runner
 	server   *web.Server
@@ -194,25 +200,37 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	sched := &journey.Schedule{Clock: clock, DefaultTimezone: cfg.Timezone}
 	sched.QuietStart, sched.QuietEnd, _ = cfg.Quiet() // "", "" when off
 	from, _ := mail.ParseAddress(cfg.Sender.From)
+	a.insiders, err = insiders.New(insiders.Config{Store: db, Clock: clock, Logger: a.log, BaseURL: cfg.BaseURL, ShopURL: cfg.Insiders.ShopURL,
+		DefaultTimezone: cfg.Timezone, ReferralRewardPercent: cfg.Insiders.ReferralRewardPercent,
+		ReferralRewardDays: cfg.Insiders.ReferralRewardDays, NextLevel: cfg.Insiders.Rules(), Journeys: journeys})
+	if err != nil {
+		return nil, err
+	}
+	links, metrics := &aftersale.LinkSigner{Key: key, Clock: clock}, engine.NewMetrics(a.Registry, db, clock)
+	a.feedback, err = feedback.New(feedback.Config{Store: db, Links: links, Clock: clock, BaseURL: cfg.BaseURL, Business: cfg.Business(),
+		Qualities: cfg.Surveys.Catalogue(), RecoveryBelow: cfg.Surveys.RecoveryBelow, Metrics: metrics, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
 	a.service, err = engine.NewService(engine.Config{
 		Store: db, Journeys: journeys, Renderer: renderer, Mailer: a.mailer, Clock: clock, Schedule: sched,
 		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.Mail.BounceAddress,
 		BaseURL: cfg.BaseURL, Business: cfg.Business(),
-		Links: &aftersale.LinkSigner{Key: key, Clock: clock}, Logger: a.log,
-		Metrics:            engine.NewMetrics(a.Registry, db, clock),
+		Links: links, Logger: a.log,
+		Metrics:            metrics,
 		IngestCommitters:   map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
 		MemberMailer:       memberMailer(dkim, a.log),
 		PlanAhead:          cfg.PlanAhead,
 		HandOvers:          handOvers,
 		OutboxDir:          filepath.Join(cfg.DataDir, "outbox"),
 		TaskSLA:            cfg.Tasks.SLA,
-		Qualities:          cfg.Surveys.Catalogue(),
-		RecoveryBelow:      cfg.Surveys.RecoveryBelow,
+		RefundRisk:         a.feedback,
 		Carriers:           cfg.Shipping.Carriers(),
 		DeliveryMarginDays: cfg.Shipping.DeliveryMarginDays,
 		Returns:            cfg.Returns.Policy(),
-		ShopURL:            cfg.Insiders.ShopURL, ReferralRewardPercent: cfg.Insiders.ReferralRewardPercent,
-		ReferralRewardDays: cfg.Insiders.ReferralRewardDays, NextLevel: cfg.Insiders.Rules(),
+		OrderPlaced:        a.insiders, Stories: a.insiders, ViewParts: []engine.ViewPart{a.insiders},
+		StepHandlers: map[aftersale.StepType]engine.StepHandler{aftersale.StepOffer: a.insiders.HandleOffer,
+			aftersale.StepSurvey: a.feedback.HandleSurvey},
 	})
 	if err != nil {
 		return nil, err
@@ -229,7 +247,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{})
+	a.bcasts, err = broadcast.New(broadcast.Config{Store: db, Pipeline: a.service, Renderer: renderer, Mailer: a.mailer, Clock: clock,
+		From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.Mail.BounceAddress,
+		BaseURL: cfg.BaseURL, Business: cfg.Business(), Metrics: metrics, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{Jobs: []engine.Jobs{a.feedback.Jobs(), a.bcasts.Jobs()}})
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +274,12 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.server = web.NewServer(web.Config{
-		Privacy: a.privacy,
-		Team:    a.team,
-		Service: a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
+		Privacy:    a.privacy,
+		Team:       a.team,
+		Insiders:   a.insiders,
+		Feedback:   a.feedback,
+		Broadcasts: a.bcasts,
+		Service:    a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
 		Webhooks: hooks, PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	}, a.ready.Load)
 	return a, nil
@@ -264,8 +291,18 @@ func (a *App) Service() *engine.Service { return a.service }
 // Privacy returns the export and erase of customers.
 func (a *App) Privacy() *privacy.Service { return a.privacy }
 
+// Broadcasts returns the broadcasts: writing, scheduling and sending them.
+func (a *App) Broadcasts() *broadcast.Service { return a.bcasts }
+
+// Insiders returns the insiders programme: offer codes and their pools,
+// referrals, the stories and the insiders report.
+func (a *App) Insiders() *insiders.Service { return a.insiders }
+
 // Team returns the team administration: members and their logins.
 func (a *App) Team() *team.Service { return a.team }
+
+// Feedback returns the surveys, success plans, refund risk and reports.
+func (a *App) Feedback() *feedback.Service { return a.feedback }
 
 // Store returns the store.
 func (a *App) Store() aftersale.Store { return a.store }

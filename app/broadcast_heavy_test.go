@@ -24,7 +24,7 @@ func TestHeavyBroadcastTenThousand(t *testing.T) {
 	onBothDatabases(t, func(t *testing.T, db func(*app.Config)) {
 		b := setup(t, 1, db)
 		ctx := context.Background()
-		svc := b.app.Service()
+		svc, bcs := b.app.Service(), b.app.Broadcasts()
 
 		// 12,000 buyers of the product: 10,000 who agreed to updates, and
 		// 2,000 who did not, unsubscribed, bounced or complained.
@@ -59,7 +59,7 @@ func TestHeavyBroadcastTenThousand(t *testing.T) {
 		}
 		customers := seed(t, b, people)
 
-		bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{
+		bc, err := bcs.Save(ctx, &aftersale.Broadcast{
 			Title: "Spring update", Subject: "What's new, {{.FirstName}}",
 			Body:    "Hi {{.FirstName}},\n\nThe **spring edition** is out: <https://shop.example/spring>.\n",
 			Segment: aftersale.Segment{SKUs: []string{"launch"}}, Rate: 1000,
@@ -67,15 +67,15 @@ func TestHeavyBroadcastTenThousand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		count, err := svc.BroadcastAudienceCount(ctx, bc.Segment, bc.FirstLook)
+		count, err := bcs.AudienceCount(ctx, bc.Segment, bc.FirstLook)
 		if err != nil || count != len(want) {
 			t.Fatalf("audience count %d, %v; want %d", count, err, len(want))
 		}
 		start := time.Now()
-		if _, err := svc.BroadcastSendNow(ctx, bc.ID); err != nil {
+		if _, err := bcs.SendNow(ctx, bc.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.BroadcastSendNow(ctx, bc.ID); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+		if _, err := bcs.SendNow(ctx, bc.ID); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 			t.Fatalf("a second send: %v, want a conflict", err)
 		}
 		// The last one of the list unsubscribes in one click while it goes
@@ -153,11 +153,11 @@ func TestHeavyBroadcastTenThousand(t *testing.T) {
 		if err := b.app.Store().BroadcastSetStatus(ctx, bc.ID, aftersale.BroadcastSent, aftersale.BroadcastSending, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if done, err := svc.RunBroadcast(ctx, bc.ID, 0); err != nil || !done {
+		if done, err := bcs.Run(ctx, bc.ID, 0); err != nil || !done {
 			t.Fatalf("run again: %v %v", done, err)
 		}
 		check()
-		if again, _ := svc.BroadcastGet(ctx, bc.ID); again.Status != aftersale.BroadcastSent || again.Sent != len(want) {
+		if again, _ := bcs.Get(ctx, bc.ID); again.Status != aftersale.BroadcastSent || again.Sent != len(want) {
 			t.Errorf("after running again: %s, sent %d", again.Status, again.Sent)
 		}
 	})

@@ -82,7 +82,7 @@ func waitBroadcast(t *testing.T, b *bundle, id int64, timeout time.Duration) *af
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		bc, err := b.app.Service().BroadcastGet(context.Background(), id)
+		bc, err := b.app.Broadcasts().Get(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,13 +101,13 @@ func TestBroadcastResumes(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t)
 	ctx := context.Background()
-	svc := b.app.Service()
+	bcs := b.app.Broadcasts()
 	var people []seedPerson
 	for i := range 300 {
 		people = append(people, seedPerson{email: fmt.Sprintf("r%03d@example.com", i), sku: "launch", consent: true})
 	}
 	seed(t, b, people)
-	bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "Hello {{.Name}}", Body: "News.",
+	bc, err := bcs.Save(ctx, &aftersale.Broadcast{Subject: "Hello {{.Name}}", Body: "News.",
 		Segment: aftersale.Segment{SKUs: []string{"launch"}}, Rate: 200}, "owner@shop.example")
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestBroadcastResumes(t *testing.T) {
 		b.smtp.WaitFor(100, hangGuard) // on a hang, the count below says so
 		stop()
 	}()
-	done, err := svc.RunBroadcast(runCtx, bc.ID, 0)
+	done, err := bcs.Run(runCtx, bc.ID, 0)
 	if done {
 		t.Fatalf("the interrupted run says it is done (%v)", err)
 	}
@@ -132,11 +132,11 @@ func TestBroadcastResumes(t *testing.T) {
 	// A temporary failure on resuming: the run ends with an error, and
 	// the next one sends the rest.
 	b.smtp.RejectNext(451, 3)
-	if done, err := svc.RunBroadcast(ctx, bc.ID, 0); done || !strings.Contains(fmt.Sprint(err), "451") {
+	if done, err := bcs.Run(ctx, bc.ID, 0); done || !strings.Contains(fmt.Sprint(err), "451") {
 		t.Fatalf("a temporary failure: done %v, err %v", done, err)
 	}
 	for try := 0; ; try++ { // the other rejections may come on the next runs
-		done, err := svc.RunBroadcast(ctx, bc.ID, 0)
+		done, err := bcs.Run(ctx, bc.ID, 0)
 		if done && err == nil {
 			break
 		}
@@ -153,7 +153,7 @@ func TestBroadcastResumes(t *testing.T) {
 			t.Errorf("%s got %d messages", to, len(ms))
 		}
 	}
-	if fin, _ := svc.BroadcastGet(ctx, bc.ID); fin.Status != aftersale.BroadcastSent || fin.Sent != 300 || fin.Failed != 0 {
+	if fin, _ := bcs.Get(ctx, bc.ID); fin.Status != aftersale.BroadcastSent || fin.Sent != 300 || fin.Failed != 0 {
 		t.Errorf("broadcast %s: sent %d, failed %d", fin.Status, fin.Sent, fin.Failed)
 	}
 }
@@ -165,7 +165,7 @@ func TestBroadcastScheduledFirstLook(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t)
 	ctx := context.Background()
-	svc := b.app.Service()
+	bcs := b.app.Broadcasts()
 	seed(t, b, []seedPerson{
 		{email: "kept@example.com", sku: "launch", consent: true},
 		{email: "refunded@example.com", sku: "launch", consent: true},
@@ -182,11 +182,11 @@ func TestBroadcastScheduledFirstLook(t *testing.T) {
 	if err := st.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, b.now()); err != nil {
 		t.Fatal(err)
 	}
-	everyone, err := svc.BroadcastAudienceCount(ctx, aftersale.Segment{}, false)
+	everyone, err := bcs.AudienceCount(ctx, aftersale.Segment{}, false)
 	if err != nil || everyone != 3 {
 		t.Fatalf("everyone: %d %v", everyone, err)
 	}
-	bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "A first look", Body: "Before anyone else, {{.FirstName}}.",
+	bc, err := bcs.Save(ctx, &aftersale.Broadcast{Subject: "A first look", Body: "Before anyone else, {{.FirstName}}.",
 		FirstLook: true, Rate: 10}, "owner@shop.example")
 	if err != nil {
 		t.Fatal(err)
@@ -194,18 +194,18 @@ func TestBroadcastScheduledFirstLook(t *testing.T) {
 	if !bc.Segment.CustomersOnly {
 		t.Error("a first look is not for customers only")
 	}
-	if n, err := svc.BroadcastAudienceCount(ctx, bc.Segment, true); err != nil || n != 1 {
+	if n, err := bcs.AudienceCount(ctx, bc.Segment, true); err != nil || n != 1 {
 		t.Fatalf("first-look audience: %d %v", n, err)
 	}
-	if _, err := svc.BroadcastSchedule(ctx, bc.ID, b.now().Add(-time.Minute)); aftersale.ErrorCode(err) != aftersale.EINVALID {
+	if _, err := bcs.Schedule(ctx, bc.ID, b.now().Add(-time.Minute)); aftersale.ErrorCode(err) != aftersale.EINVALID {
 		t.Fatalf("scheduled in the past: %v", err)
 	}
-	if _, err := svc.BroadcastSchedule(ctx, bc.ID, b.now().Add(time.Hour)); err != nil {
+	if _, err := bcs.Schedule(ctx, bc.ID, b.now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// Not before its time; at its time, by itself.
 	b.advance(t, 59*time.Minute)
-	cur, err := svc.BroadcastGet(ctx, bc.ID)
+	cur, err := bcs.Get(ctx, bc.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

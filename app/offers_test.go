@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale/app"
-	"github.com/aftersale/aftersale/engine"
 )
 
 // offerCode is a generated offer code: THANKS and two groups of four
@@ -177,7 +176,7 @@ func TestOfferCodesAndRedemption(t *testing.T) {
 		})
 
 		// The report and the engine agree.
-		rep, err := b.app.Service().InsidersReport(context.Background(), engine.ReportFilter{})
+		rep, err := b.app.Insiders().Report(context.Background(), time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +279,7 @@ func TestReferralAttribution(t *testing.T) {
 			t.Errorf("referrals not in the timeline: %v", c["timeline"])
 		}
 
-		rep, err := b.app.Service().InsidersReport(context.Background(), engine.ReportFilter{})
+		rep, err := b.app.Insiders().Report(context.Background(), time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}

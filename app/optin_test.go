@@ -90,13 +90,13 @@ func TestOptIn(t *testing.T) {
 
 	// A broadcast now reaches both.
 	ctx := context.Background()
-	svc := b.app.Service()
-	bc, err := svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "News for {{.FirstName}}", Body: "Hi {{.FirstName}}, we have news.",
+	bcs := b.app.Broadcasts()
+	bc, err := bcs.Save(ctx, &aftersale.Broadcast{Subject: "News for {{.FirstName}}", Body: "Hi {{.FirstName}}, we have news.",
 		Segment: aftersale.Segment{SKUs: []string{"course-101"}}, Rate: 50}, "owner@shop.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.BroadcastSendNow(ctx, bc.ID); err != nil {
+	if _, err := bcs.SendNow(ctx, bc.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.settle(t)

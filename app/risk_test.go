@@ -16,7 +16,7 @@ import (
 func TestRefundRisk(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	svc, fb, ctx := b.app.Service(), b.app.Feedback(), context.Background()
 	if code, body := b.post(t, b.orderEvent("evt_risk", "risk@example.com", "R-1", "course", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
@@ -60,7 +60,7 @@ func TestRefundRisk(t *testing.T) {
 	if r["score"].(float64) != 40 || len(r["signals"].([]any)) != 1 {
 		t.Errorf("after an open: %v", r)
 	}
-	if n, err := svc.CheckRefundRisk(ctx); err != nil || n != 0 {
+	if n, err := fb.CheckRefundRisk(ctx); err != nil || n != 0 {
 		t.Errorf("below the limit: %d calls, %v", n, err)
 	}
 	if err := b.app.Store().CustomerSetSuppressed(ctx, "risk@example.com", aftersale.SuppressComplaint, b.now()); err != nil {
@@ -69,11 +69,11 @@ func TestRefundRisk(t *testing.T) {
 	if r := risk(); r["score"].(float64) != 90 {
 		t.Errorf("after a complaint: %v", r)
 	}
-	n, err := svc.CheckRefundRisk(ctx)
+	n, err := fb.CheckRefundRisk(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("CheckRefundRisk = %d, %v; want 1 call", n, err)
 	}
-	if n, _ := svc.CheckRefundRisk(ctx); n != 0 {
+	if n, _ := fb.CheckRefundRisk(ctx); n != 0 {
 		t.Errorf("a second check made %d more calls", n)
 	}
 	tasks, _ := svc.Tasks(ctx, "open", "risk@example.com")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/config"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
@@ -45,11 +45,11 @@ func TestDay7TellsAStory(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t)
 	ctx := context.Background()
-	svc := b.app.Service()
+	svc := b.app.Insiders()
 	save := func(title, match string, permission bool) {
 		t.Helper()
 		body := "The story of " + title + ".\n\n- It went **well**."
-		if _, err := svc.SaveStory(ctx, 0, engine.StoryInput{Title: title, Body: body, Match: match, Permission: permission}); err != nil {
+		if _, err := svc.SaveStory(ctx, 0, insiders.StoryInput{Title: title, Body: body, Match: match, Permission: permission}); err != nil {
 			t.Fatal(err)
 		}
 	}

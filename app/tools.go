@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/postgres"
 	"github.com/aftersale/aftersale/sqlite"
@@ -132,7 +132,7 @@ func ValidateJourneys(path string) (*journey.Set, error) {
 			errs = append(errs, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist", ref.String(), ref.Name))
 		}
 	}
-	if err := engine.CheckOffers(set); err != nil {
+	if err := insiders.CheckOffers(set); err != nil {
 		errs = append(errs, err)
 	}
 	return set, errors.Join(errs...)

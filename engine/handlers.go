@@ -90,10 +90,8 @@ func (x *StepExec) Service() *Service { return x.svc }
 // builtinHandlers are the step types this version executes.
 func (s *Service) builtinHandlers() map[aftersale.StepType]StepHandler {
 	return map[aftersale.StepType]StepHandler{
-		aftersale.StepEmail:  s.handleEmail,
-		aftersale.StepTask:   s.handleTask,
-		aftersale.StepSurvey: s.handleSurvey,
-		aftersale.StepOffer:  s.handleOffer,
+		aftersale.StepEmail: s.handleEmail,
+		aftersale.StepTask:  s.handleTask,
 	}
 }
 
@@ -125,19 +123,4 @@ func (s *Service) handleTask(ctx context.Context, x *StepExec) (StepOutcome, err
 			}
 		},
 	}, nil
-}
-
-// handleSurvey sends a survey step's email with the survey's links.
-func (s *Service) handleSurvey(ctx context.Context, x *StepExec) (StepOutcome, error) {
-	msgs, note, err := s.executeSurvey(ctx, x.Step, x.Journey, x.Facts, x.Final)
-	return Done(note, msgs...), err
-}
-
-// handleOffer issues an offer step's codes and sends its email.
-func (s *Service) handleOffer(ctx context.Context, x *StepExec) (StepOutcome, error) {
-	msgs, note, skip, err := s.executeOffer(ctx, x.Step, x.Journey, x.Facts, x.Final)
-	if skip {
-		return Skipped(note), nil
-	}
-	return Done(note, msgs...), err
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aftersale/aftersale"
 )
@@ -73,8 +74,8 @@ func (s *Service) recordHandedOver(ctx context.Context, msg *aftersale.Message, 
 // Mailer, at once in the lazy committer, and frees the email's slot
 // (release) once it is committed or has failed; then it calls done with
 // the commit's error. It does not wait. The journey steps' emails
-// (recordHandedOver) and the broadcasts' (recordBroadcastHandedOver)
-// share it, and so the slots.
+// (recordHandedOver) and the feature packages' (HandOff.Record: the
+// broadcasts') share it, and so the slots.
 func (s *Service) commitHandedOver(ctx context.Context, fn txFunc, release func(), done func(ctx context.Context, err error)) {
 	// Mail already handed over must be recorded even if the job's context
 	// ends now (a timeout, a shutdown): otherwise it would be sent again.
@@ -92,4 +93,47 @@ func (s *Service) commitHandedOver(ctx context.Context, fn txFunc, release func(
 		defer cancel()
 		_, err = wait(ctx)
 	}()
+}
+
+// A HandOff is a hand-off slot held for one email that a feature package
+// sends outside the journey steps (a broadcast's message). The slots are
+// the steps' emails' too, so that a crash resends at most
+// Config.HandOvers emails of all kinds. Take one with TakeHandOff, hand
+// the email over with Send, then either Record its outcome (the slot is
+// freed once the record is committed) or, when nothing was handed over,
+// Release it.
+type HandOff struct {
+	s       *Service
+	release func() // frees the slot, once
+}
+
+// TakeHandOff waits for a hand-off slot while ctx allows; when ctx ends
+// first, the error wraps ErrRetry and no slot is held.
+func (s *Service) TakeHandOff(ctx context.Context) (*HandOff, error) {
+	release, err := s.handOver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return &HandOff{s: s, release: func() { once.Do(release) }}, nil
+}
+
+// Send hands m to the Mailer. If the Mailer panics, the slot is freed
+// before the panic goes on.
+func (h *HandOff) Send(ctx context.Context, m *aftersale.Email) error {
+	return h.s.sendHolding(ctx, m, h.release)
+}
+
+// Release frees the slot of an email that was not handed over (it failed
+// for a while and is tried again later). Once the slot is freed, by
+// Release or Record, a second Release does nothing.
+func (h *HandOff) Release() { h.release() }
+
+// Record commits fn, the record of the email just handed over, at once,
+// in the lazy committer shared with the journey steps' early records, even
+// when ctx ends (mail handed over must be recorded, or it would be sent
+// again). Once the record is committed or has failed, it frees the slot
+// and calls done with the commit's error. It does not wait.
+func (h *HandOff) Record(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error, done func(ctx context.Context, err error)) {
+	h.s.commitHandedOver(ctx, fn, h.release, done)
 }

@@ -7,17 +7,20 @@ import (
 )
 
 // onAdvance is what a manual clock's Advance runs (see riverRunner.Start):
-// the dispatcher and the start of due broadcasts, as their periodic jobs
-// would in real time. Errors are logged; the periodic jobs try again.
-func (s *Service) onAdvance(ctx context.Context) {
+// the dispatcher, then the features' hooks (Jobs.OnAdvance: the start of
+// due broadcasts), as their periodic jobs would in real time. Errors are
+// logged; the periodic jobs try again.
+func (s *Service) onAdvance(ctx context.Context, jobs []Jobs) {
 	if ctx.Err() != nil {
 		return
 	}
 	if _, err := s.Dispatch(ctx); err != nil && ctx.Err() == nil {
 		s.log.ErrorContext(ctx, "dispatch after the clock advanced", "err", redact(err))
 	}
-	if _, err := s.StartDueBroadcasts(ctx); err != nil && ctx.Err() == nil {
-		s.log.ErrorContext(ctx, "broadcasts after the clock advanced", "err", redact(err))
+	for _, j := range jobs {
+		if j.OnAdvance != nil && ctx.Err() == nil {
+			j.OnAdvance(ctx)
+		}
 	}
 }
 

@@ -107,6 +107,9 @@ type RunnerConfig struct {
 	FetchPollInterval time.Duration
 	// Logger gets River's own logs; default the Service's logger.
 	Logger *slog.Logger
+	// Jobs are the feature packages' own jobs (a broadcast's sending,
+	// say): their workers, periodic jobs and hooks (see Jobs).
+	Jobs []Jobs
 }
 
 // Runner runs River for a Service: migrations, workers and enqueueing.
@@ -116,24 +119,24 @@ type Runner interface {
 }
 
 type riverRunner[TTx any] struct {
-	client     *river.Client[TTx]
-	svc        *Service
-	clock      *aftersale.Clock
-	proc       *processor
-	broadcasts *broadcastWorker
-	unhook     func()
+	client *river.Client[TTx]
+	svc    *Service
+	clock  *aftersale.Clock
+	proc   *processor
+	jobs   []Jobs // the feature packages'
+	unhook func()
 }
 
 // Start starts the workers and the event processor. On a manual clock it
 // also hooks the dispatcher to the clock: each Advance dispatches the steps
-// due by the new time (and starts the broadcasts due), before Advance
-// returns.
+// due by the new time (and runs the features' Jobs.OnAdvance: the
+// broadcasts due start), before Advance returns.
 func (r *riverRunner[TTx]) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return err
 	}
 	r.proc.start(ctx)
-	r.unhook = r.clock.OnAdvance(func() { r.svc.onAdvance(ctx) })
+	r.unhook = r.clock.OnAdvance(func() { r.svc.onAdvance(ctx, r.jobs) })
 	return nil
 }
 
@@ -144,7 +147,11 @@ func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
 		r.unhook()
 	}
 	r.proc.stop()
-	r.broadcasts.halt()
+	for _, j := range r.jobs {
+		if j.Stop != nil {
+			j.Stop()
+		}
+	}
 	if r.clock.Manual() {
 		// A job waiting on a manual clock waits for an Advance that will
 		// not come: cancel it (its steps stay pending, to be retried).
@@ -241,15 +248,25 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err := river.AddWorkerSafely(workers, &digestWorker{svc: svc}); err != nil {
 		return nil, err
 	}
-	if err := river.AddWorkerSafely(workers, &riskWorker{svc: svc}); err != nil {
-		return nil, err
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(
+			river.PeriodicInterval(dispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		),
+		river.NewPeriodicJob(
+			river.PeriodicInterval(digestEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil },
+			nil,
+		),
 	}
-	broadcasts := newBroadcastWorker(svc)
-	if err := river.AddWorkerSafely(workers, broadcasts); err != nil {
-		return nil, err
-	}
-	if err := river.AddWorkerSafely(workers, &broadcastDueWorker{svc: svc}); err != nil {
-		return nil, err
+	for _, j := range cfg.Jobs {
+		if j.Register != nil {
+			if err := j.Register(workers); err != nil {
+				return nil, err
+			}
+		}
+		periodic = append(periodic, j.Periodic...)
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
@@ -271,33 +288,12 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 		RetryPolicy:          retryPolicy{},
 		ErrorHandler:         jobErrors{svc.health}, // a full disk marks the store down (health.go)
 		Logger:               quiet(cfg.Logger, svc.log),
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(
-				river.PeriodicInterval(dispatchEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true},
-			),
-			river.NewPeriodicJob(
-				river.PeriodicInterval(riskEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return RiskArgs{}, nil },
-				nil,
-			),
-			river.NewPeriodicJob(
-				river.PeriodicInterval(digestEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil },
-				nil,
-			),
-			river.NewPeriodicJob(
-				river.PeriodicInterval(broadcastDueEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return BroadcastDueArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true},
-			),
-		},
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	r := &riverRunner[TTx]{client: client, svc: svc, clock: svc.cfg.Clock, proc: svc.proc, broadcasts: broadcasts}
+	r := &riverRunner[TTx]{client: client, svc: svc, clock: svc.cfg.Clock, proc: svc.proc, jobs: cfg.Jobs}
 	svc.enqueuer = r
 	return r, nil
 }

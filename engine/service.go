@@ -50,18 +50,13 @@ type Config struct {
 	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
 	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
 	// StepHandlers add handlers of step types, or replace the built-in
-	// ones (email, task, survey, offer): a feature package executes its
-	// own steps through the pipeline (see StepHandler).
+	// ones (email, task): a feature package executes its own steps
+	// through the pipeline (see StepHandler); package feedback's run the
+	// survey steps.
 	StepHandlers map[aftersale.StepType]StepHandler
-	// Qualities are the service qualities surveys ask about; nil means
-	// aftersale.DefaultQualities.
-	Qualities []aftersale.Quality
-	// RecoveryBelow is the recommendation score (0–10) below which a
-	// recovery call is created; 0 means DefaultRecoveryBelow.
-	RecoveryBelow int
-	// RiskLimit is the refund-risk score (0–100) at which a call for the
-	// owner is created; 0 means DefaultRiskLimit.
-	RiskLimit int
+	// RefundRisk scores the purchases in the customer view; nil shows no
+	// signals. Package feedback has one.
+	RefundRisk RiskScorer
 	// TaskSLA is how long after its due time an open task counts as
 	// overdue (the badge, the daily digest); 0 means at once.
 	TaskSLA time.Duration
@@ -84,15 +79,17 @@ type Config struct {
 	DeliveryMarginDays int
 	// Returns is what the returns page offers and tells.
 	Returns aftersale.ReturnPolicy
-	// ShopURL is the shop's front page, where offers and referral links
-	// lead; "" leaves them without a link to the shop.
-	ShopURL string
-	// ReferralRewardPercent is the discount of the code a referrer gets
-	// when a referral buys (0: no reward), valid ReferralRewardDays (0: 60).
-	ReferralRewardPercent int
-	ReferralRewardDays    int
-	// NextLevel proposes the next product for a purchase (first match).
-	NextLevel []aftersale.NextLevelRule
+	// OrderPlaced, when set, runs in the transaction that records a new
+	// order, before its journeys start (package insiders: the code it
+	// names is redeemed, a referral credited).
+	OrderPlaced OrderHook
+	// Stories, when set, chooses the client story of each email of a step
+	// with `story: true` (package insiders); nil sends those emails
+	// without one.
+	Stories StoryPicker
+	// ViewParts add what features know of a customer to their view
+	// (package insiders: codes and referral link).
+	ViewParts []ViewPart
 	// OutboxDir is the folder of the local outbox (mail kept as .eml files
 	// when no SMTP server is set), whose messages to a customer Erase
 	// removes; "" when there is none.
@@ -173,9 +170,6 @@ func NewService(cfg Config) (*Service, error) {
 		if !cfg.Renderer.Has(ref.Name) {
 			return nil, aftersale.Errorf(aftersale.EINVALID, "%s: template %q does not exist (have %v)", ref.String(), ref.Name, cfg.Renderer.Names())
 		}
-	}
-	if err := CheckOffers(cfg.Journeys); err != nil {
-		return nil, err
 	}
 	if cfg.HandOvers <= 0 {
 		cfg.HandOvers = DefaultHandOvers
@@ -424,8 +418,10 @@ func (s *Service) process(ctx context.Context, tx aftersale.Tx, ev *aftersale.Ev
 	p := &planner{svc: s, tx: tx, order: order, buyer: buyer, event: ev, now: now, realNow: realNow}
 	switch ev.Type {
 	case aftersale.EventOrderPlaced:
-		if err := s.orderPlacedInsiders(ctx, tx, ev, order, buyer, now, realNow); err != nil {
-			return nil, err
+		if h := s.cfg.OrderPlaced; h != nil {
+			if err := h.OrderPlaced(ctx, tx, ev, order, buyer, now, realNow); err != nil {
+				return nil, err
+			}
 		}
 		return p.trigger(ctx, "purchase", now)
 	case aftersale.EventOrderRefunded:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/team"
@@ -196,7 +197,7 @@ func errText(err error) string {
 
 // adminBroadcasts lists the broadcasts, newest first.
 func (s *Server) adminBroadcasts(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
-	list, err := s.cfg.Service.BroadcastList(r.Context(), 200)
+	list, err := s.cfg.Broadcasts.List(r.Context(), 200)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -210,7 +211,7 @@ func (s *Server) adminBroadcasts(w http.ResponseWriter, r *http.Request, m *team
 
 // newBroadcastPage is the page data with the choices filled in.
 func (s *Server) newBroadcastPage(b *aftersale.Broadcast) broadcastPage {
-	p := broadcastPage{Editable: true, MaxRate: engine.MaxBroadcastRate, Stages: engine.Stages,
+	p := broadcastPage{Editable: true, MaxRate: broadcast.MaxRate, Stages: engine.Stages,
 		MinTime: time.Now().UTC().Add(time.Minute).Format(formDateTime)}
 	for _, k := range aftersale.ItemKinds {
 		p.Kinds = append(p.Kinds, string(k))
@@ -225,7 +226,7 @@ func (s *Server) newBroadcastPage(b *aftersale.Broadcast) broadcastPage {
 // adminBroadcastNew shows an empty compose form.
 func (s *Server) adminBroadcastNew(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	p := s.newBroadcastPage(nil)
-	p.Form = broadcastForm{Rate: engine.DefaultBroadcastRate,
+	p.Form = broadcastForm{Rate: broadcast.DefaultRate,
 		Body: "Hi {{.FirstName}},\n\n…\n"}
 	s.adminPage(w, r, http.StatusOK, m, "broadcast.html", "New broadcast", p)
 }
@@ -244,7 +245,7 @@ func (s *Server) adminBroadcast(w http.ResponseWriter, r *http.Request, m *team.
 
 // adminBroadcastPage shows the stored broadcast with an alert.
 func (s *Server) adminBroadcastPage(w http.ResponseWriter, r *http.Request, m *team.MemberView, status int, id int64, a alert, field string) {
-	b, err := s.cfg.Service.BroadcastGet(r.Context(), id)
+	b, err := s.cfg.Broadcasts.Get(r.Context(), id)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -265,7 +266,7 @@ func broadcastTitle(b *aftersale.Broadcast) string {
 // withPreview renders the body of b for the page; a broadcast that does
 // not render shows no preview.
 func (s *Server) withPreview(r *http.Request, p *broadcastPage, b *aftersale.Broadcast) {
-	pv, who, err := s.cfg.Service.BroadcastPreview(r.Context(), b)
+	pv, who, err := s.cfg.Broadcasts.Preview(r.Context(), b)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "admin: broadcast preview", "broadcast_id", b.ID, "err", err)
 		return
@@ -294,7 +295,7 @@ func (s *Server) saveBroadcast(w http.ResponseWriter, r *http.Request, m *team.M
 	if err == nil {
 		in.ID = id
 		var b *aftersale.Broadcast
-		if b, err = s.cfg.Service.BroadcastSave(r.Context(), in, m.Email); err == nil {
+		if b, err = s.cfg.Broadcasts.Save(r.Context(), in, m.Email); err == nil {
 			msg := "Saved."
 			if id == 0 {
 				msg = "The draft is saved. Preview the audience, send yourself a test, then schedule it or send it now."
@@ -318,7 +319,7 @@ func (s *Server) showBroadcastForm(w http.ResponseWriter, r *http.Request, m *te
 	f broadcastForm, a alert, field string, count int) {
 	var stored *aftersale.Broadcast
 	if id != 0 {
-		b, err := s.cfg.Service.BroadcastGet(r.Context(), id)
+		b, err := s.cfg.Broadcasts.Get(r.Context(), id)
 		if err != nil {
 			s.adminError(w, r, m, err)
 			return
@@ -342,7 +343,7 @@ func (s *Server) adminBroadcastAudience(w http.ResponseWriter, r *http.Request, 
 	f, in, err := readBroadcastForm(r)
 	var n int
 	if err == nil {
-		n, err = s.cfg.Service.BroadcastAudienceCount(r.Context(), in.Segment, in.FirstLook)
+		n, err = s.cfg.Broadcasts.AudienceCount(r.Context(), in.Segment, in.FirstLook)
 	}
 	code := aftersale.ErrorCode(err)
 	if err != nil && code != aftersale.EINVALID {
@@ -371,7 +372,7 @@ func (s *Server) adminBroadcastTest(w http.ResponseWriter, r *http.Request, m *t
 		s.adminError(w, r, m, err)
 		return
 	}
-	err = s.cfg.Service.BroadcastTestSend(r.Context(), id, aftersale.Address{Name: m.Name, Email: m.Email})
+	err = s.cfg.Broadcasts.TestSend(r.Context(), id, aftersale.Address{Name: m.Name, Email: m.Email})
 	s.broadcastActionDone(w, r, m, id, err, "A test is on its way to "+m.Email+".")
 }
 
@@ -386,7 +387,7 @@ func (s *Server) adminBroadcastSchedule(w http.ResponseWriter, r *http.Request, 
 	if perr != nil {
 		err = aftersale.FieldError("scheduled_at", "choose the date and time it goes")
 	} else {
-		_, err = s.cfg.Service.BroadcastSchedule(r.Context(), id, at)
+		_, err = s.cfg.Broadcasts.Schedule(r.Context(), id, at)
 	}
 	s.broadcastActionDone(w, r, m, id, err, "Scheduled for "+formatWhen(at)+".")
 }
@@ -402,7 +403,7 @@ func (s *Server) adminBroadcastSend(w http.ResponseWriter, r *http.Request, m *t
 	if r.PostForm.Get("confirm") != "yes" {
 		err = aftersale.FieldError("confirm", "tick the box to confirm that it goes out now")
 	} else {
-		_, err = s.cfg.Service.BroadcastSendNow(r.Context(), id)
+		_, err = s.cfg.Broadcasts.SendNow(r.Context(), id)
 	}
 	s.broadcastActionDone(w, r, m, id, err, "It is going out now.")
 }
@@ -414,7 +415,7 @@ func (s *Server) adminBroadcastCancel(w http.ResponseWriter, r *http.Request, m 
 		s.adminError(w, r, m, err)
 		return
 	}
-	_, err = s.cfg.Service.BroadcastCancel(r.Context(), id)
+	_, err = s.cfg.Broadcasts.Cancel(r.Context(), id)
 	s.broadcastActionDone(w, r, m, id, err, "Cancelled: nothing more goes out.")
 }
 

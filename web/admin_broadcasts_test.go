@@ -16,7 +16,7 @@ import (
 // broadcast stores a draft broadcast.
 func (e *env) broadcast(t *testing.T, by string) *aftersale.Broadcast {
 	t.Helper()
-	b, err := e.svc.BroadcastSave(context.Background(), &aftersale.Broadcast{
+	b, err := e.bc.Save(context.Background(), &aftersale.Broadcast{
 		Title: "Spring news", Subject: "News for you, {{.FirstName}}",
 		Body: "Hi {{.FirstName}},\n\nThe **new course** is out.\n", Rate: 50,
 	}, by)

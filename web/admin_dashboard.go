@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/report"
 	"github.com/aftersale/aftersale/team"
 )
@@ -119,7 +118,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 	p := dashboardPage{Filter: dashboardFilter{From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Product: strings.TrimSpace(q.Get("product")), Member: strings.TrimSpace(q.Get("member"))}}
 	var err error
-	if p.Products, err = svc.Products(ctx); err != nil {
+	if p.Products, err = s.cfg.Feedback.Products(ctx); err != nil {
 		s.adminError(w, r, m, err)
 		return
 	}
@@ -135,7 +134,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 	} else if p.Filter.Member != "" {
 		p.Members = append(p.Members, team.MemberView{Email: p.Filter.Member}) // keep the choice shown
 	}
-	f, err := engine.ParseReportFilter(q)
+	f, err := report.ParseFilter(q)
 	if err != nil {
 		if aftersale.ErrorCode(err) != aftersale.EINVALID {
 			s.adminError(w, r, m, err)
@@ -156,7 +155,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 		}
 	}
 
-	funnel, err := svc.FunnelReport(ctx, f)
+	funnel, err := s.cfg.Feedback.FunnelReport(ctx, f)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -194,7 +193,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 		}
 	}
 
-	scores, err := svc.ScoreReport(ctx, f)
+	scores, err := s.cfg.Feedback.ScoreReport(ctx, f)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -208,7 +207,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 		return
 	}
 
-	ipa, err := svc.IPAReport(ctx, f)
+	ipa, err := s.cfg.Feedback.IPAReport(ctx, f)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -241,7 +240,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 		p.Reasons = append(p.Reasons, reasonRow{Reason: rr.Reason, Returns: rr.Returns, Refunds: rr.Refunds, Exchanges: rr.Exchanges, Share: percent(rr.Share)})
 		p.ReturnsTotal += rr.Returns
 	}
-	insiders, err := svc.InsidersReport(ctx, f)
+	insiders, err := s.cfg.Insiders.Report(ctx, f.From, f.To)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -263,7 +262,7 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.
 // which reads the dashboard's filter.
 func adminReportCSV(name string) func(*Server, http.ResponseWriter, *http.Request, *team.MemberView) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request, m *team.MemberView) {
-		f, err := engine.ParseReportFilter(r.URL.Query())
+		f, err := report.ParseFilter(r.URL.Query())
 		if err != nil {
 			s.adminError(w, r, m, err)
 			return

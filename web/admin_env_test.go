@@ -21,8 +21,11 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/privacy"
@@ -40,7 +43,10 @@ type env struct {
 	store aftersale.Store
 	svc   *engine.Service
 	priv  *privacy.Service
+	bc    *broadcast.Service
 	team  *team.Service
+	ins   *insiders.Service
+	fb    *feedback.Service
 	smtp  *smtptest.Server
 	srv   *httptest.Server
 	logs  *syncBuffer
@@ -80,6 +86,10 @@ type envOptions struct {
 	// team changes the team's configuration (made after the engine's, on
 	// its store and clock).
 	team func(*team.Config)
+	// insiders changes the insiders' configuration (made before the
+	// engine's, whose offer steps, order hook, stories and view part it
+	// is).
+	insiders func(*insiders.Config)
 	// jobs attaches and starts the job runner (River on the same SQLite
 	// database), so that events are processed and emails sent.
 	jobs bool
@@ -117,16 +127,39 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 		Links: e.links, Logger: log,
 		BaseURL: "http://shop.example",
 	}
+	icfg := insiders.Config{Store: db, Clock: ecfg.Clock, Logger: log, BaseURL: ecfg.BaseURL, Journeys: journeys}
+	if eo.insiders != nil {
+		eo.insiders(&icfg)
+	}
+	if e.ins, err = insiders.New(icfg); err != nil {
+		t.Fatal(err)
+	}
+	ecfg.OrderPlaced, ecfg.Stories, ecfg.ViewParts = e.ins, e.ins, append(ecfg.ViewParts, e.ins)
+	if ecfg.StepHandlers == nil {
+		ecfg.StepHandlers = map[aftersale.StepType]engine.StepHandler{}
+	}
+	ecfg.StepHandlers[aftersale.StepOffer] = e.ins.HandleOffer
 	if eo.engine != nil {
 		eo.engine(&ecfg)
 	}
+	// Feedback follows the engine's options (store, clock, links).
+	if e.fb, err = feedback.New(feedback.Config{Store: ecfg.Store, Links: ecfg.Links, Clock: ecfg.Clock, BaseURL: ecfg.BaseURL,
+		Business: ecfg.Business, Metrics: ecfg.Metrics, Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	ecfg.StepHandlers[aftersale.StepSurvey], ecfg.RefundRisk = e.fb.HandleSurvey, e.fb
 	e.svc, err = engine.NewService(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.svc.Close)
+	e.bc, err = broadcast.New(broadcast.Config{Store: db, Pipeline: e.svc, Renderer: renderer, Mailer: ecfg.Mailer, Clock: ecfg.Clock,
+		From: ecfg.From, BaseURL: ecfg.BaseURL, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if eo.jobs {
-		runner, err := engine.NewRunner(ctx, riversqlite.New(db.SQL()), e.svc, engine.RunnerConfig{Workers: 4})
+		runner, err := engine.NewRunner(ctx, riversqlite.New(db.SQL()), e.svc, engine.RunnerConfig{Workers: 4, Jobs: []engine.Jobs{e.bc.Jobs(), e.fb.Jobs()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,6 +186,9 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 		t.Fatal(err)
 	}
 	cfg.Team = e.team
+	cfg.Insiders = e.ins
+	cfg.Broadcasts = e.bc
+	cfg.Feedback = e.fb
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -28,7 +28,7 @@ func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, m *team.
 	p := customersPage{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
 	status := http.StatusOK
 	if p.Query != "" {
-		c, err := s.cfg.Service.Customer(ctx, p.Query)
+		c, err := s.customerView(ctx, p.Query)
 		switch {
 		case err == nil:
 			http.Redirect(w, r, "/admin/customers/"+pathEscape(c.Email), http.StatusSeeOther)
@@ -57,14 +57,14 @@ func (s *Server) adminCustomers(w http.ResponseWriter, r *http.Request, m *team.
 
 // customerPage is the data of a customer's page.
 type customerPage struct {
-	C     *engine.CustomerView
+	C     *CustomerView
 	Phone phoneLink
 	// Extra are the orders' returns and arrival answers, by order id.
 	Extra map[string]orderExtra
 }
 
 func (s *Server) adminCustomer(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
-	c, err := s.cfg.Service.Customer(r.Context(), r.PathValue("email"))
+	c, err := s.customerView(r.Context(), r.PathValue("email"))
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return

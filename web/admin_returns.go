@@ -188,7 +188,7 @@ type orderExtra struct {
 
 // customerOrderExtras returns the extras of the customer's orders by the
 // shop's order id.
-func (s *Server) customerOrderExtras(ctx context.Context, c *engine.CustomerView) (map[string]orderExtra, error) {
+func (s *Server) customerOrderExtras(ctx context.Context, c *CustomerView) (map[string]orderExtra, error) {
 	out := map[string]orderExtra{}
 	for _, ov := range c.Orders {
 		o, err := s.cfg.Service.Store().OrderGetByExternalID(ctx, ov.ID)

@@ -2,7 +2,7 @@ package web
 
 // The library of client stories in the admin UI: the list, a form to
 // write or edit a story, and its deletion after a confirmation. Journey
-// emails with `story: true` tell one of them (see engine.attachStory).
+// emails with `story: true` tell one of them (see insiders.Service.PickStories).
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/team"
 )
 
@@ -73,7 +73,7 @@ type storyPage struct {
 type matchChoice struct{ Value, Label string }
 
 func newStoryPage(id int64, f storyForm) storyPage {
-	p := storyPage{ID: id, Form: f, TitleMax: engine.StoryTitleMax, BodyMax: engine.StoryBodyMax, SKUMax: engine.StorySKUMax}
+	p := storyPage{ID: id, Form: f, TitleMax: insiders.StoryTitleMax, BodyMax: insiders.StoryBodyMax, SKUMax: insiders.StorySKUMax}
 	for _, k := range aftersale.ItemKinds {
 		p.Kinds = append(p.Kinds, matchChoice{Value: "kind:" + string(k), Label: label(k) + " purchases"})
 	}
@@ -100,7 +100,7 @@ func storyID(r *http.Request) (int64, error) {
 
 // adminStories lists the stories, newest first.
 func (s *Server) adminStories(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
-	list, err := s.cfg.Service.Stories(r.Context())
+	list, err := s.cfg.Insiders.Stories(r.Context())
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -124,7 +124,7 @@ func (s *Server) adminStory(w http.ResponseWriter, r *http.Request, m *team.Memb
 		s.adminError(w, r, m, err)
 		return
 	}
-	st, err := s.cfg.Service.Story(r.Context(), id)
+	st, err := s.cfg.Insiders.Story(r.Context(), id)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -162,7 +162,7 @@ func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *team.
 		p := newStoryPage(id, f)
 		p.Field, p.Alert.Error = field, msg
 		if id != 0 {
-			p.Story, _ = s.cfg.Service.Story(ctx, id)
+			p.Story, _ = s.cfg.Insiders.Story(ctx, id)
 		}
 		title := "New story"
 		if id != 0 {
@@ -170,7 +170,7 @@ func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *team.
 		}
 		s.adminPage(w, r, status, m, "story.html", title, p)
 	}
-	in := engine.StoryInput{Title: f.Title, Body: f.Body, Match: f.Match, Permission: f.Permission}
+	in := insiders.StoryInput{Title: f.Title, Body: f.Body, Match: f.Match, Permission: f.Permission}
 	switch {
 	case f.Match == matchSKU && f.SKU == "":
 		fail(http.StatusBadRequest, "sku", "Type the product's SKU, or choose an item kind or any purchase.")
@@ -184,7 +184,7 @@ func (s *Server) adminStorySave(w http.ResponseWriter, r *http.Request, m *team.
 		fail(http.StatusBadRequest, "match", "Choose which purchases the story suits from the list.")
 		return
 	}
-	st, err := s.cfg.Service.SaveStory(ctx, id, in)
+	st, err := s.cfg.Insiders.SaveStory(ctx, id, in)
 	if err != nil {
 		code := aftersale.ErrorCode(err)
 		if code != aftersale.EINVALID {
@@ -214,7 +214,7 @@ func (s *Server) adminStoryDeleteConfirm(w http.ResponseWriter, r *http.Request,
 		s.adminError(w, r, m, err)
 		return
 	}
-	st, err := s.cfg.Service.Story(r.Context(), id)
+	st, err := s.cfg.Insiders.Story(r.Context(), id)
 	if err != nil {
 		s.adminError(w, r, m, err)
 		return
@@ -229,9 +229,9 @@ func (s *Server) adminStoryDelete(w http.ResponseWriter, r *http.Request, m *tea
 		s.adminError(w, r, m, err)
 		return
 	}
-	st, err := s.cfg.Service.Story(r.Context(), id)
+	st, err := s.cfg.Insiders.Story(r.Context(), id)
 	if err == nil {
-		err = s.cfg.Service.DeleteStory(r.Context(), id)
+		err = s.cfg.Insiders.DeleteStory(r.Context(), id)
 	}
 	if err != nil {
 		s.adminError(w, r, m, err)

@@ -63,7 +63,7 @@ func (s *Server) adminInbox(w http.ResponseWriter, r *http.Request, m *team.Memb
 // taskPage is the data of a task's page.
 type taskPage struct {
 	Task     engine.TaskView
-	Customer *engine.CustomerView // nil when it could not be read
+	Customer *CustomerView // nil when it could not be read
 	Phone    phoneLink
 	Overdue  bool
 	Outcomes []string
@@ -120,7 +120,7 @@ func (s *Server) taskByID(ctx context.Context, raw string) (*engine.TaskView, er
 // task's draft.
 func (s *Server) newTaskPage(ctx context.Context, t *engine.TaskView, m *team.MemberView) *taskPage {
 	p := &taskPage{Task: *t, Overdue: s.cfg.Service.Overdue(*t)}
-	if c, err := s.cfg.Service.Customer(ctx, t.Customer); err == nil {
+	if c, err := s.customerView(ctx, t.Customer); err == nil {
 		p.Customer = c
 	} else {
 		s.log.WarnContext(ctx, "admin: read a task's customer", "task_id", t.ID, "err", err)

@@ -39,7 +39,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
-	v, err := s.cfg.Service.Customer(r.Context(), r.PathValue("email"))
+	v, err := s.customerView(r.Context(), r.PathValue("email"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -92,9 +92,9 @@ func (s *Server) handleReturnsAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]engine.ReturnJSON, len(list))
+	out := make([]ReturnJSON, len(list))
 	for i, v := range list {
-		out[i] = v.JSON()
+		out[i] = newReturnJSON(v)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -129,5 +129,5 @@ func (s *Server) handleReturnStatusAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v.JSON())
+	writeJSON(w, http.StatusOK, newReturnJSON(v))
 }

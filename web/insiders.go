@@ -8,7 +8,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/report"
 )
 
@@ -33,7 +33,7 @@ type referrerJSON struct {
 	Referred int    `json:"referred"`
 }
 
-func newInsidersJSON(r *engine.InsidersReport) insidersJSON {
+func newInsidersJSON(r *insiders.Report) insidersJSON {
 	out := insidersJSON{Issued: r.Issued, Redeemed: r.Redeemed, RedeemRate: finite(r.RedeemRate), Repeats: r.Repeats,
 		Clicks: r.Clicks, Referred: r.Referred, Rewards: r.Rewards, TopReferrers: []referrerJSON{}}
 	for _, t := range r.TopReferrers {
@@ -44,7 +44,7 @@ func newInsidersJSON(r *engine.InsidersReport) insidersJSON {
 
 // writeInsidersCSV writes the insiders report as CSV with the header
 // metric,value: one row per figure (redeem_rate 0..1, 3 decimals).
-func writeInsidersCSV(w io.Writer, r *engine.InsidersReport) error {
+func writeInsidersCSV(w io.Writer, r *insiders.Report) error {
 	cw := report.NewCSVWriter(w)
 	_ = cw.Write([]string{"metric", "value"})
 	for _, row := range [][2]string{
@@ -66,10 +66,10 @@ func writeInsidersCSV(w io.Writer, r *engine.InsidersReport) error {
 type insidersView struct {
 	Issued, Redeemed, Repeats, Clicks, Referred, Rewards string
 	RedeemRate                                           string
-	TopReferrers                                         []engine.ReferrerRow
+	TopReferrers                                         []insiders.ReferrerRow
 }
 
-func newInsidersView(r *engine.InsidersReport) *insidersView {
+func newInsidersView(r *insiders.Report) *insidersView {
 	v := &insidersView{Issued: thousands(r.Issued), Redeemed: thousands(r.Redeemed), Repeats: thousands(r.Repeats),
 		Clicks: thousands(r.Clicks), Referred: thousands(r.Referred), Rewards: thousands(r.Rewards), RedeemRate: "—",
 		TopReferrers: r.TopReferrers}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/web"
 )
 
@@ -16,14 +16,14 @@ import (
 // shop with ?ref=CODE; an unknown code is a 404 page.
 func TestReferralLink(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, envOptions{engine: func(c *engine.Config) { c.ShopURL = "https://shop.example/store?utm_source=aftersale" }})
+	e := newEnvWith(t, envOptions{insiders: func(c *insiders.Config) { c.ShopURL = "https://shop.example/store?utm_source=aftersale" }})
 	ctx := context.Background()
 	e.customer(t, "ana@example.com", "")
-	rv, err := e.svc.ReferralCode(ctx, "ANA@example.com")
+	rv, err := e.ins.ReferralCode(ctx, "ANA@example.com")
 	if err != nil || !strings.HasPrefix(rv.Code, "ANA-") || rv.URL != "http://shop.example/r/"+rv.Code || rv.Clicks != 0 {
 		t.Fatalf("ReferralCode = %+v, %v", rv, err)
 	}
-	if again, err := e.svc.ReferralCode(ctx, "ana@example.com"); err != nil || again.Code != rv.Code {
+	if again, err := e.ins.ReferralCode(ctx, "ana@example.com"); err != nil || again.Code != rv.Code {
 		t.Errorf("a second ReferralCode = %+v, %v; want the same code", again, err)
 	}
 	c := e.client(t)
@@ -37,14 +37,14 @@ func TestReferralLink(t *testing.T) {
 	}
 	c.get("/r/NOBODY-2345").want(t, http.StatusNotFound, "this referral link is not known")
 	c.get("/r/"+strings.Repeat("A", 300)).want(t, http.StatusNotFound)
-	if rv, _ = e.svc.ReferralCode(ctx, "ana@example.com"); rv.Clicks != 1 {
+	if rv, _ = e.ins.ReferralCode(ctx, "ana@example.com"); rv.Clicks != 1 {
 		t.Errorf("clicks = %d, want 1", rv.Clicks)
 	}
 
 	// Without a shop URL the link leads to this install.
 	e2 := newEnv(t)
 	e2.customer(t, "bo@example.com", "")
-	rv2, err := e2.svc.ReferralCode(ctx, "bo@example.com")
+	rv2, err := e2.ins.ReferralCode(ctx, "bo@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestInsidersReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rv, err := e.svc.ReferralCode(ctx, "ana@example.com")
+	rv, err := e.ins.ReferralCode(ctx, "ana@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +151,7 @@ func TestInsidersReport(t *testing.T) {
 		`<td data-label="Code">`+rv.Code+`</td>`, `href="/admin/customers/ana@example.com"`)
 
 	// The customer API shows the codes, the link and the history.
-	view, err := e.svc.Customer(ctx, "ana@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	view := decode[web.CustomerView](t, c.api("/api/v1/customers/ana@example.com", apiKey).ok(t))
 	if len(view.Coupons) != 1 || view.Coupons[0].Redemptions != 2 || view.Referral == nil || view.Referral.Referred != 1 {
 		t.Errorf("ana's view: coupons %+v, referral %+v", view.Coupons, view.Referral)
 	}
@@ -171,10 +168,7 @@ func TestInsidersReport(t *testing.T) {
 			t.Errorf("ana's timeline lacks %q:\n%s", want, all)
 		}
 	}
-	bv, err := e.svc.Customer(ctx, "bo@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bv := decode[web.CustomerView](t, c.api("/api/v1/customers/bo@example.com", apiKey).ok(t))
 	found := false
 	for _, it := range bv.Timeline {
 		found = found || it.Kind == "coupon" && it.Status == "repeat" && strings.Contains(it.Summary, "code THANKS-AAAA-2222 used again by order 1001-bo@example.com")

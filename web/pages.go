@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
 )
 
 //go:embed templates/*.html
@@ -50,8 +50,8 @@ type pageView struct {
 	Unsubscribed bool
 	OrderID      string
 	Form         whoUsesForm
-	Survey       *engine.SurveyForm
-	Plan         *engine.PlanView
+	Survey       *feedback.SurveyForm
+	Plan         *feedback.PlanView
 	Edit         bool // the plan page shows the objectives form
 	// Link is a way on from a message or an error: its path and words.
 	Link, LinkText string

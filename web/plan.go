@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
 )
 
 const planTitle = "Your success plan"
@@ -21,7 +21,7 @@ func lines(s string) []string {
 // the objectives form when none are agreed yet (or with ?edit=1), else the
 // objectives, metrics and a form to record progress.
 func (s *Server) handlePlanPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.cfg.Service.PlanPage(r.Context(), r.PathValue("token"))
+	p, err := s.cfg.Feedback.PlanPage(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -38,7 +38,7 @@ func (s *Server) handlePlanPagePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PathValue("token")
-	p, err := s.cfg.Service.PlanPage(r.Context(), token)
+	p, err := s.cfg.Feedback.PlanPage(r.Context(), token)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -47,8 +47,8 @@ func (s *Server) handlePlanPagePost(w http.ResponseWriter, r *http.Request) {
 	edit := false
 	switch r.PostForm.Get("action") {
 	case "plan":
-		in := engine.PlanInput{Objectives: lines(r.PostForm.Get("objectives")), Metrics: lines(r.PostForm.Get("metrics"))}
-		_, err = s.cfg.Service.SavePlanByLink(r.Context(), token, in)
+		in := feedback.PlanInput{Objectives: lines(r.PostForm.Get("objectives")), Metrics: lines(r.PostForm.Get("metrics"))}
+		_, err = s.cfg.Feedback.SavePlanByLink(r.Context(), token, in)
 		msg, edit = "Thank you, your plan is saved. We will check in with you on it.", err != nil
 		if err != nil {
 			// Show the form again with what was sent.
@@ -59,7 +59,7 @@ func (s *Server) handlePlanPagePost(w http.ResponseWriter, r *http.Request) {
 		if aerr != nil {
 			err = aftersale.FieldError("progress", "must be a number from 0 to 100")
 		} else {
-			_, err = s.cfg.Service.RecordCheckInByLink(r.Context(), token, n, r.PostForm.Get("note"))
+			_, err = s.cfg.Feedback.RecordCheckInByLink(r.Context(), token, n, r.PostForm.Get("note"))
 		}
 		msg = "Thank you, your progress is recorded."
 	default:
@@ -73,7 +73,7 @@ func (s *Server) handlePlanPagePost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if p, err = s.cfg.Service.PlanPage(r.Context(), token); err != nil {
+	if p, err = s.cfg.Feedback.PlanPage(r.Context(), token); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -83,7 +83,7 @@ func (s *Server) handlePlanPagePost(w http.ResponseWriter, r *http.Request) {
 // handlePlanGet answers the success plan of an order (by the shop's id)
 // with its check-ins and the client's link.
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
-	p, err := s.cfg.Service.Plan(r.Context(), r.PathValue("id"))
+	p, err := s.cfg.Feedback.Plan(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -94,12 +94,12 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
 // handlePlanPut stores the success plan of an order:
 // {"objectives": [...], "metrics": [...]}.
 func (s *Server) handlePlanPut(w http.ResponseWriter, r *http.Request) {
-	var in engine.PlanInput
+	var in feedback.PlanInput
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
 		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, `malformed JSON: want {"objectives": ["..."], "metrics": ["..."]}`))
 		return
 	}
-	p, err := s.cfg.Service.SavePlan(r.Context(), r.PathValue("id"), in, "api")
+	p, err := s.cfg.Feedback.SavePlan(r.Context(), r.PathValue("id"), in, "api")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -121,7 +121,7 @@ func (s *Server) handleCheckInPost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aftersale.FieldError("progress", "is required (0 to 100)"))
 		return
 	}
-	c, err := s.cfg.Service.RecordCheckIn(r.Context(), r.PathValue("id"), *in.Progress, in.Note, "api")
+	c, err := s.cfg.Feedback.RecordCheckIn(r.Context(), r.PathValue("id"), *in.Progress, in.Note, "api")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -7,7 +7,7 @@ import "net/http"
 // (302), so that the shop can pass the code on with the order. An unknown
 // code is a 404 page.
 func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) {
-	to, err := s.cfg.Service.FollowReferral(r.Context(), r.PathValue("code"))
+	to, err := s.cfg.Insiders.FollowReferral(r.Context(), r.PathValue("code"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return

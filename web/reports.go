@@ -2,7 +2,7 @@ package web
 
 // The reports, as JSON and CSV: under /api/v1/reports/ with the API key,
 // and as CSV downloads of the admin dashboard. Both read the same filter
-// (from, to, product, member; see engine.ParseReportFilter); the returns
+// (from, to, product, member; see report.ParseFilter); the returns
 // report reads only from and to (when the returns were started).
 
 import (
@@ -18,6 +18,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/report"
 )
 
@@ -96,7 +97,7 @@ type crosshairJSON struct {
 	Performance float64 `json:"performance"`
 }
 
-func newIPAJSON(r *engine.IPAReport) ipaJSON {
+func newIPAJSON(r *feedback.IPAReport) ipaJSON {
 	out := ipaJSON{Points: []ipaPointJSON{}, Respondents: r.Respondents,
 		Crosshair: crosshairJSON{Importance: finite(r.Crosshair.Importance), Performance: finite(r.Crosshair.Performance)}}
 	for _, p := range r.Points {
@@ -144,7 +145,7 @@ func newScoreJSON(s report.Score) scoreJSON {
 	return out
 }
 
-func newScoresJSON(r *engine.ScoreReport) scoresJSON {
+func newScoresJSON(r *feedback.ScoreReport) scoresJSON {
 	out := scoresJSON{Overall: newScoreJSON(r.Overall), Monthly: []periodJSON{}}
 	for _, p := range r.Monthly {
 		out.Monthly = append(out.Monthly, periodJSON{Month: p.Start.UTC().Format("2006-01"), Start: p.Start.UTC(), scoreJSON: newScoreJSON(p.Score)})
@@ -199,23 +200,23 @@ func finite(v float64) float64 {
 }
 
 // reportJSON computes the named report as its JSON view.
-func (s *Server) reportJSON(ctx context.Context, name string, f engine.ReportFilter) (any, error) {
+func (s *Server) reportJSON(ctx context.Context, name string, f report.Filter) (any, error) {
 	svc := s.cfg.Service
 	switch name {
 	case reportFunnel:
-		r, err := svc.FunnelReport(ctx, f)
+		r, err := s.cfg.Feedback.FunnelReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		return newFunnelJSON(r), nil
 	case reportIPA:
-		r, err := svc.IPAReport(ctx, f)
+		r, err := s.cfg.Feedback.IPAReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		return newIPAJSON(r), nil
 	case reportScores:
-		r, err := svc.ScoreReport(ctx, f)
+		r, err := s.cfg.Feedback.ScoreReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +228,7 @@ func (s *Server) reportJSON(ctx context.Context, name string, f engine.ReportFil
 		}
 		return newReturnsReportJSON(rows), nil
 	case reportInsiders:
-		r, err := svc.InsidersReport(ctx, f)
+		r, err := s.cfg.Insiders.Report(ctx, f.From, f.To)
 		if err != nil {
 			return nil, err
 		}
@@ -239,26 +240,26 @@ func (s *Server) reportJSON(ctx context.Context, name string, f engine.ReportFil
 // reportCSV computes the named report as CSV: the funnel's stages, the IPA
 // points, the scores month by month, the return reasons, or the insiders'
 // figures.
-func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilter) ([]byte, error) {
+func (s *Server) reportCSV(ctx context.Context, name string, f report.Filter) ([]byte, error) {
 	svc := s.cfg.Service
 	var buf bytes.Buffer
 	switch name {
 	case reportFunnel:
-		r, err := svc.FunnelReport(ctx, f)
+		r, err := s.cfg.Feedback.FunnelReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		err = report.WriteFunnelCSV(&buf, r)
 		return buf.Bytes(), err
 	case reportIPA:
-		r, err := svc.IPAReport(ctx, f)
+		r, err := s.cfg.Feedback.IPAReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		err = report.WriteIPACSV(&buf, r.Points)
 		return buf.Bytes(), err
 	case reportScores:
-		r, err := svc.ScoreReport(ctx, f)
+		r, err := s.cfg.Feedback.ScoreReport(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +273,7 @@ func (s *Server) reportCSV(ctx context.Context, name string, f engine.ReportFilt
 		err = writeReasonsCSV(&buf, rows)
 		return buf.Bytes(), err
 	case reportInsiders:
-		r, err := svc.InsidersReport(ctx, f)
+		r, err := s.cfg.Insiders.Report(ctx, f.From, f.To)
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +315,7 @@ func dateOnly(s string) string {
 // JSON; a bad filter is a 400 naming the field.
 func (s *Server) handleReport(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := engine.ParseReportFilter(r.URL.Query())
+		f, err := report.ParseFilter(r.URL.Query())
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -332,7 +333,7 @@ func (s *Server) handleReport(name string) http.HandlerFunc {
 // as a CSV download.
 func (s *Server) handleReportCSV(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := engine.ParseReportFilter(r.URL.Query())
+		f, err := report.ParseFilter(r.URL.Query())
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -18,7 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
+	"github.com/aftersale/aftersale/insiders"
 	"github.com/aftersale/aftersale/privacy"
 	"github.com/aftersale/aftersale/team"
 )
@@ -31,6 +34,13 @@ type Config struct {
 	// Team administers the team members and checks their logins (the
 	// admin UI's login, account and team pages, and every session).
 	Team *team.Service
+	// Insiders serves the referral links, the stories pages and the
+	// insiders report.
+	Insiders *insiders.Service
+	// Feedback runs the survey and success plan pages and the reports.
+	Feedback *feedback.Service
+	// Broadcasts writes, schedules and sends the broadcasts (the admin UI).
+	Broadcasts *broadcast.Service
 	// APIKey is accepted as a Bearer token on /api; empty refuses every API call.
 	APIKey string
 	// Gatherer serves /metrics; nil serves an empty set.

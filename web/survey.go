@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/feedback"
 )
 
 // surveyTitle is the heading of a survey page.
@@ -22,7 +22,7 @@ func surveyTitle(kind string) string {
 // answer before the page opens, so the customer may stop there.
 func (s *Server) handleSurvey(w http.ResponseWriter, r *http.Request) {
 	pick := r.URL.Query().Get("q")
-	f, err := s.cfg.Service.SurveyPage(r.Context(), r.PathValue("token"), pick)
+	f, err := s.cfg.Feedback.SurveyPage(r.Context(), r.PathValue("token"), pick)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -42,12 +42,12 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PathValue("token")
-	f, err := s.cfg.Service.SurveyPage(r.Context(), token, "")
+	f, err := s.cfg.Feedback.SurveyPage(r.Context(), token, "")
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	in := engine.SurveyInput{Ranks: map[string]int{}, Ratings: map[string]map[string]int{}, Comment: r.PostForm.Get("comment")}
+	in := feedback.SurveyInput{Ranks: map[string]int{}, Ratings: map[string]map[string]int{}, Comment: r.PostForm.Get("comment")}
 	bad := func(msg string) {
 		s.render(w, r, http.StatusBadRequest, tmplSurvey, pageView{Title: surveyTitle(f.Kind), Survey: f, Error: msg})
 	}
@@ -83,10 +83,10 @@ func (s *Server) handleSurveyPost(w http.ResponseWriter, r *http.Request) {
 			in.NPS = &n
 		}
 	}
-	if err := s.cfg.Service.SubmitSurvey(r.Context(), token, in); err != nil {
+	if err := s.cfg.Feedback.SubmitSurvey(r.Context(), token, in); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINVALID {
 			// Show the page again with what was sent.
-			if f2, ferr := s.cfg.Service.SurveyPage(r.Context(), token, ""); ferr == nil {
+			if f2, ferr := s.cfg.Feedback.SurveyPage(r.Context(), token, ""); ferr == nil {
 				f = f2
 			}
 			bad(aftersale.ErrorMessage(err))

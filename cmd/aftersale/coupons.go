@@ -17,7 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/insiders"
 )
 
 // CouponsCmd manages coupon codes.
@@ -73,7 +73,7 @@ func (c *CouponsImportCmd) Run(log *slog.Logger) error {
 	added := 0
 	for start := 0; start < len(codes); start += importChunk {
 		chunk := codes[start:min(start+importChunk, len(codes))]
-		n, err := a.Service().ImportCoupons(ctx, c.Pool, chunk, c.Percent, expires)
+		n, err := a.Insiders().ImportCoupons(ctx, c.Pool, chunk, c.Percent, expires)
 		if err != nil {
 			_ = bar.Exit()
 			fmt.Printf("added %d codes to pool %s before the error\n", added, c.Pool)
@@ -84,7 +84,7 @@ func (c *CouponsImportCmd) Run(log *slog.Logger) error {
 	}
 	_ = bar.Finish()
 	fmt.Printf("added %d codes to pool %s, skipped %d (already there or twice in the file)\n", added, c.Pool, len(codes)-added+dups)
-	left, err := a.Service().PoolAvailable(ctx, c.Pool)
+	left, err := a.Insiders().PoolAvailable(ctx, c.Pool)
 	if err == nil {
 		fmt.Printf("pool %s has %d unused codes\n", c.Pool, left)
 	}
@@ -155,12 +155,12 @@ func (c *CouponsListCmd) Run(log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	pools, err := a.Service().CouponPools(context.Background())
+	pools, err := a.Insiders().CouponPools(context.Background())
 	if err != nil {
 		return errors.New(aftersale.ErrorMessage(err))
 	}
 	if c.Pool != "" {
-		pools = slices.DeleteFunc(pools, func(p engine.PoolStat) bool { return p.Pool != c.Pool })
+		pools = slices.DeleteFunc(pools, func(p insiders.PoolStat) bool { return p.Pool != c.Pool })
 		if len(pools) == 0 {
 			fmt.Printf("pool %s has no codes\n", c.Pool)
 			return nil

@@ -1,4 +1,4 @@
-package engine
+package feedback
 
 import (
 	"context"
@@ -11,14 +11,12 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/email"
-	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/sqlite"
 )
 
 // countingStore counts the reads the refund-risk check makes.
 type countingStore struct {
-	aftersale.Store
+	Store
 	reads atomic.Int64
 }
 
@@ -85,25 +83,11 @@ func BenchmarkCheckRefundRisk(b *testing.B) {
 	}
 	b.Cleanup(func() { lite.Close() })
 	st := &countingStore{Store: lite}
-	js, err := journey.Default()
+	svc, err := New(Config{Store: st, Links: &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef"), Clock: clock}, Clock: clock,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := email.NewRenderer(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := NewService(Config{
-		Store: st, Journeys: js, Renderer: r, Mailer: &captured{}, Clock: clock,
-		Schedule: &journey.Schedule{Clock: clock},
-		From:     aftersale.Address{Name: "Shop", Email: "hello@shop.example"}, BaseURL: "https://after.example",
-		Business: email.Business{Name: "Shop"}, Links: &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef"), Clock: clock},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(svc.Close)
 	began := clock.RealNow().Add(-4 * 24 * time.Hour)
 	for i := range 400 {
 		c, err := lite.CustomerUpsert(ctx, &aftersale.Contact{Email: fmt.Sprintf("c%d@example.com", i), Name: "Pat"}, began)

@@ -1,4 +1,4 @@
-package engine
+package broadcast
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
 )
 
 func TestNormalizeBroadcast(t *testing.T) {
@@ -24,7 +25,7 @@ func TestNormalizeBroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	seg := b.Segment
-	if b.Title != "News, {{.FirstName}}" || b.Subject != b.Title || b.Body != "Hi\n{{.Name}}" || b.Rate != DefaultBroadcastRate ||
+	if b.Title != "News, {{.FirstName}}" || b.Subject != b.Title || b.Body != "Hi\n{{.Name}}" || b.Rate != DefaultRate ||
 		!seg.CustomersOnly || strings.Join(seg.SKUs, ",") != "a,b" || strings.Join(seg.Kinds, ",") != "course" ||
 		strings.Join(seg.Stages, ",") != "loyal" || seg.PurchasedFrom.Location() != time.UTC {
 		t.Fatalf("normalized: %+v", b)
@@ -36,9 +37,9 @@ func TestNormalizeBroadcast(t *testing.T) {
 	}{
 		{func(b *aftersale.Broadcast) { b.Subject = "" }, "subject"},
 		{func(b *aftersale.Broadcast) { b.Body = "Hi {{.Frist}}" }, "body"},
-		{func(b *aftersale.Broadcast) { b.Body = strings.Repeat("x", maxBroadcastBody+1) }, "body"},
+		{func(b *aftersale.Broadcast) { b.Body = strings.Repeat("x", maxBody+1) }, "body"},
 		{func(b *aftersale.Broadcast) { b.Title = "two\nlines" }, "title"},
-		{func(b *aftersale.Broadcast) { b.Rate = MaxBroadcastRate + 1 }, "rate"},
+		{func(b *aftersale.Broadcast) { b.Rate = MaxRate + 1 }, "rate"},
 		{func(b *aftersale.Broadcast) { b.Rate = -1 }, "rate"},
 		{func(b *aftersale.Broadcast) { b.Segment.Kinds = []string{"ebook"} }, "kinds"},
 		{func(b *aftersale.Broadcast) { b.Segment.Stages = []string{"famous"} }, "stages"},
@@ -63,24 +64,19 @@ func TestNormalizeBroadcast(t *testing.T) {
 // customer) and differs otherwise.
 func TestBroadcastCompose(t *testing.T) {
 	t.Parallel()
-	r, err := email.NewRenderer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	links := &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef")}
-	s := &Service{cfg: Config{Links: links, Renderer: r, Clock: &aftersale.Clock{}, BaseURL: "https://after.example",
-		From: aftersale.Address{Name: "Shop", Email: "hello@shop.example"}, Business: email.Business{Name: "Shop"}}}
+	hs := startHarness(t, "sqlite", nil, false)
+	s, links := hs.bc, hs.cfg.Links
 	b := &aftersale.Broadcast{ID: 7, Subject: "News, {{.FirstName}}", Body: "Hi {{.FirstName}}"}
 	tmpl, err := email.ParseBroadcast(b.Subject, b.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &aftersale.Customer{ID: 42, Email: "ana@example.com", Name: "Ana Lima", MarketingConsent: true}
-	id := s.broadcastMessageID(b.ID, c.ID)
-	if id != s.broadcastMessageID(7, 42) || id == s.broadcastMessageID(7, 43) || id == s.broadcastMessageID(8, 42) || !strings.HasSuffix(id, "@shop.example>") {
+	id := s.messageID(b.ID, c.ID)
+	if id != s.messageID(7, 42) || id == s.messageID(7, 43) || id == s.messageID(8, 42) || !strings.HasSuffix(id, "@shop.example>") {
 		t.Fatalf("Message-ID %s", id)
 	}
-	m, err := s.composeBroadcast(b, tmpl, c, id)
+	m, err := s.compose(b, tmpl, c, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +102,7 @@ func TestBroadcastCompose(t *testing.T) {
 		{MarketingConsent: true, Suppressed: "bounce 5.1.1"},
 		{MarketingConsent: true, Suppressed: aftersale.SuppressComplaint},
 	} {
-		if suppressed(aftersale.CategoryMarketing, who) == "" {
+		if engine.Suppressed(aftersale.CategoryMarketing, who) == "" {
 			t.Errorf("%+v would get a broadcast", who)
 		}
 	}

@@ -1,4 +1,4 @@
-package engine
+package insiders
 
 // Referrals: every customer can have a referral code ("ANA-K7Q2") whose
 // link, /r/CODE, leads to the shop with ?ref=CODE and counts a click. An
@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 )
 
 // referralLetters spells common accented capitals in plain ASCII, for the
@@ -74,7 +75,8 @@ func (s *Service) ReferralURL(code string) string {
 
 // ensureReferralCode returns c's referral code, giving them one when they
 // have none.
-func (s *Service) ensureReferralCode(ctx context.Context, q aftersale.Queries, c *aftersale.Customer, at time.Time) (*aftersale.ReferralCode, error) {
+func (s *Service) ensureReferralCode(ctx context.Context, c *aftersale.Customer, at time.Time) (*aftersale.ReferralCode, error) {
+	q := s.cfg.Store
 	rc, err := q.ReferralCodeOf(ctx, c.ID)
 	if err == nil || !aftersale.IsNotFound(err) {
 		return rc, err
@@ -94,13 +96,13 @@ func (s *Service) ensureReferralCode(ctx context.Context, q aftersale.Queries, c
 
 // ReferralCode returns the referral link of the customer with the email,
 // making one when they have none.
-func (s *Service) ReferralCode(ctx context.Context, emailAddr string) (*ReferralView, error) {
+func (s *Service) ReferralCode(ctx context.Context, emailAddr string) (*engine.ReferralView, error) {
 	st := s.cfg.Store
 	c, err := st.CustomerGetByEmail(ctx, strings.ToLower(strings.TrimSpace(emailAddr)))
 	if err != nil {
 		return nil, err
 	}
-	rc, err := s.ensureReferralCode(ctx, st, c, s.cfg.Clock.RealNow())
+	rc, err := s.ensureReferralCode(ctx, c, s.cfg.Clock.RealNow())
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +110,7 @@ func (s *Service) ReferralCode(ctx context.Context, emailAddr string) (*Referral
 	if err != nil {
 		return nil, err
 	}
-	return &ReferralView{Code: rc.Code, URL: s.ReferralURL(rc.Code), Clicks: rc.Clicks, Referred: len(refs)}, nil
+	return &engine.ReferralView{Code: rc.Code, URL: s.ReferralURL(rc.Code), Clicks: rc.Clicks, Referred: len(refs)}, nil
 }
 
 // FollowReferral counts a click on the referral link of code and returns
@@ -144,13 +146,13 @@ func (s *Service) FollowReferral(ctx context.Context, code string) (string, erro
 	return u.String(), nil
 }
 
-// orderPlacedInsiders runs, in the transaction that records a new order,
-// what the insiders programme does with it: the code the order names is
-// redeemed (or counts as a repeat), and the customer whose referral code
-// the order names (as its coupon or its referral) is credited and
-// rewarded. now is when the order was received, realNow the time of
-// processing.
-func (s *Service) orderPlacedInsiders(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, buyer *aftersale.Customer, now, realNow time.Time) error {
+// OrderPlaced runs, in the transaction that records a new order (the
+// engine's OrderHook), what the insiders programme does with it: the code
+// the order names is redeemed (or counts as a repeat), and the customer
+// whose referral code the order names (as its coupon or its referral) is
+// credited and rewarded. now is when the order was received, realNow the
+// time of processing.
+func (s *Service) OrderPlaced(ctx context.Context, tx aftersale.Tx, ev *aftersale.Event, order *aftersale.Order, buyer *aftersale.Customer, now, realNow time.Time) error {
 	if ev.Order == nil {
 		return nil
 	}
@@ -162,10 +164,28 @@ func (s *Service) orderPlacedInsiders(ctx context.Context, tx aftersale.Tx, ev *
 	return s.creditReferral(ctx, tx, order, buyer, []string{ev.Order.Referral, ev.Order.Coupon}, realNow)
 }
 
+// redeemCoupon records, inside the processing transaction, that an order
+// named a code: the first order redeems it, a later one is a repeat. A
+// code aftersale does not know (a shop-wide code) is no error.
+func (s *Service) redeemCoupon(ctx context.Context, tx Tx, order *aftersale.Order, code string, at time.Time) error {
+	c, first, err := tx.CouponRedeem(ctx, code, order.ID, at)
+	switch {
+	case aftersale.IsNotFound(err):
+		return nil
+	case err != nil:
+		return err
+	case first:
+		s.log.InfoContext(ctx, "coupon redeemed", "coupon_id", c.ID, "order_id", order.ID)
+	case c.RedeemedOrderID != order.ID:
+		s.log.InfoContext(ctx, "coupon used again", "coupon_id", c.ID, "order_id", order.ID, "redemptions", c.Redemptions)
+	}
+	return nil
+}
+
 // creditReferral credits the order to the customer whose referral code is
 // the first of codes that is one (a buyer's own code is ignored), once per
 // order, and gives the referrer a reward code when the install gives one.
-func (s *Service) creditReferral(ctx context.Context, tx aftersale.Tx, order *aftersale.Order, buyer *aftersale.Customer, codes []string, at time.Time) error {
+func (s *Service) creditReferral(ctx context.Context, tx Tx, order *aftersale.Order, buyer *aftersale.Customer, codes []string, at time.Time) error {
 	for _, code := range codes {
 		code = strings.TrimSpace(code)
 		if code == "" || len(code) > 100 {
@@ -196,9 +216,6 @@ func (s *Service) creditReferral(ctx context.Context, tx aftersale.Tx, order *af
 			return err
 		}
 		days := s.cfg.ReferralRewardDays
-		if days <= 0 {
-			days = DefaultReferralRewardDays
-		}
 		coupon, _, err := issueCoupon(ctx, tx, &aftersale.Coupon{
 			CustomerID: referrer.ID, Purpose: aftersale.CouponReferralReward, PercentOff: s.cfg.ReferralRewardPercent,
 			ExpiresAt: lastMoment(at.AddDate(0, 0, days), s.location(referrer, referrer)), CreatedAt: at,

@@ -1,9 +1,9 @@
-package engine
+package insiders
 
-// Insider offers: offer steps give each recipient a unique, single-use
-// coupon code (generated, or taken from a pool of codes imported from the
-// shop) and, optionally, their own referral link; orders that name a code
-// redeem it. See referrals.go for the referral side.
+// Offers: offer steps give each recipient a unique, single-use coupon code
+// (generated, or taken from a pool of codes imported from the shop) and,
+// optionally, their own referral link; orders that name a code redeem it
+// (see referrals.go).
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/journey"
 )
 
@@ -169,18 +170,19 @@ func parseOfferParams(m map[string]any) (offerParams, error) {
 // errPoolEmpty says that a pool has no unused code left.
 var errPoolEmpty = errors.New("the pool is empty")
 
-// executeOffer sends the email of an offer step: to each recipient who may
-// get marketing email, their own code (issued once per step and customer,
-// so a retry or resend shows the same one) and referral link. skip is true
-// when the step is to be skipped, with note saying why (the pool is empty,
-// no next-level product suits the order).
-func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool) (
-	msgs []*aftersale.Message, note string, skip bool, err error) {
-	p, err := parseOfferParams(js.Params)
+// HandleOffer executes an offer step (the engine's StepHandler of
+// aftersale.StepOffer): it sends the step's email, to each recipient who
+// may get marketing email with their own code (issued once per step and
+// customer, so a retry or resend shows the same one) and referral link.
+// The step is skipped when the pool is empty for everybody, or no
+// next-level product suits the order.
+func (s *Service) HandleOffer(ctx context.Context, x *engine.StepExec) (engine.StepOutcome, error) {
+	step, f := x.Step, x.Facts
+	p, err := parseOfferParams(x.Journey.Params)
 	if err != nil {
-		return nil, "", false, err
+		return engine.StepOutcome{}, err
 	}
-	oj := *js
+	oj := *x.Journey
 	if oj.Template == "" {
 		oj.Template = DefaultOfferTemplate
 	}
@@ -190,7 +192,7 @@ func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *jo
 	var next *email.NextLevelData
 	if p.NextLevel {
 		if next = s.nextLevelOffer(f); next == nil {
-			return nil, "no next-level offer suits this order", true, nil
+			return engine.Skipped("no next-level offer suits this order"), nil
 		}
 	}
 	to := oj.To
@@ -209,8 +211,8 @@ func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *jo
 		default:
 			continue
 		}
-		if suppressed(oj.Category, c) != "" {
-			keep = append(keep, role) // sendOne records why it is not sent; no code is spent on it
+		if engine.Suppressed(oj.Category, c) != "" {
+			keep = append(keep, role) // the engine records why it is not sent; no code is spent on it
 			continue
 		}
 		od, err := s.offerFor(ctx, step, p, c, f)
@@ -219,22 +221,22 @@ func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *jo
 			continue
 		}
 		if err != nil {
-			return nil, "", false, fmt.Errorf("%w: offer for the %s: %v", errRetry, role, err)
+			return engine.StepOutcome{}, fmt.Errorf("%w: offer for the %s: %v", engine.ErrRetry, role, err)
 		}
 		offers[c.ID] = od
 		keep = append(keep, role)
 	}
 	if len(empty) > 0 && len(offers) == 0 {
-		return nil, fmt.Sprintf("pool %s is empty", p.Pool), true, nil
+		return engine.Skipped(fmt.Sprintf("pool %s is empty", p.Pool)), nil
 	}
 	oj.To = keep
 	if len(keep) == 0 {
-		return nil, "nobody to send to", false, nil
+		return engine.Done("nobody to send to"), nil
 	}
-	msgs, note, err = s.sendStepEmail(ctx, step, &oj, f, final, func(r recipient, d *email.Data) {
-		if od := offers[r.c.ID]; od != nil {
-			c := *od
-			d.Offer = &c
+	msgs, note, err := x.SendEmail(ctx, &oj, func(c *aftersale.Customer, _ bool, d *email.Data) {
+		if od := offers[c.ID]; od != nil {
+			cp := *od
+			d.Offer = &cp
 		}
 		if next != nil {
 			n := *next
@@ -244,7 +246,7 @@ func (s *Service) executeOffer(ctx context.Context, step *aftersale.Step, js *jo
 	for _, role := range empty {
 		note += fmt.Sprintf(", %s: not sent (pool %s is empty)", role, p.Pool)
 	}
-	return msgs, note, false, err
+	return engine.Done(note, msgs...), err
 }
 
 // offerFor gives customer c the offer of the step: the code (issued or
@@ -292,7 +294,7 @@ func (s *Service) offerFor(ctx context.Context, step *aftersale.Step, p offerPar
 		}
 	}
 	if p.Referral {
-		rc, err := s.ensureReferralCode(ctx, st, c, now)
+		rc, err := s.ensureReferralCode(ctx, c, now)
 		if err != nil {
 			return nil, err
 		}
@@ -301,10 +303,15 @@ func (s *Service) offerFor(ctx context.Context, step *aftersale.Step, p offerPar
 	return od, nil
 }
 
+// couponIssuer stores generated codes: Store and Tx are.
+type couponIssuer interface {
+	CouponIssue(ctx context.Context, c *aftersale.Coupon) (coupon *aftersale.Coupon, created bool, err error)
+}
+
 // issueCoupon stores a new generated code for want.CustomerID (a fresh
 // code after a collision); for a code of a step, the code the customer
 // already has for it is returned instead (created false).
-func issueCoupon(ctx context.Context, q aftersale.Queries, want *aftersale.Coupon, prefix string) (*aftersale.Coupon, bool, error) {
+func issueCoupon(ctx context.Context, q couponIssuer, want *aftersale.Coupon, prefix string) (*aftersale.Coupon, bool, error) {
 	for range codeTries {
 		c := *want
 		c.Code = NewCouponCode(prefix)
@@ -317,29 +324,21 @@ func issueCoupon(ctx context.Context, q aftersale.Queries, want *aftersale.Coupo
 	return nil, false, aftersale.Errorf(aftersale.EINTERNAL, "no free coupon code after %d tries", codeTries)
 }
 
-// location is the time zone to show c dates in: theirs, the buyer's, or
-// the default.
-func (s *Service) location(c, buyer *aftersale.Customer) *time.Location {
-	def := ""
-	if s.cfg.Schedule != nil {
-		def = s.cfg.Schedule.DefaultTimezone
+// nextLevelOffer returns the next product to propose for what the order of
+// the facts has: the first rule of Config.NextLevel (AFTERSALE_NEXT_LEVEL)
+// that matches one of its items, by SKU or "kind:KIND". It is nil when no
+// rule matches; the offer step with `offer: {next_level: true}` is then
+// skipped. Whether the customer is ready (satisfied or engaged, with
+// consent, not refunded) is the step's condition.
+func (s *Service) nextLevelOffer(f *journey.Facts) *email.NextLevelData {
+	if f == nil || f.Order == nil {
+		return nil
 	}
-	for _, tz := range []string{c.Timezone, buyer.Timezone, def} {
-		if tz == "" {
-			continue
-		}
-		if l, err := aftersale.LoadLocation(tz); err == nil {
-			return l
-		}
+	r := aftersale.NextLevelFor(s.cfg.NextLevel, f.Order)
+	if r == nil {
+		return nil
 	}
-	return time.UTC
-}
-
-// lastMoment is the last second of t's day in loc: a code valid until a
-// day works all of that day where the customer lives.
-func lastMoment(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 23, 59, 59, 0, loc).UTC()
+	return &email.NextLevelData{Name: r.Name, URL: r.URL, Description: r.Description}
 }
 
 // ImportCoupons adds codes created in the shop to a pool, for offer steps
@@ -374,253 +373,6 @@ func (s *Service) ImportCoupons(ctx context.Context, pool string, codes []string
 // PoolAvailable counts the unused codes of a pool.
 func (s *Service) PoolAvailable(ctx context.Context, pool string) (int, error) {
 	return s.cfg.Store.CouponPoolAvailable(ctx, strings.TrimSpace(pool))
-}
-
-// redeemCoupon records, inside the processing transaction, that an order
-// named a code: the first order redeems it, a later one is a repeat. A
-// code aftersale does not know (a shop-wide code) is no error.
-func (s *Service) redeemCoupon(ctx context.Context, tx aftersale.Tx, order *aftersale.Order, code string, at time.Time) error {
-	c, first, err := tx.CouponRedeem(ctx, code, order.ID, at)
-	switch {
-	case aftersale.IsNotFound(err):
-		return nil
-	case err != nil:
-		return err
-	case first:
-		s.log.InfoContext(ctx, "coupon redeemed", "coupon_id", c.ID, "order_id", order.ID)
-	case c.RedeemedOrderID != order.ID:
-		s.log.InfoContext(ctx, "coupon used again", "coupon_id", c.ID, "order_id", order.ID, "redemptions", c.Redemptions)
-	}
-	return nil
-}
-
-// InsidersReport is how the insider offers and referrals did.
-type InsidersReport struct {
-	// Offer codes issued in the period, how many of them were redeemed,
-	// and the extra uses of codes (an order naming a code used before).
-	Issued, Redeemed, Repeats int
-	RedeemRate                float64 // Redeemed / Issued, 0..1 (NaN without codes)
-	// Referral: clicks on the links (all time: links count clicks, not
-	// when), purchases credited in the period, and reward codes given.
-	Clicks, Referred, Rewards int
-	// TopReferrers are the customers with the most credited purchases in
-	// the period, most first (at most 10).
-	TopReferrers []ReferrerRow
-}
-
-// ReferrerRow is one referrer of the report.
-type ReferrerRow struct {
-	Email    string
-	Name     string
-	Code     string
-	Clicks   int
-	Referred int
-}
-
-// InsidersReport computes the insiders report for the period of f (the
-// product filter does not apply: codes are given per customer).
-func (s *Service) InsidersReport(ctx context.Context, f ReportFilter) (*InsidersReport, error) {
-	st := s.cfg.Store
-	r := &InsidersReport{TopReferrers: []ReferrerRow{}}
-	coupons, err := st.CouponList(ctx, aftersale.CouponFilter{From: f.From, To: f.To})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range coupons {
-		if c.Redemptions > 1 {
-			r.Repeats += c.Redemptions - 1
-		}
-		switch c.Purpose {
-		case aftersale.CouponOffer:
-			r.Issued++
-			if c.Redemptions > 0 {
-				r.Redeemed++
-			}
-		case aftersale.CouponReferralReward:
-			r.Rewards++
-		}
-	}
-	r.RedeemRate = float64(r.Redeemed) / float64(r.Issued)
-	refs, err := st.ReferralList(ctx, aftersale.ReferralFilter{From: f.From, To: f.To})
-	if err != nil {
-		return nil, err
-	}
-	r.Referred = len(refs)
-	byReferrer := map[int64]int{}
-	for _, ref := range refs {
-		byReferrer[ref.ReferrerID]++
-	}
-	// Referral links are made for the offers that carry them: their
-	// holders are the customers given an offer code, and the referrers.
-	holders := map[int64]bool{}
-	all, err := st.CouponList(ctx, aftersale.CouponFilter{Purpose: aftersale.CouponOffer})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range all {
-		holders[c.CustomerID] = true
-	}
-	for id := range byReferrer {
-		holders[id] = true
-	}
-	clicks := map[int64]*aftersale.ReferralCode{}
-	for id := range holders {
-		rc, err := st.ReferralCodeOf(ctx, id)
-		if aftersale.IsNotFound(err) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		clicks[id] = rc
-		r.Clicks += rc.Clicks
-	}
-	ids := make([]int64, 0, len(byReferrer))
-	for id := range byReferrer {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b int64) int {
-		if byReferrer[a] != byReferrer[b] {
-			return byReferrer[b] - byReferrer[a]
-		}
-		return int(a - b)
-	})
-	for _, id := range ids[:min(len(ids), 10)] {
-		row := ReferrerRow{Referred: byReferrer[id]}
-		if c, err := st.CustomerGet(ctx, id); err == nil {
-			row.Email, row.Name = c.Email, c.Name
-		} else if !aftersale.IsNotFound(err) {
-			return nil, err
-		}
-		if rc := clicks[id]; rc != nil {
-			row.Code, row.Clicks = rc.Code, rc.Clicks
-		}
-		r.TopReferrers = append(r.TopReferrers, row)
-	}
-	return r, nil
-}
-
-// CouponView is a code given to a customer, in the customer API.
-type CouponView struct {
-	Code        string     `json:"code"`
-	Purpose     string     `json:"purpose"` // offer or referral_reward
-	Pool        string     `json:"pool,omitempty"`
-	PercentOff  int        `json:"percent_off,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	RedeemedAt  *time.Time `json:"redeemed_at,omitempty"`
-	RedeemedBy  string     `json:"redeemed_by,omitempty"` // the order that redeemed it
-	Redemptions int        `json:"redemptions"`
-}
-
-// ReferralView is a customer's referral link, in the customer API.
-type ReferralView struct {
-	Code     string `json:"code"`
-	URL      string `json:"url"`
-	Clicks   int    `json:"clicks"`
-	Referred int    `json:"referred"` // purchases credited to it
-}
-
-// insiders adds the customer's codes and referral link to the view, and
-// their history to its timeline: codes issued, redeemed and used again,
-// and purchases credited to their link.
-func (s *Service) insiders(ctx context.Context, c *aftersale.Customer, orders []*aftersale.Order, v *CustomerView) error {
-	st := s.cfg.Store
-	loc := s.location(c, c)
-	orderRef := s.orderRefs(ctx, orders)
-	ref := func(id int64) string {
-		if r := orderRef(id); r != "" {
-			return r
-		}
-		return fmt.Sprint(id)
-	}
-	coupons, err := st.CouponList(ctx, aftersale.CouponFilter{CustomerID: c.ID})
-	if err != nil {
-		return err
-	}
-	for _, cp := range coupons {
-		cv := CouponView{Code: cp.Code, Purpose: cp.Purpose, Pool: cp.Pool, PercentOff: cp.PercentOff,
-			ExpiresAt: timePtr(cp.ExpiresAt), CreatedAt: cp.CreatedAt, RedeemedAt: timePtr(cp.RedeemedAt), Redemptions: cp.Redemptions}
-		if cp.RedeemedOrderID != 0 {
-			cv.RedeemedBy = ref(cp.RedeemedOrderID)
-		}
-		v.Coupons = append(v.Coupons, cv)
-		var terms []string
-		if cp.PercentOff > 0 {
-			terms = append(terms, fmt.Sprintf("%d%% off", cp.PercentOff))
-		}
-		if !cp.ExpiresAt.IsZero() {
-			terms = append(terms, "until "+cp.ExpiresAt.In(loc).Format("2 Jan 2006"))
-		}
-		what := "code "
-		if cp.Purpose == aftersale.CouponReferralReward {
-			what = "referral reward code "
-		}
-		sum := what + cp.Code + " issued"
-		if len(terms) > 0 {
-			sum += " (" + strings.Join(terms, ", ") + ")"
-		}
-		if cp.Pool != "" {
-			sum += " from pool " + cp.Pool
-		}
-		status := "issued"
-		if cp.Redemptions > 0 {
-			status = "redeemed"
-		}
-		v.Timeline = append(v.Timeline, TimelineItem{At: cp.CreatedAt, Kind: "coupon", Status: status, Summary: sum, Ref: cp.Code})
-		// Redeemed by somebody else's order: it shows here, as that order
-		// is not among this customer's.
-		if cp.RedeemedOrderID != 0 && !slices.ContainsFunc(orders, func(o *aftersale.Order) bool { return o.ID == cp.RedeemedOrderID }) {
-			v.Timeline = append(v.Timeline, TimelineItem{At: cp.RedeemedAt, Kind: "coupon", Status: "redeemed",
-				Summary: fmt.Sprintf("code %s redeemed by order %s (another customer's)", cp.Code, ref(cp.RedeemedOrderID)), Ref: cp.Code})
-		}
-	}
-	// The codes this customer's orders named.
-	for _, o := range orders {
-		if o.Coupon == "" || o.CustomerID != c.ID {
-			continue
-		}
-		cp, err := st.CouponGetByCode(ctx, o.Coupon)
-		if aftersale.IsNotFound(err) {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if cp.RedeemedOrderID == 0 {
-			continue // not counted: a past order, imported as history
-		}
-		at, status, sum := o.PlacedAt, "redeemed", fmt.Sprintf("code %s redeemed by order %s", cp.Code, o.ExternalID)
-		if cp.RedeemedOrderID == o.ID {
-			if !cp.RedeemedAt.IsZero() {
-				at = cp.RedeemedAt
-			}
-		} else {
-			status, sum = "repeat", fmt.Sprintf("code %s used again by order %s (repeat; first redeemed by order %s)", cp.Code, o.ExternalID, ref(cp.RedeemedOrderID))
-		}
-		if !cp.ExpiresAt.IsZero() && o.PlacedAt.After(cp.ExpiresAt) {
-			sum += ", after it expired"
-		}
-		v.Timeline = append(v.Timeline, TimelineItem{At: at, Kind: "coupon", Status: status, Summary: sum, Ref: o.ExternalID})
-	}
-	rc, err := st.ReferralCodeOf(ctx, c.ID)
-	if aftersale.IsNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	refs, err := st.ReferralList(ctx, aftersale.ReferralFilter{ReferrerID: c.ID})
-	if err != nil {
-		return err
-	}
-	v.Referral = &ReferralView{Code: rc.Code, URL: s.ReferralURL(rc.Code), Clicks: rc.Clicks, Referred: len(refs)}
-	for _, r := range refs {
-		who := "another customer"
-		if b, err := st.CustomerGet(ctx, r.CustomerID); err == nil {
-			who = b.Email
-		}
-		sum := fmt.Sprintf("referral: order %s by %s credited to code %s", ref(r.OrderID), who, r.Code)
-		v.Timeline = append(v.Timeline, TimelineItem{At: r.CreatedAt, Kind: "referral", Status: "credited", Summary: sum, Ref: r.Code})
-	}
-	return nil
 }
 
 // PoolStat is how a pool of imported codes stands.

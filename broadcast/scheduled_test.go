@@ -1,4 +1,4 @@
-package engine
+package broadcast
 
 import (
 	"context"
@@ -16,7 +16,7 @@ func (h *harness) waitBroadcast(t *testing.T, id int64, want string) *aftersale.
 	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
 	for {
-		b, err := h.svc.BroadcastGet(ctx, id)
+		b, err := h.bc.Get(ctx, id)
 		if err == nil && b.Status == want {
 			return b
 		}
@@ -36,7 +36,7 @@ func (h *harness) waitBroadcast(t *testing.T, id int64, want string) *aftersale.
 func TestBroadcastScheduled(t *testing.T) {
 	running(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		s := h.svc
+		s := h.bc
 		no := false
 		for i, addr := range []string{"r1@example.com", "r2@example.com", "r3@example.com", "none@example.com", "gone@example.com"} {
 			ev := order("b"+addr, addr, "95"+string(rune('0'+i)), "digital")
@@ -48,42 +48,42 @@ func TestBroadcastScheduled(t *testing.T) {
 		if err := h.st.CustomerSetUnsubscribed(ctx, "gone@example.com", true, h.clock.RealNow()); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.BroadcastAudienceCount(ctx, aftersale.Segment{Kinds: []string{"digital"}}, false); err != nil || n != 3 {
+		if n, err := s.AudienceCount(ctx, aftersale.Segment{Kinds: []string{"digital"}}, false); err != nil || n != 3 {
 			t.Fatalf("audience: %d, %v; want the three who consented", n, err)
 		}
-		b, err := s.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "News for you, {{.FirstName}}", Body: "Hi {{.FirstName}}, something new.", Rate: 100,
+		b, err := s.Save(ctx, &aftersale.Broadcast{Subject: "News for you, {{.FirstName}}", Body: "Hi {{.FirstName}}, something new.", Rate: 100,
 			Segment: aftersale.Segment{Kinds: []string{"digital"}}}, "olga@shop.example")
 		if err != nil || b.Status != aftersale.BroadcastDraft {
-			t.Fatalf("BroadcastSave: %+v, %v", b, err)
+			t.Fatalf("Save: %+v, %v", b, err)
 		}
-		if _, _, err := s.BroadcastPreview(ctx, b); err != nil {
-			t.Fatalf("BroadcastPreview: %v", err)
+		if _, _, err := s.Preview(ctx, b); err != nil {
+			t.Fatalf("Preview: %v", err)
 		}
-		if err := s.BroadcastTestSend(ctx, b.ID, aftersale.Address{Name: "Olga", Email: "olga@shop.example"}); err != nil {
+		if err := s.TestSend(ctx, b.ID, aftersale.Address{Name: "Olga", Email: "olga@shop.example"}); err != nil {
 			t.Fatal(err)
 		}
 		if e := h.mail.lastTo("olga@shop.example", "broadcast_test"); e == nil || e.Subject != "[Test] News for you, Olga" {
 			t.Errorf("the test copy: %+v", e)
 		}
-		if _, err := s.BroadcastSchedule(ctx, b.ID, h.clock.RealNow().Add(-time.Minute)); err == nil {
+		if _, err := s.Schedule(ctx, b.ID, h.clock.RealNow().Add(-time.Minute)); err == nil {
 			t.Error("a broadcast was scheduled in the past")
 		}
-		if b, err = s.BroadcastSchedule(ctx, b.ID, h.clock.RealNow().Add(time.Hour)); err != nil || b.Status != aftersale.BroadcastScheduled {
-			t.Fatalf("BroadcastSchedule: %+v, %v", b, err)
+		if b, err = s.Schedule(ctx, b.ID, h.clock.RealNow().Add(time.Hour)); err != nil || b.Status != aftersale.BroadcastScheduled {
+			t.Fatalf("Schedule: %+v, %v", b, err)
 		}
-		other, err := s.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "Never", Body: "Never sent"}, "olga@shop.example")
+		other, err := s.Save(ctx, &aftersale.Broadcast{Subject: "Never", Body: "Never sent"}, "olga@shop.example")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.BroadcastSchedule(ctx, other.ID, h.clock.RealNow().Add(time.Hour)); err != nil {
+		if _, err := s.Schedule(ctx, other.ID, h.clock.RealNow().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if c, err := s.BroadcastCancel(ctx, other.ID); err != nil || c.Status != aftersale.BroadcastCancelled {
-			t.Fatalf("BroadcastCancel: %+v, %v", c, err)
+		if c, err := s.Cancel(ctx, other.ID); err != nil || c.Status != aftersale.BroadcastCancelled {
+			t.Fatalf("Cancel: %+v, %v", c, err)
 		}
 		h.clock.Advance(59 * time.Minute)
 		h.settle(t)
-		if got, _ := s.BroadcastGet(ctx, b.ID); got.Status != aftersale.BroadcastScheduled {
+		if got, _ := s.Get(ctx, b.ID); got.Status != aftersale.BroadcastScheduled {
 			t.Fatalf("a minute before its time the broadcast is %s", got.Status)
 		}
 		h.clock.Advance(time.Minute) // starts it (the dispatcher runs in Advance)
@@ -105,10 +105,10 @@ func TestBroadcastScheduled(t *testing.T) {
 				t.Errorf("%s got the broadcast", addr)
 			}
 		}
-		if list, err := s.BroadcastList(ctx, 10); err != nil || len(list) != 2 {
-			t.Errorf("BroadcastList: %d, %v", len(list), err)
+		if list, err := s.List(ctx, 10); err != nil || len(list) != 2 {
+			t.Errorf("List: %d, %v", len(list), err)
 		}
-		if got, _ := s.BroadcastGet(ctx, other.ID); got.Status != aftersale.BroadcastCancelled {
+		if got, _ := s.Get(ctx, other.ID); got.Status != aftersale.BroadcastCancelled {
 			t.Errorf("the cancelled broadcast is %s", got.Status)
 		}
 	})

@@ -1,4 +1,4 @@
-package engine
+package feedback
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/journey"
 )
 
@@ -44,31 +45,34 @@ func (s *Service) surveyClaims(token string) (orderID, customerID int64, kind st
 	return orderID, customerID, parts[1], nil
 }
 
-// executeSurvey sends the email of a survey step, unless the survey was
-// answered already (nothing is asked twice: a second performance step is
-// the reminder, and goes only when the first was not answered).
-func (s *Service) executeSurvey(ctx context.Context, step *aftersale.Step, js *journey.Step, f *journey.Facts, final bool) ([]*aftersale.Message, string, error) {
+// HandleSurvey executes a survey step (engine.StepHandler; app registers
+// it for aftersale.StepSurvey): it sends the step's email with the
+// survey's links, unless the survey was answered already (nothing is asked
+// twice: a second performance step is the reminder, and goes only when the
+// first was not answered).
+func (s *Service) HandleSurvey(ctx context.Context, x *engine.StepExec) (engine.StepOutcome, error) {
+	step, js, f := x.Step, x.Journey, x.Facts
 	answers, err := s.cfg.Store.SurveyAnswerList(ctx, aftersale.AnswerFilter{OrderID: f.Order.ID})
 	if err != nil {
-		return nil, "", err
+		return engine.StepOutcome{}, err
 	}
 	reminder := false
 	for _, a := range answers {
 		switch {
 		case js.Survey == journey.SurveyImportance && a.Kind == aftersale.AnswerImportance,
 			js.Survey == journey.SurveyPerformance && a.Kind != aftersale.AnswerImportance:
-			return nil, "answered already: not asked again", nil
+			return engine.Done("answered already: not asked again"), nil
 		}
 	}
 	if js.Survey == journey.SurveyPerformance {
 		// A later performance step of the same run is the reminder.
 		steps, err := s.cfg.Store.StepListByCustomer(ctx, f.Buyer.ID)
 		if err != nil {
-			return nil, "", err
+			return engine.StepOutcome{}, err
 		}
-		j := s.cfg.Journeys.ByID(step.JourneyID)
+		j := x.Service().Journeys().ByID(step.JourneyID)
 		for _, st := range steps {
-			if st.RunID != step.RunID || st.ID == step.ID || st.Status != aftersale.StepDone || !st.DueAt.Before(step.DueAt) {
+			if j == nil || st.RunID != step.RunID || st.ID == step.ID || st.Status != aftersale.StepDone || !st.DueAt.Before(step.DueAt) {
 				continue
 			}
 			if js2 := j.Step(st.StepID); js2 != nil && js2.Type == aftersale.StepSurvey && js2.Survey == journey.SurveyPerformance {
@@ -90,10 +94,10 @@ func (s *Service) executeSurvey(ctx context.Context, step *aftersale.Step, js *j
 	qualities := s.chosenQualities(answers)
 	members, err := s.servedBy(ctx, f.Order)
 	if err != nil {
-		return nil, "", err
+		return engine.StepOutcome{}, err
 	}
-	extra := func(r recipient) *email.SurveyData {
-		tok := s.surveyToken(f.Order.ID, r.c.ID, js.Survey)
+	survey := func(to *aftersale.Customer) *email.SurveyData {
+		tok := s.surveyToken(f.Order.ID, to.ID, js.Survey)
 		d := &email.SurveyData{URL: s.cfg.BaseURL + "/s/" + tok, Reminder: reminder}
 		if js.Survey == journey.SurveyImportance {
 			for _, q := range s.qualities() {
@@ -109,7 +113,8 @@ func (s *Service) executeSurvey(ctx context.Context, step *aftersale.Step, js *j
 		}
 		return d
 	}
-	return s.sendStepEmail(ctx, step, &sj, f, final, func(r recipient, d *email.Data) { d.Survey = extra(r) })
+	msgs, note, err := x.SendEmail(ctx, &sj, func(to *aftersale.Customer, _ bool, d *email.Data) { d.Survey = survey(to) })
+	return engine.Done(note, msgs...), err
 }
 
 func (s *Service) qualities() []aftersale.Quality {
@@ -390,7 +395,7 @@ func (s *Service) recoveryBelow() int {
 
 // recoveryCall creates the owner's call to a customer who scored us low,
 // due now, unless the order has an open one.
-func (s *Service) recoveryCall(ctx context.Context, tx aftersale.Tx, orderID, customerID int64, score int) error {
+func (s *Service) recoveryCall(ctx context.Context, tx Tx, orderID, customerID int64, score int) error {
 	c, err := tx.CustomerGet(ctx, customerID)
 	if err != nil {
 		return err

@@ -1,13 +1,15 @@
-package engine
+package broadcast
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -56,8 +58,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				return pool
 			}
 			m := &dyingMailer{pool: newPool(), n: accepted, stuck: make(chan struct{}, broadcastSenders), revive: make(chan struct{})}
-			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), m, false,
-				func(c *Config) { c.HandOvers = slots })
+			h := startHarness(t, db, m, false, func(c *engine.Config) { c.HandOvers = slots })
 			ctx, cancel := context.WithTimeout(context.Background(), hang)
 			defer cancel()
 			yes := true
@@ -68,7 +69,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b, err := h.svc.BroadcastSave(ctx, &aftersale.Broadcast{Subject: "News, {{.FirstName}}", Body: "Something new.", Rate: 100}, "olga@shop.example")
+			b, err := h.bc.Save(ctx, &aftersale.Broadcast{Subject: "News, {{.FirstName}}", Body: "Something new.", Rate: 100}, "olga@shop.example")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 
 			first := make(chan error, 1)
 			go func() {
-				_, err := h.svc.RunBroadcast(ctx, b.ID, 0)
+				_, err := h.bc.Run(ctx, b.ID, 0)
 				first <- err
 			}()
 			// Registered after the harness: runs before the store closes.
@@ -95,14 +96,14 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				t.Fatal("no hand-off after the first messages")
 			}
 
-			cfg := h.svc.cfg
+			cfg := h.cfg
 			cfg.Mailer = newPool()
-			restarted, err := NewService(cfg)
+			restarted, err := engine.NewService(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(restarted.Close)
-			if done, err := restarted.RunBroadcast(ctx, b.ID, 0); err != nil || !done {
+			if done, err := h.broadcasts(t, restarted, cfg.Mailer).Run(ctx, b.ID, 0); err != nil || !done {
 				t.Fatalf("the restarted broadcast: done %v, %v", done, err)
 			}
 
@@ -135,6 +136,80 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				t.Errorf("the broadcast is %s with %d sent; want sent, %d", fin.Status, fin.Sent, recipients)
 			}
 			t.Logf("messages sent twice after the crash: %d", twice)
+		})
+	}
+}
+
+// holdingMailer holds its first Send until release is closed, telling
+// entered when it is in it; the others it keeps, like captured.
+type holdingMailer struct {
+	captured
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (m *holdingMailer) Send(ctx context.Context, e *aftersale.Email) error {
+	first := false
+	m.once.Do(func() { first = true })
+	if first {
+		close(m.entered)
+		<-m.release
+	}
+	return m.captured.Send(ctx, e)
+}
+
+// TestBroadcastTakesThePipelinesSlots: with one hand-off slot, a
+// broadcast message in the Mailer holds the pipeline's only slot, the one
+// the journey steps' emails take too (there is no second pool), until
+// its record is committed.
+func TestBroadcastTakesThePipelinesSlots(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			m := &holdingMailer{entered: make(chan struct{}), release: make(chan struct{})}
+			h := startHarness(t, db, m, false, func(c *engine.Config) { c.HandOvers = 1 })
+			ctx, cancel := context.WithTimeout(context.Background(), hang)
+			defer cancel()
+			yes := true
+			if _, err := h.st.CustomerUpsert(ctx, &aftersale.Contact{Email: "reader@example.com", Name: "Ana Lima", MarketingConsent: &yes}, h.clock.RealNow()); err != nil {
+				t.Fatal(err)
+			}
+			b, err := h.bc.Save(ctx, &aftersale.Broadcast{Subject: "News", Body: "Something new."}, "olga@shop.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.st.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.clock.RealNow()); err != nil {
+				t.Fatal(err)
+			}
+			ran := make(chan error, 1)
+			go func() {
+				_, err := h.bc.Run(ctx, b.ID, 0)
+				ran <- err
+			}()
+			select {
+			case <-m.entered:
+			case <-ctx.Done():
+				t.Fatal("the broadcast never reached the Mailer")
+			}
+			ended, end := context.WithCancel(ctx)
+			end()
+			if slot, err := h.svc.TakeHandOff(ended); err == nil {
+				slot.Release()
+				t.Fatal("a second hand-off slot was free while the broadcast's message was in the Mailer")
+			}
+			close(m.release)
+			if err := <-ran; err != nil {
+				t.Fatal(err)
+			}
+			slot, err := h.svc.TakeHandOff(ctx) // freed once the message was recorded
+			if err != nil {
+				t.Fatalf("the slot was not freed after the broadcast: %v", err)
+			}
+			slot.Release()
+			if fin, err := h.st.BroadcastGet(ctx, b.ID); err != nil || fin.Status != aftersale.BroadcastSent || fin.Sent != 1 {
+				t.Fatalf("the broadcast: %+v, %v", fin, err)
+			}
 		})
 	}
 }

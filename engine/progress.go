@@ -4,26 +4,8 @@ import (
 	"context"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/journey"
 )
-
-// nextLevelOffer returns the next product to propose for what the order of
-// the facts has: the first rule of Config.NextLevel (AFTERSALE_NEXT_LEVEL)
-// that matches one of its items, by SKU or "kind:KIND". It is nil when no
-// rule matches; the offer step with `offer: {next_level: true}` is then
-// skipped. Whether the customer is ready (satisfied or engaged, with
-// consent, not refunded) is the step's condition.
-func (s *Service) nextLevelOffer(f *journey.Facts) *email.NextLevelData {
-	if f == nil || f.Order == nil {
-		return nil
-	}
-	r := aftersale.NextLevelFor(s.cfg.NextLevel, f.Order)
-	if r == nil {
-		return nil
-	}
-	return &email.NextLevelData{Name: r.Name, URL: r.URL, Description: r.Description}
-}
 
 // loadProgress loads the facts of the customer's progress that the
 // conditions stage, engaged, satisfied and survey_score read: whether a

@@ -1,28 +1,16 @@
-package engine
+package feedback
 
 import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/journey"
+	"github.com/aftersale/aftersale/report"
 )
-
-// surveyLink is the token of the survey link in the last email of the
-// template to addr.
-func (h *harness) surveyLink(t *testing.T, addr, tmpl string) string {
-	t.Helper()
-	e := h.mail.lastTo(addr, tmpl)
-	if e == nil {
-		t.Fatalf("no %s email to %s: %v", tmpl, addr, h.mail.templates(addr))
-	}
-	tok := linkToken(e.Text, "https://after.example/s/")
-	if tok == "" {
-		t.Fatalf("the %s email has no survey link:\n%s", tmpl, e.Text)
-	}
-	return tok
-}
 
 // TestSurveyCycle runs the two-step survey for two buyers: the importance
 // survey of day 1 (one click picks a quality, the page ranks them), the
@@ -33,11 +21,16 @@ func (h *harness) surveyLink(t *testing.T, addr, tmpl string) string {
 func TestSurveyCycle(t *testing.T) {
 	running(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		s := h.svc
+		s := h.fb
 		const gil, hal = "gil@example.com", "hal@example.com"
 		h.ingest(t, order("e1", gil, "6001", "digital"))
 		h.ingest(t, order("e2", hal, "6002", "digital"))
 		h.days(t, 1)
+		for _, who := range []string{gil, hal} {
+			if n := count(h.mail.templates(who), "survey_importance"); n != 1 {
+				t.Fatalf("%s got %d importance surveys on day 1, want 1: %v", who, n, h.mail.templates(who))
+			}
+		}
 		qs := aftersale.DefaultQualities
 		for _, who := range []string{gil, hal} {
 			tok := h.surveyLink(t, who, "survey_importance")
@@ -91,7 +84,7 @@ func TestSurveyCycle(t *testing.T) {
 		if form, err := s.SurveyPage(ctx, tok, ""); err != nil || !form.Answered || form.NPS == nil || *form.NPS != 3 || form.Comment != "slow answers" || form.Subjects[0].Ratings[qs[0].Key] != 2 {
 			t.Errorf("the answered page: %+v, %v", form, err)
 		}
-		var recovery []TaskView
+		var recovery []engine.TaskView
 		for _, tk := range h.tasks(t, "open", gil) {
 			if strings.HasPrefix(tk.Title, "Recovery call") {
 				recovery = append(recovery, tk)
@@ -118,11 +111,11 @@ func TestSurveyCycle(t *testing.T) {
 		}
 
 		// The reports.
-		sc, err := s.ScoreReport(ctx, ReportFilter{})
+		sc, err := s.ScoreReport(ctx, report.Filter{})
 		if err != nil || sc.Overall.Responses != 2 || sc.Overall.NPS != 0 || sc.Overall.Ratings != 4 || sc.Overall.CSAT != 50 {
 			t.Errorf("ScoreReport: %+v, %v; want 2 answers, NPS 0, CSAT 50%% of 4 ratings", sc, err)
 		}
-		ipa, err := s.IPAReport(ctx, ReportFilter{})
+		ipa, err := s.IPAReport(ctx, report.Filter{})
 		if err != nil || ipa.Respondents != 2 {
 			t.Fatalf("IPAReport: %+v, %v", ipa, err)
 		}
@@ -138,19 +131,54 @@ func TestSurveyCycle(t *testing.T) {
 				}
 			}
 		}
-		if sc, err := s.ScoreReport(ctx, ReportFilter{Product: "no such product"}); err != nil || sc.Overall.Responses != 0 {
+		if sc, err := s.ScoreReport(ctx, report.Filter{Product: "no such product"}); err != nil || sc.Overall.Responses != 0 {
 			t.Errorf("ScoreReport of another product: %+v, %v", sc, err)
 		}
-		f, err := s.FunnelReport(ctx, ReportFilter{})
+		f, err := s.FunnelReport(ctx, report.Filter{})
 		if err != nil || f.Orders != 2 || f.Refunded != 0 {
 			t.Errorf("FunnelReport: %+v, %v", f, err)
 		}
 		if ps, err := s.Products(ctx); err != nil || len(ps) == 0 {
 			t.Errorf("Products: %v, %v", ps, err)
 		}
-		v, err := s.Customer(ctx, gil)
-		if err != nil || len(v.Orders) != 1 || v.Orders[0].RefundRisk == nil || v.Orders[0].RefundRisk.Score < riskLowScore {
-			t.Fatalf("Gil's view: %+v, %v; want the low score in the refund risk", v, err)
+		if r := h.risk(t, "6001"); r.Score < riskLowScore {
+			t.Errorf("Gil's refund risk %+v: want the low score in it", r)
 		}
-	})
+	}, nil)
+}
+
+// TestSurveyLinks checks that a survey link names its order, survey and
+// customer, is refused once altered or used for another purpose, and
+// expires after SurveyTTL.
+func TestSurveyLinks(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	clock := &aftersale.Clock{Now: func() time.Time { return now }}
+	links := &aftersale.LinkSigner{Key: []byte("0123456789abcdef0123456789abcdef"), Clock: clock}
+	s := &Service{cfg: Config{Links: links, Clock: clock}}
+
+	tok := s.surveyToken(42, 7, "performance")
+	order, customer, kind, err := s.surveyClaims(tok)
+	if err != nil || order != 42 || customer != 7 || kind != "performance" {
+		t.Fatalf("claims = %d %d %q %v", order, customer, kind, err)
+	}
+	if _, _, _, err := s.surveyClaims(tok[:len(tok)-2] + "xx"); err == nil {
+		t.Error("an altered token was accepted")
+	}
+	unsub := links.Sign(aftersale.LinkUnsubscribe, "7", time.Hour)
+	if _, _, _, err := s.surveyClaims(unsub); err == nil {
+		t.Error("an unsubscribe token opened a survey")
+	}
+	// A token for a survey that does not exist is refused too.
+	odd := links.Sign(aftersale.LinkSurvey, "42:gossip:7", time.Hour)
+	if _, _, _, err := s.surveyClaims(odd); err == nil {
+		t.Error("a token naming an unknown survey was accepted")
+	}
+	now = now.Add(SurveyTTL - time.Minute)
+	if _, _, _, err := s.surveyClaims(tok); err != nil {
+		t.Errorf("a minute before expiry: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, _, _, err := s.surveyClaims(tok); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("after SurveyTTL: %v, want an expiry error", err)
+	}
 }

@@ -1,4 +1,4 @@
-package engine
+package insiders
 
 import (
 	"context"
@@ -114,8 +114,8 @@ func TestLastMoment(t *testing.T) {
 	t.Parallel()
 	ny, _ := aftersale.LoadLocation("America/New_York")
 	// 03:00 UTC on 1 Dec is still 30 Nov in New York.
-	got := lastMoment(time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC), ny)
-	if want := time.Date(2026, 11, 30, 23, 59, 59, 0, ny); !got.Equal(want) || got.Location() != time.UTC {
+	got := lastMoment(time.Date(2030, 12, 1, 3, 0, 0, 0, time.UTC), ny)
+	if want := time.Date(2030, 11, 30, 23, 59, 59, 0, ny); !got.Equal(want) || got.Location() != time.UTC {
 		t.Errorf("lastMoment = %v, want %v in UTC", got, want)
 	}
 }
@@ -232,7 +232,7 @@ func TestCouponCodesUnderConcurrency(t *testing.T) {
 			refs := make([]string, len(customers))
 			for i, c := range customers {
 				wg.Go(func() {
-					rc, err := s.ensureReferralCode(ctx, st, c, now)
+					rc, err := s.ensureReferralCode(ctx, c, now)
 					if err != nil {
 						t.Error(err)
 						return
@@ -248,7 +248,7 @@ func TestCouponCodesUnderConcurrency(t *testing.T) {
 				}
 				seen[r] = true
 			}
-			if rc, err := s.ensureReferralCode(ctx, st, customers[3], now); err != nil || rc.Code != refs[3] {
+			if rc, err := s.ensureReferralCode(ctx, customers[3], now); err != nil || rc.Code != refs[3] {
 				t.Errorf("second ensure: %v %v, want %s", rc, err, refs[3])
 			}
 		})
@@ -258,7 +258,6 @@ func TestCouponCodesUnderConcurrency(t *testing.T) {
 // conflicting answers CouponIssue with ECONFLICT a number of times first,
 // as when a generated code exists.
 type conflicting struct {
-	aftersale.Queries
 	left  int
 	codes []string
 }

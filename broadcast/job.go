@@ -1,4 +1,4 @@
-package engine
+package broadcast
 
 import (
 	"context"
@@ -11,83 +11,97 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
 )
 
 const (
-	// broadcastRunFor is how long one run of a broadcast job sends before
+	// runFor is how long one run of a broadcast job sends before
 	// it hands over to the next run (a snooze): well inside the job timeout
 	// and River's rescue of stuck jobs, so that no run is ever rescued, and
 	// so run twice at once, while it still works.
-	broadcastRunFor = 20 * time.Second
+	runFor = 20 * time.Second
 	// broadcastSenders is how many messages of a broadcast are handed to
 	// the mailer at once (the SMTP pool has 4 connections by default).
 	broadcastSenders = 4
 	// maxBroadcastPage is the most recipients begun and recorded in one
 	// transaction.
 	maxBroadcastPage = 500
-	// broadcastDueEvery is how often scheduled broadcasts are looked for.
-	broadcastDueEvery = 5 * time.Second
+	// dueEvery is how often scheduled broadcasts are looked for.
+	dueEvery = 5 * time.Second
 )
 
-// BroadcastArgs is the durable job that sends a broadcast.
-type BroadcastArgs struct {
+// Args is the durable job that sends a broadcast.
+type Args struct {
 	BroadcastID int64 `json:"broadcast_id"`
 }
 
 // Kind names the job kind in River.
-func (BroadcastArgs) Kind() string { return "aftersale_broadcast" }
+func (Args) Kind() string { return "aftersale_broadcast" }
 
 // InsertOpts keeps one job per broadcast.
-func (BroadcastArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+func (Args) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: engine.MaxAttempts, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// BroadcastDueArgs is the periodic job that starts the scheduled
+// DueArgs is the periodic job that starts the scheduled
 // broadcasts whose time has come.
-type BroadcastDueArgs struct{}
+type DueArgs struct{}
 
 // Kind names the job kind in River.
-func (BroadcastDueArgs) Kind() string { return "aftersale_broadcast_due" }
+func (DueArgs) Kind() string { return "aftersale_broadcast_due" }
 
 // InsertOpts keeps at most one look a period, across nodes.
-func (BroadcastDueArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: broadcastDueEvery}}
+func (DueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: dueEvery}}
 }
 
-type broadcastDueWorker struct {
-	river.WorkerDefaults[BroadcastDueArgs]
+type dueWorker struct {
+	river.WorkerDefaults[DueArgs]
 	svc *Service
 }
 
-func (w *broadcastDueWorker) Work(ctx context.Context, _ *river.Job[BroadcastDueArgs]) error {
-	_, err := w.svc.StartDueBroadcasts(ctx)
+func (w *dueWorker) Work(ctx context.Context, _ *river.Job[DueArgs]) error {
+	_, err := w.svc.StartDue(ctx)
 	return err
 }
 
-// broadcastEnqueuer inserts the job of a broadcast in a store transaction;
-// the River runner implements it.
-type broadcastEnqueuer interface {
-	EnqueueBroadcast(ctx context.Context, tx aftersale.Tx, broadcastID int64) error
-}
-
-// EnqueueBroadcast inserts the job that sends the broadcast in tx.
-func (r *riverRunner[TTx]) EnqueueBroadcast(ctx context.Context, tx aftersale.Tx, broadcastID int64) error {
-	driverTx, ok := tx.Driver().(TTx)
-	if !ok {
-		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
+// Jobs is what the pipeline's job runner needs for broadcasts
+// (engine.RunnerConfig.Jobs): the worker that sends them, the periodic
+// job that starts the scheduled ones when their time comes (on a manual
+// clock, each Advance), and, as the runner stops, the word to the
+// broadcasts running to stop after the messages in hand. Each runner
+// needs its own.
+func (s *Service) Jobs() engine.Jobs {
+	w := newWorker(s)
+	return engine.Jobs{
+		Register: func(ws *river.Workers) error {
+			if err := river.AddWorkerSafely(ws, w); err != nil {
+				return err
+			}
+			return river.AddWorkerSafely(ws, &dueWorker{svc: s})
+		},
+		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(dueEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DueArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		)},
+		OnAdvance: func(ctx context.Context) {
+			if _, err := s.StartDue(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "broadcasts after the clock advanced", "err", redact(err))
+			}
+		},
+		Stop: w.halt,
 	}
-	_, err := r.client.InsertTx(ctx, driverTx, BroadcastArgs{BroadcastID: broadcastID}, nil)
-	return err
 }
 
-// broadcastWorker sends broadcasts, broadcastRunFor at a time: a run that
+// worker sends broadcasts, runFor at a time: a run that
 // is not done snoozes, and the next run goes on where it stopped. It
 // remembers, per broadcast, the audience cursor its last run reached, so
 // a long broadcast does not read its whole audience again every run; a
 // new process (after a crash) starts from the top, where the recipients'
 // records make it pass over those done.
-type broadcastWorker struct {
-	river.WorkerDefaults[BroadcastArgs]
+type worker struct {
+	river.WorkerDefaults[Args]
 	svc *Service
 
 	stopOnce sync.Once
@@ -97,27 +111,27 @@ type broadcastWorker struct {
 	cursors map[int64]int64
 }
 
-func newBroadcastWorker(svc *Service) *broadcastWorker {
-	return &broadcastWorker{svc: svc, stop: make(chan struct{}), cursors: map[int64]int64{}}
+func newWorker(svc *Service) *worker {
+	return &worker{svc: svc, stop: make(chan struct{}), cursors: map[int64]int64{}}
 }
 
 // halt makes running broadcasts stop after the messages in hand, so that
 // a shutdown does not wait for a whole run.
-func (w *broadcastWorker) halt() { w.stopOnce.Do(func() { close(w.stop) }) }
+func (w *worker) halt() { w.stopOnce.Do(func() { close(w.stop) }) }
 
 // Timeout leaves room for the last messages of a run to be sent and
 // recorded.
-func (w *broadcastWorker) Timeout(*river.Job[BroadcastArgs]) time.Duration {
-	return broadcastRunFor + 15*time.Second
+func (w *worker) Timeout(*river.Job[Args]) time.Duration {
+	return runFor + 15*time.Second
 }
 
-func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs]) error {
+func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	id := job.Args.BroadcastID
 	w.mu.Lock()
 	after := w.cursors[id]
 	w.mu.Unlock()
-	done, next, err := w.svc.runBroadcast(ctx, id, broadcastRun{
-		after: after, until: time.Now().Add(broadcastRunFor), stop: w.stop, final: job.Attempt >= job.MaxAttempts,
+	done, next, err := w.svc.run(ctx, id, run{
+		after: after, until: time.Now().Add(runFor), stop: w.stop, final: job.Attempt >= job.MaxAttempts,
 	})
 	w.mu.Lock()
 	if done {
@@ -135,15 +149,15 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs
 	return nil
 }
 
-// broadcastRun says where a run of a broadcast starts and when it stops.
-type broadcastRun struct {
+// run says where a run of a broadcast starts and when it stops.
+type run struct {
 	after int64           // the audience cursor: customers above this ID are left
 	until time.Time       // hand over after this time (zero: never)
 	stop  <-chan struct{} // hand over when closed (nil: never)
 	final bool            // the job's last attempt: record temporary failures as failed
 }
 
-func (r broadcastRun) stopped() bool {
+func (r run) stopped() bool {
 	select {
 	case <-r.stop:
 		return true
@@ -152,21 +166,21 @@ func (r broadcastRun) stopped() bool {
 	}
 }
 
-// RunBroadcast sends a broadcast that is sending, from the top of its
+// Run sends a broadcast that is sending, from the top of its
 // audience, for at most budget (0: until done), and says whether it is
 // done. It is what the broadcast job runs; each recipient with a final
 // record is passed over, so running it again (after a crash, or while it
 // is running elsewhere) sends nobody a second message.
-func (s *Service) RunBroadcast(ctx context.Context, id int64, budget time.Duration) (done bool, err error) {
-	run := broadcastRun{}
+func (s *Service) Run(ctx context.Context, id int64, budget time.Duration) (done bool, err error) {
+	r := run{}
 	if budget > 0 {
-		run.until = time.Now().Add(budget)
+		r.until = time.Now().Add(budget)
 	}
-	done, _, err = s.runBroadcast(ctx, id, run)
+	done, _, err = s.run(ctx, id, r)
 	return done, err
 }
 
-// runBroadcast sends the broadcast page by page, a page being about a
+// run sends the broadcast page by page, a page being about a
 // second of messages at the broadcast's rate: it begins the page's
 // recipients in one transaction (those with a final record are passed
 // over), sends to each after checking them again (consent, unsubscribe,
@@ -177,8 +191,8 @@ func (s *Service) RunBroadcast(ctx context.Context, id int64, budget time.Durati
 // is retried later; those recipients are still "sending" and get their
 // message then, with the same Message-ID. It returns whether the broadcast
 // is done (sent, cancelled or gone) and the cursor reached.
-func (s *Service) runBroadcast(ctx context.Context, id int64, run broadcastRun) (done bool, next int64, err error) {
-	next = run.after
+func (s *Service) run(ctx context.Context, id int64, r run) (done bool, next int64, err error) {
+	next = r.after
 	st := s.cfg.Store
 	b, err := st.BroadcastGet(ctx, id)
 	if aftersale.IsNotFound(err) {
@@ -201,11 +215,11 @@ func (s *Service) runBroadcast(ctx context.Context, id int64, run broadcastRun) 
 	if b.FirstLook {
 		seg.CustomersOnly = true
 	}
-	rate := min(max(b.Rate, 1), MaxBroadcastRate)
+	rate := min(max(b.Rate, 1), MaxRate)
 	pageSize := min(rate, maxBroadcastPage)
 	p := newPacer(rate)
 	for {
-		if run.stopped() || ctx.Err() != nil {
+		if r.stopped() || ctx.Err() != nil {
 			return false, next, ctx.Err()
 		}
 		page, cursor, more, err := s.audiencePage(ctx, seg, next, pageSize)
@@ -213,7 +227,7 @@ func (s *Service) runBroadcast(ctx context.Context, id int64, run broadcastRun) 
 			return false, next, err
 		}
 		if len(page) > 0 {
-			complete, err := s.sendBroadcastPage(ctx, b, t, page, p, run)
+			complete, err := s.sendPage(ctx, b, t, page, p, r)
 			if err != nil || !complete {
 				return false, next, err
 			}
@@ -253,11 +267,11 @@ type recipientOutcome struct {
 	at         time.Time
 	retry      error // a temporary failure
 	// recorded: the outcome was committed as the message was handed
-	// over (recordBroadcastHandedOver), so the page's record passes it.
+	// over (recordHandedOver), so the page's record passes it.
 	recorded bool
 }
 
-// sendBroadcastPage sends the broadcast to the customers of one page and
+// sendPage sends the broadcast to the customers of one page and
 // records the outcomes. complete is false when the run must stop before
 // the page was done (a stop, the context, a temporary failure, which is
 // returned as the error).
@@ -268,8 +282,8 @@ type recipientOutcome struct {
 // recipients skipped, and any early record that failed). A crash (kill
 // -9) so resends at most Config.HandOvers messages of all the broadcasts
 // and steps running, not a page.
-func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, page []*aftersale.Customer,
-	p *pacer, run broadcastRun) (complete bool, err error) {
+func (s *Service) sendPage(ctx context.Context, b *aftersale.Broadcast, t *email.Broadcast, page []*aftersale.Customer,
+	p *pacer, r run) (complete bool, err error) {
 	now := s.cfg.Clock.RealNow()
 	var todo []*aftersale.Customer
 	err = s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
@@ -277,7 +291,7 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 		for _, c := range page {
 			rec, _, err := tx.BroadcastRecipientBegin(ctx, &aftersale.BroadcastRecipient{
 				BroadcastID: b.ID, CustomerID: c.ID, Status: aftersale.RecipientSending,
-				MessageID: s.broadcastMessageID(b.ID, c.ID), At: now,
+				MessageID: s.messageID(b.ID, c.ID), At: now,
 			})
 			if err != nil {
 				return err
@@ -303,7 +317,7 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 	sem := make(chan struct{}, broadcastSenders)
 	complete = true
 	for i, c := range todo {
-		if failing.Load() || !p.wait(ctx, run.stop) {
+		if failing.Load() || !p.wait(ctx, r.stop) {
 			complete = false
 			break
 		}
@@ -312,7 +326,7 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			o := s.sendBroadcastOne(ctx, sendCtx, b, t, c.ID, run.final, &records)
+			o := s.sendOne(ctx, sendCtx, b, t, c.ID, r.final, &records)
 			switch {
 			case o == nil:
 				cut.Store(true)
@@ -370,23 +384,23 @@ func (s *Service) sendBroadcastPage(ctx context.Context, b *aftersale.Broadcast,
 	return complete, nil
 }
 
-// sendBroadcastOne sends the broadcast to one customer, read again now:
-// without marketing consent, unsubscribed or suppressed they are skipped.
-// ctx bounds the wait for a hand-off slot: when it ends first, nothing is
-// sent and the outcome is nil (the recipient stays "sending"). sendCtx is
-// for the rest. A message handed over is recorded at once
-// (recordBroadcastHandedOver), records being told when that is done; the
-// erase gate is held until then.
-func (s *Service) sendBroadcastOne(ctx, sendCtx context.Context, b *aftersale.Broadcast, t *email.Broadcast, customerID int64,
+// sendOne sends the broadcast to one customer, read again now: without
+// marketing consent, unsubscribed or suppressed they are skipped. ctx
+// bounds the wait for a hand-off slot (the pipeline's, shared with the
+// journey steps' emails): when it ends first, nothing is sent and the
+// outcome is nil (the recipient stays "sending"). sendCtx is for the rest.
+// A message handed over is recorded at once (recordHandedOver), records
+// being told when that is done; the erase gate is held until then.
+func (s *Service) sendOne(ctx, sendCtx context.Context, b *aftersale.Broadcast, t *email.Broadcast, customerID int64,
 	final bool, records *sync.WaitGroup) *recipientOutcome {
-	leave := s.gate.enter()
+	leave := s.cfg.Pipeline.HoldErase()
 	handed := false // then the early record leaves the gate
 	defer func() {
 		if !handed {
 			leave()
 		}
 	}()
-	o := &recipientOutcome{customerID: customerID, messageID: s.broadcastMessageID(b.ID, customerID)}
+	o := &recipientOutcome{customerID: customerID, messageID: s.messageID(b.ID, customerID)}
 	finish := func(status, errText string) *recipientOutcome {
 		o.status, o.errText, o.at = status, errText, s.cfg.Clock.RealNow()
 		return o
@@ -400,49 +414,49 @@ func (s *Service) sendBroadcastOne(ctx, sendCtx context.Context, b *aftersale.Br
 	}
 	// Consent is checked here, at send time, so an unsubscribe honours a
 	// broadcast that is already going out.
-	if why := suppressed(aftersale.CategoryMarketing, c); why != "" {
+	if why := engine.Suppressed(aftersale.CategoryMarketing, c); why != "" {
 		return finish(aftersale.RecipientSkipped, why)
 	}
-	m, err := s.composeBroadcast(b, t, c, o.messageID)
+	m, err := s.compose(b, t, c, o.messageID)
 	if err != nil {
 		s.log.ErrorContext(sendCtx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
 		return finish(aftersale.RecipientFailed, "render: "+err.Error())
 	}
-	release, err := s.handOver(ctx)
+	slot, err := s.cfg.Pipeline.TakeHandOff(ctx)
 	if err != nil {
 		return nil
 	}
-	if err := s.sendHolding(sendCtx, m, release); err != nil {
+	if err := slot.Send(sendCtx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
-			release() // nothing was handed over
+			slot.Release() // nothing was handed over
 			s.log.WarnContext(sendCtx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-			o.retry = fmt.Errorf("%w: %v", errRetry, redact(err)) // River keeps it: no address
+			o.retry = fmt.Errorf("%w: %v", engine.ErrRetry, redact(err)) // River keeps it: no address
 			return o
 		}
 		s.log.ErrorContext(sendCtx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-		s.noteMalformed(sendCtx, err, "broadcast_id", b.ID, "message_id", o.messageID)
+		s.noteMalformed(sendCtx, err, b.ID, o.messageID)
 		finish(aftersale.RecipientFailed, err.Error())
 	} else {
 		finish(aftersale.RecipientSent, "")
 	}
 	handed = true
 	records.Add(1)
-	s.recordBroadcastHandedOver(sendCtx, b.ID, o, func() {
-		release()
+	s.recordHandedOver(sendCtx, b.ID, o, slot, func() {
 		leave()
-	}, records.Done)
+		records.Done()
+	})
 	return o
 }
 
-// recordBroadcastHandedOver commits o, the outcome of a broadcast message
-// just handed to the Mailer, at once (commitHandedOver), then calls
-// release (which frees the message's slot) and done. It does not wait.
-// o.recorded says, once done is called, whether the commit succeeded; if
-// not, the page's record writes o.
-func (s *Service) recordBroadcastHandedOver(ctx context.Context, broadcastID int64, o *recipientOutcome, release, done func()) {
-	s.commitHandedOver(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+// recordHandedOver commits o, the outcome of a broadcast message just
+// handed to the Mailer, at once (engine.HandOff.Record), which frees the
+// message's slot, then calls done. It does not wait. o.recorded says,
+// once done is called, whether the commit succeeded; if not, the page's
+// record writes o.
+func (s *Service) recordHandedOver(ctx context.Context, broadcastID int64, o *recipientOutcome, slot *engine.HandOff, done func()) {
+	slot.Record(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		return tx.BroadcastRecipientFinish(ctx, broadcastID, o.customerID, o.status, o.messageID, o.errText, o.at)
-	}, release, func(ctx context.Context, err error) {
+	}, func(ctx context.Context, err error) {
 		defer done()
 		if err != nil {
 			s.log.WarnContext(ctx, "early record of a broadcast message failed; the page's record keeps it",
@@ -496,5 +510,20 @@ func (p *pacer) wait(ctx context.Context, stop <-chan struct{}) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// noteMalformed logs loudly, and counts in aftersale_emails_malformed_total,
+// a message that failed because the message itself was at fault
+// (aftersale.IsMalformed), as the pipeline does for its own: that is a bug
+// in aftersale, not a lost customer. It does nothing for any other error.
+func (s *Service) noteMalformed(ctx context.Context, err error, broadcastID int64, messageID string) {
+	if !aftersale.IsMalformed(err) {
+		return
+	}
+	s.log.ErrorContext(ctx, "message rejected as malformed; this is a bug in aftersale",
+		"broadcast_id", broadcastID, "message_id", messageID, "err", redact(err))
+	if m := s.cfg.Metrics; m != nil {
+		m.EmailsMalformed.Inc()
 	}
 }

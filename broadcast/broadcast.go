@@ -1,12 +1,14 @@
-package engine
-
-// Broadcasts: updates to the list. The team writes one in the admin UI
-// (a subject and a Markdown body), chooses its segment, previews the
-// audience, sends itself a test, and sends it now or at a set time. The
-// sending is a durable job (broadcast_job.go) that checks every recipient
+// Package broadcast sends updates to the list. The team writes one in the
+// admin UI (a subject and a Markdown body), chooses its segment, previews
+// the audience, sends itself a test, and sends it now or at a set time.
+// The sending is a durable River job (job.go) that checks every recipient
 // again at send time: only people who gave marketing consent, have not
 // unsubscribed and are not suppressed get it, each message with RFC 8058
-// one-click unsubscribe.
+// one-click unsubscribe. It sits beside the pipeline (package engine) and
+// uses it only through Pipeline: the hand-off slots it shares with the
+// journey emails, the erase gate, the job runner; its data it reads and
+// writes through Store.
+package broadcast
 
 import (
 	"context"
@@ -14,43 +16,140 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/riverqueue/river"
+
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
+	"github.com/aftersale/aftersale/engine"
 )
+
+// Pipeline is what only the pipeline can do for a broadcast;
+// *engine.Service satisfies it.
+type Pipeline interface {
+	// UnsubscribeURL is the customer's signed one-click unsubscribe link.
+	UnsubscribeURL(c *aftersale.Customer) string
+	// CustomerStage is the customer's lifecycle stage (one of
+	// engine.Stages).
+	CustomerStage(ctx context.Context, c *aftersale.Customer) (string, error)
+	// InsertJobTx inserts a job (the broadcast's, registered through
+	// Jobs) in the store transaction tx.
+	InsertJobTx(ctx context.Context, tx aftersale.Tx, args river.JobArgs, opts *river.InsertOpts) error
+	// HoldErase keeps an erase on this node from running until release
+	// is called.
+	HoldErase() (release func())
+	// TakeHandOff waits for a hand-off slot, shared with the journey
+	// steps' emails, while ctx allows.
+	TakeHandOff(ctx context.Context) (*engine.HandOff, error)
+}
+
+// Tx is what a broadcast writes in its transactions (aftersale.Tx has it
+// all): its status, and its recipients.
+type Tx interface {
+	BroadcastSetStatus(ctx context.Context, id int64, from, to string, at time.Time) error
+	BroadcastRecipientBegin(ctx context.Context, r *aftersale.BroadcastRecipient) (rec *aftersale.BroadcastRecipient, created bool, err error)
+	BroadcastRecipientFinish(ctx context.Context, broadcastID, customerID int64, status, messageID, errText string, at time.Time) error
+}
+
+// Store is what broadcasts read and write (aftersale.Store has it all).
+// Update's transactions use only what Tx lists.
+type Store interface {
+	BroadcastCreate(ctx context.Context, b *aftersale.Broadcast) (*aftersale.Broadcast, error)
+	BroadcastUpdate(ctx context.Context, b *aftersale.Broadcast) error
+	BroadcastGet(ctx context.Context, id int64) (*aftersale.Broadcast, error)
+	BroadcastList(ctx context.Context, limit int) ([]*aftersale.Broadcast, error)
+	BroadcastSetStatus(ctx context.Context, id int64, from, to string, at time.Time) error
+	BroadcastListDue(ctx context.Context, now time.Time) ([]*aftersale.Broadcast, error)
+	BroadcastAudience(ctx context.Context, seg aftersale.Segment, afterID int64, limit int) ([]*aftersale.Customer, error)
+	CustomerGet(ctx context.Context, id int64) (*aftersale.Customer, error)
+	Update(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error
+}
+
+// Config is what a Service needs. Store, Pipeline, Renderer and Mailer
+// are required; Store and Pipeline must work on the same database.
+type Config struct {
+	Store    Store
+	Pipeline Pipeline
+	Renderer *email.Renderer
+	// Mailer sends the test copies, and the broadcasts' messages, those
+	// holding the pipeline's hand-off slots: the pipeline's Mailer.
+	Mailer aftersale.Mailer
+	// Clock stamps broadcasts and their messages; nil is the real clock.
+	Clock *aftersale.Clock
+	// From is the sender; its domain is that of the Message-IDs.
+	From aftersale.Address
+	// ReturnPath is the envelope sender, where bounces go; "" uses From.
+	ReturnPath string
+	// BaseURL is the public URL of this install, for the preview's links.
+	BaseURL string
+	// Business is the shop as the messages name it (From's name when it
+	// has none).
+	Business email.Business
+	// Metrics counts the messages (aftersale_emails_total, marketing);
+	// nil counts nothing.
+	Metrics *engine.Metrics
+	// Logger defaults to slog.Default(). Nothing logged names a customer
+	// but by their ID.
+	Logger *slog.Logger
+}
+
+// Service writes, schedules and sends broadcasts.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Service. Its jobs (Jobs) must be given to the pipeline's
+// job runner (engine.RunnerConfig.Jobs) for broadcasts to go.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("broadcast: Store is required")
+	case cfg.Pipeline == nil:
+		return nil, errors.New("broadcast: Pipeline is required")
+	case cfg.Renderer == nil:
+		return nil, errors.New("broadcast: Renderer is required")
+	case cfg.Mailer == nil:
+		return nil, errors.New("broadcast: Mailer is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = &aftersale.Clock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{cfg: cfg, log: cfg.Logger}, nil
+}
 
 // Broadcast limits.
 const (
-	// DefaultBroadcastRate is the rate of a broadcast saved without one.
-	DefaultBroadcastRate = 10
-	// MaxBroadcastRate is the most messages a second a broadcast may send.
-	MaxBroadcastRate    = 1000
-	maxBroadcastTitle   = 200
-	maxBroadcastSubject = 200
-	maxBroadcastBody    = 100_000
-	maxSegmentSKUs      = 100
+	// DefaultRate is the rate of a broadcast saved without one.
+	DefaultRate = 10
+	// MaxRate is the most messages a second a broadcast may send.
+	MaxRate        = 1000
+	maxTitle       = 200
+	maxSubject     = 200
+	maxBody        = 100_000
+	maxSegmentSKUs = 100
 	// audienceCountPage is how many customers a count reads at a time.
 	audienceCountPage = 1000
 )
 
-// Stages are the lifecycle stages of a customer (see stage), in the order
-// of the way from contact to loyal customer; a segment may choose any.
-var Stages = []string{"contact", "purchased", "onboarded", "engaged", "satisfied", "loyal", "refunded"}
-
-// BroadcastSave stores a new broadcast as a draft (ID 0) or changes a
+// Save stores a new broadcast as a draft (ID 0) or changes a
 // draft or scheduled one (keeping its status and time), after checking it:
 // a title (the subject when empty), a subject and a body that parse and
 // render ({{.FirstName}}, {{.Name}}, {{.Email}}), a rate of 1 to
-// MaxBroadcastRate messages a second (0: DefaultBroadcastRate), and a
+// MaxRate messages a second (0: DefaultRate), and a
 // segment of known stages and item kinds. A first-look broadcast goes to
 // customers only. by is the member's email.
-func (s *Service) BroadcastSave(ctx context.Context, in *aftersale.Broadcast, by string) (*aftersale.Broadcast, error) {
+func (s *Service) Save(ctx context.Context, in *aftersale.Broadcast, by string) (*aftersale.Broadcast, error) {
 	b := *in
 	if err := normalizeBroadcast(&b); err != nil {
 		return nil, err
@@ -95,12 +194,12 @@ func normalizeBroadcast(b *aftersale.Broadcast) error {
 	switch {
 	case strings.ContainsAny(b.Title, "\r\n"):
 		return aftersale.FieldError("title", "the title must be one line")
-	case utf8.RuneCountInString(b.Title) > maxBroadcastTitle:
-		return aftersale.FieldError("title", "the title is longer than %d characters", maxBroadcastTitle)
-	case utf8.RuneCountInString(b.Subject) > maxBroadcastSubject:
-		return aftersale.FieldError("subject", "the subject is longer than %d characters", maxBroadcastSubject)
-	case len(b.Body) > maxBroadcastBody:
-		return aftersale.FieldError("body", "the message is longer than %d characters", maxBroadcastBody)
+	case utf8.RuneCountInString(b.Title) > maxTitle:
+		return aftersale.FieldError("title", "the title is longer than %d characters", maxTitle)
+	case utf8.RuneCountInString(b.Subject) > maxSubject:
+		return aftersale.FieldError("subject", "the subject is longer than %d characters", maxSubject)
+	case len(b.Body) > maxBody:
+		return aftersale.FieldError("body", "the message is longer than %d characters", maxBody)
 	}
 	for _, t := range []struct {
 		field, v string
@@ -118,10 +217,10 @@ func normalizeBroadcast(b *aftersale.Broadcast) error {
 		return aftersale.FieldError("body", "%s", err.Error())
 	}
 	if b.Rate == 0 {
-		b.Rate = DefaultBroadcastRate
+		b.Rate = DefaultRate
 	}
-	if b.Rate < 1 || b.Rate > MaxBroadcastRate {
-		return aftersale.FieldError("rate", "send 1 to %d messages a second", MaxBroadcastRate)
+	if b.Rate < 1 || b.Rate > MaxRate {
+		return aftersale.FieldError("rate", "send 1 to %d messages a second", MaxRate)
 	}
 	if b.FirstLook {
 		b.Segment.CustomersOnly = true
@@ -156,8 +255,8 @@ func normalizeSegment(seg *aftersale.Segment) error {
 	var stages []string
 	for _, st := range seg.Stages {
 		st = strings.ToLower(strings.TrimSpace(st))
-		if !slices.Contains(Stages, st) {
-			return aftersale.FieldError("stages", "unknown stage %q; want one of %v", st, Stages)
+		if !slices.Contains(engine.Stages, st) {
+			return aftersale.FieldError("stages", "unknown stage %q; want one of %v", st, engine.Stages)
 		}
 		if !slices.Contains(stages, st) {
 			stages = append(stages, st)
@@ -176,26 +275,26 @@ func normalizeSegment(seg *aftersale.Segment) error {
 	return nil
 }
 
-// BroadcastGet returns the broadcast with its counts.
-func (s *Service) BroadcastGet(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
+// Get returns the broadcast with its counts.
+func (s *Service) Get(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
 	return s.cfg.Store.BroadcastGet(ctx, id)
 }
 
-// BroadcastList returns the latest broadcasts, newest first, with their
+// List returns the latest broadcasts, newest first, with their
 // counts.
-func (s *Service) BroadcastList(ctx context.Context, limit int) ([]*aftersale.Broadcast, error) {
+func (s *Service) List(ctx context.Context, limit int) ([]*aftersale.Broadcast, error) {
 	if limit <= 0 {
 		limit = 200
 	}
 	return s.cfg.Store.BroadcastList(ctx, limit)
 }
 
-// BroadcastAudienceCount says how many people the segment reaches now:
+// AudienceCount says how many people the segment reaches now:
 // those with marketing consent, not unsubscribed and not suppressed, in
 // the segment (a first look: customers only). The count is what a send
 // would start from; each recipient is checked again when their message
 // goes.
-func (s *Service) BroadcastAudienceCount(ctx context.Context, seg aftersale.Segment, firstLook bool) (int, error) {
+func (s *Service) AudienceCount(ctx context.Context, seg aftersale.Segment, firstLook bool) (int, error) {
 	if err := normalizeSegment(&seg); err != nil {
 		return 0, err
 	}
@@ -233,7 +332,7 @@ func (s *Service) audiencePage(ctx context.Context, seg aftersale.Segment, after
 		return cs, next, more, nil
 	}
 	for _, c := range cs {
-		st, err := s.customerStage(ctx, c)
+		st, err := s.cfg.Pipeline.CustomerStage(ctx, c)
 		if err != nil {
 			return nil, after, false, err
 		}
@@ -244,30 +343,11 @@ func (s *Service) audiencePage(ctx context.Context, seg aftersale.Segment, after
 	return page, next, more, nil
 }
 
-// customerStage is the customer's lifecycle stage, by the rule of the
-// customer view (stage).
-func (s *Service) customerStage(ctx context.Context, c *aftersale.Customer) (string, error) {
-	st := s.cfg.Store
-	orders, err := st.OrderListByCustomer(ctx, c.ID)
-	if err != nil || len(orders) == 0 {
-		return "contact", err
-	}
-	tasks, err := st.TaskList(ctx, aftersale.TaskFilter{CustomerID: c.ID})
-	if err != nil {
-		return "", err
-	}
-	answers, err := st.SurveyAnswerList(ctx, aftersale.AnswerFilter{CustomerID: c.ID})
-	if err != nil {
-		return "", err
-	}
-	return stage(orders, tasks, answers, c.ID), nil
-}
-
-// BroadcastPreview renders the broadcast for a sample recipient, the first
+// Preview renders the broadcast for a sample recipient, the first
 // person of its audience (or a made-up one when none is found), and says
 // whom. Its links lead nowhere: the admin who clicks them changes nobody's
 // subscription.
-func (s *Service) BroadcastPreview(ctx context.Context, b *aftersale.Broadcast) (*email.BroadcastPreview, string, error) {
+func (s *Service) Preview(ctx context.Context, b *aftersale.Broadcast) (*email.BroadcastPreview, string, error) {
 	t, err := email.ParseBroadcast(b.Subject, b.Body)
 	if err != nil {
 		var be *email.BroadcastError
@@ -294,10 +374,10 @@ func (s *Service) BroadcastPreview(ctx context.Context, b *aftersale.Broadcast) 
 	return out, to.Email, nil
 }
 
-// BroadcastTestSend sends one copy of the stored broadcast, its subject
+// TestSend sends one copy of the stored broadcast, its subject
 // marked "[Test]", to a team member, personalised for them. It is not
 // recorded as a recipient and its unsubscribe link leads nowhere.
-func (s *Service) BroadcastTestSend(ctx context.Context, id int64, to aftersale.Address) error {
+func (s *Service) TestSend(ctx context.Context, id int64, to aftersale.Address) error {
 	b, err := s.cfg.Store.BroadcastGet(ctx, id)
 	if err != nil {
 		return err
@@ -330,9 +410,9 @@ func (s *Service) BroadcastTestSend(ctx context.Context, id int64, to aftersale.
 	return nil
 }
 
-// BroadcastSchedule sets a draft or scheduled broadcast to start at at,
+// Schedule sets a draft or scheduled broadcast to start at at,
 // which must be in the future.
-func (s *Service) BroadcastSchedule(ctx context.Context, id int64, at time.Time) (*aftersale.Broadcast, error) {
+func (s *Service) Schedule(ctx context.Context, id int64, at time.Time) (*aftersale.Broadcast, error) {
 	if at.IsZero() || !at.After(s.cfg.Clock.RealNow()) {
 		return nil, aftersale.FieldError("scheduled_at", "choose a time in the future")
 	}
@@ -351,8 +431,8 @@ func (s *Service) BroadcastSchedule(ctx context.Context, id int64, at time.Time)
 	return s.cfg.Store.BroadcastGet(ctx, id)
 }
 
-// BroadcastSendNow starts sending a draft or scheduled broadcast.
-func (s *Service) BroadcastSendNow(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
+// SendNow starts sending a draft or scheduled broadcast.
+func (s *Service) SendNow(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
 	b, err := s.cfg.Store.BroadcastGet(ctx, id)
 	if err != nil {
 		return nil, err
@@ -366,9 +446,9 @@ func (s *Service) BroadcastSendNow(ctx context.Context, id int64) (*aftersale.Br
 	return s.cfg.Store.BroadcastGet(ctx, id)
 }
 
-// BroadcastCancel stops a broadcast: a draft or scheduled one never goes,
+// Cancel stops a broadcast: a draft or scheduled one never goes,
 // a sending one stops after the messages in hand.
-func (s *Service) BroadcastCancel(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
+func (s *Service) Cancel(ctx context.Context, id int64) (*aftersale.Broadcast, error) {
 	b, err := s.cfg.Store.BroadcastGet(ctx, id)
 	if err != nil {
 		return nil, err
@@ -388,15 +468,11 @@ func (s *Service) BroadcastCancel(ctx context.Context, id int64) (*aftersale.Bro
 // when several nodes find a scheduled broadcast due, only the one whose
 // move succeeds sends it; the others get ECONFLICT.
 func (s *Service) startBroadcast(ctx context.Context, id int64, from string) error {
-	be, ok := s.enqueuer.(broadcastEnqueuer)
-	if !ok {
-		return fmt.Errorf("engine: no job runner attached")
-	}
 	err := s.cfg.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		if err := tx.BroadcastSetStatus(ctx, id, from, aftersale.BroadcastSending, s.cfg.Clock.RealNow()); err != nil {
 			return err
 		}
-		return be.EnqueueBroadcast(ctx, tx, id)
+		return s.cfg.Pipeline.InsertJobTx(ctx, tx, Args{BroadcastID: id}, nil)
 	})
 	if err != nil {
 		return err
@@ -405,9 +481,9 @@ func (s *Service) startBroadcast(ctx context.Context, id int64, from string) err
 	return nil
 }
 
-// StartDueBroadcasts starts the scheduled broadcasts whose time has come
+// StartDue starts the scheduled broadcasts whose time has come
 // and says how many it started.
-func (s *Service) StartDueBroadcasts(ctx context.Context) (int, error) {
+func (s *Service) StartDue(ctx context.Context) (int, error) {
 	due, err := s.cfg.Store.BroadcastListDue(ctx, s.cfg.Clock.RealNow())
 	if err != nil {
 		return 0, err
@@ -426,9 +502,9 @@ func (s *Service) StartDueBroadcasts(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// broadcastMessageID is stable for (broadcast, customer), so a message sent
+// messageID is stable for (broadcast, customer), so a message sent
 // again after a crash carries the same Message-ID and a receiver can drop it.
-func (s *Service) broadcastMessageID(broadcastID, customerID int64) string {
+func (s *Service) messageID(broadcastID, customerID int64) string {
 	h := sha256.Sum256([]byte("broadcast\x00" + strconv.FormatInt(broadcastID, 10) + "\x00" + strconv.FormatInt(customerID, 10)))
 	return "<" + hex.EncodeToString(h[:16]) + "@" + s.mailDomain() + ">"
 }
@@ -454,11 +530,11 @@ func (s *Service) mailDomain() string {
 	return "aftersale.local"
 }
 
-// composeBroadcast renders the broadcast for one customer and builds the
+// compose renders the broadcast for one customer and builds the
 // message: category marketing, with the customer's one-click unsubscribe
 // link in the footer and in the RFC 8058 headers.
-func (s *Service) composeBroadcast(b *aftersale.Broadcast, t *email.Broadcast, c *aftersale.Customer, messageID string) (*aftersale.Email, error) {
-	unsub := s.UnsubscribeURL(c)
+func (s *Service) compose(b *aftersale.Broadcast, t *email.Broadcast, c *aftersale.Customer, messageID string) (*aftersale.Email, error) {
+	unsub := s.cfg.Pipeline.UnsubscribeURL(c)
 	out, err := s.cfg.Renderer.RenderBroadcast(t, s.business(), email.NewPerson(c.Name, c.Email), email.Links{Unsubscribe: unsub, Preferences: unsub})
 	if err != nil {
 		return nil, err
@@ -474,3 +550,23 @@ func (s *Service) composeBroadcast(b *aftersale.Broadcast, t *email.Broadcast, c
 		},
 	}, nil
 }
+
+// emailRE matches addresses, also beyond ASCII (josé@bücher.example).
+var emailRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}.\-]+\.[\p{L}\p{M}\p{N}\-]{2,}`)
+
+// redact removes email addresses from an error text before it is logged:
+// logs must hold no personal data.
+func redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	return emailRE.ReplaceAllString(err.Error(), "[email]")
+}
+
+// The store's interfaces have what Store and Tx list, and the engine is a
+// Pipeline.
+var (
+	_ Store    = aftersale.Store(nil)
+	_ Tx       = aftersale.Tx(nil)
+	_ Pipeline = (*engine.Service)(nil)
+)
