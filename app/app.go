@@ -32,9 +32,11 @@ import (
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/outbox"
 	"github.com/aftersale/aftersale/privacy"
+	"github.com/aftersale/aftersale/returns"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/team"
 	"github.com/aftersale/aftersale/web"
+	"github.com/aftersale/aftersale/web/admin"
 )
 
 // Config is what New needs: the install's settings (cmd/aftersale builds
@@ -79,6 +81,7 @@ type App struct {
 	service  *engine.Service
 	privacy  *privacy.Service
 	bcasts   *broadcast.Service
+	returns  *returns.Service
 	insiders *insiders.Service
 	feedback *feedback.Service
 	team     *team.Service
@@ -219,15 +222,14 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Links: links, Logger: a.log,
 		Metrics:            metrics,
 		IngestCommitters:   map[string]int{"sqlite": 1, "postgres": 4}[db.Dialect()],
-		MemberMailer:       memberMailer(dkim, a.log),
 		PlanAhead:          cfg.PlanAhead,
 		HandOvers:          handOvers,
 		OutboxDir:          filepath.Join(cfg.DataDir, "outbox"),
-		TaskSLA:            cfg.Tasks.SLA,
 		RefundRisk:         a.feedback,
 		Carriers:           cfg.Shipping.Carriers(),
 		DeliveryMarginDays: cfg.Shipping.DeliveryMarginDays,
 		Returns:            cfg.Returns.Policy(),
+		ReturnDoor:         returns.Door{},
 		OrderPlaced:        a.insiders, Stories: a.insiders, ViewParts: []engine.ViewPart{a.insiders},
 		StepHandlers: map[aftersale.StepType]engine.StepHandler{aftersale.StepOffer: a.insiders.HandleOffer,
 			aftersale.StepSurvey: a.feedback.HandleSurvey},
@@ -235,7 +237,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.team, err = team.New(team.Config{Store: db, Clock: clock, Logger: a.log, PasswordParams: cfg.PasswordParams, MemberMailer: memberMailer(dkim, a.log)})
+	a.team, err = team.New(team.Config{Store: db, Clock: clock, Logger: a.log, PasswordParams: cfg.PasswordParams, MemberMailer: memberMailer(dkim, a.log),
+		Pipeline: a.service, Mailer: a.mailer, From: aftersale.Address{Name: from.Name, Email: from.Address}, ReturnPath: cfg.Mail.BounceAddress,
+		BaseURL: cfg.BaseURL, TaskSLA: cfg.Tasks.SLA, Schedule: sched, Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +247,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() error { a.service.Close(); return nil })
+	a.returns, err = returns.New(returns.Config{Store: db, Pipeline: a.service, Links: links, Clock: clock, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
 	a.privacy, err = privacy.New(privacy.Config{Store: db, Pipeline: a.service, Clock: clock, OutboxDir: filepath.Join(cfg.DataDir, "outbox"), Logger: a.log})
 	if err != nil {
 		return nil, err
@@ -253,7 +261,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{Jobs: []engine.Jobs{a.feedback.Jobs(), a.bcasts.Jobs()}})
+	a.runner, err = stg.runner(ctx, a.service, engine.RunnerConfig{Jobs: []engine.Jobs{a.feedback.Jobs(), a.bcasts.Jobs(), a.team.Jobs()}})
 	if err != nil {
 		return nil, err
 	}
@@ -274,14 +282,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.server = web.NewServer(web.Config{
-		Privacy:    a.privacy,
-		Team:       a.team,
-		Insiders:   a.insiders,
-		Feedback:   a.feedback,
-		Broadcasts: a.bcasts,
-		Service:    a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
-		Webhooks: hooks, PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Privacy:  a.privacy,
+		Team:     a.team,
+		Insiders: a.insiders,
+		Feedback: a.feedback,
+		Returns:  a.returns,
+		Service:  a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
+		Webhooks: hooks,
 	}, a.ready.Load)
+	ui, err := admin.New(admin.Config{Service: a.service, Web: a.server, Team: a.team, Privacy: a.privacy,
+		Insiders: a.insiders, Feedback: a.feedback, Broadcasts: a.bcasts, Returns: a.returns, Logger: a.log,
+		PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
+	if err != nil {
+		return nil, err
+	}
+	ui.Register(a.server) // the admin UI under /admin
 	return a, nil
 }
 
@@ -303,6 +318,10 @@ func (a *App) Team() *team.Service { return a.team }
 
 // Feedback returns the surveys, success plans, refund risk and reports.
 func (a *App) Feedback() *feedback.Service { return a.feedback }
+
+// Returns returns the returns: the returns pages, staff's handling of
+// returns and the returns report.
+func (a *App) Returns() *returns.Service { return a.returns }
 
 // Store returns the store.
 func (a *App) Store() aftersale.Store { return a.store }

@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // browserStep bounds each browser step (a page load, a click and what it
@@ -353,11 +353,11 @@ type overflow struct {
 // dayTask lets days pass on the bundle's manual clock, one at a time, until
 // the customer has an open task of the kind, at most maxDays; it returns the
 // task. The journey says on which day the task appears; maxDays is that day.
-func dayTask(t *testing.T, b *bundle, customer string, kind aftersale.TaskKind, maxDays int) engine.TaskView {
+func dayTask(t *testing.T, b *bundle, customer string, kind aftersale.TaskKind, maxDays int) team.TaskView {
 	t.Helper()
 	for day := 0; ; day++ {
 		b.settle(t)
-		tasks, err := b.app.Service().Tasks(context.Background(), "open", customer)
+		tasks, err := b.app.Team().Tasks(context.Background(), "open", customer)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,14 +19,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/team"
 )
 
 func TestSurveyAndDashboardInBrowser(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	const customer = "sv.browser@example.com"
 	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
@@ -75,7 +74,7 @@ func TestSurveyAndDashboardInBrowser(t *testing.T) {
 
 	// Ada makes the welcome call.
 	call := dayTask(t, b, customer, aftersale.TaskCall, 1)
-	if _, err := svc.CompleteTask(ctx, call.ID, "reached", "", ada.Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, call.ID, "reached", "", ada.Email); err != nil {
 		t.Fatal(err)
 	}
 
@@ -152,8 +151,8 @@ func TestSurveyAndDashboardInBrowser(t *testing.T) {
 	// Rated 3/10: a recovery call for the owner at once, with no time
 	// passing.
 	b.settle(t)
-	var recovery *engine.TaskView
-	tasks, err := svc.Tasks(ctx, "open", customer)
+	var recovery *team.TaskView
+	tasks, err := b.app.Team().Tasks(ctx, "open", customer)
 	if err != nil {
 		t.Fatal(err)
 	}

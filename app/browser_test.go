@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/team"
 )
 
@@ -34,7 +33,7 @@ func TestAdminInBrowser(t *testing.T) {
 	// The journey stands still while the browser works: the clock is
 	// manual, and moves only to bring the tasks of the welcome.
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	const (
 		adaEmail, adaPassword = "ada@shop.example", "ada's long password"
 		customer              = "ana.browser@example.com"
@@ -126,8 +125,8 @@ func TestAdminInBrowser(t *testing.T) {
 		t.Errorf("result %q, want it to say No answer", msg)
 	}
 	shots = append(shots, br.shot("admin-task-call-done"))
-	var retry engine.TaskView
-	open, err := svc.Tasks(ctx, "open", customer)
+	var retry team.TaskView
+	open, err := b.app.Team().Tasks(ctx, "open", customer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +143,7 @@ func TestAdminInBrowser(t *testing.T) {
 	} else if !strings.Contains(br.text(), retry.Title) {
 		t.Errorf("the page does not link the new call %q", retry.Title)
 	}
-	if done := taskByID(t, svc, customer, call.ID); done.Status != "done" || done.Outcome != "no_answer" {
+	if done := taskByID(t, b.app.Team(), customer, call.ID); done.Status != "done" || done.Outcome != "no_answer" {
 		t.Errorf("the call after No answer: %s/%s", done.Status, done.Outcome)
 	}
 
@@ -207,7 +206,7 @@ func TestAdminInBrowser(t *testing.T) {
 	if text := m.Text(); !strings.Contains(text, added) || !strings.Contains(text, "Hi Ana,") {
 		t.Errorf("the email lacks the edited message:\n%s", text)
 	}
-	if done := taskByID(t, svc, customer, personal.ID); done.Status != "done" || done.Outcome != "sent" {
+	if done := taskByID(t, b.app.Team(), customer, personal.ID); done.Status != "done" || done.Outcome != "sent" {
 		t.Errorf("the personal email task after sending: %s/%s", done.Status, done.Outcome)
 	}
 
@@ -350,9 +349,9 @@ func TestAdminLoginRefusedInBrowser(t *testing.T) {
 }
 
 // taskByID returns one of a customer's tasks.
-func taskByID(t *testing.T, svc *engine.Service, customer string, id int64) engine.TaskView {
+func taskByID(t *testing.T, tm *team.Service, customer string, id int64) team.TaskView {
 	t.Helper()
-	tasks, err := svc.Tasks(context.Background(), "", customer)
+	tasks, err := tm.Tasks(context.Background(), "", customer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +361,7 @@ func taskByID(t *testing.T, svc *engine.Service, customer string, id int64) engi
 		}
 	}
 	t.Fatalf("no task %d for %s", id, customer)
-	return engine.TaskView{}
+	return team.TaskView{}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

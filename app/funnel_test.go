@@ -62,7 +62,7 @@ func TestFunnelOnASeededDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.app.Service().CompleteTask(ctx, call.ID, "reached", "", "owner@shop.example"); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, call.ID, "reached", "", "owner@shop.example"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.SurveyAnswerSave(ctx, &aftersale.SurveyAnswer{CustomerID: b1.CustomerID, OrderID: b1.ID,

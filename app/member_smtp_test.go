@@ -9,7 +9,6 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/team"
 )
@@ -49,7 +48,7 @@ func TestMemberSMTPOnLoopback(t *testing.T) {
 		return tk.ID
 	}
 	send := func(memberID int64, subject string) error {
-		_, err := svc.SendPersonalEmail(ctx, memberID, engine.PersonalEmail{TaskID: task(), Subject: subject, Body: "Hi Pat"})
+		_, err := b.app.Team().SendPersonalEmail(ctx, memberID, team.PersonalEmail{TaskID: task(), Subject: subject, Body: "Hi Pat"})
 		return err
 	}
 	const uniform = "could not connect to the SMTP server"
@@ -150,7 +149,7 @@ func TestMemberSMTPAllowedPrivateNotMetadata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.SendPersonalEmail(ctx, ada.ID, engine.PersonalEmail{TaskID: tk.ID, Subject: subject, Body: "Hi Pat"})
+		_, err = b.app.Team().SendPersonalEmail(ctx, ada.ID, team.PersonalEmail{TaskID: tk.ID, Subject: subject, Body: "Hi Pat"})
 		return err
 	}
 	if err := send("Through loopback"); err != nil {

@@ -10,16 +10,16 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // waitTaskTitle lets days pass (none when it is there once the service
 // settled) until the customer has an open task whose title has the prefix;
 // it fails after maxDays days (0: it must be there at once).
-func waitTaskTitle(t *testing.T, b *bundle, customer, prefix string, maxDays int) engine.TaskView {
+func waitTaskTitle(t *testing.T, b *bundle, customer, prefix string, maxDays int) team.TaskView {
 	t.Helper()
 	b.settle(t)
-	var got engine.TaskView
+	var got team.TaskView
 	b.daysUntil(t, maxDays, fmt.Sprintf("an open task %q… for %s", prefix, customer), func() bool {
 		got = taskTitled(t, b, customer, prefix)
 		return got.ID != 0
@@ -160,7 +160,7 @@ func TestSuccessPlanNotForDigital(t *testing.T) {
 		t.Fatalf("post: %d %v", code, body)
 	}
 	b.days(t, 6) // past 2 business days, whatever the weekday
-	tasks, err := b.app.Service().Tasks(context.Background(), "", "pd@example.com")
+	tasks, err := b.app.Team().Tasks(context.Background(), "", "pd@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

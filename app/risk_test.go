@@ -16,7 +16,7 @@ import (
 func TestRefundRisk(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, fb, ctx := b.app.Service(), b.app.Feedback(), context.Background()
+	fb, ctx := b.app.Feedback(), context.Background()
 	if code, body := b.post(t, b.orderEvent("evt_risk", "risk@example.com", "R-1", "course", "")); code != 202 {
 		t.Fatalf("post: %d %v", code, body)
 	}
@@ -76,7 +76,7 @@ func TestRefundRisk(t *testing.T) {
 	if n, _ := fb.CheckRefundRisk(ctx); n != 0 {
 		t.Errorf("a second check made %d more calls", n)
 	}
-	tasks, _ := svc.Tasks(ctx, "open", "risk@example.com")
+	tasks, _ := b.app.Team().Tasks(ctx, "open", "risk@example.com")
 	found := false
 	for _, tk := range tasks {
 		if strings.HasPrefix(tk.Title, "Refund risk 90") && tk.Assignee == "owner" && tk.Kind == "call" {

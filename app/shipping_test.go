@@ -153,7 +153,7 @@ func TestMultiPackageShippingCare(t *testing.T) {
 		// The same answer again creates nothing more.
 		getPage(t, no)
 		b.settle(t)
-		tasks, _ := b.app.Service().Tasks(context.Background(), "open", to)
+		tasks, _ := b.app.Team().Tasks(context.Background(), "open", to)
 		var calls int
 		for _, tk := range tasks {
 			if strings.HasPrefix(tk.Title, "It did not arrive well") {
@@ -210,7 +210,7 @@ func TestLatePackage(t *testing.T) {
 			t.Errorf("late delivery call: %+v", call)
 		}
 		b.days(t, 3) // well past Kai's business day too
-		tasks, _ := b.app.Service().Tasks(context.Background(), "open", "kai@example.com")
+		tasks, _ := b.app.Team().Tasks(context.Background(), "open", "kai@example.com")
 		for _, tk := range tasks {
 			if strings.HasPrefix(tk.Title, "Late delivery?") {
 				t.Errorf("Kai said it arrived, yet has %q", tk.Title)
@@ -237,7 +237,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		b := setupClock(t, db, func(c *app.Config) {
 			c.Returns.Address, c.Returns.LabelURL = "Shop Returns\nUnit 4, Dock Road\nLeeds LS1 1AA", "https://labels.example/abc"
 		})
-		svc, ctx := b.app.Service(), context.Background()
+		ctx := context.Background()
 		const to, ex = "max@example.com", "noa@example.com"
 		for _, o := range []struct{ to, id string }{{to, "8301"}, {ex, "8302"}} {
 			if code, body := b.post(t, b.orderEvent("evt_"+o.id, o.to, o.id, "physical", "")); code != 202 {
@@ -267,7 +267,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		if call.Kind != "call" {
 			t.Errorf("what went wrong task: %+v", call)
 		}
-		list, err := svc.Returns(ctx, aftersale.ReturnFilter{OrderID: 0})
+		list, err := b.app.Returns().List(ctx, aftersale.ReturnFilter{OrderID: 0})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("returns: %v %v", list, err)
 		}
@@ -289,15 +289,15 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 			t.Error("the return is not in the customer's timeline")
 		}
 
-		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); err != nil {
+		if _, err := b.app.Returns().Advance(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
 		b.settle(t)
 		b.waitTemplate(t, to, "return_received", hangGuard)
-		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+		if _, err := b.app.Returns().Advance(ctx, refundID, aftersale.ReturnReceived, "owner@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 			t.Errorf("received twice: %v, want a conflict", err)
 		}
-		if _, err := svc.AdvanceReturn(ctx, refundID, aftersale.ReturnRefunded, "owner@shop.example"); err != nil {
+		if _, err := b.app.Returns().Advance(ctx, refundID, aftersale.ReturnRefunded, "owner@shop.example"); err != nil {
 			t.Fatal(err)
 		}
 		b.settle(t)
@@ -315,7 +315,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		if c := b.customer(t, to); c["stage"] != "refunded" {
 			t.Errorf("stage after the refund: %v", c["stage"])
 		}
-		tasks, _ := svc.Tasks(ctx, "open", to)
+		tasks, _ := b.app.Team().Tasks(ctx, "open", to)
 		var asks int
 		for _, tk := range tasks {
 			if strings.HasPrefix(tk.Title, "What went wrong?") {
@@ -329,7 +329,7 @@ func TestReturnRequestedFromOutside(t *testing.T) {
 		if len(templates(b, ex)["day30_checkin"]) != 1 {
 			t.Errorf("the exchange stopped the journey: %v", templates(b, ex))
 		}
-		tasks, _ = svc.Tasks(ctx, "open", ex)
+		tasks, _ = b.app.Team().Tasks(ctx, "open", ex)
 		for _, tk := range tasks {
 			if strings.HasPrefix(tk.Title, "What went wrong?") {
 				t.Errorf("an exchange got %q", tk.Title)
@@ -365,7 +365,7 @@ func TestReturnsPageOverHTTP(t *testing.T) {
 				t.Fatalf("start: %d\n%s", code, page)
 			}
 		}
-		list, err := b.app.Service().Returns(context.Background(), aftersale.ReturnFilter{})
+		list, err := b.app.Returns().List(context.Background(), aftersale.ReturnFilter{})
 		if err != nil || len(list) != 1 || list[0].Return.Resolution != "exchange" || list[0].Return.Source != "page" {
 			t.Fatalf("returns after a double submit: %+v %v", list, err)
 		}

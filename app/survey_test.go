@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/team"
 )
 
@@ -35,7 +34,7 @@ func getPage(t *testing.T, u string) (int, string) {
 func TestTwoStepSurvey(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	ada, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +68,7 @@ func TestTwoStepSurvey(t *testing.T) {
 
 	// Ada makes the welcome call.
 	call := b.dayTask(t, "sv@example.com", aftersale.TaskCall, nil, 5)
-	if _, err := svc.CompleteTask(ctx, call.ID, "reached", "", ada.Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, call.ID, "reached", "", ada.Email); err != nil {
 		t.Fatal(err)
 	}
 
@@ -104,8 +103,8 @@ func TestTwoStepSurvey(t *testing.T) {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}
 	b.settle(t) // no time passes
-	tasks, _ := svc.Tasks(ctx, "open", "sv@example.com")
-	var rec *engine.TaskView
+	tasks, _ := b.app.Team().Tasks(ctx, "open", "sv@example.com")
+	var rec *team.TaskView
 	for i, tk := range tasks {
 		if tk.Kind == "call" && strings.HasPrefix(tk.Title, "Recovery call") {
 			rec = &tasks[i]

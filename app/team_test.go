@@ -12,7 +12,6 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
 	"github.com/aftersale/aftersale/auth"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/team"
 )
@@ -63,7 +62,7 @@ func TestFirstAdminAndLogin(t *testing.T) {
 func TestCallOutcomesAndAssignment(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	asst1, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "a1@shop.example", Name: "Ada", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
@@ -76,13 +75,13 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 		t.Errorf("call task without script or phone: %+v", call)
 	}
 	// The built-in journey gives calls to the assistants' queue: Ada's.
-	if !engine.AssignedTo(call, asst1.Email, asst1.Role) {
+	if !team.AssignedTo(call, asst1.Email, asst1.Role) {
 		t.Errorf("call assigned to %q; want the assistant role or Ada", call.Assignee)
 	}
 	// No answer, an hour into the day: a new call later, a business day
 	// after this one.
 	b.advance(t, time.Hour)
-	if _, err := svc.CompleteTask(ctx, call.ID, "no_answer", "", asst1.Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, call.ID, "no_answer", "", asst1.Email); err != nil {
 		t.Fatal(err)
 	}
 	again := b.dayTask(t, "cal@example.com", aftersale.TaskCall, map[int64]bool{call.ID: true}, 5)
@@ -90,11 +89,11 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 		t.Errorf("retry %+v after %v", again, call.DueAt)
 	}
 	// Wrong number: a personal email task instead, with a draft.
-	if _, err := svc.CompleteTask(ctx, again.ID, "wrong_number", "", asst1.Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, again.ID, "wrong_number", "", asst1.Email); err != nil {
 		t.Fatal(err)
 	}
-	var pe engine.TaskView
-	tasks, _ := svc.Tasks(ctx, "open", "cal@example.com")
+	var pe team.TaskView
+	tasks, _ := b.app.Team().Tasks(ctx, "open", "cal@example.com")
 	for _, tk := range tasks {
 		if tk.Kind == "personal_email" && strings.Contains(tk.Title, "phone number is wrong") {
 			pe = tk
@@ -103,16 +102,16 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 	if pe.ID == 0 || !strings.Contains(pe.Draft, "number") {
 		t.Fatalf("no personal email task after a wrong number: %+v", tasks)
 	}
-	done, _ := svc.Tasks(ctx, "done", "cal@example.com")
+	done, _ := b.app.Team().Tasks(ctx, "done", "cal@example.com")
 	for _, tk := range done {
 		if tk.ID == call.ID && tk.Outcome != "no_answer" {
 			t.Errorf("outcome %q", tk.Outcome)
 		}
 	}
-	if _, err := svc.CompleteTask(ctx, call.ID, "reached", "", ""); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+	if _, err := b.app.Team().CompleteTask(ctx, call.ID, "reached", "", ""); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 		t.Errorf("completing a done task again: %v, want ECONFLICT", err)
 	}
-	if _, err := svc.CompleteTask(ctx, pe.ID, "reached", "", ""); aftersale.ErrorCode(err) != aftersale.EINVALID {
+	if _, err := b.app.Team().CompleteTask(ctx, pe.ID, "reached", "", ""); aftersale.ErrorCode(err) != aftersale.EINVALID {
 		t.Errorf("a call outcome on a personal email task: %v, want EINVALID", err)
 	}
 }
@@ -120,7 +119,7 @@ func TestCallOutcomesAndAssignment(t *testing.T) {
 func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	m, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "ada@shop.example", Name: "Ada Lovelace", Role: "assistant", Password: "long enough pw"})
 	if err != nil {
 		t.Fatal(err)
@@ -134,10 +133,10 @@ func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 	if task.Draft == "" {
 		t.Errorf("personal email task without a draft: %+v", task)
 	}
-	if _, err := svc.SendPersonalEmail(ctx, m.ID, engine.PersonalEmail{TaskID: task.ID, Subject: "", Body: "x"}); aftersale.ErrorCode(err) != aftersale.EINVALID {
+	if _, err := b.app.Team().SendPersonalEmail(ctx, m.ID, team.PersonalEmail{TaskID: task.ID, Subject: "", Body: "x"}); aftersale.ErrorCode(err) != aftersale.EINVALID {
 		t.Errorf("no subject: %v", err)
 	}
-	done, err := svc.SendPersonalEmail(ctx, m.ID, engine.PersonalEmail{TaskID: task.ID, Subject: "Welcome, Ana", Body: task.Draft + "\nAda"})
+	done, err := b.app.Team().SendPersonalEmail(ctx, m.ID, team.PersonalEmail{TaskID: task.ID, Subject: "Welcome, Ana", Body: task.Draft + "\nAda"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +171,7 @@ func TestPersonalEmailIsPlainFromTheMember(t *testing.T) {
 		t.Errorf("envelope sender %q, want the member", personal.From)
 	}
 	// Sent once: the task is done now.
-	if _, err := svc.SendPersonalEmail(ctx, m.ID, engine.PersonalEmail{TaskID: task.ID, Subject: "Again", Body: "x"}); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
+	if _, err := b.app.Team().SendPersonalEmail(ctx, m.ID, team.PersonalEmail{TaskID: task.ID, Subject: "Again", Body: "x"}); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 		t.Errorf("sending for a done task: %v, want ECONFLICT", err)
 	}
 }
@@ -219,7 +218,7 @@ steps:
 		t.Fatal(err)
 	}
 	b := setupClock(t, withTeam, func(c *app.Config) { c.Journeys = dir })
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	var asst []*team.MemberView
 	for _, e := range []string{"r1@shop.example", "r2@shop.example"} {
 		m, err := b.app.Team().AddMember(ctx, team.NewMember{Email: e, Role: "assistant", Password: "long enough pw"})
@@ -229,7 +228,7 @@ steps:
 		asst = append(asst, m)
 	}
 	got := map[string]int{}
-	var calls []engine.TaskView
+	var calls []team.TaskView
 	for i, c := range []string{"rr1@example.com", "rr2@example.com"} {
 		if code, body := b.post(t, b.orderEvent("evt_rr"+c, c, "RR-"+c, "digital", "")); code != 202 {
 			t.Fatalf("post: %d %v", code, body)
@@ -243,7 +242,7 @@ steps:
 		t.Errorf("round robin gave the calls to %v, want one each", got)
 	}
 	// The second assistant reaches the first customer: the follow-up is theirs.
-	if _, err := svc.CompleteTask(ctx, calls[0].ID, "reached", "", asst[1].Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, calls[0].ID, "reached", "", asst[1].Email); err != nil {
 		t.Fatal(err)
 	}
 	follow := b.dayTask(t, "rr1@example.com", aftersale.TaskPersonalEmail, nil, 31)
@@ -251,11 +250,11 @@ steps:
 		t.Errorf("served follow-up assigned to %q, want %q", follow.Assignee, asst[1].Email)
 	}
 	// The second customer was not reached: no follow-up (the condition).
-	if _, err := svc.CompleteTask(ctx, calls[1].ID, "voicemail", "", asst[0].Email); err != nil {
+	if _, err := b.app.Team().CompleteTask(ctx, calls[1].ID, "voicemail", "", asst[0].Email); err != nil {
 		t.Fatal(err)
 	}
 	b.days(t, 31) // the follow-up's 30 days pass
-	tasks, _ := svc.Tasks(ctx, "", "rr2@example.com")
+	tasks, _ := b.app.Team().Tasks(ctx, "", "rr2@example.com")
 	for _, tk := range tasks {
 		if tk.Kind == "personal_email" {
 			t.Errorf("a follow-up for a customer not reached: %+v", tk)
@@ -266,7 +265,7 @@ steps:
 func TestOverdueDigest(t *testing.T) {
 	t.Parallel()
 	b := setupClock(t, withTeam)
-	svc, ctx := b.app.Service(), context.Background()
+	ctx := context.Background()
 	if _, err := b.app.Team().AddMember(ctx, team.NewMember{Email: "late@shop.example", Name: "Lee", Role: "assistant", Password: "long enough pw"}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,9 +276,9 @@ func TestOverdueDigest(t *testing.T) {
 	// Overdue a business day after it is due.
 	b.daysUntil(t, 5, "the call task overdue", func() bool {
 		task = b.dayTask(t, "dig@example.com", aftersale.TaskCall, nil, 0)
-		return svc.Overdue(task)
+		return b.app.Team().Overdue(task)
 	})
-	n, err := svc.SendOverdueDigests(ctx)
+	n, err := b.app.Team().SendOverdueDigests(ctx)
 	if err != nil || n < 1 {
 		t.Fatalf("SendOverdueDigests = %d, %v", n, err)
 	}

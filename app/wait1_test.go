@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/smtptest"
 	"github.com/aftersale/aftersale/sqlite"
+	"github.com/aftersale/aftersale/team"
 )
 
 // pollUntil looks at cond every few milliseconds until it holds, for
@@ -107,9 +107,9 @@ func failedStepJobs(t testing.TB, b *bundle) int {
 
 // openTask returns an open task of the kind for the customer (not one of
 // not), or false.
-func (b *bundle) openTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool) (engine.TaskView, bool) {
+func (b *bundle) openTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool) (team.TaskView, bool) {
 	t.Helper()
-	tasks, err := b.app.Service().Tasks(context.Background(), "open", customer)
+	tasks, err := b.app.Team().Tasks(context.Background(), "open", customer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +118,15 @@ func (b *bundle) openTask(t testing.TB, customer string, kind aftersale.TaskKind
 			return tk, true
 		}
 	}
-	return engine.TaskView{}, false
+	return team.TaskView{}, false
 }
 
 // dayTask lets days pass (none when the task is there already) until an
 // open task of the kind is there for the customer; it fails after max days.
-func (b *bundle) dayTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool, max int) engine.TaskView {
+func (b *bundle) dayTask(t testing.TB, customer string, kind aftersale.TaskKind, not map[int64]bool, max int) team.TaskView {
 	t.Helper()
 	b.settle(t)
-	var got engine.TaskView
+	var got team.TaskView
 	b.daysUntil(t, max, "an open "+string(kind)+" task for "+customer, func() bool {
 		tk, ok := b.openTask(t, customer, kind, not)
 		got = tk

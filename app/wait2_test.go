@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/team"
 )
 
 // taskTitled returns the customer's open task whose title begins with
 // prefix, or a zero TaskView.
-func taskTitled(t testing.TB, b *bundle, customer, prefix string) engine.TaskView {
+func taskTitled(t testing.TB, b *bundle, customer, prefix string) team.TaskView {
 	t.Helper()
-	tasks, err := b.app.Service().Tasks(context.Background(), "open", customer)
+	tasks, err := b.app.Team().Tasks(context.Background(), "open", customer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,5 +21,5 @@ func taskTitled(t testing.TB, b *bundle, customer, prefix string) engine.TaskVie
 			return tk
 		}
 	}
-	return engine.TaskView{}
+	return team.TaskView{}
 }

@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -403,8 +402,8 @@ func (s *Service) TestSend(ctx context.Context, id int64, to aftersale.Address) 
 		},
 	}
 	if err := s.cfg.Mailer.Send(ctx, m); err != nil {
-		s.log.WarnContext(ctx, "broadcast test not sent", "broadcast_id", id, "err", redact(err))
-		return aftersale.Errorf(aftersale.EINVALID, "the test could not be sent: %s", redact(err))
+		s.log.WarnContext(ctx, "broadcast test not sent", "broadcast_id", id, "err", aftersale.Redact(err))
+		return aftersale.Errorf(aftersale.EINVALID, "the test could not be sent: %s", aftersale.Redact(err))
 	}
 	s.log.InfoContext(ctx, "broadcast test sent", "broadcast_id", id)
 	return nil
@@ -549,18 +548,6 @@ func (s *Service) compose(b *aftersale.Broadcast, t *email.Broadcast, c *aftersa
 			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
 		},
 	}, nil
-}
-
-// emailRE matches addresses, also beyond ASCII (josé@bücher.example).
-var emailRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}.\-]+\.[\p{L}\p{M}\p{N}\-]{2,}`)
-
-// redact removes email addresses from an error text before it is logged:
-// logs must hold no personal data.
-func redact(err error) string {
-	if err == nil {
-		return ""
-	}
-	return emailRE.ReplaceAllString(err.Error(), "[email]")
 }
 
 // The store's interfaces have what Store and Tx list, and the engine is a

@@ -65,7 +65,7 @@ func TestNormalizeBroadcast(t *testing.T) {
 func TestBroadcastCompose(t *testing.T) {
 	t.Parallel()
 	hs := startHarness(t, "sqlite", nil, false)
-	s, links := hs.bc, hs.cfg.Links
+	s, links := hs.bc, hs.Config.Links
 	b := &aftersale.Broadcast{ID: 7, Subject: "News, {{.FirstName}}", Body: "Hi {{.FirstName}}"}
 	tmpl, err := email.ParseBroadcast(b.Subject, b.Body)
 	if err != nil {

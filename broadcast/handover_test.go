@@ -10,6 +10,9 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/internal/enginetest"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
+	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/smtp"
 	"github.com/aftersale/aftersale/smtptest"
 )
@@ -58,14 +61,14 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				return pool
 			}
 			m := &dyingMailer{pool: newPool(), n: accepted, stuck: make(chan struct{}, broadcastSenders), revive: make(chan struct{})}
-			h := startHarness(t, db, m, false, func(c *engine.Config) { c.HandOvers = slots })
-			ctx, cancel := context.WithTimeout(context.Background(), hang)
+			h := startHarness(t, db, m, false, enginetest.Configure(func(c *engine.Config) { c.HandOvers = slots }))
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.HangGuard)
 			defer cancel()
 			yes := true
 			for i := range recipients {
-				if _, err := h.st.CustomerUpsert(ctx, &aftersale.Contact{
+				if _, err := h.Store.CustomerUpsert(ctx, &aftersale.Contact{
 					Email: fmt.Sprintf("reader%02d@example.com", i), Name: "Ana Lima", MarketingConsent: &yes,
-				}, h.clock.RealNow()); err != nil {
+				}, h.Clock.RealNow()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -73,7 +76,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := h.st.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.clock.RealNow()); err != nil {
+			if err := h.Store.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.Clock.RealNow()); err != nil {
 				t.Fatal(err)
 			}
 
@@ -87,7 +90,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				close(m.revive)
 				<-first
 			})
-			if _, err := srv.WaitFor(accepted, hang); err != nil {
+			if _, err := srv.WaitFor(accepted, testwait.HangGuard); err != nil {
 				t.Fatalf("waiting for the first %d messages: %v", accepted, err)
 			}
 			select {
@@ -96,7 +99,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 				t.Fatal("no hand-off after the first messages")
 			}
 
-			cfg := h.cfg
+			cfg := h.Config
 			cfg.Mailer = newPool()
 			restarted, err := engine.NewService(cfg)
 			if err != nil {
@@ -128,7 +131,7 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 			if twice > slots-1 {
 				t.Errorf("after the crash %d messages went out twice; want at most %d (the other slots)", twice, slots-1)
 			}
-			fin, err := h.st.BroadcastGet(ctx, b.ID)
+			fin, err := h.Store.BroadcastGet(ctx, b.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,9 +144,9 @@ func TestBroadcastCrashResendsAtMostTheHandOvers(t *testing.T) {
 }
 
 // holdingMailer holds its first Send until release is closed, telling
-// entered when it is in it; the others it keeps, like captured.
+// entered when it is in it; the others it keeps, like fixture.Mailer.
 type holdingMailer struct {
-	captured
+	fixture.Mailer
 	once    sync.Once
 	entered chan struct{}
 	release chan struct{}
@@ -156,7 +159,7 @@ func (m *holdingMailer) Send(ctx context.Context, e *aftersale.Email) error {
 		close(m.entered)
 		<-m.release
 	}
-	return m.captured.Send(ctx, e)
+	return m.Mailer.Send(ctx, e)
 }
 
 // TestBroadcastTakesThePipelinesSlots: with one hand-off slot, a
@@ -168,18 +171,18 @@ func TestBroadcastTakesThePipelinesSlots(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
 			m := &holdingMailer{entered: make(chan struct{}), release: make(chan struct{})}
-			h := startHarness(t, db, m, false, func(c *engine.Config) { c.HandOvers = 1 })
-			ctx, cancel := context.WithTimeout(context.Background(), hang)
+			h := startHarness(t, db, m, false, enginetest.Configure(func(c *engine.Config) { c.HandOvers = 1 }))
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.HangGuard)
 			defer cancel()
 			yes := true
-			if _, err := h.st.CustomerUpsert(ctx, &aftersale.Contact{Email: "reader@example.com", Name: "Ana Lima", MarketingConsent: &yes}, h.clock.RealNow()); err != nil {
+			if _, err := h.Store.CustomerUpsert(ctx, &aftersale.Contact{Email: "reader@example.com", Name: "Ana Lima", MarketingConsent: &yes}, h.Clock.RealNow()); err != nil {
 				t.Fatal(err)
 			}
 			b, err := h.bc.Save(ctx, &aftersale.Broadcast{Subject: "News", Body: "Something new."}, "olga@shop.example")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := h.st.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.clock.RealNow()); err != nil {
+			if err := h.Store.BroadcastSetStatus(ctx, b.ID, aftersale.BroadcastDraft, aftersale.BroadcastSending, h.Clock.RealNow()); err != nil {
 				t.Fatal(err)
 			}
 			ran := make(chan error, 1)
@@ -194,7 +197,7 @@ func TestBroadcastTakesThePipelinesSlots(t *testing.T) {
 			}
 			ended, end := context.WithCancel(ctx)
 			end()
-			if slot, err := h.svc.TakeHandOff(ended); err == nil {
+			if slot, err := h.Svc.TakeHandOff(ended); err == nil {
 				slot.Release()
 				t.Fatal("a second hand-off slot was free while the broadcast's message was in the Mailer")
 			}
@@ -202,12 +205,12 @@ func TestBroadcastTakesThePipelinesSlots(t *testing.T) {
 			if err := <-ran; err != nil {
 				t.Fatal(err)
 			}
-			slot, err := h.svc.TakeHandOff(ctx) // freed once the message was recorded
+			slot, err := h.Svc.TakeHandOff(ctx) // freed once the message was recorded
 			if err != nil {
 				t.Fatalf("the slot was not freed after the broadcast: %v", err)
 			}
 			slot.Release()
-			if fin, err := h.st.BroadcastGet(ctx, b.ID); err != nil || fin.Status != aftersale.BroadcastSent || fin.Sent != 1 {
+			if fin, err := h.Store.BroadcastGet(ctx, b.ID); err != nil || fin.Status != aftersale.BroadcastSent || fin.Sent != 1 {
 				t.Fatalf("the broadcast: %+v, %v", fin, err)
 			}
 		})

@@ -87,7 +87,7 @@ func (s *Service) Jobs() engine.Jobs {
 		)},
 		OnAdvance: func(ctx context.Context) {
 			if _, err := s.StartDue(ctx); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "broadcasts after the clock advanced", "err", redact(err))
+				s.log.ErrorContext(ctx, "broadcasts after the clock advanced", "err", aftersale.Redact(err))
 			}
 		},
 		Stop: w.halt,
@@ -419,7 +419,7 @@ func (s *Service) sendOne(ctx, sendCtx context.Context, b *aftersale.Broadcast, 
 	}
 	m, err := s.compose(b, t, c, o.messageID)
 	if err != nil {
-		s.log.ErrorContext(sendCtx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", redact(err))
+		s.log.ErrorContext(sendCtx, "broadcast render failed", "broadcast_id", b.ID, "customer_id", c.ID, "err", aftersale.Redact(err))
 		return finish(aftersale.RecipientFailed, "render: "+err.Error())
 	}
 	slot, err := s.cfg.Pipeline.TakeHandOff(ctx)
@@ -429,11 +429,11 @@ func (s *Service) sendOne(ctx, sendCtx context.Context, b *aftersale.Broadcast, 
 	if err := slot.Send(sendCtx, m); err != nil {
 		if aftersale.IsTemporary(err) && !final {
 			slot.Release() // nothing was handed over
-			s.log.WarnContext(sendCtx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
-			o.retry = fmt.Errorf("%w: %v", engine.ErrRetry, redact(err)) // River keeps it: no address
+			s.log.WarnContext(sendCtx, "broadcast delivery deferred", "broadcast_id", b.ID, "message_id", o.messageID, "err", aftersale.Redact(err))
+			o.retry = fmt.Errorf("%w: %v", engine.ErrRetry, aftersale.Redact(err)) // River keeps it: no address
 			return o
 		}
-		s.log.ErrorContext(sendCtx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", redact(err))
+		s.log.ErrorContext(sendCtx, "broadcast delivery failed", "broadcast_id", b.ID, "message_id", o.messageID, "err", aftersale.Redact(err))
 		s.noteMalformed(sendCtx, err, b.ID, o.messageID)
 		finish(aftersale.RecipientFailed, err.Error())
 	} else {
@@ -460,7 +460,7 @@ func (s *Service) recordHandedOver(ctx context.Context, broadcastID int64, o *re
 		defer done()
 		if err != nil {
 			s.log.WarnContext(ctx, "early record of a broadcast message failed; the page's record keeps it",
-				"broadcast_id", broadcastID, "message_id", o.messageID, "err", redact(err))
+				"broadcast_id", broadcastID, "message_id", o.messageID, "err", aftersale.Redact(err))
 			return
 		}
 		o.recorded = true
@@ -522,7 +522,7 @@ func (s *Service) noteMalformed(ctx context.Context, err error, broadcastID int6
 		return
 	}
 	s.log.ErrorContext(ctx, "message rejected as malformed; this is a bug in aftersale",
-		"broadcast_id", broadcastID, "message_id", messageID, "err", redact(err))
+		"broadcast_id", broadcastID, "message_id", messageID, "err", aftersale.Redact(err))
 	if m := s.cfg.Metrics; m != nil {
 		m.EmailsMalformed.Inc()
 	}

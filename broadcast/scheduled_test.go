@@ -2,10 +2,13 @@ package broadcast
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
+	"github.com/aftersale/aftersale/internal/testwait"
 )
 
 // waitBroadcast waits until the broadcast's status is want, with a hang
@@ -13,7 +16,7 @@ import (
 // own, so this polls).
 func (h *harness) waitBroadcast(t *testing.T, id int64, want string) *aftersale.Broadcast {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hang)
+	ctx, cancel := context.WithTimeout(context.Background(), testwait.HangGuard)
 	defer cancel()
 	for {
 		b, err := h.bc.Get(ctx, id)
@@ -22,7 +25,7 @@ func (h *harness) waitBroadcast(t *testing.T, id int64, want string) *aftersale.
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("broadcast %d is %+v (%v) after %v, want %s", id, b, err, hang, want)
+			t.Fatalf("broadcast %d is %+v (%v) after %v, want %s", id, b, err, testwait.HangGuard, want)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
@@ -39,13 +42,13 @@ func TestBroadcastScheduled(t *testing.T) {
 		s := h.bc
 		no := false
 		for i, addr := range []string{"r1@example.com", "r2@example.com", "r3@example.com", "none@example.com", "gone@example.com"} {
-			ev := order("b"+addr, addr, "95"+string(rune('0'+i)), "digital")
+			ev := fixture.Order("b"+addr, addr, "95"+string(rune('0'+i)), "digital")
 			if addr == "none@example.com" {
 				ev.Customer.MarketingConsent = &no
 			}
-			h.ingest(t, ev)
+			h.Ingest(t, ev)
 		}
-		if err := h.st.CustomerSetUnsubscribed(ctx, "gone@example.com", true, h.clock.RealNow()); err != nil {
+		if err := h.Store.CustomerSetUnsubscribed(ctx, "gone@example.com", true, h.Clock.RealNow()); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.AudienceCount(ctx, aftersale.Segment{Kinds: []string{"digital"}}, false); err != nil || n != 3 {
@@ -62,46 +65,46 @@ func TestBroadcastScheduled(t *testing.T) {
 		if err := s.TestSend(ctx, b.ID, aftersale.Address{Name: "Olga", Email: "olga@shop.example"}); err != nil {
 			t.Fatal(err)
 		}
-		if e := h.mail.lastTo("olga@shop.example", "broadcast_test"); e == nil || e.Subject != "[Test] News for you, Olga" {
+		if e := h.Mail.LastTo("olga@shop.example", "broadcast_test"); e == nil || e.Subject != "[Test] News for you, Olga" {
 			t.Errorf("the test copy: %+v", e)
 		}
-		if _, err := s.Schedule(ctx, b.ID, h.clock.RealNow().Add(-time.Minute)); err == nil {
+		if _, err := s.Schedule(ctx, b.ID, h.Clock.RealNow().Add(-time.Minute)); err == nil {
 			t.Error("a broadcast was scheduled in the past")
 		}
-		if b, err = s.Schedule(ctx, b.ID, h.clock.RealNow().Add(time.Hour)); err != nil || b.Status != aftersale.BroadcastScheduled {
+		if b, err = s.Schedule(ctx, b.ID, h.Clock.RealNow().Add(time.Hour)); err != nil || b.Status != aftersale.BroadcastScheduled {
 			t.Fatalf("Schedule: %+v, %v", b, err)
 		}
 		other, err := s.Save(ctx, &aftersale.Broadcast{Subject: "Never", Body: "Never sent"}, "olga@shop.example")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Schedule(ctx, other.ID, h.clock.RealNow().Add(time.Hour)); err != nil {
+		if _, err := s.Schedule(ctx, other.ID, h.Clock.RealNow().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if c, err := s.Cancel(ctx, other.ID); err != nil || c.Status != aftersale.BroadcastCancelled {
 			t.Fatalf("Cancel: %+v, %v", c, err)
 		}
-		h.clock.Advance(59 * time.Minute)
-		h.settle(t)
+		h.Clock.Advance(59 * time.Minute)
+		h.Settle(t)
 		if got, _ := s.Get(ctx, b.ID); got.Status != aftersale.BroadcastScheduled {
 			t.Fatalf("a minute before its time the broadcast is %s", got.Status)
 		}
-		h.clock.Advance(time.Minute) // starts it (the dispatcher runs in Advance)
+		h.Clock.Advance(time.Minute) // starts it (the dispatcher runs in Advance)
 		done := h.waitBroadcast(t, b.ID, aftersale.BroadcastSent)
 		if done.Sent != 3 {
 			t.Errorf("sent to %d, want 3: %+v", done.Sent, done)
 		}
 		for _, addr := range []string{"r1@example.com", "r2@example.com", "r3@example.com"} {
-			e := h.mail.lastTo(addr, "broadcast")
-			if e == nil || e.Subject != "News for you, Ana" || header(e, "List-Unsubscribe") == "" {
+			e := h.Mail.LastTo(addr, "broadcast")
+			if e == nil || e.Subject != "News for you, Ana" || fixture.Header(e, "List-Unsubscribe") == "" {
 				t.Errorf("%s: broadcast %+v", addr, e)
 			}
-			if n := count(h.mail.templates(addr), "broadcast"); n != 1 {
+			if n := fixture.Count(h.Mail.Templates(addr), "broadcast"); n != 1 {
 				t.Errorf("%s got the broadcast %d times", addr, n)
 			}
 		}
 		for _, addr := range []string{"none@example.com", "gone@example.com"} {
-			if has(h.mail.templates(addr), "broadcast") {
+			if slices.Contains(h.Mail.Templates(addr), "broadcast") {
 				t.Errorf("%s got the broadcast", addr)
 			}
 		}

@@ -142,13 +142,6 @@ func (s *Service) PlannedSteps(ctx context.Context, customerID int64) ([]*afters
 	return stepsWithPlans(ctx, s.cfg.Store, customerID)
 }
 
-// NewReturnView returns the view of the return r of the order o, shown to
-// the customer c: with its status page's signed link and the statuses it
-// may move to.
-func (s *Service) NewReturnView(r *aftersale.Return, o *aftersale.Order, c *aftersale.Customer) *ReturnView {
-	return s.returnView(r, o, c)
-}
-
 // CustomerViewParts returns what the features beside the pipeline know of
 // the customer c (Config.ViewParts; package insiders: the codes given,
 // the referral link and their history as timeline entries), for package

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -16,21 +15,15 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
-	"github.com/aftersale/aftersale/internal/pgtest"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
 	"github.com/aftersale/aftersale/internal/testwait"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/postgres"
 	"github.com/aftersale/aftersale/sqlite"
 )
 
-// harnessStart is 09:00 UTC on last week's Monday: the weekday and the hour
-// are the same whatever day the test runs.
-func harnessStart() time.Time {
-	now := time.Now().UTC()
-	d := time.Date(now.Year(), now.Month(), now.Day(), 9, 0, 0, 0, time.UTC)
-	back := (int(d.Weekday()) + 6) % 7 // days since Monday
-	return d.AddDate(0, 0, -back-7)
-}
+// harnessStart is 09:00 UTC on last week's Monday (fixture.Start).
+func harnessStart() time.Time { return fixture.Start() }
 
 // captured is a Mailer that keeps what it is given.
 type captured struct {
@@ -115,39 +108,23 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 	for _, o := range opts {
 		o(&cfg)
 	}
-	var run Runner
-	switch db {
-	case "sqlite":
-		lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "aftersale.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { lite.Close() })
-		cfg.Store = lite
-		h.svc, err = NewService(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run, err = NewRunner(ctx, riversqlite.New(lite.SQL()), h.svc, RunnerConfig{Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-	default:
-		pg, err := postgres.Open(ctx, pgtest.Database(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pg.Close() })
-		cfg.Store = pg
+	st := fixture.Open(t, db)
+	cfg.Store = st
+	if db == "postgres" {
 		cfg.IngestCommitters = 4
-		h.svc, err = NewService(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run, err = NewRunner(ctx, riverpgxv5.New(pg.Pool()), h.svc, RunnerConfig{Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
+	}
+	if h.svc, err = NewService(cfg); err != nil {
+		t.Fatal(err)
+	}
+	var run Runner
+	switch st := st.(type) {
+	case *sqlite.DB:
+		run, err = NewRunner(ctx, riversqlite.New(st.SQL()), h.svc, RunnerConfig{Logger: log})
+	case *postgres.DB:
+		run, err = NewRunner(ctx, riverpgxv5.New(st.Pool()), h.svc, RunnerConfig{Logger: log})
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	h.st = cfg.Store
 	if !start {
@@ -178,81 +155,43 @@ func (h *harness) settle(t *testing.T) {
 // days lets n days pass, an hour at a time, settling after each.
 func (h *harness) days(t *testing.T, n int) {
 	t.Helper()
-	for range n * 24 {
-		h.clock.Advance(time.Hour)
-		h.settle(t)
-	}
+	fixture.Pass(t, h.svc, h.clock, n*24, time.Hour)
 }
 
 // ingest stores ev and settles.
 func (h *harness) ingest(t *testing.T, ev *aftersale.Event) {
 	t.Helper()
-	if ev.OccurredAt.IsZero() {
-		ev.OccurredAt = h.clock.RealNow()
-	}
-	if _, err := h.svc.Ingest(context.Background(), ev); err != nil {
-		t.Fatalf("ingest %s: %v", ev.ID, err)
-	}
-	h.settle(t)
+	fixture.Ingest(t, h.svc, h.clock, ev)
 }
 
-// order is an order.placed event for addr, of one item of kind.
+// order is an order.placed event for addr, of one item of kind
+// (fixture.Order).
 func order(id, addr, orderID string, kind aftersale.ItemKind) *aftersale.Event {
-	yes := true
-	return &aftersale.Event{ID: id, Type: aftersale.EventOrderPlaced,
-		Customer: &aftersale.Contact{Email: addr, Name: "Ana Lima", Phone: "+15551234567", Timezone: "UTC", MarketingConsent: &yes},
-		Order: &aftersale.OrderFacts{ID: orderID, Currency: "USD", Total: "49.00", Items: []aftersale.Item{
-			{SKU: "sku-1", Name: "Launch Course", Kind: kind, Quantity: 1, Price: "49.00", AccessURL: "https://shop.example/access/abc"}}}}
+	return fixture.Order(id, addr, orderID, kind)
 }
 
 // customer returns the stored customer of addr.
 func (h *harness) customer(t *testing.T, addr string) *aftersale.Customer {
 	t.Helper()
-	c, err := h.st.CustomerGetByEmail(context.Background(), addr)
-	if err != nil {
-		t.Fatalf("customer %s: %v", addr, err)
-	}
-	return c
+	return fixture.Customer(t, h.st, addr)
 }
 
 // sent lists the templates of the messages recorded as sent to addr.
 func (h *harness) sent(t *testing.T, addr string) []string {
 	t.Helper()
-	msgs, err := h.st.MessageListByCustomer(context.Background(), h.customer(t, addr).ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range msgs {
-		if m.Status == aftersale.MessageSent {
-			out = append(out, m.Template)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return fixture.Sent(t, h.st, addr)
 }
 
-// tasks lists the open tasks of addr as kind:title.
+// tasks lists the tasks of status ("" for all) of addr ("" for everyone),
+// read from the store (package team lists them for the team).
 func (h *harness) tasks(t *testing.T, status, addr string) []TaskView {
 	t.Helper()
-	ts, err := h.svc.Tasks(context.Background(), status, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
+	return listTasks(t, h.st, status, addr)
 }
 
 func has(list []string, s string) bool { return slices.Contains(list, s) }
 
-func count(list []string, s string) int {
-	n := 0
-	for _, x := range list {
-		if x == s {
-			n++
-		}
-	}
-	return n
-}
+func count(list []string, s string) int { return fixture.Count(list, s) }
 
 // withJourneys runs the service on the journeys of the YAML documents
 // instead of the default ones.

@@ -13,8 +13,8 @@ import (
 // TestDefaultJourneyDirect runs the default journey of a digital purchase
 // on the manual clock, a day at a time: the at-once emails, the day 1, 3, 7,
 // 14 and 30 emails on their days and no sooner, the team's tasks with their
-// due times, a call outcome that schedules a retry, and a duplicate event
-// that plans nothing new.
+// due times, and a duplicate event that plans nothing new (the call's
+// outcome and its retry: package team's TestCallOutcomeRetries).
 func TestDefaultJourneyDirect(t *testing.T) {
 	running(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -69,30 +69,6 @@ func TestDefaultJourneyDirect(t *testing.T) {
 		call := byKind["call"]
 		if !strings.Contains(call.Title, "Ana") || call.Phone == "" || call.Script == "" {
 			t.Errorf("call task %+v: want Ana's name, phone and a script", call)
-		}
-		if _, err := h.svc.CompleteTask(ctx, call.ID, "made up", "", "me"); err == nil {
-			t.Error("an unknown outcome was taken")
-		}
-		done, err := h.svc.CompleteTask(ctx, call.ID, "no_answer", "rang twice", "owner@shop.example")
-		if err != nil || done.Status != string(aftersale.TaskDone) || done.Outcome != "no_answer" {
-			t.Fatalf("CompleteTask: %+v, %v", done, err)
-		}
-		var retry *TaskView
-		for _, tk := range h.tasks(t, "open", ana) {
-			if tk.Kind == "call" {
-				retry = &tk
-			}
-		}
-		if retry == nil || !strings.HasPrefix(retry.Title, "Call again: ") || !retry.DueAt.After(h.clock.RealNow()) {
-			t.Fatalf("after no answer: retry %+v, want a later call", retry)
-		}
-		if _, err := h.svc.CompleteTask(ctx, retry.ID, "reached", "", "me"); err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range h.tasks(t, "open", ana) {
-			if tk.Kind == "call" {
-				t.Errorf("a reached call left an open call: %+v", tk)
-			}
 		}
 	})
 }

@@ -73,38 +73,6 @@ func TestNamesOverSMTP(t *testing.T) {
 	}
 }
 
-// TestPersonalEmailQuotedNames: a member named Jo "JJ" O"Neil (a quote in
-// the name made every personal email fail) writes to O"Brien; the email
-// arrives with both names as written.
-func TestPersonalEmailQuotedNames(t *testing.T) {
-	srv, mailer := strictMailer(t)
-	h := startHarness(t, "sqlite", aftersale.NewManualClock(harnessStart()), mailer, true, withJourneys(t, assignJourney))
-	ctx := context.Background()
-	jo := h.member(t, "jo@shop.example", `Jo "JJ" O"Neil`, aftersale.RoleAssistant)
-	ev := order("p1", "obrien@example.com", "9402", "digital")
-	ev.Customer.Name = `O"Brien`
-	h.ingest(t, ev)
-	var task TaskView
-	for _, tk := range h.tasks(t, "open", "obrien@example.com") {
-		if tk.Kind == string(aftersale.TaskPersonalEmail) {
-			task = tk
-		}
-	}
-	if task.ID == 0 {
-		t.Fatal("no personal email task")
-	}
-	if _, err := h.svc.SendPersonalEmail(ctx, jo.ID, PersonalEmail{TaskID: task.ID, Subject: `About "the" course`, Body: "Hi,\nhow is it going?"}); err != nil {
-		t.Fatalf("SendPersonalEmail: %v", err)
-	}
-	msgs := srv.Messages()
-	if len(msgs) != 1 {
-		t.Fatalf("%d messages arrived, want the personal email", len(msgs))
-	}
-	if from, to := toName(t, msgs[0], "From"), toName(t, msgs[0], "To"); from != `Jo "JJ" O"Neil` || to != `O"Brien` {
-		t.Errorf("From name %q, To name %q", from, to)
-	}
-}
-
 // syncBuffer is a log destination safe for the service's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex

@@ -270,33 +270,7 @@ func (p *planner) runKeys(runID int64) map[string]bool {
 
 // stepsWithPlans returns everything planned for the customer: the step rows
 // and, as pending steps without an ID, the steps still waiting in plans, by
-// due time.
+// due time (aftersale.StepsWithPlans).
 func stepsWithPlans(ctx context.Context, q aftersale.Queries, customerID int64) ([]*aftersale.Step, error) {
-	// The plans first: a step made a row between the two reads is then
-	// in both (and shown once), not in neither.
-	plans, err := q.StepPlanListByCustomer(ctx, customerID)
-	if err != nil {
-		return nil, err
-	}
-	steps, err := q.StepListByCustomer(ctx, customerID)
-	if err != nil || len(plans) == 0 {
-		return steps, err
-	}
-	type key struct {
-		run int64
-		key string
-	}
-	rows := make(map[key]bool, len(steps))
-	for _, st := range steps {
-		rows[key{st.RunID, st.Key}] = true
-	}
-	for _, pl := range plans {
-		for _, ps := range pl.Steps {
-			if !rows[key{pl.RunID, ps.Key}] {
-				steps = append(steps, pl.Step(ps, aftersale.StepPending, time.Time{}))
-			}
-		}
-	}
-	slices.SortStableFunc(steps, func(a, b *aftersale.Step) int { return a.DueAt.Compare(b.DueAt) })
-	return steps, nil
+	return aftersale.StepsWithPlans(ctx, q, customerID)
 }

@@ -2,121 +2,130 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aftersale/aftersale"
 )
 
-// TestReturnsPage finds an order by email and number, starts a return on
-// its page (the same form twice is one return), sends the instructions with
-// the status link and a what-went-wrong call at once, and moves the return
-// to received and refunded: the customer is told, the order is refunded
-// and the selling steps stop.
-func TestReturnsPage(t *testing.T) {
-	running(t, func(t *testing.T, h *harness) {
-		ctx := context.Background()
-		s := h.svc
-		const fay = "fay@example.com"
-		h.ingest(t, order("e1", fay, "5001", "physical"))
-		for _, bad := range [][2]string{{"other@example.com", "5001"}, {fay, "9999"}} {
-			if _, err := s.FindReturnOrder(ctx, bad[0], bad[1]); aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
-				t.Errorf("FindReturnOrder(%q, %q): %v, want not found", bad[0], bad[1], err)
-			}
-		}
-		if _, err := s.FindReturnOrder(ctx, fay, ""); aftersale.ErrorCode(err) != aftersale.EINVALID {
-			t.Errorf("FindReturnOrder without a number: %v, want invalid", err)
-		}
-		token, err := s.FindReturnOrder(ctx, " FAY@example.com ", "#5001")
-		if err != nil {
-			t.Fatalf("FindReturnOrder: %v", err)
-		}
-		page, err := s.ReturnStartPage(ctx, token)
-		if err != nil || page.Order.ExternalID != "5001" || len(page.Policy.Reasons) == 0 || len(page.Returns) != 0 {
-			t.Fatalf("ReturnStartPage: %+v, %v", page, err)
-		}
-		reason := page.Policy.Reasons[0]
-		for _, bad := range []ReturnInput{
-			{Key: "short", Items: []aftersale.ReturnItem{{SKU: "sku-1", Quantity: 1}}, Reason: reason},
-			{Key: "form-key-1", Items: []aftersale.ReturnItem{{SKU: "nope", Quantity: 1}}, Reason: reason},
-			{Key: "form-key-1", Items: []aftersale.ReturnItem{{SKU: "sku-1", Quantity: 2}}, Reason: reason},
-			{Key: "form-key-1", Reason: reason},
-			{Key: "form-key-1", Items: []aftersale.ReturnItem{{SKU: "sku-1", Quantity: 1}}, Reason: "made up"},
-		} {
-			if _, err := s.StartReturn(ctx, token, bad); aftersale.ErrorCode(err) != aftersale.EINVALID {
-				t.Errorf("StartReturn(%+v): %v, want invalid", bad, err)
-			}
-		}
-		in := ReturnInput{Key: "form-key-1", Items: []aftersale.ReturnItem{{SKU: "sku-1", Quantity: 1}}, Reason: reason, Comment: " too small "}
-		rv, err := s.StartReturn(ctx, token, in)
-		if err != nil {
-			t.Fatalf("StartReturn: %v", err)
-		}
-		again, err := s.StartReturn(ctx, token, in)
-		if err != nil || again.Return.ID != rv.Return.ID {
-			t.Fatalf("the same form again: %+v, %v; want return %d", again, err, rv.Return.ID)
-		}
-		h.settle(t)
-		if rv.Return.Status != aftersale.ReturnRequested || rv.Return.Reason != reason || !strings.HasPrefix(rv.StatusURL, "https://after.example/") || len(rv.Next) == 0 {
-			t.Errorf("the return: %+v", rv)
-		}
-		instr := h.mail.lastTo(fay, "return_instructions")
-		if instr == nil || !strings.Contains(instr.Text, rv.StatusURL) {
-			t.Fatalf("no return instructions with the status link %s: %v", rv.StatusURL, h.mail.templates(fay))
-		}
-		if n := count(h.mail.templates(fay), "return_instructions"); n != 1 {
-			t.Errorf("%d return instructions, want 1", n)
-		}
-		call := false
-		for _, tk := range h.tasks(t, "open", fay) {
-			call = call || strings.HasPrefix(tk.Title, "What went wrong? Call Ana about the return of order #5001")
-		}
-		if !call {
-			t.Errorf("no what-went-wrong call for the return: %+v", h.tasks(t, "open", fay))
-		}
-		status := rv.StatusURL[strings.LastIndex(rv.StatusURL, "/")+1:]
-		if v, err := s.ReturnStatusPage(ctx, status); err != nil || v.Return.ID != rv.Return.ID {
-			t.Errorf("ReturnStatusPage: %+v, %v", v, err)
-		}
-		if list, err := s.Returns(ctx, aftersale.ReturnFilter{}); err != nil || len(list) != 1 {
-			t.Errorf("Returns: %d, %v; want 1", len(list), err)
-		}
+// countingDoor is a ReturnDoor that refuses the events whose ID starts
+// with "no-" and keeps what it was asked.
+type countingDoor struct {
+	mu      sync.Mutex
+	checked []string // the IDs of the events checked
+	pending [][]string
+}
 
-		if _, err := s.AdvanceReturn(ctx, rv.Return.ID, "lost", "olga@shop.example"); aftersale.ErrorCode(err) != aftersale.EINVALID {
-			t.Errorf("an unknown status: %v", err)
-		}
-		if _, err := s.AdvanceReturn(ctx, rv.Return.ID, aftersale.ReturnReceived, "olga@shop.example"); err != nil {
-			t.Fatal(err)
-		}
-		h.settle(t)
-		if !has(h.mail.templates(fay), "return_received") {
-			t.Errorf("received: the customer was not told: %v", h.mail.templates(fay))
-		}
-		done, err := s.AdvanceReturn(ctx, rv.Return.ID, aftersale.ReturnRefunded, "olga@shop.example")
-		if err != nil || done.Order.Status != aftersale.OrderRefunded {
-			t.Fatalf("refunded: %+v, %v; want the order refunded", done, err)
-		}
-		if _, err := s.AdvanceReturn(ctx, rv.Return.ID, aftersale.ReturnReceived, "olga@shop.example"); aftersale.ErrorCode(err) != aftersale.ECONFLICT {
-			t.Errorf("back from refunded to received: %v, want a conflict", err)
-		}
-		h.settle(t)
-		page, err = s.ReturnStartPage(ctx, token)
-		if err != nil || len(page.Returns) != 1 || page.Returns[0].Return.Status != aftersale.ReturnRefunded {
-			t.Errorf("ReturnStartPage after the return: %+v, %v", page, err)
-		}
-		before := h.mail.templates(fay)
-		h.days(t, 31)
-		for _, selling := range []string{"day7_checkin", "survey_performance", "day30_checkin"} {
-			if has(h.mail.templates(fay)[len(before):], selling) {
-				t.Errorf("after the returned refund %s was sent", selling)
+var errDoorRefused = aftersale.Errorf(aftersale.ECONFLICT, "refused at the door")
+
+func (d *countingDoor) CheckReturn(_ context.Context, _ aftersale.Queries, ev *aftersale.Event, _ *aftersale.StoredEvent, pending []*aftersale.StoredEvent) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.checked = append(d.checked, ev.ID)
+	var ids []string
+	for _, p := range pending {
+		ids = append(ids, p.ID)
+	}
+	d.pending = append(d.pending, ids)
+	if strings.HasPrefix(ev.ID, "no-") {
+		return errDoorRefused
+	}
+	return nil
+}
+
+// TestReturnDoorHook: with a Config.ReturnDoor, each return.requested
+// event Ingest and ApplyNow receive passes it, given the returns waiting
+// in the inbox; its refusal is the sender's answer as it is and nothing
+// is stored; a known event is a duplicate before the door; other events
+// do not pass it. Without a ReturnDoor a return is stored as any event.
+func TestReturnDoorHook(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			door := &countingDoor{}
+			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false, func(c *Config) { c.ReturnDoor = door })
+			s := h.svc
+			ev := order("door-o1", "vi@example.com", "7601", "physical")
+			ev.OccurredAt = h.clock.RealNow()
+			ev.Order.Items[0].Quantity = 3
+			if _, err := s.Ingest(ctx, ev); err != nil {
+				t.Fatal(err)
 			}
-		}
-		if _, err := s.FindReturnOrder(ctx, fay, "5001"); err != nil {
-			t.Errorf("FindReturnOrder of a refunded order: %v", err)
-		}
-		// A month on (by the clock), the page's link has expired.
-		if _, err := s.ReturnStartPage(ctx, token); err == nil {
-			t.Error("the returns page link still works a month later")
-		}
-	})
+			if len(door.checked) != 0 {
+				t.Fatalf("an order passed the return door: %v", door.checked)
+			}
+			if _, err := s.Ingest(ctx, wholeReturn("door-r1", "7601", h.clock.RealNow())); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Ingest(ctx, wholeReturn("no-r2", "7601", h.clock.RealNow())); !errors.Is(err, errDoorRefused) {
+				t.Fatalf("a return the door refuses: %v, want its refusal", err)
+			}
+			if _, found, err := h.st.EventPayload(ctx, "no-r2"); err != nil || found {
+				t.Fatalf("the refused return is stored: %v, %v", found, err)
+			}
+			if dup, err := s.Ingest(ctx, wholeReturn("door-r1", "7601", h.clock.RealNow())); err != nil || !dup {
+				t.Fatalf("the return posted again: %v, %v; want a duplicate", dup, err)
+			}
+			if want := []string{"door-r1", "no-r2"}; strings.Join(door.checked, " ") != strings.Join(want, " ") {
+				t.Fatalf("the door checked %v, want %v", door.checked, want)
+			}
+			if got := door.pending[1]; len(got) != 1 || got[0] != "door-r1" {
+				t.Fatalf("the second return was given the pending %v, want door-r1", got)
+			}
+			if err := s.ApplyNow(ctx, wholeReturn("no-r3", "7601", h.clock.RealNow())); !errors.Is(err, errDoorRefused) {
+				t.Fatalf("ApplyNow of a return the door refuses: %v, want its refusal", err)
+			}
+
+			bare := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
+			if _, err := bare.svc.Ingest(ctx, wholeReturn("no-r4", "7602", bare.clock.RealNow())); err != nil {
+				t.Fatalf("a return without a door: %v", err)
+			}
+			if _, found, err := bare.st.EventPayload(ctx, "no-r4"); err != nil || !found {
+				t.Fatalf("the return without a door is not stored: %v, %v", found, err)
+			}
+		})
+	}
+}
+
+// TestApplyNow: an event a page makes is applied at once (its return is
+// recorded as ApplyNow returns) and leaves the inbox; a return that finds
+// nothing left of its order when it is applied is the bound's conflict,
+// not recorded, not set aside and not left in the inbox.
+func TestApplyNow(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := startHarness(t, db, aftersale.NewManualClock(harnessStart()), nil, false)
+			s := h.svc
+			ev := order("now-o1", "wes@example.com", "7701", "physical") // of one unit
+			ev.OccurredAt = h.clock.RealNow()
+			if _, err := s.Ingest(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			processAll(t, h)
+			if err := s.ApplyNow(ctx, wholeReturn("now-r1", "7701", h.clock.RealNow())); err != nil {
+				t.Fatalf("ApplyNow: %v", err)
+			}
+			if rs := returnsOf(t, h, "7701"); len(rs) != 1 || rs[0].EventID != "now-r1" {
+				t.Fatalf("returns after ApplyNow: %+v; want now-r1", rs)
+			}
+			err := s.ApplyNow(ctx, wholeReturn("now-r2", "7701", h.clock.RealNow()))
+			if aftersale.ErrorCode(err) != aftersale.ECONFLICT || strings.Contains(err.Error(), "return not recorded") {
+				t.Fatalf("ApplyNow of a return of nothing left: %v, want the bound's conflict", err)
+			}
+			if rs := returnsOf(t, h, "7701"); len(rs) != 1 {
+				t.Fatalf("returns: %d; want 1", len(rs))
+			}
+			if n, err := s.DeadEventCount(ctx); err != nil || n != 0 {
+				t.Fatalf("events set aside: %d, %v; want none", n, err)
+			}
+			if left, err := h.st.InboxList(ctx, 10); err != nil || len(left) != 0 {
+				t.Fatalf("the inbox after ApplyNow: %d, %v; want empty", len(left), err)
+			}
+		})
+	}
 }

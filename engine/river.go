@@ -245,19 +245,11 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err := river.AddWorkerSafely(workers, &dispatchWorker{svc: svc}); err != nil {
 		return nil, err
 	}
-	if err := river.AddWorkerSafely(workers, &digestWorker{svc: svc}); err != nil {
-		return nil, err
-	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(
 			river.PeriodicInterval(dispatchEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true},
-		),
-		river.NewPeriodicJob(
-			river.PeriodicInterval(digestEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil },
-			nil,
 		),
 	}
 	for _, j := range cfg.Jobs {

@@ -41,14 +41,6 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics may be nil.
 	Metrics *Metrics
-	// MemberMailer makes the mailer of a member's own SMTP server, for
-	// personal emails; nil sends them through Mailer. Unless allowPrivate
-	// (the owners' setting aftersale.SettingAllowPrivateSMTP), the mailer
-	// must refuse to connect to loopback, private, link-local and other
-	// internal addresses; with it, still to link-local and metadata
-	// addresses; and must not tell why a connection failed (see
-	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
-	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
 	// StepHandlers add handlers of step types, or replace the built-in
 	// ones (email, task): a feature package executes its own steps
 	// through the pipeline (see StepHandler); package feedback's run the
@@ -57,9 +49,6 @@ type Config struct {
 	// RefundRisk scores the purchases in the customer view; nil shows no
 	// signals. Package feedback has one.
 	RefundRisk RiskScorer
-	// TaskSLA is how long after its due time an open task counts as
-	// overdue (the badge, the daily digest); 0 means at once.
-	TaskSLA time.Duration
 	// IngestCommitters is how many group-commit transactions (of events
 	// and of sent steps) may run at once; default 1, which suits SQLite (one
 	// writer at a time). A server database gains from a few.
@@ -79,6 +68,10 @@ type Config struct {
 	DeliveryMarginDays int
 	// Returns is what the returns page offers and tells.
 	Returns aftersale.ReturnPolicy
+	// ReturnDoor checks each return.requested event before it is stored
+	// (package returns: returns.Door); nil stores returns as any event,
+	// bounded only when applied (one asking for too much is set aside).
+	ReturnDoor ReturnDoor
 	// OrderPlaced, when set, runs in the transaction that records a new
 	// order, before its journeys start (package insiders: the code it
 	// names is redeemed, a referral credited).

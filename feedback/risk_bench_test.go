@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
 	"github.com/aftersale/aftersale/sqlite"
 )
 
@@ -76,7 +77,7 @@ func (c *countingStore) MessageListByCustomer(ctx context.Context, id int64) ([]
 // reads per check (reads/op).
 func BenchmarkCheckRefundRisk(b *testing.B) {
 	ctx := context.Background()
-	clock := aftersale.NewManualClock(harnessStart())
+	clock := aftersale.NewManualClock(fixture.Start())
 	lite, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "aftersale.db"))
 	if err != nil {
 		b.Fatal(err)

@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
 	"github.com/aftersale/aftersale/internal/testwait"
+	"github.com/aftersale/aftersale/team"
 )
 
 // TestRefundRiskDirect: three days after two digital purchases, the one
@@ -20,13 +21,13 @@ func TestRefundRiskDirect(t *testing.T) {
 	running(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		const pat, quin = "pat@example.com", "quin@example.com"
-		h.ingest(t, order("e1", pat, "9401", "digital"))
-		h.ingest(t, order("e2", quin, "9402", "digital"))
-		h.ingest(t, &aftersale.Event{ID: "e3", Type: aftersale.EventProductAccessed, Order: &aftersale.OrderFacts{ID: "9402"}})
+		h.Ingest(t, fixture.Order("e1", pat, "9401", "digital"))
+		h.Ingest(t, fixture.Order("e2", quin, "9402", "digital"))
+		h.Ingest(t, &aftersale.Event{ID: "e3", Type: aftersale.EventProductAccessed, Order: &aftersale.OrderFacts{ID: "9402"}})
 		if n, err := h.fb.CheckRefundRisk(ctx); err != nil || n != 0 {
 			t.Fatalf("at once: %d risk calls, %v; want none", n, err)
 		}
-		h.days(t, 4)
+		h.Days(t, 4)
 		n, err := h.fb.CheckRefundRisk(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("after four days: %d risk calls, %v; want one", n, err)
@@ -34,7 +35,7 @@ func TestRefundRiskDirect(t *testing.T) {
 		if n, err := h.fb.CheckRefundRisk(ctx); err != nil || n != 0 {
 			t.Errorf("checked again: %d new calls, %v; want none", n, err)
 		}
-		var calls []engine.TaskView
+		var calls []team.TaskView
 		for _, tk := range h.tasks(t, "open", pat) {
 			if tk.Kind == string(aftersale.TaskCall) && tk.Assignee == "owner" && strings.Contains(tk.Script+tk.Title, "not opened") {
 				calls = append(calls, tk)
@@ -49,7 +50,7 @@ func TestRefundRiskDirect(t *testing.T) {
 		if r := h.risk(t, "9402"); r.Score >= riskNoAccess {
 			t.Errorf("Quin got in; risk %+v", r)
 		}
-		h.ingest(t, &aftersale.Event{ID: "e4", Type: aftersale.EventOrderRefunded, Order: &aftersale.OrderFacts{ID: "9401"}})
+		h.Ingest(t, &aftersale.Event{ID: "e4", Type: aftersale.EventOrderRefunded, Order: &aftersale.OrderFacts{ID: "9401"}})
 		if r := h.risk(t, "9401"); r.Score != 0 || len(r.Signals) != 0 {
 			t.Errorf("refunded: risk %+v; want none", r)
 		}
@@ -81,8 +82,8 @@ func TestRiskJob(t *testing.T) {
 		if js := h.fb.Jobs(); len(js.Periodic) != 1 || js.Register == nil {
 			t.Fatalf("Jobs = %+v, want the worker and one periodic job", js)
 		}
-		err := h.st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-			return h.svc.InsertJobTx(ctx, tx, RiskArgs{}, nil)
+		err := h.Store.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+			return h.Svc.InsertJobTx(ctx, tx, RiskArgs{}, nil)
 		})
 		if err != nil {
 			t.Fatal(err)

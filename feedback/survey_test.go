@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/internal/enginetest/fixture"
 	"github.com/aftersale/aftersale/journey"
 	"github.com/aftersale/aftersale/report"
+	"github.com/aftersale/aftersale/team"
 )
 
 // TestSurveyCycle runs the two-step survey for two buyers: the importance
@@ -23,12 +24,12 @@ func TestSurveyCycle(t *testing.T) {
 		ctx := context.Background()
 		s := h.fb
 		const gil, hal = "gil@example.com", "hal@example.com"
-		h.ingest(t, order("e1", gil, "6001", "digital"))
-		h.ingest(t, order("e2", hal, "6002", "digital"))
-		h.days(t, 1)
+		h.Ingest(t, fixture.Order("e1", gil, "6001", "digital"))
+		h.Ingest(t, fixture.Order("e2", hal, "6002", "digital"))
+		h.Days(t, 1)
 		for _, who := range []string{gil, hal} {
-			if n := count(h.mail.templates(who), "survey_importance"); n != 1 {
-				t.Fatalf("%s got %d importance surveys on day 1, want 1: %v", who, n, h.mail.templates(who))
+			if n := fixture.Count(h.Mail.Templates(who), "survey_importance"); n != 1 {
+				t.Fatalf("%s got %d importance surveys on day 1, want 1: %v", who, n, h.Mail.Templates(who))
 			}
 		}
 		qs := aftersale.DefaultQualities
@@ -61,7 +62,7 @@ func TestSurveyCycle(t *testing.T) {
 		}
 
 		// The performance survey: Gil scores 3, Hal does not answer.
-		h.days(t, 14)
+		h.Days(t, 14)
 		tok := h.surveyLink(t, gil, "survey_performance")
 		form, err := s.SurveyPage(ctx, tok, "")
 		if err != nil || form.Kind != journey.SurveyPerformance || len(form.Qualities) != 2 || form.Qualities[0].Key != qs[0].Key || form.Qualities[1].Key != qs[1].Key {
@@ -84,7 +85,7 @@ func TestSurveyCycle(t *testing.T) {
 		if form, err := s.SurveyPage(ctx, tok, ""); err != nil || !form.Answered || form.NPS == nil || *form.NPS != 3 || form.Comment != "slow answers" || form.Subjects[0].Ratings[qs[0].Key] != 2 {
 			t.Errorf("the answered page: %+v, %v", form, err)
 		}
-		var recovery []engine.TaskView
+		var recovery []team.TaskView
 		for _, tk := range h.tasks(t, "open", gil) {
 			if strings.HasPrefix(tk.Title, "Recovery call") {
 				recovery = append(recovery, tk)
@@ -93,11 +94,11 @@ func TestSurveyCycle(t *testing.T) {
 		if len(recovery) != 1 || recovery[0].Title != "Recovery call: Ana rated us 3/10" || recovery[0].Assignee != "owner" {
 			t.Fatalf("recovery calls %+v, want one for the owner", recovery)
 		}
-		h.days(t, 7)
-		if n := count(h.mail.templates(gil), "survey_performance"); n != 1 {
+		h.Days(t, 7)
+		if n := fixture.Count(h.Mail.Templates(gil), "survey_performance"); n != 1 {
 			t.Errorf("Gil answered and got %d performance surveys, want 1 (no reminder)", n)
 		}
-		if n := count(h.mail.templates(hal), "survey_performance"); n != 2 {
+		if n := fixture.Count(h.Mail.Templates(hal), "survey_performance"); n != 2 {
 			t.Errorf("Hal did not answer and got %d performance surveys, want the survey and its reminder", n)
 		}
 		ten := 10

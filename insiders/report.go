@@ -127,7 +127,7 @@ func (s *Service) Report(ctx context.Context, from, to time.Time) (*Report, erro
 func (s *Service) AddToView(ctx context.Context, c *aftersale.Customer, orders []*aftersale.Order, v *engine.CustomerView) error {
 	st := s.cfg.Store
 	loc := s.location(c, c)
-	orderRef := s.orderRefs(ctx, orders)
+	orderRef := aftersale.OrderRefs(ctx, s.cfg.Store, orders)
 	ref := func(id int64) string {
 		if r := orderRef(id); r != "" {
 			return r
@@ -222,30 +222,6 @@ func (s *Service) AddToView(ctx context.Context, c *aftersale.Customer, orders [
 		v.Timeline = append(v.Timeline, engine.TimelineItem{At: r.CreatedAt, Kind: "referral", Status: "credited", Summary: sum, Ref: r.Code})
 	}
 	return nil
-}
-
-// orderRefs returns a function that names an order by the shop's id: the
-// orders given at once, others (the order of another customer that used a
-// code) looked up and remembered; "" for 0 or an order that cannot be
-// read.
-func (s *Service) orderRefs(ctx context.Context, orders []*aftersale.Order) func(id int64) string {
-	refs := make(map[int64]string, len(orders))
-	for _, o := range orders {
-		refs[o.ID] = o.ExternalID
-	}
-	return func(id int64) string {
-		if id == 0 {
-			return ""
-		}
-		if ref, ok := refs[id]; ok {
-			return ref
-		}
-		if o, err := s.cfg.Store.OrderGet(ctx, id); err == nil {
-			refs[id] = o.ExternalID
-			return o.ExternalID
-		}
-		return ""
-	}
 }
 
 // timePtr is t, or nil for the zero time (left out of the JSON).

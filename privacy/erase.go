@@ -77,11 +77,11 @@ func (s *Service) Erase(ctx context.Context, addr, by string) (*EraseReport, err
 	}
 	rep.OutboxFiles, err = s.cleanOutbox(ctx, addr, ids)
 	if err != nil {
-		s.log.ErrorContext(ctx, "customer erased, but the outbox could not be cleaned", "customer_id", c.ID, "err", redact(err))
+		s.log.ErrorContext(ctx, "customer erased, but the outbox could not be cleaned", "customer_id", c.ID, "err", aftersale.Redact(err))
 		return rep, aftersale.Errorf(aftersale.EINTERNAL, "the customer's data is erased from the database, but their emails could not be removed from the outbox folder %s (see the log)", s.cfg.OutboxDir)
 	}
 	if err := st.Scrub(ctx); err != nil {
-		s.log.ErrorContext(ctx, "customer erased, but the database files could not be rewritten", "customer_id", c.ID, "err", redact(err))
+		s.log.ErrorContext(ctx, "customer erased, but the database files could not be rewritten", "customer_id", c.ID, "err", aftersale.Redact(err))
 		return rep, aftersale.Errorf(aftersale.EINTERNAL, "the customer's data is erased, but rewriting the database files failed (see the log), so traces may remain in them until the next erase")
 	}
 	s.log.InfoContext(ctx, "customer erased", "customer_id", c.ID, "by", by, "runs_exited", rep.RunsExited,
@@ -145,7 +145,7 @@ func (s *Service) eraseTx(ctx context.Context, id int64) (_ *EraseReport, _ map[
 				}
 			}
 		}
-		steps, err := plannedSteps(ctx, tx, id)
+		steps, err := aftersale.StepsWithPlans(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -272,7 +272,7 @@ func (s *Service) Export(ctx context.Context, addr string) (*CustomerExport, err
 	if err != nil {
 		return nil, err
 	}
-	orderRef := s.orderRefs(ctx, orders)
+	orderRef := aftersale.OrderRefs(ctx, s.cfg.Store, orders)
 	for _, o := range orders {
 		xo, err := s.exportOrder(ctx, o, c)
 		if err != nil {
@@ -314,7 +314,7 @@ func (s *Service) Export(ctx context.Context, addr string) (*CustomerExport, err
 		return nil, err
 	}
 	stepOrder := map[int64]int64{} // step id → order id
-	steps, err := plannedSteps(ctx, st, c.ID)
+	steps, err := aftersale.StepsWithPlans(ctx, st, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -492,27 +492,4 @@ func (s *Service) exportOrder(ctx context.Context, o *aftersale.Order, c *afters
 		xo.CheckIns = append(xo.CheckIns, ExportCheckIn{Progress: ci.Progress, Note: ci.Note, By: ci.By, CreatedAt: ci.CreatedAt})
 	}
 	return xo, nil
-}
-
-// orderRefs returns a function that names an order by the shop's id: the
-// orders given at once, others (a task about someone else's order, say)
-// looked up and remembered; "" for 0 or an order that cannot be read.
-func (s *Service) orderRefs(ctx context.Context, orders []*aftersale.Order) func(id int64) string {
-	refs := make(map[int64]string, len(orders))
-	for _, o := range orders {
-		refs[o.ID] = o.ExternalID
-	}
-	return func(id int64) string {
-		if id == 0 {
-			return ""
-		}
-		if ref, ok := refs[id]; ok {
-			return ref
-		}
-		if o, err := s.cfg.Store.OrderGet(ctx, id); err == nil {
-			refs[id] = o.ExternalID
-			return o.ExternalID
-		}
-		return ""
-	}
 }

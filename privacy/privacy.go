@@ -11,8 +11,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -132,51 +130,6 @@ func (s *Service) customerByEmail(ctx context.Context, addr string) (*aftersale.
 		return nil, aftersale.Errorf(aftersale.ENOTFOUND, "no customer has the email %s", addr)
 	}
 	return c, err
-}
-
-// plannedSteps returns everything planned for the customer: the step rows
-// and, as pending steps without an ID, the steps still waiting in plans,
-// by due time (as the engine shows them).
-func plannedSteps(ctx context.Context, q Steps, customerID int64) ([]*aftersale.Step, error) {
-	// The plans first: a step made a row between the two reads is then
-	// in both (and shown once), not in neither.
-	plans, err := q.StepPlanListByCustomer(ctx, customerID)
-	if err != nil {
-		return nil, err
-	}
-	steps, err := q.StepListByCustomer(ctx, customerID)
-	if err != nil || len(plans) == 0 {
-		return steps, err
-	}
-	type key struct {
-		run int64
-		key string
-	}
-	rows := make(map[key]bool, len(steps))
-	for _, st := range steps {
-		rows[key{st.RunID, st.Key}] = true
-	}
-	for _, pl := range plans {
-		for _, ps := range pl.Steps {
-			if !rows[key{pl.RunID, ps.Key}] {
-				steps = append(steps, pl.Step(ps, aftersale.StepPending, time.Time{}))
-			}
-		}
-	}
-	slices.SortStableFunc(steps, func(a, b *aftersale.Step) int { return a.DueAt.Compare(b.DueAt) })
-	return steps, nil
-}
-
-// emailRE matches addresses, also beyond ASCII (josé@bücher.example).
-var emailRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}.\-]+\.[\p{L}\p{M}\p{N}\-]{2,}`)
-
-// redact removes email addresses from an error text before it is logged:
-// logs must hold no personal data.
-func redact(err error) string {
-	if err == nil {
-		return ""
-	}
-	return emailRE.ReplaceAllString(err.Error(), "[email]")
 }
 
 // sleep pauses the machinery for d of real time (no journey clock moves

@@ -25,17 +25,17 @@ const (
 func TestExport(t *testing.T) {
 	onBoth(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		h.ingest(t, order("e1", ana, "A1"), true)
-		h.ingest(t, order("e2", bob, "B1"), true)
+		h.Ingest(t, order("e1", ana, "A1"))
+		h.Ingest(t, order("e2", bob, "B1"))
 		x, err := h.priv.Export(ctx, "  Ana@Example.COM ")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if x.Customer.ID != h.customer(t, ana).ID || x.Customer.Email != ana || x.Customer.Name != "Ana Lima" || x.Customer.Phone != "+15551234567" {
+		if x.Customer.ID != h.Customer(t, ana).ID || x.Customer.Email != ana || x.Customer.Name != "Ana Lima" || x.Customer.Phone != "+15551234567" {
 			t.Errorf("customer: %+v", x.Customer)
 		}
-		if !x.ExportedAt.Equal(h.clock.RealNow()) {
-			t.Errorf("exported at %v, want the clock's %v", x.ExportedAt, h.clock.RealNow())
+		if !x.ExportedAt.Equal(h.Clock.RealNow()) {
+			t.Errorf("exported at %v, want the clock's %v", x.ExportedAt, h.Clock.RealNow())
 		}
 		if len(x.Orders) != 1 || x.Orders[0].ID != "A1" || x.Orders[0].Role != "buyer" || len(x.Orders[0].Items) != 1 {
 			t.Fatalf("orders: %+v", x.Orders)
@@ -89,15 +89,15 @@ func TestExport(t *testing.T) {
 func TestErase(t *testing.T) {
 	onBoth(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		h.ingest(t, order("e1", ana, "A1"), true)
-		h.ingest(t, order("e2", bob, "B1"), true)
-		c := h.customer(t, ana)
+		h.Ingest(t, order("e1", ana, "A1"))
+		h.Ingest(t, order("e2", bob, "B1"))
+		c := h.Customer(t, ana)
 		ob, err := outbox.New(h.outbox)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, to := range []string{ana, bob} {
-			if err := ob.Send(ctx, &aftersale.Email{MessageID: "<" + strings.Split(to, "@")[0] + "@shop.example>", Date: h.clock.RealNow(),
+			if err := ob.Send(ctx, &aftersale.Email{MessageID: "<" + strings.Split(to, "@")[0] + "@shop.example>", Date: h.Clock.RealNow(),
 				From: aftersale.Address{Email: "hello@shop.example"}, To: aftersale.Address{Email: to}, Subject: "Hi", Text: "Hi\n"}); err != nil {
 				t.Fatal(err)
 			}
@@ -110,21 +110,21 @@ func TestErase(t *testing.T) {
 		if rep.CustomerID != c.ID || rep.RunsExited == 0 || rep.StepsStopped == 0 || rep.OutboxFiles != 1 {
 			t.Errorf("report: %+v", rep)
 		}
-		if _, err := h.st.CustomerGetByEmail(ctx, ana); !aftersale.IsNotFound(err) {
+		if _, err := h.Store.CustomerGetByEmail(ctx, ana); !aftersale.IsNotFound(err) {
 			t.Errorf("the old address still finds a customer: %v", err)
 		}
-		erased, err := h.st.CustomerGet(ctx, c.ID)
+		erased, err := h.Store.CustomerGet(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if erased.Email != aftersale.ErasedEmail(c.ID) || erased.Name != "" || erased.Phone != "" {
 			t.Errorf("erased customer: %+v", erased)
 		}
-		o, err := h.st.OrderGetByExternalID(ctx, "A1")
+		o, err := h.Store.OrderGetByExternalID(ctx, "A1")
 		if err != nil {
 			t.Fatalf("the order is kept: %v", err)
 		}
-		runs, err := h.st.RunListByOrder(ctx, o.ID)
+		runs, err := h.Store.RunListByOrder(ctx, o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestErase(t *testing.T) {
 		if exited != rep.RunsExited {
 			t.Errorf("%d runs exited by the erase, the report says %d", exited, rep.RunsExited)
 		}
-		steps, err := h.st.StepListByCustomer(ctx, c.ID)
+		steps, err := h.Store.StepListByCustomer(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestErase(t *testing.T) {
 				t.Errorf("step %s/%s is still pending", s.JourneyID, s.StepID)
 			}
 		}
-		if plans, err := h.st.StepPlanListByCustomer(ctx, c.ID); err != nil || len(plans) != 0 {
+		if plans, err := h.Store.StepPlanListByCustomer(ctx, c.ID); err != nil || len(plans) != 0 {
 			t.Errorf("plans left: %d, %v", len(plans), err)
 		}
 		left, err := os.ReadDir(h.outbox)
@@ -181,24 +181,24 @@ func TestEraseProcessesTheInboxFirst(t *testing.T) {
 			t.Parallel()
 			h := startHarness(t, db, false) // events wait in the inbox
 			ctx := context.Background()
-			h.ingest(t, order("e1", ana, "A1"), false)
-			if err := h.svc.ProcessPending(ctx); err != nil {
+			h.Put(t, order("e1", ana, "A1"))
+			if err := h.Svc.ProcessPending(ctx); err != nil {
 				t.Fatal(err)
 			}
-			c := h.customer(t, ana)
-			h.clock.Advance(time.Minute)
-			h.ingest(t, order("e2", ana, "A2"), false)
-			if evs, err := h.st.InboxList(ctx, 10); err != nil || len(evs) != 1 {
+			c := h.Customer(t, ana)
+			h.Clock.Advance(time.Minute)
+			h.Put(t, order("e2", ana, "A2"))
+			if evs, err := h.Store.InboxList(ctx, 10); err != nil || len(evs) != 1 {
 				t.Fatalf("inbox before the erase: %d events, %v; want 1", len(evs), err)
 			}
 			rep, err := h.priv.Erase(ctx, ana, "test")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if evs, err := h.st.InboxList(ctx, 10); err != nil || len(evs) != 0 {
+			if evs, err := h.Store.InboxList(ctx, 10); err != nil || len(evs) != 0 {
 				t.Errorf("inbox after the erase: %d events, %v; want none", len(evs), err)
 			}
-			orders, err := h.st.OrderListByCustomer(ctx, c.ID)
+			orders, err := h.Store.OrderListByCustomer(ctx, c.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestEraseProcessesTheInboxFirst(t *testing.T) {
 			}
 			exited := 0
 			for _, o := range orders {
-				runs, err := h.st.RunListByOrder(ctx, o.ID)
+				runs, err := h.Store.RunListByOrder(ctx, o.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -224,7 +224,7 @@ func TestEraseProcessesTheInboxFirst(t *testing.T) {
 			if rep.RunsExited != exited {
 				t.Errorf("report: %d runs exited, want %d", rep.RunsExited, exited)
 			}
-			ev, err := h.st.EventGet(ctx, "e2")
+			ev, err := h.Store.EventGet(ctx, "e2")
 			if err != nil {
 				t.Fatalf("the waiting event was not processed: %v", err)
 			}
@@ -239,10 +239,10 @@ func TestEraseProcessesTheInboxFirst(t *testing.T) {
 // pipeline is refused.
 func TestNewNeedsStoreAndPipeline(t *testing.T) {
 	h := startHarness(t, "sqlite", false)
-	if _, err := privacy.New(privacy.Config{Pipeline: h.svc}); err == nil {
+	if _, err := privacy.New(privacy.Config{Pipeline: h.Svc}); err == nil {
 		t.Error("no Store: no error")
 	}
-	if _, err := privacy.New(privacy.Config{Store: h.st}); err == nil {
+	if _, err := privacy.New(privacy.Config{Store: h.Store}); err == nil {
 		t.Error("no Pipeline: no error")
 	}
 }

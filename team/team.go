@@ -1,24 +1,32 @@
-// Package team administers the people who use the admin UI: team members,
-// their roles, passwords and own SMTP servers, who may log in, and the
-// owners' team settings. It stands beside the engine (the pipeline that
-// runs journeys) and needs only the member and setting methods of the
-// store (Store); the engine does not import it, and reads member data,
-// for task assignment and digests, from the store itself.
+// Package team administers the people who use the admin UI and their
+// work: team members, their roles, passwords and own SMTP servers, who may
+// log in, the owners' team settings, and the task queue (tasks.go: the
+// tasks the journeys' task steps create, completing them with an outcome
+// and the calls tried again; personal.go: the personal email a member
+// sends from a task; digest.go: the daily overdue digest job). It stands
+// beside the engine (the pipeline that runs journeys), which creates the
+// tasks and assigns them (round robin, the member who served) in the
+// transaction of their step, and does not import it; the team uses the
+// pipeline only through Pipeline, and the store through Store.
 package team
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
+	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/journey"
 )
 
 // Store is what the team needs of aftersale.Store: members and settings
-// read and written outside a transaction, and Update for the changes that
-// read a member and write it back in one transaction (see Tx). Every
-// aftersale.Store is one.
+// read and written outside a transaction; the tasks, with their customers
+// and orders, and the customer's messages (to thread a personal email);
+// the purge of expired sessions; and Update for the changes written in one
+// transaction (see Tx). Every aftersale.Store is one.
 type Store interface {
 	MemberCreate(ctx context.Context, m *aftersale.Member) (*aftersale.Member, error)
 	MemberGet(ctx context.Context, id int64) (*aftersale.Member, error)
@@ -26,22 +34,45 @@ type Store interface {
 	MemberList(ctx context.Context) ([]*aftersale.Member, error)
 	SettingGet(ctx context.Context, name string) (string, error)
 	SettingSet(ctx context.Context, name, value string) error
+	TaskGet(ctx context.Context, id int64) (*aftersale.Task, error)
+	TaskList(ctx context.Context, f aftersale.TaskFilter) ([]*aftersale.Task, error)
+	CustomerGet(ctx context.Context, id int64) (*aftersale.Customer, error)
+	CustomerGetByEmail(ctx context.Context, email string) (*aftersale.Customer, error)
+	OrderGet(ctx context.Context, id int64) (*aftersale.Order, error)
+	MessageListByCustomer(ctx context.Context, customerID int64) ([]*aftersale.Message, error)
+	SessionPurge(ctx context.Context, now time.Time) (int, error)
 	// Update runs fn in one write transaction (aftersale.Store.Update); fn
 	// uses the transaction only through Tx.
 	Update(ctx context.Context, fn func(ctx context.Context, tx aftersale.Tx) error) error
 }
 
 // Tx is what the team uses of an aftersale.Tx: read a member, lock the
-// active owners (aftersale.Tx.MemberLockOwners) and write the member.
+// active owners (aftersale.Tx.MemberLockOwners) and write the member;
+// complete a task and create the next one (a call tried again) or read
+// its customer; record a personal email sent.
 type Tx interface {
 	MemberGet(ctx context.Context, id int64) (*aftersale.Member, error)
 	MemberLockOwners(ctx context.Context) ([]*aftersale.Member, error)
 	MemberUpdate(ctx context.Context, m *aftersale.Member) error
+	TaskComplete(ctx context.Context, id int64, outcome, note, doneBy string, at time.Time) (*aftersale.Task, error)
+	TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale.Task, error)
+	CustomerGet(ctx context.Context, id int64) (*aftersale.Customer, error)
+	MessageRecord(ctx context.Context, m *aftersale.Message) (recorded bool, err error)
+}
+
+// Pipeline is what only the pipeline does for the team; *engine.Service
+// satisfies it.
+type Pipeline interface {
+	// HoldErase keeps an erase on this node from running until release
+	// is called: a personal email holds it from reading the customer to
+	// recording the email.
+	HoldErase() (release func())
 }
 
 var (
-	_ Store = aftersale.Store(nil)
-	_ Tx    = aftersale.Tx(nil)
+	_ Store    = aftersale.Store(nil)
+	_ Tx       = aftersale.Tx(nil)
+	_ Pipeline = (*engine.Service)(nil)
 )
 
 // Config is what a Service needs; Store is required.
@@ -59,11 +90,39 @@ type Config struct {
 	// passwords) with a bound on how many run at once; nil means
 	// auth.NewPool with its defaults and PasswordParams. One per process.
 	Passwords *auth.Pool
-	// MemberMailer checks a member's own SMTP URL: it makes the mailer of
-	// the URL (engine.Config.MemberMailer, which sends personal emails
-	// through it), and an error refuses the URL. Nil refuses every own
-	// SMTP URL: the install cannot send through them.
+	// MemberMailer makes the mailer of a member's own SMTP server: the
+	// team checks an own SMTP URL with it (an error refuses the URL), and
+	// sends the member's personal emails through it. Nil refuses every
+	// own SMTP URL: the install cannot send through them. Unless
+	// allowPrivate (the owners' setting aftersale.SettingAllowPrivateSMTP),
+	// the mailer must refuse to connect to loopback, private, link-local
+	// and other internal addresses; with it, still to link-local and
+	// metadata addresses; and must not tell why a connection failed (see
+	// smtp.WithPublicOnly, smtp.WithPrivateAllowed).
 	MemberMailer func(smtpURL string, allowPrivate bool) (aftersale.Mailer, error)
+
+	// Pipeline holds an erase off a personal email; Mailer sends the
+	// digests, and the personal emails of members without their own
+	// SMTP server. Both are needed for those; the members alone need
+	// neither.
+	Pipeline Pipeline
+	Mailer   aftersale.Mailer
+	// From and ReturnPath are the sender and envelope sender of the
+	// digests ("" ReturnPath uses From), as of the journey email.
+	From       aftersale.Address
+	ReturnPath string
+	// BaseURL is the public URL of this install, for the digests' links.
+	BaseURL string
+	// TaskSLA is how long after its due time an open task counts as
+	// overdue (the badge, the daily digest); 0 means at once.
+	TaskSLA time.Duration
+	// Schedule places a call tried again in the customer's day, one
+	// business day on; nil means the engine's default (quiet from 21:00
+	// to 08:00, UTC).
+	Schedule *journey.Schedule
+	// Metrics counts the personal emails refused as malformed
+	// (aftersale_emails_malformed_total); nil counts nothing.
+	Metrics *engine.Metrics
 }
 
 // Service administers the team.
@@ -82,6 +141,15 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ReturnPath == "" {
+		cfg.ReturnPath = cfg.From.Email
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = &journey.Schedule{QuietStart: "21:00", QuietEnd: "08:00"}
+	}
+	if cfg.Schedule.Clock == nil {
+		cfg.Schedule.Clock = cfg.Clock
 	}
 	if cfg.Passwords == nil {
 		var pc auth.PoolConfig

@@ -49,7 +49,7 @@ func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	tasks, err := s.cfg.Service.Tasks(r.Context(), q.Get("status"), q.Get("customer"))
+	tasks, err := s.cfg.Team.Tasks(r.Context(), q.Get("status"), q.Get("customer"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -72,7 +72,7 @@ func (s *Server) handleTaskComplete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aftersale.Errorf(aftersale.EINVALID, "malformed JSON: want {\"outcome\": \"...\"}"))
 		return
 	}
-	t, err := s.cfg.Service.CompleteTask(r.Context(), id, in.Outcome, in.Note, "")
+	t, err := s.cfg.Team.CompleteTask(r.Context(), id, in.Outcome, in.Note, "")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/returns"
 )
 
 // returnsOpen is the status filter of the returns not yet done with:
@@ -36,7 +36,7 @@ func returnStatusList() string {
 
 // listReturns returns the returns of a status filter (see
 // parseReturnStatusFilter) and an order (0: every order), newest first.
-func (s *Server) listReturns(ctx context.Context, status string, orderID int64) ([]*engine.ReturnView, error) {
+func (s *Server) listReturns(ctx context.Context, status string, orderID int64) ([]*returns.View, error) {
 	statuses := []aftersale.ReturnStatus{aftersale.ReturnStatus(status)}
 	switch status {
 	case "", "all":
@@ -44,16 +44,16 @@ func (s *Server) listReturns(ctx context.Context, status string, orderID int64) 
 	case returnsOpen:
 		statuses = []aftersale.ReturnStatus{aftersale.ReturnRequested, aftersale.ReturnReceived}
 	}
-	var out []*engine.ReturnView
+	var out []*returns.View
 	for _, st := range statuses {
-		list, err := s.cfg.Service.Returns(ctx, aftersale.ReturnFilter{Status: st, OrderID: orderID})
+		list, err := s.cfg.Returns.List(ctx, aftersale.ReturnFilter{Status: st, OrderID: orderID})
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, list...)
 	}
 	if len(statuses) > 1 {
-		slices.SortStableFunc(out, func(a, b *engine.ReturnView) int {
+		slices.SortStableFunc(out, func(a, b *returns.View) int {
 			if c := b.Return.CreatedAt.Compare(a.Return.CreatedAt); c != 0 {
 				return c
 			}
@@ -75,7 +75,7 @@ func (s *Server) handleReturnsAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	var orderID int64
 	if ref := strings.TrimSpace(q.Get("order")); ref != "" {
-		found, err := s.cfg.Service.OrdersByRef(ctx, ref)
+		found, err := s.cfg.Returns.OrdersByRef(ctx, ref)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -124,7 +124,7 @@ func (s *Server) handleReturnStatusAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, aftersale.FieldError("status", "unknown return status %q; want one of %s", in.Status, returnStatusList()))
 		return
 	}
-	v, err := s.cfg.Service.AdvanceReturn(r.Context(), id, to, "")
+	v, err := s.cfg.Returns.Advance(r.Context(), id, to, "")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

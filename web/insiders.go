@@ -1,8 +1,8 @@
 package web
 
 // The insiders report: offer codes issued and redeemed, referral clicks
-// and credited purchases, as JSON and CSV (reports.go) and as the
-// dashboard's Insiders panel.
+// and credited purchases, as JSON and CSV (reports.go; the dashboard's
+// Insiders panel is web/admin's).
 
 import (
 	"io"
@@ -60,21 +60,4 @@ func writeInsidersCSV(w io.Writer, r *insiders.Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// insidersView is the dashboard's Insiders panel.
-type insidersView struct {
-	Issued, Redeemed, Repeats, Clicks, Referred, Rewards string
-	RedeemRate                                           string
-	TopReferrers                                         []insiders.ReferrerRow
-}
-
-func newInsidersView(r *insiders.Report) *insidersView {
-	v := &insidersView{Issued: thousands(r.Issued), Redeemed: thousands(r.Redeemed), Repeats: thousands(r.Repeats),
-		Clicks: thousands(r.Clicks), Referred: thousands(r.Referred), Rewards: thousands(r.Rewards), RedeemRate: "—",
-		TopReferrers: r.TopReferrers}
-	if r.Issued > 0 {
-		v.RedeemRate = percent(r.RedeemRate)
-	}
-	return v
 }

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/report"
+	"github.com/aftersale/aftersale/returns"
 )
 
 // The reports, by the name of their route.
@@ -169,7 +169,7 @@ type reasonRowJSON struct {
 	Share     float64 `json:"share"`
 }
 
-func newReturnsReportJSON(rows []engine.ReasonRow) returnsReportJSON {
+func newReturnsReportJSON(rows []returns.ReasonRow) returnsReportJSON {
 	out := returnsReportJSON{Rows: []reasonRowJSON{}}
 	for _, r := range rows {
 		out.Rows = append(out.Rows, reasonRowJSON{Reason: r.Reason, Returns: r.Returns, Refunds: r.Refunds, Exchanges: r.Exchanges, Share: finite(r.Share)})
@@ -180,7 +180,7 @@ func newReturnsReportJSON(rows []engine.ReasonRow) returnsReportJSON {
 
 // writeReasonsCSV writes the return reasons as CSV with the header
 // reason,returns,refunds,exchanges,share (share 0..1, 3 decimals).
-func writeReasonsCSV(w io.Writer, rows []engine.ReasonRow) error {
+func writeReasonsCSV(w io.Writer, rows []returns.ReasonRow) error {
 	cw := report.NewCSVWriter(w)
 	_ = cw.Write([]string{"reason", "returns", "refunds", "exchanges", "share"})
 	for _, r := range rows {
@@ -201,7 +201,6 @@ func finite(v float64) float64 {
 
 // reportJSON computes the named report as its JSON view.
 func (s *Server) reportJSON(ctx context.Context, name string, f report.Filter) (any, error) {
-	svc := s.cfg.Service
 	switch name {
 	case reportFunnel:
 		r, err := s.cfg.Feedback.FunnelReport(ctx, f)
@@ -222,7 +221,7 @@ func (s *Server) reportJSON(ctx context.Context, name string, f report.Filter) (
 		}
 		return newScoresJSON(r), nil
 	case reportReturns:
-		rows, err := svc.ReturnReasons(ctx, f.From, f.To)
+		rows, err := s.cfg.Returns.Reasons(ctx, f.From, f.To)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +240,6 @@ func (s *Server) reportJSON(ctx context.Context, name string, f report.Filter) (
 // points, the scores month by month, the return reasons, or the insiders'
 // figures.
 func (s *Server) reportCSV(ctx context.Context, name string, f report.Filter) ([]byte, error) {
-	svc := s.cfg.Service
 	var buf bytes.Buffer
 	switch name {
 	case reportFunnel:
@@ -266,7 +264,7 @@ func (s *Server) reportCSV(ctx context.Context, name string, f report.Filter) ([
 		err = report.WritePeriodsCSV(&buf, r.Monthly)
 		return buf.Bytes(), err
 	case reportReturns:
-		rows, err := svc.ReturnReasons(ctx, f.From, f.To)
+		rows, err := s.cfg.Returns.Reasons(ctx, f.From, f.To)
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/returns"
 )
 
 // maxReturnComment bounds the customer's comment (the event allows 4000
@@ -83,7 +83,7 @@ func (s *Server) handleReturnsFind(w http.ResponseWriter, r *http.Request) {
 // mismatch gets the same answer, so the page tells nobody whether an
 // email address or an order number exists.
 func (s *Server) handleReturnsFindPost(w http.ResponseWriter, r *http.Request) {
-	if wait, ok := s.returnsLimiter.allow([]string{"ip:" + clientIP(r)}); !ok {
+	if wait, ok := s.returnsLimiter.Allow([]string{"ip:" + clientIP(r)}); !ok {
 		s.tooManyLookups(w, r, wait, "You have tried to find an order many times in a short while.")
 		return
 	}
@@ -97,14 +97,14 @@ func (s *Server) handleReturnsFindPost(w http.ResponseWriter, r *http.Request) {
 	// finds the order (returns_limit.go).
 	email, number := r.PostForm.Get("email"), r.PostForm.Get("order")
 	targets := returnsTargetKeys(email, number)
-	at, wait, ok := s.returnsMisses.reserve(targets)
+	at, wait, ok := s.returnsMisses.Reserve(targets)
 	if !ok {
 		s.tooManyLookups(w, r, wait, "There have been many tries to find this order in a short while.")
 		return
 	}
-	token, err := s.cfg.Service.FindReturnOrder(r.Context(), email, number)
+	token, err := s.cfg.Returns.FindOrder(r.Context(), email, number)
 	if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
-		s.returnsMisses.refund(targets, at) // found, or not a guess
+		s.returnsMisses.Refund(targets, at) // found, or not a guess
 	}
 	switch code := aftersale.ErrorCode(err); {
 	case err == nil:
@@ -137,7 +137,7 @@ func (s *Server) returnsError(w http.ResponseWriter, r *http.Request, err error)
 // handleReturnChoose shows the order's items, the reasons and the choice
 // of refund or exchange.
 func (s *Server) handleReturnChoose(w http.ResponseWriter, r *http.Request) {
-	st, err := s.cfg.Service.ReturnStartPage(r.Context(), r.PathValue("token"))
+	st, err := s.cfg.Returns.StartPage(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.returnsError(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) handleReturnChoose(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, tmplReturnStart, pageView{Title: "What would you like to send back?", Choose: c})
 }
 
-func newReturnChoose(st *engine.ReturnStart) *returnChoose {
+func newReturnChoose(st *returns.Start) *returnChoose {
 	c := &returnChoose{OrderID: st.Order.Ref(), FirstName: firstName(st.Customer.Name), Reasons: st.Policy.Reasons,
 		Resolution: aftersale.ResolutionRefund, Key: formKey(), WindowDays: st.Policy.WindowDays}
 	earlier := make([]*aftersale.Return, len(st.Returns))
@@ -188,7 +188,7 @@ func (s *Server) handleReturnChoosePost(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	token := r.PathValue("token")
-	st, err := s.cfg.Service.ReturnStartPage(r.Context(), token)
+	st, err := s.cfg.Returns.StartPage(r.Context(), token)
 	if err != nil {
 		s.returnsError(w, r, err)
 		return
@@ -202,7 +202,7 @@ func (s *Server) handleReturnChoosePost(w http.ResponseWriter, r *http.Request) 
 	bad := func(msg string) {
 		s.render(w, r, http.StatusBadRequest, tmplReturnStart, pageView{Title: "What would you like to send back?", Choose: c, Error: msg})
 	}
-	rv, err := s.cfg.Service.StartReturn(r.Context(), token, in)
+	rv, err := s.cfg.Returns.StartReturn(r.Context(), token, in)
 	if err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINVALID {
 			bad(sentence(aftersale.ErrorMessage(err)))
@@ -217,12 +217,12 @@ func (s *Server) handleReturnChoosePost(w http.ResponseWriter, r *http.Request) 
 // readReturnForm reads the choose page's form into the engine's input and
 // back into c (so that a page shown again keeps the choices); msg says
 // what is wrong with it, "" when nothing is.
-func readReturnForm(c *returnChoose, f url.Values) (in engine.ReturnInput, msg string) {
+func readReturnForm(c *returnChoose, f url.Values) (in returns.Input, msg string) {
 	c.Reason, c.Comment, c.Resolution = f.Get("reason"), strings.TrimSpace(f.Get("comment")), f.Get("resolution")
 	if k := strings.TrimSpace(f.Get("key")); len(k) >= 16 && len(k) <= 64 {
 		c.Key = k // the same form again is the same return
 	}
-	in = engine.ReturnInput{Key: c.Key, Reason: c.Reason, Comment: c.Comment, Resolution: c.Resolution}
+	in = returns.Input{Key: c.Key, Reason: c.Reason, Comment: c.Comment, Resolution: c.Resolution}
 	for i := range c.Items {
 		it := &c.Items[i]
 		raw := strings.TrimSpace(f.Get("qty-" + it.SKU))
@@ -259,13 +259,13 @@ func readReturnForm(c *returnChoose, f url.Values) (in engine.ReturnInput, msg s
 
 // handleReturnStatus shows how a return stands, with what to do now.
 func (s *Server) handleReturnStatus(w http.ResponseWriter, r *http.Request) {
-	rv, err := s.cfg.Service.ReturnStatusPage(r.Context(), r.PathValue("token"))
+	rv, err := s.cfg.Returns.StatusPage(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.returnsError(w, r, err)
 		return
 	}
 	ret := rv.Return
-	p := s.cfg.Service.ReturnPolicy()
+	p := s.cfg.Returns.Policy()
 	v := &returnStatusView{OrderID: rv.Order.Ref(), Status: string(ret.Status), Items: ret.Items, Reason: ret.Reason,
 		Comment: ret.Comment, Exchange: ret.Resolution == aftersale.ResolutionExchange, CreatedAt: ret.CreatedAt,
 		Address: strings.TrimSpace(p.Address), LabelURL: p.LabelURL, RefundDays: p.RefundDays, Steps: returnSteps(ret)}

@@ -225,7 +225,7 @@ func TestReturnFlow(t *testing.T) {
 	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "Choose at least one item to send back.")
 	form.Set("qty-shoe-42", "one")
 	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "must be a whole number")
-	if rs, _ := e.svc.Returns(ctx, aftersale.ReturnFilter{}); len(rs) != 0 {
+	if rs, _ := e.ret.List(ctx, aftersale.ReturnFilter{}); len(rs) != 0 {
 		t.Fatalf("a wrong form started %d returns", len(rs))
 	}
 
@@ -240,7 +240,7 @@ func TestReturnFlow(t *testing.T) {
 	if again := c.postRaw(page, form, nil); again.StatusCode != http.StatusSeeOther || !sameLink(again.Header.Get("Location"), status) {
 		t.Fatalf("second submit: %d %q, want 303 to %q", again.StatusCode, again.Header.Get("Location"), status)
 	}
-	rs, err := e.svc.Returns(ctx, aftersale.ReturnFilter{})
+	rs, err := e.ret.List(ctx, aftersale.ReturnFilter{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("returns %d %v", len(rs), err)
 	}
@@ -299,7 +299,7 @@ func TestAdminReturns(t *testing.T) {
 	ctx := context.Background()
 	status := startReturn(t, e.client(t), "ana@example.com", "2001",
 		url.Values{"qty-shoe-42": {"2"}, "reason": {"It doesn't fit"}, "comment": {"Size 42 is small"}})
-	rs, err := e.svc.Returns(ctx, aftersale.ReturnFilter{})
+	rs, err := e.ret.List(ctx, aftersale.ReturnFilter{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("returns %d %v", len(rs), err)
 	}
@@ -318,7 +318,7 @@ func TestAdminReturns(t *testing.T) {
 		`name="status" value="received" id="status-received"`, `id="status-refunded"`, `id="status-exchanged"`, `id="status-cancelled"`)
 	// The CSRF token is needed.
 	c.postRaw(path+"/status", url.Values{"status": {"received"}}, nil).want(t, http.StatusForbidden)
-	if v, _ := e.svc.Return(ctx, id); v.Return.Status != aftersale.ReturnRequested {
+	if v, _ := e.ret.Get(ctx, id); v.Return.Status != aftersale.ReturnRequested {
 		t.Fatalf("a POST without the token moved the return to %s", v.Return.Status)
 	}
 	r := c.post(path+"/status", url.Values{"status": {"received"}})
@@ -332,7 +332,7 @@ func TestAdminReturns(t *testing.T) {
 	if strings.Contains(r.body, `id="status-received"`) || strings.Contains(r.body, `id="status-cancelled"`) {
 		t.Error("a received return offers received or cancelled")
 	}
-	v, err := e.svc.Return(ctx, id)
+	v, err := e.ret.Get(ctx, id)
 	if err != nil || v.Return.Status != aftersale.ReturnReceived || v.Return.UpdatedBy != owner.Email {
 		t.Fatalf("return %+v %v", v.Return, err)
 	}
@@ -523,7 +523,7 @@ func TestArrivalAnswer(t *testing.T) {
 	if o, _ := e.store.OrderGetByExternalID(ctx, "2001"); o.Arrival != aftersale.ArrivalNo {
 		t.Fatalf("after no: %q", o.Arrival)
 	}
-	tasks, err := e.svc.Tasks(ctx, string(aftersale.TaskOpen), "ana@example.com")
+	tasks, err := e.team.Tasks(ctx, string(aftersale.TaskOpen), "ana@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 // Package web serves aftersale over HTTP: the JSON API, the customer pages
 // reached from email links (unsubscribe, preferences, "who uses this?",
-// "did it arrive?"), the public returns page (returns.go), the admin UI
-// under /admin (see admin.go), health and metrics.
+// "did it arrive?"), the public returns page (returns.go), health and
+// metrics. The admin UI under /admin is package web/admin, which app
+// registers on the Server (Handle) and which reads through it
+// (shared.go); web does not import it.
 package web
 
 import (
@@ -18,29 +20,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/insiders"
+	"github.com/aftersale/aftersale/internal/ratelimit"
 	"github.com/aftersale/aftersale/privacy"
+	"github.com/aftersale/aftersale/returns"
 	"github.com/aftersale/aftersale/team"
 )
 
 // Config is what the Server needs.
 type Config struct {
 	Service *engine.Service
-	// Privacy exports and erases customers (the admin UI and the API).
+	// Privacy exports and erases customers (the API).
 	Privacy *privacy.Service
-	// Team administers the team members and checks their logins (the
-	// admin UI's login, account and team pages, and every session).
+	// Team administers the team members and their tasks (the API's
+	// /tasks).
 	Team *team.Service
-	// Insiders serves the referral links, the stories pages and the
-	// insiders report.
+	// Insiders serves the referral links and the insiders report.
 	Insiders *insiders.Service
 	// Feedback runs the survey and success plan pages and the reports.
 	Feedback *feedback.Service
-	// Broadcasts writes, schedules and sends the broadcasts (the admin UI).
-	Broadcasts *broadcast.Service
+	// Returns runs the returns pages, the API's returns and the returns
+	// report.
+	Returns *returns.Service
 	// APIKey is accepted as a Bearer token on /api; empty refuses every API call.
 	APIKey string
 	// Gatherer serves /metrics; nil serves an empty set.
@@ -51,17 +54,6 @@ type Config struct {
 	// Webhooks are the shop platforms set up, by name: "shopify",
 	// "stripe", "woocommerce". A platform not here answers 404.
 	Webhooks map[string]Webhook
-
-	// Sessions keeps the admin UI's login sessions; nil uses the
-	// Service's store (aftersale's own database).
-	Sessions aftersale.SessionQueries
-	// SecureCookies marks the admin session cookie Secure (set it when the
-	// base URL is https).
-	SecureCookies bool
-	// PhoneRegion is the region (ISO 3166-1 alpha-2) that customers' phone
-	// numbers without a country code are read in, for click-to-call links;
-	// "" means "US".
-	PhoneRegion string
 }
 
 // Server is the HTTP server.
@@ -71,13 +63,12 @@ type Server struct {
 	mux   *http.ServeMux
 	ready func() bool
 	srv   *http.Server
-	admin *admin
 	// returnsLimiter counts the order lookups of the public returns page
 	// per client address.
-	returnsLimiter *limiter
+	returnsLimiter *ratelimit.Limiter
 	// returnsMisses counts the failed order lookups of the returns page
 	// per order number and email address (returns_limit.go).
-	returnsMisses *limiter
+	returnsMisses *ratelimit.Limiter
 	// health remembers a store that refused writes (a full disk), for
 	// /healthz (unavailable.go).
 	health storeHealth
@@ -92,14 +83,8 @@ func NewServer(cfg Config, ready func() bool) *Server {
 	if cfg.Gatherer == nil {
 		cfg.Gatherer = prometheus.NewRegistry()
 	}
-	if cfg.Sessions == nil && cfg.Service != nil {
-		cfg.Sessions = cfg.Service.Store()
-	}
-	if cfg.PhoneRegion == "" {
-		cfg.PhoneRegion = "US"
-	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), ready: ready,
-		returnsLimiter: newLimiter(returnsMaxTries, returnsWindow), returnsMisses: newLimiter(returnsMaxMisses, returnsWindow)}
+		returnsLimiter: ratelimit.New(returnsMaxTries, returnsWindow), returnsMisses: ratelimit.New(returnsMaxMisses, returnsWindow)}
 	s.routes()
 	return s
 }
@@ -148,7 +133,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /c/{token}", s.handleOptInPost)
 
 	s.mux.HandleFunc("GET /{$}", s.root)
-	s.adminRoutes()
+}
+
+// root leads a visitor of / to the admin UI (its login page, when not
+// logged in).
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 // ServeHTTP makes Server an http.Handler.

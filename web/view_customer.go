@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/engine"
+	"github.com/aftersale/aftersale/returns"
 )
 
 // CustomerView is everything the customer API shows about one person.
@@ -105,7 +106,7 @@ type ReturnJSON struct {
 }
 
 // newReturnJSON returns the API view of the return.
-func newReturnJSON(v *engine.ReturnView) ReturnJSON {
+func newReturnJSON(v *returns.View) ReturnJSON {
 	r := v.Return
 	out := ReturnJSON{ID: r.ID, Status: r.Status, Resolution: r.Resolution, Reason: r.Reason, Comment: r.Comment,
 		Items: r.Items, Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy,
@@ -304,7 +305,7 @@ func (s *Server) orderCare(ctx context.Context, st aftersale.Store, o *aftersale
 		return err
 	}
 	for _, r := range rs {
-		ov.Returns = append(ov.Returns, newReturnJSON(s.cfg.Service.NewReturnView(r, o, c)))
+		ov.Returns = append(ov.Returns, newReturnJSON(s.cfg.Returns.NewView(r, o, c)))
 		var items []string
 		for _, it := range r.Items {
 			items = append(items, fmt.Sprintf("%s × %d", it.Name, it.Quantity))

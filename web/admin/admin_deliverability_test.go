@@ -1,0 +1,38 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/bounce"
+	"github.com/aftersale/aftersale/engine"
+)
+
+// TestDashboardDeliverability: blocks and spam-policy bounces that add up
+// show the owner a warning on the dashboard; fewer show none.
+func TestDashboardDeliverability(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, envOptions{engine: func(c *engine.Config) {
+		c.Metrics = engine.NewMetrics(prometheus.NewRegistry(), nil, c.Clock)
+	}})
+	owner := e.member(t, "owner@shop.example", aftersale.RoleOwner)
+	c := e.client(t)
+	c.login(owner.Email, password)
+	if r := c.get("/admin/dashboard"); strings.Contains(r.body, `id="deliverability"`) {
+		t.Fatal("a warning without bounces")
+	}
+	rep := &bounce.Report{Kind: bounce.KindBounce, Recipients: []bounce.Recipient{
+		{Email: "a@example.com", Status: "5.7.1", Action: "failed", Permanent: true, Category: bounce.Blocked},
+		{Email: "b@example.com", Status: "5.7.1", Action: "failed", Permanent: true, Category: bounce.SpamPolicy},
+		{Email: "c@example.com", Status: "5.7.1", Action: "failed", Permanent: true, Category: bounce.Blocked},
+	}}
+	if err := e.svc.HandleReport(context.Background(), rep); err != nil {
+		t.Fatal(err)
+	}
+	c.get("/admin/dashboard").want(t, http.StatusOK, `id="deliverability"`, "refused your mail 3 times in the last 7 days (2 blocks, 1 for spam or content policy)")
+}
