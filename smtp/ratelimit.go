@@ -3,10 +3,11 @@ package smtp
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/aftersale/aftersale"
 )
@@ -32,15 +33,11 @@ type limiter struct {
 	sleep func(ctx context.Context, d time.Duration) error
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*rate.Limiter
 }
 
-type bucket struct {
-	rate   float64 // tokens per second
-	burst  float64 // the most tokens it holds
-	tokens float64 // negative while messages wait for reserved tokens
-	last   time.Time
-}
+// A domain's bucket is a golang.org/x/time/rate token bucket: perMinute
+// tokens a minute, holding a tenth of a minute's worth (at least one).
 
 // newLimiter returns a limiter; domains in overrides must already be
 // normalised with normDomain.
@@ -51,7 +48,7 @@ func newLimiter(perMinute int, overrides map[string]int) *limiter {
 		maxWait:   maxRateWait,
 		now:       time.Now,
 		sleep:     sleepCtx,
-		buckets:   map[string]*bucket{},
+		buckets:   map[string]*rate.Limiter{},
 	}
 }
 
@@ -68,18 +65,30 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // burstOf is how many messages may go at once after a quiet spell: a tenth
 // of a minute's allowance, at least one.
-func burstOf(perMinute int) float64 { return math.Max(1, math.Floor(float64(perMinute)/10)) }
+func burstOf(perMinute int) int { return max(1, perMinute/10) }
 
 // reserve takes a token from domain's bucket and returns how long to wait
 // before it may be used. When that would be longer than maxWait it takes
 // nothing and returns the wait with ok false.
 func (l *limiter) reserve(domain string) (wait time.Duration, ok bool) {
+	r, wait, ok := l.reservation(domain)
+	if r != nil && !ok {
+		r.CancelAt(l.now())
+	}
+	return wait, ok
+}
+
+// reservation takes a token of domain's bucket: the wait until it is there
+// (0: at once) and the reservation, to cancel when the message does not go
+// after all; nil for a domain without a limit. Not ok: the wait would be
+// longer than maxWait (the caller cancels the reservation).
+func (l *limiter) reservation(domain string) (r *rate.Reservation, wait time.Duration, ok bool) {
 	perMinute, limited := l.perMinute, l.perMinute > 0
 	if o, has := l.overrides[domain]; has {
 		perMinute, limited = o, o > 0
 	}
 	if !limited {
-		return 0, true
+		return nil, 0, true
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -89,46 +98,20 @@ func (l *limiter) reserve(domain string) (wait time.Duration, ok bool) {
 		if len(l.buckets) >= pruneAt {
 			l.prune(now)
 		}
-		burst := burstOf(perMinute)
-		b = &bucket{rate: float64(perMinute) / 60, burst: burst, tokens: burst, last: now}
+		b = rate.NewLimiter(rate.Limit(float64(perMinute)/60), burstOf(perMinute))
+		b.SetLimitAt(now, b.Limit()) // starts full at now, on the limiter's clock
 		l.buckets[domain] = b
 	}
-	b.fill(now)
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0, true
-	}
-	wait = time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
-	if wait > l.maxWait {
-		return wait, false
-	}
-	b.tokens--
-	return wait, true
-}
-
-// fill adds the tokens earned since the last look.
-func (b *bucket) fill(now time.Time) {
-	if d := now.Sub(b.last); d > 0 {
-		b.tokens = math.Min(b.burst, b.tokens+d.Seconds()*b.rate)
-		b.last = now
-	}
-}
-
-// release gives back a token reserved by a message that did not go.
-func (l *limiter) release(domain string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b := l.buckets[domain]; b != nil {
-		b.fill(l.now())
-		b.tokens = math.Min(b.burst, b.tokens+1)
-	}
+	r = b.ReserveN(now, 1)
+	wait = r.DelayFrom(now)
+	return r, wait, wait <= l.maxWait
 }
 
 // prune forgets the buckets that are full again: a new bucket starts full,
 // so nothing changes for their domains. The caller holds l.mu.
 func (l *limiter) prune(now time.Time) {
 	for d, b := range l.buckets {
-		if b.fill(now); b.tokens >= b.burst {
+		if b.TokensAt(now) >= float64(b.Burst()) {
 			delete(l.buckets, d)
 		}
 	}
@@ -138,8 +121,9 @@ func (l *limiter) prune(now time.Time) {
 // *aftersale.DeliveryError when ctx ends first or the wait would be longer
 // than maxWait.
 func (l *limiter) wait(ctx context.Context, domain string) error {
-	d, ok := l.reserve(domain)
+	r, d, ok := l.reservation(domain)
 	if !ok {
+		r.CancelAt(l.now())
 		return &aftersale.DeliveryError{Temporary: true, Err: fmt.Errorf(
 			"smtp: the sending rate for %s is used up; the next message may go in %v", domain, d.Round(time.Second))}
 	}
@@ -147,7 +131,7 @@ func (l *limiter) wait(ctx context.Context, domain string) error {
 		return nil
 	}
 	if err := l.sleep(ctx, d); err != nil {
-		l.release(domain)
+		r.CancelAt(l.now()) // the message does not go: its token comes back
 		return &aftersale.DeliveryError{Temporary: true, Err: fmt.Errorf("smtp: waiting for the sending rate for %s: %w", domain, err)}
 	}
 	return nil
