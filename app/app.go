@@ -24,6 +24,7 @@ import (
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/broadcast"
 	"github.com/aftersale/aftersale/config"
+	"github.com/aftersale/aftersale/contact"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
@@ -80,6 +81,7 @@ type App struct {
 	store    aftersale.Store
 	service  *engine.Service
 	privacy  *privacy.Service
+	contact  *contact.Service
 	bcasts   *broadcast.Service
 	returns  *returns.Service
 	insiders *insiders.Service
@@ -247,6 +249,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() error { a.service.Close(); return nil })
+	a.contact, err = contact.New(contact.Config{Store: db, Links: links, Clock: clock, Metrics: metrics, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
 	a.returns, err = returns.New(returns.Config{Store: db, Pipeline: a.service, Links: links, Clock: clock, Logger: a.log})
 	if err != nil {
 		return nil, err
@@ -271,7 +277,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			domain = cfg.Mail.BounceAddress[at+1:]
 		}
 		a.inbound, err = inbound.New(inbound.Config{
-			Addr: cfg.Mail.BounceListen, Domain: domain, Handle: a.service.HandleReport, Logger: a.log,
+			Addr: cfg.Mail.BounceListen, Domain: domain, Handle: a.contact.HandleReport, Logger: a.log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("AFTERSALE_BOUNCE_LISTEN: %w", err)
@@ -283,6 +289,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.server = web.NewServer(web.Config{
 		Privacy:  a.privacy,
+		Contact:  a.contact,
 		Team:     a.team,
 		Insiders: a.insiders,
 		Feedback: a.feedback,
@@ -290,7 +297,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Service:  a.service, APIKey: cfg.APIKey, Gatherer: a.Registry, Logger: a.log, BusinessName: cfg.Sender.BusinessName,
 		Webhooks: hooks,
 	}, a.ready.Load)
-	ui, err := admin.New(admin.Config{Service: a.service, Web: a.server, Team: a.team, Privacy: a.privacy,
+	ui, err := admin.New(admin.Config{Service: a.service, Web: a.server, Team: a.team, Privacy: a.privacy, Contact: a.contact,
 		Insiders: a.insiders, Feedback: a.feedback, Broadcasts: a.bcasts, Returns: a.returns, Logger: a.log,
 		PhoneRegion: cfg.PhoneRegion, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")})
 	if err != nil {

@@ -25,10 +25,8 @@ type Metrics struct {
 	TasksCreated    *prometheus.CounterVec
 	Reports         *prometheus.CounterVec
 	// BounceReasons counts failed and delayed recipients and complaints
-	// by kind and category (bounce.Category); Deliverability keeps the
-	// last days of them for the owner's warning.
-	BounceReasons  *prometheus.CounterVec
-	Deliverability *BounceWindow
+	// by kind and category (bounce.Category).
+	BounceReasons *prometheus.CounterVec
 }
 
 // QueueCounts is what the metrics read from the store at scrape time.
@@ -79,7 +77,6 @@ func NewMetrics(reg prometheus.Registerer, store QueueCounts, clock *aftersale.C
 		BounceReasons: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aftersale_bounce_reasons_total", Help: "Recipients of bounce, delay and complaint reports, by kind and reason category (user_unknown, blocked, spam_policy, ...).",
 		}, []string{"kind", "category"}),
-		Deliverability: NewBounceWindow(),
 	}
 	reg.MustRegister(m.Reports, m.BounceReasons, m.EventsReceived, m.EventsDuplicate, m.EventsProcessed, m.EventsFailed, m.StepsPlanned, m.StepsFinished, m.StepLag, m.Emails, m.EmailsMalformed, m.TasksCreated,
 		&queueCollector{store: store, clock: clock,

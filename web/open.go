@@ -29,7 +29,7 @@ const openTimeout = 2 * time.Second
 func (s *Server) handleOpen(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSuffix(r.PathValue("token"), ".gif")
 	ctx, cancel := context.WithTimeout(r.Context(), openTimeout)
-	err := s.cfg.Service.RecordOpen(ctx, token)
+	err := s.cfg.Contact.RecordOpen(ctx, token)
 	cancel()
 	if err != nil {
 		s.log.WarnContext(r.Context(), "record email open", "err", err)

@@ -12,7 +12,7 @@ const tmplOptIn = "optin.html"
 // like our updates?" with a button. Opening the link changes nothing (mail
 // scanners open links); only the button's POST gives consent.
 func (s *Server) handleOptIn(w http.ResponseWriter, r *http.Request) {
-	c, err := s.cfg.Service.OptInCustomer(r.Context(), r.PathValue("token"))
+	c, err := s.cfg.Contact.OptInCustomer(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -32,7 +32,7 @@ func (s *Server) handleOptInPost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, aftersale.Errorf(aftersale.EINVALID, "could not read the form"))
 		return
 	}
-	c, err := s.cfg.Service.ConfirmOptIn(r.Context(), r.PathValue("token"))
+	c, err := s.cfg.Contact.ConfirmOptIn(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return

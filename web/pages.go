@@ -84,7 +84,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 // handlePreferences shows whether the address gets follow-up email, with a
 // button to unsubscribe or resubscribe.
 func (s *Server) handlePreferences(w http.ResponseWriter, r *http.Request) {
-	c, err := s.cfg.Service.Preferences(r.Context(), r.PathValue("token"))
+	c, err := s.cfg.Contact.Preferences(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) handleUnsubscribePost(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.PathValue("token")
 	if r.PostForm.Get("List-Unsubscribe") == "One-Click" {
-		if _, err := s.cfg.Service.SetUnsubscribed(r.Context(), token, true); err != nil {
+		if _, err := s.cfg.Contact.SetUnsubscribed(r.Context(), token, true); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -111,7 +111,7 @@ func (s *Server) handleUnsubscribePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unsub := r.PostForm.Get("action") != "resubscribe"
-	c, err := s.cfg.Service.SetUnsubscribed(r.Context(), token, unsub)
+	c, err := s.cfg.Contact.SetUnsubscribed(r.Context(), token, unsub)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -134,7 +134,7 @@ func parseForm(r *http.Request) error {
 // handleWhoUses shows the form where a buyer names the person who will use
 // the purchase.
 func (s *Server) handleWhoUses(w http.ResponseWriter, r *http.Request) {
-	o, err := s.cfg.Service.WhoUsesOrder(r.Context(), r.PathValue("token"))
+	o, err := s.cfg.Contact.WhoUsesOrder(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -149,14 +149,14 @@ func (s *Server) handleWhoUsesPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PathValue("token")
-	o, err := s.cfg.Service.WhoUsesOrder(r.Context(), token)
+	o, err := s.cfg.Contact.WhoUsesOrder(r.Context(), token)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	form := whoUsesForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Email: strings.TrimSpace(r.PostForm.Get("email"))}
 	c := &aftersale.Contact{Name: form.Name, Email: form.Email}
-	if err := s.cfg.Service.SetOrderUser(r.Context(), token, c); err != nil {
+	if err := s.cfg.Contact.SetOrderUser(r.Context(), token, c); err != nil {
 		if aftersale.ErrorCode(err) == aftersale.EINVALID {
 			s.render(w, r, http.StatusBadRequest, tmplWhoUses, pageView{Title: "Who will be using this?", OrderID: o.Ref(), Form: form, Error: aftersale.ErrorMessage(err)})
 			return

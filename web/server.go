@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/contact"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/insiders"
@@ -41,6 +42,9 @@ type Config struct {
 	Insiders *insiders.Service
 	// Feedback runs the survey and success plan pages and the reports.
 	Feedback *feedback.Service
+	// Contact runs the pages of the customer's links (unsubscribe,
+	// preferences, "who uses this?", opt-in) and the open pixel.
+	Contact *contact.Service
 	// Returns runs the returns pages, the API's returns and the returns
 	// report.
 	Returns *returns.Service

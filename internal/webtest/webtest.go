@@ -20,6 +20,7 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/auth"
 	"github.com/aftersale/aftersale/broadcast"
+	"github.com/aftersale/aftersale/contact"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
@@ -40,6 +41,7 @@ type Env struct {
 	Store      aftersale.Store
 	Service    *engine.Service
 	Privacy    *privacy.Service
+	Contact    *contact.Service
 	Broadcasts *broadcast.Service
 	Team       *team.Service
 	Insiders   *insiders.Service
@@ -156,6 +158,9 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Service.Close)
+	if e.Contact, err = contact.New(contact.Config{Store: ecfg.Store, Links: ecfg.Links, Clock: ecfg.Clock, Metrics: ecfg.Metrics, Logger: log}); err != nil {
+		t.Fatal(err)
+	}
 	e.Broadcasts, err = broadcast.New(broadcast.Config{Store: db, Pipeline: e.Service, Renderer: renderer, Mailer: ecfg.Mailer, Clock: ecfg.Clock,
 		From: ecfg.From, BaseURL: ecfg.BaseURL, Logger: log})
 	if err != nil {
@@ -195,13 +200,14 @@ func New(t testing.TB, o Options) *Env {
 	cfg := web.Config{Service: e.Service, Logger: log, BusinessName: "Shop"}
 	cfg.Returns = e.Returns
 	cfg.Privacy = e.Privacy
+	cfg.Contact = e.Contact
 	cfg.Insiders = e.Insiders
 	cfg.Feedback = e.Feedback
 	if o.Web != nil {
 		o.Web(&cfg)
 	}
 	srv := web.NewServer(cfg, func() bool { return true })
-	acfg := admin.Config{Service: e.Service, Web: srv, Team: e.Team, Privacy: e.Privacy, Insiders: e.Insiders,
+	acfg := admin.Config{Service: e.Service, Web: srv, Team: e.Team, Privacy: e.Privacy, Contact: e.Contact, Insiders: e.Insiders,
 		Feedback: e.Feedback, Broadcasts: e.Broadcasts, Returns: e.Returns, Logger: log}
 	if o.Admin != nil {
 		o.Admin(&acfg)

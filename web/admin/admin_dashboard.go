@@ -114,7 +114,6 @@ type ipaRow struct {
 // adminDashboard shows the reports for the filter of the query.
 func (s *UI) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.MemberView) {
 	ctx := r.Context()
-	svc := s.cfg.Service
 	q := r.URL.Query()
 	p := dashboardPage{Filter: dashboardFilter{From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Product: strings.TrimSpace(q.Get("product")), Member: strings.TrimSpace(q.Get("member"))}}
@@ -146,7 +145,7 @@ func (s *UI) adminDashboard(w http.ResponseWriter, r *http.Request, m *team.Memb
 		return
 	}
 	p.Shown = true
-	p.Deliverability = deliverabilityNote(svc.DeliverabilityWarning())
+	p.Deliverability = deliverabilityNote(s.cfg.Contact.DeliverabilityWarning())
 	qs := p.Filter.query().Encode()
 	p.CSV = map[string]string{}
 	for _, name := range web.ReportNames() {

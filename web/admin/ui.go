@@ -16,6 +16,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/broadcast"
+	"github.com/aftersale/aftersale/contact"
 	"github.com/aftersale/aftersale/engine"
 	"github.com/aftersale/aftersale/feedback"
 	"github.com/aftersale/aftersale/insiders"
@@ -56,6 +57,8 @@ type Config struct {
 	Team *team.Service
 	// Privacy exports and erases customers.
 	Privacy *privacy.Service
+	// Contact gives the dashboard's deliverability warning.
+	Contact *contact.Service
 	// Insiders serves the stories pages and the insiders panel.
 	Insiders *insiders.Service
 	// Feedback serves the dashboard's reports.
@@ -99,6 +102,8 @@ func New(cfg Config) (*UI, error) {
 		return nil, errors.New("admin: no Service")
 	case cfg.Web == nil:
 		return nil, errors.New("admin: no Web server")
+	case cfg.Contact == nil:
+		return nil, errors.New("admin: no Contact")
 	case cfg.Team == nil, cfg.Privacy == nil, cfg.Insiders == nil, cfg.Feedback == nil, cfg.Broadcasts == nil, cfg.Returns == nil:
 		return nil, errors.New("admin: Team, Privacy, Insiders, Feedback, Broadcasts and Returns are all needed")
 	}

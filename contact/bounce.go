@@ -1,4 +1,4 @@
-package engine
+package contact
 
 import (
 	"context"
@@ -15,15 +15,16 @@ import (
 // needs nothing, the sending server retries. A recipient the report does not
 // name (a complaint whose provider hides the address) is found through the
 // original Message-ID. Every recipient is counted by its reason category in
-// the metrics; blocks and spam-policy refusals feed the owner's warning.
+// the metrics; blocks and spam-policy refusals feed the owner's warning
+// (DeliverabilityWarning).
 func (s *Service) HandleReport(ctx context.Context, r *bounce.Report) error {
 	for _, rc := range r.Recipients {
 		if m := s.cfg.Metrics; m != nil {
 			m.Reports.WithLabelValues(string(r.Kind), boolLabel(rc.Suppress != "")).Inc()
 			m.BounceReasons.WithLabelValues(string(r.Kind), string(rc.Category)).Inc()
-			if rc.Category.AboutSender() {
-				m.Deliverability.Add(s.cfg.Clock.RealNow(), rc.Category)
-			}
+		}
+		if rc.Category.AboutSender() {
+			s.window.Add(s.cfg.Clock.RealNow(), rc.Category)
 		}
 		if rc.Suppress == "" {
 			s.log.InfoContext(ctx, "delivery report", "kind", r.Kind, "status", rc.Status, "category", rc.Category, "permanent", rc.Permanent)
@@ -130,13 +131,9 @@ type DeliverabilityWarning struct {
 
 // DeliverabilityWarning returns the warning to show the owner, or nil when
 // blocks and spam-policy refusals stayed below DeliverabilityWarnAt in the
-// last days (or the service has no metrics).
+// last BounceWindowDays days (since the service started).
 func (s *Service) DeliverabilityWarning() *DeliverabilityWarning {
-	m := s.cfg.Metrics
-	if m == nil {
-		return nil
-	}
-	c := m.Deliverability.Counts(s.cfg.Clock.RealNow())
+	c := s.window.Counts(s.cfg.Clock.RealNow())
 	w := &DeliverabilityWarning{Blocked: c[bounce.Blocked], SpamPolicy: c[bounce.SpamPolicy]}
 	if w.Blocked+w.SpamPolicy < DeliverabilityWarnAt {
 		return nil
