@@ -111,12 +111,12 @@ type DeadEventStore interface {
 	DeadEventDiscard(ctx context.Context, id string) error
 }
 
-// Tx is a Store transaction. Driver returns the underlying driver
-// transaction (*sql.Tx for SQLite, pgx.Tx for PostgreSQL) so that durable
-// jobs can be inserted in the same transaction.
+// Tx is a Store transaction. The driver transaction underneath (*sql.Tx
+// for SQLite, pgx.Tx for PostgreSQL), in which durable jobs are inserted
+// so that they commit with it, is reached through the dialect package's
+// typed DriverTx (sqlite.DriverTx, postgres.DriverTx), not through Tx.
 type Tx interface {
 	Queries
-	Driver() any
 	// EventLockProcessing makes this transaction the only one processing
 	// events until it ends, across every node on the database; it reports
 	// false, at once, when another holds it. (SQLite has one writer at a

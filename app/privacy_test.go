@@ -20,6 +20,7 @@ import (
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/app"
+	"github.com/aftersale/aftersale/postgres"
 	"github.com/aftersale/aftersale/smtptest"
 )
 
@@ -510,9 +511,9 @@ func scanPostgres(t *testing.T, st aftersale.Store, addr, keep string) {
 	t.Helper()
 	ctx := context.Background()
 	err := st.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		ptx, ok := tx.Driver().(pgx.Tx)
-		if !ok {
-			return fmt.Errorf("driver %T is not a pgx.Tx", tx.Driver())
+		ptx, err := postgres.DriverTx(tx)
+		if err != nil {
+			return err
 		}
 		rows, err := ptx.Query(ctx, `
 			SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c

@@ -41,7 +41,7 @@ func openStorage(ctx context.Context, dataDir, databaseURL string) (*storage, er
 		return &storage{
 			store: db,
 			runner: func(ctx context.Context, svc *engine.Service, cfg engine.RunnerConfig) (engine.Runner, error) {
-				return engine.NewRunner(ctx, driver, svc, cfg)
+				return engine.NewRunner(ctx, driver, postgres.DriverTx, svc, cfg)
 			},
 			migrateJobs: func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
 		}, nil
@@ -57,7 +57,7 @@ func openStorage(ctx context.Context, dataDir, databaseURL string) (*storage, er
 	return &storage{
 		store: db,
 		runner: func(ctx context.Context, svc *engine.Service, cfg engine.RunnerConfig) (engine.Runner, error) {
-			return engine.NewRunner(ctx, driver, svc, cfg)
+			return engine.NewRunner(ctx, driver, sqlite.DriverTx, svc, cfg)
 		},
 		migrateJobs: func(ctx context.Context) (int, error) { return migrateRiver(ctx, driver) },
 	}, nil

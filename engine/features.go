@@ -49,13 +49,14 @@ func (s *Service) InsertJobTx(ctx context.Context, tx aftersale.Tx, args river.J
 	return ji.insertJobTx(ctx, tx, args, opts)
 }
 
-// insertJobTx inserts the job in tx, whose driver must be the runner's.
+// insertJobTx inserts the job in tx, whose driver transaction must be the
+// runner's.
 func (r *riverRunner[TTx]) insertJobTx(ctx context.Context, tx aftersale.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	driverTx, ok := tx.Driver().(TTx)
-	if !ok {
-		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
+	driverTx, err := r.driverTx(tx)
+	if err != nil {
+		return fmt.Errorf("engine: job transaction: %w", err)
 	}
-	_, err := r.client.InsertTx(ctx, driverTx, args, opts)
+	_, err = r.client.InsertTx(ctx, driverTx, args, opts)
 	return err
 }
 

@@ -119,9 +119,9 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 	var run Runner
 	switch st := st.(type) {
 	case *sqlite.DB:
-		run, err = NewRunner(ctx, riversqlite.New(st.SQL()), h.svc, RunnerConfig{Logger: log})
+		run, err = NewRunner(ctx, riversqlite.New(st.SQL()), unfaulted(sqlite.DriverTx), h.svc, RunnerConfig{Logger: log})
 	case *postgres.DB:
-		run, err = NewRunner(ctx, riverpgxv5.New(st.Pool()), h.svc, RunnerConfig{Logger: log})
+		run, err = NewRunner(ctx, riverpgxv5.New(st.Pool()), unfaulted(postgres.DriverTx), h.svc, RunnerConfig{Logger: log})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +141,18 @@ func startHarness(t *testing.T, db string, clock *aftersale.Clock, mailer afters
 		h.svc.Close()
 	})
 	return h
+}
+
+// unfaulted is driverTx seeing through the faultTx that a faultStore's
+// Update hands on (deadHarness): the jobs go in the store's own
+// transaction underneath.
+func unfaulted[TTx any](driverTx func(aftersale.Tx) (TTx, error)) func(aftersale.Tx) (TTx, error) {
+	return func(tx aftersale.Tx) (TTx, error) {
+		if f, ok := tx.(*faultTx); ok {
+			tx = f.Tx
+		}
+		return driverTx(tx)
+	}
 }
 
 // hang is the hang guard of the waits (testwait.HangGuard).

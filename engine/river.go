@@ -120,11 +120,14 @@ type Runner interface {
 
 type riverRunner[TTx any] struct {
 	client *river.Client[TTx]
-	svc    *Service
-	clock  *aftersale.Clock
-	proc   *processor
-	jobs   []Jobs // the feature packages'
-	unhook func()
+	// driverTx is the driver transaction under a store transaction, the
+	// one the jobs go in (sqlite.DriverTx, postgres.DriverTx).
+	driverTx func(aftersale.Tx) (TTx, error)
+	svc      *Service
+	clock    *aftersale.Clock
+	proc     *processor
+	jobs     []Jobs // the feature packages'
+	unhook   func()
 }
 
 // Start starts the workers and the event processor. On a manual clock it
@@ -163,11 +166,11 @@ func (r *riverRunner[TTx]) Stop(ctx context.Context) error {
 // EnqueueSteps inserts the jobs for steps in the store transaction tx, one
 // job per due-time window (jobBucket), at most maxStepsPerJob steps each.
 func (r *riverRunner[TTx]) EnqueueSteps(ctx context.Context, tx aftersale.Tx, steps []*aftersale.Step) error {
-	driverTx, ok := tx.Driver().(TTx)
-	if !ok {
-		return fmt.Errorf("engine: store transaction %T does not match the job driver", tx.Driver())
+	driverTx, err := r.driverTx(tx)
+	if err != nil {
+		return fmt.Errorf("engine: job transaction: %w", err)
 	}
-	_, err := r.client.InsertManyTx(ctx, driverTx, jobsFor(steps, r.clock.RealNow(), availableAhead(r.clock)))
+	_, err = r.client.InsertManyTx(ctx, driverTx, jobsFor(steps, r.clock.RealNow(), availableAhead(r.clock)))
 	return err
 }
 
@@ -230,7 +233,13 @@ func jobsFor(steps []*aftersale.Step, now time.Time, ahead time.Duration) []rive
 
 // NewRunner migrates River's tables with the driver, creates the River
 // client that works step jobs for svc, and attaches it to svc for enqueueing.
-func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *Service, cfg RunnerConfig) (Runner, error) {
+// driverTx gives the driver's transaction under a store transaction of
+// svc's Store, for inserting jobs in it: sqlite.DriverTx with riversqlite,
+// postgres.DriverTx with riverpgxv5.
+func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], driverTx func(aftersale.Tx) (TTx, error), svc *Service, cfg RunnerConfig) (Runner, error) {
+	if driverTx == nil {
+		return nil, fmt.Errorf("engine: NewRunner needs the driver transaction function")
+	}
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quiet(cfg.Logger, svc.log)})
 	if err != nil {
 		return nil, fmt.Errorf("job queue migrations: %w", err)
@@ -285,7 +294,7 @@ func NewRunner[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	r := &riverRunner[TTx]{client: client, svc: svc, clock: svc.cfg.Clock, proc: svc.proc, jobs: cfg.Jobs}
+	r := &riverRunner[TTx]{client: client, driverTx: driverTx, svc: svc, clock: svc.cfg.Clock, proc: svc.proc, jobs: cfg.Jobs}
 	svc.enqueuer = r
 	return r, nil
 }

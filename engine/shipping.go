@@ -156,7 +156,7 @@ func (s *Service) ArrivalAnswer(ctx context.Context, token, answer string) (*aft
 			if err != nil {
 				return err
 			}
-			title := fmt.Sprintf("%s %s about order #%s", arrivalCallPrefix, firstName(buyer), o.ExternalID)
+			title := fmt.Sprintf("%s %s about order #%s", arrivalCallPrefix, buyer.FirstName(), o.ExternalID)
 			_, err = s.ownerCall(ctx, tx, o.ID, o.CustomerID, arrivalCallPrefix, title, arrivalScript(o, buyer, shipments))
 			return err
 		}
@@ -182,7 +182,7 @@ const arrivalCallPrefix = "It did not arrive well: call"
 func arrivalScript(o *aftersale.Order, c *aftersale.Customer, shipments []*aftersale.ShipmentRecord) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s answered **no** to \"did it arrive in good shape?\" for order #%s (placed %s, %s %s).\n\n",
-		firstName(c), o.ExternalID, o.PlacedAt.Format("2 Jan 2006"), o.Total, o.Currency)
+		c.FirstName(), o.ExternalID, o.PlacedAt.Format("2 Jan 2006"), o.Total, o.Currency)
 	b.WriteString("Items:\n\n")
 	for _, it := range o.Items {
 		fmt.Fprintf(&b, "- %s × %d (%s)\n", it.Name, max(it.Quantity, 1), it.SKU)

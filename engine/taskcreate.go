@@ -25,14 +25,6 @@ func mustDelay(s string) journey.Delay {
 	return d
 }
 
-// firstName is the first word of the customer's name, or their email.
-func firstName(c *aftersale.Customer) string {
-	if f := strings.Fields(c.Name); len(f) > 0 {
-		return f[0]
-	}
-	return c.Email
-}
-
 // assign resolves a task step's assignee (see journey.AssignRoundRobin and
 // journey.AssignServed) to a role or a member's email.
 func (s *Service) assign(ctx context.Context, assignee string, o *aftersale.Order) (string, error) {
@@ -94,28 +86,12 @@ func (s *Service) assign(ctx context.Context, assignee string, o *aftersale.Orde
 	return assignee, nil
 }
 
-// ownerCall creates a call task for the owner, due now, about an order,
-// unless the order has an open task whose title starts with prefix (so a
-// repeated signal makes one call, not many). It reports whether it made one.
-func (s *Service) ownerCall(ctx context.Context, q aftersale.Queries, orderID, customerID int64, prefix, title, script string) (bool, error) {
-	open, err := q.TaskList(ctx, aftersale.TaskFilter{CustomerID: customerID, Status: aftersale.TaskOpen})
-	if err != nil {
-		return false, err
-	}
-	for _, t := range open {
-		if t.OrderID == orderID && strings.HasPrefix(t.Title, prefix) {
-			return false, nil
-		}
-	}
-	now := s.cfg.Clock.RealNow()
-	if _, err := q.TaskCreate(ctx, &aftersale.Task{
-		CustomerID: customerID, OrderID: orderID, Kind: aftersale.TaskCall, Title: title, Script: script,
-		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
-	}); err != nil {
-		return false, err
-	}
-	if m := s.cfg.Metrics; m != nil {
+// ownerCall is aftersale.OwnerCall at the clock's now, counted in the
+// metrics when it made a call.
+func (s *Service) ownerCall(ctx context.Context, q aftersale.TaskWriter, orderID, customerID int64, prefix, title, script string) (bool, error) {
+	made, err := aftersale.OwnerCall(ctx, q, s.cfg.Clock.RealNow(), orderID, customerID, prefix, title, script)
+	if m := s.cfg.Metrics; made && m != nil {
 		m.TasksCreated.WithLabelValues(string(aftersale.TaskCall)).Inc()
 	}
-	return true, nil
+	return made, err
 }

@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -25,15 +24,11 @@ import (
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/email"
 	"github.com/aftersale/aftersale/engine"
-	"github.com/aftersale/aftersale/journey"
 )
 
 // Tasks creates the owner's calls (recovery, refund risk) unless one is
 // open: Store and Tx have it.
-type Tasks interface {
-	TaskList(ctx context.Context, f aftersale.TaskFilter) ([]*aftersale.Task, error)
-	TaskCreate(ctx context.Context, t *aftersale.Task) (*aftersale.Task, error)
-}
+type Tasks = aftersale.TaskWriter
 
 // Tx is what a submitted survey writes in its transaction: the answers and
 // the recovery call (aftersale.Tx has it all).
@@ -142,36 +137,12 @@ func (s *Service) Jobs() engine.Jobs {
 	}
 }
 
-// firstName is the first word of the customer's name, or their email.
-func firstName(c *aftersale.Customer) string {
-	if f := strings.Fields(c.Name); len(f) > 0 {
-		return f[0]
-	}
-	return c.Email
-}
-
-// ownerCall creates a call task for the owner, due now, about an order,
-// unless the order has an open task whose title starts with prefix (so a
-// repeated signal makes one call, not many). It reports whether it made one.
-func (s *Service) ownerCall(ctx context.Context, q Tasks, orderID, customerID int64, prefix, title, script string) (bool, error) {
-	open, err := q.TaskList(ctx, aftersale.TaskFilter{CustomerID: customerID, Status: aftersale.TaskOpen})
-	if err != nil {
-		return false, err
-	}
-	for _, t := range open {
-		if t.OrderID == orderID && strings.HasPrefix(t.Title, prefix) {
-			return false, nil
-		}
-	}
-	now := s.cfg.Clock.RealNow()
-	if _, err := q.TaskCreate(ctx, &aftersale.Task{
-		CustomerID: customerID, OrderID: orderID, Kind: aftersale.TaskCall, Title: title, Script: script,
-		Assignee: journey.RoleOwner, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
-	}); err != nil {
-		return false, err
-	}
-	if m := s.cfg.Metrics; m != nil {
+// ownerCall is aftersale.OwnerCall at the clock's now, counted in the
+// metrics when it made a call.
+func (s *Service) ownerCall(ctx context.Context, q aftersale.TaskWriter, orderID, customerID int64, prefix, title, script string) (bool, error) {
+	made, err := aftersale.OwnerCall(ctx, q, s.cfg.Clock.RealNow(), orderID, customerID, prefix, title, script)
+	if m := s.cfg.Metrics; made && m != nil {
 		m.TasksCreated.WithLabelValues(string(aftersale.TaskCall)).Inc()
 	}
-	return true, nil
+	return made, err
 }

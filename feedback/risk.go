@@ -239,7 +239,7 @@ func (s *Service) CheckRefundRisk(ctx context.Context) (int, error) {
 func (s *Service) riskCall(ctx context.Context, o *aftersale.Order, c *aftersale.Customer, r engine.Risk) (bool, error) {
 	signals := strings.Join(r.Signals, ", ")
 	made, err := s.ownerCall(ctx, s.cfg.Store, o.ID, c.ID, "Refund risk",
-		fmt.Sprintf("Refund risk %d: call %s (%s)", r.Score, firstName(c), signals),
+		fmt.Sprintf("Refund risk %d: call %s (%s)", r.Score, c.FirstName(), signals),
 		"1. Say you are checking in personally, not selling anything.\n"+
 			"2. Ask how it is going, and listen for the doubt behind the signals: "+signals+".\n"+
 			"3. Help with the first step there and then (access, a delivery, a question).\n"+

@@ -401,7 +401,7 @@ func (s *Service) recoveryCall(ctx context.Context, tx Tx, orderID, customerID i
 		return err
 	}
 	made, err := s.ownerCall(ctx, tx, orderID, customerID, "Recovery call",
-		fmt.Sprintf("Recovery call: %s rated us %d/10", firstName(c), score),
+		fmt.Sprintf("Recovery call: %s rated us %d/10", c.FirstName(), score),
 		"1. Thank them for their honest answer; say you read it yourself.\n"+
 			"2. Ask what went wrong, and listen; do not defend.\n"+
 			"3. Ask what would make it right, and agree on one concrete step and when.\n"+

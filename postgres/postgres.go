@@ -191,8 +191,16 @@ type Tx struct {
 
 var _ aftersale.Tx = (*Tx)(nil)
 
-// Driver returns the pgx.Tx, for inserting jobs in the same transaction.
-func (tx *Tx) Driver() any { return tx.tx }
+// DriverTx returns the pgx.Tx underneath tx, a transaction of
+// (*DB).Update, for inserting jobs (River's riverpgxv5) in the same
+// transaction; an error when tx is not this package's.
+func DriverTx(tx aftersale.Tx) (pgx.Tx, error) {
+	t, ok := tx.(*Tx)
+	if !ok {
+		return nil, fmt.Errorf("postgres: transaction %T is not a PostgreSQL store's", tx)
+	}
+	return t.tx, nil
+}
 
 // EventLockProcessing takes a transaction-level advisory lock, one per
 // schema, without waiting.

@@ -331,6 +331,25 @@ func schemaOf(t *testing.T, u string) string {
 	return parsed.Query().Get("search_path")
 }
 
+// wrappedTx is a transaction that is not this package's own, as a store
+// decorator's is.
+type wrappedTx struct{ aftersale.Tx }
+
+func TestDriverTxForeign(t *testing.T) {
+	// A transaction that is not a PostgreSQL store's has no pgx.Tx to give:
+	// an error, not a panic or a nil transaction.
+	db := open(t, newSchema(t))
+	err := db.Update(t.Context(), func(ctx context.Context, tx aftersale.Tx) error {
+		if got, err := postgres.DriverTx(wrappedTx{tx}); err == nil || got != nil {
+			t.Errorf("DriverTx(wrapped) = %v, %v; want an error", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUpdateDriver(t *testing.T) {
 	db := open(t, newSchema(t))
 	ctx := t.Context()
@@ -343,9 +362,9 @@ func TestUpdateDriver(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		email := fmt.Sprintf("fail-%v@example.com", fail)
 		err := db.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-			pgTx, ok := tx.Driver().(pgx.Tx)
-			if !ok {
-				t.Fatalf("Driver() is %T, want pgx.Tx", tx.Driver())
+			pgTx, err := postgres.DriverTx(tx)
+			if err != nil || pgTx == nil {
+				t.Fatalf("DriverTx = %v, %v; want the pgx.Tx", pgTx, err)
 			}
 			if _, err := tx.CustomerUpsert(ctx, &aftersale.Contact{Email: email}, time.Now()); err != nil {
 				return err

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/postgres"
 )
 
 // TestStepPlanListDueSkipsLocked checks that StepPlanListDue locks the due
@@ -66,7 +65,10 @@ func TestStepPlanListDueSkipsLocked(t *testing.T) {
 	}
 
 	err = db.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		ptx := tx.Driver().(pgx.Tx)
+		ptx, err := postgres.DriverTx(tx)
+		if err != nil {
+			return err
+		}
 		// A lock wait here is the failure; it ends instead of hanging.
 		if _, err := ptx.Exec(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
 			return err

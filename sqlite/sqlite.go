@@ -244,8 +244,20 @@ type Tx struct {
 
 var _ aftersale.Tx = (*Tx)(nil)
 
-// Driver returns the *sql.Tx, for inserting jobs in the same transaction.
-func (tx *Tx) Driver() any { return tx.q.(cachedQuerier).tx }
+// DriverTx returns the *sql.Tx underneath tx, a transaction of
+// (*DB).Update, for inserting jobs (River's riversqlite) in the same
+// transaction; an error when tx is not this package's.
+func DriverTx(tx aftersale.Tx) (*sql.Tx, error) {
+	t, ok := tx.(*Tx)
+	if !ok {
+		return nil, fmt.Errorf("sqlite: transaction %T is not a SQLite store's", tx)
+	}
+	cq, ok := t.q.(cachedQuerier)
+	if !ok || cq.tx == nil {
+		return nil, fmt.Errorf("sqlite: transaction has no *sql.Tx")
+	}
+	return cq.tx, nil
+}
 
 // EventLockProcessing always holds: SQLite runs one write transaction at a
 // time, and Update's transactions write from their start.

@@ -201,9 +201,9 @@ func TestUpdateDriver(t *testing.T) {
 	boom := errors.New("boom")
 	for _, fail := range []bool{false, true} {
 		err := db.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-			sqlTx, ok := tx.Driver().(*sql.Tx)
-			if !ok {
-				t.Fatalf("Driver() is %T, want *sql.Tx", tx.Driver())
+			sqlTx, err := sqlite.DriverTx(tx)
+			if err != nil || sqlTx == nil {
+				t.Fatalf("DriverTx = %v, %v; want the *sql.Tx", sqlTx, err)
 			}
 			if _, err := sqlTx.ExecContext(ctx, "INSERT INTO jobs (name) VALUES (?)", "follow-up"); err != nil {
 				return err
@@ -223,6 +223,25 @@ func TestUpdateDriver(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d jobs stored, want the 1 committed", n)
+	}
+}
+
+// wrappedTx is a transaction that is not this package's own, as a store
+// decorator's is.
+type wrappedTx struct{ aftersale.Tx }
+
+func TestDriverTxForeign(t *testing.T) {
+	// A transaction that is not a SQLite store's has no *sql.Tx to give:
+	// an error, not a panic or a nil transaction.
+	db := open(t, filepath.Join(t.TempDir(), "aftersale.db"))
+	err := db.Update(t.Context(), func(ctx context.Context, tx aftersale.Tx) error {
+		if got, err := sqlite.DriverTx(wrappedTx{tx}); err == nil || got != nil {
+			t.Errorf("DriverTx(wrapped) = %v, %v; want an error", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

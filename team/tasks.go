@@ -198,7 +198,7 @@ func (s *Service) nextTask(ctx context.Context, tx Tx, t *aftersale.Task, outcom
 	if outcome == "wrong_number" {
 		_, err = tx.TaskCreate(ctx, &aftersale.Task{
 			CustomerID: t.CustomerID, OrderID: t.OrderID, Kind: aftersale.TaskPersonalEmail,
-			Title:    "Email " + firstName(c) + " instead: the phone number is wrong",
+			Title:    "Email " + c.FirstName() + " instead: the phone number is wrong",
 			Draft:    wrongNumberDraft(c),
 			Assignee: t.Assignee, Status: aftersale.TaskOpen, DueAt: now, CreatedAt: now,
 		})
@@ -214,18 +214,10 @@ func (s *Service) nextTask(ctx context.Context, tx Tx, t *aftersale.Task, outcom
 	return err
 }
 
-// firstName is the first word of the customer's name, or their email.
-func firstName(c *aftersale.Customer) string {
-	if f := strings.Fields(c.Name); len(f) > 0 {
-		return f[0]
-	}
-	return c.Email
-}
-
 // wrongNumberDraft is the draft of the email that replaces a call to a
 // wrong number.
 func wrongNumberDraft(c *aftersale.Customer) string {
-	return "Hi " + firstName(c) + ",\n\n" +
+	return "Hi " + c.FirstName() + ",\n\n" +
 		"I tried to call you to say thank you and to check that everything is working for you, " +
 		"but the number I have does not seem to be yours.\n\n" +
 		"How is it going so far? If anything is unclear, just reply to this email: it comes straight to me. " +

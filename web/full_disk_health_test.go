@@ -25,7 +25,7 @@ func heldEnv(t *testing.T) (*env, *aftersale.Clock, *sqlite.DB) {
 	e := newEnvWith(t, envOptions{engine: func(c *engine.Config) { c.Clock = clock }},
 		func(c *web.Config) { c.APIKey = apiKey })
 	db := e.store.(*sqlite.DB)
-	if _, err := engine.NewRunner(context.Background(), riversqlite.New(db.SQL()), e.svc, engine.RunnerConfig{}); err != nil {
+	if _, err := engine.NewRunner(context.Background(), riversqlite.New(db.SQL()), sqlite.DriverTx, e.svc, engine.RunnerConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	return e, clock, db

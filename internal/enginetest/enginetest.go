@@ -140,9 +140,9 @@ func New(t *testing.T, db string, opts ...Option) *Harness {
 	var run engine.Runner
 	switch st := opened.(type) { // the database, whatever store Configure gave the Service
 	case *sqlite.DB:
-		run, err = engine.NewRunner(ctx, riversqlite.New(st.SQL()), h.Svc, rc)
+		run, err = engine.NewRunner(ctx, riversqlite.New(st.SQL()), sqlite.DriverTx, h.Svc, rc)
 	case *postgres.DB:
-		run, err = engine.NewRunner(ctx, riverpgxv5.New(st.Pool()), h.Svc, rc)
+		run, err = engine.NewRunner(ctx, riverpgxv5.New(st.Pool()), postgres.DriverTx, h.Svc, rc)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -167,7 +167,7 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatal(err)
 	}
 	if o.Jobs {
-		runner, err := engine.NewRunner(ctx, riversqlite.New(db.SQL()), e.Service, engine.RunnerConfig{Workers: 4,
+		runner, err := engine.NewRunner(ctx, riversqlite.New(db.SQL()), sqlite.DriverTx, e.Service, engine.RunnerConfig{Workers: 4,
 			Jobs: []engine.Jobs{e.Broadcasts.Jobs(), e.Feedback.Jobs()}})
 		if err != nil {
 			t.Fatal(err)
