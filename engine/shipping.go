@@ -212,5 +212,5 @@ func arrivalScript(o *aftersale.Order, c *aftersale.Customer, shipments []*after
 // returnsWholeOrder reports whether the return sends back every unit of
 // every item of the order.
 func returnsWholeOrder(o *aftersale.Order, r *aftersale.Return) bool {
-	return len(o.Items) == 0 || coversOrder(o, returnRefund(r).Items)
+	return len(o.Items) == 0 || o.CoveredBy(returnRefund(r).Items)
 }

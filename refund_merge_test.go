@@ -1,4 +1,4 @@
-package engine
+package aftersale_test
 
 import (
 	"testing"
@@ -44,7 +44,7 @@ func TestMergeRefund(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, full := mergeRefund(order(c.prev), c.r, at)
+			got, full := order(c.prev).MergeRefund(c.r, at)
 			if got.Amount != c.wantAmount || full != c.wantFull {
 				t.Errorf("amount %q full %v, want %q %v (items %+v)", got.Amount, full, c.wantAmount, c.wantFull, got.Items)
 			}
@@ -54,7 +54,7 @@ func TestMergeRefund(t *testing.T) {
 		})
 	}
 	// Gift Wrap refunded by name merges with the earlier line.
-	got, _ := mergeRefund(order(aftersale.Refunded{Items: []aftersale.RefundItem{{Name: "Gift Wrap", Quantity: 1}}}),
+	got, _ := order(aftersale.Refunded{Items: []aftersale.RefundItem{{Name: "Gift Wrap", Quantity: 1}}}).MergeRefund(
 		&aftersale.RefundFacts{Items: []aftersale.RefundItem{{Name: "GIFT WRAP", Quantity: 1}}}, at)
 	if len(got.Items) != 1 || got.Items[0].Quantity != 2 {
 		t.Errorf("repeated item not merged: %+v", got.Items)
@@ -72,11 +72,11 @@ func TestCoversOrder(t *testing.T) {
 		{[]aftersale.RefundItem{{SKU: "A", Quantity: 1}, {Name: "Beta", Quantity: 1}}, false},
 		{[]aftersale.RefundItem{{Name: "Alpha", Quantity: 2}, {SKU: "B", Name: "Beta", Quantity: 1}}, true},
 	} {
-		if got := coversOrder(o, c.items); got != c.want {
-			t.Errorf("coversOrder(%+v) = %v, want %v", c.items, got, c.want)
+		if got := o.CoveredBy(c.items); got != c.want {
+			t.Errorf("CoveredBy(%+v) = %v, want %v", c.items, got, c.want)
 		}
 	}
-	if coversOrder(&aftersale.Order{}, []aftersale.RefundItem{{SKU: "A", Quantity: 1}}) {
+	if (&aftersale.Order{}).CoveredBy([]aftersale.RefundItem{{SKU: "A", Quantity: 1}}) {
 		t.Error("an order without items is covered by items")
 	}
 }
