@@ -4,11 +4,11 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/storetest"
+	"github.com/aftersale/aftersale/storetest/features"
 )
 
 func TestPrivacyMore(t *testing.T) {
-	storetest.RunPrivacyMore(t, func(t *testing.T) aftersale.Store {
+	features.RunPrivacyMore(t, func(t *testing.T) aftersale.Store {
 		return open(t, newSchema(t))
 	})
 }

@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	"github.com/aftersale/aftersale"
-	"github.com/aftersale/aftersale/storetest"
+	"github.com/aftersale/aftersale/storetest/features"
 )
 
 // TestReturnsPending runs the conformance tests of the door of returns
 // (InboxAppendReturn) on SQLite files.
 func TestReturnsPending(t *testing.T) {
-	storetest.RunReturnsPending(t, func(t *testing.T) aftersale.Store {
+	features.RunReturnsPending(t, func(t *testing.T) aftersale.Store {
 		return open(t, filepath.Join(t.TempDir(), "aftersale.db"))
 	})
 }

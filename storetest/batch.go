@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // The many-getters read rows by a list of keys. Their tests compare with
@@ -47,7 +48,7 @@ func getEach[T any](t *testing.T, ids []int64, get func(id int64) (*T, error)) [
 	out := make([]*T, len(ids))
 	for i, id := range ids {
 		v, err := get(id)
-		ok(t, err)
+		fixture.Ok(t, err)
 		out[i] = v
 	}
 	return out
@@ -67,38 +68,38 @@ func checkGetMany[T any](t *testing.T, name string, ids []int64, want []*T, id f
 	for _, n := range missingCounts {
 		keys := withMissing(ids, n)
 		got, err := many(keys)
-		ok(t, err)
-		same(t, fmt.Sprintf("%s of the %d rows and %d missing IDs", name, len(ids), n), byID(got, id), want)
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("%s of the %d rows and %d missing IDs", name, len(ids), n), byID(got, id), want)
 		// The keys in any order, the last first.
 		slices.Reverse(keys)
 		got, err = many(keys)
-		ok(t, err)
-		same(t, fmt.Sprintf("%s of the %d rows and %d missing IDs, reversed", name, len(ids), n), byID(got, id), want)
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("%s of the %d rows and %d missing IDs, reversed", name, len(ids), n), byID(got, id), want)
 	}
 	// Each row alone, and a subset.
 	for i, v := range want {
 		got, err := many([]int64{ids[i]})
-		ok(t, err)
-		same(t, fmt.Sprintf("%s(%d)", name, ids[i]), got, []*T{v})
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("%s(%d)", name, ids[i]), got, []*T{v})
 	}
 	got, err := many([]int64{ids[len(ids)-1], -5, ids[0]})
-	ok(t, err)
-	same(t, name+" of the first and last", byID(got, id), []*T{want[0], want[len(want)-1]})
+	fixture.Ok(t, err)
+	fixture.Same(t, name+" of the first and last", byID(got, id), []*T{want[0], want[len(want)-1]})
 }
 
 func testCustomerGetMany(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "Ann@Example.com")
-	bob := newCustomer(t, s, "bob@example.com")
+	ann := fixture.NewCustomer(t, s, "Ann@Example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
 	carl, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "carl@example.com", Name: "Carl", Phone: "+4930123",
-		Timezone: "Europe/Berlin", MarketingConsent: ptr(true)}, at(time.Hour))
-	ok(t, err)
-	ok(t, s.CustomerSetUnsubscribed(ctx, "bob@example.com", true, at(2*time.Hour)))
-	ok(t, s.CustomerSetSuppressed(ctx, "carl@example.com", aftersale.SuppressBounce+" 5.1.1", at(3*time.Hour)))
+		Timezone: "Europe/Berlin", MarketingConsent: fixture.Ptr(true)}, fixture.At(time.Hour))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.CustomerSetUnsubscribed(ctx, "bob@example.com", true, fixture.At(2*time.Hour)))
+	fixture.Ok(t, s.CustomerSetSuppressed(ctx, "carl@example.com", aftersale.SuppressBounce+" 5.1.1", fixture.At(3*time.Hour)))
 	ids := []int64{ann.ID, bob.ID, carl.ID}
 	want := getEach(t, ids, func(id int64) (*aftersale.Customer, error) { return s.CustomerGet(ctx, id) })
 	if !want[1].Unsubscribed || want[2].Suppressed == "" {
-		t.Fatalf("fixture customers: %s", show(want))
+		t.Fatalf("fixture customers: %s", fixture.Show(want))
 	}
 	checkGetMany(t, "CustomerGetMany", ids, want, func(c *aftersale.Customer) int64 { return c.ID },
 		func(ids []int64) ([]*aftersale.Customer, error) { return s.CustomerGetMany(ctx, ids) })
@@ -106,60 +107,60 @@ func testCustomerGetMany(t *testing.T, s aftersale.Store) {
 
 func testOrderGetMany(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	bob := newCustomer(t, s, "bob@example.com")
-	withItems := newOrder(t, s, ann.ID, "1001", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
+	withItems := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
 	noItems, err := s.OrderUpsert(ctx, &aftersale.Order{ExternalID: "1002", CustomerID: bob.ID, Source: "api",
-		Currency: "EUR", Total: "0.00", PlacedAt: at(time.Hour)})
-	ok(t, err)
-	facts := newOrder(t, s, bob.ID, "1003", at(2*time.Hour))
-	ok(t, s.OrderSetUser(ctx, facts.ID, ann.ID))
-	_, err = s.OrderMarkAccessed(ctx, facts.ID, at(3*time.Hour))
-	ok(t, err)
-	_, err = s.OrderMarkDelivered(ctx, facts.ID, at(4*time.Hour))
-	ok(t, err)
-	_, err = s.OrderSetArrival(ctx, facts.ID, aftersale.ArrivalYes, at(5*time.Hour))
-	ok(t, err)
-	ok(t, s.OrderSetStatus(ctx, facts.ID, aftersale.OrderRefunded, at(6*time.Hour)))
+		Currency: "EUR", Total: "0.00", PlacedAt: fixture.At(time.Hour)})
+	fixture.Ok(t, err)
+	facts := fixture.NewOrder(t, s, bob.ID, "1003", fixture.At(2*time.Hour))
+	fixture.Ok(t, s.OrderSetUser(ctx, facts.ID, ann.ID))
+	_, err = s.OrderMarkAccessed(ctx, facts.ID, fixture.At(3*time.Hour))
+	fixture.Ok(t, err)
+	_, err = s.OrderMarkDelivered(ctx, facts.ID, fixture.At(4*time.Hour))
+	fixture.Ok(t, err)
+	_, err = s.OrderSetArrival(ctx, facts.ID, aftersale.ArrivalYes, fixture.At(5*time.Hour))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.OrderSetStatus(ctx, facts.ID, aftersale.OrderRefunded, fixture.At(6*time.Hour)))
 	// Items stored in another order than by line: OrderGet gives them by line.
 	many, err := s.OrderUpsert(ctx, &aftersale.Order{ExternalID: "1004", CustomerID: ann.ID, Source: "api",
-		Currency: "EUR", Total: "30.00", PlacedAt: at(7 * time.Hour), Items: []aftersale.Item{
+		Currency: "EUR", Total: "30.00", PlacedAt: fixture.At(7 * time.Hour), Items: []aftersale.Item{
 			{SKU: "z", Name: "Zed", Kind: aftersale.KindPhysical, Quantity: 3, Price: "1.00"},
 			{SKU: "a", Name: "Ay", Kind: aftersale.KindCourse, Quantity: 1, Price: "2.00", AccessURL: "https://x.example/a"},
 			{SKU: "m", Name: "Em", Kind: aftersale.KindPhysical, Quantity: 2, Price: "3.00"},
 		}})
-	ok(t, err)
+	fixture.Ok(t, err)
 
 	ids := []int64{withItems.ID, noItems.ID, facts.ID, many.ID}
 	want := getEach(t, ids, func(id int64) (*aftersale.Order, error) { return s.OrderGet(ctx, id) })
 	if len(want[0].Items) != 2 || len(want[1].Items) != 0 || want[2].UserID != ann.ID || want[2].ArrivalAt.IsZero() ||
 		want[2].ClosedAt.IsZero() || len(want[3].Items) != 3 || want[3].Items[0].SKU != "z" {
-		t.Fatalf("fixture orders: %s", show(want))
+		t.Fatalf("fixture orders: %s", fixture.Show(want))
 	}
 	checkGetMany(t, "OrderGetMany", ids, want, func(o *aftersale.Order) int64 { return o.ID },
 		func(ids []int64) ([]*aftersale.Order, error) { return s.OrderGetMany(ctx, ids) })
 
 	// In a transaction too.
 	var inTx []*aftersale.Order
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		var err error
 		inTx, err = tx.OrderGetMany(ctx, withMissing(ids, 600))
 		return err
 	}))
-	same(t, "OrderGetMany in a transaction", byID(inTx, func(o *aftersale.Order) int64 { return o.ID }), want)
+	fixture.Same(t, "OrderGetMany in a transaction", byID(inTx, func(o *aftersale.Order) int64 { return o.ID }), want)
 }
 
 func testRunGetMany(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	noOrder := newRun(t, s, "newsletter", 0, f.cust.ID)
-	exited := newRun(t, s, "winback", f.order.ID, f.cust.ID)
-	_, err := s.RunExit(ctx, exited.ID, "refunded", at(time.Hour))
-	ok(t, err)
-	ids := []int64{f.run.ID, noOrder.ID, exited.ID}
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	noOrder := fixture.NewRun(t, s, "newsletter", 0, f.Cust.ID)
+	exited := fixture.NewRun(t, s, "winback", f.Order.ID, f.Cust.ID)
+	_, err := s.RunExit(ctx, exited.ID, "refunded", fixture.At(time.Hour))
+	fixture.Ok(t, err)
+	ids := []int64{f.Run.ID, noOrder.ID, exited.ID}
 	want := getEach(t, ids, func(id int64) (*aftersale.JourneyRun, error) { return s.RunGet(ctx, id) })
 	if want[1].OrderID != 0 || want[2].Status != aftersale.RunExited {
-		t.Fatalf("fixture runs: %s", show(want))
+		t.Fatalf("fixture runs: %s", fixture.Show(want))
 	}
 	checkGetMany(t, "RunGetMany", ids, want, func(r *aftersale.JourneyRun) int64 { return r.ID },
 		func(ids []int64) ([]*aftersale.JourneyRun, error) { return s.RunGetMany(ctx, ids) })
@@ -167,14 +168,14 @@ func testRunGetMany(t *testing.T, s aftersale.Store) {
 
 func testStepGetMany(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	noOrder := newRun(t, s, "newsletter", 0, f.cust.ID)
-	more := newSteps(t, s, step(f.run, "followup", at(24*time.Hour)), step(noOrder, "issue-1", at(time.Hour)))
-	ok(t, s.StepFinish(ctx, more[0].ID, aftersale.StepSkipped, "not today", at(2*time.Hour)))
-	ids := []int64{f.step.ID, more[0].ID, more[1].ID}
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	noOrder := fixture.NewRun(t, s, "newsletter", 0, f.Cust.ID)
+	more := fixture.NewSteps(t, s, fixture.Step(f.Run, "followup", fixture.At(24*time.Hour)), fixture.Step(noOrder, "issue-1", fixture.At(time.Hour)))
+	fixture.Ok(t, s.StepFinish(ctx, more[0].ID, aftersale.StepSkipped, "not today", fixture.At(2*time.Hour)))
+	ids := []int64{f.Step.ID, more[0].ID, more[1].ID}
 	want := getEach(t, ids, func(id int64) (*aftersale.Step, error) { return s.StepGet(ctx, id) })
 	if want[1].Status != aftersale.StepSkipped || want[1].FinishedAt.IsZero() || want[2].OrderID != 0 {
-		t.Fatalf("fixture steps: %s", show(want))
+		t.Fatalf("fixture steps: %s", fixture.Show(want))
 	}
 	checkGetMany(t, "StepGetMany", ids, want, func(st *aftersale.Step) int64 { return st.ID },
 		func(ids []int64) ([]*aftersale.Step, error) { return s.StepGetMany(ctx, ids) })
@@ -190,43 +191,43 @@ func checkListByOrders[T any](t *testing.T, name string, orderIDs []int64,
 	var want []*T
 	for _, id := range sorted {
 		list, err := one(id)
-		ok(t, err)
+		fixture.Ok(t, err)
 		want = append(want, list...)
 	}
 	checkNoneFor(t, name, many)
 	for _, n := range missingCounts {
 		keys := withMissing(orderIDs, n)
 		got, err := many(keys)
-		ok(t, err)
-		same(t, fmt.Sprintf("%s of %d orders and %d missing IDs", name, len(orderIDs), n), got, want)
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("%s of %d orders and %d missing IDs", name, len(orderIDs), n), got, want)
 		slices.Reverse(keys)
 		got, err = many(keys)
-		ok(t, err)
-		same(t, fmt.Sprintf("%s of %d orders and %d missing IDs, reversed", name, len(orderIDs), n), got, want)
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("%s of %d orders and %d missing IDs, reversed", name, len(orderIDs), n), got, want)
 	}
 	for _, id := range orderIDs {
 		list, err := one(id)
-		ok(t, err)
+		fixture.Ok(t, err)
 		got, err := many([]int64{id})
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(list) == 0 {
 			list = nil
 		}
 		if len(got) == 0 {
 			got = nil
 		}
-		same(t, fmt.Sprintf("%s(%d)", name, id), got, list)
+		fixture.Same(t, fmt.Sprintf("%s(%d)", name, id), got, list)
 	}
 }
 
 // threeOrders stores three orders, returned by ID.
 func threeOrders(t *testing.T, s aftersale.Store) []*aftersale.Order {
 	t.Helper()
-	ann := newCustomer(t, s, "ann@example.com")
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
 	return []*aftersale.Order{
-		newOrder(t, s, ann.ID, "1001", t0),
-		newOrder(t, s, ann.ID, "1002", t0),
-		newOrder(t, s, ann.ID, "1003", t0),
+		fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0),
+		fixture.NewOrder(t, s, ann.ID, "1002", fixture.T0),
+		fixture.NewOrder(t, s, ann.ID, "1003", fixture.T0),
 	}
 }
 
@@ -248,12 +249,12 @@ func testShipmentListByOrders(t *testing.T, s aftersale.Store) {
 	} {
 		_, err := s.ShipmentUpsert(ctx, &aftersale.ShipmentRecord{OrderID: p.order.ID, Carrier: "dhl",
 			TrackingNumber: p.tracking, TrackingURL: "https://dhl.example/" + p.tracking, Status: p.status,
-			UpdatedAt: at(time.Duration(i) * time.Hour)})
-		ok(t, err)
+			UpdatedAt: fixture.At(time.Duration(i) * time.Hour)})
+		fixture.Ok(t, err)
 	}
 	ids := []int64{o[2].ID, o[1].ID, o[0].ID}
 	all, err := s.ShipmentListByOrders(ctx, ids)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if got := trackingNumbers(all); !slices.Equal(got, []string{"A1", "A2", "C1", "C2", "C3"}) {
 		t.Fatalf("ShipmentListByOrders: packages %v, want A1 A2 C1 C2 C3", got)
 	}
@@ -276,16 +277,16 @@ func testBookingListByOrders(t *testing.T, s aftersale.Store) {
 	// Stored out of time order and in turns: each order's list goes by
 	// start time, not by ID.
 	for _, b := range []*aftersale.BookingRecord{
-		{OrderID: o[2].ID, StartsAt: at(72 * time.Hour), Title: "C late"},
-		{OrderID: o[0].ID, StartsAt: at(48 * time.Hour), Title: "A late", JoinURL: "https://meet.example/a"},
-		{OrderID: o[2].ID, StartsAt: at(24 * time.Hour), Title: "C early"},
-		{OrderID: o[0].ID, StartsAt: at(24 * time.Hour), Title: "A early"},
+		{OrderID: o[2].ID, StartsAt: fixture.At(72 * time.Hour), Title: "C late"},
+		{OrderID: o[0].ID, StartsAt: fixture.At(48 * time.Hour), Title: "A late", JoinURL: "https://meet.example/a"},
+		{OrderID: o[2].ID, StartsAt: fixture.At(24 * time.Hour), Title: "C early"},
+		{OrderID: o[0].ID, StartsAt: fixture.At(24 * time.Hour), Title: "A early"},
 	} {
-		ok(t, s.BookingUpsert(ctx, b))
+		fixture.Ok(t, s.BookingUpsert(ctx, b))
 	}
 	ids := []int64{o[2].ID, o[1].ID, o[0].ID}
 	all, err := s.BookingListByOrders(ctx, ids)
-	ok(t, err)
+	fixture.Ok(t, err)
 	var titles []string
 	for _, b := range all {
 		titles = append(titles, b.Title)
@@ -304,9 +305,9 @@ func checkNoneFor[T any](t *testing.T, name string, many func(ids []int64) ([]*T
 	t.Helper()
 	for _, empty := range [][]int64{nil, {}, {-1, 0, 1_000_000_001}} {
 		got, err := many(empty)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) != 0 {
-			t.Fatalf("%s(%v) = %s, want none", name, empty, show(got))
+			t.Fatalf("%s(%v) = %s, want none", name, empty, fixture.Show(got))
 		}
 	}
 }

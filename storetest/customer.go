@@ -10,51 +10,52 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 func testEventInsert(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	ev := &aftersale.StoredEvent{
 		ID: "evt_1", Type: aftersale.EventOrderPlaced, Source: "api",
-		OccurredAt: t0, ReceivedAt: at(time.Second),
+		OccurredAt: fixture.T0, ReceivedAt: fixture.At(time.Second),
 		CustomerEmail: "Ann@Example.com", OrderRef: "1001",
 		Payload: []byte(`{"id":"evt_1","type":"order.placed"}`),
 	}
 	inserted, err := s.EventInsert(ctx, ev)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !inserted {
 		t.Fatal("first EventInsert: inserted = false")
 	}
 	got, err := s.EventGet(ctx, "evt_1")
-	ok(t, err)
-	same(t, "EventGet", got, ev)
+	fixture.Ok(t, err)
+	fixture.Same(t, "EventGet", got, ev)
 
 	dup := *ev
 	dup.Type = aftersale.EventOrderRefunded
 	dup.Payload = []byte(`{"id":"evt_1","type":"order.refunded"}`)
 	inserted, err = s.EventInsert(ctx, &dup)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if inserted {
 		t.Fatal("second EventInsert with the same ID: inserted = true")
 	}
 	got, err = s.EventGet(ctx, "evt_1")
-	ok(t, err)
-	same(t, "EventGet after a duplicate", got, ev)
+	fixture.Ok(t, err)
+	fixture.Same(t, "EventGet after a duplicate", got, ev)
 
 	// An event about nobody (no email, no order) is stored too.
 	bare := &aftersale.StoredEvent{ID: "evt_2", Type: aftersale.EventProductAccessed, Source: "import",
-		OccurredAt: t0, ReceivedAt: t0, Payload: []byte(`{}`)}
+		OccurredAt: fixture.T0, ReceivedAt: fixture.T0, Payload: []byte(`{}`)}
 	inserted, err = s.EventInsert(ctx, bare)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !inserted {
 		t.Fatal("EventInsert of a second event: inserted = false")
 	}
 	got, err = s.EventGet(ctx, "evt_2")
-	ok(t, err)
-	same(t, "EventGet of an event about nobody", got, bare)
+	fixture.Ok(t, err)
+	fixture.Same(t, "EventGet of an event about nobody", got, bare)
 
 	_, err = s.EventGet(ctx, "evt_missing")
-	wantCode(t, "EventGet of a missing event", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "EventGet of a missing event", err, aftersale.ENOTFOUND)
 }
 
 func testEventListByCustomer(t *testing.T, s aftersale.Store) {
@@ -63,16 +64,16 @@ func testEventListByCustomer(t *testing.T, s aftersale.Store) {
 		id, email string
 		occurred  time.Time
 	}{
-		{"e1", "ann@example.com", at(2 * time.Hour)},
-		{"e2", "ANN@example.com", t0},
-		{"e3", "bob@example.com", at(time.Hour)},
-		{"e4", "Ann@Example.COM", at(time.Hour)},
+		{"e1", "ann@example.com", fixture.At(2 * time.Hour)},
+		{"e2", "ANN@example.com", fixture.T0},
+		{"e3", "bob@example.com", fixture.At(time.Hour)},
+		{"e4", "Ann@Example.COM", fixture.At(time.Hour)},
 	}
 	for _, e := range events {
 		_, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: e.id, Type: aftersale.EventOrderPlaced,
 			Source: "api", OccurredAt: e.occurred, ReceivedAt: e.occurred, CustomerEmail: e.email,
 			Payload: []byte(`{"id":"` + e.id + `"}`)})
-		ok(t, err)
+		fixture.Ok(t, err)
 	}
 	tests := []struct {
 		email string
@@ -85,7 +86,7 @@ func testEventListByCustomer(t *testing.T, s aftersale.Store) {
 	}
 	for _, tt := range tests {
 		list, err := s.EventListByCustomer(ctx, tt.email)
-		ok(t, err)
+		fixture.Ok(t, err)
 		var got []string
 		for _, ev := range list {
 			got = append(got, ev.ID)
@@ -93,7 +94,7 @@ func testEventListByCustomer(t *testing.T, s aftersale.Store) {
 				t.Errorf("event %s has payload %q", ev.ID, ev.Payload)
 			}
 		}
-		same(t, "EventListByCustomer("+tt.email+")", got, tt.want)
+		fixture.Same(t, "EventListByCustomer("+tt.email+")", got, tt.want)
 	}
 }
 
@@ -108,33 +109,33 @@ func testCustomerUpsert(t *testing.T, s aftersale.Store) {
 	}{{
 		name: "create",
 		contact: aftersale.Contact{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
-			Timezone: "Europe/Berlin", MarketingConsent: ptr(true)},
-		now: t0,
+			Timezone: "Europe/Berlin", MarketingConsent: fixture.Ptr(true)},
+		now: fixture.T0,
 		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
-			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: t0, UpdatedAt: t0},
+			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: fixture.T0, UpdatedAt: fixture.T0},
 	}, {
 		name:    "empty fields and nil consent keep what is stored; the email matches in any case",
 		contact: aftersale.Contact{Email: "ann@example.COM"},
-		now:     at(time.Hour),
+		now:     fixture.At(time.Hour),
 		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann", Phone: "+49 30 1234",
-			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: t0, UpdatedAt: at(time.Hour)},
+			Timezone: "Europe/Berlin", MarketingConsent: true, CreatedAt: fixture.T0, UpdatedAt: fixture.At(time.Hour)},
 	}, {
 		name:    "non-empty fields overwrite and consent false withdraws",
-		contact: aftersale.Contact{Email: "ann@example.com", Name: "Ann Lee", Timezone: "Europe/Paris", MarketingConsent: ptr(false)},
-		now:     at(2 * time.Hour),
+		contact: aftersale.Contact{Email: "ann@example.com", Name: "Ann Lee", Timezone: "Europe/Paris", MarketingConsent: fixture.Ptr(false)},
+		now:     fixture.At(2 * time.Hour),
 		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann Lee", Phone: "+49 30 1234",
-			Timezone: "Europe/Paris", MarketingConsent: false, CreatedAt: t0, UpdatedAt: at(2 * time.Hour)},
+			Timezone: "Europe/Paris", MarketingConsent: false, CreatedAt: fixture.T0, UpdatedAt: fixture.At(2 * time.Hour)},
 	}, {
 		name:    "consent true grants",
-		contact: aftersale.Contact{Email: "ANN@EXAMPLE.COM", Phone: "+49 30 9999", MarketingConsent: ptr(true)},
-		now:     at(3 * time.Hour),
+		contact: aftersale.Contact{Email: "ANN@EXAMPLE.COM", Phone: "+49 30 9999", MarketingConsent: fixture.Ptr(true)},
+		now:     fixture.At(3 * time.Hour),
 		want: aftersale.Customer{Email: "Ann@Example.com", Name: "Ann Lee", Phone: "+49 30 9999",
-			Timezone: "Europe/Paris", MarketingConsent: true, CreatedAt: t0, UpdatedAt: at(3 * time.Hour)},
+			Timezone: "Europe/Paris", MarketingConsent: true, CreatedAt: fixture.T0, UpdatedAt: fixture.At(3 * time.Hour)},
 	}}
 	var id int64
 	for _, st := range steps {
 		c, err := s.CustomerUpsert(ctx, &st.contact, st.now)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if id == 0 {
 			if c.ID == 0 {
 				t.Fatal("created customer has ID 0")
@@ -143,47 +144,47 @@ func testCustomerUpsert(t *testing.T, s aftersale.Store) {
 		}
 		want := st.want
 		want.ID = id
-		same(t, st.name, c, &want)
+		fixture.Same(t, st.name, c, &want)
 		got, err := s.CustomerGet(ctx, id)
-		ok(t, err)
-		same(t, st.name+" (CustomerGet)", got, &want)
+		fixture.Ok(t, err)
+		fixture.Same(t, st.name+" (CustomerGet)", got, &want)
 	}
 
-	other, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "bob@example.com"}, t0)
-	ok(t, err)
+	other, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "bob@example.com"}, fixture.T0)
+	fixture.Ok(t, err)
 	if other.ID == id || other.ID == 0 {
 		t.Fatalf("a second email got ID %d (first %d)", other.ID, id)
 	}
 	if other.MarketingConsent || other.Unsubscribed || other.Name != "" {
-		t.Errorf("new customer without facts: %s", show(other))
+		t.Errorf("new customer without facts: %s", fixture.Show(other))
 	}
 }
 
 func testCustomerGet(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "Ann@Example.com")
-	bob := newCustomer(t, s, "bob@example.com")
+	ann := fixture.NewCustomer(t, s, "Ann@Example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
 
 	for _, c := range []*aftersale.Customer{ann, bob} {
 		got, err := s.CustomerGet(ctx, c.ID)
-		ok(t, err)
-		same(t, "CustomerGet", got, c)
+		fixture.Ok(t, err)
+		fixture.Same(t, "CustomerGet", got, c)
 	}
 	for _, email := range []string{"Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM"} {
 		got, err := s.CustomerGetByEmail(ctx, email)
-		ok(t, err)
-		same(t, "CustomerGetByEmail("+email+")", got, ann)
+		fixture.Ok(t, err)
+		fixture.Same(t, "CustomerGetByEmail("+email+")", got, ann)
 	}
 	_, err := s.CustomerGet(ctx, bob.ID+1000)
-	wantCode(t, "CustomerGet of a missing ID", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "CustomerGet of a missing ID", err, aftersale.ENOTFOUND)
 	_, err = s.CustomerGetByEmail(ctx, "carl@example.com")
-	wantCode(t, "CustomerGetByEmail of a missing email", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "CustomerGetByEmail of a missing email", err, aftersale.ENOTFOUND)
 }
 
 func testCustomerSetUnsubscribed(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: ptr(true)}, t0)
-	ok(t, err)
+	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: fixture.Ptr(true)}, fixture.T0)
+	fixture.Ok(t, err)
 	steps := []struct {
 		name         string
 		email        string
@@ -191,25 +192,25 @@ func testCustomerSetUnsubscribed(t *testing.T, s aftersale.Store) {
 		at           time.Time
 		wantAt       time.Time
 	}{
-		{"unsubscribe", "ann@example.com", true, at(time.Hour), at(time.Hour)},
-		{"unsubscribe again keeps the first time", "ANN@example.com", true, at(2 * time.Hour), at(time.Hour)},
-		{"resubscribe clears", "ann@example.com", false, at(3 * time.Hour), time.Time{}},
-		{"unsubscribe after a resubscribe", "ann@example.com", true, at(4 * time.Hour), at(4 * time.Hour)},
+		{"unsubscribe", "ann@example.com", true, fixture.At(time.Hour), fixture.At(time.Hour)},
+		{"unsubscribe again keeps the first time", "ANN@example.com", true, fixture.At(2 * time.Hour), fixture.At(time.Hour)},
+		{"resubscribe clears", "ann@example.com", false, fixture.At(3 * time.Hour), time.Time{}},
+		{"unsubscribe after a resubscribe", "ann@example.com", true, fixture.At(4 * time.Hour), fixture.At(4 * time.Hour)},
 	}
 	for _, st := range steps {
-		ok(t, s.CustomerSetUnsubscribed(ctx, st.email, st.unsubscribed, st.at))
+		fixture.Ok(t, s.CustomerSetUnsubscribed(ctx, st.email, st.unsubscribed, st.at))
 		got, err := s.CustomerGet(ctx, c.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got.Unsubscribed != st.unsubscribed || !got.UnsubscribedAt.Equal(st.wantAt) {
 			t.Fatalf("%s: Unsubscribed %v at %v, want %v at %v", st.name,
 				got.Unsubscribed, got.UnsubscribedAt, st.unsubscribed, st.wantAt)
 		}
 		if !got.MarketingConsent || got.Email != "Ann@Example.com" {
-			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+			t.Fatalf("%s: changed other fields: %s", st.name, fixture.Show(got))
 		}
 	}
-	err = s.CustomerSetUnsubscribed(ctx, "nobody@example.com", true, t0)
-	wantCode(t, "CustomerSetUnsubscribed of a missing email", err, aftersale.ENOTFOUND)
+	err = s.CustomerSetUnsubscribed(ctx, "nobody@example.com", true, fixture.T0)
+	fixture.WantCode(t, "CustomerSetUnsubscribed of a missing email", err, aftersale.ENOTFOUND)
 }
 
 func testSecretGet(t *testing.T, s aftersale.Store) {
@@ -220,17 +221,17 @@ func testSecretGet(t *testing.T, s aftersale.Store) {
 		return []byte(fmt.Sprintf("secret-%d", calls))
 	}
 	first, err := s.SecretGet(ctx, "link-key", gen)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if string(first) != "secret-1" || calls != 1 {
 		t.Fatalf("first SecretGet = %q after %d gen calls, want secret-1 after 1", first, calls)
 	}
 	again, err := s.SecretGet(ctx, "link-key", gen)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !bytes.Equal(again, first) || calls != 1 {
 		t.Fatalf("second SecretGet = %q after %d gen calls, want %q without a call", again, calls, first)
 	}
 	other, err := s.SecretGet(ctx, "other-key", gen)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if string(other) != "secret-2" {
 		t.Fatalf("SecretGet of another name = %q, want secret-2", other)
 	}
@@ -268,7 +269,7 @@ func testSecretGetConcurrent(t *testing.T, s aftersale.Store) {
 	close(start)
 	wg.Wait()
 	for i := range n {
-		ok(t, errs[i])
+		fixture.Ok(t, errs[i])
 		if len(results[i]) == 0 || !bytes.Equal(results[i], results[0]) {
 			t.Fatalf("concurrent SecretGet %d = %q, call 0 = %q", i, results[i], results[0])
 		}
@@ -277,7 +278,7 @@ func testSecretGetConcurrent(t *testing.T, s aftersale.Store) {
 		t.Error("gen called for a stored secret")
 		return []byte("x")
 	})
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !bytes.Equal(stored, results[0]) {
 		t.Fatalf("SecretGet after the race = %q, want %q", stored, results[0])
 	}
@@ -286,9 +287,9 @@ func testSecretGetConcurrent(t *testing.T, s aftersale.Store) {
 
 func testCustomerSetSuppressed(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: ptr(true)}, t0)
-	ok(t, err)
-	bob := newCustomer(t, s, "bob@example.com")
+	c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: "Ann@Example.com", MarketingConsent: fixture.Ptr(true)}, fixture.T0)
+	fixture.Ok(t, err)
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
 	steps := []struct {
 		name   string
 		email  string
@@ -296,48 +297,48 @@ func testCustomerSetSuppressed(t *testing.T, s aftersale.Store) {
 		at     time.Time
 		wantAt time.Time
 	}{
-		{"suppress", "ann@example.com", "bounce 5.1.1", at(time.Hour), at(time.Hour)},
+		{"suppress", "ann@example.com", "bounce 5.1.1", fixture.At(time.Hour), fixture.At(time.Hour)},
 		{"a new reason replaces the old and keeps the first time", "ANN@example.com", aftersale.SuppressComplaint,
-			at(2 * time.Hour), at(time.Hour)},
+			fixture.At(2 * time.Hour), fixture.At(time.Hour)},
 		{"the same reason again keeps the first time", "ann@example.com", aftersale.SuppressComplaint,
-			at(3 * time.Hour), at(time.Hour)},
-		{"an empty reason lifts it", "ann@example.com", "", at(4 * time.Hour), time.Time{}},
-		{"lifting again changes nothing", "Ann@Example.com", "", at(5 * time.Hour), time.Time{}},
-		{"suppress after a lift takes the new time", "ann@example.com", "bounce 5.2.1", at(6 * time.Hour), at(6 * time.Hour)},
+			fixture.At(3 * time.Hour), fixture.At(time.Hour)},
+		{"an empty reason lifts it", "ann@example.com", "", fixture.At(4 * time.Hour), time.Time{}},
+		{"lifting again changes nothing", "Ann@Example.com", "", fixture.At(5 * time.Hour), time.Time{}},
+		{"suppress after a lift takes the new time", "ann@example.com", "bounce 5.2.1", fixture.At(6 * time.Hour), fixture.At(6 * time.Hour)},
 	}
 	for _, st := range steps {
-		ok(t, s.CustomerSetSuppressed(ctx, st.email, st.reason, st.at))
+		fixture.Ok(t, s.CustomerSetSuppressed(ctx, st.email, st.reason, st.at))
 		got, err := s.CustomerGet(ctx, c.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got.Suppressed != st.reason || !got.SuppressedAt.Equal(st.wantAt) {
 			t.Fatalf("%s: Suppressed %q at %v, want %q at %v", st.name,
 				got.Suppressed, got.SuppressedAt, st.reason, st.wantAt)
 		}
-		if !got.MarketingConsent || got.Unsubscribed || got.Email != "Ann@Example.com" || !got.CreatedAt.Equal(t0) {
-			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+		if !got.MarketingConsent || got.Unsubscribed || got.Email != "Ann@Example.com" || !got.CreatedAt.Equal(fixture.T0) {
+			t.Fatalf("%s: changed other fields: %s", st.name, fixture.Show(got))
 		}
 		byEmail, err := s.CustomerGetByEmail(ctx, "ann@example.com")
-		ok(t, err)
-		same(t, st.name+" (CustomerGetByEmail)", byEmail, got)
+		fixture.Ok(t, err)
+		fixture.Same(t, st.name+" (CustomerGetByEmail)", byEmail, got)
 	}
 
 	// Suppression and unsubscribe are independent of each other.
-	ok(t, s.CustomerSetUnsubscribed(ctx, "ann@example.com", true, at(7*time.Hour)))
-	ok(t, s.CustomerSetSuppressed(ctx, "ann@example.com", "", at(8*time.Hour)))
+	fixture.Ok(t, s.CustomerSetUnsubscribed(ctx, "ann@example.com", true, fixture.At(7*time.Hour)))
+	fixture.Ok(t, s.CustomerSetSuppressed(ctx, "ann@example.com", "", fixture.At(8*time.Hour)))
 	got, err := s.CustomerGet(ctx, c.ID)
-	ok(t, err)
-	if got.Suppressed != "" || !got.Unsubscribed || !got.UnsubscribedAt.Equal(at(7*time.Hour)) {
-		t.Fatalf("lifting a suppression changed the unsubscribe: %s", show(got))
+	fixture.Ok(t, err)
+	if got.Suppressed != "" || !got.Unsubscribed || !got.UnsubscribedAt.Equal(fixture.At(7*time.Hour)) {
+		t.Fatalf("lifting a suppression changed the unsubscribe: %s", fixture.Show(got))
 	}
 
 	// Nobody else is touched.
 	other, err := s.CustomerGet(ctx, bob.ID)
-	ok(t, err)
-	same(t, "another customer", other, bob)
+	fixture.Ok(t, err)
+	fixture.Same(t, "another customer", other, bob)
 
 	for _, reason := range []string{"bounce 5.1.1", ""} {
-		err := s.CustomerSetSuppressed(ctx, "nobody@example.com", reason, t0)
-		wantCode(t, "CustomerSetSuppressed("+reason+") of a missing email", err, aftersale.ENOTFOUND)
+		err := s.CustomerSetSuppressed(ctx, "nobody@example.com", reason, fixture.T0)
+		fixture.WantCode(t, "CustomerSetSuppressed("+reason+") of a missing email", err, aftersale.ENOTFOUND)
 	}
 	if _, err := s.CustomerGetByEmail(ctx, "nobody@example.com"); !aftersale.IsNotFound(err) {
 		t.Fatalf("CustomerSetSuppressed of a missing email created a customer (err %v)", err)

@@ -9,65 +9,53 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
-
-func inboxEvent(id string, received time.Duration) *aftersale.StoredEvent {
-	return &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced, Source: "api",
-		OccurredAt: t0, ReceivedAt: at(received), Payload: []byte(`{"id":"` + id + `"}`)}
-}
-
-func inboxIDs(list []*aftersale.StoredEvent) []string {
-	out := []string{}
-	for _, ev := range list {
-		out = append(out, ev.ID)
-	}
-	return out
-}
 
 func testInbox(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	// An event processed before: recorded among the events.
-	_, err := s.EventInsert(ctx, inboxEvent("evt_done", 0))
-	ok(t, err)
+	_, err := s.EventInsert(ctx, fixture.InboxEvent("evt_done", 0))
+	fixture.Ok(t, err)
 
 	isNew, err := s.InboxAppend(ctx, []*aftersale.StoredEvent{
-		inboxEvent("evt_c", 1*time.Second),
-		inboxEvent("evt_done", 2*time.Second), // processed already
-		inboxEvent("evt_a", 3*time.Second),
-		inboxEvent("evt_c", 4*time.Second), // twice in one call
-		inboxEvent("evt_b", 2*time.Second),
+		fixture.InboxEvent("evt_c", 1*time.Second),
+		fixture.InboxEvent("evt_done", 2*time.Second), // processed already
+		fixture.InboxEvent("evt_a", 3*time.Second),
+		fixture.InboxEvent("evt_c", 4*time.Second), // twice in one call
+		fixture.InboxEvent("evt_b", 2*time.Second),
 	})
-	ok(t, err)
-	same(t, "InboxAppend isNew", isNew, []bool{true, false, true, false, true})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppend isNew", isNew, []bool{true, false, true, false, true})
 
 	list, err := s.InboxList(ctx, 10)
-	ok(t, err)
-	same(t, "InboxList order", inboxIDs(list), []string{"evt_c", "evt_b", "evt_a"})
-	same(t, "InboxList event", list[0], inboxEvent("evt_c", 1*time.Second))
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList order", fixture.InboxIDs(list), []string{"evt_c", "evt_b", "evt_a"})
+	fixture.Same(t, "InboxList event", list[0], fixture.InboxEvent("evt_c", 1*time.Second))
 	list, err = s.InboxList(ctx, 2)
-	ok(t, err)
-	same(t, "InboxList with limit 2", inboxIDs(list), []string{"evt_c", "evt_b"})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList with limit 2", fixture.InboxIDs(list), []string{"evt_c", "evt_b"})
 
 	// Again: nothing new, nothing changed.
-	isNew, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{inboxEvent("evt_a", 9*time.Second)})
-	ok(t, err)
-	same(t, "InboxAppend of an event in the inbox", isNew, []bool{false})
+	isNew, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{fixture.InboxEvent("evt_a", 9*time.Second)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppend of an event in the inbox", isNew, []bool{false})
 	isNew, err = s.InboxAppend(ctx, nil)
-	ok(t, err)
-	same(t, "InboxAppend of nothing", isNew, []bool{})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppend of nothing", isNew, []bool{})
 
-	ok(t, s.InboxDelete(ctx, []string{"evt_c", "evt_a", "evt_missing"}))
-	ok(t, s.InboxDelete(ctx, nil))
+	fixture.Ok(t, s.InboxDelete(ctx, []string{"evt_c", "evt_a", "evt_missing"}))
+	fixture.Ok(t, s.InboxDelete(ctx, nil))
 	list, err = s.InboxList(ctx, 10)
-	ok(t, err)
-	same(t, "InboxList after InboxDelete", inboxIDs(list), []string{"evt_b"})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList after InboxDelete", fixture.InboxIDs(list), []string{"evt_b"})
 
 	// Deleted from the inbox and recorded as processed: still a duplicate.
-	_, err = s.EventInsert(ctx, inboxEvent("evt_c", time.Second))
-	ok(t, err)
-	isNew, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{inboxEvent("evt_c", 5*time.Second), inboxEvent("evt_d", 5*time.Second)})
-	ok(t, err)
-	same(t, "InboxAppend after processing", isNew, []bool{false, true})
+	_, err = s.EventInsert(ctx, fixture.InboxEvent("evt_c", time.Second))
+	fixture.Ok(t, err)
+	isNew, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{fixture.InboxEvent("evt_c", 5*time.Second), fixture.InboxEvent("evt_d", 5*time.Second)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppend after processing", isNew, []bool{false, true})
 }
 
 // testInboxConcurrent appends the same IDs from many goroutines: each ID is
@@ -83,7 +71,7 @@ func testInboxConcurrent(t *testing.T, s aftersale.Store) {
 			defer wg.Done()
 			var evs []*aftersale.StoredEvent
 			for i := 0; i < ids; i++ {
-				evs = append(evs, inboxEvent(fmt.Sprintf("evt_%02d", (i+w*7)%ids), time.Duration(i)*time.Millisecond))
+				evs = append(evs, fixture.InboxEvent(fmt.Sprintf("evt_%02d", (i+w*7)%ids), time.Duration(i)*time.Millisecond))
 			}
 			isNew, err := s.InboxAppend(ctx, evs)
 			if err != nil {
@@ -104,7 +92,7 @@ func testInboxConcurrent(t *testing.T, s aftersale.Store) {
 		}
 	}
 	list, err := s.InboxList(ctx, 100)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != ids {
 		t.Errorf("InboxList has %d events, want %d", len(list), ids)
 	}
@@ -134,7 +122,7 @@ func testEventLockProcessing(t *testing.T, s aftersale.Store) {
 		})
 	}()
 	<-held
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		got, err := tx.EventLockProcessing(ctx)
 		if err != nil {
 			return err
@@ -144,9 +132,9 @@ func testEventLockProcessing(t *testing.T, s aftersale.Store) {
 		}
 		return nil
 	}))
-	ok(t, <-errc)
+	fixture.Ok(t, <-errc)
 	// Released at the end of the transaction.
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		got, err := tx.EventLockProcessing(ctx)
 		if err == nil && !got {
 			t.Error("EventLockProcessing after the holder committed = false")

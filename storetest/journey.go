@@ -5,103 +5,104 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 func testRunCreate(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	bob := newCustomer(t, s, "bob@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
 
 	tests := []struct {
 		name string
 		run  aftersale.JourneyRun
 	}{
 		{"order journey", aftersale.JourneyRun{JourneyID: "onboarding", OrderID: o.ID, CustomerID: ann.ID,
-			EventID: "evt_1", Status: aftersale.RunActive, StartedAt: t0}},
+			EventID: "evt_1", Status: aftersale.RunActive, StartedAt: fixture.T0}},
 		{"same journey and order, other customer", aftersale.JourneyRun{JourneyID: "onboarding", OrderID: o.ID,
-			CustomerID: bob.ID, EventID: "evt_1", Status: aftersale.RunActive, StartedAt: t0}},
+			CustomerID: bob.ID, EventID: "evt_1", Status: aftersale.RunActive, StartedAt: fixture.T0}},
 		{"other journey", aftersale.JourneyRun{JourneyID: "review", OrderID: o.ID, CustomerID: ann.ID,
-			EventID: "evt_2", Status: aftersale.RunActive, StartedAt: at(time.Hour)}},
+			EventID: "evt_2", Status: aftersale.RunActive, StartedAt: fixture.At(time.Hour)}},
 		{"customer journey without an order", aftersale.JourneyRun{JourneyID: "winback", CustomerID: ann.ID,
-			EventID: "evt_3", Status: aftersale.RunActive, StartedAt: at(2 * time.Hour)}},
+			EventID: "evt_3", Status: aftersale.RunActive, StartedAt: fixture.At(2 * time.Hour)}},
 	}
 	seen := map[int64]bool{}
 	for _, tt := range tests {
 		in := tt.run
 		r, created, err := s.RunCreate(ctx, &in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if !created || r.ID == 0 || seen[r.ID] {
 			t.Fatalf("%s: created %v with ID %d (IDs so far %v)", tt.name, created, r.ID, seen)
 		}
 		seen[r.ID] = true
 		want := tt.run
 		want.ID = r.ID
-		same(t, tt.name, r, &want)
+		fixture.Same(t, tt.name, r, &want)
 
 		// Starting it again returns the stored run, unchanged.
 		again := tt.run
 		again.EventID = "evt_later"
-		again.StartedAt = at(10 * time.Hour)
+		again.StartedAt = fixture.At(10 * time.Hour)
 		r2, created, err := s.RunCreate(ctx, &again)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if created {
 			t.Fatalf("%s: second RunCreate created a run", tt.name)
 		}
-		same(t, tt.name+" (again)", r2, &want)
+		fixture.Same(t, tt.name+" (again)", r2, &want)
 
 		got, err := s.RunGet(ctx, r.ID)
-		ok(t, err)
-		same(t, tt.name+" (RunGet)", got, &want)
+		fixture.Ok(t, err)
+		fixture.Same(t, tt.name+" (RunGet)", got, &want)
 	}
 	_, err := s.RunGet(ctx, 1_000_000)
-	wantCode(t, "RunGet of a missing run", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "RunGet of a missing run", err, aftersale.ENOTFOUND)
 }
 
 func testRunListByOrder(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
-	other := newOrder(t, s, ann.ID, "1002", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
+	other := fixture.NewOrder(t, s, ann.ID, "1002", fixture.T0)
 	var want []*aftersale.JourneyRun
 	for _, r := range []aftersale.JourneyRun{
-		{JourneyID: "review", OrderID: o.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: at(time.Hour)},
-		{JourneyID: "onboarding", OrderID: o.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: t0},
-		{JourneyID: "onboarding", OrderID: other.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: t0},
-		{JourneyID: "winback", CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: t0},
+		{JourneyID: "review", OrderID: o.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: fixture.At(time.Hour)},
+		{JourneyID: "onboarding", OrderID: o.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: fixture.T0},
+		{JourneyID: "onboarding", OrderID: other.ID, CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: fixture.T0},
+		{JourneyID: "winback", CustomerID: ann.ID, Status: aftersale.RunActive, StartedAt: fixture.T0},
 	} {
 		run, _, err := s.RunCreate(ctx, &r)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if run.OrderID == o.ID {
 			want = append([]*aftersale.JourneyRun{run}, want...) // the later-started one was created first
 		}
 	}
 	got, err := s.RunListByOrder(ctx, o.ID)
-	ok(t, err)
-	same(t, "RunListByOrder, oldest first", got, want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "RunListByOrder, oldest first", got, want)
 }
 
 func testRunExit(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	more := newSteps(t, s, step(f.run, "checkin", at(24*time.Hour)), step(f.run, "review", at(48*time.Hour)))
-	ok(t, s.StepFinish(ctx, more[1].ID, aftersale.StepDone, "sent", at(time.Minute)))
-	otherRun := newRun(t, s, "review", f.order.ID, f.cust.ID)
-	otherStep := newSteps(t, s, step(otherRun, "ask", at(time.Hour)))[0]
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	more := fixture.NewSteps(t, s, fixture.Step(f.Run, "checkin", fixture.At(24*time.Hour)), fixture.Step(f.Run, "review", fixture.At(48*time.Hour)))
+	fixture.Ok(t, s.StepFinish(ctx, more[1].ID, aftersale.StepDone, "sent", fixture.At(time.Minute)))
+	otherRun := fixture.NewRun(t, s, "review", f.Order.ID, f.Cust.ID)
+	otherStep := fixture.NewSteps(t, s, fixture.Step(otherRun, "ask", fixture.At(time.Hour)))[0]
 	// Tasks made by the run's steps, one still open, one done; one of the
 	// other run; one made by hand.
 	newTask := func(stepID int64) *aftersale.Task {
-		tk, err := s.TaskCreate(ctx, &aftersale.Task{StepID: stepID, CustomerID: f.cust.ID, OrderID: f.order.ID,
-			Kind: aftersale.TaskCall, Title: "call", Status: aftersale.TaskOpen, DueAt: at(time.Hour), CreatedAt: t0})
-		ok(t, err)
+		tk, err := s.TaskCreate(ctx, &aftersale.Task{StepID: stepID, CustomerID: f.Cust.ID, OrderID: f.Order.ID,
+			Kind: aftersale.TaskCall, Title: "call", Status: aftersale.TaskOpen, DueAt: fixture.At(time.Hour), CreatedAt: fixture.T0})
+		fixture.Ok(t, err)
 		return tk
 	}
-	openTask, doneTask, otherTask, handTask := newTask(f.step.ID), newTask(more[1].ID), newTask(otherStep.ID), newTask(0)
-	_, err := s.TaskComplete(ctx, doneTask.ID, "reached", "", "", at(time.Minute))
-	ok(t, err)
+	openTask, doneTask, otherTask, handTask := newTask(f.Step.ID), newTask(more[1].ID), newTask(otherStep.ID), newTask(0)
+	_, err := s.TaskComplete(ctx, doneTask.ID, "reached", "", "", fixture.At(time.Minute))
+	fixture.Ok(t, err)
 
-	stopped, err := s.RunExit(ctx, f.run.ID, "refunded", at(time.Hour))
-	ok(t, err)
+	stopped, err := s.RunExit(ctx, f.Run.ID, "refunded", fixture.At(time.Hour))
+	fixture.Ok(t, err)
 	for _, c := range []struct {
 		tk      *aftersale.Task
 		status  aftersale.TaskStatus
@@ -113,66 +114,66 @@ func testRunExit(t *testing.T, s aftersale.Store) {
 		{handTask, aftersale.TaskOpen, ""},
 	} {
 		got, err := s.TaskGet(ctx, c.tk.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got.Status != c.status || got.Outcome != c.outcome {
 			t.Errorf("task %d after RunExit: %s %q, want %s %q", got.ID, got.Status, got.Outcome, c.status, c.outcome)
 		}
-		if c.status == aftersale.TaskCancelled && !got.DoneAt.Equal(at(time.Hour)) {
-			t.Errorf("cancelled task done at %v, want %v", got.DoneAt, at(time.Hour))
+		if c.status == aftersale.TaskCancelled && !got.DoneAt.Equal(fixture.At(time.Hour)) {
+			t.Errorf("cancelled task done at %v, want %v", got.DoneAt, fixture.At(time.Hour))
 		}
 	}
 	if stopped != 2 {
 		t.Fatalf("RunExit stopped %d steps, want the 2 pending ones", stopped)
 	}
-	run, err := s.RunGet(ctx, f.run.ID)
-	ok(t, err)
-	want := *f.run
-	want.Status, want.ExitedAt, want.ExitReason = aftersale.RunExited, at(time.Hour), "refunded"
-	same(t, "exited run", run, &want)
+	run, err := s.RunGet(ctx, f.Run.ID)
+	fixture.Ok(t, err)
+	want := *f.Run
+	want.Status, want.ExitedAt, want.ExitReason = aftersale.RunExited, fixture.At(time.Hour), "refunded"
+	fixture.Same(t, "exited run", run, &want)
 
 	wantStatus := map[int64]aftersale.StepStatus{
-		f.step.ID:    aftersale.StepExited,
+		f.Step.ID:    aftersale.StepExited,
 		more[0].ID:   aftersale.StepExited,
 		more[1].ID:   aftersale.StepDone,
 		otherStep.ID: aftersale.StepPending,
 	}
 	for id, status := range wantStatus {
 		st, err := s.StepGet(ctx, id)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if st.Status != status {
 			t.Errorf("step %s: status %q, want %q", st.Key, st.Status, status)
 		}
-		if status == aftersale.StepExited && !st.FinishedAt.Equal(at(time.Hour)) {
-			t.Errorf("exited step %s finished at %v, want %v", st.Key, st.FinishedAt, at(time.Hour))
+		if status == aftersale.StepExited && !st.FinishedAt.Equal(fixture.At(time.Hour)) {
+			t.Errorf("exited step %s finished at %v, want %v", st.Key, st.FinishedAt, fixture.At(time.Hour))
 		}
-		if status == aftersale.StepDone && (st.Note != "sent" || !st.FinishedAt.Equal(at(time.Minute))) {
-			t.Errorf("done step %s changed: %s", st.Key, show(st))
+		if status == aftersale.StepDone && (st.Note != "sent" || !st.FinishedAt.Equal(fixture.At(time.Minute))) {
+			t.Errorf("done step %s changed: %s", st.Key, fixture.Show(st))
 		}
 	}
 
-	stopped, err = s.RunExit(ctx, f.run.ID, "cancelled", at(2*time.Hour))
-	ok(t, err)
+	stopped, err = s.RunExit(ctx, f.Run.ID, "cancelled", fixture.At(2*time.Hour))
+	fixture.Ok(t, err)
 	if stopped != 0 {
 		t.Fatalf("second RunExit stopped %d steps", stopped)
 	}
-	run, err = s.RunGet(ctx, f.run.ID)
-	ok(t, err)
-	same(t, "run after a second exit", run, &want)
+	run, err = s.RunGet(ctx, f.Run.ID)
+	fixture.Ok(t, err)
+	fixture.Same(t, "run after a second exit", run, &want)
 
-	_, err = s.RunExit(ctx, otherRun.ID+1000, "refunded", t0)
-	wantCode(t, "RunExit of a missing run", err, aftersale.ENOTFOUND)
+	_, err = s.RunExit(ctx, otherRun.ID+1000, "refunded", fixture.T0)
+	fixture.WantCode(t, "RunExit of a missing run", err, aftersale.ENOTFOUND)
 }
 
 func testStepInsert(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
-	r1 := newRun(t, s, "onboarding", o.ID, ann.ID)
-	r2 := newRun(t, s, "review", o.ID, ann.ID)
-	noOrder := newRun(t, s, "winback", 0, ann.ID)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
+	r1 := fixture.NewRun(t, s, "onboarding", o.ID, ann.ID)
+	r2 := fixture.NewRun(t, s, "review", o.ID, ann.ID)
+	noOrder := fixture.NewRun(t, s, "winback", 0, ann.ID)
 
-	a := step(r1, "a", at(time.Hour))
-	b := step(r1, "b/delivery:pkg-1", at(2*time.Hour))
+	a := fixture.Step(r1, "a", fixture.At(time.Hour))
+	b := fixture.Step(r1, "b/delivery:pkg-1", fixture.At(2*time.Hour))
 	b.StepID, b.Type, b.Anchor = "b", aftersale.StepTask, "delivery"
 	stored := map[int64]*aftersale.Step{}
 	batches := []struct {
@@ -181,22 +182,22 @@ func testStepInsert(t *testing.T, s aftersale.Store) {
 		want  []*aftersale.Step // inserted, without IDs
 	}{
 		{"new steps", []*aftersale.Step{a, b}, []*aftersale.Step{a, b}},
-		{"existing keys are skipped", []*aftersale.Step{step(r1, "a", at(5*time.Hour)), step(r1, "c", at(3*time.Hour))},
-			[]*aftersale.Step{step(r1, "c", at(3*time.Hour))}},
-		{"the same key in another run is new", []*aftersale.Step{step(r2, "a", at(time.Hour))},
-			[]*aftersale.Step{step(r2, "a", at(time.Hour))}},
-		{"a key repeated in one batch is stored once", []*aftersale.Step{step(r2, "d", at(time.Hour)), step(r2, "d", at(9*time.Hour))},
-			[]*aftersale.Step{step(r2, "d", at(time.Hour))}},
-		{"a run without an order", []*aftersale.Step{step(noOrder, "a", at(time.Hour))},
-			[]*aftersale.Step{step(noOrder, "a", at(time.Hour))}},
-		{"all known", []*aftersale.Step{step(r1, "a", t0), step(r1, "b/delivery:pkg-1", t0)}, nil},
+		{"existing keys are skipped", []*aftersale.Step{fixture.Step(r1, "a", fixture.At(5*time.Hour)), fixture.Step(r1, "c", fixture.At(3*time.Hour))},
+			[]*aftersale.Step{fixture.Step(r1, "c", fixture.At(3*time.Hour))}},
+		{"the same key in another run is new", []*aftersale.Step{fixture.Step(r2, "a", fixture.At(time.Hour))},
+			[]*aftersale.Step{fixture.Step(r2, "a", fixture.At(time.Hour))}},
+		{"a key repeated in one batch is stored once", []*aftersale.Step{fixture.Step(r2, "d", fixture.At(time.Hour)), fixture.Step(r2, "d", fixture.At(9*time.Hour))},
+			[]*aftersale.Step{fixture.Step(r2, "d", fixture.At(time.Hour))}},
+		{"a run without an order", []*aftersale.Step{fixture.Step(noOrder, "a", fixture.At(time.Hour))},
+			[]*aftersale.Step{fixture.Step(noOrder, "a", fixture.At(time.Hour))}},
+		{"all known", []*aftersale.Step{fixture.Step(r1, "a", fixture.T0), fixture.Step(r1, "b/delivery:pkg-1", fixture.T0)}, nil},
 		{"nothing", nil, nil},
 	}
 	for _, bt := range batches {
 		got, err := s.StepInsert(ctx, bt.steps)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) != len(bt.want) {
-			t.Fatalf("%s: inserted %d steps, want %d: %s", bt.name, len(got), len(bt.want), show(got))
+			t.Fatalf("%s: inserted %d steps, want %d: %s", bt.name, len(got), len(bt.want), fixture.Show(got))
 		}
 		for i, st := range got {
 			if st.ID == 0 || stored[st.ID] != nil {
@@ -204,91 +205,91 @@ func testStepInsert(t *testing.T, s aftersale.Store) {
 			}
 			want := *bt.want[i]
 			want.ID = st.ID
-			same(t, bt.name, st, &want)
+			fixture.Same(t, bt.name, st, &want)
 			stored[st.ID] = st
 		}
 	}
 	for id, want := range stored {
 		got, err := s.StepGet(ctx, id)
-		ok(t, err)
-		same(t, "StepGet", got, want)
+		fixture.Ok(t, err)
+		fixture.Same(t, "StepGet", got, want)
 	}
 	_, err := s.StepGet(ctx, 1_000_000)
-	wantCode(t, "StepGet of a missing step", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "StepGet of a missing step", err, aftersale.ENOTFOUND)
 }
 
 func testStepListByCustomer(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com") // step "welcome" due at t0
-	other := newFixture(t, s, "bob@example.com")
-	review := newRun(t, s, "review", f.order.ID, f.cust.ID)
-	steps := newSteps(t, s,
-		step(f.run, "late", at(48*time.Hour)),
-		step(review, "early", at(-time.Hour)),
-		step(f.run, "middle", at(time.Hour)),
+	f := fixture.NewFixture(t, s, "ann@example.com") // step "welcome" due at t0
+	other := fixture.NewFixture(t, s, "bob@example.com")
+	review := fixture.NewRun(t, s, "review", f.Order.ID, f.Cust.ID)
+	steps := fixture.NewSteps(t, s,
+		fixture.Step(f.Run, "late", fixture.At(48*time.Hour)),
+		fixture.Step(review, "early", fixture.At(-time.Hour)),
+		fixture.Step(f.Run, "middle", fixture.At(time.Hour)),
 	)
-	ok(t, s.StepFinish(ctx, steps[2].ID, aftersale.StepSkipped, "no consent", at(time.Hour)))
+	fixture.Ok(t, s.StepFinish(ctx, steps[2].ID, aftersale.StepSkipped, "no consent", fixture.At(time.Hour)))
 
-	got, err := s.StepListByCustomer(ctx, f.cust.ID)
-	ok(t, err)
+	got, err := s.StepListByCustomer(ctx, f.Cust.ID)
+	fixture.Ok(t, err)
 	byID := func(st *aftersale.Step) int64 { return st.ID }
-	same(t, "StepListByCustomer, by due time", ids(got, byID),
-		[]int64{steps[1].ID, f.step.ID, steps[2].ID, steps[0].ID})
+	fixture.Same(t, "StepListByCustomer, by due time", fixture.IDs(got, byID),
+		[]int64{steps[1].ID, f.Step.ID, steps[2].ID, steps[0].ID})
 	if got[2].Status != aftersale.StepSkipped || got[2].Note != "no consent" {
-		t.Errorf("finished step listed as %s", show(got[2]))
+		t.Errorf("finished step listed as %s", fixture.Show(got[2]))
 	}
-	got, err = s.StepListByCustomer(ctx, other.cust.ID)
-	ok(t, err)
-	same(t, "StepListByCustomer of another customer", ids(got, byID), []int64{other.step.ID})
+	got, err = s.StepListByCustomer(ctx, other.Cust.ID)
+	fixture.Ok(t, err)
+	fixture.Same(t, "StepListByCustomer of another customer", fixture.IDs(got, byID), []int64{other.Step.ID})
 }
 
 func testStepFinish(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 	statuses := []aftersale.StepStatus{aftersale.StepDone, aftersale.StepSkipped, aftersale.StepExited, aftersale.StepFailed}
 	for i, status := range statuses {
 		t.Run(string(status), func(t *testing.T) {
-			st := newSteps(t, s, step(f.run, "step-"+string(status), at(time.Duration(i)*time.Hour)))[0]
+			st := fixture.NewSteps(t, s, fixture.Step(f.Run, "step-"+string(status), fixture.At(time.Duration(i)*time.Hour)))[0]
 			note := "because " + string(status)
-			ok(t, s.StepFinish(ctx, st.ID, status, note, at(time.Minute)))
+			fixture.Ok(t, s.StepFinish(ctx, st.ID, status, note, fixture.At(time.Minute)))
 			got, err := s.StepGet(ctx, st.ID)
-			ok(t, err)
+			fixture.Ok(t, err)
 			want := *st
-			want.Status, want.Note, want.FinishedAt = status, note, at(time.Minute)
-			same(t, "finished step", got, &want)
+			want.Status, want.Note, want.FinishedAt = status, note, fixture.At(time.Minute)
+			fixture.Same(t, "finished step", got, &want)
 
-			err = s.StepFinish(ctx, st.ID, aftersale.StepDone, "again", at(time.Hour))
-			wantCode(t, "StepFinish of a finished step", err, aftersale.ECONFLICT)
+			err = s.StepFinish(ctx, st.ID, aftersale.StepDone, "again", fixture.At(time.Hour))
+			fixture.WantCode(t, "StepFinish of a finished step", err, aftersale.ECONFLICT)
 			got, err = s.StepGet(ctx, st.ID)
-			ok(t, err)
-			same(t, "step after a conflicting finish", got, &want)
+			fixture.Ok(t, err)
+			fixture.Same(t, "step after a conflicting finish", got, &want)
 		})
 	}
-	err := s.StepFinish(ctx, 1_000_000, aftersale.StepDone, "", t0)
-	wantCode(t, "StepFinish of a missing step", err, aftersale.ENOTFOUND)
+	err := s.StepFinish(ctx, 1_000_000, aftersale.StepDone, "", fixture.T0)
+	fixture.WantCode(t, "StepFinish of a missing step", err, aftersale.ENOTFOUND)
 }
 
 func testStepPendingAndDue(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	pending, due, err := s.StepCountPending(ctx, t0)
-	ok(t, err)
+	pending, due, err := s.StepCountPending(ctx, fixture.T0)
+	fixture.Ok(t, err)
 	if pending != 0 || due != 0 {
 		t.Fatalf("empty store: %d pending, %d due", pending, due)
 	}
-	listed, err := s.StepListDue(ctx, t0, 10)
-	ok(t, err)
+	listed, err := s.StepListDue(ctx, fixture.T0, 10)
+	fixture.Ok(t, err)
 	if len(listed) != 0 {
-		t.Fatalf("empty store: StepListDue = %s", show(listed))
+		t.Fatalf("empty store: StepListDue = %s", fixture.Show(listed))
 	}
 
-	f := newFixture(t, s, "ann@example.com") // "welcome" due at t0
-	steps := newSteps(t, s,
-		step(f.run, "in-1h", at(time.Hour)),
-		step(f.run, "1h-ago", at(-time.Hour)),
-		step(f.run, "done-2h-ago", at(-2*time.Hour)),
-		step(f.run, "in-2h", at(2*time.Hour)),
+	f := fixture.NewFixture(t, s, "ann@example.com") // "welcome" due at t0
+	steps := fixture.NewSteps(t, s,
+		fixture.Step(f.Run, "in-1h", fixture.At(time.Hour)),
+		fixture.Step(f.Run, "1h-ago", fixture.At(-time.Hour)),
+		fixture.Step(f.Run, "done-2h-ago", fixture.At(-2*time.Hour)),
+		fixture.Step(f.Run, "in-2h", fixture.At(2*time.Hour)),
 	)
-	ok(t, s.StepFinish(ctx, steps[2].ID, aftersale.StepDone, "", t0))
+	fixture.Ok(t, s.StepFinish(ctx, steps[2].ID, aftersale.StepDone, "", fixture.T0))
 
 	byID := func(st *aftersale.Step) int64 { return st.ID }
 	tests := []struct {
@@ -299,21 +300,21 @@ func testStepPendingAndDue(t *testing.T, s aftersale.Store) {
 		wantDue     int
 		wantList    []int64
 	}{
-		{"before everything", at(-3 * time.Hour), 10, 4, 0, []int64{}},
-		{"at t0, due ones earliest first", t0, 10, 4, 2, []int64{steps[1].ID, f.step.ID}},
-		{"limit", t0, 1, 4, 2, []int64{steps[1].ID}},
-		{"all due", at(3 * time.Hour), 10, 4, 4, []int64{steps[1].ID, f.step.ID, steps[0].ID, steps[3].ID}},
-		{"due exactly now", at(time.Hour), 10, 4, 3, []int64{steps[1].ID, f.step.ID, steps[0].ID}},
+		{"before everything", fixture.At(-3 * time.Hour), 10, 4, 0, []int64{}},
+		{"at t0, due ones earliest first", fixture.T0, 10, 4, 2, []int64{steps[1].ID, f.Step.ID}},
+		{"limit", fixture.T0, 1, 4, 2, []int64{steps[1].ID}},
+		{"all due", fixture.At(3 * time.Hour), 10, 4, 4, []int64{steps[1].ID, f.Step.ID, steps[0].ID, steps[3].ID}},
+		{"due exactly now", fixture.At(time.Hour), 10, 4, 3, []int64{steps[1].ID, f.Step.ID, steps[0].ID}},
 	}
 	for _, tt := range tests {
 		pending, due, err := s.StepCountPending(ctx, tt.now)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if pending != tt.wantPending || due != tt.wantDue {
 			t.Fatalf("%s: %d pending, %d due; want %d, %d", tt.name, pending, due, tt.wantPending, tt.wantDue)
 		}
 		list, err := s.StepListDue(ctx, tt.now, tt.limit)
-		ok(t, err)
-		same(t, tt.name+": StepListDue", ids(list, byID), tt.wantList)
+		fixture.Ok(t, err)
+		fixture.Same(t, tt.name+": StepListDue", fixture.IDs(list, byID), tt.wantList)
 		for _, st := range list {
 			if st.Status != aftersale.StepPending {
 				t.Fatalf("%s: StepListDue returned a %s step", tt.name, st.Status)
@@ -325,22 +326,22 @@ func testStepPendingAndDue(t *testing.T, s aftersale.Store) {
 func testStepListPending(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	list, err := s.StepListPending(ctx, 0, 10)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != 0 {
-		t.Fatalf("empty store: StepListPending = %s", show(list))
+		t.Fatalf("empty store: StepListPending = %s", fixture.Show(list))
 	}
 
-	f := newFixture(t, s, "ann@example.com")     // "welcome" due at t0
-	other := newFixture(t, s, "bob@example.com") // another customer's step
-	steps := newSteps(t, s,
-		step(f.run, "a", at(time.Hour)),
-		step(f.run, "b-done", at(-time.Hour)),
-		step(f.run, "c", at(-2*time.Hour)), // due before the others, listed after them by ID
-		step(f.run, "d-failed", at(3*time.Hour)),
+	f := fixture.NewFixture(t, s, "ann@example.com")     // "welcome" due at t0
+	other := fixture.NewFixture(t, s, "bob@example.com") // another customer's step
+	steps := fixture.NewSteps(t, s,
+		fixture.Step(f.Run, "a", fixture.At(time.Hour)),
+		fixture.Step(f.Run, "b-done", fixture.At(-time.Hour)),
+		fixture.Step(f.Run, "c", fixture.At(-2*time.Hour)), // due before the others, listed after them by ID
+		fixture.Step(f.Run, "d-failed", fixture.At(3*time.Hour)),
 	)
-	ok(t, s.StepFinish(ctx, steps[1].ID, aftersale.StepDone, "", t0))
-	ok(t, s.StepFinish(ctx, steps[3].ID, aftersale.StepFailed, "", t0))
-	pending := []int64{f.step.ID, other.step.ID, steps[0].ID, steps[2].ID}
+	fixture.Ok(t, s.StepFinish(ctx, steps[1].ID, aftersale.StepDone, "", fixture.T0))
+	fixture.Ok(t, s.StepFinish(ctx, steps[3].ID, aftersale.StepFailed, "", fixture.T0))
+	pending := []int64{f.Step.ID, other.Step.ID, steps[0].ID, steps[2].ID}
 	for i := 1; i < len(pending); i++ {
 		if pending[i] <= pending[i-1] {
 			t.Fatalf("step IDs do not grow in creation order: %v", pending)
@@ -363,12 +364,12 @@ func testStepListPending(t *testing.T, s aftersale.Store) {
 	}
 	for _, tt := range tests {
 		list, err := s.StepListPending(ctx, tt.afterID, tt.limit)
-		ok(t, err)
-		same(t, tt.name+": StepListPending", ids(list, byID), tt.want)
+		fixture.Ok(t, err)
+		fixture.Same(t, tt.name+": StepListPending", fixture.IDs(list, byID), tt.want)
 		for _, st := range list {
 			want, err := s.StepGet(ctx, st.ID)
-			ok(t, err)
-			same(t, tt.name+": listed step", st, want)
+			fixture.Ok(t, err)
+			fixture.Same(t, tt.name+": listed step", st, want)
 			if st.Status != aftersale.StepPending {
 				t.Fatalf("%s: StepListPending returned a %s step", tt.name, st.Status)
 			}
@@ -379,15 +380,15 @@ func testStepListPending(t *testing.T, s aftersale.Store) {
 	var seen []int64
 	for after := int64(0); ; {
 		page, err := s.StepListPending(ctx, after, 1)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(page) == 0 {
 			break
 		}
 		if len(page) != 1 || len(seen) > len(pending) {
-			t.Fatalf("paging: page %s after %v", show(page), seen)
+			t.Fatalf("paging: page %s after %v", fixture.Show(page), seen)
 		}
 		seen = append(seen, page[0].ID)
 		after = page[0].ID
 	}
-	same(t, "paging through StepListPending", seen, pending)
+	fixture.Same(t, "paging through StepListPending", seen, pending)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // RunJourneyMore runs the conformance tests of the step methods added when
@@ -24,7 +25,7 @@ func RunJourneyMore(t *testing.T, open func(t *testing.T) aftersale.Store) {
 func manySteps(r *aftersale.JourneyRun, n int) []*aftersale.Step {
 	steps := make([]*aftersale.Step, n)
 	for i := range steps {
-		steps[i] = step(r, fmt.Sprintf("k%04d", i), at(time.Duration(i)*time.Second))
+		steps[i] = fixture.Step(r, fmt.Sprintf("k%04d", i), fixture.At(time.Duration(i)*time.Second))
 	}
 	return steps
 }
@@ -34,11 +35,11 @@ func manySteps(r *aftersale.JourneyRun, n int) []*aftersale.Step {
 // skipped, and the inserted steps come back by ID with their fields.
 func testStepInsertManyChunks(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com") // step "welcome"
-	steps := manySteps(f.run, 200)
-	batch := append(slices.Clone(steps), step(f.run, "welcome", at(time.Hour)), step(f.run, "k0003", at(time.Hour)))
+	f := fixture.NewFixture(t, s, "ann@example.com") // step "welcome"
+	steps := manySteps(f.Run, 200)
+	batch := append(slices.Clone(steps), fixture.Step(f.Run, "welcome", fixture.At(time.Hour)), fixture.Step(f.Run, "k0003", fixture.At(time.Hour)))
 	got, err := s.StepInsert(ctx, batch)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(got) != len(steps) {
 		t.Fatalf("StepInsert of 200 new steps, a stored key and a repeat stored %d", len(got))
 	}
@@ -48,10 +49,10 @@ func testStepInsertManyChunks(t *testing.T, s aftersale.Store) {
 		}
 		want := *steps[i]
 		want.ID = st.ID
-		same(t, "StepInsert step "+want.Key, st, &want)
+		fixture.Same(t, "StepInsert step "+want.Key, st, &want)
 	}
-	all, err := s.StepListByCustomer(ctx, f.cust.ID)
-	ok(t, err)
+	all, err := s.StepListByCustomer(ctx, f.Cust.ID)
+	fixture.Ok(t, err)
 	if len(all) != len(steps)+1 {
 		t.Fatalf("the customer has %d steps, want %d", len(all), len(steps)+1)
 	}
@@ -62,23 +63,23 @@ func testStepInsertManyChunks(t *testing.T, s aftersale.Store) {
 // named have their jobs afterwards.
 func testStepMarkEnqueuedMany(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com") // "welcome", due at t0
-	steps := newSteps(t, s, manySteps(f.run, 700)...)
+	f := fixture.NewFixture(t, s, "ann@example.com") // "welcome", due at t0
+	steps := fixture.NewSteps(t, s, manySteps(f.Run, 700)...)
 	var mark []int64
 	for _, st := range steps[:650] {
 		mark = append(mark, st.ID)
 	}
 	mark = append(mark, steps[10].ID, steps[649].ID, steps[699].ID+1_000_000)
 	slices.Reverse(mark)
-	ok(t, s.StepMarkEnqueued(ctx, mark))
+	fixture.Ok(t, s.StepMarkEnqueued(ctx, mark))
 
 	var left []int64
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		l, err := tx.StepListToEnqueue(ctx, at(time.Hour), 1000)
-		left = ids(l, func(st *aftersale.Step) int64 { return st.ID })
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		l, err := tx.StepListToEnqueue(ctx, fixture.At(time.Hour), 1000)
+		left = fixture.IDs(l, func(st *aftersale.Step) int64 { return st.ID })
 		return err
 	}))
-	want := []int64{f.step.ID}
+	want := []int64{f.Step.ID}
 	for _, st := range steps[650:] {
 		want = append(want, st.ID)
 	}
@@ -87,7 +88,7 @@ func testStepMarkEnqueuedMany(t *testing.T, s aftersale.Store) {
 	}
 	for _, i := range []int{0, 499, 500, 649} {
 		got, err := s.StepGet(ctx, steps[i].ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if !got.Enqueued {
 			t.Fatalf("step %d of the 650 marked has no job", i)
 		}

@@ -9,48 +9,39 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
-
-// message returns an unsaved message of the fixture's step to its customer.
-func message(f fixture, recipient string) *aftersale.Message {
-	return &aftersale.Message{
-		StepID: f.step.ID, CustomerID: f.cust.ID, Recipient: recipient,
-		MessageID: "<" + recipient + "." + f.step.Key + "@mail.example>",
-		Template:  "welcome", Subject: "Welcome!", Category: aftersale.CategoryFollowUp,
-		Status: aftersale.MessageSending, CreatedAt: t0,
-	}
-}
 
 func testMessageBegin(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "Ann@Example.com")
-	in := message(f, "Ann@Example.com")
+	f := fixture.NewFixture(t, s, "Ann@Example.com")
+	in := fixture.Message(f, "Ann@Example.com")
 	m, created, err := s.MessageBegin(ctx, in)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !created || m.ID == 0 {
 		t.Fatalf("first MessageBegin: created %v, ID %d", created, m.ID)
 	}
 	want := *in
 	want.ID, want.Attempts = m.ID, 1
-	same(t, "first MessageBegin", m, &want)
+	fixture.Same(t, "first MessageBegin", m, &want)
 
 	// A retry of the same step to the same person (in any case) counts an
 	// attempt and keeps the stored Message-ID and facts.
 	for attempt := 2; attempt <= 3; attempt++ {
-		retry := message(f, "ann@example.com")
-		retry.MessageID, retry.Subject, retry.CreatedAt = "<other@mail.example>", "Changed", at(time.Hour)
+		retry := fixture.Message(f, "ann@example.com")
+		retry.MessageID, retry.Subject, retry.CreatedAt = "<other@mail.example>", "Changed", fixture.At(time.Hour)
 		m, created, err = s.MessageBegin(ctx, retry)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if created {
 			t.Fatalf("attempt %d: created a second message", attempt)
 		}
 		want.Attempts = attempt
-		same(t, "retried MessageBegin", m, &want)
+		fixture.Same(t, "retried MessageBegin", m, &want)
 	}
 
 	// Another recipient of the same step is another message.
-	other, created, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
-	ok(t, err)
+	other, created, err := s.MessageBegin(ctx, fixture.Message(f, "bob@example.com"))
+	fixture.Ok(t, err)
 	if !created || other.ID == m.ID || other.Attempts != 1 {
 		t.Fatalf("MessageBegin to another recipient: created %v, ID %d (first %d), attempts %d",
 			created, other.ID, m.ID, other.Attempts)
@@ -59,12 +50,12 @@ func testMessageBegin(t *testing.T, s aftersale.Store) {
 	// Mail not sent by a step is never merged.
 	var manual []int64
 	for range 2 {
-		in := message(f, "ann@example.com")
+		in := fixture.Message(f, "ann@example.com")
 		in.StepID = 0
 		got, created, err := s.MessageBegin(ctx, in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if !created || got.StepID != 0 || got.Attempts != 1 {
-			t.Fatalf("MessageBegin without a step: created %v, %s", created, show(got))
+			t.Fatalf("MessageBegin without a step: created %v, %s", created, fixture.Show(got))
 		}
 		manual = append(manual, got.ID)
 	}
@@ -75,24 +66,24 @@ func testMessageBegin(t *testing.T, s aftersale.Store) {
 
 func testMessageBeginFinal(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 	for _, status := range []aftersale.MessageStatus{aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed} {
 		t.Run(string(status), func(t *testing.T) {
-			in := message(f, string(status)+"@example.com")
+			in := fixture.Message(f, string(status)+"@example.com")
 			m, _, err := s.MessageBegin(ctx, in)
-			ok(t, err)
+			fixture.Ok(t, err)
 			_, _, err = s.MessageBegin(ctx, in)
-			ok(t, err)
-			ok(t, s.MessageFinish(ctx, m.ID, status, "why "+string(status), at(time.Minute)))
+			fixture.Ok(t, err)
+			fixture.Ok(t, s.MessageFinish(ctx, m.ID, status, "why "+string(status), fixture.At(time.Minute)))
 			want := *m
-			want.Status, want.Attempts, want.Error, want.SentAt = status, 2, "why "+string(status), at(time.Minute)
+			want.Status, want.Attempts, want.Error, want.SentAt = status, 2, "why "+string(status), fixture.At(time.Minute)
 			for range 2 {
 				got, created, err := s.MessageBegin(ctx, in)
-				ok(t, err)
+				fixture.Ok(t, err)
 				if created {
 					t.Fatal("MessageBegin of a final message created one")
 				}
-				same(t, "MessageBegin of a final message", got, &want)
+				fixture.Same(t, "MessageBegin of a final message", got, &want)
 			}
 		})
 	}
@@ -100,7 +91,7 @@ func testMessageBeginFinal(t *testing.T, s aftersale.Store) {
 
 func testMessageFinish(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 	tests := []struct {
 		status  aftersale.MessageStatus
 		errText string
@@ -110,30 +101,30 @@ func testMessageFinish(t *testing.T, s aftersale.Store) {
 		{aftersale.MessageSuppressed, "unsubscribed"},
 	}
 	for i, tt := range tests {
-		m, _, err := s.MessageBegin(ctx, message(f, string(tt.status)+"@example.com"))
-		ok(t, err)
-		finished := at(time.Duration(i+1) * time.Minute)
-		ok(t, s.MessageFinish(ctx, m.ID, tt.status, tt.errText, finished))
-		list, err := s.MessageListByCustomer(ctx, f.cust.ID)
-		ok(t, err)
+		m, _, err := s.MessageBegin(ctx, fixture.Message(f, string(tt.status)+"@example.com"))
+		fixture.Ok(t, err)
+		finished := fixture.At(time.Duration(i+1) * time.Minute)
+		fixture.Ok(t, s.MessageFinish(ctx, m.ID, tt.status, tt.errText, finished))
+		list, err := s.MessageListByCustomer(ctx, f.Cust.ID)
+		fixture.Ok(t, err)
 		if len(list) != i+1 {
 			t.Fatalf("%s: %d messages listed, want %d", tt.status, len(list), i+1)
 		}
 		want := *m
 		want.Status, want.Error, want.SentAt = tt.status, tt.errText, finished
-		same(t, string(tt.status), list[i], &want)
+		fixture.Same(t, string(tt.status), list[i], &want)
 	}
-	err := s.MessageFinish(ctx, 1_000_000, aftersale.MessageSent, "", t0)
-	wantCode(t, "MessageFinish of a missing message", err, aftersale.ENOTFOUND)
+	err := s.MessageFinish(ctx, 1_000_000, aftersale.MessageSent, "", fixture.T0)
+	fixture.WantCode(t, "MessageFinish of a missing message", err, aftersale.ENOTFOUND)
 }
 
 func testMessageListByCustomer(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	other := newFixture(t, s, "bob@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	other := fixture.NewFixture(t, s, "bob@example.com")
 	var want []int64
 	for _, c := range []struct {
-		f       fixture
+		f       fixture.Fixture
 		to      string
 		created time.Duration
 	}{
@@ -142,20 +133,20 @@ func testMessageListByCustomer(t *testing.T, s aftersale.Store) {
 		{f, "ann@example.com", 0},
 		{f, "ann+mid@example.com", time.Hour},
 	} {
-		in := message(c.f, c.to)
-		in.CreatedAt = at(c.created)
+		in := fixture.Message(c.f, c.to)
+		in.CreatedAt = fixture.At(c.created)
 		m, _, err := s.MessageBegin(ctx, in)
-		ok(t, err)
-		if c.f.cust.ID == f.cust.ID {
+		fixture.Ok(t, err)
+		if c.f.Cust.ID == f.Cust.ID {
 			want = append(want, m.ID)
 		}
 	}
 	want = []int64{want[1], want[2], want[0]} // by creation time
-	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
-	ok(t, err)
-	same(t, "MessageListByCustomer, oldest first", ids(list, func(m *aftersale.Message) int64 { return m.ID }), want)
+	list, err := s.MessageListByCustomer(ctx, f.Cust.ID)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageListByCustomer, oldest first", fixture.IDs(list, func(m *aftersale.Message) int64 { return m.ID }), want)
 	for _, m := range list {
-		if m.CustomerID != f.cust.ID {
+		if m.CustomerID != f.Cust.ID {
 			t.Errorf("listed a message to customer %d", m.CustomerID)
 		}
 	}
@@ -167,7 +158,7 @@ func testMessageCountByStatus(t *testing.T, s aftersale.Store) {
 	check := func(name string, want map[aftersale.MessageStatus]int) {
 		t.Helper()
 		got, err := s.MessageCountByStatus(ctx)
-		ok(t, err)
+		fixture.Ok(t, err)
 		for status, n := range got {
 			if n != want[status] {
 				t.Fatalf("%s: %d %s messages, want %d", name, n, status, want[status])
@@ -181,16 +172,16 @@ func testMessageCountByStatus(t *testing.T, s aftersale.Store) {
 	}
 	check("empty store", nil)
 
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 	final := map[string]aftersale.MessageStatus{
 		"a": aftersale.MessageSent, "b": aftersale.MessageSent, "c": aftersale.MessageFailed,
 		"d": aftersale.MessageSuppressed, "e": "", "f": "",
 	}
 	for name, status := range final {
-		m, _, err := s.MessageBegin(ctx, message(f, name+"@example.com"))
-		ok(t, err)
+		m, _, err := s.MessageBegin(ctx, fixture.Message(f, name+"@example.com"))
+		fixture.Ok(t, err)
 		if status != "" {
-			ok(t, s.MessageFinish(ctx, m.ID, status, "", t0))
+			fixture.Ok(t, s.MessageFinish(ctx, m.ID, status, "", fixture.T0))
 		}
 	}
 	check("after sending", map[aftersale.MessageStatus]int{
@@ -198,72 +189,63 @@ func testMessageCountByStatus(t *testing.T, s aftersale.Store) {
 	})
 }
 
-// task returns an unsaved task of the fixture.
-func task(f fixture, stepID int64, title string, due time.Time) *aftersale.Task {
-	return &aftersale.Task{
-		StepID: stepID, CustomerID: f.cust.ID, OrderID: f.order.ID, Kind: aftersale.TaskCall,
-		Title: title, Script: "Ask how it goes.", Draft: "Hi!", Assignee: "owner",
-		Status: aftersale.TaskOpen, DueAt: due, CreatedAt: t0,
-	}
-}
-
 func testTaskCreate(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	in := task(f, f.step.ID, "Call Ann", at(time.Hour))
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	in := fixture.Task(f, f.Step.ID, "Call Ann", fixture.At(time.Hour))
 	first, err := s.TaskCreate(ctx, in)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if first.ID == 0 {
 		t.Fatal("created task has ID 0")
 	}
 	want := *in
 	want.ID = first.ID
-	same(t, "TaskCreate", first, &want)
+	fixture.Same(t, "TaskCreate", first, &want)
 	got, err := s.TaskGet(ctx, first.ID)
-	ok(t, err)
-	same(t, "TaskGet", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "TaskGet", got, &want)
 
-	again, err := s.TaskCreate(ctx, task(f, f.step.ID, "Call Ann again", at(2*time.Hour)))
-	ok(t, err)
-	same(t, "second TaskCreate for the same step", again, &want)
+	again, err := s.TaskCreate(ctx, fixture.Task(f, f.Step.ID, "Call Ann again", fixture.At(2*time.Hour)))
+	fixture.Ok(t, err)
+	fixture.Same(t, "second TaskCreate for the same step", again, &want)
 
 	// Tasks made by hand (no step) are all kept, without customer or order
 	// when they are about nobody.
 	hand := map[int64]bool{}
 	for i := range 2 {
-		in := task(f, 0, "Write a note", at(time.Duration(i)*time.Hour))
+		in := fixture.Task(f, 0, "Write a note", fixture.At(time.Duration(i)*time.Hour))
 		in.CustomerID, in.OrderID, in.Kind = 0, 0, aftersale.TaskHandwrittenNote
 		got, err := s.TaskCreate(ctx, in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		want := *in
 		want.ID = got.ID
-		same(t, "TaskCreate by hand", got, &want)
+		fixture.Same(t, "TaskCreate by hand", got, &want)
 		hand[got.ID] = true
 	}
 	if len(hand) != 2 || hand[first.ID] {
 		t.Fatalf("tasks made by hand got IDs %v (step task %d)", hand, first.ID)
 	}
 	_, err = s.TaskGet(ctx, 1_000_000)
-	wantCode(t, "TaskGet of a missing task", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "TaskGet of a missing task", err, aftersale.ENOTFOUND)
 }
 
 func testTaskList(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newFixture(t, s, "ann@example.com")
-	bob := newFixture(t, s, "bob@example.com")
+	ann := fixture.NewFixture(t, s, "ann@example.com")
+	bob := fixture.NewFixture(t, s, "bob@example.com")
 	var tk []*aftersale.Task
 	for _, c := range []struct {
-		f   fixture
+		f   fixture.Fixture
 		due time.Duration
 	}{
 		{ann, 3 * time.Hour}, {bob, time.Hour}, {ann, 0}, {bob, 4 * time.Hour}, {ann, 2 * time.Hour},
 	} {
-		got, err := s.TaskCreate(ctx, task(c.f, 0, "task", at(c.due)))
-		ok(t, err)
+		got, err := s.TaskCreate(ctx, fixture.Task(c.f, 0, "task", fixture.At(c.due)))
+		fixture.Ok(t, err)
 		tk = append(tk, got)
 	}
-	_, err := s.TaskComplete(ctx, tk[4].ID, "reached", "", "ann@team.example", t0)
-	ok(t, err)
+	_, err := s.TaskComplete(ctx, tk[4].ID, "reached", "", "ann@team.example", fixture.T0)
+	fixture.Ok(t, err)
 
 	byID := func(t *aftersale.Task) int64 { return t.ID }
 	tests := []struct {
@@ -275,197 +257,197 @@ func testTaskList(t *testing.T, s aftersale.Store) {
 		{"open", aftersale.TaskFilter{Status: aftersale.TaskOpen}, []int64{tk[2].ID, tk[1].ID, tk[0].ID, tk[3].ID}},
 		{"done", aftersale.TaskFilter{Status: aftersale.TaskDone}, []int64{tk[4].ID}},
 		{"cancelled", aftersale.TaskFilter{Status: aftersale.TaskCancelled}, []int64{}},
-		{"customer", aftersale.TaskFilter{CustomerID: bob.cust.ID}, []int64{tk[1].ID, tk[3].ID}},
-		{"customer and status", aftersale.TaskFilter{CustomerID: ann.cust.ID, Status: aftersale.TaskOpen}, []int64{tk[2].ID, tk[0].ID}},
+		{"customer", aftersale.TaskFilter{CustomerID: bob.Cust.ID}, []int64{tk[1].ID, tk[3].ID}},
+		{"customer and status", aftersale.TaskFilter{CustomerID: ann.Cust.ID, Status: aftersale.TaskOpen}, []int64{tk[2].ID, tk[0].ID}},
 		{"limit", aftersale.TaskFilter{Limit: 2}, []int64{tk[2].ID, tk[1].ID}},
 	}
 	for _, tt := range tests {
 		list, err := s.TaskList(ctx, tt.filter)
-		ok(t, err)
-		same(t, "TaskList "+tt.name, ids(list, byID), tt.want)
+		fixture.Ok(t, err)
+		fixture.Same(t, "TaskList "+tt.name, fixture.IDs(list, byID), tt.want)
 	}
 }
 
 func testTaskComplete(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	open, err := s.TaskCreate(ctx, task(f, f.step.ID, "Call Ann", at(time.Hour)))
-	ok(t, err)
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	open, err := s.TaskCreate(ctx, fixture.Task(f, f.Step.ID, "Call Ann", fixture.At(time.Hour)))
+	fixture.Ok(t, err)
 	if open.DoneBy != "" {
 		t.Fatalf("open task is done by %q", open.DoneBy)
 	}
-	done, err := s.TaskComplete(ctx, open.ID, "reached", "happy with the course", "Ann@Team.example", at(2*time.Hour))
-	ok(t, err)
+	done, err := s.TaskComplete(ctx, open.ID, "reached", "happy with the course", "Ann@Team.example", fixture.At(2*time.Hour))
+	fixture.Ok(t, err)
 	want := *open
-	want.Status, want.Outcome, want.Note, want.DoneAt = aftersale.TaskDone, "reached", "happy with the course", at(2*time.Hour)
+	want.Status, want.Outcome, want.Note, want.DoneAt = aftersale.TaskDone, "reached", "happy with the course", fixture.At(2*time.Hour)
 	want.DoneBy = "Ann@Team.example"
-	same(t, "TaskComplete", done, &want)
+	fixture.Same(t, "TaskComplete", done, &want)
 	got, err := s.TaskGet(ctx, open.ID)
-	ok(t, err)
-	same(t, "TaskGet after TaskComplete", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "TaskGet after TaskComplete", got, &want)
 
-	_, err = s.TaskComplete(ctx, open.ID, "voicemail", "", "bob@team.example", at(3*time.Hour))
-	wantCode(t, "TaskComplete of a done task", err, aftersale.ECONFLICT)
+	_, err = s.TaskComplete(ctx, open.ID, "voicemail", "", "bob@team.example", fixture.At(3*time.Hour))
+	fixture.WantCode(t, "TaskComplete of a done task", err, aftersale.ECONFLICT)
 	got, err = s.TaskGet(ctx, open.ID)
-	ok(t, err)
-	same(t, "task after a conflicting TaskComplete", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "task after a conflicting TaskComplete", got, &want)
 	list, err := s.TaskList(ctx, aftersale.TaskFilter{Status: aftersale.TaskDone})
-	ok(t, err)
-	same(t, "TaskList after TaskComplete", list, []*aftersale.Task{&want})
+	fixture.Ok(t, err)
+	fixture.Same(t, "TaskList after TaskComplete", list, []*aftersale.Task{&want})
 
 	// Completed by nobody in particular (done before there was a team).
-	other, err := s.TaskCreate(ctx, task(f, 0, "Write Ann", at(time.Hour)))
-	ok(t, err)
-	done, err = s.TaskComplete(ctx, other.ID, "sent", "", "", at(time.Hour))
-	ok(t, err)
+	other, err := s.TaskCreate(ctx, fixture.Task(f, 0, "Write Ann", fixture.At(time.Hour)))
+	fixture.Ok(t, err)
+	done, err = s.TaskComplete(ctx, other.ID, "sent", "", "", fixture.At(time.Hour))
+	fixture.Ok(t, err)
 	if done.DoneBy != "" || done.Status != aftersale.TaskDone {
-		t.Fatalf("TaskComplete without doneBy: %s", show(done))
+		t.Fatalf("TaskComplete without doneBy: %s", fixture.Show(done))
 	}
 
-	in := task(f, 0, "Cancelled", t0)
+	in := fixture.Task(f, 0, "Cancelled", fixture.T0)
 	in.Status = aftersale.TaskCancelled
 	cancelled, err := s.TaskCreate(ctx, in)
-	ok(t, err)
-	_, err = s.TaskComplete(ctx, cancelled.ID, "reached", "", "ann@team.example", t0)
-	wantCode(t, "TaskComplete of a cancelled task", err, aftersale.ECONFLICT)
+	fixture.Ok(t, err)
+	_, err = s.TaskComplete(ctx, cancelled.ID, "reached", "", "ann@team.example", fixture.T0)
+	fixture.WantCode(t, "TaskComplete of a cancelled task", err, aftersale.ECONFLICT)
 
-	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", "ann@team.example", t0)
-	wantCode(t, "TaskComplete of a missing task", err, aftersale.ENOTFOUND)
+	_, err = s.TaskComplete(ctx, 1_000_000, "reached", "", "ann@team.example", fixture.T0)
+	fixture.WantCode(t, "TaskComplete of a missing task", err, aftersale.ENOTFOUND)
 }
 
 func testMessageGetByMessageID(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	ann, _, err := s.MessageBegin(ctx, message(f, "ann@example.com"))
-	ok(t, err)
-	bob, _, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
-	ok(t, err)
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	ann, _, err := s.MessageBegin(ctx, fixture.Message(f, "ann@example.com"))
+	fixture.Ok(t, err)
+	bob, _, err := s.MessageBegin(ctx, fixture.Message(f, "bob@example.com"))
+	fixture.Ok(t, err)
 	if ann.MessageID == bob.MessageID {
 		t.Fatalf("fixture messages share the Message-ID %s", ann.MessageID)
 	}
 	for _, want := range []*aftersale.Message{ann, bob} {
 		got, err := s.MessageGetByMessageID(ctx, want.MessageID)
-		ok(t, err)
-		same(t, "MessageGetByMessageID("+want.MessageID+")", got, want)
+		fixture.Ok(t, err)
+		fixture.Same(t, "MessageGetByMessageID("+want.MessageID+")", got, want)
 	}
 
 	// A retry keeps the stored Message-ID: the message is found by it, with
 	// its new state, and not by the one the retry came with.
-	retry := message(f, "ann@example.com")
+	retry := fixture.Message(f, "ann@example.com")
 	retry.MessageID = "<retry@mail.example>"
 	_, _, err = s.MessageBegin(ctx, retry)
-	ok(t, err)
-	ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", at(time.Minute)))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", fixture.At(time.Minute)))
 	want := *ann
-	want.Attempts, want.Status, want.SentAt = 2, aftersale.MessageSent, at(time.Minute)
+	want.Attempts, want.Status, want.SentAt = 2, aftersale.MessageSent, fixture.At(time.Minute)
 	got, err := s.MessageGetByMessageID(ctx, ann.MessageID)
-	ok(t, err)
-	same(t, "MessageGetByMessageID after a retry and finish", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageGetByMessageID after a retry and finish", got, &want)
 	_, err = s.MessageGetByMessageID(ctx, retry.MessageID)
-	wantCode(t, "MessageGetByMessageID of the retry's unused Message-ID", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "MessageGetByMessageID of the retry's unused Message-ID", err, aftersale.ENOTFOUND)
 
 	// Mail not sent by a step is found too.
-	manual := message(f, "carl@example.com")
+	manual := fixture.Message(f, "carl@example.com")
 	manual.StepID, manual.CustomerID, manual.MessageID = 0, 0, "<manual@mail.example>"
 	m, _, err := s.MessageBegin(ctx, manual)
-	ok(t, err)
+	fixture.Ok(t, err)
 	got, err = s.MessageGetByMessageID(ctx, "<manual@mail.example>")
-	ok(t, err)
-	same(t, "MessageGetByMessageID of mail without a step", got, m)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageGetByMessageID of mail without a step", got, m)
 
 	_, err = s.MessageGetByMessageID(ctx, "<nobody@mail.example>")
-	wantCode(t, "MessageGetByMessageID of an unknown Message-ID", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "MessageGetByMessageID of an unknown Message-ID", err, aftersale.ENOTFOUND)
 }
 
 func testMessageMarkOpened(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
-	ann, _, err := s.MessageBegin(ctx, message(f, "ann@example.com"))
-	ok(t, err)
-	ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", at(time.Minute)))
-	bob, _, err := s.MessageBegin(ctx, message(f, "bob@example.com"))
-	ok(t, err)
+	f := fixture.NewFixture(t, s, "ann@example.com")
+	ann, _, err := s.MessageBegin(ctx, fixture.Message(f, "ann@example.com"))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.MessageFinish(ctx, ann.ID, aftersale.MessageSent, "", fixture.At(time.Minute)))
+	bob, _, err := s.MessageBegin(ctx, fixture.Message(f, "bob@example.com"))
+	fixture.Ok(t, err)
 	if !ann.OpenedAt.IsZero() {
-		t.Fatalf("a new message is opened: %s", show(ann))
+		t.Fatalf("a new message is opened: %s", fixture.Show(ann))
 	}
 
-	first, err := s.MessageMarkOpened(ctx, ann.MessageID, at(time.Hour))
-	ok(t, err)
+	first, err := s.MessageMarkOpened(ctx, ann.MessageID, fixture.At(time.Hour))
+	fixture.Ok(t, err)
 	if !first {
 		t.Error("the first MessageMarkOpened did not say it was the first")
 	}
 	want := *ann
-	want.Status, want.SentAt, want.OpenedAt = aftersale.MessageSent, at(time.Minute), at(time.Hour)
+	want.Status, want.SentAt, want.OpenedAt = aftersale.MessageSent, fixture.At(time.Minute), fixture.At(time.Hour)
 	got, err := s.MessageGetByMessageID(ctx, ann.MessageID)
-	ok(t, err)
-	same(t, "MessageGetByMessageID after MessageMarkOpened", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageGetByMessageID after MessageMarkOpened", got, &want)
 
 	// A later open keeps the first time.
-	first, err = s.MessageMarkOpened(ctx, ann.MessageID, at(2*time.Hour))
-	ok(t, err)
+	first, err = s.MessageMarkOpened(ctx, ann.MessageID, fixture.At(2*time.Hour))
+	fixture.Ok(t, err)
 	if first {
 		t.Error("a second MessageMarkOpened said it was the first")
 	}
 	got, err = s.MessageGetByMessageID(ctx, ann.MessageID)
-	ok(t, err)
-	same(t, "message after a second MessageMarkOpened", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "message after a second MessageMarkOpened", got, &want)
 
 	// Every read shows it; the other message stays unopened.
-	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
-	ok(t, err)
-	same(t, "MessageListByCustomer after MessageMarkOpened", list, []*aftersale.Message{&want, bob})
+	list, err := s.MessageListByCustomer(ctx, f.Cust.ID)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageListByCustomer after MessageMarkOpened", list, []*aftersale.Message{&want, bob})
 	recent, err := s.MessageListRecent(ctx, 10)
-	ok(t, err)
+	fixture.Ok(t, err)
 	found := false
 	for _, m := range recent {
 		if m.ID == ann.ID {
 			found = true
-			same(t, "MessageListRecent after MessageMarkOpened", m, &want)
+			fixture.Same(t, "MessageListRecent after MessageMarkOpened", m, &want)
 		}
 	}
 	if !found {
 		t.Errorf("MessageListRecent misses message %d", ann.ID)
 	}
 
-	_, err = s.MessageMarkOpened(ctx, "<nobody@mail.example>", at(time.Hour))
-	wantCode(t, "MessageMarkOpened of an unknown Message-ID", err, aftersale.ENOTFOUND)
-	_, err = s.MessageMarkOpened(ctx, "", at(time.Hour))
-	wantCode(t, "MessageMarkOpened of an empty Message-ID", err, aftersale.ENOTFOUND)
+	_, err = s.MessageMarkOpened(ctx, "<nobody@mail.example>", fixture.At(time.Hour))
+	fixture.WantCode(t, "MessageMarkOpened of an unknown Message-ID", err, aftersale.ENOTFOUND)
+	_, err = s.MessageMarkOpened(ctx, "", fixture.At(time.Hour))
+	fixture.WantCode(t, "MessageMarkOpened of an empty Message-ID", err, aftersale.ENOTFOUND)
 }
 
 func testMessageListByMessageIDs(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 	var stored []*aftersale.Message
 	for _, to := range []string{"ann@example.com", "bob@example.com", "carl@example.com"} {
-		m, _, err := s.MessageBegin(ctx, message(f, to))
-		ok(t, err)
+		m, _, err := s.MessageBegin(ctx, fixture.Message(f, to))
+		fixture.Ok(t, err)
 		stored = append(stored, m)
 	}
-	ok(t, s.MessageFinish(ctx, stored[1].ID, aftersale.MessageSent, "", at(time.Minute)))
-	manual := message(f, "dora@example.com")
+	fixture.Ok(t, s.MessageFinish(ctx, stored[1].ID, aftersale.MessageSent, "", fixture.At(time.Minute)))
+	manual := fixture.Message(f, "dora@example.com")
 	manual.StepID, manual.MessageID = 0, "<manual@mail.example>"
 	m, _, err := s.MessageBegin(ctx, manual)
-	ok(t, err)
+	fixture.Ok(t, err)
 	stored = append(stored, m)
 	// A message stored without a Message-ID is not found by "".
-	noID := message(f, "erin@example.com")
+	noID := fixture.Message(f, "erin@example.com")
 	noID.MessageID = ""
 	_, _, err = s.MessageBegin(ctx, noID)
-	ok(t, err)
+	fixture.Ok(t, err)
 
 	var want []*aftersale.Message
 	for _, i := range []int{0, 1, 3} {
 		m, err := s.MessageGetByMessageID(ctx, stored[i].MessageID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		want = append(want, m)
 	}
 	msgID := func(m *aftersale.Message) int64 { return m.ID }
 	keys := []string{stored[3].MessageID, "<unknown@mail.example>", stored[0].MessageID, "", stored[1].MessageID,
 		stored[0].MessageID}
 	got, err := s.MessageListByMessageIDs(ctx, keys)
-	ok(t, err)
-	same(t, "MessageListByMessageIDs", byID(got, msgID), want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageListByMessageIDs", byID(got, msgID), want)
 
 	// Many unknown Message-IDs around the known ones.
 	for _, n := range missingCounts {
@@ -476,25 +458,25 @@ func testMessageListByMessageIDs(t *testing.T, s aftersale.Store) {
 		keys = append(keys, want[2].MessageID)
 		keys = append(keys, want[0].MessageID, want[1].MessageID)
 		got, err := s.MessageListByMessageIDs(ctx, keys)
-		ok(t, err)
-		same(t, fmt.Sprintf("MessageListByMessageIDs with %d unknown IDs", n), byID(got, msgID), want)
+		fixture.Ok(t, err)
+		fixture.Same(t, fmt.Sprintf("MessageListByMessageIDs with %d unknown IDs", n), byID(got, msgID), want)
 	}
 	got, err = s.MessageListByMessageIDs(ctx, []string{stored[2].MessageID})
-	ok(t, err)
-	same(t, "MessageListByMessageIDs of one", got, []*aftersale.Message{stored[2]})
+	fixture.Ok(t, err)
+	fixture.Same(t, "MessageListByMessageIDs of one", got, []*aftersale.Message{stored[2]})
 
 	for _, keys := range [][]string{nil, {}, {""}, {"<unknown@mail.example>"}} {
 		got, err := s.MessageListByMessageIDs(ctx, keys)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) != 0 {
-			t.Fatalf("MessageListByMessageIDs(%q) = %s, want none", keys, show(got))
+			t.Fatalf("MessageListByMessageIDs(%q) = %s, want none", keys, fixture.Show(got))
 		}
 	}
 }
 
 // recordOf returns an unsaved ended message of the fixture's step.
-func recordOf(f fixture, recipient string, status aftersale.MessageStatus, errText string, sent time.Time) *aftersale.Message {
-	m := message(f, recipient)
+func recordOf(f fixture.Fixture, recipient string, status aftersale.MessageStatus, errText string, sent time.Time) *aftersale.Message {
+	m := fixture.Message(f, recipient)
 	m.Status, m.Error, m.SentAt = status, errText, sent
 	return m
 }
@@ -503,23 +485,23 @@ func recordOf(f fixture, recipient string, status aftersale.MessageStatus, errTe
 func getMessage(t *testing.T, s aftersale.Store, messageID string) *aftersale.Message {
 	t.Helper()
 	m, err := s.MessageGetByMessageID(t.Context(), messageID)
-	ok(t, err)
+	fixture.Ok(t, err)
 	return m
 }
 
 func testMessageRecord(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	f := newFixture(t, s, "ann@example.com")
+	f := fixture.NewFixture(t, s, "ann@example.com")
 
 	// A new message is created final, with one attempt.
 	for _, status := range []aftersale.MessageStatus{aftersale.MessageSent, aftersale.MessageFailed, aftersale.MessageSuppressed} {
-		in := recordOf(f, string(status)+"@Example.com", status, "why "+string(status), at(time.Minute))
+		in := recordOf(f, string(status)+"@Example.com", status, "why "+string(status), fixture.At(time.Minute))
 		if status == aftersale.MessageSuppressed {
 			in.SentAt = time.Time{} // never handed over: no sent time
 		}
 		before := *in
 		recorded, err := s.MessageRecord(ctx, in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if !recorded {
 			t.Fatalf("MessageRecord of a new %s message: recorded false", status)
 		}
@@ -529,94 +511,94 @@ func testMessageRecord(t *testing.T, s aftersale.Store) {
 		}
 		want := before
 		want.ID, want.Attempts = got.ID, 1
-		same(t, "MessageRecord of a new "+string(status)+" message", got, &want)
+		fixture.Same(t, "MessageRecord of a new "+string(status)+" message", got, &want)
 		if *in != before {
-			t.Fatalf("MessageRecord changed its argument: %s, was %s", show(in), show(before))
+			t.Fatalf("MessageRecord changed its argument: %s, was %s", fixture.Show(in), fixture.Show(before))
 		}
 
 		// Again for the same step and recipient (in another case): nothing
 		// changes.
-		again := recordOf(f, strings.ToUpper(in.Recipient), aftersale.MessageFailed, "later", at(time.Hour))
-		again.MessageID, again.Subject, again.CreatedAt = "<again@mail.example>", "Changed", at(time.Hour)
+		again := recordOf(f, strings.ToUpper(in.Recipient), aftersale.MessageFailed, "later", fixture.At(time.Hour))
+		again.MessageID, again.Subject, again.CreatedAt = "<again@mail.example>", "Changed", fixture.At(time.Hour)
 		recorded, err = s.MessageRecord(ctx, again)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if recorded {
 			t.Fatalf("MessageRecord over a final %s message: recorded true", status)
 		}
-		same(t, "a final "+string(status)+" message recorded again", getMessage(t, s, in.MessageID), &want)
+		fixture.Same(t, "a final "+string(status)+" message recorded again", getMessage(t, s, in.MessageID), &want)
 		_, err = s.MessageGetByMessageID(ctx, again.MessageID)
-		wantCode(t, "Message-ID of a record that changed nothing", err, aftersale.ENOTFOUND)
+		fixture.WantCode(t, "Message-ID of a record that changed nothing", err, aftersale.ENOTFOUND)
 	}
-	list, err := s.MessageListByCustomer(ctx, f.cust.ID)
-	ok(t, err)
+	list, err := s.MessageListByCustomer(ctx, f.Cust.ID)
+	fixture.Ok(t, err)
 	if len(list) != 3 {
-		t.Fatalf("after MessageRecord: %d messages, want 3: %s", len(list), show(list))
+		t.Fatalf("after MessageRecord: %d messages, want 3: %s", len(list), fixture.Show(list))
 	}
 
 	// A message left sending by MessageBegin is finished, with one more
 	// attempt; its stored Message-ID, subject and creation time are kept,
 	// as with MessageBegin and MessageFinish.
-	begun, _, err := s.MessageBegin(ctx, message(f, "dora@example.com"))
-	ok(t, err)
-	end := recordOf(f, "Dora@example.com", aftersale.MessageFailed, "550 5.1.1 no such user", at(2*time.Minute))
-	end.MessageID, end.Subject, end.CreatedAt = "<dora-again@mail.example>", "Changed", at(time.Minute)
+	begun, _, err := s.MessageBegin(ctx, fixture.Message(f, "dora@example.com"))
+	fixture.Ok(t, err)
+	end := recordOf(f, "Dora@example.com", aftersale.MessageFailed, "550 5.1.1 no such user", fixture.At(2*time.Minute))
+	end.MessageID, end.Subject, end.CreatedAt = "<dora-again@mail.example>", "Changed", fixture.At(time.Minute)
 	recorded, err := s.MessageRecord(ctx, end)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !recorded {
 		t.Fatal("MessageRecord of a sending message: recorded false")
 	}
 	want := *begun
-	want.Status, want.Error, want.SentAt, want.Attempts = aftersale.MessageFailed, "550 5.1.1 no such user", at(2*time.Minute), 2
-	same(t, "MessageRecord of a sending message", getMessage(t, s, begun.MessageID), &want)
+	want.Status, want.Error, want.SentAt, want.Attempts = aftersale.MessageFailed, "550 5.1.1 no such user", fixture.At(2*time.Minute), 2
+	fixture.Same(t, "MessageRecord of a sending message", getMessage(t, s, begun.MessageID), &want)
 	recorded, err = s.MessageRecord(ctx, end)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if recorded {
 		t.Fatal("MessageRecord of a message it finished: recorded true")
 	}
-	same(t, "a finished message recorded again", getMessage(t, s, begun.MessageID), &want)
+	fixture.Same(t, "a finished message recorded again", getMessage(t, s, begun.MessageID), &want)
 	// MessageBegin sees it final.
-	got, created, err := s.MessageBegin(ctx, message(f, "dora@example.com"))
-	ok(t, err)
+	got, created, err := s.MessageBegin(ctx, fixture.Message(f, "dora@example.com"))
+	fixture.Ok(t, err)
 	if created {
 		t.Fatal("MessageBegin after MessageRecord created a message")
 	}
-	same(t, "MessageBegin after MessageRecord", got, &want)
+	fixture.Same(t, "MessageBegin after MessageRecord", got, &want)
 
 	// A record ends what a second MessageBegin left too.
-	ok(t, func() error {
-		_, _, err := s.MessageBegin(ctx, message(f, "erin@example.com"))
+	fixture.Ok(t, func() error {
+		_, _, err := s.MessageBegin(ctx, fixture.Message(f, "erin@example.com"))
 		if err == nil {
-			_, _, err = s.MessageBegin(ctx, message(f, "erin@example.com"))
+			_, _, err = s.MessageBegin(ctx, fixture.Message(f, "erin@example.com"))
 		}
 		return err
 	}())
-	recorded, err = s.MessageRecord(ctx, recordOf(f, "erin@example.com", aftersale.MessageSent, "", at(3*time.Minute)))
-	ok(t, err)
-	if m := getMessage(t, s, message(f, "erin@example.com").MessageID); !recorded || m.Attempts != 3 ||
-		m.Status != aftersale.MessageSent || !m.SentAt.Equal(at(3*time.Minute)) {
-		t.Fatalf("MessageRecord after two MessageBegin: recorded %v, %s", recorded, show(m))
+	recorded, err = s.MessageRecord(ctx, recordOf(f, "erin@example.com", aftersale.MessageSent, "", fixture.At(3*time.Minute)))
+	fixture.Ok(t, err)
+	if m := getMessage(t, s, fixture.Message(f, "erin@example.com").MessageID); !recorded || m.Attempts != 3 ||
+		m.Status != aftersale.MessageSent || !m.SentAt.Equal(fixture.At(3*time.Minute)) {
+		t.Fatalf("MessageRecord after two MessageBegin: recorded %v, %s", recorded, fixture.Show(m))
 	}
 
 	// Mail not sent by a step is a new message every time.
 	for i := range 2 {
-		in := recordOf(f, "ann@example.com", aftersale.MessageSent, "", at(time.Duration(i)*time.Minute))
+		in := recordOf(f, "ann@example.com", aftersale.MessageSent, "", fixture.At(time.Duration(i)*time.Minute))
 		in.StepID, in.MessageID = 0, fmt.Sprintf("<manual-%d@mail.example>", i)
 		recorded, err := s.MessageRecord(ctx, in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if !recorded {
 			t.Fatalf("MessageRecord %d without a step: recorded false", i)
 		}
 		want := *in
 		want.ID, want.Attempts = getMessage(t, s, in.MessageID).ID, 1
-		same(t, "MessageRecord without a step", getMessage(t, s, in.MessageID), &want)
+		fixture.Same(t, "MessageRecord without a step", getMessage(t, s, in.MessageID), &want)
 	}
 	if a, b := getMessage(t, s, "<manual-0@mail.example>"), getMessage(t, s, "<manual-1@mail.example>"); a.ID == b.ID {
 		t.Fatal("two records without a step share an ID")
 	}
 
 	// In a transaction, which it shares.
-	in := recordOf(f, "fay@example.com", aftersale.MessageSent, "", at(time.Minute))
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	in := recordOf(f, "fay@example.com", aftersale.MessageSent, "", fixture.At(time.Minute))
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		recorded, err := tx.MessageRecord(ctx, in)
 		if err == nil && !recorded {
 			err = errors.New("recorded false")
@@ -630,7 +612,7 @@ func testMessageRecord(t *testing.T, s aftersale.Store) {
 		return err
 	}))
 	if m := getMessage(t, s, in.MessageID); m.Attempts != 1 || m.Status != aftersale.MessageSent {
-		t.Fatalf("MessageRecord in a transaction: %s", show(m))
+		t.Fatalf("MessageRecord in a transaction: %s", fixture.Show(m))
 	}
 
 	// Invalid: nothing is stored.
@@ -639,26 +621,26 @@ func testMessageRecord(t *testing.T, s aftersale.Store) {
 		field string
 		m     *aftersale.Message
 	}{
-		{"status sending", "status", recordOf(f, "gus@example.com", aftersale.MessageSending, "", t0)},
-		{"no status", "status", recordOf(f, "gus@example.com", "", "", t0)},
-		{"unknown status", "status", recordOf(f, "gus@example.com", "bounced", "", t0)},
-		{"no recipient", "recipient", recordOf(f, "", aftersale.MessageSent, "", t0)},
-		{"blank recipient", "recipient", recordOf(f, "  ", aftersale.MessageSent, "", t0)},
+		{"status sending", "status", recordOf(f, "gus@example.com", aftersale.MessageSending, "", fixture.T0)},
+		{"no status", "status", recordOf(f, "gus@example.com", "", "", fixture.T0)},
+		{"unknown status", "status", recordOf(f, "gus@example.com", "bounced", "", fixture.T0)},
+		{"no recipient", "recipient", recordOf(f, "", aftersale.MessageSent, "", fixture.T0)},
+		{"blank recipient", "recipient", recordOf(f, "  ", aftersale.MessageSent, "", fixture.T0)},
 	} {
 		c.m.MessageID = "<invalid@mail.example>"
 		recorded, err := s.MessageRecord(ctx, c.m)
-		wantCode(t, "MessageRecord with "+c.name, err, aftersale.EINVALID)
+		fixture.WantCode(t, "MessageRecord with "+c.name, err, aftersale.EINVALID)
 		var e *aftersale.Error
 		if recorded || !errors.As(err, &e) || e.Field != c.field {
 			t.Fatalf("MessageRecord with %s: recorded %v, err %v, want a %s error", c.name, recorded, err, c.field)
 		}
 		_, err = s.MessageGetByMessageID(ctx, c.m.MessageID)
-		wantCode(t, "the message of an invalid MessageRecord", err, aftersale.ENOTFOUND)
+		fixture.WantCode(t, "the message of an invalid MessageRecord", err, aftersale.ENOTFOUND)
 	}
 	// A sending message is left as it is by an invalid record.
-	begun, _, err = s.MessageBegin(ctx, message(f, "hal@example.com"))
-	ok(t, err)
-	_, err = s.MessageRecord(ctx, recordOf(f, "hal@example.com", aftersale.MessageSending, "", t0))
-	wantCode(t, "MessageRecord in status sending", err, aftersale.EINVALID)
-	same(t, "a sending message after an invalid MessageRecord", getMessage(t, s, begun.MessageID), begun)
+	begun, _, err = s.MessageBegin(ctx, fixture.Message(f, "hal@example.com"))
+	fixture.Ok(t, err)
+	_, err = s.MessageRecord(ctx, recordOf(f, "hal@example.com", aftersale.MessageSending, "", fixture.T0))
+	fixture.WantCode(t, "MessageRecord in status sending", err, aftersale.EINVALID)
+	fixture.Same(t, "a sending message after an invalid MessageRecord", getMessage(t, s, begun.MessageID), begun)
 }

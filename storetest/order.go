@@ -6,79 +6,80 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 func testOrderUpsert(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
 	in := &aftersale.Order{
 		ExternalID: "1001", CustomerID: ann.ID, Source: "shopify", Currency: "EUR", Total: "124.00",
-		Coupon: "SPRING", Status: aftersale.OrderPlaced, PlacedAt: t0,
+		Coupon: "SPRING", Status: aftersale.OrderPlaced, PlacedAt: fixture.T0,
 		Items: []aftersale.Item{
 			{SKU: "C-1", Name: "Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "99.00", AccessURL: "https://x.example/c"},
 			{SKU: "B-1", Name: "Book", Kind: aftersale.KindPhysical, Quantity: 1, Price: "25.00"},
 		},
 	}
 	o, err := s.OrderUpsert(ctx, in)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if o.ID == 0 {
 		t.Fatal("created order has ID 0")
 	}
 	want := *in
 	want.ID = o.ID
-	same(t, "OrderUpsert (create)", o, &want)
+	fixture.Same(t, "OrderUpsert (create)", o, &want)
 	got, err := s.OrderGet(ctx, o.ID)
-	ok(t, err)
-	same(t, "OrderGet", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "OrderGet", got, &want)
 	got, err = s.OrderGetByExternalID(ctx, "1001")
-	ok(t, err)
-	same(t, "OrderGetByExternalID", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "OrderGetByExternalID", got, &want)
 
 	// Facts recorded since must survive an update; the items are replaced.
-	_, err = s.OrderMarkAccessed(ctx, o.ID, at(time.Hour))
-	ok(t, err)
-	ok(t, s.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, at(2*time.Hour)))
+	_, err = s.OrderMarkAccessed(ctx, o.ID, fixture.At(time.Hour))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.OrderSetStatus(ctx, o.ID, aftersale.OrderRefunded, fixture.At(2*time.Hour)))
 	upd := &aftersale.Order{
 		ExternalID: "1001", CustomerID: ann.ID, Source: "shopify", Currency: "EUR", Total: "99.00",
-		Status: aftersale.OrderPlaced, PlacedAt: t0,
+		Status: aftersale.OrderPlaced, PlacedAt: fixture.T0,
 		Items: []aftersale.Item{{SKU: "C-1", Name: "Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "99.00"}},
 	}
 	o2, err := s.OrderUpsert(ctx, upd)
-	ok(t, err)
+	fixture.Ok(t, err)
 	want = *upd
 	want.ID = o.ID
 	want.Status = aftersale.OrderRefunded
-	want.AccessedAt = at(time.Hour)
-	want.ClosedAt = at(2 * time.Hour)
-	same(t, "OrderUpsert (update)", o2, &want)
+	want.AccessedAt = fixture.At(time.Hour)
+	want.ClosedAt = fixture.At(2 * time.Hour)
+	fixture.Same(t, "OrderUpsert (update)", o2, &want)
 	got, err = s.OrderGet(ctx, o.ID)
-	ok(t, err)
-	same(t, "OrderGet after update", got, &want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "OrderGet after update", got, &want)
 
-	other := newOrder(t, s, ann.ID, "1002", t0)
+	other := fixture.NewOrder(t, s, ann.ID, "1002", fixture.T0)
 	if other.ID == o.ID {
 		t.Fatal("a second external id got the first order's ID")
 	}
 
 	_, err = s.OrderGet(ctx, other.ID+1000)
-	wantCode(t, "OrderGet of a missing ID", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "OrderGet of a missing ID", err, aftersale.ENOTFOUND)
 	_, err = s.OrderGetByExternalID(ctx, "no-such-order")
-	wantCode(t, "OrderGetByExternalID of a missing order", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "OrderGetByExternalID of a missing order", err, aftersale.ENOTFOUND)
 }
 
 func testOrderListByCustomer(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	bob := newCustomer(t, s, "bob@example.com")
-	carl := newCustomer(t, s, "carl@example.com")
-	nobody := newCustomer(t, s, "nobody@example.com")
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
+	carl := fixture.NewCustomer(t, s, "carl@example.com")
+	nobody := fixture.NewCustomer(t, s, "nobody@example.com")
 
-	o1 := newOrder(t, s, ann.ID, "o1", t0)
-	o2 := newOrder(t, s, ann.ID, "o2", at(2*time.Hour))
-	o3 := newOrder(t, s, carl.ID, "o3", at(time.Hour))
-	o4 := newOrder(t, s, carl.ID, "o4", at(3*time.Hour))
-	ok(t, s.OrderSetUser(ctx, o2.ID, bob.ID)) // ann bought it for bob
-	ok(t, s.OrderSetUser(ctx, o3.ID, ann.ID)) // carl bought it for ann
+	o1 := fixture.NewOrder(t, s, ann.ID, "o1", fixture.T0)
+	o2 := fixture.NewOrder(t, s, ann.ID, "o2", fixture.At(2*time.Hour))
+	o3 := fixture.NewOrder(t, s, carl.ID, "o3", fixture.At(time.Hour))
+	o4 := fixture.NewOrder(t, s, carl.ID, "o4", fixture.At(3*time.Hour))
+	fixture.Ok(t, s.OrderSetUser(ctx, o2.ID, bob.ID)) // ann bought it for bob
+	fixture.Ok(t, s.OrderSetUser(ctx, o3.ID, ann.ID)) // carl bought it for ann
 	o2.UserID, o3.UserID = bob.ID, ann.ID
 
 	tests := []struct {
@@ -93,35 +94,35 @@ func testOrderListByCustomer(t *testing.T, s aftersale.Store) {
 	}
 	for _, tt := range tests {
 		got, err := s.OrderListByCustomer(ctx, tt.customer)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) == 0 && len(tt.want) == 0 {
 			continue
 		}
-		same(t, tt.name, got, tt.want)
+		fixture.Same(t, tt.name, got, tt.want)
 	}
 }
 
 func testOrderList(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	bob := newCustomer(t, s, "bob@example.com")
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
 
 	// Stored in another order than placed; c and d are placed at the same
 	// time, so the ID decides between them.
-	a := newOrder(t, s, ann.ID, "a", at(2*time.Hour))
-	b := newOrder(t, s, bob.ID, "b", t0)
-	c := newOrder(t, s, ann.ID, "c", at(time.Hour))
-	d := newOrder(t, s, bob.ID, "d", at(time.Hour))
+	a := fixture.NewOrder(t, s, ann.ID, "a", fixture.At(2*time.Hour))
+	b := fixture.NewOrder(t, s, bob.ID, "b", fixture.T0)
+	c := fixture.NewOrder(t, s, ann.ID, "c", fixture.At(time.Hour))
+	d := fixture.NewOrder(t, s, bob.ID, "d", fixture.At(time.Hour))
 	e, err := s.OrderUpsert(ctx, &aftersale.Order{ // no items
 		ExternalID: "e", CustomerID: ann.ID, Source: "api", Currency: "EUR", Total: "0.00",
-		Status: aftersale.OrderPlaced, PlacedAt: at(3 * time.Hour),
+		Status: aftersale.OrderPlaced, PlacedAt: fixture.At(3 * time.Hour),
 	})
-	ok(t, err)
+	fixture.Ok(t, err)
 	// The order facts come along too.
-	ok(t, s.OrderSetUser(ctx, b.ID, ann.ID))
-	_, err = s.OrderMarkAccessed(ctx, b.ID, at(4*time.Hour))
-	ok(t, err)
-	b.UserID, b.AccessedAt = ann.ID, at(4*time.Hour)
+	fixture.Ok(t, s.OrderSetUser(ctx, b.ID, ann.ID))
+	_, err = s.OrderMarkAccessed(ctx, b.ID, fixture.At(4*time.Hour))
+	fixture.Ok(t, err)
+	b.UserID, b.AccessedAt = ann.ID, fixture.At(4*time.Hour)
 	for _, o := range []*aftersale.Order{a, b, c, d} {
 		if len(o.Items) != 2 {
 			t.Fatalf("order %s was stored with %d items, want 2", o.ExternalID, len(o.Items))
@@ -136,101 +137,101 @@ func testOrderList(t *testing.T, s aftersale.Store) {
 		want     []*aftersale.Order
 	}{
 		{"no bounds, oldest first", none, none, []*aftersale.Order{b, c, d, a, e}},
-		{"from is inclusive", at(time.Hour), none, []*aftersale.Order{c, d, a, e}},
-		{"from a microsecond later", at(time.Hour + time.Microsecond), none, []*aftersale.Order{a, e}},
-		{"to is exclusive", none, at(time.Hour), []*aftersale.Order{b}},
-		{"to a microsecond later", none, at(time.Hour + time.Microsecond), []*aftersale.Order{b, c, d}},
-		{"both bounds", at(time.Hour), at(3 * time.Hour), []*aftersale.Order{c, d, a}},
-		{"bounds in another zone", at(time.Hour).In(east), at(2 * time.Hour).In(east), []*aftersale.Order{c, d}},
-		{"from equals to", at(time.Hour), at(time.Hour), nil},
-		{"after the last order", at(3*time.Hour + time.Microsecond), none, nil},
-		{"before the first order", none, t0, nil},
+		{"from is inclusive", fixture.At(time.Hour), none, []*aftersale.Order{c, d, a, e}},
+		{"from a microsecond later", fixture.At(time.Hour + time.Microsecond), none, []*aftersale.Order{a, e}},
+		{"to is exclusive", none, fixture.At(time.Hour), []*aftersale.Order{b}},
+		{"to a microsecond later", none, fixture.At(time.Hour + time.Microsecond), []*aftersale.Order{b, c, d}},
+		{"both bounds", fixture.At(time.Hour), fixture.At(3 * time.Hour), []*aftersale.Order{c, d, a}},
+		{"bounds in another zone", fixture.At(time.Hour).In(east), fixture.At(2 * time.Hour).In(east), []*aftersale.Order{c, d}},
+		{"from equals to", fixture.At(time.Hour), fixture.At(time.Hour), nil},
+		{"after the last order", fixture.At(3*time.Hour + time.Microsecond), none, nil},
+		{"before the first order", none, fixture.T0, nil},
 	}
 	for _, tt := range tests {
 		got, err := s.OrderList(ctx, tt.from, tt.to)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) == 0 && len(tt.want) == 0 {
 			continue
 		}
-		same(t, tt.name, got, tt.want)
+		fixture.Same(t, tt.name, got, tt.want)
 	}
 
 	// In a transaction too, seeing its own writes.
 	var f *aftersale.Order
 	var got []*aftersale.Order
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		var err error
 		f, err = tx.OrderUpsert(ctx, &aftersale.Order{
 			ExternalID: "f", CustomerID: bob.ID, Source: "api", Currency: "EUR", Total: "5.00",
-			Status: aftersale.OrderPlaced, PlacedAt: at(2 * time.Hour),
+			Status: aftersale.OrderPlaced, PlacedAt: fixture.At(2 * time.Hour),
 			Items: []aftersale.Item{{SKU: "f-1", Name: "Sticker", Kind: aftersale.KindPhysical, Quantity: 5, Price: "1.00"}},
 		})
 		if err != nil {
 			return err
 		}
-		got, err = tx.OrderList(ctx, at(2*time.Hour), none)
+		got, err = tx.OrderList(ctx, fixture.At(2*time.Hour), none)
 		return err
 	}))
-	same(t, "OrderList in a transaction", got, []*aftersale.Order{a, f, e})
+	fixture.Same(t, "OrderList in a transaction", got, []*aftersale.Order{a, f, e})
 }
 
 func testOrderSetStatus(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
 	steps := []struct {
 		name       string
 		status     aftersale.OrderStatus
 		at         time.Time
 		wantClosed time.Time
 	}{
-		{"placed does not close", aftersale.OrderPlaced, at(time.Hour), time.Time{}},
-		{"refunded closes", aftersale.OrderRefunded, at(2 * time.Hour), at(2 * time.Hour)},
-		{"cancelled later keeps the first close", aftersale.OrderCancelled, at(3 * time.Hour), at(2 * time.Hour)},
+		{"placed does not close", aftersale.OrderPlaced, fixture.At(time.Hour), time.Time{}},
+		{"refunded closes", aftersale.OrderRefunded, fixture.At(2 * time.Hour), fixture.At(2 * time.Hour)},
+		{"cancelled later keeps the first close", aftersale.OrderCancelled, fixture.At(3 * time.Hour), fixture.At(2 * time.Hour)},
 	}
 	for _, st := range steps {
-		ok(t, s.OrderSetStatus(ctx, o.ID, st.status, st.at))
+		fixture.Ok(t, s.OrderSetStatus(ctx, o.ID, st.status, st.at))
 		got, err := s.OrderGet(ctx, o.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got.Status != st.status || !got.ClosedAt.Equal(st.wantClosed) {
 			t.Fatalf("%s: status %q closed %v, want %q closed %v", st.name, got.Status, got.ClosedAt, st.status, st.wantClosed)
 		}
 		if len(got.Items) != 2 || got.Total != o.Total {
-			t.Fatalf("%s: changed other fields: %s", st.name, show(got))
+			t.Fatalf("%s: changed other fields: %s", st.name, fixture.Show(got))
 		}
 	}
-	err := s.OrderSetStatus(ctx, o.ID+1000, aftersale.OrderRefunded, t0)
-	wantCode(t, "OrderSetStatus of a missing order", err, aftersale.ENOTFOUND)
+	err := s.OrderSetStatus(ctx, o.ID+1000, aftersale.OrderRefunded, fixture.T0)
+	fixture.WantCode(t, "OrderSetStatus of a missing order", err, aftersale.ENOTFOUND)
 }
 
 func testOrderSetUser(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	bob := newCustomer(t, s, "bob@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	bob := fixture.NewCustomer(t, s, "bob@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
 	if o.UserID != 0 {
 		t.Fatalf("new order has UserID %d, want 0", o.UserID)
 	}
 	for _, user := range []int64{bob.ID, 0} {
-		ok(t, s.OrderSetUser(ctx, o.ID, user))
+		fixture.Ok(t, s.OrderSetUser(ctx, o.ID, user))
 		got, err := s.OrderGet(ctx, o.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got.UserID != user || got.CustomerID != ann.ID {
 			t.Fatalf("after OrderSetUser(%d): customer %d user %d", user, got.CustomerID, got.UserID)
 		}
 		list, err := s.OrderListByCustomer(ctx, bob.ID)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if (user == bob.ID) != (len(list) == 1) {
 			t.Fatalf("after OrderSetUser(%d): bob has %d orders", user, len(list))
 		}
 	}
 	err := s.OrderSetUser(ctx, o.ID+1000, bob.ID)
-	wantCode(t, "OrderSetUser of a missing order", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "OrderSetUser of a missing order", err, aftersale.ENOTFOUND)
 }
 
 func testOrderMark(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
 	tests := []struct {
 		name string
 		mark func(ctx context.Context, id int64, at time.Time) (bool, error)
@@ -241,32 +242,32 @@ func testOrderMark(t *testing.T, s aftersale.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := newOrder(t, s, ann.ID, "order-"+tt.name, t0)
+			o := fixture.NewOrder(t, s, ann.ID, "order-"+tt.name, fixture.T0)
 			if !tt.fact(o).IsZero() {
 				t.Fatalf("new order has the fact at %v", tt.fact(o))
 			}
-			for i, when := range []time.Time{at(time.Hour), at(2 * time.Hour)} {
+			for i, when := range []time.Time{fixture.At(time.Hour), fixture.At(2 * time.Hour)} {
 				first, err := tt.mark(ctx, o.ID, when)
-				ok(t, err)
+				fixture.Ok(t, err)
 				if first != (i == 0) {
 					t.Fatalf("call %d: first = %v", i+1, first)
 				}
 				got, err := s.OrderGet(ctx, o.ID)
-				ok(t, err)
-				if !tt.fact(got).Equal(at(time.Hour)) {
-					t.Fatalf("call %d: fact time %v, want the first %v", i+1, tt.fact(got), at(time.Hour))
+				fixture.Ok(t, err)
+				if !tt.fact(got).Equal(fixture.At(time.Hour)) {
+					t.Fatalf("call %d: fact time %v, want the first %v", i+1, tt.fact(got), fixture.At(time.Hour))
 				}
 			}
-			_, err := tt.mark(ctx, o.ID+1000, t0)
-			wantCode(t, "mark of a missing order", err, aftersale.ENOTFOUND)
+			_, err := tt.mark(ctx, o.ID+1000, fixture.T0)
+			fixture.WantCode(t, "mark of a missing order", err, aftersale.ENOTFOUND)
 		})
 	}
 	// The facts are independent of each other.
-	o := newOrder(t, s, ann.ID, "both", t0)
-	_, err := s.OrderMarkDelivered(ctx, o.ID, at(time.Hour))
-	ok(t, err)
-	first, err := s.OrderMarkAccessed(ctx, o.ID, at(2*time.Hour))
-	ok(t, err)
+	o := fixture.NewOrder(t, s, ann.ID, "both", fixture.T0)
+	_, err := s.OrderMarkDelivered(ctx, o.ID, fixture.At(time.Hour))
+	fixture.Ok(t, err)
+	first, err := s.OrderMarkAccessed(ctx, o.ID, fixture.At(2*time.Hour))
+	fixture.Ok(t, err)
 	if !first {
 		t.Fatal("OrderMarkAccessed after OrderMarkDelivered: first = false")
 	}
@@ -274,13 +275,13 @@ func testOrderMark(t *testing.T, s aftersale.Store) {
 
 func testShipmentUpsert(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
-	other := newOrder(t, s, ann.ID, "1002", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
+	other := fixture.NewOrder(t, s, ann.ID, "1002", fixture.T0)
 	pkg := func(tracking string, status aftersale.ShipmentStatus, carrier string, h int) *aftersale.ShipmentRecord {
 		return &aftersale.ShipmentRecord{OrderID: o.ID, Carrier: carrier, TrackingNumber: tracking,
 			TrackingURL: map[string]string{"": "", "dhl": "https://dhl.example/" + tracking}[carrier],
-			Status:      status, UpdatedAt: at(time.Duration(h) * time.Hour)}
+			Status:      status, UpdatedAt: fixture.At(time.Duration(h) * time.Hour)}
 	}
 	steps := []struct {
 		name        string
@@ -295,15 +296,15 @@ func testShipmentUpsert(t *testing.T, s aftersale.Store) {
 	}
 	for _, st := range steps {
 		changed, err := s.ShipmentUpsert(ctx, st.in)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if changed != st.wantChanged {
 			t.Fatalf("%s: changed = %v, want %v", st.name, changed, st.wantChanged)
 		}
 	}
 	list, err := s.ShipmentListByOrder(ctx, o.ID)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != 2 {
-		t.Fatalf("ShipmentListByOrder: %d packages, want 2: %s", len(list), show(list))
+		t.Fatalf("ShipmentListByOrder: %d packages, want 2: %s", len(list), fixture.Show(list))
 	}
 	wantA := pkg("A", aftersale.ShipmentDelivered, "dhl", 5)
 	wantB := pkg("B", aftersale.ShipmentShipped, "dhl", 4)
@@ -311,40 +312,40 @@ func testShipmentUpsert(t *testing.T, s aftersale.Store) {
 	if wantA.ID == 0 || wantB.ID == 0 || wantA.ID == wantB.ID {
 		t.Fatalf("package IDs %d and %d", wantA.ID, wantB.ID)
 	}
-	same(t, "ShipmentListByOrder, oldest first", list, []*aftersale.ShipmentRecord{wantA, wantB})
+	fixture.Same(t, "ShipmentListByOrder, oldest first", list, []*aftersale.ShipmentRecord{wantA, wantB})
 
 	list, err = s.ShipmentListByOrder(ctx, other.ID)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != 0 {
-		t.Fatalf("another order has packages: %s", show(list))
+		t.Fatalf("another order has packages: %s", fixture.Show(list))
 	}
 }
 
 func testBookingUpsert(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann@example.com")
-	o := newOrder(t, s, ann.ID, "1001", t0)
-	other := newOrder(t, s, ann.ID, "1002", t0)
+	ann := fixture.NewCustomer(t, s, "ann@example.com")
+	o := fixture.NewOrder(t, s, ann.ID, "1001", fixture.T0)
+	other := fixture.NewOrder(t, s, ann.ID, "1002", fixture.T0)
 	in := []*aftersale.BookingRecord{
-		{OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff", JoinURL: "https://meet.example/1"},
-		{OrderID: o.ID, StartsAt: at(24 * time.Hour), Title: "Intro"},
-		{OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff call"}, // same session, new title
-		{OrderID: other.ID, StartsAt: at(24 * time.Hour), Title: "Other"},
+		{OrderID: o.ID, StartsAt: fixture.At(48 * time.Hour), Title: "Kickoff", JoinURL: "https://meet.example/1"},
+		{OrderID: o.ID, StartsAt: fixture.At(24 * time.Hour), Title: "Intro"},
+		{OrderID: o.ID, StartsAt: fixture.At(48 * time.Hour), Title: "Kickoff call"}, // same session, new title
+		{OrderID: other.ID, StartsAt: fixture.At(24 * time.Hour), Title: "Other"},
 	}
 	for _, b := range in {
-		ok(t, s.BookingUpsert(ctx, b))
+		fixture.Ok(t, s.BookingUpsert(ctx, b))
 	}
 	list, err := s.BookingListByOrder(ctx, o.ID)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != 2 {
-		t.Fatalf("BookingListByOrder: %d sessions, want 2: %s", len(list), show(list))
+		t.Fatalf("BookingListByOrder: %d sessions, want 2: %s", len(list), fixture.Show(list))
 	}
 	want := []*aftersale.BookingRecord{
-		{ID: list[0].ID, OrderID: o.ID, StartsAt: at(24 * time.Hour), Title: "Intro"},
-		{ID: list[1].ID, OrderID: o.ID, StartsAt: at(48 * time.Hour), Title: "Kickoff call", JoinURL: "https://meet.example/1"},
+		{ID: list[0].ID, OrderID: o.ID, StartsAt: fixture.At(24 * time.Hour), Title: "Intro"},
+		{ID: list[1].ID, OrderID: o.ID, StartsAt: fixture.At(48 * time.Hour), Title: "Kickoff call", JoinURL: "https://meet.example/1"},
 	}
 	if want[0].ID == 0 || want[1].ID == 0 || want[0].ID == want[1].ID {
 		t.Fatalf("session IDs %d and %d", want[0].ID, want[1].ID)
 	}
-	same(t, "BookingListByOrder, earliest first", list, want)
+	fixture.Same(t, "BookingListByOrder, earliest first", list, want)
 }

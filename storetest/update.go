@@ -7,23 +7,24 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // writeSome stores an event, a customer and an order through q, as the
 // ingest of one event does.
 func writeSome(ctx context.Context, q aftersale.Queries, id string) error {
-	ev := &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced, Source: "api", OccurredAt: t0,
-		ReceivedAt: t0, CustomerEmail: id + "@example.com", OrderRef: id, Payload: []byte(`{}`)}
+	ev := &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced, Source: "api", OccurredAt: fixture.T0,
+		ReceivedAt: fixture.T0, CustomerEmail: id + "@example.com", OrderRef: id, Payload: []byte(`{}`)}
 	if inserted, err := q.EventInsert(ctx, ev); err != nil {
 		return err
 	} else if !inserted {
 		return errors.New("event " + id + " exists")
 	}
-	c, err := q.CustomerUpsert(ctx, &aftersale.Contact{Email: id + "@example.com"}, t0)
+	c, err := q.CustomerUpsert(ctx, &aftersale.Contact{Email: id + "@example.com"}, fixture.T0)
 	if err != nil {
 		return err
 	}
-	_, err = q.OrderUpsert(ctx, &aftersale.Order{ExternalID: id, CustomerID: c.ID, PlacedAt: t0,
+	_, err = q.OrderUpsert(ctx, &aftersale.Order{ExternalID: id, CustomerID: c.ID, PlacedAt: fixture.T0,
 		Items: []aftersale.Item{{Kind: aftersale.KindDigital, Quantity: 1}}})
 	return err
 }
@@ -61,7 +62,7 @@ func testUpdateCommit(t *testing.T, s aftersale.Store) {
 			t.Errorf("order read in the transaction has %d items", len(o.Items))
 		}
 		inserted, err := tx.EventInsert(ctx, &aftersale.StoredEvent{ID: "evt_commit", Type: aftersale.EventOrderPlaced,
-			OccurredAt: t0, ReceivedAt: t0, Payload: []byte(`{}`)})
+			OccurredAt: fixture.T0, ReceivedAt: fixture.T0, Payload: []byte(`{}`)})
 		if err != nil {
 			return err
 		}
@@ -70,7 +71,7 @@ func testUpdateCommit(t *testing.T, s aftersale.Store) {
 		}
 		return nil
 	})
-	ok(t, err)
+	fixture.Ok(t, err)
 	checkStored(t, s, "evt_commit", true)
 }
 
@@ -96,11 +97,11 @@ func testUpdateRollback(t *testing.T, s aftersale.Store) {
 		if !errors.Is(err, tt.err) {
 			t.Fatalf("%s: Update returned %v, want %v", tt.name, err, tt.err)
 		}
-		wantCode(t, tt.name, err, tt.wantCode)
+		fixture.WantCode(t, tt.name, err, tt.wantCode)
 		checkStored(t, s, id, false)
 
 		// Nothing of it is left: storing it all again works.
-		ok(t, writeSome(ctx, s, id))
+		fixture.Ok(t, writeSome(ctx, s, id))
 		checkStored(t, s, id, true)
 	}
 
@@ -109,9 +110,9 @@ func testUpdateRollback(t *testing.T, s aftersale.Store) {
 		if err := writeSome(ctx, tx, "evt_partial"); err != nil {
 			return err
 		}
-		return tx.StepFinish(ctx, 1_000_000, aftersale.StepDone, "", t0)
+		return tx.StepFinish(ctx, 1_000_000, aftersale.StepDone, "", fixture.T0)
 	})
-	wantCode(t, "Update with a failing call", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "Update with a failing call", err, aftersale.ENOTFOUND)
 	checkStored(t, s, "evt_partial", false)
 }
 
@@ -119,7 +120,7 @@ func testUpdateRollback(t *testing.T, s aftersale.Store) {
 // its durability against a power loss differs, which no test can see).
 func testUpdateLazy(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ok(t, s.UpdateLazy(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.UpdateLazy(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		return writeSome(ctx, tx, "evt_lazy")
 	}))
 	checkStored(t, s, "evt_lazy", true)
@@ -135,7 +136,7 @@ func testUpdateLazy(t *testing.T, s aftersale.Store) {
 	}
 	checkStored(t, s, "evt_lazy_rollback", false)
 	// Update after it commits as before.
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		return writeSome(ctx, tx, "evt_after_lazy")
 	}))
 	checkStored(t, s, "evt_after_lazy", true)
@@ -159,7 +160,7 @@ func testUpdatePanic(t *testing.T, s aftersale.Store) {
 	}()
 	checkStored(t, s, "evt_panic", false)
 	// The store still works.
-	ok(t, writeSome(ctx, s, "evt_after"))
+	fixture.Ok(t, writeSome(ctx, s, "evt_after"))
 	checkStored(t, s, "evt_after", true)
 }
 
@@ -188,44 +189,44 @@ func testTimes(t *testing.T, s aftersale.Store) {
 			id := "evt_time_" + string(rune('a'+i))
 			_, err := s.EventInsert(ctx, &aftersale.StoredEvent{ID: id, Type: aftersale.EventOrderPlaced,
 				OccurredAt: tt.in, ReceivedAt: tt.in, Payload: []byte(`{}`)})
-			ok(t, err)
+			fixture.Ok(t, err)
 			ev, err := s.EventGet(ctx, id)
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("event OccurredAt", ev.OccurredAt)
 			check("event ReceivedAt", ev.ReceivedAt)
 
 			c, err := s.CustomerUpsert(ctx, &aftersale.Contact{Email: id + "@example.com"}, tt.in)
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("customer CreatedAt (returned)", c.CreatedAt)
-			ok(t, s.CustomerSetUnsubscribed(ctx, c.Email, true, tt.in))
+			fixture.Ok(t, s.CustomerSetUnsubscribed(ctx, c.Email, true, tt.in))
 			c, err = s.CustomerGet(ctx, c.ID)
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("customer CreatedAt", c.CreatedAt)
 			check("customer UnsubscribedAt", c.UnsubscribedAt)
 
 			o, err := s.OrderUpsert(ctx, &aftersale.Order{ExternalID: id, CustomerID: c.ID, PlacedAt: tt.in})
-			ok(t, err)
+			fixture.Ok(t, err)
 			_, err = s.OrderMarkDelivered(ctx, o.ID, tt.in)
-			ok(t, err)
+			fixture.Ok(t, err)
 			o, err = s.OrderGet(ctx, o.ID)
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("order PlacedAt", o.PlacedAt)
 			check("order DeliveredAt", o.DeliveredAt)
 			if !o.AccessedAt.IsZero() || !o.ClosedAt.IsZero() {
 				t.Errorf("unset fact times read back as %v and %v", o.AccessedAt, o.ClosedAt)
 			}
 
-			r := newRun(t, s, "j", o.ID, c.ID)
+			r := fixture.NewRun(t, s, "j", o.ID, c.ID)
 			st, err := s.StepInsert(ctx, []*aftersale.Step{{RunID: r.ID, OrderID: o.ID, CustomerID: c.ID,
 				JourneyID: "j", StepID: "s", Key: "s", Type: aftersale.StepEmail, DueAt: tt.in, CreatedAt: tt.in}})
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("step DueAt (returned)", st[0].DueAt)
 			if !st[0].FinishedAt.IsZero() {
 				t.Errorf("pending step has FinishedAt %v", st[0].FinishedAt)
 			}
-			ok(t, s.StepFinish(ctx, st[0].ID, aftersale.StepDone, "", tt.in))
+			fixture.Ok(t, s.StepFinish(ctx, st[0].ID, aftersale.StepDone, "", tt.in))
 			got, err := s.StepGet(ctx, st[0].ID)
-			ok(t, err)
+			fixture.Ok(t, err)
 			check("step DueAt", got.DueAt)
 			check("step FinishedAt", got.FinishedAt)
 		})

@@ -1,10 +1,11 @@
-package storetest
+package features
 
 import (
 	"testing"
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // RunPrivacyMore runs the conformance tests of CustomerErase added when it
@@ -20,30 +21,30 @@ func RunPrivacyMore(t *testing.T, open func(t *testing.T) aftersale.Store) {
 // the erase fail with ECONFLICT as an event naming a live address does.
 func testCustomerEraseAgainIgnoresInbox(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	c := newCustomer(t, s, "again@example.com")
-	ok(t, s.CustomerErase(ctx, c.ID, at(time.Hour)))
+	c := fixture.NewCustomer(t, s, "again@example.com")
+	fixture.Ok(t, s.CustomerErase(ctx, c.ID, fixture.At(time.Hour)))
 	erased, err := s.CustomerGet(ctx, c.ID)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !erased.Erased() {
-		t.Fatalf("after CustomerErase: %s, not erased", show(erased))
+		t.Fatalf("after CustomerErase: %s, not erased", fixture.Show(erased))
 	}
 
-	ev := inboxEvent("evt_names_erased", time.Minute)
+	ev := fixture.InboxEvent("evt_names_erased", time.Minute)
 	ev.Payload = []byte(`{"customer":{"email":"` + erased.Email + `"}}`)
 	_, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{ev})
-	ok(t, err)
-	live := newCustomer(t, s, "live@example.com")
-	named := inboxEvent("evt_names_live", 2*time.Minute)
+	fixture.Ok(t, err)
+	live := fixture.NewCustomer(t, s, "live@example.com")
+	named := fixture.InboxEvent("evt_names_live", 2*time.Minute)
 	named.Payload = []byte(`{"customer":{"email":"LIVE@example.com"}}`)
 	_, err = s.InboxAppend(ctx, []*aftersale.StoredEvent{named})
-	ok(t, err)
-	wantCode(t, "CustomerErase of a customer named in the inbox", s.CustomerErase(ctx, live.ID, at(time.Hour)), aftersale.ECONFLICT)
+	fixture.Ok(t, err)
+	fixture.WantCode(t, "CustomerErase of a customer named in the inbox", s.CustomerErase(ctx, live.ID, fixture.At(time.Hour)), aftersale.ECONFLICT)
 
-	ok(t, s.CustomerErase(ctx, c.ID, at(2*time.Hour)))
+	fixture.Ok(t, s.CustomerErase(ctx, c.ID, fixture.At(2*time.Hour)))
 	again, err := s.CustomerGet(ctx, c.ID)
-	ok(t, err)
-	same(t, "the customer erased again", again, erased)
+	fixture.Ok(t, err)
+	fixture.Same(t, "the customer erased again", again, erased)
 	waiting, err := s.InboxList(ctx, 100)
-	ok(t, err)
-	same(t, "the inbox after the second erase", inboxIDs(waiting), []string{"evt_names_erased", "evt_names_live"})
+	fixture.Ok(t, err)
+	fixture.Same(t, "the inbox after the second erase", fixture.InboxIDs(waiting), []string{"evt_names_erased", "evt_names_live"})
 }

@@ -1,4 +1,4 @@
-package storetest
+package features
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // lockOwnersRounds is how many times testMemberLockOwners races two
@@ -24,8 +25,8 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	create := func(email string, role aftersale.Role, created time.Duration) *aftersale.Member {
 		t.Helper()
-		m, err := s.MemberCreate(ctx, member(email, role, at(created)))
-		ok(t, err)
+		m, err := s.MemberCreate(ctx, member(email, role, fixture.At(created)))
+		fixture.Ok(t, err)
 		return m
 	}
 	late := create("owner-late@example.com", aftersale.RoleOwner, 5*time.Hour)
@@ -33,13 +34,13 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 	gone := create("owner-gone@example.com", aftersale.RoleOwner, 3*time.Hour)
 	create("assistant@example.com", aftersale.RoleAssistant, 3*time.Hour)
 	off := *gone
-	off.DeactivatedAt = at(6 * time.Hour)
-	ok(t, s.MemberUpdate(ctx, &off))
+	off.DeactivatedAt = fixture.At(6 * time.Hour)
+	fixture.Ok(t, s.MemberUpdate(ctx, &off))
 
 	lock := func() []*aftersale.Member {
 		t.Helper()
 		var got []*aftersale.Member
-		ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 			var err error
 			got, err = tx.MemberLockOwners(ctx)
 			return err
@@ -47,7 +48,7 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 		return got
 	}
 	all, err := s.MemberList(ctx)
-	ok(t, err)
+	fixture.Ok(t, err)
 	var want []*aftersale.Member
 	for _, m := range all {
 		if m.Role == aftersale.RoleOwner && m.Active() {
@@ -55,15 +56,15 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 		}
 	}
 	got := lock()
-	same(t, "MemberLockOwners", got, want)
+	fixture.Same(t, "MemberLockOwners", got, want)
 	if n := len(got); n < 2 || got[n-2].ID != early.ID || got[n-1].ID != late.ID {
-		t.Fatalf("MemberLockOwners: %s, want the two new owners last, the earlier first", show(got))
+		t.Fatalf("MemberLockOwners: %s, want the two new owners last, the earlier first", fixture.Show(got))
 	}
 
 	// Every other active owner is deactivated, so that only the two race.
 	for _, m := range want[:len(want)-2] {
-		m.DeactivatedAt = at(6 * time.Hour)
-		ok(t, s.MemberUpdate(ctx, m))
+		m.DeactivatedAt = fixture.At(6 * time.Hour)
+		fixture.Ok(t, s.MemberUpdate(ctx, m))
 	}
 	pair := [2]int64{early.ID, late.ID}
 	for round := range lockOwnersRounds {
@@ -92,7 +93,7 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 					if m == nil || !other {
 						return nil // the target is not an active owner, or the only one
 					}
-					m.DeactivatedAt = at(7 * time.Hour)
+					m.DeactivatedAt = fixture.At(7 * time.Hour)
 					took[i] = true
 					return tx.MemberUpdate(ctx, m)
 				})
@@ -100,8 +101,8 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 		}
 		close(start)
 		wg.Wait()
-		ok(t, errs[0])
-		ok(t, errs[1])
+		fixture.Ok(t, errs[0])
+		fixture.Ok(t, errs[1])
 		if took[0] == took[1] {
 			t.Fatalf("round %d: deactivations that went through: %v, want exactly one", round, took)
 		}
@@ -110,9 +111,9 @@ func testMemberLockOwners(t *testing.T, s aftersale.Store) {
 		}
 		for _, id := range pair {
 			m, err := s.MemberGet(ctx, id)
-			ok(t, err)
+			fixture.Ok(t, err)
 			m.DeactivatedAt = time.Time{}
-			ok(t, s.MemberUpdate(ctx, m))
+			fixture.Ok(t, s.MemberUpdate(ctx, m))
 		}
 	}
 }

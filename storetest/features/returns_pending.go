@@ -1,4 +1,4 @@
-package storetest
+package features
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // RunReturnsPending runs the conformance tests of the door of returns
 // (Store.InboxAppendReturn), each in parallel on its own store from open
-// (as Run's): known events, the pending events check is given, a refusal,
-// a later ReceivedAt, and concurrent appends of one order, which check one
-// after the other.
+// (as storetest.Run's): known events, the pending events check is given, a
+// refusal, a later ReceivedAt, and concurrent appends of one order, which
+// check one after the other.
 func RunReturnsPending(t *testing.T, open func(t *testing.T) aftersale.Store) {
 	tests := []struct {
 		name string
@@ -37,7 +38,7 @@ func RunReturnsPending(t *testing.T, open func(t *testing.T) aftersale.Store) {
 
 // returnEvent is a return.requested event received at t0 + received.
 func returnEvent(id string, received time.Duration) *aftersale.StoredEvent {
-	ev := inboxEvent(id, received)
+	ev := fixture.InboxEvent(id, received)
 	ev.Type = aftersale.EventReturnRequested
 	return ev
 }
@@ -55,18 +56,18 @@ func noCheck(t *testing.T) func(context.Context, aftersale.Queries, []*aftersale
 func testReturnDoorKnown(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	_, err := s.InboxAppend(ctx, []*aftersale.StoredEvent{returnEvent("door_inbox", time.Second), returnEvent("door_dead", 2*time.Second)})
-	ok(t, err)
-	ok(t, s.DeadEventPut(ctx, &aftersale.DeadEvent{Event: *returnEvent("door_dead", 2*time.Second), Error: "x", Attempts: 1, FailedAt: at(time.Minute)}))
+	fixture.Ok(t, err)
+	fixture.Ok(t, s.DeadEventPut(ctx, &aftersale.DeadEvent{Event: *returnEvent("door_dead", 2*time.Second), Error: "x", Attempts: 1, FailedAt: fixture.At(time.Minute)}))
 	_, err = s.EventInsert(ctx, returnEvent("door_done", 3*time.Second))
-	ok(t, err)
+	fixture.Ok(t, err)
 	for _, id := range []string{"door_inbox", "door_dead", "door_done"} {
 		isNew, err := s.InboxAppendReturn(ctx, "1001", returnEvent(id, 9*time.Second), noCheck(t))
-		ok(t, err)
-		same(t, "InboxAppendReturn of the known "+id, isNew, false)
+		fixture.Ok(t, err)
+		fixture.Same(t, "InboxAppendReturn of the known "+id, isNew, false)
 	}
 	list, err := s.InboxList(ctx, 10)
-	ok(t, err)
-	same(t, "InboxList", inboxIDs(list), []string{"door_inbox"})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList", fixture.InboxIDs(list), []string{"door_inbox"})
 }
 
 // testReturnDoorPending: check gets the return.requested events waiting
@@ -76,11 +77,11 @@ func testReturnDoorKnown(t *testing.T, s aftersale.Store) {
 func testReturnDoorPending(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
 	_, err := s.InboxAppend(ctx, []*aftersale.StoredEvent{
-		returnEvent("pend_b", 2*time.Second), inboxEvent("pend_order", time.Second/2),
+		returnEvent("pend_b", 2*time.Second), fixture.InboxEvent("pend_order", time.Second/2),
 		returnEvent("pend_a", time.Second), returnEvent("pend_done", 3*time.Second)})
-	ok(t, err)
+	fixture.Ok(t, err)
 	_, err = s.EventInsert(ctx, returnEvent("pend_done", 3*time.Second)) // processed, not yet deleted from the inbox
-	ok(t, err)
+	fixture.Ok(t, err)
 	ev := returnEvent("pend_new", 0)
 	var got []*aftersale.StoredEvent
 	isNew, err := s.InboxAppendReturn(ctx, "1001", ev, func(ctx context.Context, q aftersale.Queries, pending []*aftersale.StoredEvent) error {
@@ -88,17 +89,17 @@ func testReturnDoorPending(t *testing.T, s aftersale.Store) {
 		if _, err := q.EventGet(ctx, "pend_done"); err != nil {
 			return fmt.Errorf("a read through q: %w", err)
 		}
-		ev.ReceivedAt = at(5 * time.Second) // behind the pending ones
+		ev.ReceivedAt = fixture.At(5 * time.Second) // behind the pending ones
 		return nil
 	})
-	ok(t, err)
-	same(t, "InboxAppendReturn isNew", isNew, true)
-	same(t, "pending", inboxIDs(got), []string{"pend_a", "pend_b"})
-	same(t, "a pending event", got[0], returnEvent("pend_a", time.Second))
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppendReturn isNew", isNew, true)
+	fixture.Same(t, "pending", fixture.InboxIDs(got), []string{"pend_a", "pend_b"})
+	fixture.Same(t, "a pending event", got[0], returnEvent("pend_a", time.Second))
 	list, err := s.InboxList(ctx, 10)
-	ok(t, err)
-	same(t, "InboxList", inboxIDs(list), []string{"pend_order", "pend_a", "pend_b", "pend_done", "pend_new"})
-	same(t, "the new event", list[4], returnEvent("pend_new", 5*time.Second))
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList", fixture.InboxIDs(list), []string{"pend_order", "pend_a", "pend_b", "pend_done", "pend_new"})
+	fixture.Same(t, "the new event", list[4], returnEvent("pend_new", 5*time.Second))
 }
 
 // testReturnDoorRefused: check's error is returned as it is, and nothing
@@ -113,11 +114,11 @@ func testReturnDoorRefused(t *testing.T, s aftersale.Store) {
 		t.Fatalf("InboxAppendReturn refused: %v, %v; want the check's error", isNew, err)
 	}
 	list, err := s.InboxList(ctx, 10)
-	ok(t, err)
-	same(t, "InboxList after a refusal", inboxIDs(list), []string{})
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxList after a refusal", fixture.InboxIDs(list), []string{})
 	isNew, err = s.InboxAppendReturn(ctx, "1001", returnEvent("ref_a", 0), func(context.Context, aftersale.Queries, []*aftersale.StoredEvent) error { return nil })
-	ok(t, err)
-	same(t, "InboxAppendReturn after a refusal", isNew, true)
+	fixture.Ok(t, err)
+	fixture.Same(t, "InboxAppendReturn after a refusal", isNew, true)
 }
 
 // testReturnDoorConcurrent: appends of one order at once check one after
@@ -164,9 +165,9 @@ func testReturnDoorConcurrent(t *testing.T, s aftersale.Store) {
 	}
 	close(start)
 	wg.Wait()
-	same(t, "returns stored of one allowed", stored.Load(), int32(1))
-	same(t, "checks of one order overlapped", overlap.Load(), false)
+	fixture.Same(t, "returns stored of one allowed", stored.Load(), int32(1))
+	fixture.Same(t, "checks of one order overlapped", overlap.Load(), false)
 	isNew, err := s.InboxAppendReturn(ctx, "3003", returnEvent("conc_other", 0), func(context.Context, aftersale.Queries, []*aftersale.StoredEvent) error { return nil })
-	ok(t, err)
-	same(t, "another order's return", isNew, true)
+	fixture.Ok(t, err)
+	fixture.Same(t, "another order's return", isNew, true)
 }

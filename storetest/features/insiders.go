@@ -1,4 +1,4 @@
-package storetest
+package features
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/storetest/fixture"
 )
 
 // testInsiders runs the conformance tests of these store methods as subtests.
@@ -41,7 +42,7 @@ func testInsiders(t *testing.T, s aftersale.Store) {
 
 // insidersLate is the start of the time window of the list tests: every
 // other insiders test stores its rows before it.
-var insidersLate = at(1000 * time.Hour)
+var insidersLate = fixture.At(1000 * time.Hour)
 
 // offerCoupon returns an unsaved generated offer code for the customer.
 func offerCoupon(customerID int64, code string, stepID int64, created time.Time) *aftersale.Coupon {
@@ -53,7 +54,7 @@ func offerCoupon(customerID int64, code string, stepID int64, created time.Time)
 func issueCoupon(t *testing.T, s aftersale.Store, c *aftersale.Coupon) *aftersale.Coupon {
 	t.Helper()
 	got, created, err := s.CouponIssue(t.Context(), c)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !created {
 		t.Fatalf("CouponIssue of %s: created = false", c.Code)
 	}
@@ -62,104 +63,104 @@ func issueCoupon(t *testing.T, s aftersale.Store, c *aftersale.Coupon) *aftersal
 
 func testCouponIssue(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.issue@example.com")
-	bob := newCustomer(t, s, "bob.issue@example.com")
+	ann := fixture.NewCustomer(t, s, "ann.issue@example.com")
+	bob := fixture.NewCustomer(t, s, "bob.issue@example.com")
 
 	// A generated code without a step; it is stored upper-cased, and times
 	// come back in UTC.
 	east := time.FixedZone("UTC+5", 5*60*60)
-	in := offerCoupon(ann.ID, "welcome-Ann1", 0, at(time.Hour).In(east))
+	in := offerCoupon(ann.ID, "welcome-Ann1", 0, fixture.At(time.Hour).In(east))
 	c, created, err := s.CouponIssue(ctx, in)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if !created || c.ID == 0 {
 		t.Fatalf("first CouponIssue: created %v, ID %d", created, c.ID)
 	}
 	want := &aftersale.Coupon{ID: c.ID, Code: "WELCOME-ANN1", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		PercentOff: 15, ExpiresAt: at(time.Hour + 14*24*time.Hour), CreatedAt: at(time.Hour)}
-	same(t, "CouponIssue", c, want)
+		PercentOff: 15, ExpiresAt: fixture.At(time.Hour + 14*24*time.Hour), CreatedAt: fixture.At(time.Hour)}
+	fixture.Same(t, "CouponIssue", c, want)
 	for _, code := range []string{"WELCOME-ANN1", "welcome-ann1", " Welcome-Ann1 "} {
 		got, err := s.CouponGetByCode(ctx, code)
-		ok(t, err)
-		same(t, "CouponGetByCode "+code, got, want)
+		fixture.Ok(t, err)
+		fixture.Same(t, "CouponGetByCode "+code, got, want)
 	}
 	_, err = s.CouponGetByCode(ctx, "WELCOME-NOBODY")
-	wantCode(t, "CouponGetByCode of an unknown code", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "CouponGetByCode of an unknown code", err, aftersale.ENOTFOUND)
 
 	// The same code, in any case, is a conflict: the caller generates
 	// another.
 	for _, code := range []string{"WELCOME-ANN1", "welcome-ann1"} {
-		_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, code, 0, at(2*time.Hour)))
-		wantCode(t, "CouponIssue of an existing code "+code, err, aftersale.ECONFLICT)
+		_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, code, 0, fixture.At(2*time.Hour)))
+		fixture.WantCode(t, "CouponIssue of an existing code "+code, err, aftersale.ECONFLICT)
 	}
 	got, err := s.CouponGetByCode(ctx, "welcome-ann1")
-	ok(t, err)
-	same(t, "coupon after a conflicting CouponIssue", got, want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "coupon after a conflicting CouponIssue", got, want)
 
 	// A step gives a customer one code: issuing again for the step returns
 	// it, whatever the new code (stored or not).
-	stepped := issueCoupon(t, s, offerCoupon(ann.ID, "step-ann", 101, at(2*time.Hour)))
+	stepped := issueCoupon(t, s, offerCoupon(ann.ID, "step-ann", 101, fixture.At(2*time.Hour)))
 	wantStepped := &aftersale.Coupon{ID: stepped.ID, Code: "STEP-ANN", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		StepID: 101, PercentOff: 15, ExpiresAt: at(2*time.Hour + 14*24*time.Hour), CreatedAt: at(2 * time.Hour)}
-	same(t, "CouponIssue with a step", stepped, wantStepped)
+		StepID: 101, PercentOff: 15, ExpiresAt: fixture.At(2*time.Hour + 14*24*time.Hour), CreatedAt: fixture.At(2 * time.Hour)}
+	fixture.Same(t, "CouponIssue with a step", stepped, wantStepped)
 	for _, code := range []string{"STEP-ANN-2", "step-ann", "WELCOME-ANN1"} {
-		got, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, code, 101, at(3*time.Hour)))
-		ok(t, err)
+		got, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, code, 101, fixture.At(3*time.Hour)))
+		fixture.Ok(t, err)
 		if created {
 			t.Fatalf("CouponIssue of step 101 again (code %s): created = true", code)
 		}
-		same(t, "CouponIssue of step 101 again with "+code, got, wantStepped)
+		fixture.Same(t, "CouponIssue of step 101 again with "+code, got, wantStepped)
 	}
 	_, err = s.CouponGetByCode(ctx, "STEP-ANN-2")
-	wantCode(t, "the code of a repeated step issue", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "the code of a repeated step issue", err, aftersale.ENOTFOUND)
 
 	// The step of another customer is another pair: a new code, or a
 	// conflict when the code exists.
-	_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, "step-ann", 101, at(3*time.Hour)))
-	wantCode(t, "CouponIssue of an existing code for another customer's step", err, aftersale.ECONFLICT)
-	bobStepped := issueCoupon(t, s, offerCoupon(bob.ID, "STEP-BOB", 101, at(3*time.Hour)))
+	_, _, err = s.CouponIssue(ctx, offerCoupon(bob.ID, "step-ann", 101, fixture.At(3*time.Hour)))
+	fixture.WantCode(t, "CouponIssue of an existing code for another customer's step", err, aftersale.ECONFLICT)
+	bobStepped := issueCoupon(t, s, offerCoupon(bob.ID, "STEP-BOB", 101, fixture.At(3*time.Hour)))
 	if bobStepped.ID == stepped.ID || bobStepped.StepID != 101 || bobStepped.CustomerID != bob.ID {
 		t.Fatalf("step 101 for bob: %+v", bobStepped)
 	}
 	// Another step of the same customer is another code too.
-	other := issueCoupon(t, s, offerCoupon(ann.ID, "STEP-ANN-102", 102, at(3*time.Hour)))
+	other := issueCoupon(t, s, offerCoupon(ann.ID, "STEP-ANN-102", 102, fixture.At(3*time.Hour)))
 	if other.ID == stepped.ID {
 		t.Fatal("step 102 returned the code of step 101")
 	}
 	// Codes without a step are not limited.
-	issueCoupon(t, s, offerCoupon(ann.ID, "WELCOME-ANN2", 0, at(3*time.Hour)))
+	issueCoupon(t, s, offerCoupon(ann.ID, "WELCOME-ANN2", 0, fixture.At(3*time.Hour)))
 	list, err := s.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(list) != 4 {
-		t.Fatalf("ann has %d coupons, want 4: %s", len(list), show(list))
+		t.Fatalf("ann has %d coupons, want 4: %s", len(list), fixture.Show(list))
 	}
 
 	// A referral reward (no step, no expiry).
 	reward := issueCoupon(t, s, &aftersale.Coupon{Code: "THANKS-BOB", CustomerID: bob.ID,
-		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: at(4 * time.Hour)})
-	same(t, "CouponIssue of a reward", reward, &aftersale.Coupon{ID: reward.ID, Code: "THANKS-BOB", CustomerID: bob.ID,
-		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: at(4 * time.Hour)})
+		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: fixture.At(4 * time.Hour)})
+	fixture.Same(t, "CouponIssue of a reward", reward, &aftersale.Coupon{ID: reward.ID, Code: "THANKS-BOB", CustomerID: bob.ID,
+		Purpose: aftersale.CouponReferralReward, PercentOff: 20, CreatedAt: fixture.At(4 * time.Hour)})
 
-	_, _, err = s.CouponIssue(ctx, offerCoupon(ann.ID, "  ", 0, t0))
-	wantCode(t, "CouponIssue without a code", err, aftersale.EINVALID)
-	_, _, err = s.CouponIssue(ctx, offerCoupon(0, "NOBODY", 0, t0))
-	wantCode(t, "CouponIssue without a customer", err, aftersale.EINVALID)
+	_, _, err = s.CouponIssue(ctx, offerCoupon(ann.ID, "  ", 0, fixture.T0))
+	fixture.WantCode(t, "CouponIssue without a code", err, aftersale.EINVALID)
+	_, _, err = s.CouponIssue(ctx, offerCoupon(0, "NOBODY", 0, fixture.T0))
+	fixture.WantCode(t, "CouponIssue without a customer", err, aftersale.EINVALID)
 
 	// In a transaction, a conflict is no failure of the transaction: it
 	// goes on, sees its own writes, and commits.
 	var inTx *aftersale.Coupon
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		_, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "WELCOME-ANN1", 0, at(5*time.Hour)))
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "WELCOME-ANN1", 0, fixture.At(5*time.Hour)))
 		if aftersale.ErrorCode(err) != aftersale.ECONFLICT {
 			t.Errorf("CouponIssue of an existing code in a transaction: %v, want ECONFLICT", err)
 		}
-		again, created, err := tx.CouponIssue(ctx, offerCoupon(ann.ID, "STEP-ANN-TX", 101, at(5*time.Hour)))
+		again, created, err := tx.CouponIssue(ctx, offerCoupon(ann.ID, "STEP-ANN-TX", 101, fixture.At(5*time.Hour)))
 		if err != nil {
 			return err
 		}
 		if created || again.ID != stepped.ID {
 			t.Errorf("CouponIssue of step 101 again in a transaction: created %v, ID %d", created, again.ID)
 		}
-		c, created, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "tx-bob", 0, at(5*time.Hour)))
+		c, created, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "tx-bob", 0, fixture.At(5*time.Hour)))
 		if err != nil {
 			return err
 		}
@@ -176,13 +177,13 @@ func testCouponIssue(t *testing.T, s aftersale.Store) {
 		return nil
 	}))
 	got, err = s.CouponGetByCode(ctx, "tx-bob")
-	ok(t, err)
-	same(t, "coupon issued in a transaction", got, inTx)
+	fixture.Ok(t, err)
+	fixture.Same(t, "coupon issued in a transaction", got, inTx)
 
 	// A rolled back issue leaves nothing.
 	boom := errors.New("boom")
 	err = s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		if _, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "ROLLED-BACK", 103, at(6*time.Hour))); err != nil {
+		if _, _, err := tx.CouponIssue(ctx, offerCoupon(bob.ID, "ROLLED-BACK", 103, fixture.At(6*time.Hour))); err != nil {
 			return err
 		}
 		return boom
@@ -191,13 +192,13 @@ func testCouponIssue(t *testing.T, s aftersale.Store) {
 		t.Fatalf("Update rolled back: %v", err)
 	}
 	_, err = s.CouponGetByCode(ctx, "ROLLED-BACK")
-	wantCode(t, "CouponGetByCode of a rolled back code", err, aftersale.ENOTFOUND)
-	issueCoupon(t, s, offerCoupon(bob.ID, "NOT-ROLLED-BACK", 103, at(6*time.Hour)))
+	fixture.WantCode(t, "CouponGetByCode of a rolled back code", err, aftersale.ENOTFOUND)
+	issueCoupon(t, s, offerCoupon(bob.ID, "NOT-ROLLED-BACK", 103, fixture.At(6*time.Hour)))
 }
 
 func testCouponIssueConcurrent(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.race@example.com")
+	ann := fixture.NewCustomer(t, s, "ann.race@example.com")
 	const n = 20
 	var wg sync.WaitGroup
 	got := make([]*aftersale.Coupon, n)
@@ -205,13 +206,13 @@ func testCouponIssueConcurrent(t *testing.T, s aftersale.Store) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			got[i], created[i], errs[i] = s.CouponIssue(ctx, offerCoupon(ann.ID, fmt.Sprintf("RACE-%02d", i), 201, at(time.Hour)))
+			got[i], created[i], errs[i] = s.CouponIssue(ctx, offerCoupon(ann.ID, fmt.Sprintf("RACE-%02d", i), 201, fixture.At(time.Hour)))
 		})
 	}
 	wg.Wait()
 	var first *aftersale.Coupon
 	for i := range n {
-		ok(t, errs[i])
+		fixture.Ok(t, errs[i])
 		if created[i] {
 			if first != nil {
 				t.Fatalf("two concurrent CouponIssue of step 201 created a code: %s and %s", first.Code, got[i].Code)
@@ -223,22 +224,22 @@ func testCouponIssueConcurrent(t *testing.T, s aftersale.Store) {
 		t.Fatal("no concurrent CouponIssue of step 201 created the code")
 	}
 	for i := range n {
-		same(t, fmt.Sprintf("concurrent CouponIssue %d", i), got[i], first)
+		fixture.Same(t, fmt.Sprintf("concurrent CouponIssue %d", i), got[i], first)
 	}
 	list, err := s.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
-	ok(t, err)
-	same(t, "coupons after concurrent CouponIssue", list, []*aftersale.Coupon{first})
+	fixture.Ok(t, err)
+	fixture.Same(t, "coupons after concurrent CouponIssue", list, []*aftersale.Coupon{first})
 
 	// Concurrent issues of one code for different customers: one wins, the
 	// others conflict.
 	var others []*aftersale.Customer
 	for i := range 10 {
-		others = append(others, newCustomer(t, s, fmt.Sprintf("race%d@example.com", i)))
+		others = append(others, fixture.NewCustomer(t, s, fmt.Sprintf("race%d@example.com", i)))
 	}
 	codes := make([]string, len(others))
 	for i, c := range others {
 		wg.Go(func() {
-			_, _, errs[i] = s.CouponIssue(ctx, offerCoupon(c.ID, "SAME-CODE", 0, at(time.Hour)))
+			_, _, errs[i] = s.CouponIssue(ctx, offerCoupon(c.ID, "SAME-CODE", 0, fixture.At(time.Hour)))
 			codes[i] = aftersale.ErrorCode(errs[i])
 		})
 	}
@@ -259,66 +260,66 @@ func testCouponIssueConcurrent(t *testing.T, s aftersale.Store) {
 
 func testCouponImport(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.import@example.com")
-	issueCoupon(t, s, offerCoupon(ann.ID, "GENERATED-1", 0, t0))
+	ann := fixture.NewCustomer(t, s, "ann.import@example.com")
+	issueCoupon(t, s, offerCoupon(ann.ID, "GENERATED-1", 0, fixture.T0))
 
 	// Blank codes are ignored, codes are upper-cased, and a code given twice
 	// is added once.
-	added, err := s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-1", " ", "imp-2", "Imp-3", ""}, 10, at(30*24*time.Hour), at(time.Hour))
-	ok(t, err)
+	added, err := s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-1", " ", "imp-2", "Imp-3", ""}, 10, fixture.At(30*24*time.Hour), fixture.At(time.Hour))
+	fixture.Ok(t, err)
 	if added != 3 {
 		t.Fatalf("CouponImport added %d, want 3", added)
 	}
 	got, err := s.CouponGetByCode(ctx, "imp-3")
-	ok(t, err)
-	same(t, "imported code", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-3", Pool: "shop-a", PercentOff: 10,
-		ExpiresAt: at(30 * 24 * time.Hour), CreatedAt: at(time.Hour)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "imported code", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-3", Pool: "shop-a", PercentOff: 10,
+		ExpiresAt: fixture.At(30 * 24 * time.Hour), CreatedAt: fixture.At(time.Hour)})
 
 	// Codes that exist (in the pool, another pool, or generated) are
 	// skipped, and keep what they were.
-	added, err = s.CouponImport(ctx, "shop-b", []string{"IMP-2", "generated-1", "imp-4"}, 25, time.Time{}, at(2*time.Hour))
-	ok(t, err)
+	added, err = s.CouponImport(ctx, "shop-b", []string{"IMP-2", "generated-1", "imp-4"}, 25, time.Time{}, fixture.At(2*time.Hour))
+	fixture.Ok(t, err)
 	if added != 1 {
 		t.Fatalf("second CouponImport added %d, want 1", added)
 	}
 	got, err = s.CouponGetByCode(ctx, "IMP-2")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if got.Pool != "shop-a" || got.PercentOff != 10 {
 		t.Fatalf("a code imported again changed: %+v", got)
 	}
 	got, err = s.CouponGetByCode(ctx, "GENERATED-1")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if got.Pool != "" || got.CustomerID != ann.ID {
 		t.Fatalf("a generated code imported into a pool changed: %+v", got)
 	}
 	got, err = s.CouponGetByCode(ctx, "imp-4")
-	ok(t, err)
-	same(t, "code imported without an expiry", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-4", Pool: "shop-b",
-		PercentOff: 25, CreatedAt: at(2 * time.Hour)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "code imported without an expiry", got, &aftersale.Coupon{ID: got.ID, Code: "IMP-4", Pool: "shop-b",
+		PercentOff: 25, CreatedAt: fixture.At(2 * time.Hour)})
 
-	added, err = s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-2"}, 10, time.Time{}, at(3*time.Hour))
-	ok(t, err)
+	added, err = s.CouponImport(ctx, "shop-a", []string{"imp-1", "IMP-2"}, 10, time.Time{}, fixture.At(3*time.Hour))
+	fixture.Ok(t, err)
 	if added != 0 {
 		t.Fatalf("CouponImport of existing codes added %d", added)
 	}
-	added, err = s.CouponImport(ctx, "shop-a", nil, 10, time.Time{}, at(3*time.Hour))
-	ok(t, err)
+	added, err = s.CouponImport(ctx, "shop-a", nil, 10, time.Time{}, fixture.At(3*time.Hour))
+	fixture.Ok(t, err)
 	if added != 0 {
 		t.Fatalf("CouponImport of no codes added %d", added)
 	}
 	for pool, want := range map[string]int{"shop-a": 3, "shop-b": 1, "SHOP-A": 0, "": 0, "none": 0} {
 		n, err := s.CouponPoolAvailable(ctx, pool)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if n != want {
 			t.Errorf("CouponPoolAvailable(%q) = %d, want %d", pool, n, want)
 		}
 	}
-	_, err = s.CouponImport(ctx, "", []string{"NO-POOL"}, 10, time.Time{}, t0)
-	wantCode(t, "CouponImport without a pool", err, aftersale.EINVALID)
+	_, err = s.CouponImport(ctx, "", []string{"NO-POOL"}, 10, time.Time{}, fixture.T0)
+	fixture.WantCode(t, "CouponImport without a pool", err, aftersale.EINVALID)
 
 	// In a transaction too, seeing its own writes.
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		added, err := tx.CouponImport(ctx, "shop-tx", []string{"TX-1", "TX-2"}, 5, time.Time{}, at(4*time.Hour))
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		added, err := tx.CouponImport(ctx, "shop-tx", []string{"TX-1", "TX-2"}, 5, time.Time{}, fixture.At(4*time.Hour))
 		if err != nil {
 			return err
 		}
@@ -332,7 +333,7 @@ func testCouponImport(t *testing.T, s aftersale.Store) {
 		return nil
 	}))
 	n, err := s.CouponPoolAvailable(ctx, "shop-tx")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if n != 2 {
 		t.Fatalf("CouponPoolAvailable after the transaction = %d, want 2", n)
 	}
@@ -340,19 +341,19 @@ func testCouponImport(t *testing.T, s aftersale.Store) {
 
 func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.take@example.com")
-	bob := newCustomer(t, s, "bob.take@example.com")
-	carl := newCustomer(t, s, "carl.take@example.com")
-	_, err := s.CouponImport(ctx, "take", []string{"TAKE-1", "TAKE-2", "TAKE-3"}, 10, at(30*24*time.Hour), t0)
-	ok(t, err)
-	_, err = s.CouponImport(ctx, "take-other", []string{"OTHER-1"}, 50, time.Time{}, t0)
-	ok(t, err)
+	ann := fixture.NewCustomer(t, s, "ann.take@example.com")
+	bob := fixture.NewCustomer(t, s, "bob.take@example.com")
+	carl := fixture.NewCustomer(t, s, "carl.take@example.com")
+	_, err := s.CouponImport(ctx, "take", []string{"TAKE-1", "TAKE-2", "TAKE-3"}, 10, fixture.At(30*24*time.Hour), fixture.T0)
+	fixture.Ok(t, err)
+	_, err = s.CouponImport(ctx, "take-other", []string{"OTHER-1"}, 50, time.Time{}, fixture.T0)
+	fixture.Ok(t, err)
 	first, err := s.CouponGetByCode(ctx, "TAKE-1")
-	ok(t, err)
+	fixture.Ok(t, err)
 	available := func(want int) {
 		t.Helper()
 		n, err := s.CouponPoolAvailable(ctx, "take")
-		ok(t, err)
+		fixture.Ok(t, err)
 		if n != want {
 			t.Fatalf("CouponPoolAvailable = %d, want %d", n, want)
 		}
@@ -361,34 +362,34 @@ func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
 	// The oldest unused code is given for the purpose and step, at the
 	// given time; the pool's percentage and expiry stay.
 	c, err := s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, PercentOff: 99, CreatedAt: at(time.Hour)})
-	ok(t, err)
+		StepID: 301, PercentOff: 99, CreatedAt: fixture.At(time.Hour)})
+	fixture.Ok(t, err)
 	want := &aftersale.Coupon{ID: first.ID, Code: "TAKE-1", Pool: "take", CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, PercentOff: 10, ExpiresAt: at(30 * 24 * time.Hour), CreatedAt: at(time.Hour)}
-	same(t, "CouponTakeFromPool", c, want)
+		StepID: 301, PercentOff: 10, ExpiresAt: fixture.At(30 * 24 * time.Hour), CreatedAt: fixture.At(time.Hour)}
+	fixture.Same(t, "CouponTakeFromPool", c, want)
 	got, err := s.CouponGetByCode(ctx, "take-1")
-	ok(t, err)
-	same(t, "CouponGetByCode of a taken code", got, want)
+	fixture.Ok(t, err)
+	fixture.Same(t, "CouponGetByCode of a taken code", got, want)
 	available(2)
 
 	// The same step and customer again: the same code, none taken.
 	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, CreatedAt: at(2 * time.Hour)})
-	ok(t, err)
-	same(t, "CouponTakeFromPool of the same step again", c, want)
+		StepID: 301, CreatedAt: fixture.At(2 * time.Hour)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "CouponTakeFromPool of the same step again", c, want)
 	available(2)
 
 	// Without a step (and without a time: the import time stays), and for
 	// another customer of the step, new codes, in order.
 	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward})
-	ok(t, err)
-	same(t, "CouponTakeFromPool without a step", c, &aftersale.Coupon{ID: c.ID, Code: "TAKE-2", Pool: "take",
-		CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward, PercentOff: 10, ExpiresAt: at(30 * 24 * time.Hour),
-		CreatedAt: t0})
+	fixture.Ok(t, err)
+	fixture.Same(t, "CouponTakeFromPool without a step", c, &aftersale.Coupon{ID: c.ID, Code: "TAKE-2", Pool: "take",
+		CustomerID: ann.ID, Purpose: aftersale.CouponReferralReward, PercentOff: 10, ExpiresAt: fixture.At(30 * 24 * time.Hour),
+		CreatedAt: fixture.T0})
 	available(1)
 	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, CreatedAt: at(3 * time.Hour)})
-	ok(t, err)
+		StepID: 301, CreatedAt: fixture.At(3 * time.Hour)})
+	fixture.Ok(t, err)
 	if c.Code != "TAKE-3" || c.CustomerID != bob.ID || c.StepID != 301 {
 		t.Fatalf("CouponTakeFromPool for bob: %+v", c)
 	}
@@ -396,31 +397,31 @@ func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
 
 	// An empty pool, and a pool that does not exist.
 	_, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, CreatedAt: at(4 * time.Hour)})
-	wantCode(t, "CouponTakeFromPool of an empty pool", err, aftersale.ENOTFOUND)
+		StepID: 301, CreatedAt: fixture.At(4 * time.Hour)})
+	fixture.WantCode(t, "CouponTakeFromPool of an empty pool", err, aftersale.ENOTFOUND)
 	_, err = s.CouponTakeFromPool(ctx, "nothing", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer})
-	wantCode(t, "CouponTakeFromPool of a missing pool", err, aftersale.ENOTFOUND)
+	fixture.WantCode(t, "CouponTakeFromPool of a missing pool", err, aftersale.ENOTFOUND)
 	// A code given for the step is returned even from an empty pool.
 	c, err = s.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: ann.ID, Purpose: aftersale.CouponOffer,
-		StepID: 301, CreatedAt: at(5 * time.Hour)})
-	ok(t, err)
-	same(t, "CouponTakeFromPool of a given step from an empty pool", c, want)
+		StepID: 301, CreatedAt: fixture.At(5 * time.Hour)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "CouponTakeFromPool of a given step from an empty pool", c, want)
 	// A generated code of the step counts as given too.
-	gen := issueCoupon(t, s, offerCoupon(carl.ID, "CARL-302", 302, at(time.Hour)))
+	gen := issueCoupon(t, s, offerCoupon(carl.ID, "CARL-302", 302, fixture.At(time.Hour)))
 	c, err = s.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{CustomerID: carl.ID, Purpose: aftersale.CouponOffer,
-		StepID: 302, CreatedAt: at(5 * time.Hour)})
-	ok(t, err)
-	same(t, "CouponTakeFromPool of a step with a generated code", c, gen)
+		StepID: 302, CreatedAt: fixture.At(5 * time.Hour)})
+	fixture.Ok(t, err)
+	fixture.Same(t, "CouponTakeFromPool of a step with a generated code", c, gen)
 	// And a taken code of the step is what CouponIssue returns.
-	c, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, "ANN-301", 301, at(5*time.Hour)))
-	ok(t, err)
+	c, created, err := s.CouponIssue(ctx, offerCoupon(ann.ID, "ANN-301", 301, fixture.At(5*time.Hour)))
+	fixture.Ok(t, err)
 	if created {
 		t.Fatal("CouponIssue of a step given from a pool: created = true")
 	}
-	same(t, "CouponIssue of a step given from a pool", c, want)
+	fixture.Same(t, "CouponIssue of a step given from a pool", c, want)
 
 	_, err = s.CouponTakeFromPool(ctx, "take-other", &aftersale.Coupon{Purpose: aftersale.CouponOffer})
-	wantCode(t, "CouponTakeFromPool without a customer", err, aftersale.EINVALID)
+	fixture.WantCode(t, "CouponTakeFromPool without a customer", err, aftersale.EINVALID)
 
 	// In a transaction too; a rolled back take leaves the code in the pool.
 	boom := errors.New("boom")
@@ -445,11 +446,11 @@ func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
 		t.Fatalf("Update rolled back: %v", err)
 	}
 	n, err := s.CouponPoolAvailable(ctx, "take-other")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if n != 1 {
 		t.Fatalf("CouponPoolAvailable after a rolled back take = %d, want 1", n)
 	}
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		_, err := tx.CouponTakeFromPool(ctx, "take", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponOffer})
 		if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
 			t.Errorf("CouponTakeFromPool of an empty pool in a transaction: %v, want ENOTFOUND", err)
@@ -458,7 +459,7 @@ func testCouponTakeFromPool(t *testing.T, s aftersale.Store) {
 		return err
 	}))
 	got, err = s.CouponGetByCode(ctx, "OTHER-1")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if got.CustomerID != bob.ID {
 		t.Fatalf("code taken in a committed transaction: %+v", got)
 	}
@@ -470,15 +471,15 @@ func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
 	for i := range 10 {
 		pool = append(pool, fmt.Sprintf("RUSH-%02d", i))
 	}
-	added, err := s.CouponImport(ctx, "rush", pool, 10, time.Time{}, t0)
-	ok(t, err)
+	added, err := s.CouponImport(ctx, "rush", pool, 10, time.Time{}, fixture.T0)
+	fixture.Ok(t, err)
 	if added != 10 {
 		t.Fatalf("CouponImport added %d, want 10", added)
 	}
 	const takers = 20
 	var customers []*aftersale.Customer
 	for i := range takers {
-		customers = append(customers, newCustomer(t, s, fmt.Sprintf("rush%d@example.com", i)))
+		customers = append(customers, fixture.NewCustomer(t, s, fmt.Sprintf("rush%d@example.com", i)))
 	}
 
 	// 20 customers take from 10 codes at once: 10 get a code each, all
@@ -489,7 +490,7 @@ func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
 	for i, c := range customers {
 		wg.Go(func() {
 			got[i], errs[i] = s.CouponTakeFromPool(ctx, "rush", &aftersale.Coupon{CustomerID: c.ID,
-				Purpose: aftersale.CouponOffer, StepID: 401, CreatedAt: at(time.Hour)})
+				Purpose: aftersale.CouponOffer, StepID: 401, CreatedAt: fixture.At(time.Hour)})
 		})
 	}
 	wg.Wait()
@@ -500,7 +501,7 @@ func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
 			empty++
 			continue
 		}
-		ok(t, err)
+		fixture.Ok(t, err)
 		if got[i].CustomerID != customers[i].ID || got[i].Pool != "rush" {
 			t.Fatalf("taker %d got %+v", i, got[i])
 		}
@@ -513,35 +514,35 @@ func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
 		t.Fatalf("%d codes taken and %d takers found the pool empty, want 10 and 10", len(codes), empty)
 	}
 	n, err := s.CouponPoolAvailable(ctx, "rush")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if n != 0 {
 		t.Fatalf("CouponPoolAvailable after the rush = %d, want 0", n)
 	}
 	for code, customer := range codes {
 		c, err := s.CouponGetByCode(ctx, code)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if c.CustomerID != customer {
 			t.Fatalf("code %s stored for customer %d, given to %d", code, c.CustomerID, customer)
 		}
 	}
 
 	// One customer takes for the same step 20 times at once: one code.
-	_, err = s.CouponImport(ctx, "rush-same", []string{"SAME-1", "SAME-2", "SAME-3"}, 10, time.Time{}, t0)
-	ok(t, err)
+	_, err = s.CouponImport(ctx, "rush-same", []string{"SAME-1", "SAME-2", "SAME-3"}, 10, time.Time{}, fixture.T0)
+	fixture.Ok(t, err)
 	ann := customers[0]
 	for i := range takers {
 		wg.Go(func() {
 			got[i], errs[i] = s.CouponTakeFromPool(ctx, "rush-same", &aftersale.Coupon{CustomerID: ann.ID,
-				Purpose: aftersale.CouponOffer, StepID: 402, CreatedAt: at(time.Hour)})
+				Purpose: aftersale.CouponOffer, StepID: 402, CreatedAt: fixture.At(time.Hour)})
 		})
 	}
 	wg.Wait()
 	for i := range takers {
-		ok(t, errs[i])
-		same(t, fmt.Sprintf("concurrent take %d of one step", i), got[i], got[0])
+		fixture.Ok(t, errs[i])
+		fixture.Same(t, fmt.Sprintf("concurrent take %d of one step", i), got[i], got[0])
 	}
 	n, err = s.CouponPoolAvailable(ctx, "rush-same")
-	ok(t, err)
+	fixture.Ok(t, err)
 	if n != 2 {
 		t.Fatalf("CouponPoolAvailable after concurrent takes of one step = %d, want 2", n)
 	}
@@ -549,13 +550,13 @@ func testCouponTakeFromPoolConcurrent(t *testing.T, s aftersale.Store) {
 
 func testCouponRedeem(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.redeem@example.com")
-	bob := newCustomer(t, s, "bob.redeem@example.com")
-	o1 := newOrder(t, s, ann.ID, "redeem-1", at(2*time.Hour))
-	o2 := newOrder(t, s, bob.ID, "redeem-2", at(3*time.Hour))
-	o3 := newOrder(t, s, bob.ID, "redeem-3", at(4*time.Hour))
-	c := issueCoupon(t, s, offerCoupon(ann.ID, "REDEEM-ANN", 501, at(time.Hour)))
-	other := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-BOB", 501, at(time.Hour)))
+	ann := fixture.NewCustomer(t, s, "ann.redeem@example.com")
+	bob := fixture.NewCustomer(t, s, "bob.redeem@example.com")
+	o1 := fixture.NewOrder(t, s, ann.ID, "redeem-1", fixture.At(2*time.Hour))
+	o2 := fixture.NewOrder(t, s, bob.ID, "redeem-2", fixture.At(3*time.Hour))
+	o3 := fixture.NewOrder(t, s, bob.ID, "redeem-3", fixture.At(4*time.Hour))
+	c := issueCoupon(t, s, offerCoupon(ann.ID, "REDEEM-ANN", 501, fixture.At(time.Hour)))
+	other := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-BOB", 501, fixture.At(time.Hour)))
 
 	steps := []struct {
 		name      string
@@ -565,52 +566,52 @@ func testCouponRedeem(t *testing.T, s aftersale.Store) {
 		wantFirst bool
 		wantCount int
 	}{
-		{"first redemption", "redeem-ann", o1.ID, at(2 * time.Hour), true, 1},
-		{"the same order again", "REDEEM-ANN", o1.ID, at(3 * time.Hour), false, 1},
-		{"another order: a repeat", "Redeem-Ann", o2.ID, at(3 * time.Hour), false, 2},
-		{"the repeat order again", "REDEEM-ANN", o2.ID, at(4 * time.Hour), false, 2},
-		{"the first order after the repeat", "REDEEM-ANN", o1.ID, at(4 * time.Hour), false, 2},
-		{"a third order", "REDEEM-ANN", o3.ID, at(5 * time.Hour), false, 3},
+		{"first redemption", "redeem-ann", o1.ID, fixture.At(2 * time.Hour), true, 1},
+		{"the same order again", "REDEEM-ANN", o1.ID, fixture.At(3 * time.Hour), false, 1},
+		{"another order: a repeat", "Redeem-Ann", o2.ID, fixture.At(3 * time.Hour), false, 2},
+		{"the repeat order again", "REDEEM-ANN", o2.ID, fixture.At(4 * time.Hour), false, 2},
+		{"the first order after the repeat", "REDEEM-ANN", o1.ID, fixture.At(4 * time.Hour), false, 2},
+		{"a third order", "REDEEM-ANN", o3.ID, fixture.At(5 * time.Hour), false, 3},
 	}
 	want := *c
-	want.RedeemedAt, want.RedeemedOrderID = at(2*time.Hour), o1.ID
+	want.RedeemedAt, want.RedeemedOrderID = fixture.At(2*time.Hour), o1.ID
 	for _, st := range steps {
 		got, first, err := s.CouponRedeem(ctx, st.code, st.order, st.at)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if first != st.wantFirst {
 			t.Fatalf("%s: first = %v, want %v", st.name, first, st.wantFirst)
 		}
 		want.Redemptions = st.wantCount
-		same(t, st.name, got, &want)
+		fixture.Same(t, st.name, got, &want)
 		got, err = s.CouponGetByCode(ctx, c.Code)
-		ok(t, err)
-		same(t, st.name+": CouponGetByCode", got, &want)
+		fixture.Ok(t, err)
+		fixture.Same(t, st.name+": CouponGetByCode", got, &want)
 	}
 	got, err := s.CouponGetByCode(ctx, other.Code)
-	ok(t, err)
-	same(t, "the other coupon", got, other)
+	fixture.Ok(t, err)
+	fixture.Same(t, "the other coupon", got, other)
 
-	_, _, err = s.CouponRedeem(ctx, "REDEEM-NOBODY", o1.ID, at(6*time.Hour))
-	wantCode(t, "CouponRedeem of an unknown code", err, aftersale.ENOTFOUND)
-	_, _, err = s.CouponRedeem(ctx, other.Code, 0, at(6*time.Hour))
-	wantCode(t, "CouponRedeem without an order", err, aftersale.EINVALID)
+	_, _, err = s.CouponRedeem(ctx, "REDEEM-NOBODY", o1.ID, fixture.At(6*time.Hour))
+	fixture.WantCode(t, "CouponRedeem of an unknown code", err, aftersale.ENOTFOUND)
+	_, _, err = s.CouponRedeem(ctx, other.Code, 0, fixture.At(6*time.Hour))
+	fixture.WantCode(t, "CouponRedeem without an order", err, aftersale.EINVALID)
 
 	// In a transaction too, seeing its own writes.
 	wantOther := *other
-	wantOther.RedeemedAt, wantOther.RedeemedOrderID, wantOther.Redemptions = at(6*time.Hour), o2.ID, 1
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
-		_, _, err := tx.CouponRedeem(ctx, "REDEEM-NOBODY", o2.ID, at(6*time.Hour))
+	wantOther.RedeemedAt, wantOther.RedeemedOrderID, wantOther.Redemptions = fixture.At(6*time.Hour), o2.ID, 1
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+		_, _, err := tx.CouponRedeem(ctx, "REDEEM-NOBODY", o2.ID, fixture.At(6*time.Hour))
 		if aftersale.ErrorCode(err) != aftersale.ENOTFOUND {
 			t.Errorf("CouponRedeem of an unknown code in a transaction: %v, want ENOTFOUND", err)
 		}
-		got, first, err := tx.CouponRedeem(ctx, "redeem-bob", o2.ID, at(6*time.Hour))
+		got, first, err := tx.CouponRedeem(ctx, "redeem-bob", o2.ID, fixture.At(6*time.Hour))
 		if err != nil {
 			return err
 		}
 		if !first || got.Redemptions != 1 {
 			t.Errorf("CouponRedeem in a transaction: first %v, redemptions %d", first, got.Redemptions)
 		}
-		got, first, err = tx.CouponRedeem(ctx, "redeem-bob", o2.ID, at(7*time.Hour))
+		got, first, err = tx.CouponRedeem(ctx, "redeem-bob", o2.ID, fixture.At(7*time.Hour))
 		if err != nil {
 			return err
 		}
@@ -620,27 +621,27 @@ func testCouponRedeem(t *testing.T, s aftersale.Store) {
 		return nil
 	}))
 	got, err = s.CouponGetByCode(ctx, other.Code)
-	ok(t, err)
-	same(t, "coupon redeemed in a transaction", got, &wantOther)
+	fixture.Ok(t, err)
+	fixture.Same(t, "coupon redeemed in a transaction", got, &wantOther)
 
 	// The same order concurrently: counted once.
-	third := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-RACE", 0, at(time.Hour)))
+	third := issueCoupon(t, s, offerCoupon(bob.ID, "REDEEM-RACE", 0, fixture.At(time.Hour)))
 	var wg sync.WaitGroup
 	firsts := make([]bool, 10)
 	errs := make([]error, 10)
 	for i := range firsts {
-		wg.Go(func() { _, firsts[i], errs[i] = s.CouponRedeem(ctx, third.Code, o3.ID, at(8*time.Hour)) })
+		wg.Go(func() { _, firsts[i], errs[i] = s.CouponRedeem(ctx, third.Code, o3.ID, fixture.At(8*time.Hour)) })
 	}
 	wg.Wait()
 	nFirst := 0
 	for i := range firsts {
-		ok(t, errs[i])
+		fixture.Ok(t, errs[i])
 		if firsts[i] {
 			nFirst++
 		}
 	}
 	got, err = s.CouponGetByCode(ctx, third.Code)
-	ok(t, err)
+	fixture.Ok(t, err)
 	if nFirst != 1 || got.Redemptions != 1 || got.RedeemedOrderID != o3.ID {
 		t.Fatalf("concurrent CouponRedeem of one order: %d firsts, coupon %+v", nFirst, got)
 	}
@@ -648,8 +649,8 @@ func testCouponRedeem(t *testing.T, s aftersale.Store) {
 
 func testCouponList(t *testing.T, s aftersale.Store) {
 	ctx := t.Context()
-	ann := newCustomer(t, s, "ann.list@example.com")
-	bob := newCustomer(t, s, "bob.list@example.com")
+	ann := fixture.NewCustomer(t, s, "ann.list@example.com")
+	bob := fixture.NewCustomer(t, s, "bob.list@example.com")
 	late := func(h int) time.Time { return insidersLate.Add(time.Duration(h) * time.Hour) }
 	// Stored out of time order; the list is by creation time, then ID.
 	c := issueCoupon(t, s, offerCoupon(ann.ID, "LIST-C", 601, late(2)))
@@ -658,19 +659,19 @@ func testCouponList(t *testing.T, s aftersale.Store) {
 		PercentOff: 20, CreatedAt: late(1)})
 	d := issueCoupon(t, s, offerCoupon(bob.ID, "LIST-D", 601, late(2)))
 	_, err := s.CouponImport(ctx, "list", []string{"LIST-POOL-1", "LIST-POOL-2"}, 10, time.Time{}, late(3))
-	ok(t, err)
+	fixture.Ok(t, err)
 	e, err := s.CouponTakeFromPool(ctx, "list", &aftersale.Coupon{CustomerID: bob.ID, Purpose: aftersale.CouponReferralReward,
 		CreatedAt: late(4)})
-	ok(t, err)
+	fixture.Ok(t, err)
 	unused, err := s.CouponGetByCode(ctx, "LIST-POOL-2")
-	ok(t, err)
+	fixture.Ok(t, err)
 
 	all, err := s.CouponList(ctx, aftersale.CouponFilter{})
-	ok(t, err)
+	fixture.Ok(t, err)
 	if len(all) < 6 {
 		t.Fatalf("CouponList without a filter: %d coupons", len(all))
 	}
-	same(t, "CouponList without a filter (its end)", all[len(all)-6:], []*aftersale.Coupon{a, b, c, d, unused, e})
+	fixture.Same(t, "CouponList without a filter (its end)", all[len(all)-6:], []*aftersale.Coupon{a, b, c, d, unused, e})
 
 	tests := []struct {
 		name string
@@ -691,17 +692,17 @@ func testCouponList(t *testing.T, s aftersale.Store) {
 	}
 	for _, tt := range tests {
 		got, err := s.CouponList(ctx, tt.f)
-		ok(t, err)
+		fixture.Ok(t, err)
 		if len(got) == 0 && len(tt.want) == 0 {
 			continue
 		}
-		same(t, "CouponList "+tt.name, got, tt.want)
+		fixture.Same(t, "CouponList "+tt.name, got, tt.want)
 	}
 
 	// In a transaction too, seeing its own writes.
 	var inTx []*aftersale.Coupon
 	var f *aftersale.Coupon
-	ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
+	fixture.Ok(t, s.Update(ctx, func(ctx context.Context, tx aftersale.Tx) error {
 		var err error
 		f, _, err = tx.CouponIssue(ctx, offerCoupon(ann.ID, "LIST-F", 0, late(5)))
 		if err != nil {
@@ -710,5 +711,5 @@ func testCouponList(t *testing.T, s aftersale.Store) {
 		inTx, err = tx.CouponList(ctx, aftersale.CouponFilter{CustomerID: ann.ID})
 		return err
 	}))
-	same(t, "CouponList in a transaction", inTx, []*aftersale.Coupon{a, c, f})
+	fixture.Same(t, "CouponList in a transaction", inTx, []*aftersale.Coupon{a, c, f})
 }
