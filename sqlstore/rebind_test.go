@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -84,6 +85,37 @@ func BenchmarkDollarRebind(b *testing.B) {
 			if dollar(q) != want {
 				b.Fatal("wrong")
 			}
+		}
+	})
+}
+
+// FuzzDollar: the rewrite never panics, leaves a query without ? as it is,
+// and, in a query without quotes, dollars or comments, numbers every ? in
+// order and changes nothing else.
+func FuzzDollar(f *testing.F) {
+	for _, s := range []string{`SELECT ?`, `SELECT '?', ?`, `$$?$$ ?`, "-- ?\n?", `/* ? /* ? */ */ ?`, `E'\'?'`, `'unclosed ?`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		got := dollar(q)
+		if !strings.Contains(q, "?") && got != q {
+			t.Fatalf("dollar(%q) = %q, want it unchanged", q, got)
+		}
+		if strings.ContainsAny(q, `'"$-/`) {
+			return
+		}
+		var want strings.Builder
+		n := 0
+		for i := 0; i < len(q); i++ {
+			if q[i] == '?' {
+				n++
+				fmt.Fprintf(&want, "$%d", n)
+				continue
+			}
+			want.WriteByte(q[i])
+		}
+		if got != want.String() {
+			t.Fatalf("dollar(%q) = %q, want %q", q, got, want.String())
 		}
 	})
 }
