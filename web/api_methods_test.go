@@ -15,12 +15,12 @@ func TestAPIMethodNotAllowed(t *testing.T) {
 	e := newEnv(t, func(c *web.Config) { c.APIKey = apiKey })
 	c := e.client(t)
 	call := func(method, path, key string) reply {
-		req, _ := http.NewRequest(method, c.base+path, strings.NewReader(`{}`))
+		req, _ := http.NewRequest(method, c.Base+path, strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "application/json")
 		if key != "" {
 			req.Header.Set("Authorization", "Bearer "+key)
 		}
-		return c.do(req)
+		return c.Do(req)
 	}
 	for _, tt := range []struct{ method, path, allow string }{
 		{"PATCH", "/api/v1/events", "POST"},
@@ -31,7 +31,7 @@ func TestAPIMethodNotAllowed(t *testing.T) {
 		{"DELETE", "/api/v1/orders/1001/plan", "GET, HEAD, PUT"},
 	} {
 		r := call(tt.method, tt.path, apiKey)
-		r.want(t, http.StatusMethodNotAllowed)
+		r.Want(t, http.StatusMethodNotAllowed)
 		if got := r.Header.Get("Allow"); got != tt.allow {
 			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
 		}
@@ -39,8 +39,8 @@ func TestAPIMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s %s: %v", tt.method, tt.path, got)
 		}
 	}
-	call("PATCH", "/api/v1/nothing", apiKey).want(t, http.StatusNotFound)
-	call("GET", "/api/v2/events", apiKey).want(t, http.StatusNotFound)
+	call("PATCH", "/api/v1/nothing", apiKey).Want(t, http.StatusNotFound)
+	call("GET", "/api/v2/events", apiKey).Want(t, http.StatusNotFound)
 	// The key is checked first: no route is told to a caller without one.
-	call("PATCH", "/api/v1/events", "").want(t, http.StatusUnauthorized)
+	call("PATCH", "/api/v1/events", "").Want(t, http.StatusUnauthorized)
 }

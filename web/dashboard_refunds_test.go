@@ -23,17 +23,17 @@ func TestDashboardPartialRefunds(t *testing.T) {
 		`"order":{"id":"3001"},"refund":{"amount":"30.00"}`, // part of 3001
 		`"order":{"id":"3002"}`,                             // all of 3002
 	} {
-		c.apiPost("/api/v1/events", apiKey, fmt.Sprintf(`{"id":"evt-r%d","type":"order.refunded","occurred_at":%q,%s}`,
-			i, time.Now().UTC().Format(time.RFC3339), ev)).want(t, http.StatusAccepted)
+		c.APIPost("/api/v1/events", apiKey, fmt.Sprintf(`{"id":"evt-r%d","type":"order.refunded","occurred_at":%q,%s}`,
+			i, time.Now().UTC().Format(time.RFC3339), ev)).Want(t, http.StatusAccepted)
 	}
 	e.settle(t)
-	f := decode[map[string]any](t, c.api("/api/v1/reports/funnel", apiKey).ok(t))
+	f := decode[map[string]any](t, c.API("/api/v1/reports/funnel", apiKey).OK(t))
 	if f["refunded"] != 1.0 || f["partly_refunded"] != 1.0 || f["revenue"] != "240.00" || f["refunded_revenue"] != "150.00" {
 		t.Errorf("funnel refunds: refunded %v partly %v revenue %v refunded revenue %v; want 1, 1, 240.00, 150.00",
 			f["refunded"], f["partly_refunded"], f["revenue"], f["refunded_revenue"])
 	}
-	c.login(owner.Email, password)
-	c.get("/admin/dashboard").want(t, http.StatusOK,
+	c.Login(owner.Email, password)
+	c.Get("/admin/dashboard").Want(t, http.StatusOK,
 		"1 of 2 orders fully refunded; 1 partly refunded; 62.5% of revenue paid back")
-	c.get("/admin/customers/ana@example.com").want(t, http.StatusOK, "partly refunded</span> 30.00")
+	c.Get("/admin/customers/ana@example.com").Want(t, http.StatusOK, "partly refunded</span> 30.00")
 }

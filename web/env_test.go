@@ -1,17 +1,8 @@
 package web_test
 
 import (
-	"context"
-	"html"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aftersale/aftersale"
 	"github.com/aftersale/aftersale/broadcast"
@@ -31,6 +22,7 @@ import (
 // store in a temp dir, the engine Service with the built-in journeys, a
 // real SMTP server, and the web Server with the admin UI over HTTP.
 type env struct {
+	w     *webtest.Env
 	store aftersale.Store
 	svc   *engine.Service
 	priv  *privacy.Service
@@ -80,198 +72,39 @@ func newEnvWith(t *testing.T, eo envOptions, opts ...func(*web.Config)) *env {
 	}
 
 	w := webtest.New(t, o)
-	return &env{store: w.Store, svc: w.Service, priv: w.Privacy, bc: w.Broadcasts, team: w.Team, ins: w.Insiders,
+	return &env{w: w, store: w.Store, svc: w.Service, priv: w.Privacy, bc: w.Broadcasts, team: w.Team, ins: w.Insiders,
 		fb: w.Feedback, ret: w.Returns, smtp: w.SMTP, srv: w.Server, logs: w.Logs, links: w.Links}
 }
 
-// member adds a team member.
-func (e *env) member(t *testing.T, mail string, role aftersale.Role) *team.MemberView {
-	t.Helper()
-	m, err := e.team.AddMember(context.Background(), team.NewMember{Email: mail, Name: strings.Split(mail, "@")[0], Role: role, Password: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+// The helpers are internal/webtest's; these name them as the tests do.
+type (
+	client = webtest.Client
+	reply  = webtest.Reply
+)
 
-const password = "correct horse battery"
-
-// customer stores a customer with an order.
-func (e *env) customer(t *testing.T, mail, phone string) *aftersale.Customer {
-	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC()
-	c, err := e.store.CustomerUpsert(ctx, &aftersale.Contact{Email: mail, Name: "Ana Lima", Phone: phone, Timezone: "America/New_York"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.store.OrderUpsert(ctx, &aftersale.Order{
-		ExternalID: "1001-" + mail, CustomerID: c.ID, Source: "api", Currency: "USD", Total: "49.00",
-		Status: aftersale.OrderPlaced, PlacedAt: now,
-		Items: []aftersale.Item{{SKU: "sku-1", Name: "Launch Course", Kind: aftersale.KindCourse, Quantity: 1, Price: "49.00"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// task stores an open task for the customer, due an hour ago.
-func (e *env) task(t *testing.T, c *aftersale.Customer, kind aftersale.TaskKind, title, script, draft string) *aftersale.Task {
-	t.Helper()
-	now := time.Now().UTC()
-	tk, err := e.store.TaskCreate(context.Background(), &aftersale.Task{
-		CustomerID: c.ID, Kind: kind, Title: title, Script: script, Draft: draft,
-		Assignee: "assistant", Status: aftersale.TaskOpen, DueAt: now.Add(-time.Hour), CreatedAt: now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tk
-}
-
-// client is a browser: cookies, no redirects followed, and the CSRF
-// token of the last page it read.
-type client struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-	csrf string
-}
-
-func (e *env) client(t *testing.T) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: e.srv.URL, hc: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// reply is a response with its body read.
-type reply struct {
-	*http.Response
-	body string
-}
-
-func (c *client) do(req *http.Request) reply {
-	c.t.Helper()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if m := csrfRe.FindSubmatch(b); m != nil {
-		c.csrf = string(m[1])
-	}
-	return reply{resp, string(b)}
-}
-
-func (c *client) get(path string) reply {
-	c.t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	return c.do(req)
-}
-
-// post sends a form with the CSRF token in the csrf_token field.
-func (c *client) post(path string, form url.Values) reply {
-	c.t.Helper()
-	f := url.Values{}
-	for k, v := range form {
-		f[k] = v
-	}
-	f.Set("csrf_token", c.csrf)
-	return c.postRaw(path, f, nil)
-}
-
-// htmx sends a form as htmx does, with the token in X-CSRF-Token.
-func (c *client) htmx(path string, form url.Values) reply {
-	c.t.Helper()
-	return c.postRaw(path, form, map[string]string{"HX-Request": "true", "X-CSRF-Token": c.csrf})
-}
-
-func (c *client) postRaw(path string, form url.Values, header map[string]string) reply {
-	c.t.Helper()
-	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	return c.do(req)
-}
-
-// login logs in and fails the test unless it works.
-func (c *client) login(mail, pw string) {
-	c.t.Helper()
-	c.get("/admin/login")
-	r := c.post("/admin/login", url.Values{"email": {mail}, "password": {pw}})
-	if r.StatusCode != http.StatusSeeOther {
-		c.t.Fatalf("login %s: %d\n%s", mail, r.StatusCode, r.body)
-	}
-}
-
-// want fails the test unless the reply has the status and contains every
-// text.
-func (r reply) want(t *testing.T, status int, texts ...string) {
-	t.Helper()
-	if r.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.body)
-	}
-	unescaped := html.UnescapeString(r.body) // html/template writes + as &#43;
-	for _, s := range texts {
-		if !strings.Contains(r.body, s) && !strings.Contains(unescaped, s) {
-			t.Fatalf("%s %s: no %q in\n%s", r.Request.Method, r.Request.URL.Path, s, r.body)
-		}
-	}
-}
+const password = webtest.Password
 
 // hangGuard bounds every wait for the service (testwait.HangGuard).
 const hangGuard = testwait.HangGuard
 
-// settle waits until the service has done everything due by its clock's
-// now: the events posted are processed and the due steps have run.
-func (e *env) settle(t *testing.T) {
-	t.Helper()
-	testwait.Settle(t, e.svc)
+var waitUntil = webtest.WaitUntil
+
+func (e *env) client(t *testing.T) *client { return webtest.NewClient(t, e.srv.URL) }
+
+func (e *env) member(t *testing.T, mail string, role aftersale.Role) *team.MemberView {
+	return e.w.Member(t, mail, role)
 }
 
-// waitMail waits for a message that match accepts, on the SMTP server's
-// signal, and returns it; what says what is awaited.
+func (e *env) customer(t *testing.T, mail, phone string) *aftersale.Customer {
+	return e.w.Customer(t, mail, phone)
+}
+
+func (e *env) task(t *testing.T, c *aftersale.Customer, kind aftersale.TaskKind, title, script, draft string) *aftersale.Task {
+	return e.w.Task(t, c, kind, title, script, draft)
+}
+
+func (e *env) settle(t *testing.T) { e.w.Settle(t) }
+
 func (e *env) waitMail(t *testing.T, what string, match func(*smtptest.Received) bool) *smtptest.Received {
-	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for {
-		msgs := e.smtp.Messages()
-		for _, m := range msgs {
-			if match(m) {
-				return m
-			}
-		}
-		if time.Until(deadline) <= 0 {
-			t.Fatalf("no %s within %v (hang guard); %d messages; logs:\n%s", what, hangGuard, len(msgs), e.logs.String())
-		}
-		e.smtp.WaitFor(len(msgs)+1, time.Until(deadline))
-	}
-}
-
-// waitUntil looks at ok every few milliseconds until it holds, for what the
-// service does in the background with no signal to wait on; what says
-// what is awaited, and ok's string what was seen the last time.
-func waitUntil(t *testing.T, what string, ok func() (bool, string)) {
-	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.Now().Add(hangGuard)
-	for {
-		done, seen := ok()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so within %v (hang guard); last seen:\n%s", what, hangGuard, seen)
-		}
-		<-tick.C
-	}
+	return e.w.WaitMail(t, what, match)
 }

@@ -53,8 +53,8 @@ func fill(t *testing.T, st aftersale.Store) {
 // wantDown fails the test unless /healthz answers 503 for a full store.
 func wantDown(t *testing.T, c *client) {
 	t.Helper()
-	h := c.get("/healthz")
-	h.want(t, http.StatusServiceUnavailable)
+	h := c.Get("/healthz")
+	h.Want(t, http.StatusServiceUnavailable)
 	if got := decode[map[string]string](t, h); got["status"] != "unavailable" || !strings.Contains(got["error"], "database is full") {
 		t.Errorf("/healthz while full: %v", got)
 	}
@@ -69,14 +69,14 @@ func TestHealthzNotClearedByDuplicate(t *testing.T) {
 	c := e.client(t)
 	ctx := context.Background()
 	dup := bigOrder("dup-1")
-	c.apiPost("/api/v1/events", apiKey, dup).want(t, http.StatusAccepted)
+	c.APIPost("/api/v1/events", apiKey, dup).Want(t, http.StatusAccepted)
 	if err := db.LimitPages(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	c.apiPost("/api/v1/events", apiKey, bigOrder("full-2")).want(t, http.StatusServiceUnavailable)
+	c.APIPost("/api/v1/events", apiKey, bigOrder("full-2")).Want(t, http.StatusServiceUnavailable)
 	wantDown(t, c)
-	r := c.apiPost("/api/v1/events", apiKey, dup)
-	r.want(t, http.StatusOK) // a duplicate: nothing written
+	r := c.APIPost("/api/v1/events", apiKey, dup)
+	r.Want(t, http.StatusOK) // a duplicate: nothing written
 	if got := decode[map[string]any](t, r); got["duplicate"] != true {
 		t.Fatalf("the event posted again: %v", got)
 	}
@@ -93,12 +93,12 @@ func TestHealthzBackgroundFull(t *testing.T) {
 	e, clock, db := heldEnv(t)
 	c := e.client(t)
 	ctx := context.Background()
-	c.apiPost("/api/v1/events", apiKey, bigOrder("bg-1")).want(t, http.StatusAccepted)
+	c.APIPost("/api/v1/events", apiKey, bigOrder("bg-1")).Want(t, http.StatusAccepted)
 	if err := db.LimitPages(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	fill(t, e.store)
-	c.get("/healthz").ok(t) // no write of the service was refused yet
+	c.Get("/healthz").OK(t) // no write of the service was refused yet
 	if _, err := e.svc.ProcessInbox(ctx, nil); aftersale.ErrorCode(err) != aftersale.EUNAVAILABLE {
 		t.Fatalf("processing on a full disk: %v, want EUNAVAILABLE", err)
 	}
@@ -113,7 +113,7 @@ func TestHealthzBackgroundFull(t *testing.T) {
 	}
 	wantDown(t, c) // probed just now
 	clock.Advance(aftersale.StoreProbeEvery)
-	c.get("/healthz").ok(t)
+	c.Get("/healthz").OK(t)
 	if v, err := e.store.SettingGet(ctx, "store_probe"); err != nil || v != "" {
 		t.Errorf("the probe left %d bytes (%v)", len(v), err)
 	}

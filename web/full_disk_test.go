@@ -33,20 +33,20 @@ func TestFullDisk(t *testing.T) {
 	c := e.client(t)
 	ctx := context.Background()
 	db := e.store.(*sqlite.DB)
-	c.get("/healthz").ok(t)
+	c.Get("/healthz").OK(t)
 	if err := db.LimitPages(ctx, 1); err != nil { // no page more than the files have now
 		t.Fatal(err)
 	}
-	r := c.apiPost("/api/v1/events", apiKey, bigOrder("full-1"))
-	r.want(t, http.StatusServiceUnavailable)
+	r := c.APIPost("/api/v1/events", apiKey, bigOrder("full-1"))
+	r.Want(t, http.StatusServiceUnavailable)
 	if got := r.Header.Get("Retry-After"); got != "30" {
 		t.Errorf("Retry-After %q, want 30", got)
 	}
 	if got := decode[map[string]string](t, r); !strings.Contains(got["error"], "database is full") {
 		t.Errorf("the 503 says %v", got)
 	}
-	h := c.get("/healthz")
-	h.want(t, http.StatusServiceUnavailable)
+	h := c.Get("/healthz")
+	h.Want(t, http.StatusServiceUnavailable)
 	if got := decode[map[string]string](t, h); got["status"] != "unavailable" || !strings.Contains(got["error"], "database is full") {
 		t.Errorf("/healthz while full: %v", got)
 	}
@@ -54,7 +54,7 @@ func TestFullDisk(t *testing.T) {
 	if err := db.LimitPages(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	c.apiPost("/api/v1/events", apiKey, bigOrder("full-1")).want(t, http.StatusAccepted)
+	c.APIPost("/api/v1/events", apiKey, bigOrder("full-1")).Want(t, http.StatusAccepted)
 	e.settle(t)
 	if _, err := e.store.OrderGetByExternalID(ctx, "full-1"); err != nil {
 		t.Errorf("the order posted once there was room: %v", err)

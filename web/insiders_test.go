@@ -27,16 +27,16 @@ func TestReferralLink(t *testing.T) {
 		t.Errorf("a second ReferralCode = %+v, %v; want the same code", again, err)
 	}
 	c := e.client(t)
-	r := c.get("/r/" + strings.ToLower(rv.Code))
-	r.want(t, http.StatusFound)
+	r := c.Get("/r/" + strings.ToLower(rv.Code))
+	r.Want(t, http.StatusFound)
 	if loc := r.Header.Get("Location"); loc != "https://shop.example/store?ref="+rv.Code+"&utm_source=aftersale" {
 		t.Errorf("Location %q", loc)
 	}
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	c.get("/r/NOBODY-2345").want(t, http.StatusNotFound, "this referral link is not known")
-	c.get("/r/"+strings.Repeat("A", 300)).want(t, http.StatusNotFound)
+	c.Get("/r/NOBODY-2345").Want(t, http.StatusNotFound, "this referral link is not known")
+	c.Get("/r/"+strings.Repeat("A", 300)).Want(t, http.StatusNotFound)
 	if rv, _ = e.ins.ReferralCode(ctx, "ana@example.com"); rv.Clicks != 1 {
 		t.Errorf("clicks = %d, want 1", rv.Clicks)
 	}
@@ -48,8 +48,8 @@ func TestReferralLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = e2.client(t).get("/r/" + rv2.Code)
-	r.want(t, http.StatusFound)
+	r = e2.client(t).Get("/r/" + rv2.Code)
+	r.Want(t, http.StatusFound)
 	if loc := r.Header.Get("Location"); loc != "http://shop.example/?ref="+rv2.Code {
 		t.Errorf("Location without a shop URL %q", loc)
 	}
@@ -93,7 +93,7 @@ func TestInsidersReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.client(t).get("/r/"+rv.Code).want(t, http.StatusFound)
+	e.client(t).Get("/r/"+rv.Code).Want(t, http.StatusFound)
 	var boOrder *aftersale.Order
 	for _, o := range orders {
 		if o.CustomerID == bo.ID {
@@ -120,29 +120,29 @@ func TestInsidersReport(t *testing.T) {
 			Referred int    `json:"referred"`
 		} `json:"top_referrers"`
 	}
-	decodeInto(t, c.api("/api/v1/reports/insiders", apiKey).ok(t), &rep)
+	decodeInto(t, c.API("/api/v1/reports/insiders", apiKey).OK(t), &rep)
 	if rep.Issued != 3 || rep.Redeemed != 1 || rep.Repeats != 1 || rep.Clicks != 1 || rep.Referred != 1 || rep.Rewards != 0 ||
 		rep.RedeemRate < 0.33 || rep.RedeemRate > 0.34 || len(rep.TopReferrers) != 1 ||
 		rep.TopReferrers[0].Email != "ana@example.com" || rep.TopReferrers[0].Code != rv.Code || rep.TopReferrers[0].Clicks != 1 {
 		t.Errorf("insiders report = %+v", rep)
 	}
 	// A period before any of it: nothing issued, nothing referred.
-	decodeInto(t, c.api("/api/v1/reports/insiders?to=2020-01-01", apiKey).ok(t), &rep)
+	decodeInto(t, c.API("/api/v1/reports/insiders?to=2020-01-01", apiKey).OK(t), &rep)
 	if rep.Issued != 0 || rep.Referred != 0 || rep.RedeemRate != 0 || len(rep.TopReferrers) != 0 {
 		t.Errorf("insiders report before 2020 = %+v", rep)
 	}
-	wantCSV(t, c.api("/api/v1/reports/insiders.csv?to=2099-12-31", apiKey), "metric,value", "aftersale-insiders-2099-12-31.csv")
-	csv := c.api("/api/v1/reports/insiders.csv", apiKey).body
+	wantCSV(t, c.API("/api/v1/reports/insiders.csv?to=2099-12-31", apiKey), "metric,value", "aftersale-insiders-2099-12-31.csv")
+	csv := c.API("/api/v1/reports/insiders.csv", apiKey).Text
 	for _, want := range []string{"codes_issued,3\n", "codes_redeemed,1\n", "redeem_rate,0.333\n", "repeat_uses,1\n", "referral_clicks,1\n", "referred_purchases,1\n"} {
 		if !strings.Contains(csv, want) {
 			t.Errorf("insiders.csv lacks %q:\n%s", want, csv)
 		}
 	}
-	c.api("/api/v1/reports/insiders", "").want(t, http.StatusUnauthorized)
+	c.API("/api/v1/reports/insiders", "").Want(t, http.StatusUnauthorized)
 
 	m := e.member(t, "helper@shop.example", aftersale.RoleAssistant)
-	c.login(m.Email, password)
-	c.get("/admin/dashboard").want(t, http.StatusOK, `<h2 id="h-insiders">Insiders</h2>`,
+	c.Login(m.Email, password)
+	c.Get("/admin/dashboard").Want(t, http.StatusOK, `<h2 id="h-insiders">Insiders</h2>`,
 		`<span class="tile-label">Offer codes issued</span><span class="tile-value">3</span>`,
 		`<span class="tile-value">33.3%</span><span class="tile-note">1 of 3 codes used</span>`,
 		`<span class="tile-label">Repeats</span><span class="tile-value">1</span>`,
@@ -151,7 +151,7 @@ func TestInsidersReport(t *testing.T) {
 		`<td data-label="Code">`+rv.Code+`</td>`, `href="/admin/customers/ana@example.com"`)
 
 	// The customer API shows the codes, the link and the history.
-	view := decode[web.CustomerView](t, c.api("/api/v1/customers/ana@example.com", apiKey).ok(t))
+	view := decode[web.CustomerView](t, c.API("/api/v1/customers/ana@example.com", apiKey).OK(t))
 	if len(view.Coupons) != 1 || view.Coupons[0].Redemptions != 2 || view.Referral == nil || view.Referral.Referred != 1 {
 		t.Errorf("ana's view: coupons %+v, referral %+v", view.Coupons, view.Referral)
 	}
@@ -168,7 +168,7 @@ func TestInsidersReport(t *testing.T) {
 			t.Errorf("ana's timeline lacks %q:\n%s", want, all)
 		}
 	}
-	bv := decode[web.CustomerView](t, c.api("/api/v1/customers/bo@example.com", apiKey).ok(t))
+	bv := decode[web.CustomerView](t, c.API("/api/v1/customers/bo@example.com", apiKey).OK(t))
 	found := false
 	for _, it := range bv.Timeline {
 		found = found || it.Kind == "coupon" && it.Status == "repeat" && strings.Contains(it.Summary, "code THANKS-AAAA-2222 used again by order 1001-bo@example.com")

@@ -44,16 +44,6 @@ func reportEnv(t *testing.T) *env {
 	return e
 }
 
-// api calls the API with the key (or without, when key is "").
-func (c *client) api(path, key string) reply {
-	c.t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return c.do(req)
-}
-
 func decode[T any](t *testing.T, r reply) T {
 	t.Helper()
 	var v T
@@ -67,8 +57,8 @@ func decodeInto(t *testing.T, r reply, v any) {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("%s: Content-Type %q", r.Request.URL.Path, ct)
 	}
-	if err := json.Unmarshal([]byte(r.body), v); err != nil {
-		t.Fatalf("%s: %v\n%s", r.Request.URL.Path, err, r.body)
+	if err := json.Unmarshal([]byte(r.Text), v); err != nil {
+		t.Fatalf("%s: %v\n%s", r.Request.URL.Path, err, r.Text)
 	}
 }
 
@@ -79,15 +69,15 @@ func TestReportsAPI(t *testing.T) {
 
 	for _, name := range []string{"funnel", "ipa", "scores", "returns", "funnel.csv", "ipa.csv", "scores.csv", "returns.csv"} {
 		path := "/api/v1/reports/" + name
-		c.api(path, "").want(t, http.StatusUnauthorized)
-		c.api(path, "wrong-key").want(t, http.StatusUnauthorized)
+		c.API(path, "").Want(t, http.StatusUnauthorized)
+		c.API(path, "wrong-key").Want(t, http.StatusUnauthorized)
 		for q, field := range map[string]string{
 			"?from=2026-13-01":               "from",
 			"?to=tomorrow":                   "to",
 			"?from=2026-03-02&to=2026-03-01": "to",
 		} {
-			r := c.api(path+q, apiKey)
-			r.want(t, http.StatusBadRequest)
+			r := c.API(path+q, apiKey)
+			r.Want(t, http.StatusBadRequest)
 			if got := decode[map[string]string](t, r); got["field"] != field || !strings.Contains(got["error"], field) {
 				t.Errorf("%s%s: %v, want the field %q", path, q, got, field)
 			}
@@ -108,25 +98,25 @@ func TestReportsAPI(t *testing.T) {
 		Touched    int      `json:"touched"`
 		Median     *float64 `json:"median_first_touch_seconds"`
 	}
-	decodeInto(t, c.api("/api/v1/reports/funnel", apiKey).ok(t), &funnel)
+	decodeInto(t, c.API("/api/v1/reports/funnel", apiKey).OK(t), &funnel)
 	if funnel.Orders != 1 || len(funnel.Stages) == 0 || funnel.Stages[0].Name != "purchased" || funnel.Stages[0].Count != 1 ||
 		funnel.Touched != 0 || funnel.Median != nil {
 		t.Errorf("funnel %+v", funnel)
 	}
-	raw := decode[map[string]any](t, c.api("/api/v1/reports/funnel", apiKey).ok(t))
+	raw := decode[map[string]any](t, c.API("/api/v1/reports/funnel", apiKey).OK(t))
 	if _, ok := raw["median_first_touch_seconds"]; !ok {
 		t.Errorf("no median_first_touch_seconds in %v", raw)
 	}
 	// A product nobody bought has no order; dates far back neither.
-	decodeInto(t, c.api("/api/v1/reports/funnel?product=Nothing", apiKey).ok(t), &funnel)
+	decodeInto(t, c.API("/api/v1/reports/funnel?product=Nothing", apiKey).OK(t), &funnel)
 	if funnel.Orders != 0 {
 		t.Errorf("product=Nothing: %+v", funnel)
 	}
-	decodeInto(t, c.api("/api/v1/reports/funnel?from=2020-01-01&to=2020-01-31", apiKey).ok(t), &funnel)
+	decodeInto(t, c.API("/api/v1/reports/funnel?from=2020-01-01&to=2020-01-31", apiKey).OK(t), &funnel)
 	if funnel.Orders != 0 {
 		t.Errorf("2020: %+v", funnel)
 	}
-	decodeInto(t, c.api("/api/v1/reports/funnel?product=launch+course", apiKey).ok(t), &funnel)
+	decodeInto(t, c.API("/api/v1/reports/funnel?product=launch+course", apiKey).OK(t), &funnel)
 	if funnel.Orders != 1 {
 		t.Errorf("product=launch course: %+v", funnel)
 	}
@@ -148,7 +138,7 @@ func TestReportsAPI(t *testing.T) {
 		} `json:"crosshair"`
 		Respondents int `json:"respondents"`
 	}
-	decodeInto(t, c.api("/api/v1/reports/ipa", apiKey).ok(t), &ipa)
+	decodeInto(t, c.API("/api/v1/reports/ipa", apiKey).OK(t), &ipa)
 	if ipa.Respondents != 1 || len(ipa.Points) == 0 || ipa.Crosshair.Performance != 4 {
 		t.Fatalf("ipa %+v", ipa)
 	}
@@ -183,7 +173,7 @@ func TestReportsAPI(t *testing.T) {
 			NPS       *float64 `json:"nps"`
 		} `json:"monthly"`
 	}
-	decodeInto(t, c.api("/api/v1/reports/scores", apiKey).ok(t), &scores)
+	decodeInto(t, c.API("/api/v1/reports/scores", apiKey).OK(t), &scores)
 	o := scores.Overall
 	if o.Responses != 1 || o.NPS == nil || *o.NPS != 100 || o.Ratings != 2 || o.CSAT == nil || *o.CSAT != 50 || len(scores.Monthly) == 0 {
 		t.Fatalf("scores %+v", scores)
@@ -203,37 +193,30 @@ func TestReportsAPI(t *testing.T) {
 		"scores":  "month,responses,nps,csat",
 		"returns": "reason,returns,refunds,exchanges,share",
 	} {
-		r := c.api("/api/v1/reports/"+name+".csv?from=2026-01-01&product=Launch+Course", apiKey)
+		r := c.API("/api/v1/reports/"+name+".csv?from=2026-01-01&product=Launch+Course", apiKey)
 		wantCSV(t, r, header, "aftersale-"+name+"-2026-01-01.csv")
 	}
-	r := c.api("/api/v1/reports/ipa.csv", apiKey)
+	r := c.API("/api/v1/reports/ipa.csv", apiKey)
 	wantCSV(t, r, "quality,label,importance,performance,responses,quadrant", "aftersale-ipa.csv")
-	if !strings.Contains(r.body, "\nresponsiveness,") || !strings.Contains(r.body, ",keep_up_the_good_work") {
-		t.Errorf("ipa.csv:\n%s", r.body)
+	if !strings.Contains(r.Text, "\nresponsiveness,") || !strings.Contains(r.Text, ",keep_up_the_good_work") {
+		t.Errorf("ipa.csv:\n%s", r.Text)
 	}
-	c.api("/api/v1/reports/nope", apiKey).want(t, http.StatusNotFound)
-}
-
-// ok fails the test unless the reply is 200.
-func (r reply) ok(t *testing.T) reply {
-	t.Helper()
-	r.want(t, http.StatusOK)
-	return r
+	c.API("/api/v1/reports/nope", apiKey).Want(t, http.StatusNotFound)
 }
 
 // wantCSV fails the test unless r is a CSV download named file whose
 // first line is header.
 func wantCSV(t *testing.T, r reply, header, file string) {
 	t.Helper()
-	r.want(t, http.StatusOK)
+	r.Want(t, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("%s: Content-Type %q", r.Request.URL.Path, ct)
 	}
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename=`+file {
 		t.Errorf("%s: Content-Disposition %q", r.Request.URL.Path, cd)
 	}
-	if first, _, _ := strings.Cut(r.body, "\n"); first != header {
-		t.Errorf("%s: header %q, want %q\n%s", r.Request.URL.Path, first, header, r.body)
+	if first, _, _ := strings.Cut(r.Text, "\n"); first != header {
+		t.Errorf("%s: header %q, want %q\n%s", r.Request.URL.Path, first, header, r.Text)
 	}
 }
 
@@ -243,17 +226,17 @@ func TestDashboard(t *testing.T) {
 	ana := e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 
 	anon := e.client(t)
-	r := anon.get("/admin/dashboard?from=2026-01-01")
-	r.want(t, http.StatusSeeOther)
+	r := anon.Get("/admin/dashboard?from=2026-01-01")
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin/login?next=%2Fadmin%2Fdashboard%3Ffrom%3D2026-01-01" {
 		t.Errorf("Location %q", loc)
 	}
-	anon.get("/admin/dashboard/ipa.csv").want(t, http.StatusSeeOther)
+	anon.Get("/admin/dashboard/ipa.csv").Want(t, http.StatusSeeOther)
 
 	c := e.client(t)
-	c.login(ana.Email, password)
-	r = c.get("/admin/dashboard")
-	r.want(t, http.StatusOK,
+	c.Login(ana.Email, password)
+	r = c.Get("/admin/dashboard")
+	r.Want(t, http.StatusOK,
 		`<a href="/admin/dashboard" aria-current="page">Dashboard</a>`,
 		`<form method="get" action="/admin/dashboard"`, `name="from" type="date"`, `name="to" type="date"`,
 		`<option value="Launch Course">Launch Course</option>`,
@@ -268,24 +251,24 @@ func TestDashboard(t *testing.T) {
 		`<span class="tile-value">50%</span>`, // CSAT
 		`<span class="quad quad-keep_up_the_good_work">Keep up the good work</span>`,
 		`href="/admin/dashboard/funnel.csv"`, `href="/admin/dashboard/ipa.csv"`, `href="/admin/dashboard/scores.csv"`)
-	if n := strings.Count(r.body, "Download CSV"); n != 4 {
+	if n := strings.Count(r.Text, "Download CSV"); n != 4 {
 		t.Errorf("%d Download CSV links, want 4", n)
 	}
-	if strings.Contains(r.body, "<script>") || strings.Contains(r.body, "style=") {
+	if strings.Contains(r.Text, "<script>") || strings.Contains(r.Text, "style=") {
 		t.Error("the page has inline script or style, which the CSP blocks")
 	}
 
 	// The filter is kept in the form and in the CSV links.
-	r = c.get("/admin/dashboard?from=2026-01-01&to=2026-12-31&product=Launch+Course&member=ANA@shop.example")
-	r.want(t, http.StatusOK, `value="2026-01-01"`, `value="2026-12-31"`,
+	r = c.Get("/admin/dashboard?from=2026-01-01&to=2026-12-31&product=Launch+Course&member=ANA@shop.example")
+	r.Want(t, http.StatusOK, `value="2026-01-01"`, `value="2026-12-31"`,
 		`<option value="Launch Course" selected>`, `<option value="ana@shop.example" selected>`,
 		`href="/admin/dashboard/ipa.csv?from=2026-01-01&amp;member=ana%40shop.example&amp;product=Launch&#43;Course&amp;to=2026-12-31"`,
 		"how ana performs")
 
 	// A bad filter is shown on the form.
-	r = c.get("/admin/dashboard?from=2026-13-01&product=Launch+Course")
-	r.want(t, http.StatusBadRequest, `aria-invalid="true"`, "is not a date", `value="2026-13-01"`, `<option value="Launch Course" selected>`)
-	if strings.Contains(r.body, "Survey results") {
+	r = c.Get("/admin/dashboard?from=2026-13-01&product=Launch+Course")
+	r.Want(t, http.StatusBadRequest, `aria-invalid="true"`, "is not a date", `value="2026-13-01"`, `<option value="Launch Course" selected>`)
+	if strings.Contains(r.Text, "Survey results") {
 		t.Error("reports shown for a bad filter")
 	}
 
@@ -296,7 +279,7 @@ func TestDashboard(t *testing.T) {
 		"scores":  "month,responses,nps,csat",
 		"returns": "reason,returns,refunds,exchanges,share",
 	} {
-		wantCSV(t, c.get("/admin/dashboard/"+name+".csv?to=2026-12-31"), header, "aftersale-"+name+"-2026-12-31.csv")
+		wantCSV(t, c.Get("/admin/dashboard/"+name+".csv?to=2026-12-31"), header, "aftersale-"+name+"-2026-12-31.csv")
 	}
-	c.get("/admin/dashboard/ipa.csv?to=2026-02-30").want(t, http.StatusBadRequest, "is not a date")
+	c.Get("/admin/dashboard/ipa.csv?to=2026-02-30").Want(t, http.StatusBadRequest, "is not a date")
 }

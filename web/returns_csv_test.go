@@ -22,13 +22,13 @@ func TestReturnsCSVFormula(t *testing.T) {
 	for i, reason := range []string{formula, "-2 sizes too small"} {
 		body := fmt.Sprintf(`{"id":"evt-csv-%d","type":"return.requested","occurred_at":%q,"return":{"order_id":"710%d","reason":%q}}`,
 			i, time.Now().UTC().Format(time.RFC3339), i+1, reason)
-		c.apiPost("/api/v1/events", apiKey, body).want(t, http.StatusAccepted)
+		c.APIPost("/api/v1/events", apiKey, body).Want(t, http.StatusAccepted)
 	}
 	e.settle(t)
-	r := c.api("/api/v1/reports/returns.csv", apiKey).ok(t)
-	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	r := c.API("/api/v1/reports/returns.csv", apiKey).OK(t)
+	rows, err := csv.NewReader(strings.NewReader(r.Text)).ReadAll()
 	if err != nil {
-		t.Fatalf("returns.csv: %v\n%s", err, r.body)
+		t.Fatalf("returns.csv: %v\n%s", err, r.Text)
 	}
 	got := map[string][]string{}
 	for _, row := range rows[1:] {
@@ -37,7 +37,7 @@ func TestReturnsCSVFormula(t *testing.T) {
 	for _, want := range []string{"'" + formula, "'-2 sizes too small"} {
 		row, ok := got[want]
 		if !ok {
-			t.Fatalf("returns.csv has no reason %q:\n%s", want, r.body)
+			t.Fatalf("returns.csv has no reason %q:\n%s", want, r.Text)
 		}
 		if row[1] != "1" || row[4] != "0.500" {
 			t.Errorf("row %q: the numbers became %v", want, row[1:])

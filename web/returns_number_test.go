@@ -21,17 +21,17 @@ func TestReturnsFindByOrderNumber(t *testing.T) {
 			{"sku": "shoe-42", "name": "Trail Shoe", "kind": "physical", "quantity": 1, "price": "50.00"}]}}`,
 		time.Now().UTC().Format(time.RFC3339))
 	c := e.client(t)
-	c.apiPost("/api/v1/events", apiKey, body).want(t, http.StatusAccepted)
+	c.APIPost("/api/v1/events", apiKey, body).Want(t, http.StatusAccepted)
 	e.settle(t)
 	for _, ref := range []string{"#9999", "9999", " #9999 ", "820982911946154500"} {
 		page := findOrder(t, c, "ana@example.com", ref)
-		c.get(page).want(t, http.StatusOK, "from order #9999")
+		c.Get(page).Want(t, http.StatusOK, "from order #9999")
 	}
 	neutral := "We could not find an order with that email address and order number."
 	for _, ref := range []string{"#9999", "820982911946154500"} {
-		c.postRaw("/returns", url.Values{"email": {"bo@example.com"}, "order": {ref}}, nil).want(t, http.StatusOK, neutral)
+		c.PostRaw("/returns", url.Values{"email": {"bo@example.com"}, "order": {ref}}, nil).Want(t, http.StatusOK, neutral)
 	}
-	c.postRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {"#9998"}}, nil).want(t, http.StatusOK, neutral)
+	c.PostRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {"#9998"}}, nil).Want(t, http.StatusOK, neutral)
 	// The returns API takes the number too.
-	c.api("/api/v1/returns?order=%239999", apiKey).ok(t)
+	c.API("/api/v1/returns?order=%239999", apiKey).OK(t)
 }

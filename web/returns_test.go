@@ -45,24 +45,13 @@ func placeOrder(t *testing.T, e *env, orderID, mail string) *aftersale.Order {
 			{"sku": "shoe-42", "name": "Trail Shoe", "kind": "physical", "quantity": 2, "price": "50.00"},
 			{"sku": "sock-1", "name": "Wool Socks", "kind": "physical", "quantity": 1, "price": "20.00"}]}}`,
 		orderID, time.Now().UTC().Format(time.RFC3339), mail)
-	e.client(t).apiPost("/api/v1/events", apiKey, body).want(t, http.StatusAccepted)
+	e.client(t).APIPost("/api/v1/events", apiKey, body).Want(t, http.StatusAccepted)
 	e.settle(t)
 	o, err := e.store.OrderGetByExternalID(context.Background(), orderID)
 	if err != nil {
 		t.Fatalf("order %s was not processed once the service settled: %v", orderID, err)
 	}
 	return o
-}
-
-// apiPost posts a JSON body to the API with the key ("" for none).
-func (c *client) apiPost(path, key, body string) reply {
-	c.t.Helper()
-	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return c.do(req)
 }
 
 // storeReturn stores a requested return of the order's first item.
@@ -91,8 +80,8 @@ var keyRe = regexp.MustCompile(`name="key" value="([^"]+)"`)
 // of its returns page.
 func findOrder(t *testing.T, c *client, mail, order string) string {
 	t.Helper()
-	r := c.postRaw("/returns", url.Values{"email": {mail}, "order": {order}}, nil)
-	r.want(t, http.StatusSeeOther)
+	r := c.PostRaw("/returns", url.Values{"email": {mail}, "order": {order}}, nil)
+	r.Want(t, http.StatusSeeOther)
 	loc := r.Header.Get("Location")
 	if !strings.HasPrefix(loc, "/returns/") || strings.HasPrefix(loc, "/returns/status/") {
 		t.Fatalf("find %s %s: Location %q", mail, order, loc)
@@ -103,9 +92,9 @@ func findOrder(t *testing.T, c *client, mail, order string) string {
 // formKeyOf returns the hidden form key of the returns page.
 func formKeyOf(t *testing.T, r reply) string {
 	t.Helper()
-	m := keyRe.FindStringSubmatch(r.body)
+	m := keyRe.FindStringSubmatch(r.Text)
 	if m == nil || len(m[1]) < 16 {
-		t.Fatalf("no form key of 16+ characters in\n%s", r.body)
+		t.Fatalf("no form key of 16+ characters in\n%s", r.Text)
 	}
 	return m[1]
 }
@@ -115,12 +104,12 @@ func formKeyOf(t *testing.T, r reply) string {
 func startReturn(t *testing.T, c *client, mail, order string, form url.Values) string {
 	t.Helper()
 	page := findOrder(t, c, mail, order)
-	f := url.Values{"key": {formKeyOf(t, c.get(page).ok(t))}}
+	f := url.Values{"key": {formKeyOf(t, c.Get(page).OK(t))}}
 	for k, v := range form {
 		f[k] = v
 	}
-	r := c.postRaw(page, f, nil)
-	r.want(t, http.StatusSeeOther)
+	r := c.PostRaw(page, f, nil)
+	r.Want(t, http.StatusSeeOther)
 	loc := r.Header.Get("Location")
 	if !strings.HasPrefix(loc, "/returns/status/") {
 		t.Fatalf("after the return: Location %q", loc)
@@ -135,7 +124,7 @@ func TestReturnsLookupIsNeutral(t *testing.T) {
 	placeOrder(t, e, "2002", "bo@example.com")
 	c := e.client(t)
 
-	c.get("/returns").want(t, http.StatusOK, `id="email"`, `name="email"`, `id="order"`, `name="order"`, `id="find"`,
+	c.Get("/returns").Want(t, http.StatusOK, `id="email"`, `name="email"`, `id="order"`, `name="order"`, `id="find"`,
 		`<label for="email">`, `<label for="order">`, "No receipt needed", `name="viewport"`)
 
 	neutral := "We could not find an order with that email address and order number."
@@ -146,23 +135,23 @@ func TestReturnsLookupIsNeutral(t *testing.T) {
 		{"email": {"nobody@example.com"}, "order": {"9999"}}, // neither
 		{"email": {"bo@example.com"}, "order": {"2001"}},     // a customer, but not of this order
 	} {
-		r := c.postRaw("/returns", f, nil)
-		r.want(t, http.StatusOK, neutral, `id="email"`)
+		r := c.PostRaw("/returns", f, nil)
+		r.Want(t, http.StatusOK, neutral, `id="email"`)
 		if i == 0 {
 			first = r
 			continue
 		}
-		if r.body != first.body || r.Header.Get("Content-Type") != first.Header.Get("Content-Type") {
-			t.Errorf("lookup %v answers differently from an unknown email:\n%s\n---\n%s", f, r.body, first.body)
+		if r.Text != first.Text || r.Header.Get("Content-Type") != first.Header.Get("Content-Type") {
+			t.Errorf("lookup %v answers differently from an unknown email:\n%s\n---\n%s", f, r.Text, first.Text)
 		}
 	}
 	for _, leak := range []string{"nobody@example.com", "9999", "bo@example.com"} {
-		if strings.Contains(first.body, leak) {
+		if strings.Contains(first.Text, leak) {
 			t.Errorf("the answer repeats %q", leak)
 		}
 	}
-	c.postRaw("/returns", url.Values{"email": {""}, "order": {"2001"}}, nil).
-		want(t, http.StatusBadRequest, "Enter the email address you ordered with and the order number.")
+	c.PostRaw("/returns", url.Values{"email": {""}, "order": {"2001"}}, nil).
+		Want(t, http.StatusBadRequest, "Enter the email address you ordered with and the order number.")
 	// Case, spaces and a leading # do not matter.
 	findOrder(t, c, " ANA@Example.com ", "#2001")
 }
@@ -178,11 +167,11 @@ func TestReturnsLookupRateLimit(t *testing.T) {
 			findOrder(t, c, "ana@example.com", "2001")
 			continue
 		}
-		c.postRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {fmt.Sprint(3000 + i)}}, nil).
-			want(t, http.StatusOK, "We could not find an order")
+		c.PostRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {fmt.Sprint(3000 + i)}}, nil).
+			Want(t, http.StatusOK, "We could not find an order")
 	}
-	r := c.postRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {"2001"}}, nil)
-	r.want(t, http.StatusTooManyRequests, "Please wait 15 minutes and try again.")
+	r := c.PostRaw("/returns", url.Values{"email": {"ana@example.com"}, "order": {"2001"}}, nil)
+	r.Want(t, http.StatusTooManyRequests, "Please wait 15 minutes and try again.")
 	if ra := r.Header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Errorf("Retry-After %q", ra)
 	}
@@ -190,7 +179,7 @@ func TestReturnsLookupRateLimit(t *testing.T) {
 		t.Errorf("a blocked lookup still found the order: %q", loc)
 	}
 	// The form itself still opens.
-	c.get("/returns").want(t, http.StatusOK, `id="find"`)
+	c.Get("/returns").Want(t, http.StatusOK, `id="find"`)
 }
 
 func TestReturnFlow(t *testing.T) {
@@ -201,8 +190,8 @@ func TestReturnFlow(t *testing.T) {
 	c := e.client(t)
 
 	page := findOrder(t, c, "ana@example.com", "2001")
-	r := c.get(page)
-	r.want(t, http.StatusOK, "Hi Ana", "order 2001",
+	r := c.Get(page)
+	r.Want(t, http.StatusOK, "Hi Ana", "order 2001",
 		`<label for="qty-shoe-42">Trail Shoe`, `id="qty-shoe-42" name="qty-shoe-42" type="number" min="0" max="2"`,
 		`<label for="qty-sock-1">Wool Socks`, `id="qty-sock-1" name="qty-sock-1" type="number" min="0" max="1"`,
 		`<label for="reason">`, `<select id="reason" name="reason" required>`, `<option value="It doesn&#39;t fit">`,
@@ -210,34 +199,34 @@ func TestReturnFlow(t *testing.T) {
 		`id="resolution-refund" name="resolution" value="refund" checked`, `id="resolution-exchange" name="resolution" value="exchange"`,
 		`id="submit-return"`)
 	key := formKeyOf(t, r)
-	if again := formKeyOf(t, c.get(page)); again == key {
+	if again := formKeyOf(t, c.Get(page)); again == key {
 		t.Error("the form key is not random")
 	}
 
 	// Mistakes are shown on the page, with what was chosen.
 	form := url.Values{"key": {key}, "qty-shoe-42": {"1"}, "qty-sock-1": {"0"}, "reason": {""}, "comment": {"Too small"}, "resolution": {"refund"}}
-	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "Choose a reason from the list.", ">Too small</textarea>",
+	c.PostRaw(page, form, nil).Want(t, http.StatusBadRequest, "Choose a reason from the list.", ">Too small</textarea>",
 		`id="qty-shoe-42" name="qty-shoe-42" type="number" min="0" max="2" step="1" value="1"`, `name="key" value="`+key+`"`)
 	form.Set("reason", "It doesn't fit")
 	form.Set("qty-shoe-42", "3")
-	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "You can send back at most 2 of Trail Shoe.")
+	c.PostRaw(page, form, nil).Want(t, http.StatusBadRequest, "You can send back at most 2 of Trail Shoe.")
 	form.Set("qty-shoe-42", "0")
-	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "Choose at least one item to send back.")
+	c.PostRaw(page, form, nil).Want(t, http.StatusBadRequest, "Choose at least one item to send back.")
 	form.Set("qty-shoe-42", "one")
-	c.postRaw(page, form, nil).want(t, http.StatusBadRequest, "must be a whole number")
+	c.PostRaw(page, form, nil).Want(t, http.StatusBadRequest, "must be a whole number")
 	if rs, _ := e.ret.List(ctx, aftersale.ReturnFilter{}); len(rs) != 0 {
 		t.Fatalf("a wrong form started %d returns", len(rs))
 	}
 
 	form.Set("qty-shoe-42", "1")
-	r = c.postRaw(page, form, nil)
-	r.want(t, http.StatusSeeOther)
+	r = c.PostRaw(page, form, nil)
+	r.Want(t, http.StatusSeeOther)
 	status := r.Header.Get("Location")
 	if !strings.HasPrefix(status, "/returns/status/") {
 		t.Fatalf("Location %q", status)
 	}
 	// A double submit is the same return.
-	if again := c.postRaw(page, form, nil); again.StatusCode != http.StatusSeeOther || !sameLink(again.Header.Get("Location"), status) {
+	if again := c.PostRaw(page, form, nil); again.StatusCode != http.StatusSeeOther || !sameLink(again.Header.Get("Location"), status) {
 		t.Fatalf("second submit: %d %q, want 303 to %q", again.StatusCode, again.Header.Get("Location"), status)
 	}
 	rs, err := e.ret.List(ctx, aftersale.ReturnFilter{})
@@ -252,13 +241,13 @@ func TestReturnFlow(t *testing.T) {
 	}
 
 	// The status page: how it stands and what to do, at once.
-	sp := c.get(status)
-	sp.want(t, http.StatusOK, `id="return-status" data-status="requested">requested<`,
+	sp := c.Get(status)
+	sp.Want(t, http.StatusOK, `id="return-status" data-status="requested">requested<`,
 		`<li class="current" aria-current="step">Requested</li>`, `<li class="todo">Received</li>`, `<li class="todo">Refunded</li>`,
 		"What to do now", `<address id="return-address">`+returnAddress+`</address>`, `href="`+returnLabel+`"`,
 		"a note of your order number, 2001", "Your money is back within 7 business days after it arrives",
 		"Trail Shoe × 1", "It doesn't fit", "your money back", "Too small")
-	if strings.Contains(sp.body, "replacement") {
+	if strings.Contains(sp.Text, "replacement") {
 		t.Error("a refund's page talks about a replacement")
 	}
 	// The instructions go out by email at once as well.
@@ -268,9 +257,9 @@ func TestReturnFlow(t *testing.T) {
 			strings.Contains(text, "12 Dock Road")
 	})
 	// The returns page lists it.
-	listed := c.get(page)
-	listed.want(t, http.StatusOK, `id="returns-started"`, "Trail Shoe</a>: requested")
-	if m := regexp.MustCompile(`href="(/returns/status/[^"]+)"`).FindStringSubmatch(listed.body); m == nil || !sameLink(m[1], status) {
+	listed := c.Get(page)
+	listed.Want(t, http.StatusOK, `id="returns-started"`, "Trail Shoe</a>: requested")
+	if m := regexp.MustCompile(`href="(/returns/status/[^"]+)"`).FindStringSubmatch(listed.Text); m == nil || !sameLink(m[1], status) {
 		t.Errorf("the returns page does not link the return's status page %s: %v", status, m)
 	}
 
@@ -279,16 +268,16 @@ func TestReturnFlow(t *testing.T) {
 	if ex == status {
 		t.Fatal("the second return has the first one's page")
 	}
-	c.get(ex).want(t, http.StatusOK, `data-status="requested"`, `<li class="todo">Exchanged</li>`,
+	c.Get(ex).Want(t, http.StatusOK, `data-status="requested"`, `<li class="todo">Exchanged</li>`,
 		"we send your replacement", "an exchange", "Wool Socks × 1", "I received the wrong item")
 
 	// An expired or broken link says so, with the way back.
 	expired := e.links.Sign(aftersale.LinkReturn, "2001", -time.Minute)
-	c.get("/returns/"+expired).want(t, http.StatusUnauthorized, "This link has expired.", `href="/returns"`)
-	c.postRaw("/returns/"+expired, form, nil).want(t, http.StatusUnauthorized, `href="/returns"`)
-	c.get("/returns/status/nonsense").want(t, http.StatusUnauthorized, "This link is not valid.", `href="/returns"`)
+	c.Get("/returns/"+expired).Want(t, http.StatusUnauthorized, "This link has expired.", `href="/returns"`)
+	c.PostRaw("/returns/"+expired, form, nil).Want(t, http.StatusUnauthorized, `href="/returns"`)
+	c.Get("/returns/status/nonsense").Want(t, http.StatusUnauthorized, "This link is not valid.", `href="/returns"`)
 	// A return's status link does not open the returns page.
-	c.get("/returns/"+strings.TrimPrefix(status, "/returns/status/")).want(t, http.StatusUnauthorized, "not valid here")
+	c.Get("/returns/"+strings.TrimPrefix(status, "/returns/status/")).Want(t, http.StatusUnauthorized, "not valid here")
 }
 
 func TestAdminReturns(t *testing.T) {
@@ -307,29 +296,29 @@ func TestAdminReturns(t *testing.T) {
 	path := fmt.Sprintf("/admin/returns/%d", id)
 
 	c := e.client(t)
-	c.login(owner.Email, password)
-	c.get("/admin/returns").want(t, http.StatusOK, `href="/admin/returns" aria-current="page">Returns`,
+	c.Login(owner.Email, password)
+	c.Get("/admin/returns").Want(t, http.StatusOK, `href="/admin/returns" aria-current="page">Returns`,
 		`aria-current="page">Open <span class="count">1</span>`, `href="`+path+`">#2001`, `href="/admin/customers/ana@example.com">Ana Lima`,
 		"2 × Trail Shoe", "It doesn't fit", `data-label="Wants">Refund`, `status-requested">Requested`)
-	c.get("/admin/returns?status=refunded").want(t, http.StatusOK, "No return here.")
-	c.get("/admin/returns?status=bogus").want(t, http.StatusBadRequest, `unknown return status "bogus"`)
+	c.Get("/admin/returns?status=refunded").Want(t, http.StatusOK, "No return here.")
+	c.Get("/admin/returns?status=bogus").Want(t, http.StatusBadRequest, `unknown return status "bogus"`)
 
-	c.get(path).want(t, http.StatusOK, "Return #"+fmt.Sprint(id)+" of order #2001", "Size 42 is small", `id="return-status">Requested`,
+	c.Get(path).Want(t, http.StatusOK, "Return #"+fmt.Sprint(id)+" of order #2001", "Size 42 is small", `id="return-status">Requested`,
 		`name="status" value="received" id="status-received"`, `id="status-refunded"`, `id="status-exchanged"`, `id="status-cancelled"`)
 	// The CSRF token is needed.
-	c.postRaw(path+"/status", url.Values{"status": {"received"}}, nil).want(t, http.StatusForbidden)
+	c.PostRaw(path+"/status", url.Values{"status": {"received"}}, nil).Want(t, http.StatusForbidden)
 	if v, _ := e.ret.Get(ctx, id); v.Return.Status != aftersale.ReturnRequested {
 		t.Fatalf("a POST without the token moved the return to %s", v.Return.Status)
 	}
-	r := c.post(path+"/status", url.Values{"status": {"received"}})
-	r.want(t, http.StatusSeeOther)
+	r := c.Post(path+"/status", url.Values{"status": {"received"}})
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != path {
 		t.Fatalf("Location %q", loc)
 	}
-	r = c.get(path)
-	r.want(t, http.StatusOK, "Return #"+fmt.Sprint(id)+" is received now.", `id="return-status">Received`, "last moved by owner@shop.example",
+	r = c.Get(path)
+	r.Want(t, http.StatusOK, "Return #"+fmt.Sprint(id)+" is received now.", `id="return-status">Received`, "last moved by owner@shop.example",
 		`id="status-refunded"`, `id="status-exchanged"`)
-	if strings.Contains(r.body, `id="status-received"`) || strings.Contains(r.body, `id="status-cancelled"`) {
+	if strings.Contains(r.Text, `id="status-received"`) || strings.Contains(r.Text, `id="status-cancelled"`) {
 		t.Error("a received return offers received or cancelled")
 	}
 	v, err := e.ret.Get(ctx, id)
@@ -337,16 +326,16 @@ func TestAdminReturns(t *testing.T) {
 		t.Fatalf("return %+v %v", v.Return, err)
 	}
 	// A move that is not allowed is shown.
-	c.post(path+"/status", url.Values{"status": {"cancelled"}}).want(t, http.StatusConflict, "A return that is received cannot become cancelled.")
-	c.post(path+"/status", url.Values{"status": {"lost"}}).want(t, http.StatusBadRequest, `"lost" is not a return status`)
-	c.get("/admin/returns/99999").want(t, http.StatusNotFound)
+	c.Post(path+"/status", url.Values{"status": {"cancelled"}}).Want(t, http.StatusConflict, "A return that is received cannot become cancelled.")
+	c.Post(path+"/status", url.Values{"status": {"lost"}}).Want(t, http.StatusBadRequest, `"lost" is not a return status`)
+	c.Get("/admin/returns/99999").Want(t, http.StatusNotFound)
 	// Still open; the customer sees it too.
-	c.get("/admin/returns").want(t, http.StatusOK, `status-received">Received`)
-	e.client(t).get(status).want(t, http.StatusOK, `data-status="received">received<`, `<li class="done">Requested</li>`,
+	c.Get("/admin/returns").Want(t, http.StatusOK, `status-received">Received`)
+	e.client(t).Get(status).Want(t, http.StatusOK, `data-status="received">received<`, `<li class="done">Requested</li>`,
 		`<li class="current" aria-current="step">Received</li>`, "Your parcel has arrived")
 
 	// The customer's page lists the return under the order.
-	c.get("/admin/customers/ana@example.com").want(t, http.StatusOK, `href="`+path+`">#`+fmt.Sprint(id), `status-received">Received`,
+	c.Get("/admin/customers/ana@example.com").Want(t, http.StatusOK, `href="`+path+`">#`+fmt.Sprint(id), `status-received">Received`,
 		"2 × Trail Shoe", "Arrived well?", "no answer yet")
 }
 
@@ -357,7 +346,7 @@ func TestReturnsAPI(t *testing.T) {
 	c := e.client(t)
 	startReturn(t, c, "ana@example.com", "2001", url.Values{"qty-shoe-42": {"1"}, "reason": {"It doesn't fit"}, "comment": {"Too small"}})
 
-	c.api("/api/v1/returns", "").want(t, http.StatusUnauthorized)
+	c.API("/api/v1/returns", "").Want(t, http.StatusUnauthorized)
 	type apiReturn struct {
 		ID         int64                  `json:"id"`
 		OrderID    string                 `json:"order_id"`
@@ -372,7 +361,7 @@ func TestReturnsAPI(t *testing.T) {
 		StatusURL  string                 `json:"status_url"`
 		Next       []string               `json:"next"`
 	}
-	list := decode[[]apiReturn](t, c.api("/api/v1/returns?status=requested", apiKey).ok(t))
+	list := decode[[]apiReturn](t, c.API("/api/v1/returns?status=requested", apiKey).OK(t))
 	if len(list) != 1 {
 		t.Fatalf("returns %+v", list)
 	}
@@ -384,54 +373,54 @@ func TestReturnsAPI(t *testing.T) {
 		strings.Join(ret.Next, ",") != "received,refunded,exchanged,cancelled" {
 		t.Fatalf("return %+v", ret)
 	}
-	if l := decode[[]apiReturn](t, c.api("/api/v1/returns?order=2001", apiKey).ok(t)); len(l) != 1 || l[0].ID != ret.ID {
+	if l := decode[[]apiReturn](t, c.API("/api/v1/returns?order=2001", apiKey).OK(t)); len(l) != 1 || l[0].ID != ret.ID {
 		t.Errorf("by order: %+v", l)
 	}
-	if r := c.api("/api/v1/returns?status=refunded", apiKey).ok(t); strings.TrimSpace(r.body) != "[]" {
-		t.Errorf("no refunded return: %s", r.body)
+	if r := c.API("/api/v1/returns?status=refunded", apiKey).OK(t); strings.TrimSpace(r.Text) != "[]" {
+		t.Errorf("no refunded return: %s", r.Text)
 	}
-	r := c.api("/api/v1/returns?order=nope", apiKey)
-	r.want(t, http.StatusNotFound, `no order \"nope\"`)
-	r = c.api("/api/v1/returns?status=bogus", apiKey)
-	r.want(t, http.StatusBadRequest)
+	r := c.API("/api/v1/returns?order=nope", apiKey)
+	r.Want(t, http.StatusNotFound, `no order \"nope\"`)
+	r = c.API("/api/v1/returns?status=bogus", apiKey)
+	r.Want(t, http.StatusBadRequest)
 	if got := decode[map[string]string](t, r); got["field"] != "status" || !strings.Contains(got["error"], "bogus") {
 		t.Errorf("bad status: %v", got)
 	}
 
 	path := fmt.Sprintf("/api/v1/returns/%d/status", ret.ID)
-	c.apiPost(path, "", `{"status": "received"}`).want(t, http.StatusUnauthorized)
-	c.apiPost(path, apiKey, `{"status": `).want(t, http.StatusBadRequest, "malformed JSON")
-	r = c.apiPost(path, apiKey, `{"status": "lost"}`)
-	r.want(t, http.StatusBadRequest, `unknown return status \"lost\"`)
+	c.APIPost(path, "", `{"status": "received"}`).Want(t, http.StatusUnauthorized)
+	c.APIPost(path, apiKey, `{"status": `).Want(t, http.StatusBadRequest, "malformed JSON")
+	r = c.APIPost(path, apiKey, `{"status": "lost"}`)
+	r.Want(t, http.StatusBadRequest, `unknown return status \"lost\"`)
 	if got := decode[map[string]string](t, r); got["field"] != "status" {
 		t.Errorf("unknown status: %v", got)
 	}
-	c.apiPost("/api/v1/returns/99999/status", apiKey, `{"status": "received"}`).want(t, http.StatusNotFound)
-	c.apiPost("/api/v1/returns/x/status", apiKey, `{"status": "received"}`).want(t, http.StatusBadRequest)
-	moved := decode[apiReturn](t, c.apiPost(path, apiKey, `{"status": "received"}`).ok(t))
+	c.APIPost("/api/v1/returns/99999/status", apiKey, `{"status": "received"}`).Want(t, http.StatusNotFound)
+	c.APIPost("/api/v1/returns/x/status", apiKey, `{"status": "received"}`).Want(t, http.StatusBadRequest)
+	moved := decode[apiReturn](t, c.APIPost(path, apiKey, `{"status": "received"}`).OK(t))
 	if moved.ID != ret.ID || moved.Status != "received" || strings.Join(moved.Next, ",") != "refunded,exchanged" || !moved.UpdatedAt.After(ret.CreatedAt.Add(-time.Second)) {
 		t.Fatalf("moved %+v", moved)
 	}
-	c.apiPost(path, apiKey, `{"status": "received"}`).want(t, http.StatusConflict, "cannot become received")
-	if l := decode[[]apiReturn](t, c.api("/api/v1/returns?status=open", apiKey).ok(t)); len(l) != 1 || l[0].Status != "received" {
+	c.APIPost(path, apiKey, `{"status": "received"}`).Want(t, http.StatusConflict, "cannot become received")
+	if l := decode[[]apiReturn](t, c.API("/api/v1/returns?status=open", apiKey).OK(t)); len(l) != 1 || l[0].Status != "received" {
 		t.Errorf("open: %+v", l)
 	}
-	if l := decode[[]apiReturn](t, c.api("/api/v1/returns", apiKey).ok(t)); len(l) != 1 {
+	if l := decode[[]apiReturn](t, c.API("/api/v1/returns", apiKey).OK(t)); len(l) != 1 {
 		t.Errorf("all: %+v", l)
 	}
 	// Refunded: one shoe of two is refunded, not the socks, so the order
 	// is partly refunded and the returns page offers the rest.
-	if moved = decode[apiReturn](t, c.apiPost(path, apiKey, `{"status": "refunded"}`).ok(t)); moved.Status != "refunded" || len(moved.Next) != 0 {
+	if moved = decode[apiReturn](t, c.APIPost(path, apiKey, `{"status": "refunded"}`).OK(t)); moved.Status != "refunded" || len(moved.Next) != 0 {
 		t.Fatalf("refunded %+v", moved)
 	}
 	e.settle(t)
 	if o, err := e.store.OrderGetByExternalID(t.Context(), "2001"); err != nil || o.Status != aftersale.OrderPlaced || !o.Partial() {
 		t.Fatalf("order after refunding the shoes of shoes and socks: %+v %v; want placed and partly refunded", o, err)
 	}
-	r = c.get(findOrder(t, c, "ana@example.com", "2001"))
-	r.want(t, http.StatusOK, "Trail Shoe</a>: refunded", `id="qty-sock-1"`, `id="submit-return"`,
+	r = c.Get(findOrder(t, c, "ana@example.com", "2001"))
+	r.Want(t, http.StatusOK, "Trail Shoe</a>: refunded", `id="qty-sock-1"`, `id="submit-return"`,
 		`id="qty-shoe-42" name="qty-shoe-42" type="number" min="0" max="1"`)
-	if strings.Contains(r.body, "refunded already") {
+	if strings.Contains(r.Text, "refunded already") {
 		t.Error("a partly refunded order counts as refunded on the returns page")
 	}
 }
@@ -456,8 +445,8 @@ func TestReturnsReport(t *testing.T) {
 		} `json:"rows"`
 		Total int `json:"total"`
 	}
-	c.api("/api/v1/reports/returns", "").want(t, http.StatusUnauthorized)
-	decodeInto(t, c.api("/api/v1/reports/returns", apiKey).ok(t), &rep)
+	c.API("/api/v1/reports/returns", "").Want(t, http.StatusUnauthorized)
+	decodeInto(t, c.API("/api/v1/reports/returns", apiKey).OK(t), &rep)
 	if rep.Total != 3 || len(rep.Rows) != 2 {
 		t.Fatalf("report %+v", rep)
 	}
@@ -467,22 +456,22 @@ func TestReturnsReport(t *testing.T) {
 	if r := rep.Rows[1]; r.Reason != "It arrived damaged or faulty" || r.Returns != 1 || r.Refunds != 1 || r.Exchanges != 0 {
 		t.Errorf("second row %+v", r)
 	}
-	decodeInto(t, c.api("/api/v1/reports/returns?from=2999-01-01", apiKey).ok(t), &rep)
+	decodeInto(t, c.API("/api/v1/reports/returns?from=2999-01-01", apiKey).OK(t), &rep)
 	if rep.Total != 0 || len(rep.Rows) != 0 {
 		t.Errorf("a future period: %+v", rep)
 	}
-	c.api("/api/v1/reports/returns?from=someday", apiKey).want(t, http.StatusBadRequest)
+	c.API("/api/v1/reports/returns?from=someday", apiKey).Want(t, http.StatusBadRequest)
 	wantCSV := "reason,returns,refunds,exchanges,share\nIt doesn't fit,2,1,1,0.667\nIt arrived damaged or faulty,1,1,0,0.333\n"
-	r := c.api("/api/v1/reports/returns.csv?from=2020-01-01", apiKey).ok(t)
-	if r.body != wantCSV || !strings.Contains(r.Header.Get("Content-Disposition"), "aftersale-returns-2020-01-01.csv") {
-		t.Errorf("CSV %q %q", r.body, r.Header.Get("Content-Disposition"))
+	r := c.API("/api/v1/reports/returns.csv?from=2020-01-01", apiKey).OK(t)
+	if r.Text != wantCSV || !strings.Contains(r.Header.Get("Content-Disposition"), "aftersale-returns-2020-01-01.csv") {
+		t.Errorf("CSV %q %q", r.Text, r.Header.Get("Content-Disposition"))
 	}
 
 	a := e.client(t)
-	a.login(owner.Email, password)
-	a.get("/admin/dashboard").want(t, http.StatusOK, "Why customers send things back", `href="/admin/dashboard/returns.csv"`,
+	a.Login(owner.Email, password)
+	a.Get("/admin/dashboard").Want(t, http.StatusOK, "Why customers send things back", `href="/admin/dashboard/returns.csv"`,
 		`<td data-label="Reason">It doesn't fit</td><td data-label="Returns" class="num">2</td><td data-label="Refunds" class="num">1</td><td data-label="Exchanges" class="num">1</td><td data-label="Share" class="num">66.7%</td>`)
-	if got := a.get("/admin/dashboard/returns.csv").ok(t).body; got != wantCSV {
+	if got := a.Get("/admin/dashboard/returns.csv").OK(t).Text; got != wantCSV {
 		t.Errorf("dashboard CSV %q", got)
 	}
 }
@@ -496,28 +485,28 @@ func TestArrivalAnswer(t *testing.T) {
 	c := e.client(t)
 	tok := e.links.Sign(aftersale.LinkArrival, "2001", time.Hour)
 
-	c.get("/a/"+tok+"?answer=maybe").want(t, http.StatusBadRequest, "answer=yes or answer=no")
-	c.get("/a/"+tok).want(t, http.StatusBadRequest)
-	c.get("/a/nonsense?answer=yes").want(t, http.StatusUnauthorized, "this link is not valid")
+	c.Get("/a/"+tok+"?answer=maybe").Want(t, http.StatusBadRequest, "answer=yes or answer=no")
+	c.Get("/a/"+tok).Want(t, http.StatusBadRequest)
+	c.Get("/a/nonsense?answer=yes").Want(t, http.StatusUnauthorized, "this link is not valid")
 	if o, _ := e.store.OrderGetByExternalID(ctx, "2001"); o.Arrival != "" {
 		t.Fatalf("a bad answer was recorded: %q", o.Arrival)
 	}
 
 	// A link checker's HEAD records nothing.
-	head, _ := http.NewRequest("HEAD", c.base+"/a/"+tok+"?answer=no", nil)
-	c.do(head).want(t, http.StatusOK)
+	head, _ := http.NewRequest("HEAD", c.Base+"/a/"+tok+"?answer=no", nil)
+	c.Do(head).Want(t, http.StatusOK)
 	if o, _ := e.store.OrderGetByExternalID(ctx, "2001"); o.Arrival != "" {
 		t.Fatalf("a HEAD was recorded: %q", o.Arrival)
 	}
-	c.get("/a/"+tok+"?answer=yes").want(t, http.StatusOK, "Thank you! We're glad it arrived well.")
+	c.Get("/a/"+tok+"?answer=yes").Want(t, http.StatusOK, "Thank you! We're glad it arrived well.")
 	o, err := e.store.OrderGetByExternalID(ctx, "2001")
 	if err != nil || o.Arrival != aftersale.ArrivalYes || o.ArrivalAt.IsZero() || o.DeliveredAt.IsZero() {
 		t.Fatalf("after yes: %+v %v", o, err)
 	}
 
-	r := c.get("/a/" + tok + "?answer=no")
-	r.want(t, http.StatusOK, "Sorry! Someone from our team will contact you within one business day to put it right.", `href="/returns"`)
-	if strings.Contains(r.body, "glad it arrived") {
+	r := c.Get("/a/" + tok + "?answer=no")
+	r.Want(t, http.StatusOK, "Sorry! Someone from our team will contact you within one business day to put it right.", `href="/returns"`)
+	if strings.Contains(r.Text, "glad it arrived") {
 		t.Error("the no page is glad")
 	}
 	if o, _ := e.store.OrderGetByExternalID(ctx, "2001"); o.Arrival != aftersale.ArrivalNo {
@@ -535,8 +524,8 @@ func TestArrivalAnswer(t *testing.T) {
 		t.Errorf("no call task after no: %+v", tasks)
 	}
 	a := e.client(t)
-	a.login(owner.Email, password)
-	a.get("/admin/customers/ana@example.com").want(t, http.StatusOK, "Arrived well?", "no, something is wrong")
+	a.Login(owner.Email, password)
+	a.Get("/admin/customers/ana@example.com").Want(t, http.StatusOK, "Arrived well?", "no, something is wrong")
 }
 
 // sameLink reports whether two signed links name the same thing: their

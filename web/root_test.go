@@ -14,12 +14,12 @@ func TestRootLeadsToTheAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client(t)
-	r := c.get("/")
-	r.want(t, http.StatusSeeOther)
+	r := c.Get("/")
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin" {
 		t.Errorf("GET / leads to %q, want /admin", loc)
 	}
-	c.get("/no-such-page").want(t, http.StatusNotFound)
+	c.Get("/no-such-page").Want(t, http.StatusNotFound)
 }
 
 // TestLoginHintWithoutMembers: the login page says how to create the first
@@ -29,14 +29,14 @@ func TestLoginHintWithoutMembers(t *testing.T) {
 	const hint = "No team member exists yet"
 	e := newEnv(t)
 	c := e.client(t)
-	c.get("/admin/login").want(t, http.StatusOK, hint, "AFTERSALE_ADMIN_EMAIL", "AFTERSALE_ADMIN_PASSWORD", "aftersale user add")
+	c.Get("/admin/login").Want(t, http.StatusOK, hint, "AFTERSALE_ADMIN_EMAIL", "AFTERSALE_ADMIN_PASSWORD", "aftersale user add")
 
 	e.member(t, "owner@shop.example", aftersale.RoleOwner)
-	r := c.get("/admin/login")
-	r.want(t, http.StatusOK, `action="/admin/login"`)
-	if strings.Contains(r.body, hint) {
-		t.Errorf("the login page tells how to create the first member though one exists:\n%s", r.body)
+	r := c.Get("/admin/login")
+	r.Want(t, http.StatusOK, `action="/admin/login"`)
+	if strings.Contains(r.Text, hint) {
+		t.Errorf("the login page tells how to create the first member though one exists:\n%s", r.Text)
 	}
 	// The member can log in from that page.
-	c.login("owner@shop.example", password)
+	c.Login("owner@shop.example", password)
 }

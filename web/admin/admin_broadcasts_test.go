@@ -76,45 +76,45 @@ func TestAdminBroadcasts(t *testing.T) {
 	e.subscriber(t, "ben@example.com", "Ben Okafor", true, aftersale.KindPhysical)
 	e.subscriber(t, "cleo@example.com", "Cleo", false, aftersale.KindCourse)
 	c := e.client(t)
-	c.login(owner.Email, password)
+	c.Login(owner.Email, password)
 
-	c.get("/admin/broadcasts").want(t, http.StatusOK, "No broadcast yet", `href="/admin/broadcasts" aria-current="page"`)
-	c.get("/admin/broadcasts/new").want(t, http.StatusOK, "New broadcast", `name="body"`, `value="course"`, `value="loyal"`)
+	c.Get("/admin/broadcasts").Want(t, http.StatusOK, "No broadcast yet", `href="/admin/broadcasts" aria-current="page"`)
+	c.Get("/admin/broadcasts/new").Want(t, http.StatusOK, "New broadcast", `name="body"`, `value="course"`, `value="loyal"`)
 
 	// Mistakes are shown on the form, which keeps what was typed.
-	c.post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello\n{{.FristName}}"}}).
-		want(t, http.StatusBadRequest, "Line 2: there is no {{.FristName}}", `aria-invalid="true"`, "Hello\n{{.FristName}}")
-	c.post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello"}, "rate": {"5000"}}).
-		want(t, http.StatusBadRequest, "Send 1 to 1000 messages a second")
-	c.post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello"}, "purchased_from": {"2026-05-01"}, "purchased_to": {"2026-04-01"}}).
-		want(t, http.StatusBadRequest, "must come after")
+	c.Post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello\n{{.FristName}}"}}).
+		Want(t, http.StatusBadRequest, "Line 2: there is no {{.FristName}}", `aria-invalid="true"`, "Hello\n{{.FristName}}")
+	c.Post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello"}, "rate": {"5000"}}).
+		Want(t, http.StatusBadRequest, "Send 1 to 1000 messages a second")
+	c.Post("/admin/broadcasts", url.Values{"subject": {"Hi"}, "body": {"Hello"}, "purchased_from": {"2026-05-01"}, "purchased_to": {"2026-04-01"}}).
+		Want(t, http.StatusBadRequest, "must come after")
 
 	form := url.Values{"title": {"Course news"}, "subject": {"News for you, {{.FirstName}}"},
 		"body": {"Hi {{.FirstName}},\n\nThe **new course** is out."}, "kinds": {"course"}, "rate": {"100"}}
-	r := c.post("/admin/broadcasts", form)
-	r.want(t, http.StatusSeeOther)
+	r := c.Post("/admin/broadcasts", form)
+	r.Want(t, http.StatusSeeOther)
 	page := r.Header.Get("Location")
 	if !strings.HasPrefix(page, "/admin/broadcasts/") {
 		t.Fatalf("Location %q", page)
 	}
-	c.get(page).want(t, http.StatusOK, "The draft is saved", "Course news", "<strong>new course</strong>",
+	c.Get(page).Want(t, http.StatusOK, "The draft is saved", "Course news", "<strong>new course</strong>",
 		"As ana@example.com will see it", "News for you, Ana", "bought a course item")
-	c.get("/admin/broadcasts").want(t, http.StatusOK, "Course news", "Draft")
+	c.Get("/admin/broadcasts").Want(t, http.StatusOK, "Course news", "Draft")
 
 	// The audience: consenting people of the segment.
-	c.htmx("/admin/broadcasts/audience", url.Values{"kinds": {"course"}}).want(t, http.StatusOK, `id="audience-count">1<`)
-	c.htmx("/admin/broadcasts/audience", url.Values{}).want(t, http.StatusOK, `id="audience-count">2<`)
-	c.htmx("/admin/broadcasts/audience", url.Values{"stages": {"purchased"}, "first_look": {"1"}}).want(t, http.StatusOK, `id="audience-count">2<`)
-	c.htmx("/admin/broadcasts/audience", url.Values{"stages": {"loyal"}}).want(t, http.StatusOK, `id="audience-count">0<`)
-	c.htmx("/admin/broadcasts/audience", url.Values{"stages": {"famous"}}).want(t, http.StatusBadRequest, "Unknown stage")
+	c.HTMX("/admin/broadcasts/audience", url.Values{"kinds": {"course"}}).Want(t, http.StatusOK, `id="audience-count">1<`)
+	c.HTMX("/admin/broadcasts/audience", url.Values{}).Want(t, http.StatusOK, `id="audience-count">2<`)
+	c.HTMX("/admin/broadcasts/audience", url.Values{"stages": {"purchased"}, "first_look": {"1"}}).Want(t, http.StatusOK, `id="audience-count">2<`)
+	c.HTMX("/admin/broadcasts/audience", url.Values{"stages": {"loyal"}}).Want(t, http.StatusOK, `id="audience-count">0<`)
+	c.HTMX("/admin/broadcasts/audience", url.Values{"stages": {"famous"}}).Want(t, http.StatusBadRequest, "Unknown stage")
 	// Without htmx, the whole form comes back with the count.
 	id := strings.TrimPrefix(page, "/admin/broadcasts/")
-	c.post("/admin/broadcasts/audience", url.Values{"id": {id}, "subject": {"Typed here"}, "kinds": {"physical"}}).
-		want(t, http.StatusOK, `value="Typed here"`, `id="audience-count">1<`)
+	c.Post("/admin/broadcasts/audience", url.Values{"id": {id}, "subject": {"Typed here"}, "kinds": {"physical"}}).
+		Want(t, http.StatusOK, `value="Typed here"`, `id="audience-count">1<`)
 
 	// A test to me.
-	c.post(page+"/test", nil).want(t, http.StatusSeeOther)
-	c.get(page).want(t, http.StatusOK, "A test is on its way to owner@shop.example")
+	c.Post(page+"/test", nil).Want(t, http.StatusSeeOther)
+	c.Get(page).Want(t, http.StatusOK, "A test is on its way to owner@shop.example")
 	msgs, err := e.smtp.WaitFor(1, hangGuard)
 	if err != nil {
 		t.Fatal(err)
@@ -124,17 +124,17 @@ func TestAdminBroadcasts(t *testing.T) {
 	}
 
 	// Scheduling needs a future time; sending needs the confirmation.
-	c.post(page+"/schedule", url.Values{"scheduled_at": {"2020-01-01T10:00"}}).want(t, http.StatusBadRequest, "a time in the future")
-	c.post(page+"/send", nil).want(t, http.StatusBadRequest, "Tick the box")
-	c.post(page+"/send", url.Values{"confirm": {"yes"}}).want(t, http.StatusSeeOther)
+	c.Post(page+"/schedule", url.Values{"scheduled_at": {"2020-01-01T10:00"}}).Want(t, http.StatusBadRequest, "a time in the future")
+	c.Post(page+"/send", nil).Want(t, http.StatusBadRequest, "Tick the box")
+	c.Post(page+"/send", url.Values{"confirm": {"yes"}}).Want(t, http.StatusSeeOther)
 	e.waitMail(t, "broadcast to ana@example.com", func(m *smtptest.Received) bool {
 		return m.Header.Get("X-Aftersale-Template") == "broadcast"
 	})
 	// The page says sent once the job has finished, which has no signal of
 	// its own.
 	waitUntil(t, "the broadcast page says 1 sent, status sent", func() (bool, string) {
-		r := c.get(page)
-		return strings.Contains(r.body, `id="count-sent">1<`) && strings.Contains(r.body, "status-sent"), r.body
+		r := c.Get(page)
+		return strings.Contains(r.Text, `id="count-sent">1<`) && strings.Contains(r.Text, "status-sent"), r.Text
 	})
 	var got []string
 	for _, m := range e.smtp.Messages() {
@@ -149,8 +149,8 @@ func TestAdminBroadcasts(t *testing.T) {
 		t.Fatalf("broadcast went to %v", got)
 	}
 	// Sent: no more changes.
-	c.post(page, form).want(t, http.StatusConflict, "can no longer be changed")
-	c.post(page+"/cancel", nil).want(t, http.StatusConflict)
+	c.Post(page, form).Want(t, http.StatusConflict, "can no longer be changed")
+	c.Post(page+"/cancel", nil).Want(t, http.StatusConflict)
 }
 
 // TestOptInPage: opening the link changes nothing; the button gives
@@ -162,20 +162,20 @@ func TestOptInPage(t *testing.T) {
 	link := e.svc.OptInURL(cust)
 	path := strings.TrimPrefix(link, "http://shop.example")
 	c := e.client(t)
-	c.get(path).want(t, http.StatusOK, "Would you like our updates?", "cleo@example.com", `<form method="post">`)
+	c.Get(path).Want(t, http.StatusOK, "Would you like our updates?", "cleo@example.com", `<form method="post">`)
 	if got, _ := e.store.CustomerGet(context.Background(), cust.ID); got.MarketingConsent {
 		t.Fatal("opening the link gave consent")
 	}
-	c.postRaw(path, url.Values{}, nil).want(t, http.StatusOK, "Thank you!", "on our list")
+	c.PostRaw(path, url.Values{}, nil).Want(t, http.StatusOK, "Thank you!", "on our list")
 	if got, _ := e.store.CustomerGet(context.Background(), cust.ID); !got.MarketingConsent {
 		t.Fatal("the button gave no consent")
 	}
-	c.get(path).want(t, http.StatusOK, "You get our updates already")
+	c.Get(path).Want(t, http.StatusOK, "You get our updates already")
 
-	c.get("/c/forged.token").want(t, http.StatusUnauthorized, "not valid")
-	c.postRaw("/c/forged.token", url.Values{}, nil).want(t, http.StatusUnauthorized)
+	c.Get("/c/forged.token").Want(t, http.StatusUnauthorized, "not valid")
+	c.PostRaw("/c/forged.token", url.Values{}, nil).Want(t, http.StatusUnauthorized)
 	expired := e.links.Sign(aftersale.LinkOptIn, fmt.Sprint(cust.ID), -time.Minute)
-	c.get("/c/"+expired).want(t, http.StatusUnauthorized, "expired")
+	c.Get("/c/"+expired).Want(t, http.StatusUnauthorized, "expired")
 	other := e.links.Sign(aftersale.LinkUnsubscribe, fmt.Sprint(cust.ID), time.Hour)
-	c.postRaw("/c/"+other, url.Values{}, nil).want(t, http.StatusUnauthorized)
+	c.PostRaw("/c/"+other, url.Values{}, nil).Want(t, http.StatusUnauthorized)
 }

@@ -51,52 +51,52 @@ func TestAdminDeadEvents(t *testing.T) {
 	helper := e.member(t, "helper@shop.example", aftersale.RoleAssistant)
 
 	c := e.client(t)
-	c.login(owner.Email, password)
-	r := c.get("/admin")
-	r.want(t, http.StatusOK)
-	if strings.Contains(r.body, "/admin/events") {
+	c.Login(owner.Email, password)
+	r := c.Get("/admin")
+	r.Want(t, http.StatusOK)
+	if strings.Contains(r.Text, "/admin/events") {
 		t.Error("the menu links the events set aside while there are none")
 	}
-	c.get("/admin/events").want(t, http.StatusOK, "<h1>Events set aside</h1>", "No event is set aside", `href="/admin/events" aria-current="page"`)
+	c.Get("/admin/events").Want(t, http.StatusOK, "<h1>Events set aside</h1>", "No event is set aside", `href="/admin/events" aria-current="page"`)
 
 	e.setAside(t, "evt_bad_1")
 	e.setAside(t, "evt_bad_2")
-	c.get("/admin").want(t, http.StatusOK, `href="/admin/events"`, "2 set aside")
-	r = c.get("/admin/events")
-	r.want(t, http.StatusOK, "evt_bad_1", "evt_bad_2", "order.placed", "shopify", "invalid byte sequence for encoding UTF8: 0x00",
+	c.Get("/admin").Want(t, http.StatusOK, `href="/admin/events"`, "2 set aside")
+	r = c.Get("/admin/events")
+	r.Want(t, http.StatusOK, "evt_bad_1", "evt_bad_2", "order.placed", "shopify", "invalid byte sequence for encoding UTF8: 0x00",
 		`action="/admin/events/retry"`, `action="/admin/events/discard"`, `name="id" value="evt_bad_1"`)
 	for _, pii := range []string{"ana.secret@example.com", "Secretname"} {
-		if strings.Contains(r.body, pii) {
+		if strings.Contains(r.Text, pii) {
 			t.Errorf("the page shows the payload's %q", pii)
 		}
 	}
 
 	// Without a login, and as an assistant, nothing can be done.
 	anon := e.client(t)
-	anon.get("/admin/events").want(t, http.StatusSeeOther)
-	anon.get("/admin/login")
-	anon.post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}).want(t, http.StatusUnauthorized)
+	anon.Get("/admin/events").Want(t, http.StatusSeeOther)
+	anon.Get("/admin/login")
+	anon.Post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}).Want(t, http.StatusUnauthorized)
 	as := e.client(t)
-	as.login(helper.Email, password)
-	r = as.get("/admin/events")
-	r.want(t, http.StatusOK, "evt_bad_1", "Only an owner can retry or discard")
-	if strings.Contains(r.body, `action="/admin/events/retry"`) {
+	as.Login(helper.Email, password)
+	r = as.Get("/admin/events")
+	r.Want(t, http.StatusOK, "evt_bad_1", "Only an owner can retry or discard")
+	if strings.Contains(r.Text, `action="/admin/events/retry"`) {
 		t.Error("an assistant is shown the retry button")
 	}
-	as.post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}).want(t, http.StatusForbidden)
-	as.post("/admin/events/discard", url.Values{"id": {"evt_bad_1"}}).want(t, http.StatusForbidden)
+	as.Post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}).Want(t, http.StatusForbidden)
+	as.Post("/admin/events/discard", url.Values{"id": {"evt_bad_1"}}).Want(t, http.StatusForbidden)
 
 	// Without the CSRF token: refused.
-	c.get("/admin/events")
-	c.postRaw("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}, nil).want(t, http.StatusForbidden)
-	c.postRaw("/admin/events/discard", url.Values{"id": {"evt_bad_1"}, "csrf_token": {"forged"}}, nil).want(t, http.StatusForbidden)
+	c.Get("/admin/events")
+	c.PostRaw("/admin/events/retry", url.Values{"id": {"evt_bad_1"}}, nil).Want(t, http.StatusForbidden)
+	c.PostRaw("/admin/events/discard", url.Values{"id": {"evt_bad_1"}, "csrf_token": {"forged"}}, nil).Want(t, http.StatusForbidden)
 	if n, err := e.store.DeadEventCount(ctx); err != nil || n != 2 {
 		t.Fatalf("set aside after the refusals: %d, %v; want 2", n, err)
 	}
 
 	// The owner retries one: back in the inbox, gone from the list.
-	r = c.post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}})
-	r.want(t, http.StatusSeeOther)
+	r = c.Post("/admin/events/retry", url.Values{"id": {"evt_bad_1"}})
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin/events" {
 		t.Errorf("after a retry: Location %q", loc)
 	}
@@ -104,21 +104,21 @@ func TestAdminDeadEvents(t *testing.T) {
 	if err != nil || len(inbox) != 1 || inbox[0].ID != "evt_bad_1" {
 		t.Fatalf("the inbox after a retry: %v, %v; want evt_bad_1", inbox, err)
 	}
-	r = c.get("/admin/events")
-	r.want(t, http.StatusOK, "The event evt_bad_1 is back in the inbox", "1 set aside")
-	if strings.Contains(r.body, `value="evt_bad_1"`) {
+	r = c.Get("/admin/events")
+	r.Want(t, http.StatusOK, "The event evt_bad_1 is back in the inbox", "1 set aside")
+	if strings.Contains(r.Text, `value="evt_bad_1"`) {
 		t.Error("the event retried is still listed")
 	}
 	// The owner discards the other.
-	c.post("/admin/events/discard", url.Values{"id": {"evt_bad_2"}}).want(t, http.StatusSeeOther)
-	c.get("/admin/events").want(t, http.StatusOK, "The event evt_bad_2 is discarded", "No event is set aside")
+	c.Post("/admin/events/discard", url.Values{"id": {"evt_bad_2"}}).Want(t, http.StatusSeeOther)
+	c.Get("/admin/events").Want(t, http.StatusOK, "The event evt_bad_2 is discarded", "No event is set aside")
 	if n, err := e.store.DeadEventCount(ctx); err != nil || n != 0 {
 		t.Errorf("set aside after the discard: %d, %v; want 0", n, err)
 	}
 	// An event no longer set aside, or none named.
-	c.post("/admin/events/discard", url.Values{"id": {"evt_bad_2"}}).want(t, http.StatusNotFound)
-	c.get("/admin/events")
-	c.post("/admin/events/retry", url.Values{"id": {" "}}).want(t, http.StatusBadRequest, "Choose an event")
+	c.Post("/admin/events/discard", url.Values{"id": {"evt_bad_2"}}).Want(t, http.StatusNotFound)
+	c.Get("/admin/events")
+	c.Post("/admin/events/retry", url.Values{"id": {" "}}).Want(t, http.StatusBadRequest, "Choose an event")
 
 	logs := e.logs.String()
 	if !strings.Contains(logs, "event set aside retried") || !strings.Contains(logs, "event_id=evt_bad_1") {

@@ -25,8 +25,8 @@ func TestDashboardDeliverability(t *testing.T) {
 	}}, func(c *admin.Config) { ct = c.Contact })
 	owner := e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	c := e.client(t)
-	c.login(owner.Email, password)
-	if r := c.get("/admin/dashboard"); strings.Contains(r.body, `id="deliverability"`) {
+	c.Login(owner.Email, password)
+	if r := c.Get("/admin/dashboard"); strings.Contains(r.Text, `id="deliverability"`) {
 		t.Fatal("a warning without bounces")
 	}
 	rep := &bounce.Report{Kind: bounce.KindBounce, Recipients: []bounce.Recipient{
@@ -37,5 +37,5 @@ func TestDashboardDeliverability(t *testing.T) {
 	if err := ct.HandleReport(context.Background(), rep); err != nil {
 		t.Fatal(err)
 	}
-	c.get("/admin/dashboard").want(t, http.StatusOK, `id="deliverability"`, "refused your mail 3 times in the last 7 days (2 blocks, 1 for spam or content policy)")
+	c.Get("/admin/dashboard").Want(t, http.StatusOK, `id="deliverability"`, "refused your mail 3 times in the last 7 days (2 blocks, 1 for spam or content policy)")
 }

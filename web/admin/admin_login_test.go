@@ -70,16 +70,16 @@ func TestConcurrentWrongLogins(t *testing.T) {
 	mu.Unlock()
 
 	c := e.client(t)
-	c.get("/admin/login")
-	form := url.Values{"email": {"Owner@shop.example"}, "password": {"wrong password!"}, "csrf_token": {c.csrf}}.Encode()
+	c.Get("/admin/login")
+	form := url.Values{"email": {"Owner@shop.example"}, "password": {"wrong password!"}, "csrf_token": {c.CSRF}}.Encode()
 	statuses := map[int]int{}
 	var retry []string
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			req, _ := http.NewRequest("POST", c.base+"/admin/login", strings.NewReader(form))
+			req, _ := http.NewRequest("POST", c.Base+"/admin/login", strings.NewReader(form))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			resp, err := c.hc.Do(req)
+			resp, err := c.HC.Do(req)
 			mu.Lock()
 			defer mu.Unlock()
 			responses++
@@ -115,9 +115,9 @@ func TestConcurrentWrongLogins(t *testing.T) {
 	// The account is blocked now, also with the right password and from a
 	// new session.
 	c2 := e.client(t)
-	c2.get("/admin/login")
-	c2.post("/admin/login", url.Values{"email": {"OWNER@shop.example "}, "password": {password}}).
-		want(t, http.StatusTooManyRequests, "Too many failed logins")
+	c2.Get("/admin/login")
+	c2.Post("/admin/login", url.Values{"email": {"OWNER@shop.example "}, "password": {password}}).
+		Want(t, http.StatusTooManyRequests, "Too many failed logins")
 }
 
 // TestLoginsBeyondTheHashCap: with every worker of the pool busy and no
@@ -144,12 +144,12 @@ func TestLoginsBeyondTheHashCap(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, who := range []string{"a@shop.example", "b@shop.example"} {
 		c := e.client(t)
-		c.get("/admin/login")
+		c.Get("/admin/login")
 		wg.Go(func() {
-			form := url.Values{"email": {who}, "password": {"wrong password!"}, "csrf_token": {c.csrf}}.Encode()
-			req, _ := http.NewRequest("POST", c.base+"/admin/login", strings.NewReader(form))
+			form := url.Values{"email": {who}, "password": {"wrong password!"}, "csrf_token": {c.CSRF}}.Encode()
+			req, _ := http.NewRequest("POST", c.Base+"/admin/login", strings.NewReader(form))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if resp, err := c.hc.Do(req); err == nil {
+			if resp, err := c.HC.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		})
@@ -159,10 +159,10 @@ func TestLoginsBeyondTheHashCap(t *testing.T) {
 	holding.Store(false)
 
 	c := e.client(t)
-	c.get("/admin/login")
+	c.Get("/admin/login")
 	for range 7 { // more than the limit of 5: none is counted
-		r := c.post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}})
-		r.want(t, http.StatusTooManyRequests, "checking many passwords at once")
+		r := c.Post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}})
+		r.Want(t, http.StatusTooManyRequests, "checking many passwords at once")
 		if r.Header.Get("Retry-After") == "" {
 			t.Error("a 429 without Retry-After")
 		}
@@ -176,7 +176,7 @@ func TestLoginsBeyondTheHashCap(t *testing.T) {
 		t.Errorf("%d hashes ran, want the 2 held ones", n)
 	}
 	// The refused logins were not counted: the right password works.
-	c.post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}}).want(t, http.StatusSeeOther)
+	c.Post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}}).Want(t, http.StatusSeeOther)
 }
 
 // TestPasswordChangeEndsOtherSessions: a member logged in twice changes the
@@ -187,19 +187,19 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	e := newEnv(t)
 	ana := e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 	one, two := e.client(t), e.client(t)
-	one.login(ana.Email, password)
-	two.login(ana.Email, password)
-	one.get("/admin").want(t, http.StatusOK)
-	two.get("/admin").want(t, http.StatusOK)
+	one.Login(ana.Email, password)
+	two.Login(ana.Email, password)
+	one.Get("/admin").Want(t, http.StatusOK)
+	two.Get("/admin").Want(t, http.StatusOK)
 
-	one.get("/admin/account")
-	one.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
-		want(t, http.StatusSeeOther)
-	one.get("/admin/account").want(t, http.StatusOK, "Your password is changed.")
-	one.get("/admin").want(t, http.StatusOK)
+	one.Get("/admin/account")
+	one.Post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
+		Want(t, http.StatusSeeOther)
+	one.Get("/admin/account").Want(t, http.StatusOK, "Your password is changed.")
+	one.Get("/admin").Want(t, http.StatusOK)
 	wantLoggedOut(t, two)
-	two.login(ana.Email, "another password")
-	two.get("/admin").want(t, http.StatusOK)
+	two.Login(ana.Email, "another password")
+	two.Get("/admin").Want(t, http.StatusOK)
 }
 
 // TestRoleChangeAndDeactivationEndSessions: an owner's change of a
@@ -211,38 +211,38 @@ func TestRoleChangeAndDeactivationEndSessions(t *testing.T) {
 	owner := e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	ana := e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 	o := e.client(t)
-	o.login(owner.Email, password)
+	o.Login(owner.Email, password)
 	one, two := e.client(t), e.client(t)
-	one.login(ana.Email, password)
-	two.login(ana.Email, password)
+	one.Login(ana.Email, password)
+	two.Login(ana.Email, password)
 
-	o.get("/admin/team")
-	o.post("/admin/team/"+itoa(ana.ID)+"/role", url.Values{"role": {"program_manager"}}).want(t, http.StatusSeeOther)
+	o.Get("/admin/team")
+	o.Post("/admin/team/"+itoa(ana.ID)+"/role", url.Values{"role": {"program_manager"}}).Want(t, http.StatusSeeOther)
 	wantLoggedOut(t, one)
 	wantLoggedOut(t, two)
-	o.get("/admin/team").want(t, http.StatusOK, "Deactivate")
+	o.Get("/admin/team").Want(t, http.StatusOK, "Deactivate")
 
-	one.login(ana.Email, password)
-	one.get("/admin").want(t, http.StatusOK)
-	o.post("/admin/team/"+itoa(ana.ID)+"/active", url.Values{"active": {"0"}}).want(t, http.StatusSeeOther)
-	o.get("/admin/team").want(t, http.StatusOK, "is deactivated", "deactivated", "Reactivate")
+	one.Login(ana.Email, password)
+	one.Get("/admin").Want(t, http.StatusOK)
+	o.Post("/admin/team/"+itoa(ana.ID)+"/active", url.Values{"active": {"0"}}).Want(t, http.StatusSeeOther)
+	o.Get("/admin/team").Want(t, http.StatusOK, "is deactivated", "deactivated", "Reactivate")
 	wantLoggedOut(t, one)
-	one.get("/admin/login")
-	one.post("/admin/login", url.Values{"email": {ana.Email}, "password": {password}}).
-		want(t, http.StatusUnauthorized, "the email or the password is wrong")
+	one.Get("/admin/login")
+	one.Post("/admin/login", url.Values{"email": {ana.Email}, "password": {password}}).
+		Want(t, http.StatusUnauthorized, "the email or the password is wrong")
 
 	// Not oneself, not by a non-owner.
-	o.post("/admin/team/"+itoa(owner.ID)+"/active", url.Values{"active": {"0"}}).want(t, http.StatusConflict, "cannot deactivate yourself")
-	o.post("/admin/team/"+itoa(ana.ID)+"/active", url.Values{"active": {"1"}}).want(t, http.StatusSeeOther)
-	one.login(ana.Email, password)
-	one.get("/admin/team")
-	one.post("/admin/team/"+itoa(owner.ID)+"/active", url.Values{"active": {"0"}}).want(t, http.StatusForbidden)
-	o.get("/admin").want(t, http.StatusOK)
+	o.Post("/admin/team/"+itoa(owner.ID)+"/active", url.Values{"active": {"0"}}).Want(t, http.StatusConflict, "cannot deactivate yourself")
+	o.Post("/admin/team/"+itoa(ana.ID)+"/active", url.Values{"active": {"1"}}).Want(t, http.StatusSeeOther)
+	one.Login(ana.Email, password)
+	one.Get("/admin/team")
+	one.Post("/admin/team/"+itoa(owner.ID)+"/active", url.Values{"active": {"0"}}).Want(t, http.StatusForbidden)
+	o.Get("/admin").Want(t, http.StatusOK)
 
 	// An htmx request of an ended session is told to log in.
-	o.post("/admin/team/"+itoa(ana.ID)+"/role", url.Values{"role": {"assistant"}}).want(t, http.StatusSeeOther)
-	r := one.htmx("/admin/tasks/1/complete", url.Values{"outcome": {"reached"}})
-	r.want(t, http.StatusUnauthorized)
+	o.Post("/admin/team/"+itoa(ana.ID)+"/role", url.Values{"role": {"assistant"}}).Want(t, http.StatusSeeOther)
+	r := one.HTMX("/admin/tasks/1/complete", url.Values{"outcome": {"reached"}})
+	r.Want(t, http.StatusUnauthorized)
 	if r.Header.Get("HX-Redirect") != "/admin/login" {
 		t.Errorf("HX-Redirect %q", r.Header.Get("HX-Redirect"))
 	}
@@ -256,21 +256,21 @@ func TestPrivateSMTPSetting(t *testing.T) {
 	owner := e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	ana := e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 	a := e.client(t)
-	a.login(ana.Email, password)
-	a.get("/admin/team")
-	a.post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).want(t, http.StatusForbidden)
+	a.Login(ana.Email, password)
+	a.Get("/admin/team")
+	a.Post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).Want(t, http.StatusForbidden)
 	if on, _ := e.team.AllowPrivateSMTP(context.Background()); on {
 		t.Fatal("an assistant turned the setting on")
 	}
 	o := e.client(t)
-	o.login(owner.Email, password)
-	o.get("/admin/team").want(t, http.StatusOK, `name="allow_private_smtp" value="1">`)
-	o.post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).want(t, http.StatusSeeOther)
-	o.get("/admin/team").want(t, http.StatusOK, "may now be on private and local addresses", `value="1" checked>`)
+	o.Login(owner.Email, password)
+	o.Get("/admin/team").Want(t, http.StatusOK, `name="allow_private_smtp" value="1">`)
+	o.Post("/admin/team/settings", url.Values{"allow_private_smtp": {"1"}}).Want(t, http.StatusSeeOther)
+	o.Get("/admin/team").Want(t, http.StatusOK, "may now be on private and local addresses", `value="1" checked>`)
 	if on, _ := e.team.AllowPrivateSMTP(context.Background()); !on {
 		t.Fatal("the owner's setting is not on")
 	}
-	o.post("/admin/team/settings", nil).want(t, http.StatusSeeOther)
+	o.Post("/admin/team/settings", nil).Want(t, http.StatusSeeOther)
 	if on, _ := e.team.AllowPrivateSMTP(context.Background()); on {
 		t.Fatal("the owner's setting is not off again")
 	}
@@ -280,8 +280,8 @@ func TestPrivateSMTPSetting(t *testing.T) {
 // to the login form.
 func wantLoggedOut(t *testing.T, c *client) {
 	t.Helper()
-	r := c.get("/admin")
-	r.want(t, http.StatusSeeOther)
+	r := c.Get("/admin")
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/admin/login") {
 		t.Fatalf("an ended session: Location %q, want the login page", loc)
 	}

@@ -30,14 +30,14 @@ func TestAdminEraseNeedsAnOwnerAndTheTypedAddress(t *testing.T) {
 	page := "/admin/customers/" + addr
 
 	as := e.client(t)
-	as.login(helper.Email, password)
-	r := as.get(page)
-	r.want(t, http.StatusOK, "Export data", "Only an owner can erase")
-	if strings.Contains(r.body, `action="/admin/customers/`+addr+`/erase"`) {
+	as.Login(helper.Email, password)
+	r := as.Get(page)
+	r.Want(t, http.StatusOK, "Export data", "Only an owner can erase")
+	if strings.Contains(r.Text, `action="/admin/customers/`+addr+`/erase"`) {
 		t.Error("an assistant sees the erase form")
 	}
-	r = as.get(page + "/export")
-	r.want(t, http.StatusOK)
+	r = as.Get(page + "/export")
+	r.Want(t, http.StatusOK)
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="customer-`+strconv.FormatInt(cust.ID, 10)+`.json"` {
 		t.Errorf("Content-Disposition %q", cd)
 	}
@@ -46,37 +46,37 @@ func TestAdminEraseNeedsAnOwnerAndTheTypedAddress(t *testing.T) {
 		Orders   []struct{ ID string }
 		Tasks    []struct{ Title string }
 	}
-	if err := json.Unmarshal([]byte(r.body), &x); err != nil || x.Customer.Email != addr || len(x.Orders) != 1 || len(x.Tasks) != 1 {
-		t.Errorf("export: %+v %v\n%s", x, err, r.body)
+	if err := json.Unmarshal([]byte(r.Text), &x); err != nil || x.Customer.Email != addr || len(x.Orders) != 1 || len(x.Tasks) != 1 {
+		t.Errorf("export: %+v %v\n%s", x, err, r.Text)
 	}
-	as.get("/admin/customers/nobody@example.com/export").want(t, http.StatusNotFound, "no customer has the email nobody@example.com")
-	as.post(page+"/erase", url.Values{"confirm": {addr}}).want(t, http.StatusForbidden, "Only an owner")
+	as.Get("/admin/customers/nobody@example.com/export").Want(t, http.StatusNotFound, "no customer has the email nobody@example.com")
+	as.Post(page+"/erase", url.Values{"confirm": {addr}}).Want(t, http.StatusForbidden, "Only an owner")
 	if _, err := e.store.CustomerGetByEmail(context.Background(), addr); err != nil {
 		t.Fatalf("an assistant's post erased the customer: %v", err)
 	}
 
 	c := e.client(t)
-	c.login(owner.Email, password)
-	c.get(page).want(t, http.StatusOK, `action="/admin/customers/`+addr+`/erase"`, `name="confirm"`, "Erase")
+	c.Login(owner.Email, password)
+	c.Get(page).Want(t, http.StatusOK, `action="/admin/customers/`+addr+`/erase"`, `name="confirm"`, "Erase")
 	// Without the token, nothing happens.
-	c.postRaw(page+"/erase", url.Values{"confirm": {addr}}, nil).want(t, http.StatusForbidden)
+	c.PostRaw(page+"/erase", url.Values{"confirm": {addr}}, nil).Want(t, http.StatusForbidden)
 	// Without the address, or with another, nothing happens.
 	for _, typed := range []string{"", "ana@example.com", "stays@example.com"} {
-		c.get(page)
-		c.post(page+"/erase", url.Values{"confirm": {typed}}).want(t, http.StatusBadRequest, "Nothing was erased")
+		c.Get(page)
+		c.Post(page+"/erase", url.Values{"confirm": {typed}}).Want(t, http.StatusBadRequest, "Nothing was erased")
 	}
 	if _, err := e.store.CustomerGetByEmail(context.Background(), addr); err != nil {
 		t.Fatalf("erased without the typed address: %v", err)
 	}
-	c.get(page)
-	r = c.post(page+"/erase", url.Values{"confirm": {"  Ana.Private@Example.com "}}) // any case, spaces
-	r.want(t, http.StatusSeeOther)
+	c.Get(page)
+	r = c.Post(page+"/erase", url.Values{"confirm": {"  Ana.Private@Example.com "}}) // any case, spaces
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin/customers" {
 		t.Errorf("after the erase: Location %q", loc)
 	}
-	r = c.get("/admin/customers")
-	r.want(t, http.StatusOK, "Customer #"+strconv.FormatInt(cust.ID, 10)+" is erased")
-	if strings.Contains(r.body, addr) {
+	r = c.Get("/admin/customers")
+	r.Want(t, http.StatusOK, "Customer #"+strconv.FormatInt(cust.ID, 10)+" is erased")
+	if strings.Contains(r.Text, addr) {
 		t.Error("the page after the erase shows the address")
 	}
 	if _, err := e.store.CustomerGetByEmail(context.Background(), addr); !aftersale.IsNotFound(err) {
@@ -88,8 +88,8 @@ func TestAdminEraseNeedsAnOwnerAndTheTypedAddress(t *testing.T) {
 	if _, err := e.store.CustomerGetByEmail(context.Background(), "stays@example.com"); err != nil {
 		t.Errorf("another customer is gone: %v", err)
 	}
-	c.get(page).want(t, http.StatusNotFound)
-	c.post(page+"/erase", url.Values{"confirm": {addr}}).want(t, http.StatusNotFound)
+	c.Get(page).Want(t, http.StatusNotFound)
+	c.Post(page+"/erase", url.Values{"confirm": {addr}}).Want(t, http.StatusNotFound)
 	if logs := e.logs.String(); strings.Contains(logs, addr) || !strings.Contains(logs, "customer erased") {
 		t.Errorf("the erase is not logged, or logged with the address:\n%s", logs)
 	}

@@ -68,15 +68,15 @@ func TestPasswordChangeKeepsNoLaterEpoch(t *testing.T) {
 	e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	ana := e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 	one := e.client(t)
-	one.login(ana.Email, password)
-	one.get("/admin/account").want(t, http.StatusOK)
+	one.Login(ana.Email, password)
+	one.Get("/admin/account").Want(t, http.StatusOK)
 
 	raced := make(chan error, 1)
 	rs.arm(ana.ID, ana.SessionEpoch, func() {
 		raced <- e.team.UpdateMember(context.Background(), ana.ID, "", aftersale.RoleProgramManager, "")
 	})
-	one.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
-		want(t, http.StatusSeeOther)
+	one.Post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
+		Want(t, http.StatusSeeOther)
 	if err := <-raced; err != nil {
 		t.Fatalf("the owner's role change: %v", err)
 	}
@@ -84,8 +84,8 @@ func TestPasswordChangeKeepsNoLaterEpoch(t *testing.T) {
 	if m, err := e.team.Member(context.Background(), ana.ID); err != nil || m.SessionEpoch != ana.SessionEpoch+2 || m.Role != "program_manager" {
 		t.Fatalf("after both changes: %+v, %v; want the new role and the epoch raised twice", m, err)
 	}
-	one.login(ana.Email, "another password")
-	one.get("/admin").want(t, http.StatusOK)
+	one.Login(ana.Email, "another password")
+	one.Get("/admin").Want(t, http.StatusOK)
 }
 
 // TestOwnRoleChangeKeepsNoLaterEpoch: an owner gives themselves another
@@ -99,10 +99,10 @@ func TestOwnRoleChangeKeepsNoLaterEpoch(t *testing.T) {
 	olga := e.member(t, "olga@shop.example", aftersale.RoleOwner)
 	e.member(t, "omar@shop.example", aftersale.RoleOwner)
 	o := e.client(t)
-	o.login(olga.Email, password)
-	o.get("/admin/team").want(t, http.StatusOK)
-	o.post("/admin/team/"+itoa(olga.ID)+"/role", url.Values{"role": {"program_manager"}}).want(t, http.StatusSeeOther)
-	o.get("/admin").want(t, http.StatusOK)
+	o.Login(olga.Email, password)
+	o.Get("/admin/team").Want(t, http.StatusOK)
+	o.Post("/admin/team/"+itoa(olga.ID)+"/role", url.Values{"role": {"program_manager"}}).Want(t, http.StatusSeeOther)
+	o.Get("/admin").Want(t, http.StatusOK)
 
 	// Omar makes her an owner again (which ends her session); she gives
 	// herself a new role once more, and omar's next change comes in
@@ -111,8 +111,8 @@ func TestOwnRoleChangeKeepsNoLaterEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLoggedOut(t, o)
-	o.login(olga.Email, password)
-	o.get("/admin/team").want(t, http.StatusOK)
+	o.Login(olga.Email, password)
+	o.Get("/admin/team").Want(t, http.StatusOK)
 	before, err := e.team.Member(ctx, olga.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestOwnRoleChangeKeepsNoLaterEpoch(t *testing.T) {
 	rs.arm(olga.ID, before.SessionEpoch, func() {
 		raced <- e.team.UpdateMember(ctx, olga.ID, "", aftersale.RoleAssistant, "")
 	})
-	o.post("/admin/team/"+itoa(olga.ID)+"/role", url.Values{"role": {"program_manager"}}).want(t, http.StatusSeeOther)
+	o.Post("/admin/team/"+itoa(olga.ID)+"/role", url.Values{"role": {"program_manager"}}).Want(t, http.StatusSeeOther)
 	if err := <-raced; err != nil {
 		t.Fatalf("omar's role change: %v", err)
 	}

@@ -18,40 +18,40 @@ func TestLogin(t *testing.T) {
 	e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	c := e.client(t)
 
-	r := c.get("/admin/tasks/1?x=1")
-	r.want(t, http.StatusSeeOther)
+	r := c.Get("/admin/tasks/1?x=1")
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin/login?next=%2Fadmin%2Ftasks%2F1%3Fx%3D1" {
 		t.Fatalf("Location %q", loc)
 	}
-	r = c.get("/admin/login?next=/admin/outbox")
-	r.want(t, http.StatusOK, `name="csrf_token"`, `hx-headers='{"X-CSRF-Token": "`+c.csrf+`"}'`)
+	r = c.Get("/admin/login?next=/admin/outbox")
+	r.Want(t, http.StatusOK, `name="csrf_token"`, `hx-headers='{"X-CSRF-Token": "`+c.CSRF+`"}'`)
 	before := sessionCookie(t, r.Response)
 	if !before.HttpOnly || before.SameSite != http.SameSiteLaxMode || before.Secure || before.Path != "/admin" {
 		t.Fatalf("cookie %+v", before)
 	}
 
-	r = c.post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {"wrong password!"}, "next": {"/admin/outbox"}})
-	r.want(t, http.StatusUnauthorized, "the email or the password is wrong", `value="owner@shop.example"`)
-	r = c.post("/admin/login", url.Values{"email": {"nobody@shop.example"}, "password": {password}})
-	r.want(t, http.StatusUnauthorized, "the email or the password is wrong")
+	r = c.Post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {"wrong password!"}, "next": {"/admin/outbox"}})
+	r.Want(t, http.StatusUnauthorized, "the email or the password is wrong", `value="owner@shop.example"`)
+	r = c.Post("/admin/login", url.Values{"email": {"nobody@shop.example"}, "password": {password}})
+	r.Want(t, http.StatusUnauthorized, "the email or the password is wrong")
 
-	r = c.post("/admin/login", url.Values{"email": {"Owner@Shop.example "}, "password": {password}, "next": {"/admin/outbox"}})
-	r.want(t, http.StatusSeeOther)
+	r = c.Post("/admin/login", url.Values{"email": {"Owner@Shop.example "}, "password": {password}, "next": {"/admin/outbox"}})
+	r.Want(t, http.StatusSeeOther)
 	if loc := r.Header.Get("Location"); loc != "/admin/outbox" {
 		t.Fatalf("after login: Location %q", loc)
 	}
 	if after := sessionCookie(t, r.Response); after.Value == before.Value {
 		t.Fatal("the session token was not renewed on login")
 	}
-	c.get("/admin").want(t, http.StatusOK, "<h1>Tasks</h1>", "Log out")
-	c.get("/admin/login").want(t, http.StatusSeeOther)
+	c.Get("/admin").Want(t, http.StatusOK, "<h1>Tasks</h1>", "Log out")
+	c.Get("/admin/login").Want(t, http.StatusSeeOther)
 
-	c.post("/admin/logout", nil).want(t, http.StatusSeeOther)
-	c.get("/admin").want(t, http.StatusSeeOther)
+	c.Post("/admin/logout", nil).Want(t, http.StatusSeeOther)
+	c.Get("/admin").Want(t, http.StatusSeeOther)
 
 	// An open redirect is not possible.
-	c.get("/admin/login")
-	r = c.post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}, "next": {"//evil.example/admin"}})
+	c.Get("/admin/login")
+	r = c.Post("/admin/login", url.Values{"email": {"owner@shop.example"}, "password": {password}, "next": {"//evil.example/admin"}})
 	if loc := r.Header.Get("Location"); loc != "/admin" {
 		t.Fatalf("next=//evil.example: Location %q", loc)
 	}
@@ -81,7 +81,7 @@ func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
 func TestSecureCookies(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *admin.Config) { c.SecureCookies = true })
-	r := e.client(t).get("/admin/login")
+	r := e.client(t).Get("/admin/login")
 	if ck := sessionCookie(t, r.Response); !ck.Secure || !ck.HttpOnly {
 		t.Fatalf("cookie %+v", ck)
 	}
@@ -94,14 +94,14 @@ func TestLoginRateLimit(t *testing.T) {
 		e := newEnv(t)
 		e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 		c := e.client(t)
-		c.get("/admin/login")
+		c.Get("/admin/login")
 		for i := range 5 {
-			c.post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {fmt.Sprint("guess number ", i)}}).
-				want(t, http.StatusUnauthorized)
+			c.Post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {fmt.Sprint("guess number ", i)}}).
+				Want(t, http.StatusUnauthorized)
 		}
 		// Even the right password is refused now.
-		r := c.post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}})
-		r.want(t, http.StatusTooManyRequests, "Too many failed logins")
+		r := c.Post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}})
+		r.Want(t, http.StatusTooManyRequests, "Too many failed logins")
 		if r.Header.Get("Retry-After") == "" {
 			t.Error("no Retry-After")
 		}
@@ -111,13 +111,13 @@ func TestLoginRateLimit(t *testing.T) {
 		e := newEnv(t)
 		e.member(t, "ana@shop.example", aftersale.RoleAssistant)
 		c := e.client(t)
-		c.get("/admin/login")
+		c.Get("/admin/login")
 		for i := range 5 {
-			c.post("/admin/login", url.Values{"email": {fmt.Sprintf("user%d@shop.example", i)}, "password": {password}}).
-				want(t, http.StatusUnauthorized)
+			c.Post("/admin/login", url.Values{"email": {fmt.Sprintf("user%d@shop.example", i)}, "password": {password}}).
+				Want(t, http.StatusUnauthorized)
 		}
-		c.post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}}).
-			want(t, http.StatusTooManyRequests, "Too many failed logins")
+		c.Post("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}}).
+			Want(t, http.StatusTooManyRequests, "Too many failed logins")
 	})
 }
 
@@ -129,25 +129,25 @@ func TestCSRF(t *testing.T) {
 	c := e.client(t)
 
 	// Login itself needs the token.
-	c.get("/admin/login")
-	c.postRaw("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}}, nil).
-		want(t, http.StatusForbidden)
-	c.postRaw("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}, "csrf_token": {"forged"}}, nil).
-		want(t, http.StatusForbidden)
-	c.login("ana@shop.example", password)
-	c.get("/admin")
+	c.Get("/admin/login")
+	c.PostRaw("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}}, nil).
+		Want(t, http.StatusForbidden)
+	c.PostRaw("/admin/login", url.Values{"email": {"ana@shop.example"}, "password": {password}, "csrf_token": {"forged"}}, nil).
+		Want(t, http.StatusForbidden)
+	c.Login("ana@shop.example", password)
+	c.Get("/admin")
 
 	path := fmt.Sprintf("/admin/tasks/%d/complete", tk.ID)
 	form := url.Values{"outcome": {"done"}}
-	c.postRaw(path, form, nil).want(t, http.StatusForbidden)
-	c.postRaw(path, form, map[string]string{"HX-Request": "true", "X-CSRF-Token": "forged"}).want(t, http.StatusForbidden, "did not come from this site")
+	c.PostRaw(path, form, nil).Want(t, http.StatusForbidden)
+	c.PostRaw(path, form, map[string]string{"HX-Request": "true", "X-CSRF-Token": "forged"}).Want(t, http.StatusForbidden, "did not come from this site")
 	// A cross-site browser request is refused even with the token.
-	f := url.Values{"outcome": {"done"}, "csrf_token": {c.csrf}}
-	c.postRaw(path, f, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}).want(t, http.StatusForbidden)
+	f := url.Values{"outcome": {"done"}, "csrf_token": {c.CSRF}}
+	c.PostRaw(path, f, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}).Want(t, http.StatusForbidden)
 	if got, _ := e.store.TaskGet(context.Background(), tk.ID); got.Status != aftersale.TaskOpen {
 		t.Fatalf("a refused POST completed the task: %+v", got)
 	}
-	c.htmx(path, form).want(t, http.StatusOK, "Done: Done.")
+	c.HTMX(path, form).Want(t, http.StatusOK, "Done: Done.")
 }
 
 // publicRoutes are the only admin routes that need no login.
@@ -231,7 +231,7 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 
 	routes := admin.AdminRoutes()
 	anon := e.client(t)
-	anon.get("/admin/login") // a session without a member, with a CSRF token
+	anon.Get("/admin/login") // a session without a member, with a CSRF token
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Path
 		tc, ok := cases[key]
@@ -247,7 +247,7 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 		}
 		var r reply
 		if rt.Method == "GET" || rt.Method == "*" {
-			r = anon.get(tc.path)
+			r = anon.Get(tc.path)
 			if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/admin/login?next=") {
 				t.Errorf("%s without login: %d %q, want 303 to the login form", key, r.StatusCode, r.Header.Get("Location"))
 			}
@@ -255,9 +255,9 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 		}
 		for _, with := range []bool{false, true} { // without and with a valid CSRF token
 			if with {
-				r = anon.post(tc.path, tc.form)
+				r = anon.Post(tc.path, tc.form)
 			} else {
-				r = anon.postRaw(tc.path, tc.form, nil)
+				r = anon.PostRaw(tc.path, tc.form, nil)
 			}
 			if r.StatusCode != http.StatusUnauthorized && r.StatusCode != http.StatusForbidden {
 				t.Errorf("%s without login (token %v): %d, want 401 or 403", key, with, r.StatusCode)
@@ -267,12 +267,12 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 
 	// An assistant is refused the owner's routes.
 	as := e.client(t)
-	as.login(helper.Email, password)
-	as.get("/admin")
+	as.Login(helper.Email, password)
+	as.Get("/admin")
 	for _, rt := range routes {
 		if rt.OwnerOnly {
 			tc := cases[rt.Method+" "+rt.Path]
-			if r := as.post(tc.path, tc.form); r.StatusCode != http.StatusForbidden {
+			if r := as.Post(tc.path, tc.form); r.StatusCode != http.StatusForbidden {
 				t.Errorf("%s %s as an assistant: %d, want 403", rt.Method, rt.Path, r.StatusCode)
 			}
 		}
@@ -280,27 +280,27 @@ func TestAdminRoutesRequireLogin(t *testing.T) {
 
 	// With an owner's session each route works. Logout goes last.
 	c := e.client(t)
-	c.login(owner.Email, password)
+	c.Login(owner.Email, password)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Path
 		tc, ok := cases[key]
 		if !ok || key == "POST /admin/logout" {
 			continue
 		}
-		c.get("/admin/account") // a fresh CSRF token
+		c.Get("/admin/account") // a fresh CSRF token
 		var r reply
 		if rt.Method == "GET" || rt.Method == "*" {
-			r = c.get(tc.path)
+			r = c.Get(tc.path)
 		} else {
-			r = c.post(tc.path, tc.form)
+			r = c.Post(tc.path, tc.form)
 		}
 		if r.StatusCode != tc.status {
-			t.Errorf("%s as the owner: %d, want %d\n%s", key, r.StatusCode, tc.status, r.body)
+			t.Errorf("%s as the owner: %d, want %d\n%s", key, r.StatusCode, tc.status, r.Text)
 		}
 	}
-	c.get("/admin/account")
-	c.post("/admin/logout", nil).want(t, http.StatusSeeOther)
-	c.get("/admin").want(t, http.StatusSeeOther)
+	c.Get("/admin/account")
+	c.Post("/admin/logout", nil).Want(t, http.StatusSeeOther)
+	c.Get("/admin").Want(t, http.StatusSeeOther)
 }
 
 func TestTeamIsOwnerOnly(t *testing.T) {
@@ -310,32 +310,32 @@ func TestTeamIsOwnerOnly(t *testing.T) {
 	helper := e.member(t, "helper@shop.example", aftersale.RoleAssistant)
 
 	as := e.client(t)
-	as.login(helper.Email, password)
-	r := as.get("/admin/team")
-	r.want(t, http.StatusOK, "owner@shop.example", "Only an owner can")
-	if strings.Contains(r.body, "Add a member") {
+	as.Login(helper.Email, password)
+	r := as.Get("/admin/team")
+	r.Want(t, http.StatusOK, "owner@shop.example", "Only an owner can")
+	if strings.Contains(r.Text, "Add a member") {
 		t.Error("an assistant sees the add form")
 	}
-	as.post("/admin/team", url.Values{"email": {"x@shop.example"}, "role": {"owner"}, "password": {password}}).
-		want(t, http.StatusForbidden, "Only an owner")
-	as.post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).want(t, http.StatusForbidden)
+	as.Post("/admin/team", url.Values{"email": {"x@shop.example"}, "role": {"owner"}, "password": {password}}).
+		Want(t, http.StatusForbidden, "Only an owner")
+	as.Post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).Want(t, http.StatusForbidden)
 	if m, _ := e.team.Member(context.Background(), helper.ID); m.Role != "assistant" {
 		t.Fatalf("the assistant made themself %s", m.Role)
 	}
 
 	c := e.client(t)
-	c.login(owner.Email, password)
-	c.get("/admin/team").want(t, http.StatusOK, "Add a member")
-	c.post("/admin/team", url.Values{"email": {"bad"}, "name": {"Bo"}, "role": {"assistant"}, "password": {password}}).
-		want(t, http.StatusBadRequest, `value="Bo"`, `aria-invalid="true"`)
-	c.post("/admin/team", url.Values{"email": {"bo@shop.example"}, "name": {"Bo"}, "role": {"program_manager"}, "password": {password}}).
-		want(t, http.StatusSeeOther)
-	c.get("/admin/team").want(t, http.StatusOK, "Bo is on the team now", "bo@shop.example")
-	c.post("/admin/team", url.Values{"email": {"bo@shop.example"}, "role": {"assistant"}, "password": {password}}).
-		want(t, http.StatusConflict)
+	c.Login(owner.Email, password)
+	c.Get("/admin/team").Want(t, http.StatusOK, "Add a member")
+	c.Post("/admin/team", url.Values{"email": {"bad"}, "name": {"Bo"}, "role": {"assistant"}, "password": {password}}).
+		Want(t, http.StatusBadRequest, `value="Bo"`, `aria-invalid="true"`)
+	c.Post("/admin/team", url.Values{"email": {"bo@shop.example"}, "name": {"Bo"}, "role": {"program_manager"}, "password": {password}}).
+		Want(t, http.StatusSeeOther)
+	c.Get("/admin/team").Want(t, http.StatusOK, "Bo is on the team now", "bo@shop.example")
+	c.Post("/admin/team", url.Values{"email": {"bo@shop.example"}, "role": {"assistant"}, "password": {password}}).
+		Want(t, http.StatusConflict)
 	// The only owner cannot step down.
-	c.post(fmt.Sprintf("/admin/team/%d/role", owner.ID), url.Values{"role": {"assistant"}}).want(t, http.StatusConflict, "the only owner")
-	c.post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).want(t, http.StatusSeeOther)
+	c.Post(fmt.Sprintf("/admin/team/%d/role", owner.ID), url.Values{"role": {"assistant"}}).Want(t, http.StatusConflict, "the only owner")
+	c.Post(fmt.Sprintf("/admin/team/%d/role", helper.ID), url.Values{"role": {"owner"}}).Want(t, http.StatusSeeOther)
 	if m, _ := e.team.Member(context.Background(), helper.ID); m.Role != "owner" {
 		t.Fatalf("role is %s", m.Role)
 	}
@@ -349,22 +349,22 @@ func TestCompleteCallNoAnswer(t *testing.T) {
 	script := "1. Say hi to <b>Ana</b>\n2. Ask **why** they bought\n\nThen log it."
 	tk := e.task(t, cust, aftersale.TaskCall, "Welcome call to Ana", script, "")
 	c := e.client(t)
-	c.login(ana.Email, password)
+	c.Login(ana.Email, password)
 
-	c.get("/admin").want(t, http.StatusOK, "Welcome call to Ana", `class="badge"`, "1 overdue")
+	c.Get("/admin").Want(t, http.StatusOK, "Welcome call to Ana", `class="badge"`, "1 overdue")
 	path := fmt.Sprintf("/admin/tasks/%d", tk.ID)
-	r := c.get(path)
-	r.want(t, http.StatusOK,
+	r := c.Get(path)
+	r.Want(t, http.StatusOK,
 		`<ol>`, `<li>Say hi to &lt;b&gt;Ana&lt;/b&gt;</li>`, `<strong>why</strong>`, `<p>Then log it.</p>`,
 		`href="tel:+12025550143"`, "America/New_York", "Launch Course",
 		`value="reached"`, `value="voicemail"`, `value="no_answer"`, `value="wrong_number"`, `value="done"`, `value="skipped"`)
-	if strings.Contains(r.body, "<b>Ana</b>") {
+	if strings.Contains(r.Text, "<b>Ana</b>") {
 		t.Fatal("raw HTML of the script is rendered")
 	}
 
-	r = c.htmx(path+"/complete", url.Values{"outcome": {"no_answer"}, "note": {"rang 10 times"}})
-	r.want(t, http.StatusOK, `id="task-actions"`, "Done: No answer.", "A new call is scheduled for")
-	if strings.Contains(r.body, "<html") {
+	r = c.HTMX(path+"/complete", url.Values{"outcome": {"no_answer"}, "note": {"rang 10 times"}})
+	r.Want(t, http.StatusOK, `id="task-actions"`, "Done: No answer.", "A new call is scheduled for")
+	if strings.Contains(r.Text, "<html") {
 		t.Error("htmx got a whole page")
 	}
 	ctx := context.Background()
@@ -376,18 +376,18 @@ func TestCompleteCallNoAnswer(t *testing.T) {
 	if err != nil || len(open) != 1 || open[0].Kind != "call" || open[0].ID == tk.ID || !strings.HasPrefix(open[0].Title, "Call again") {
 		t.Fatalf("open tasks after no_answer: %+v %v", open, err)
 	}
-	if !strings.Contains(r.body, fmt.Sprintf(`href="/admin/tasks/%d"`, open[0].ID)) {
-		t.Errorf("no link to the new call in\n%s", r.body)
+	if !strings.Contains(r.Text, fmt.Sprintf(`href="/admin/tasks/%d"`, open[0].ID)) {
+		t.Errorf("no link to the new call in\n%s", r.Text)
 	}
 	// Completing it again is a conflict, shown in place.
-	c.htmx(path+"/complete", url.Values{"outcome": {"reached"}}).want(t, http.StatusConflict)
+	c.HTMX(path+"/complete", url.Values{"outcome": {"reached"}}).Want(t, http.StatusConflict)
 	// A wrong number becomes a personal email, said without htmx too.
-	r = c.post(fmt.Sprintf("/admin/tasks/%d/complete", open[0].ID), url.Values{"outcome": {"wrong_number"}})
-	r.want(t, http.StatusOK, "<html", "A personal email task was created")
+	r = c.Post(fmt.Sprintf("/admin/tasks/%d/complete", open[0].ID), url.Values{"outcome": {"wrong_number"}})
+	r.Want(t, http.StatusOK, "<html", "A personal email task was created")
 	// An unknown outcome is shown, with the note kept.
 	third := e.task(t, cust, aftersale.TaskCall, "Another call", "", "")
-	c.htmx(fmt.Sprintf("/admin/tasks/%d/complete", third.ID), url.Values{"outcome": {"maybe"}, "note": {"kept note"}}).
-		want(t, http.StatusBadRequest, "unknown outcome", "kept note")
+	c.HTMX(fmt.Sprintf("/admin/tasks/%d/complete", third.ID), url.Values{"outcome": {"maybe"}, "note": {"kept note"}}).
+		Want(t, http.StatusBadRequest, "unknown outcome", "kept note")
 }
 
 func TestPhoneWithoutCountryCode(t *testing.T) {
@@ -397,16 +397,16 @@ func TestPhoneWithoutCountryCode(t *testing.T) {
 	good := e.task(t, e.customer(t, "uk@example.com", "020 7946 0018"), aftersale.TaskCall, "Call", "", "")
 	bad := e.task(t, e.customer(t, "bad@example.com", "call the office"), aftersale.TaskCall, "Call", "", "")
 	c := e.client(t)
-	c.login("ana@shop.example", password)
-	c.get(fmt.Sprintf("/admin/tasks/%d", good.ID)).want(t, http.StatusOK, `href="tel:+442079460018"`)
-	r := c.get(fmt.Sprintf("/admin/tasks/%d", bad.ID))
-	r.want(t, http.StatusOK, "call the office", "not a number we can dial")
-	if strings.Contains(r.body, "tel:") {
+	c.Login("ana@shop.example", password)
+	c.Get(fmt.Sprintf("/admin/tasks/%d", good.ID)).Want(t, http.StatusOK, `href="tel:+442079460018"`)
+	r := c.Get(fmt.Sprintf("/admin/tasks/%d", bad.ID))
+	r.Want(t, http.StatusOK, "call the office", "not a number we can dial")
+	if strings.Contains(r.Text, "tel:") {
 		t.Error("a tel: link for a number that does not parse")
 	}
-	r = c.get("/admin/customers/bad@example.com")
-	r.want(t, http.StatusOK, "call the office", "not a number we can dial")
-	if strings.Contains(r.body, "tel:") {
+	r = c.Get("/admin/customers/bad@example.com")
+	r.Want(t, http.StatusOK, "call the office", "not a number we can dial")
+	if strings.Contains(r.Text, "tel:") {
 		t.Error("a tel: link on the customer page for a number that does not parse")
 	}
 }
@@ -419,18 +419,18 @@ func TestSendPersonalEmail(t *testing.T) {
 	draft := "Subject: Did everything work, Ana?\n\nHi Ana,\n\nDid you get in?\n\nWarmly,"
 	tk := e.task(t, cust, aftersale.TaskPersonalEmail, "Second personal email to Ana", "", draft)
 	c := e.client(t)
-	c.login(ana.Email, password)
+	c.Login(ana.Email, password)
 	path := fmt.Sprintf("/admin/tasks/%d", tk.ID)
-	c.get(path).want(t, http.StatusOK,
+	c.Get(path).Want(t, http.StatusOK,
 		`value="Ana Lima &lt;buyer@example.com&gt;" readonly`, `value="ana &lt;ana@shop.example&gt;" readonly`,
 		`name="subject" value="Did everything work, Ana?"`, ">Hi Ana,\n\nDid you get in?")
 
 	// An error is shown in place, with what was typed.
-	c.htmx(path+"/send", url.Values{"subject": {""}, "body": {"My own words"}}).
-		want(t, http.StatusBadRequest, "subject: is required", "My own words", `aria-invalid="true"`)
+	c.HTMX(path+"/send", url.Values{"subject": {""}, "body": {"My own words"}}).
+		Want(t, http.StatusBadRequest, "subject: is required", "My own words", `aria-invalid="true"`)
 
-	r := c.htmx(path+"/send", url.Values{"subject": {"Did everything work?"}, "body": {"Hi Ana,\n\nJust checking in.\n\nAna"}})
-	r.want(t, http.StatusOK, "Sent to Ana Lima &lt;buyer@example.com&gt; from ana &lt;ana@shop.example&gt;")
+	r := c.HTMX(path+"/send", url.Values{"subject": {"Did everything work?"}, "body": {"Hi Ana,\n\nJust checking in.\n\nAna"}})
+	r.Want(t, http.StatusOK, "Sent to Ana Lima &lt;buyer@example.com&gt; from ana &lt;ana@shop.example&gt;")
 	msgs, err := e.smtp.WaitFor(1, hangGuard)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("messages: %d %v", len(msgs), err)
@@ -452,8 +452,8 @@ func TestSendPersonalEmail(t *testing.T) {
 	if got, _ := e.store.TaskGet(context.Background(), tk.ID); got.Status != aftersale.TaskDone || got.Outcome != "sent" {
 		t.Fatalf("task %+v", got)
 	}
-	c.get("/admin/outbox").want(t, http.StatusOK, "Did everything work?", "buyer@example.com", "personal")
-	c.get("/admin/customers/buyer@example.com").want(t, http.StatusOK, "email personal_email: Did everything work?", "Launch Course")
+	c.Get("/admin/outbox").Want(t, http.StatusOK, "Did everything work?", "buyer@example.com", "personal")
+	c.Get("/admin/customers/buyer@example.com").Want(t, http.StatusOK, "email personal_email: Did everything work?", "Launch Course")
 }
 
 func TestPages(t *testing.T) {
@@ -463,67 +463,67 @@ func TestPages(t *testing.T) {
 	cust := e.customer(t, "buyer@example.com", "+12025550143")
 	e.task(t, cust, aftersale.TaskSocialConnect, "Connect with Ana", "1. Find her", "")
 	c := e.client(t)
-	c.login(ana.Email, password)
+	c.Login(ana.Email, password)
 
-	c.get("/admin?tab=mine").want(t, http.StatusOK, "Nothing for you right now.")
-	c.get("/admin?tab=team").want(t, http.StatusOK, "Connect with Ana", "Mine <span")
-	c.get("/admin?tab=overdue").want(t, http.StatusOK, "Connect with Ana", `count late">1<`)
+	c.Get("/admin?tab=mine").Want(t, http.StatusOK, "Nothing for you right now.")
+	c.Get("/admin?tab=team").Want(t, http.StatusOK, "Connect with Ana", "Mine <span")
+	c.Get("/admin?tab=overdue").Want(t, http.StatusOK, "Connect with Ana", `count late">1<`)
 
-	c.get("/admin/customers?q=BUYER@example.com").want(t, http.StatusSeeOther)
-	c.get("/admin/customers?q=nobody@example.com").want(t, http.StatusNotFound, "No customer has the email nobody@example.com.")
-	c.get("/admin/customers/nobody@example.com").want(t, http.StatusNotFound)
-	c.get("/admin/customers/buyer@example.com").want(t, http.StatusOK, "Ana Lima", `href="tel:+12025550143"`, "Timeline", "social_connect: Connect with Ana")
+	c.Get("/admin/customers?q=BUYER@example.com").Want(t, http.StatusSeeOther)
+	c.Get("/admin/customers?q=nobody@example.com").Want(t, http.StatusNotFound, "No customer has the email nobody@example.com.")
+	c.Get("/admin/customers/nobody@example.com").Want(t, http.StatusNotFound)
+	c.Get("/admin/customers/buyer@example.com").Want(t, http.StatusOK, "Ana Lima", `href="tel:+12025550143"`, "Timeline", "social_connect: Connect with Ana")
 
-	c.get("/admin/journeys").want(t, http.StatusOK, "welcome-call", "Choose what is bought")
-	r := c.get("/admin/journeys?kind=course&phone=1&consent=1")
-	r.want(t, http.StatusOK, "day 0", "welcome-call")
-	req, _ := http.NewRequest("GET", c.base+"/admin/journeys?kind=physical", nil)
+	c.Get("/admin/journeys").Want(t, http.StatusOK, "welcome-call", "Choose what is bought")
+	r := c.Get("/admin/journeys?kind=course&phone=1&consent=1")
+	r.Want(t, http.StatusOK, "day 0", "welcome-call")
+	req, _ := http.NewRequest("GET", c.Base+"/admin/journeys?kind=physical", nil)
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set("HX-Target", "preview")
-	r = c.do(req)
-	r.want(t, http.StatusOK, `<div id="preview">`, "assumes delivery on day 3")
-	if strings.Contains(r.body, "<html") {
+	r = c.Do(req)
+	r.Want(t, http.StatusOK, `<div id="preview">`, "assumes delivery on day 3")
+	if strings.Contains(r.Text, "<html") {
 		t.Error("the preview fragment is a whole page")
 	}
-	c.get("/admin/journeys?kind=spaceship").want(t, http.StatusOK, "is not an item kind")
+	c.Get("/admin/journeys?kind=spaceship").Want(t, http.StatusOK, "is not an item kind")
 
-	c.get("/admin/outbox").want(t, http.StatusOK, "No email yet.")
-	c.get("/admin/nope").want(t, http.StatusNotFound, "There is no page /admin/nope.")
-	c.post("/admin/nope", nil).want(t, http.StatusNotFound)
+	c.Get("/admin/outbox").Want(t, http.StatusOK, "No email yet.")
+	c.Get("/admin/nope").Want(t, http.StatusNotFound, "There is no page /admin/nope.")
+	c.Post("/admin/nope", nil).Want(t, http.StatusNotFound)
 	anon0 := e.client(t)
-	anon0.postRaw("/admin/nope", nil, nil).want(t, http.StatusForbidden)
-	c.get("/admin/tasks/999").want(t, http.StatusNotFound)
+	anon0.PostRaw("/admin/nope", nil, nil).Want(t, http.StatusForbidden)
+	c.Get("/admin/tasks/999").Want(t, http.StatusNotFound)
 
 	// The account: a wrong current password, a mismatch, then a change.
-	c.get("/admin/account")
-	c.post("/admin/account/password", url.Values{"current": {"nope nope nope"}, "new": {"another password", "confirm"}, "confirm": {"another password"}}).
-		want(t, http.StatusBadRequest, "The current password is wrong.")
-	c.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another passwor"}}).
-		want(t, http.StatusBadRequest, "differ")
-	c.post("/admin/account/password", url.Values{"current": {password}, "new": {"short"}, "confirm": {"short"}}).
-		want(t, http.StatusBadRequest, "at least 10 characters")
-	c.post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
-		want(t, http.StatusSeeOther)
-	c.get("/admin/account").want(t, http.StatusOK, "Your password is changed.")
+	c.Get("/admin/account")
+	c.Post("/admin/account/password", url.Values{"current": {"nope nope nope"}, "new": {"another password", "confirm"}, "confirm": {"another password"}}).
+		Want(t, http.StatusBadRequest, "The current password is wrong.")
+	c.Post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another passwor"}}).
+		Want(t, http.StatusBadRequest, "differ")
+	c.Post("/admin/account/password", url.Values{"current": {password}, "new": {"short"}, "confirm": {"short"}}).
+		Want(t, http.StatusBadRequest, "at least 10 characters")
+	c.Post("/admin/account/password", url.Values{"current": {password}, "new": {"another password"}, "confirm": {"another password"}}).
+		Want(t, http.StatusSeeOther)
+	c.Get("/admin/account").Want(t, http.StatusOK, "Your password is changed.")
 	if _, err := e.team.Authenticate(context.Background(), ana.Email, "another password"); err != nil {
 		t.Fatal(err)
 	}
 	// This install has no member mailer: the engine's error is shown.
-	c.post("/admin/account/smtp", url.Values{"smtp_url": {"smtp://me:pw@mail.example:587"}, "action": {"save"}}).
-		want(t, http.StatusBadRequest, "cannot send through members")
+	c.Post("/admin/account/smtp", url.Values{"smtp_url": {"smtp://me:pw@mail.example:587"}, "action": {"save"}}).
+		Want(t, http.StatusBadRequest, "cannot send through members")
 
 	// Static files are cached for long and need no login.
 	anon := e.client(t)
-	r = anon.get("/admin/static/htmx.min.js")
-	r.want(t, http.StatusOK, "htmx")
+	r = anon.Get("/admin/static/htmx.min.js")
+	r.Want(t, http.StatusOK, "htmx")
 	if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") {
 		t.Errorf("Cache-Control %q", cc)
 	}
 	if len(r.Cookies()) != 0 {
 		t.Error("a static file set a cookie")
 	}
-	anon.get("/admin/static/nope.js").want(t, http.StatusNotFound)
+	anon.Get("/admin/static/nope.js").Want(t, http.StatusNotFound)
 	// The customer pages and the API still answer.
-	anon.get("/healthz").want(t, http.StatusOK)
-	anon.get("/api/v1/tasks").want(t, http.StatusUnauthorized)
+	anon.Get("/healthz").Want(t, http.StatusOK)
+	anon.Get("/api/v1/tasks").Want(t, http.StatusUnauthorized)
 }

@@ -19,8 +19,8 @@ func TestFullDiskAdmin(t *testing.T) {
 	ctx := context.Background()
 	owner := e.member(t, "owner@shop.example", aftersale.RoleOwner)
 	c := e.client(t)
-	c.login(owner.Email, password)
-	c.get("/admin").want(t, http.StatusOK)
+	c.Login(owner.Email, password)
+	c.Get("/admin").Want(t, http.StatusOK)
 	db := e.store.(*sqlite.DB)
 	if err := db.LimitPages(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -29,17 +29,17 @@ func TestFullDiskAdmin(t *testing.T) {
 	// file's pages runs out after a few.
 	var r reply
 	for i := 0; i < 500; i++ {
-		if r = e.client(t).get("/admin/login"); r.StatusCode != http.StatusOK {
+		if r = e.client(t).Get("/admin/login"); r.StatusCode != http.StatusOK {
 			break
 		}
 	}
-	r.want(t, http.StatusServiceUnavailable, "database is full")
+	r.Want(t, http.StatusServiceUnavailable, "database is full")
 	if got := r.Header.Get("Retry-After"); got != "30" {
 		t.Errorf("Retry-After %q, want 30", got)
 	}
-	c.get("/healthz").want(t, http.StatusServiceUnavailable)
+	c.Get("/healthz").Want(t, http.StatusServiceUnavailable)
 	if err := db.LimitPages(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	c.get("/admin").want(t, http.StatusOK)
+	c.Get("/admin").Want(t, http.StatusOK)
 }
