@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/sqlstore"
 )
 
 // The inbox is a database file of its own next to the main one (see
@@ -102,8 +103,8 @@ func (db *DB) InboxAppend(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 		ids[i] = ev.ID
 	}
 	seen := map[string]bool{}
-	for chunk := range slices.Chunk(ids, 500) {
-		marks, args := inList(chunk)
+	for chunk := range slices.Chunk(ids, sqlstore.InChunk) {
+		marks, args := sqlstore.InList(chunk)
 		rows, err := db.seen.QueryContext(ctx, `SELECT id FROM events WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, wrap("inbox append", err)
@@ -203,7 +204,7 @@ func (db *DB) InboxDelete(ctx context.Context, ids []string) error {
 		return nil
 	}
 	err := inboxTx(ctx, db.inbox, func(tx *sql.Tx) error {
-		for chunk := range slices.Chunk(ids, 500) {
+		for chunk := range slices.Chunk(ids, sqlstore.InChunk) {
 			args := make([]any, len(chunk))
 			for i, id := range chunk {
 				args[i] = id

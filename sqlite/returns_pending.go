@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/aftersale/aftersale"
+	"github.com/aftersale/aftersale/sqlstore"
 )
 
 // InboxAppendReturn stores the return.requested event in the inbox if
@@ -87,8 +88,8 @@ func (db *DB) unprocessed(ctx context.Context, evs []*aftersale.StoredEvent) ([]
 		ids[i] = ev.ID
 	}
 	done := map[string]bool{}
-	for start := 0; start < len(ids); start += 500 {
-		marks, args := inList(ids[start:min(start+500, len(ids))])
+	for start := 0; start < len(ids); start += sqlstore.InChunk {
+		marks, args := sqlstore.InList(ids[start:min(start+sqlstore.InChunk, len(ids))])
 		rows, err := db.seen.QueryContext(ctx, `SELECT id FROM events WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, err

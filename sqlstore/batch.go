@@ -24,6 +24,14 @@ func inSize(n int) int {
 	return min(size, inChunk)
 }
 
+// InChunk is inChunk, for the statements the dialect packages write
+// themselves (SQLite's inbox file).
+const InChunk = inChunk
+
+// InList is inList, for the statements the dialect packages write
+// themselves (SQLite's inbox file).
+func InList[K any](keys []K) (marks string, args []any) { return inList(keys) }
+
 // inList returns the placeholders of an IN list of the keys, padded to
 // inSize by repeating the last key (which matches no row twice), and the
 // arguments to go with them. keys must not be empty nor longer than inChunk.
