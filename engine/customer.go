@@ -42,10 +42,6 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-// stage is the customer's lifecycle stage (aftersale.CustomerStage).
-func stage(orders []*aftersale.Order, tasks []*aftersale.Task, answers []*aftersale.SurveyAnswer, customerID int64) string {
-	return aftersale.CustomerStage(orders, tasks, answers, customerID)
-}
 
 // RefundRisk returns the refund-risk score of the order c bought and why
 // (see CheckRefundRisk), as of now.
@@ -57,7 +53,7 @@ func (s *Service) RefundRisk(ctx context.Context, o *aftersale.Order, c *aftersa
 // and, as pending steps without an ID, the steps still waiting in plans,
 // by due time.
 func (s *Service) PlannedSteps(ctx context.Context, customerID int64) ([]*aftersale.Step, error) {
-	return stepsWithPlans(ctx, s.cfg.Store, customerID)
+	return aftersale.StepsWithPlans(ctx, s.cfg.Store, customerID)
 }
 
 // CustomerViewParts returns what the features beside the pipeline know of

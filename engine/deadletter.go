@@ -92,7 +92,7 @@ var quotedRE = regexp.MustCompile(`"[^"]*"`)
 // deadError is the text kept with an event set aside: the error without
 // email addresses (redact) or quoted values, bounded.
 func deadError(err error) string {
-	s := quotedRE.ReplaceAllString(redact(err), `"…"`)
+	s := quotedRE.ReplaceAllString(aftersale.Redact(err), `"…"`)
 	if r := []rune(s); len(r) > deadErrorMax {
 		s = string(r[:deadErrorMax]) + "…"
 	}

@@ -48,7 +48,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 	settle := func(keep int) {
 		for len(pending) > keep {
 			if err := pending[0].wait(); err != nil {
-				failed = append(failed, fmt.Sprintf("step %d: %s", pending[0].step, redact(err)))
+				failed = append(failed, fmt.Sprintf("step %d: %s", pending[0].step, aftersale.Redact(err)))
 			}
 			pending = pending[1:]
 		}
@@ -65,7 +65,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 			leave = s.gate.enter()
 			var err error
 			if d, err = s.prefetch(ctx, ids[i:]); err != nil {
-				failed = append(failed, redact(err))
+				failed = append(failed, aftersale.Redact(err))
 				break
 			}
 			stepCtx = context.WithValue(ctx, jobDataKey{}, d)
@@ -86,7 +86,7 @@ func (s *Service) ExecuteSteps(ctx context.Context, ids []int64, final bool) err
 		// the jobs running: see handOver.)
 		settle(1)
 		if err := s.executeStep(stepCtx, id, d, final, &pending); err != nil && ctx.Err() == nil {
-			failed = append(failed, fmt.Sprintf("step %d: %s", id, redact(err)))
+			failed = append(failed, fmt.Sprintf("step %d: %s", id, aftersale.Redact(err)))
 		}
 	}
 	settle(0)
@@ -353,7 +353,7 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 		return msg, msg.Status, nil
 	}
 	if renderErr != nil {
-		s.log.ErrorContext(ctx, "email render failed", "step_id", step.ID, "template", tmpl, "err", redact(renderErr))
+		s.log.ErrorContext(ctx, "email render failed", "step_id", step.ID, "template", tmpl, "err", aftersale.Redact(renderErr))
 		msg.Status, msg.Error = aftersale.MessageFailed, "render: "+renderErr.Error()
 		return msg, msg.Status, nil
 	}
@@ -364,13 +364,13 @@ func (s *Service) sendOne(ctx context.Context, step *aftersale.Step, tmpl string
 	if err := s.sendHolding(ctx, m, release); err != nil {
 		if aftersale.IsTemporary(err) && !final {
 			release() // nothing was handed over
-			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", redact(err))
+			s.log.WarnContext(ctx, "email delivery deferred", "step_id", step.ID, "message_id", messageID, "err", aftersale.Redact(err))
 			if m := s.cfg.Metrics; m != nil {
 				m.Emails.WithLabelValues("deferred", string(cat)).Inc()
 			}
 			return nil, "", fmt.Errorf("%w: %v", errRetry, err)
 		}
-		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", redact(err))
+		s.log.ErrorContext(ctx, "email delivery failed", "step_id", step.ID, "message_id", messageID, "err", aftersale.Redact(err))
 		s.noteMalformed(ctx, err, "step_id", step.ID, "message_id", messageID)
 		msg.Status, msg.Error = aftersale.MessageFailed, err.Error()
 		s.recordHandedOver(ctx, msg, release)

@@ -87,7 +87,7 @@ func (s *Service) CustomerStage(ctx context.Context, c *aftersale.Customer) (str
 	if err != nil {
 		return "", err
 	}
-	return stage(orders, tasks, answers, c.ID), nil
+	return aftersale.CustomerStage(orders, tasks, answers, c.ID), nil
 }
 
 // Suppressed says why a message of the category must not go to c, or ""

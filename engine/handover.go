@@ -65,7 +65,7 @@ func (s *Service) recordHandedOver(ctx context.Context, msg *aftersale.Message, 
 	}, release, func(ctx context.Context, err error) {
 		if err != nil {
 			s.log.WarnContext(ctx, "early record of a sent email failed; the step's record keeps it",
-				"step_id", msg.StepID, "message_id", msg.MessageID, "err", redact(err))
+				"step_id", msg.StepID, "message_id", msg.MessageID, "err", aftersale.Redact(err))
 		}
 	})
 }

@@ -57,7 +57,7 @@ func (s *Service) probeStore(ctx context.Context) error {
 	case err == nil:
 		s.log.InfoContext(ctx, "the store takes writes again")
 	case code != aftersale.EUNAVAILABLE:
-		s.log.WarnContext(ctx, "store probe failed", "err", redact(err))
+		s.log.WarnContext(ctx, "store probe failed", "err", aftersale.Redact(err))
 	}
 	return err
 }

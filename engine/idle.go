@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/aftersale/aftersale"
 )
 
 // onAdvance is what a manual clock's Advance runs (see riverRunner.Start):
@@ -15,7 +17,7 @@ func (s *Service) onAdvance(ctx context.Context, jobs []Jobs) {
 		return
 	}
 	if _, err := s.Dispatch(ctx); err != nil && ctx.Err() == nil {
-		s.log.ErrorContext(ctx, "dispatch after the clock advanced", "err", redact(err))
+		s.log.ErrorContext(ctx, "dispatch after the clock advanced", "err", aftersale.Redact(err))
 	}
 	for _, j := range jobs {
 		if j.OnAdvance != nil && ctx.Err() == nil {

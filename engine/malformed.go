@@ -16,7 +16,7 @@ func (s *Service) noteMalformed(ctx context.Context, err error, ids ...any) {
 	if !aftersale.IsMalformed(err) {
 		return
 	}
-	s.log.ErrorContext(ctx, "message rejected as malformed; this is a bug in aftersale", append(ids, "err", redact(err))...)
+	s.log.ErrorContext(ctx, "message rejected as malformed; this is a bug in aftersale", append(ids, "err", aftersale.Redact(err))...)
 	if m := s.cfg.Metrics; m != nil {
 		m.EmailsMalformed.Inc()
 	}

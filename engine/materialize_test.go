@@ -168,7 +168,7 @@ steps:
 			plan("pkg1", now)
 			plan("pkg1", now.Add(time.Minute)) // delivered again
 			plan("pkg2", now.Add(2*time.Minute))
-			steps, err := stepsWithPlans(ctx, st, c.ID)
+			steps, err := aftersale.StepsWithPlans(ctx, st, c.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +226,7 @@ func TestBrokenPlan(t *testing.T) {
 				t.Fatalf("Materialize: %d, %v; want the good plan's row", n, err)
 			}
 			for i, r := range runs {
-				steps, err := stepsWithPlans(ctx, st, r.CustomerID)
+				steps, err := aftersale.StepsWithPlans(ctx, st, r.CustomerID)
 				if err != nil {
 					t.Fatalf("customer %d: %v", i, err)
 				}

@@ -268,9 +268,3 @@ func (p *planner) runKeys(runID int64) map[string]bool {
 	return k
 }
 
-// stepsWithPlans returns everything planned for the customer: the step rows
-// and, as pending steps without an ID, the steps still waiting in plans, by
-// due time (aftersale.StepsWithPlans).
-func stepsWithPlans(ctx context.Context, q aftersale.Queries, customerID int64) ([]*aftersale.Step, error) {
-	return aftersale.StepsWithPlans(ctx, q, customerID)
-}

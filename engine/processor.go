@@ -87,7 +87,7 @@ func (p *processor) loop(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			p.svc.log.ErrorContext(ctx, "event processing failed; retrying", "err", redact(err), "retry_in", backoff.String())
+			p.svc.log.ErrorContext(ctx, "event processing failed; retrying", "err", aftersale.Redact(err), "retry_in", backoff.String())
 			if !sleepCtx(ctx, backoff) {
 				return
 			}

@@ -103,7 +103,7 @@ func (s *Service) ApplyNow(ctx context.Context, ev *aftersale.Event) error {
 // refused, sets it aside).
 func (s *Service) dropFromInbox(ctx context.Context, id string) {
 	if err := s.cfg.Store.InboxDelete(ctx, []string{id}); err != nil {
-		s.log.WarnContext(ctx, "the page's event stays in the inbox", "event_id", id, "err", redact(err))
+		s.log.WarnContext(ctx, "the page's event stays in the inbox", "event_id", id, "err", aftersale.Redact(err))
 	}
 }
 

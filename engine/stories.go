@@ -30,7 +30,7 @@ func (s *Service) attachStory(ctx context.Context, step *aftersale.Step, js *jou
 	picked, err := s.cfg.Stories.PickStories(ctx, f.Order, ids)
 	if err != nil {
 		if final {
-			s.log.WarnContext(ctx, "email goes without a story: the stories cannot be read", "step_id", step.ID, "err", redact(err))
+			s.log.WarnContext(ctx, "email goes without a story: the stories cannot be read", "step_id", step.ID, "err", aftersale.Redact(err))
 			return nil
 		}
 		return fmt.Errorf("%w: stories: %v", errRetry, err)

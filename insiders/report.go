@@ -38,7 +38,7 @@ type ReferrerRow struct {
 }
 
 // Report computes the insiders report for the period from..to (as
-// engine.ReportFilter has it; there is no product filter: codes are
+// report.Filter has it; there is no product filter: codes are
 // given per customer).
 func (s *Service) Report(ctx context.Context, from, to time.Time) (*Report, error) {
 	st := s.cfg.Store
