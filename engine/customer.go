@@ -42,7 +42,6 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-
 // RefundRisk returns the refund-risk score of the order c bought and why
 // (see CheckRefundRisk), as of now.
 func (s *Service) RefundRisk(ctx context.Context, o *aftersale.Order, c *aftersale.Customer) (Risk, error) {

@@ -267,4 +267,3 @@ func (p *planner) runKeys(runID int64) map[string]bool {
 	}
 	return k
 }
-
